@@ -1,0 +1,83 @@
+import t from 'tap';
+import { rotationDecider, type RotationEvent } from '../../src/domain/rotation.ts';
+import { given } from './given.ts';
+import { leg } from './fixtures.ts';
+
+const R = 'rot-1';
+const created: RotationEvent = { _tag: 'RotationCreated', version: 1, rotationId: R };
+const a = leg('FRA', 'MUC', 0, 60);
+const b = leg('MUC', 'FRA', 120, 180);
+const added = (l: typeof a): RotationEvent => ({ _tag: 'LegAdded', version: 1, rotationId: R, leg: l });
+const claimed = (registration: string, assignmentId: string): RotationEvent => ({ _tag: 'RotationClaimed', version: 1, rotationId: R, registration, assignmentId });
+const removed: RotationEvent = { _tag: 'RotationRemoved', version: 1, rotationId: R };
+
+t.test('CreateRotation', async (t) => {
+  given(rotationDecider, []).when({ _tag: 'CreateRotation', rotationId: R }).then(t, [created]);
+  given(rotationDecider, [created]).when({ _tag: 'CreateRotation', rotationId: R }).thenError(t, 'RotationAlreadyExists');
+  given(rotationDecider, [created, removed]).when({ _tag: 'CreateRotation', rotationId: R }).thenError(t, 'RotationAlreadyExists');
+});
+
+t.test('AddLeg', async (t) => {
+  given(rotationDecider, [created]).when({ _tag: 'AddLeg', rotationId: R, leg: a }).then(t, [added(a)]);
+  t.test('back to back legs do not overlap (half-open intervals)', async (t) => {
+    const touching = leg('MUC', 'FRA', 60, 90);
+    given(rotationDecider, [created, added(a)]).when({ _tag: 'AddLeg', rotationId: R, leg: touching }).then(t, [added(touching)]);
+  });
+  t.test('rejects an overlap with the leg before', async (t) => {
+    const clash = leg('MUC', 'FRA', 59, 100);
+    given(rotationDecider, [created, added(a), added(b)]).when({ _tag: 'AddLeg', rotationId: R, leg: clash }).thenError(t, 'LegOverlaps', { leg: clash, conflictsWith: a });
+  });
+  t.test('rejects an overlap with the leg after', async (t) => {
+    const clash = leg('MUC', 'FRA', 90, 121);
+    given(rotationDecider, [created, added(a), added(b)]).when({ _tag: 'AddLeg', rotationId: R, leg: clash }).thenError(t, 'LegOverlaps', { conflictsWith: b });
+  });
+  t.test('rejects a leg that contains another', async (t) => {
+    const clash = leg('MUC', 'FRA', 100, 200);
+    given(rotationDecider, [created, added(b)]).when({ _tag: 'AddLeg', rotationId: R, leg: clash }).thenError(t, 'LegOverlaps', { conflictsWith: b });
+  });
+  given(rotationDecider, [created, added(a)]).when({ _tag: 'AddLeg', rotationId: R, leg: a }).thenError(t, 'LegAlreadyInRotation', { legId: a.id });
+  given(rotationDecider, [created]).when({ _tag: 'AddLeg', rotationId: R, leg: { ...a, arrivalUtc: a.departureUtc } }).thenError(t, 'InvalidLeg');
+  given(rotationDecider, [created]).when({ _tag: 'AddLeg', rotationId: R, leg: { ...a, departureAirport: 'frankfurt' } }).thenError(t, 'InvalidLeg');
+  given(rotationDecider, []).when({ _tag: 'AddLeg', rotationId: R, leg: a }).thenError(t, 'RotationNotFound');
+  given(rotationDecider, [created, removed]).when({ _tag: 'AddLeg', rotationId: R, leg: a }).thenError(t, 'RotationWasRemoved');
+  t.test('legs are kept in departure order whatever the order they were added', async (t) => {
+    const { state } = given(rotationDecider, [created, added(b), added(a)]);
+    t.same(state.status === 'active' ? state.legs.map((l) => l.id) : null, [a.id, b.id]);
+  });
+});
+
+t.test('RemoveLeg', async (t) => {
+  given(rotationDecider, [created, added(a)]).when({ _tag: 'RemoveLeg', rotationId: R, legId: a.id }).then(t, [{ _tag: 'LegRemoved', version: 1, rotationId: R, legId: a.id }]);
+  given(rotationDecider, [created, added(a)]).when({ _tag: 'RemoveLeg', rotationId: R, legId: b.id }).thenError(t, 'UnknownLeg', { legId: b.id });
+  given(rotationDecider, [created, added(a), removed]).when({ _tag: 'RemoveLeg', rotationId: R, legId: a.id }).thenError(t, 'RotationWasRemoved');
+  t.test('a removed leg frees its time slot', async (t) => {
+    const removedA: RotationEvent = { _tag: 'LegRemoved', version: 1, rotationId: R, legId: a.id };
+    const same = leg('FRA', 'HAM', 10, 50);
+    given(rotationDecider, [created, added(a), removedA]).when({ _tag: 'AddLeg', rotationId: R, leg: same }).then(t, [added(same)]);
+  });
+});
+
+t.test('RemoveRotation', async (t) => {
+  given(rotationDecider, [created, added(a)]).when({ _tag: 'RemoveRotation', rotationId: R }).then(t, [removed]);
+  given(rotationDecider, []).when({ _tag: 'RemoveRotation', rotationId: R }).thenError(t, 'RotationNotFound');
+  given(rotationDecider, [created, removed]).when({ _tag: 'RemoveRotation', rotationId: R }).thenError(t, 'RotationWasRemoved');
+  given(rotationDecider, [created, claimed('D-AIAA', 's1')]).when({ _tag: 'RemoveRotation', rotationId: R }).thenError(t, 'RotationIsAssigned', { registration: 'D-AIAA' });
+});
+
+t.test('ClaimRotation and ReleaseRotation', async (t) => {
+  given(rotationDecider, [created]).when({ _tag: 'ClaimRotation', rotationId: R, registration: 'D-AIAA', assignmentId: 's1' }).then(t, [claimed('D-AIAA', 's1')]);
+  given(rotationDecider, [created, claimed('D-AIAA', 's1')]).when({ _tag: 'ClaimRotation', rotationId: R, registration: 'D-AIAA', assignmentId: 's1' }).then(t, []);
+  given(rotationDecider, [created, claimed('D-AIAA', 's1')]).when({ _tag: 'ClaimRotation', rotationId: R, registration: 'D-AIAA', assignmentId: 's2' }).then(t, [claimed('D-AIAA', 's2')]);
+  given(rotationDecider, [created, claimed('D-AIAA', 's1')])
+    .when({ _tag: 'ClaimRotation', rotationId: R, registration: 'D-AIBB', assignmentId: 's2' })
+    .thenError(t, 'RotationAlreadyAssigned', { registration: 'D-AIAA', requestedBy: 'D-AIBB' });
+  given(rotationDecider, [created, removed]).when({ _tag: 'ClaimRotation', rotationId: R, registration: 'D-AIAA', assignmentId: 's1' }).thenError(t, 'RotationWasRemoved');
+  given(rotationDecider, []).when({ _tag: 'ClaimRotation', rotationId: R, registration: 'D-AIAA', assignmentId: 's1' }).thenError(t, 'RotationNotFound');
+  given(rotationDecider, [created, claimed('D-AIAA', 's1')])
+    .when({ _tag: 'ReleaseRotation', rotationId: R, assignmentId: 's1' })
+    .then(t, [{ _tag: 'RotationReleased', version: 1, rotationId: R, registration: 'D-AIAA', assignmentId: 's1' }]);
+  t.test('a release names its assignment and never undoes a newer claim', async (t) => {
+    given(rotationDecider, [created, claimed('D-AIAA', 's2')]).when({ _tag: 'ReleaseRotation', rotationId: R, assignmentId: 's1' }).then(t, []);
+    given(rotationDecider, [created]).when({ _tag: 'ReleaseRotation', rotationId: R, assignmentId: 's1' }).then(t, []);
+  });
+});
