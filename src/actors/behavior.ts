@@ -1,0 +1,106 @@
+/**
+ * Behaviours: what an actor does with a message. Three shapes:
+ *
+ * - stateful: `receive(state, message, ctx) -> next state` (sync or async);
+ * - stateless: `receive(message, ctx)`;
+ * - event-sourced: `decide(command, state) -> events | rejection`, `evolve(state, event) -> state`.
+ *   The runtime shape is fixed here; persisting the events is the journal's job (src/persistence),
+ *   wired in `eventSourced` through the `EventStore` port so this folder stays storage-agnostic.
+ *
+ * Messages are tagged unions (`{ _tag: 'Add', n: 1 }`). Lifecycle notifications (Terminated)
+ * arrive through the same `receive` as system messages, so a behaviour that watches others adds
+ * `Terminated` to its message type.
+ */
+import type { ActorRef, AnyRef } from './ref.ts';
+import type { Clock } from './clock.ts';
+import type { SupervisorStrategy } from './supervision.ts';
+
+/** Delivered to a watcher when a watched actor stops, for any reason. */
+export interface Terminated {
+  readonly _tag: 'Terminated';
+  readonly ref: AnyRef;
+  readonly reason: StopReason;
+}
+
+export type StopReason = 'stopped' | 'failed' | 'passivated' | 'parent-stopped' | 'system-stopped' | 'thread-down' | 'unknown-actor';
+
+export interface SpawnOptions {
+  /** Name unique among the parent's children; generated when absent. */
+  readonly name?: string;
+  /** Bound on queued messages; past it a tell becomes a dead letter and an ask fails with MailboxFull. */
+  readonly mailboxCapacity?: number;
+  /** Stop the actor after this long without a message (passivation). */
+  readonly idleTimeoutMs?: number;
+  /** How this actor supervises its own children. */
+  readonly supervisor?: SupervisorStrategy;
+  /**
+   * Makes the actor an entity host: a message for a child that does not exist (never started,
+   * or passivated) starts it from this factory first. Undefined from the factory means "no such
+   * entity": the message becomes a dead letter.
+   */
+  readonly childFactory?: (name: string) => ChildSpec | undefined;
+}
+
+/** A behaviour whose message type is erased, for factories that start children by name. */
+export interface ChildSpec {
+  readonly behavior: Behavior<unknown>;
+  readonly options?: Omit<SpawnOptions, 'name'>;
+}
+
+export function childSpec<M>(behavior: Behavior<M>, options?: Omit<SpawnOptions, 'name'>): ChildSpec {
+  // Erasing M is safe: the cell only hands the behaviour messages addressed to its ref.
+  return { behavior: behavior as unknown as Behavior<unknown>, ...(options ? { options } : {}) };
+}
+
+export interface ActorContext<M> {
+  readonly self: ActorRef<M>;
+  readonly parent: AnyRef | undefined;
+  /** Sender of the current message, if the teller gave one. */
+  readonly sender: AnyRef | undefined;
+  readonly clock: Clock;
+  spawn<C>(behavior: Behavior<C>, options?: SpawnOptions): ActorRef<C>;
+  /** Deliver Terminated to this actor when `ref` stops. Works across threads. */
+  watch(ref: AnyRef): void;
+  unwatch(ref: AnyRef): void;
+  /** Stop a child (or self). */
+  stop(ref: AnyRef): void;
+  /** Stop this actor once the current message is handled; an entity host restarts it on the next message. */
+  passivate(): void;
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
+}
+
+/** The runtime's view of a behaviour. `unknown` state: the cell never looks inside it. */
+export interface Behavior<M> {
+  readonly _tag: 'Behavior';
+  readonly kind: 'stateful' | 'stateless' | 'event-sourced';
+  readonly initial: (ctx: ActorContext<M>) => unknown;
+  readonly receive: (state: unknown, message: M, ctx: ActorContext<M>) => unknown;
+  readonly onStop?: (state: unknown, ctx: ActorContext<M>) => void;
+}
+
+export function stateful<S, M>(spec: {
+  initial: S | ((ctx: ActorContext<M>) => S);
+  receive: (state: S, message: M, ctx: ActorContext<M>) => S | Promise<S>;
+  onStop?: (state: S, ctx: ActorContext<M>) => void;
+}): Behavior<M> {
+  const init = spec.initial;
+  return {
+    _tag: 'Behavior',
+    kind: 'stateful',
+    initial: typeof init === 'function' ? (init as (ctx: ActorContext<M>) => S) : () => init,
+    receive: spec.receive as Behavior<M>['receive'],
+    ...(spec.onStop ? { onStop: spec.onStop as Behavior<M>['onStop'] } : {}),
+  };
+}
+
+export function stateless<M>(receive: (message: M, ctx: ActorContext<M>) => void | Promise<void>): Behavior<M> {
+  return {
+    _tag: 'Behavior',
+    kind: 'stateless',
+    initial: () => undefined,
+    receive: (_state, message, ctx) => {
+      const r = receive(message, ctx);
+      return r instanceof Promise ? r.then(() => undefined) : undefined;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The runtime's error taxonomy. Errors are tagged (`_tag`) and carry a `retriable` flag; guards
+ * test the tag, never `instanceof`, because an error may have crossed a thread or node boundary
+ * as plain data.
+ */
+
+export type ActorErrorTag = 'AskTimeout' | 'DeadLetter' | 'MailboxFull' | 'ActorStopped' | 'InvalidMessage' | 'NameTaken';
+
+export class ActorError extends Error {
+  readonly _tag: ActorErrorTag;
+  readonly retriable: boolean;
+  /** The address of the actor concerned, as text. */
+  readonly target: string;
+
+  constructor(tag: ActorErrorTag, target: string, message: string, retriable: boolean) {
+    super(message);
+    this._tag = tag;
+    this.target = target;
+    this.retriable = retriable;
+    this.name = tag;
+  }
+}
+
+export const askTimeout = (target: string, ms: number): ActorError =>
+  new ActorError('AskTimeout', target, `ask to ${target} got no reply within ${ms} ms`, true);
+
+export const mailboxFull = (target: string, capacity: number): ActorError =>
+  new ActorError('MailboxFull', target, `mailbox of ${target} is full (capacity ${capacity})`, true);
+
+export const actorStopped = (target: string): ActorError =>
+  new ActorError('ActorStopped', target, `${target} is stopped or never existed`, false);
+
+export const deadLetter = (target: string, reason: string): ActorError =>
+  new ActorError('DeadLetter', target, `message to ${target} was not delivered: ${reason}`, false);
+
+export const invalidMessage = (target: string, reason: string): ActorError =>
+  new ActorError('InvalidMessage', target, `message to ${target} is invalid: ${reason}`, false);
+
+function hasTag(e: unknown, tag: ActorErrorTag): e is ActorError {
+  return typeof e === 'object' && e !== null && (e as { _tag?: unknown })._tag === tag;
+}
+
+export const isAskTimeout = (e: unknown): e is ActorError => hasTag(e, 'AskTimeout');
+export const isMailboxFull = (e: unknown): e is ActorError => hasTag(e, 'MailboxFull');
+export const isActorStopped = (e: unknown): e is ActorError => hasTag(e, 'ActorStopped');
+export const isDeadLetterError = (e: unknown): e is ActorError => hasTag(e, 'DeadLetter');
+export const isActorError = (e: unknown): e is ActorError =>
+  typeof e === 'object' && e !== null && ['AskTimeout', 'DeadLetter', 'MailboxFull', 'ActorStopped', 'InvalidMessage', 'NameTaken'].includes(String((e as { _tag?: unknown })._tag));
+export const isNameTaken = (e: unknown): e is ActorError => hasTag(e, 'NameTaken');

@@ -1,0 +1,617 @@
+/**
+ * One actor system per thread: spawns cells on the nact kernel, runs their turns, routes messages
+ * (local, to another worker through a ThreadLink, later to another node), supervises failures,
+ * delivers Terminated to watchers, and answers asks through temporary refs.
+ *
+ * Nothing a behaviour does can throw out of here: failures go to the supervisor, and an error in
+ * the runtime's own bookkeeping is logged, never rethrown into nact (where it would become an
+ * unhandled rejection and take the process down).
+ */
+import nact from 'nact';
+import { type ActorContext, type Behavior, type SpawnOptions, type StopReason, type Terminated } from './behavior.ts';
+import { Cell } from './cell.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { decodeWith, encodeShared } from './codec.ts';
+import { DeadLetters, type DeadLetterReason } from './dead-letters.ts';
+import { ActorError, actorStopped, askTimeout, mailboxFull } from './errors.ts';
+import { ActorRef, addressKey, formatAddress, type Address, type AnyRef, type Router } from './ref.ts';
+import { Registry } from './registry.ts';
+import { decideFailure, oneForOne, type SupervisorStrategy } from './supervision.ts';
+import type { Envelope, SystemMessage } from './envelope.ts';
+
+export interface SystemOptions {
+  /** The node's identity; refs carry it. */
+  readonly node?: string;
+  /** 0 is the main thread; workers are 1..K. */
+  readonly thread?: number;
+  readonly clock?: Clock;
+  /** How top-level actors are supervised. Default: one-for-one restart, 10 in 10 s, then stop. */
+  readonly guardian?: SupervisorStrategy;
+  /** Default mailbox bound. */
+  readonly mailboxCapacity?: number;
+  /** Messages one actor handles per turn before yielding to others. */
+  readonly throughput?: number;
+  /** Encode and decode even local messages, so that what works locally is proven to work remotely. */
+  readonly serializeLocal?: boolean;
+  readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', line: string) => void;
+}
+
+/** Sends envelopes to another thread of this node. */
+export interface Link {
+  send(envelope: Envelope): void;
+}
+
+const TURN = Object.freeze({ _tag: '$Turn' });
+const ASK_FAILURE = '$AskFailure';
+const TEMP_PREFIX = '$temp/';
+
+type Entry = [unknown, AnyRef | undefined];
+
+interface PendingAsk {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  timer: ReturnType<Clock['setTimeout']>;
+}
+
+/** A typed name for behaviours other threads may start here (Erlang's spawn(Node, M, F, A)). */
+export interface Kind<A, M> {
+  readonly name: string;
+  readonly _types?: (a: A) => M;
+}
+
+export function kind<A, M>(name: string): Kind<A, M> {
+  return { name };
+}
+
+export class ActorSystem implements Router {
+  readonly node: string;
+  readonly thread: number;
+  readonly clock: Clock;
+  readonly deadLetters: DeadLetters;
+  readonly registry: Registry;
+  private readonly kernel: ReturnType<typeof nact.start>;
+  private readonly cells = new Map<string, Cell>();
+  private readonly topLevel = new Map<string, Cell>();
+  private readonly guardianStrategy: SupervisorStrategy;
+  private guardianHistory: readonly number[] = [];
+  private readonly capacity: number;
+  private readonly throughput: number;
+  private readonly serializeLocal: boolean;
+  private readonly logFn: NonNullable<SystemOptions['log']>;
+  private readonly asks = new Map<string, PendingAsk>();
+  private readonly links = new Map<number, Link>();
+  /** Remote actors watched from here, by thread, so a thread that dies still yields Terminated. */
+  private readonly remoteWatches = new Map<number, Map<string, { target: AnyRef; watchers: Set<Cell> }>>();
+  private readonly kinds = new Map<string, (args: unknown) => Behavior<unknown>>();
+  private nextId = 0;
+  private nextKernelName = 0;
+  private stopped = false;
+  private readonly entry: Entry = [undefined, undefined];
+
+  constructor(options: SystemOptions = {}) {
+    this.node = options.node ?? 'local';
+    this.thread = options.thread ?? 0;
+    this.clock = options.clock ?? systemClock;
+    this.guardianStrategy = options.guardian ?? oneForOne({ decide: () => 'restart', maxRestarts: 10, withinMs: 10_000 });
+    this.capacity = options.mailboxCapacity ?? 100_000;
+    this.throughput = options.throughput ?? 512;
+    this.serializeLocal = options.serializeLocal ?? false;
+    this.logFn = options.log ?? ((level, line) => (level === 'debug' ? undefined : console.error(`[aloft ${this.node}/${this.thread}] ${level}: ${line}`)));
+    this.deadLetters = new DeadLetters(this.clock, (line) => this.logFn('warn', line));
+    // nact's typings say a name string, its code reads an object's `name`; the object is what works.
+    this.kernel = nact.start({ name: `aloft-${this.node}-${this.thread}-${Math.random().toString(36).slice(2)}` } as unknown as nact.Plugin);
+    this.registry = new Registry(this);
+  }
+
+  // ---------------------------------------------------------------- spawning
+
+  spawn<M>(behavior: Behavior<M>, options: SpawnOptions = {}): ActorRef<M> {
+    return this.spawnCell(undefined, behavior as unknown as Behavior<unknown>, options).ref as ActorRef<M>;
+  }
+
+  /** Makes `factory` startable by name from other threads (see `spawnAt`). */
+  define<A, M>(k: Kind<A, M>, factory: (args: A) => Behavior<M>): void {
+    this.kinds.set(k.name, factory as unknown as (args: unknown) => Behavior<unknown>);
+  }
+
+  /** Starts a top-level actor of a defined kind in `thread` of this node and returns its ref. */
+  spawnAt<A, M>(thread: number, k: Kind<A, M>, args: A, options: { name?: string; idleTimeoutMs?: number; mailboxCapacity?: number } = {}, timeoutMs = 5_000): Promise<ActorRef<M>> {
+    if (thread === this.thread) return Promise.resolve(this.spawnKind(k.name, args, options) as ActorRef<M>);
+    return this.askSystem<ActorRef<M>>(thread, (replyTo) => ({ _tag: '$Spawn', kind: k.name, args, options, replyTo }), timeoutMs);
+  }
+
+  private spawnKind(kindName: string, args: unknown, options: SpawnOptions): AnyRef {
+    const factory = this.kinds.get(kindName);
+    if (!factory) throw new Error(`no kind "${kindName}" is defined in thread ${this.thread}`);
+    return this.spawnCell(undefined, factory(args), options).ref as AnyRef;
+  }
+
+  private spawnCell(parent: Cell | undefined, behavior: Behavior<unknown>, options: SpawnOptions): Cell {
+    if (this.stopped) throw actorStopped(`aloft://${this.node}/${this.thread}`);
+    const siblings = parent ? parent.children : this.topLevel;
+    const name = options.name ?? `$${(this.nextId++).toString(36)}`;
+    if (name.length === 0 || name.includes('/')) throw new Error(`invalid actor name "${name}": must be non-empty and contain no "/"`);
+    if (siblings.has(name)) throw new Error(`an actor named "${name}" already exists under ${parent ? parent.path : 'the guardian'}`);
+    const path = parent ? `${parent.path}/${name}` : name;
+    const ref = new ActorRef<unknown>({ node: this.node, thread: this.thread, path }, this);
+    const cell = new Cell(path, name, parent, ref, behavior, options, options.mailboxCapacity ?? this.capacity);
+    cell.ctx = this.makeContext(cell);
+    // nact names are internal: ours may hold characters nact's path syntax refuses (entity ids).
+    const kernelParent = parent ? parent.kernelRef : this.kernel;
+    cell.kernelRef = nact.spawn(kernelParent as Parameters<typeof nact.spawn>[0], (_s: unknown) => this.turn(cell), `c${(this.nextKernelName++).toString(36)}`, {
+      // Turns never throw (failures go to our supervision); this is only a safety net.
+      onCrash: (_m, _e, c) => c.resume,
+    });
+    siblings.set(name, cell);
+    this.cells.set(path, cell);
+    cell.lastActive = this.clock.now();
+    try {
+      cell.state = behavior.initial(cell.ctx);
+    } catch (error) {
+      this.fail(cell, error);
+      return cell;
+    }
+    this.armIdle(cell);
+    return cell;
+  }
+
+  private makeContext(cell: Cell): ActorContext<unknown> {
+    const system = this;
+    return {
+      self: cell.ref,
+      get parent() {
+        return cell.parent?.ref as AnyRef | undefined;
+      },
+      get sender() {
+        return cell.currentSender;
+      },
+      clock: this.clock,
+      spawn<C>(behavior: Behavior<C>, options: SpawnOptions = {}): ActorRef<C> {
+        return system.spawnCell(cell, behavior as unknown as Behavior<unknown>, options).ref as ActorRef<C>;
+      },
+      watch: (target) => this.watch(cell, target),
+      unwatch: (target) => this.unwatch(cell, target),
+      stop: (target) => {
+        if (target.address.node !== this.node || target.address.thread !== this.thread) return;
+        const c = this.cells.get(target.address.path);
+        if (c && (c === cell || c.parent === cell)) this.stopCell(c, 'stopped');
+      },
+      passivate: () => {
+        cell.passivateRequested = true;
+      },
+      log: (level, message) => this.logFn(level, `${cell.path}: ${message}`),
+    };
+  }
+
+  // ---------------------------------------------------------------- delivery
+
+  deliver(to: Address, message: unknown, sender: AnyRef | undefined): void {
+    if (to.thread === this.thread && to.node === this.node) {
+      this.deliverLocal(to.path, this.serializeLocal ? this.roundTrip(message) : message, sender);
+    } else if (to.node === this.node) {
+      const link = this.links.get(to.thread);
+      if (link) link.send([0, to.path, message, sender ?? null]);
+      else this.undeliverable(formatAddress(to), 'no-route', message, sender);
+    } else {
+      this.undeliverable(formatAddress(to), 'no-route', message, sender);
+    }
+  }
+
+  private roundTrip(message: unknown): unknown {
+    return decodeWith(this, encodeShared(message));
+  }
+
+  /** @internal Entry point for messages arriving from a link. */
+  deliverLocal(path: string, message: unknown, sender: AnyRef | undefined): void {
+    if (path.startsWith(TEMP_PREFIX)) return this.completeAsk(path, message);
+    let cell = this.cells.get(path);
+    if (cell === undefined) cell = this.startEntity(path);
+    if (cell === undefined || cell.status === 'stopped') return this.undeliverable(path, 'no-such-actor', message, sender);
+    if (cell.queued >= cell.capacity) return this.undeliverable(path, 'mailbox-full', message, sender, cell.capacity);
+    cell.enqueue(message, sender);
+    if (!cell.scheduled) this.schedule(cell);
+  }
+
+  /** A message for a missing child of an entity host starts that child first. */
+  private startEntity(path: string): Cell | undefined {
+    const slash = path.lastIndexOf('/');
+    if (slash < 0) return undefined;
+    const host = this.cells.get(path.slice(0, slash));
+    const factory = host?.options.childFactory;
+    if (!host || !factory || host.status === 'stopped') return undefined;
+    const name = path.slice(slash + 1);
+    const spec = factory(name);
+    if (!spec) return undefined;
+    return this.spawnCell(host, spec.behavior, { ...spec.options, name });
+  }
+
+  private undeliverable(target: string, reason: DeadLetterReason, message: unknown, sender: AnyRef | undefined, capacity = 0): void {
+    this.deadLetters.publish(target, reason, message);
+    // An ask to a dead or full actor fails at once instead of waiting for its timeout.
+    if (sender && sender.address.path.startsWith(TEMP_PREFIX)) {
+      const error = reason === 'mailbox-full' ? mailboxFull(target, capacity) : actorStopped(target);
+      (sender as ActorRef<unknown>).tell({ _tag: ASK_FAILURE, error: { _tag: error._tag, target: error.target, message: error.message, retriable: error.retriable } });
+    }
+  }
+
+  private schedule(cell: Cell): void {
+    cell.scheduled = true;
+    nact.dispatch(cell.kernelRef as Parameters<typeof nact.dispatch>[0], TURN);
+  }
+
+  // ---------------------------------------------------------------- turns
+
+  /** Runs up to `throughput` messages. Returns a promise only when a handler went async. */
+  private turn(cell: Cell): unknown {
+    if (cell.status !== 'running') {
+      cell.scheduled = false;
+      return undefined;
+    }
+    const entry = this.entry;
+    const receive = cell.behavior.receive;
+    for (let n = 0; n < this.throughput; n++) {
+      if (!cell.dequeue(entry)) break;
+      const message = entry[0];
+      cell.currentSender = entry[1];
+      let next: unknown;
+      try {
+        next = receive(cell.state, message, cell.ctx);
+      } catch (error) {
+        this.fail(cell, error);
+        return undefined;
+      }
+      if (next !== null && typeof next === 'object' && typeof (next as PromiseLike<unknown>).then === 'function') {
+        return this.awaitHandler(cell, next as Promise<unknown>);
+      }
+      cell.state = next;
+      if (cell.passivateRequested) break;
+    }
+    this.endTurn(cell);
+    return undefined;
+  }
+
+  private async awaitHandler(cell: Cell, pending: Promise<unknown>): Promise<void> {
+    const generation = cell.generation;
+    let next: unknown;
+    try {
+      next = await pending;
+    } catch (error) {
+      if (generation === cell.generation && cell.status === 'running') this.fail(cell, error);
+      return;
+    }
+    // Restarted or stopped while we waited: the result belongs to a dead incarnation.
+    if (generation !== cell.generation || cell.status !== 'running') return;
+    cell.state = next;
+    this.endTurn(cell);
+  }
+
+  private endTurn(cell: Cell): void {
+    cell.currentSender = undefined;
+    cell.lastActive = this.clock.now();
+    if (cell.passivateRequested) return this.stopCell(cell, 'passivated');
+    if (cell.status !== 'running') return;
+    if (cell.queued > 0) this.schedule(cell);
+    else {
+      cell.scheduled = false;
+      this.armIdle(cell);
+    }
+  }
+
+  // ---------------------------------------------------------------- passivation
+
+  private armIdle(cell: Cell): void {
+    const idle = cell.options.idleTimeoutMs;
+    if (idle === undefined || cell.idleTimer !== undefined || cell.status === 'stopped') return;
+    const wait = Math.max(1, idle - (this.clock.now() - cell.lastActive));
+    cell.idleTimer = this.clock.setTimeout(() => {
+      cell.idleTimer = undefined;
+      if (cell.status !== 'running') return;
+      if (cell.scheduled || cell.queued > 0) return; // busy: endTurn re-arms when it goes quiet
+      if (this.clock.now() - cell.lastActive >= idle) this.stopCell(cell, 'passivated');
+      else this.armIdle(cell);
+    }, wait);
+  }
+
+  // ---------------------------------------------------------------- supervision
+
+  private fail(cell: Cell, error: unknown): void {
+    if (cell.status === 'stopped') return;
+    cell.status = 'suspended';
+    cell.generation++;
+    const supervisor = cell.parent;
+    const strategy = supervisor?.options.supervisor ?? (supervisor ? oneForOne() : this.guardianStrategy);
+    const history = supervisor ? supervisor.restartHistory : this.guardianHistory;
+    const plan = decideFailure(strategy, error, history, this.clock.now());
+    this.logFn('warn', `${cell.path} failed: ${describeError(error)}; ${plan._tag.toLowerCase()}`);
+    switch (plan._tag) {
+      case 'Resume':
+        cell.status = 'running';
+        this.endTurn(cell);
+        return;
+      case 'Stop':
+        return this.stopCell(cell, 'failed');
+      case 'Restart': {
+        if (supervisor) supervisor.restartHistory = plan.history;
+        else this.guardianHistory = plan.history;
+        const siblings = plan.scope === 'one' ? [cell] : [...(supervisor ? supervisor.children : this.topLevel).values()];
+        for (const s of siblings) {
+          if (s.status === 'running') {
+            s.status = 'suspended';
+            s.generation++;
+          }
+        }
+        this.clock.setTimeout(() => {
+          for (const s of siblings) this.restart(s);
+        }, plan.delayMs);
+        return;
+      }
+      case 'Escalate':
+        if (supervisor === undefined) {
+          this.logFn('error', `${cell.path}: failure escalated to the guardian (${plan.reason}); stopping it`);
+          return this.stopCell(cell, 'failed');
+        }
+        // The supervisor fails in turn; its own supervisor decides, and a restart of it stops this child.
+        return this.fail(supervisor, error);
+      default: {
+        const unknown: never = plan;
+        throw new Error(`unknown plan ${String(unknown)}`);
+      }
+    }
+  }
+
+  private restart(cell: Cell): void {
+    if (cell.status === 'stopped') return;
+    for (const child of [...cell.children.values()]) this.stopCell(child, 'parent-stopped');
+    cell.generation++;
+    cell.passivateRequested = false;
+    cell.status = 'running';
+    cell.lastActive = this.clock.now();
+    try {
+      cell.state = cell.behavior.initial(cell.ctx);
+    } catch (error) {
+      return this.fail(cell, error);
+    }
+    // A token may still be with nact from before the failure; a fresh one is harmless (the turn
+    // of an idle cell does nothing) and a missing one would strand the mailbox.
+    if (cell.queued > 0) this.schedule(cell);
+    else cell.scheduled = false;
+  }
+
+  // ---------------------------------------------------------------- stopping
+
+  private stopCell(cell: Cell, reason: StopReason): void {
+    if (cell.status === 'stopped') return;
+    cell.status = 'stopped';
+    cell.generation++;
+    for (const child of [...cell.children.values()]) this.stopCell(child, reason === 'system-stopped' ? reason : 'parent-stopped');
+    (cell.parent ? cell.parent.children : this.topLevel).delete(cell.name);
+    this.cells.delete(cell.path);
+    if (cell.idleTimer !== undefined) this.clock.clearTimeout(cell.idleTimer);
+    try {
+      cell.behavior.onStop?.(cell.state, cell.ctx);
+    } catch (error) {
+      this.logFn('warn', `${cell.path}: onStop threw ${describeError(error)}`);
+    }
+    const left = cell.drain();
+    if (reason === 'passivated' && cell.parent?.options.childFactory && cell.parent.status !== 'stopped') {
+      // Messages that arrived while it was passivating go to the next incarnation.
+      for (const [m, s] of left) this.deliverLocal(cell.path, m, s);
+    } else {
+      for (const [m, s] of left) this.undeliverable(cell.path, 'stopped', m, s);
+    }
+    if (cell.watching) for (const target of cell.watching.values()) this.unwatch(cell, target);
+    if (cell.watchers) {
+      const terminated: Terminated = { _tag: 'Terminated', ref: cell.ref as AnyRef, reason };
+      for (const w of cell.watchers.values()) (w as ActorRef<unknown>).tell(terminated);
+    }
+    this.registry.actorStopped(cell.ref as AnyRef);
+    nact.stop(cell.kernelRef as Parameters<typeof nact.stop>[0]);
+  }
+
+  /** Stops a top-level actor or any local actor by ref. */
+  stop(ref: AnyRef): void {
+    if (ref.address.thread !== this.thread || ref.address.node !== this.node) return;
+    const cell = this.cells.get(ref.address.path);
+    if (cell) this.stopCell(cell, 'stopped');
+  }
+
+  /** Stops every actor; pending asks fail. */
+  shutdown(): void {
+    if (this.stopped) return;
+    for (const cell of [...this.topLevel.values()]) this.stopCell(cell, 'system-stopped');
+    this.stopped = true;
+    for (const [path, ask] of this.asks) {
+      this.clock.clearTimeout(ask.timer);
+      ask.reject(actorStopped(`aloft://${this.node}/${this.thread}/${path}`));
+    }
+    this.asks.clear();
+    this.kernel && nact.stop(this.kernel);
+  }
+
+  // ---------------------------------------------------------------- death watch
+
+  private watch(watcher: Cell, target: AnyRef): void {
+    const key = addressKey(target.address);
+    (watcher.watching ??= new Map()).set(key, target);
+    const a = target.address;
+    if (a.node === this.node && a.thread === this.thread) {
+      const cell = this.cells.get(a.path);
+      if (cell === undefined || cell.status === 'stopped') {
+        const t: Terminated = { _tag: 'Terminated', ref: target, reason: 'unknown-actor' };
+        return this.deliverLocal(watcher.path, t, undefined);
+      }
+      (cell.watchers ??= new Map()).set(addressKey(watcher.ref.address), watcher.ref as AnyRef);
+      return;
+    }
+    let byThread = this.remoteWatches.get(a.thread);
+    if (!byThread) this.remoteWatches.set(a.thread, (byThread = new Map()));
+    let entry = byThread.get(key);
+    if (!entry) byThread.set(key, (entry = { target, watchers: new Set() }));
+    entry.watchers.add(watcher);
+    this.sendSystem(a.thread, { _tag: '$Watch', target: a.path, watcher: watcher.ref as AnyRef });
+  }
+
+  private unwatch(watcher: Cell, target: AnyRef): void {
+    const key = addressKey(target.address);
+    watcher.watching?.delete(key);
+    const a = target.address;
+    if (a.node === this.node && a.thread === this.thread) {
+      this.cells.get(a.path)?.watchers?.delete(addressKey(watcher.ref.address));
+      return;
+    }
+    const entry = this.remoteWatches.get(a.thread)?.get(key);
+    entry?.watchers.delete(watcher);
+    if (entry && entry.watchers.size === 0) this.remoteWatches.get(a.thread)?.delete(key);
+    this.sendSystem(a.thread, { _tag: '$Unwatch', target: a.path, watcher: watcher.ref as AnyRef });
+  }
+
+  // ---------------------------------------------------------------- asks
+
+  ask<R>(to: Address, make: (replyTo: ActorRef<R>) => unknown, timeoutMs: number): Promise<R> {
+    if (!(timeoutMs > 0)) return Promise.reject(new RangeError(`ask timeout must be a positive number of ms, got ${timeoutMs}`));
+    const path = `${TEMP_PREFIX}${(this.nextId++).toString(36)}`;
+    const replyTo = new ActorRef<R>({ node: this.node, thread: this.thread, path }, this);
+    return new Promise<R>((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
+        this.asks.delete(path);
+        reject(askTimeout(formatAddress(to), timeoutMs));
+      }, timeoutMs);
+      this.asks.set(path, { resolve: resolve as (v: unknown) => void, reject, timer });
+      let message: unknown;
+      try {
+        message = make(replyTo);
+      } catch (error) {
+        this.clock.clearTimeout(timer);
+        this.asks.delete(path);
+        return reject(error);
+      }
+      this.deliver(to, message, replyTo as AnyRef);
+    });
+  }
+
+  private completeAsk(path: string, message: unknown): void {
+    const pending = this.asks.get(path);
+    if (!pending) return this.deadLetters.publish(path, 'late-reply', message);
+    this.asks.delete(path);
+    this.clock.clearTimeout(pending.timer);
+    if (isAskFailure(message)) {
+      const e = message.error;
+      pending.reject(new ActorError(e._tag, e.target, e.message, e.retriable));
+    } else pending.resolve(message);
+  }
+
+  /** @internal An ask whose target is another thread's runtime, not an actor. */
+  askSystem<R>(thread: number, make: (replyTo: ActorRef<R>) => SystemMessage, timeoutMs: number): Promise<R> {
+    return this.ask<R>({ node: this.node, thread, path: '$system' }, make, timeoutMs);
+  }
+
+  // ---------------------------------------------------------------- threads
+
+  /** @internal Wires a link to another thread of this node. */
+  attachLink(thread: number, link: Link): void {
+    this.links.set(thread, link);
+  }
+
+  /** @internal Another thread of this node is gone: its actors are Terminated for our watchers. */
+  threadDown(thread: number): void {
+    this.links.delete(thread);
+    const watched = this.remoteWatches.get(thread);
+    this.remoteWatches.delete(thread);
+    if (watched) {
+      for (const { target, watchers } of watched.values()) {
+        const t: Terminated = { _tag: 'Terminated', ref: target, reason: 'thread-down' };
+        for (const w of watchers) {
+          w.watching?.delete(addressKey(target.address));
+          this.deliverLocal(w.path, t, undefined);
+        }
+      }
+    }
+    this.registry.threadDown(thread);
+  }
+
+  get threads(): number[] {
+    return [this.thread, ...this.links.keys()].sort((a, b) => a - b);
+  }
+
+  /** @internal */
+  sendSystem(thread: number, message: SystemMessage): void {
+    if (thread === this.thread) return this.handleSystem(message);
+    const link = this.links.get(thread);
+    if (link) link.send([1, message]);
+  }
+
+  /** @internal Envelopes arriving from a link. */
+  receive(envelope: Envelope): void {
+    if (envelope[0] === 0) {
+      const [, path, message, sender] = envelope;
+      if (path === '$system') return this.handleSystem(message as SystemMessage, sender ?? undefined);
+      this.deliverLocal(path, message, sender ?? undefined);
+    } else this.handleSystem(envelope[1]);
+  }
+
+  private handleSystem(message: SystemMessage, sender?: AnyRef): void {
+    switch (message._tag) {
+      case '$Watch': {
+        const cell = this.cells.get(message.target);
+        if (cell === undefined || cell.status === 'stopped') {
+          const t: Terminated = { _tag: 'Terminated', ref: this.refAt(message.target), reason: 'unknown-actor' };
+          (message.watcher as ActorRef<unknown>).tell(t);
+        } else (cell.watchers ??= new Map()).set(addressKey(message.watcher.address), message.watcher);
+        return;
+      }
+      case '$Unwatch':
+        this.cells.get(message.target)?.watchers?.delete(addressKey(message.watcher.address));
+        return;
+      case '$Spawn': {
+        let reply: unknown;
+        try {
+          reply = this.spawnKind(message.kind, message.args, message.options);
+        } catch (error) {
+          const e = actorStopped(`kind ${message.kind}`);
+          reply = { _tag: ASK_FAILURE, error: { _tag: e._tag, target: e.target, message: describeError(error), retriable: false } };
+        }
+        (message.replyTo as ActorRef<unknown>).tell(reply);
+        return;
+      }
+      default:
+        this.registry.handle(message, sender);
+    }
+  }
+
+  /** A ref to an address in this thread, whether or not an actor lives there. */
+  refAt<M = never>(path: string): ActorRef<M> {
+    return new ActorRef<M>({ node: this.node, thread: this.thread, path }, this);
+  }
+
+  /** Number of live actors in this thread (for metrics and tests). */
+  get actorCount(): number {
+    return this.cells.size;
+  }
+
+  /** Queued messages of a local actor, or undefined if it does not exist. */
+  mailboxSize(ref: AnyRef): number | undefined {
+    return this.cells.get(ref.address.path)?.queued;
+  }
+
+  isAlive(ref: AnyRef): boolean {
+    return ref.address.thread === this.thread && ref.address.node === this.node && this.cells.get(ref.address.path)?.status !== undefined;
+  }
+
+  /** @internal */
+  logLine(level: 'debug' | 'info' | 'warn' | 'error', line: string): void {
+    this.logFn(level, line);
+  }
+}
+
+interface AskFailure {
+  readonly _tag: typeof ASK_FAILURE;
+  readonly error: { _tag: ActorError['_tag']; target: string; message: string; retriable: boolean };
+}
+
+function isAskFailure(m: unknown): m is AskFailure {
+  return typeof m === 'object' && m !== null && (m as { _tag?: unknown })._tag === ASK_FAILURE;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
