@@ -147,13 +147,17 @@ export function decide(command: RotationCommand, state: RotationState): Rotation
       if (isError(rotation)) return reject(rotation);
       const { registration, assignmentId } = command;
       const claim = rotation.claim;
-      if (claim && claim.registration !== registration) {
+      if (claim && claim.assignmentId === assignmentId) return accept();
+      // One claim at a time, even by the same airplane: two sagas both claiming for one airplane
+      // could finish their airplane steps in the other order and leave the ids crossed.
+      if (claim) {
         return reject({
           _tag: 'RotationAlreadyAssigned', rotationId, registration: claim.registration, requestedBy: registration,
-          message: `rotation ${rotationId} is already assigned to airplane ${claim.registration}; ${registration} cannot take it`,
+          message: claim.registration === registration
+            ? `rotation ${rotationId} is already assigned to airplane ${registration}`
+            : `rotation ${rotationId} is already assigned to airplane ${claim.registration}; ${registration} cannot take it`,
         });
       }
-      if (claim && claim.assignmentId === assignmentId) return accept();
       return accept({ _tag: 'RotationClaimed', version: 1, rotationId, registration, assignmentId });
     }
     case 'ReleaseRotation': {

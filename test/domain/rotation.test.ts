@@ -67,7 +67,13 @@ t.test('RemoveRotation', async (t) => {
 t.test('ClaimRotation and ReleaseRotation', async (t) => {
   given(rotationDecider, [created]).when({ _tag: 'ClaimRotation', rotationId: R, registration: 'D-AIAA', assignmentId: 's1' }).then(t, [claimed('D-AIAA', 's1')]);
   given(rotationDecider, [created, claimed('D-AIAA', 's1')]).when({ _tag: 'ClaimRotation', rotationId: R, registration: 'D-AIAA', assignmentId: 's1' }).then(t, []);
-  given(rotationDecider, [created, claimed('D-AIAA', 's1')]).when({ _tag: 'ClaimRotation', rotationId: R, registration: 'D-AIAA', assignmentId: 's2' }).then(t, [claimed('D-AIAA', 's2')]);
+  given(rotationDecider, [created, claimed('D-AIAA', 's1')])
+    .when({ _tag: 'ClaimRotation', rotationId: R, registration: 'D-AIAA', assignmentId: 's2' })
+    .thenError(t, 'RotationAlreadyAssigned', { registration: 'D-AIAA', requestedBy: 'D-AIAA' });
+  const released: RotationEvent = { _tag: 'RotationReleased', version: 1, rotationId: R, registration: 'D-AIAA', assignmentId: 's1' };
+  given(rotationDecider, [created, claimed('D-AIAA', 's1'), released])
+    .when({ _tag: 'ClaimRotation', rotationId: R, registration: 'D-AIBB', assignmentId: 's2' })
+    .then(t, [claimed('D-AIBB', 's2')]);
   given(rotationDecider, [created, claimed('D-AIAA', 's1')])
     .when({ _tag: 'ClaimRotation', rotationId: R, registration: 'D-AIBB', assignmentId: 's2' })
     .thenError(t, 'RotationAlreadyAssigned', { registration: 'D-AIAA', requestedBy: 'D-AIBB' });
