@@ -41,20 +41,40 @@ export interface LmdbStoreOptions {
   readonly maxBatch?: number;
 }
 
+/** What the feed's decoder yields: a record, or why the bytes are not one (the decoder runs
+ * inside lmdb-js's iteration and does not know the key, so it must not throw). */
+type FeedValue = StoredEvent | { readonly damaged: string };
+
+/** Decoding inside lmdb-js's read path (a custom encoder) is ~5x faster than `encoding:
+ * 'binary'`. lmdb-js may hand the decoder a reused buffer longer than the value (`size` is the
+ * value's length), so the payload is copied out. */
+const feedEncoder = {
+  encode: (record: Uint8Array): Uint8Array => record,
+  // getRange passes the size; get() passes its options instead, which is why recordAt() reads
+  // with getBinary (an exact copy) and decodes itself.
+  decode: (bytes: Buffer, size?: unknown): FeedValue => {
+    try {
+      return decodeRecord(bytes, {}, true, typeof size === 'number' ? size : bytes.length);
+    } catch (e) {
+      return { damaged: (e as CorruptEvent).reason ?? String(e) };
+    }
+  },
+};
+
 interface Pending {
   readonly request: AppendRequest;
   readonly resolve: (r: StoredAppend) => void;
   readonly reject: (e: unknown) => void;
 }
 
-type Outcome = { readonly ok: StoredAppend } | { readonly error: JournalConflict };
+type Outcome = { readonly ok: StoredAppend & { readonly persistenceId: string } } | { readonly error: JournalConflict };
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
 export class LmdbStore implements JournalStore {
   readonly kind = 'lmdb';
   private readonly root: RootDatabase;
-  private readonly feed: Database<Buffer, number>;
+  private readonly feed: Database<FeedValue, number>;
   private readonly index: Database<number, [string, number]>;
   private readonly snapshots: Database<Buffer, [string, number]>;
   private readonly meta: Database<number, string>;
@@ -65,8 +85,13 @@ export class LmdbStore implements JournalStore {
   private draining: Promise<void> | undefined;
   private durableHead: number;
   private closed = false;
+  /** Last committed seq per aggregate. Valid because this process is the env's only writer;
+   * filled on first use from the index and updated only after a commit succeeds. Saves a
+   * cursor walk per append, the largest cost in the transaction. */
+  private readonly heads = new Map<string, number>();
   /** Counters for tests and benchmarks: appends per transaction is the group-commit factor. */
   readonly stats = { transactions: 0, appends: 0 };
+  private readonly scratch = Buffer.allocUnsafe(64 * 1024);
 
   constructor(options: LmdbStoreOptions) {
     this.durability = options.durability ?? 'flush';
@@ -74,7 +99,8 @@ export class LmdbStore implements JournalStore {
     // overlappingSync: commit under the write lock, fsync after it, so the next transaction can
     // start while this one reaches the disk. That is what makes group commit pipeline.
     this.root = open({ path: options.path, overlappingSync: true, maxDbs: 8 });
-    this.feed = this.root.openDB<Buffer, number>({ name: 'feed', encoding: 'binary' });
+    // `encoder` is a documented lmdb-js option that its typings omit.
+    this.feed = this.root.openDB<FeedValue, number>({ name: 'feed', encoder: feedEncoder } as unknown as { name: string });
     this.index = this.root.openDB<number, [string, number]>({ name: 'index', encoding: 'ordered-binary' });
     this.snapshots = this.root.openDB<Buffer, [string, number]>({ name: 'snapshots', encoding: 'binary' });
     this.meta = this.root.openDB<number, string>({ name: 'meta', encoding: 'msgpack' });
@@ -106,6 +132,7 @@ export class LmdbStore implements JournalStore {
             this.stats.transactions += 1;
             this.stats.appends += batch.length;
           });
+          for (const o of outcomes) if ('ok' in o) this.heads.set(o.ok.persistenceId, o.ok.lastSeq);
         } catch (e) {
           // The transaction aborted: nothing of it is visible. Every append in it fails.
           const err = new JournalUnavailable(`lmdb commit failed: ${(e as Error).message}`, e);
@@ -133,19 +160,20 @@ export class LmdbStore implements JournalStore {
     let offset = this.lastOffset();
     const heads = new Map<string, number>();
     return batch.map(({ request: r }) => {
-      const actual = heads.get(r.persistenceId) ?? this.lastSeq(r.persistenceId, MAX_SEQ);
+      const actual = heads.get(r.persistenceId) ?? this.heads.get(r.persistenceId) ?? this.lastSeq(r.persistenceId, MAX_SEQ);
       if (actual !== r.expectedSeq) return { error: new JournalConflict(r.persistenceId, r.expectedSeq, actual) };
       const firstOffset = offset + 1;
       let seq = r.expectedSeq;
       for (const e of r.events) {
         seq += 1;
         offset += 1;
-        const record = encodeRecord({ ...e, persistenceId: r.persistenceId, seq, offset, timestamp: r.timestamp });
-        this.feed.putSync(offset, Buffer.from(record.buffer, record.byteOffset, record.byteLength));
+        // The scratch buffer is safe to reuse: putSync copies the value into the transaction.
+        const record = encodeRecord({ ...e, persistenceId: r.persistenceId, seq, offset, timestamp: r.timestamp }, this.scratch);
+        this.feed.putSync(offset, record as unknown as FeedValue, { append: true });
         this.index.putSync([r.persistenceId, seq], offset);
       }
       heads.set(r.persistenceId, seq);
-      return { ok: { firstSeq: r.expectedSeq + 1, lastSeq: seq, firstOffset, lastOffset: offset } };
+      return { ok: { persistenceId: r.persistenceId, firstSeq: r.expectedSeq + 1, lastSeq: seq, firstOffset, lastOffset: offset } };
     });
   }
 
@@ -198,7 +226,7 @@ export class LmdbStore implements JournalStore {
     const out: StoredEvent[] = [];
     if (end < fromOffset) return out;
     for (const { key, value } of this.feed.getRange({ start: fromOffset, end: end + 1 })) {
-      out.push(decodeRecord(value, { offset: key }));
+      out.push(checked(value, { offset: key }));
     }
     return out;
   }
@@ -271,17 +299,23 @@ export class LmdbStore implements JournalStore {
 
   private recordAt(offset: number, persistenceId: string, seq: number): StoredEvent {
     const bytes = this.feed.getBinary(offset);
-    if (!bytes) throw new CorruptEvent(persistenceId, seq, offset, 'the index points at a missing feed record');
-    const record = decodeRecord(bytes, { persistenceId, seq, offset });
-    if (record.persistenceId !== persistenceId || record.seq !== seq) {
-      throw new CorruptEvent(persistenceId, seq, offset, `index and feed disagree: the feed holds ${record.persistenceId}#${record.seq}`);
-    }
-    return record;
+    const value = bytes && feedEncoder.decode(bytes);
+    if (!value) throw new CorruptEvent(persistenceId, seq, offset, 'the index points at a missing feed record');
+    return checked(value, { persistenceId, seq, offset });
   }
 
   private checkOpen(): void {
     if (this.closed) throw new JournalUnavailable('lmdb store is closed');
   }
+}
+
+/** The record, if it decoded and its header matches where it was found. */
+function checked(value: FeedValue, where: { persistenceId?: string; seq?: number; offset: number }): StoredEvent {
+  if ('damaged' in value) throw new CorruptEvent(where.persistenceId, where.seq, where.offset, value.damaged);
+  if ((where.persistenceId !== undefined && value.persistenceId !== where.persistenceId) || (where.seq !== undefined && value.seq !== where.seq) || value.offset !== where.offset) {
+    throw new CorruptEvent(where.persistenceId ?? value.persistenceId, where.seq ?? value.seq, where.offset, `record header says ${value.persistenceId}#${value.seq} at offset ${value.offset}`);
+  }
+  return value;
 }
 
 /** A Journal over an LMDB environment at `options.path`. */

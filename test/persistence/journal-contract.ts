@@ -121,6 +121,7 @@ export function journalContract(t: Test, make: MakeJournal): void {
     const feed = await journal.read(1, writers * perWriter + 10);
     t.equal(feed.length, writers * perWriter);
     t.ok(feed.every((e, i) => e.offset === i + 1), 'offsets 1..N in order');
+    t.ok(feed.every((e) => e.persistenceId === `w-${String(e.event.w)}` && e.event.n === e.seq - 1), 'each payload belongs to its header');
     const seen = new Set(feed.map((e) => `${e.persistenceId}#${e.seq}`));
     t.equal(seen.size, feed.length, 'no duplicates');
     for (const w of [0, 17, 49]) {
