@@ -189,8 +189,8 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
   };
 }
 
-/** Streams a file (a Node Readable, a web stream, any async iterable of chunks) through the parser. */
-export async function parseSsim(source: AsyncIterable<string | Uint8Array>, options: SsimParseOptions = {}): Promise<SsimParseResult> {
+/** Streams a file (a Node Readable, a web stream, any iterable or async iterable of chunks) through the parser. */
+export async function parseSsim(source: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>, options: SsimParseOptions = {}): Promise<SsimParseResult> {
   const parser = createSsimParser(options);
   for await (const chunk of source) parser.push(chunk);
   return parser.end();

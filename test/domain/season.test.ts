@@ -1,0 +1,87 @@
+/**
+ * The generator against the parser and the checks: a generated season round-trips through SSIM,
+ * and the checks find exactly the violations the generator says it injected. Small seasons only;
+ * the full default season is for the benchmark.
+ */
+import t from 'tap';
+import fc from 'fast-check';
+import { generateSeason, seasonOptionProblems, DEFAULT_SEASON, type InjectedViolation, type Season } from '../../ops/season/season.ts';
+import { ssimChunks } from '../../ops/season/files.ts';
+import { checkSchedule, formatRotationCsv, parseSsim, planImport, type Schedule } from '../../src/domain/index.ts';
+
+const small = { airplanes: 12, airports: 20, days: 10, legsPerDay: 3.3 };
+
+async function reimport(season: Season, withCsv: boolean) {
+  const parsed = await parseSsim(ssimChunks(season, 97));
+  return { parsed, plan: planImport(parsed, withCsv ? { onError: 'reject', rotationCsv: formatRotationCsv(season.rotations) } : { onError: 'reject' }) };
+}
+
+function found(schedule: Schedule): string[] {
+  const r = checkSchedule(schedule);
+  return [
+    ...r.continuity.map((v) => `continuity ${v.rotationId} ${v.previous.id} ${v.next.id}`),
+    ...r.groundTime.map((v) => `groundTime ${v.rotationId} ${v.previous.id} ${v.next.id}`),
+    ...r.designators.map((v) => `duplicate ${v.legs.map((l) => l.leg.id).sort().join(' ')}`),
+  ].sort();
+}
+
+function expected(injected: readonly InjectedViolation[]): string[] {
+  return injected.map((v) => (v.kind === 'duplicate' ? `duplicate ${v.legIds.join(' ')}` : `${v.kind} ${v.rotationId} ${v.previousLegId} ${v.nextLegId}`)).sort();
+}
+
+t.test('a generated season round-trips: generate -> SSIM -> parse -> same legs', async (t) => {
+  const season = generateSeason({ ...small, seed: 7, violations: { continuity: 0.02, groundTime: 0.02, duplicates: 0.02 } });
+  t.ok(season.injected.some((v) => v.kind === 'duplicate'), 'the season has duplicates, so ids need occurrences');
+  const { parsed, plan } = await reimport(season, true);
+  t.equal(parsed.problemCount, 0, JSON.stringify(parsed.problems.slice(0, 2)));
+  t.equal(parsed.legs.length, season.legCount);
+  if (plan._tag !== 'ImportReady') return void t.fail(plan.message);
+  t.same(plan.rotations.map((r) => ({ ...r, registration: null })), season.rotations.map((r) => ({ ...r, registration: null })));
+  const registration = new Map(season.rotations.map((r) => [r.rotationId, r.registration]));
+  const reloaded = { ...season.schedule, rotations: plan.rotations.map((r) => ({ ...r, registration: registration.get(r.rotationId) ?? null })) };
+  t.same(found(reloaded), expected(season.injected), 'the checks over the re-imported schedule find the injected violations');
+});
+
+t.test('without a rotation file, onward flights rebuild a clean season\'s rotations', async (t) => {
+  const season = generateSeason({ ...small, seed: 3, violations: { continuity: 0, groundTime: 0, duplicates: 0 } });
+  const { plan } = await reimport(season, false);
+  if (plan._tag !== 'ImportReady') return void t.fail(plan.message);
+  const legLists = (rs: readonly { legs: readonly { id: string }[] }[]) => rs.map((r) => r.legs.map((l) => l.id).join(' ')).sort();
+  t.same(legLists(plan.rotations), legLists(season.rotations));
+});
+
+t.test('the checks find exactly the injected violations (property over seeds and sizes)', async (t) => {
+  let total = 0;
+  fc.assert(
+    fc.property(
+      fc.record({
+        seed: fc.nat(),
+        airplanes: fc.integer({ min: 2, max: 12 }),
+        airports: fc.integer({ min: 3, max: 25 }),
+        days: fc.integer({ min: 1, max: 8 }),
+        continuity: fc.constantFrom(0, 0.01, 0.05),
+        groundTime: fc.constantFrom(0, 0.01, 0.05),
+        duplicates: fc.constantFrom(0, 0.01, 0.05),
+      }),
+      ({ continuity, groundTime, duplicates, ...size }) => {
+        const season = generateSeason({ ...size, violations: { continuity, groundTime, duplicates } });
+        total += season.injected.length;
+        const want = expected(season.injected);
+        const got = found(season.schedule);
+        if (JSON.stringify(want) !== JSON.stringify(got)) throw new Error(`injected ${want.length}, found ${got.length}: ${JSON.stringify({ want, got }).slice(0, 800)}`);
+        return true;
+      },
+    ),
+    { numRuns: 30 },
+  );
+  t.ok(total > 0, `some violations were injected (${total})`);
+});
+
+t.test('options are validated with clear messages', async (t) => {
+  t.same(seasonOptionProblems(DEFAULT_SEASON), []);
+  const p = seasonOptionProblems({ ...DEFAULT_SEASON, airplanes: 0, startDate: '2026-02-30', violations: { continuity: 2, groundTime: 0, duplicates: 0 } });
+  t.equal(p.length, 3);
+  t.match(p.join('\n'), /airplanes must be .* got 0[\s\S]*startDate[\s\S]*continuity must be from 0 to 0.2/);
+  t.throws(() => generateSeason({ days: -1 }), /invalid season options: days/);
+  t.same(generateSeason({ ...small, seed: 5 }).rotations, generateSeason({ ...small, seed: 5 }).rotations, 'same seed, same season');
+});
