@@ -1,0 +1,42 @@
+import t from 'tap';
+import { DedupFilter } from '../../src/persistence/dedup.ts';
+import { MemoryEventBus, fromBusRecord, toBusRecord } from '../../src/persistence/event-bus.ts';
+import { isCorruptEvent } from '../../src/persistence/errors.ts';
+import { publisherRecovery } from './publisher-contract.ts';
+
+publisherRecovery(t, async () => {
+  const bus = new MemoryEventBus();
+  return {
+    bus,
+    breakBus: (broken) => bus.failPublish(broken ? () => new Error('broker unreachable') : undefined),
+    cleanup: () => bus.close(),
+  };
+});
+
+t.test('dedup filter: new, duplicate, gap; state round-trips for storage with the view', async (t) => {
+  const f = new DedupFilter();
+  t.equal(f.check('a', 1), 'new');
+  t.equal(f.check('a', 2), 'new');
+  t.equal(f.check('a', 2), 'duplicate');
+  t.equal(f.check('a', 1), 'duplicate');
+  t.equal(f.check('a', 5), 'gap');
+  t.equal(f.check('b', 1), 'new');
+  const restored = new DedupFilter(f.entries());
+  t.equal(restored.accept('a', 5), false);
+  t.equal(restored.accept('a', 6), true);
+  t.equal(restored.lastSeq('b'), 1);
+});
+
+t.test('bus messages round-trip; a foreign message is a CorruptEvent', async (t) => {
+  const env = { persistenceId: 'r', seq: 2, offset: 9, type: 'E', version: 1, timestamp: 3, event: { _tag: 'E', x: 1 } };
+  const r = toBusRecord(env);
+  t.equal(r.key, 'r');
+  t.same(fromBusRecord(r), env);
+  let err: unknown;
+  try {
+    fromBusRecord({ key: 'r', value: new Uint8Array([0xa1, 0x78]) });
+  } catch (e) {
+    err = e;
+  }
+  t.ok(isCorruptEvent(err));
+});
