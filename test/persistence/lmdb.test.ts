@@ -6,7 +6,7 @@ import { open } from 'lmdb';
 import { EventJournal } from '../../src/persistence/event-journal.ts';
 import { isCorruptEvent, isJournalUnavailable } from '../../src/persistence/errors.ts';
 import { LmdbStore } from '../../src/persistence/lmdb-store.ts';
-import { journalContract } from './journal-contract.ts';
+import { journalContract } from './fixtures/journal-contract.ts';
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'aloft-lmdb-'));
 

@@ -2,7 +2,7 @@ import t from 'tap';
 import { EventJournal } from '../../src/persistence/event-journal.ts';
 import { isCorruptEvent, isJournalUnavailable } from '../../src/persistence/errors.ts';
 import { MemoryStore } from '../../src/persistence/memory-store.ts';
-import { journalContract } from './journal-contract.ts';
+import { journalContract } from './fixtures/journal-contract.ts';
 
 journalContract(t, async (options) => {
   const store = new MemoryStore();

@@ -2,7 +2,7 @@ import t from 'tap';
 import { DedupFilter } from '../../src/persistence/dedup.ts';
 import { MemoryEventBus, fromBusRecord, toBusRecord } from '../../src/persistence/event-bus.ts';
 import { isCorruptEvent } from '../../src/persistence/errors.ts';
-import { publisherRecovery } from './publisher-contract.ts';
+import { publisherRecovery } from './fixtures/publisher-contract.ts';
 
 publisherRecovery(t, async () => {
   const bus = new MemoryEventBus();
