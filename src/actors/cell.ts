@@ -30,10 +30,10 @@ export class Cell {
   passivateRequested = false;
   lastActive = 0;
   idleTimer: TimerHandle | undefined = undefined;
-  /** The nact reference this cell's turns are dispatched to. */
+  /** The nact reference this cell's turns are dispatched to; created on the first turn. */
   kernelRef: unknown = undefined;
   currentSender: AnyRef | undefined = undefined;
-  readonly children = new Map<string, Cell>();
+  private kids: Map<string, Cell> | undefined = undefined;
   watchers: Map<string, AnyRef> | undefined = undefined;
   watching: Map<string, AnyRef> | undefined = undefined;
   /** Times of restarts this cell performed as a supervisor (for its restart intensity). */
@@ -53,6 +53,15 @@ export class Cell {
     readonly options: SpawnOptions,
     readonly capacity: number,
   ) {}
+
+  /** Children by name, allocated on first use (most actors never have any). */
+  get children(): Map<string, Cell> {
+    return (this.kids ??= new Map());
+  }
+
+  get hasChildren(): boolean {
+    return this.kids !== undefined && this.kids.size > 0;
+  }
 
   get queued(): number {
     return (this.queue.length - this.head) >> 1;

@@ -53,7 +53,9 @@ export class ThreadLink implements Link {
     if (this.out.length >= this.maxBatch && this.inFlight < this.maxInFlight) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => {
+      // A microtask, not setImmediate: a burst told in one go still leaves as one batch, and a
+      // lone ask does not wait for the next turn of the event loop.
+      queueMicrotask(() => {
         this.flushScheduled = false;
         this.flush();
       });
