@@ -1,0 +1,377 @@
+/**
+ * The ScyllaDB backend (cassandra-driver, prepared statements). Schema and design: see
+ * scylla-schema.ts and docs/persistence.md. Not run in CI here (no server); its contract test
+ * runs when SCYLLA_CONTACT_POINTS is set.
+ *
+ * An append goes through three steps:
+ *   1. LWT on the aggregate's head row, `IF seq = expectedSeq`, storing the events as
+ *      "pending": the commit point and the stale-writer check. Appends to different aggregates
+ *      run in parallel; to one aggregate, in order.
+ *   2. One feed chunk per group commit: every append that passed step 1 in this batch gets
+ *      consecutive offsets in a single `INSERT ... IF NOT EXISTS` at the feed's end. One LWT per
+ *      batch, not per event: that is the group commit, and the feed's serialisation point.
+ *   3. The events rows (with their offsets) into the aggregate's partition.
+ * A crash after 1 leaves the events committed but not yet in the feed/events table; the next
+ * replay or highestSeq of that aggregate (its new owner recovering) repairs it from "pending".
+ * A crash between 2 and 3 makes that repair chunk the events a second time: the feed is then
+ * at-least-once for that append (consumers dedup by persistenceId/seq anyway). Documented.
+ */
+import { Client, types } from 'cassandra-driver';
+import { decodeRecord, encodeRecord, encodeValue, decodePayload } from './codec.ts';
+import { CorruptEvent, JournalConflict, JournalUnavailable } from './errors.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { schemaStatements, validIdentifier } from './scylla-schema.ts';
+import type { AppendRequest, EncodedEvent, JournalStore, StoredAppend, StoredEvent, StoredSnapshot } from './store.ts';
+
+export interface ScyllaStoreOptions {
+  readonly contactPoints: readonly string[];
+  readonly localDataCenter: string;
+  readonly keyspace: string;
+  readonly replication?: string;
+  /** Events per (persistence_id, bucket) partition (default 10,000). */
+  readonly eventsBucket?: number;
+  /** Feed offsets per feed partition (default 100,000). */
+  readonly feedBucket?: number;
+  /** How often to look for other nodes' appends while someone follows the feed (default 250 ms). */
+  readonly pollMs?: number;
+  readonly maxBatch?: number;
+  readonly clock?: Clock;
+}
+
+interface Pending {
+  readonly request: AppendRequest;
+  readonly resolve: (r: StoredAppend) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+interface Committed {
+  readonly persistenceId: string;
+  readonly firstSeq: number;
+  readonly timestamp: number;
+  readonly events: readonly EncodedEvent[];
+}
+
+const Q = { prepare: true, consistency: types.consistencies.localQuorum, serialConsistency: types.consistencies.localSerial };
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : typeof v === 'number' ? v : Number(String(v)));
+
+export class ScyllaStore implements JournalStore {
+  readonly kind = 'scylla';
+  private readonly ks: string;
+  private readonly eventsBucket: number;
+  private readonly feedBucket: number;
+  private readonly clock: Clock;
+  private readonly listeners = new Set<(head: number) => void>();
+  private queue: Pending[] = [];
+  private draining: Promise<void> | undefined;
+  private nextStart = 1;
+  private hintBucket = 0;
+  private knownHead = 0;
+  private pollHandle: unknown;
+  private closed = false;
+
+  private constructor(
+    private readonly client: Client,
+    private readonly options: ScyllaStoreOptions,
+  ) {
+    this.ks = validIdentifier(options.keyspace);
+    this.eventsBucket = options.eventsBucket ?? 10_000;
+    this.feedBucket = options.feedBucket ?? 100_000;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Connects, creates keyspace and tables if missing, finds the feed's head. */
+  static async open(options: ScyllaStoreOptions): Promise<ScyllaStore> {
+    const client = new Client({ contactPoints: [...options.contactPoints], localDataCenter: options.localDataCenter });
+    try {
+      await client.connect();
+      const replication = options.replication ?? "{'class': 'NetworkTopologyStrategy', 'replication_factor': 3}";
+      for (const cql of schemaStatements({ keyspace: options.keyspace, replication })) await client.execute(cql);
+    } catch (e) {
+      await client.shutdown().catch(() => undefined);
+      throw new JournalUnavailable(`scylla: cannot open keyspace ${options.keyspace}: ${(e as Error).message}`, e);
+    }
+    const store = new ScyllaStore(client, options);
+    await store.refreshHead();
+    return store;
+  }
+
+  append(request: AppendRequest): Promise<StoredAppend> {
+    if (this.closed) return Promise.reject(new JournalUnavailable('scylla store is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      this.draining ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    await new Promise<void>((r) => setImmediate(r));
+    try {
+      while (this.queue.length > 0) await this.commitBatch(this.queue.splice(0, this.options.maxBatch ?? 2000));
+    } finally {
+      this.draining = undefined;
+    }
+  }
+
+  private async commitBatch(batch: Pending[]): Promise<void> {
+    // Step 1, per aggregate in order, aggregates in parallel.
+    const byId = new Map<string, Pending[]>();
+    for (const p of batch) byId.set(p.request.persistenceId, [...(byId.get(p.request.persistenceId) ?? []), p]);
+    const passed: Pending[] = [];
+    await Promise.all(
+      [...byId.values()].map(async (appends) => {
+        for (const p of appends) {
+          try {
+            await this.claim(p.request);
+            passed.push(p);
+          } catch (e) {
+            p.reject(e instanceof JournalConflict ? e : new JournalUnavailable(`scylla head LWT: ${(e as Error).message}`, e));
+          }
+        }
+      }),
+    );
+    const withEvents = passed.filter((p) => p.request.events.length > 0);
+    for (const p of passed) {
+      if (p.request.events.length === 0) p.resolve({ firstSeq: p.request.expectedSeq + 1, lastSeq: p.request.expectedSeq, firstOffset: this.knownHead + 1, lastOffset: this.knownHead });
+    }
+    if (withEvents.length === 0) return;
+    try {
+      const committed = withEvents.map((p) => ({ persistenceId: p.request.persistenceId, firstSeq: p.request.expectedSeq + 1, timestamp: p.request.timestamp, events: p.request.events }));
+      const offsets = await this.writeFeedAndEvents(committed);
+      withEvents.forEach((p, i) => {
+        const first = offsets[i] as number;
+        const n = p.request.events.length;
+        p.resolve({ firstSeq: p.request.expectedSeq + 1, lastSeq: p.request.expectedSeq + n, firstOffset: first, lastOffset: first + n - 1 });
+      });
+    } catch (e) {
+      // Committed per aggregate (step 1) but not acknowledged: the owner's next replay repairs.
+      const err = new JournalUnavailable(`scylla feed write: ${(e as Error).message}`, e);
+      for (const p of withEvents) p.reject(err);
+    }
+  }
+
+  /** Step 1: the conditional head update. */
+  private async claim(r: AppendRequest): Promise<void> {
+    if (r.events.length === 0) {
+      // Only a check: a linearizable (SERIAL) read, so no empty head row is ever created.
+      const rs = await this.client.execute(`SELECT seq FROM ${this.ks}.heads WHERE persistence_id = ?`, [r.persistenceId], { ...Q, consistency: types.consistencies.localSerial });
+      const actual = num(rs.first()?.get('seq'));
+      if (actual !== r.expectedSeq) throw new JournalConflict(r.persistenceId, r.expectedSeq, actual);
+      return;
+    }
+    const newSeq = r.expectedSeq + r.events.length;
+    const pending = encodeValue(r.events.map((e) => [e.type, e.version, e.payload, r.timestamp]));
+    const rs =
+      r.expectedSeq === 0
+        ? await this.client.execute(`INSERT INTO ${this.ks}.heads (persistence_id, seq, pending_first, pending) VALUES (?, ?, ?, ?) IF NOT EXISTS`, [r.persistenceId, newSeq, 1, Buffer.from(pending)], Q)
+        : await this.client.execute(`UPDATE ${this.ks}.heads SET seq = ?, pending_first = ?, pending = ? WHERE persistence_id = ? IF seq = ?`, [newSeq, r.expectedSeq + 1, Buffer.from(pending), r.persistenceId, r.expectedSeq], Q);
+    if (!rs.wasApplied()) throw new JournalConflict(r.persistenceId, r.expectedSeq, num(rs.first()?.get('seq')));
+  }
+
+  /** Steps 2 and 3 for a group of committed appends; returns each append's first offset. */
+  private async writeFeedAndEvents(appends: readonly Committed[]): Promise<number[]> {
+    const count = appends.reduce((n, a) => n + a.events.length, 0);
+    for (;;) {
+      const start = this.nextStart;
+      const firsts: number[] = [];
+      const records: Uint8Array[] = [];
+      let offset = start;
+      for (const a of appends) {
+        firsts.push(offset);
+        a.events.forEach((e, i) => records.push(encodeRecord({ ...e, persistenceId: a.persistenceId, seq: a.firstSeq + i, offset: offset + i, timestamp: a.timestamp })));
+        offset += a.events.length;
+      }
+      const bucket = Math.floor(start / this.feedBucket);
+      const rs = await this.client.execute(`INSERT INTO ${this.ks}.feed (bucket, start, count, records) VALUES (?, ?, ?, ?) IF NOT EXISTS`, [bucket, start, count, Buffer.from(encodeValue(records))], Q);
+      if (!rs.wasApplied()) {
+        // Someone else took this start: move past their chunk and try again.
+        this.nextStart = Math.max(this.nextStart, start + num(rs.first()?.get('count')));
+        await this.refreshHead();
+        continue;
+      }
+      this.nextStart = start + count;
+      if (bucket > this.hintBucket) {
+        // A plain write: racing nodes may leave an older bucket here, which only makes the
+        // next start walk a little further. The hint always names a bucket holding a chunk.
+        this.hintBucket = bucket;
+        await this.client.execute(`UPDATE ${this.ks}.feed_hint SET bucket = ? WHERE id = 0`, [bucket], Q).catch(() => undefined);
+      }
+      // Step 3: each aggregate's rows, one batch per aggregate (usually one partition).
+      await Promise.all(
+        appends.map((a, k) => {
+          const queries = a.events.map((_, i) => ({
+            query: `INSERT INTO ${this.ks}.events (persistence_id, bucket, seq, record) VALUES (?, ?, ?, ?)`,
+            params: [a.persistenceId, Math.floor((a.firstSeq + i) / this.eventsBucket), a.firstSeq + i, Buffer.from(records[firsts[k]! - start + i]!)],
+          }));
+          return this.client.batch(queries, { ...Q, logged: queries.length > 1 });
+        }),
+      );
+      this.raiseHead(start + count - 1);
+      return firsts;
+    }
+  }
+
+  /** Finds the end of the feed, starting from what this node knows (or the hint). */
+  private async refreshHead(): Promise<void> {
+    if (this.nextStart === 1) {
+      const hint = await this.client.execute(`SELECT bucket FROM ${this.ks}.feed_hint WHERE id = 0`, [], Q);
+      const b = num(hint.first()?.get('bucket'));
+      this.hintBucket = b;
+      const last = await this.client.execute(`SELECT start, count FROM ${this.ks}.feed WHERE bucket = ? ORDER BY start DESC LIMIT 1`, [b], Q);
+      const row = last.first();
+      if (row) this.nextStart = num(row.get('start')) + num(row.get('count'));
+    }
+    for (;;) {
+      const rs = await this.client.execute(`SELECT start, count FROM ${this.ks}.feed WHERE bucket = ? AND start >= ? LIMIT 1000`, [Math.floor(this.nextStart / this.feedBucket), this.nextStart], Q);
+      if (rs.rows.length === 0) break;
+      for (const row of rs.rows) if (num(row.get('start')) === this.nextStart) this.nextStart += num(row.get('count'));
+    }
+    this.raiseHead(this.nextStart - 1);
+  }
+
+  private raiseHead(head: number): void {
+    if (head <= this.knownHead) return;
+    this.knownHead = head;
+    for (const l of this.listeners) l(head);
+  }
+
+  /** Completes an append whose LWT committed but whose rows were never written (crashed writer). */
+  private async repair(persistenceId: string): Promise<number> {
+    const head = (await this.client.execute(`SELECT seq, pending_first, pending FROM ${this.ks}.heads WHERE persistence_id = ?`, [persistenceId], { ...Q, consistency: types.consistencies.localSerial })).first();
+    if (!head) return 0;
+    const seq = num(head.get('seq'));
+    const last = await this.lastRowSeq(persistenceId, seq);
+    if (last >= seq) return seq;
+    const first = num(head.get('pending_first'));
+    if (first !== last + 1) throw new CorruptEvent(persistenceId, last + 1, undefined, `events ${last + 1}..${first - 1} are missing and not pending`);
+    let events: EncodedEvent[];
+    let timestamp = this.clock.now();
+    try {
+      const raw = decodePayload(head.get('pending') as Buffer) as [string, number, Uint8Array, number][];
+      events = raw.map(([type, version, payload, ts]) => ((timestamp = ts), { type, version, payload }));
+    } catch (e) {
+      throw new CorruptEvent(persistenceId, first, undefined, `undecodable pending append: ${(e as Error).message}`);
+    }
+    await this.writeFeedAndEvents([{ persistenceId, firstSeq: first, timestamp, events }]);
+    return seq;
+  }
+
+  private async lastRowSeq(persistenceId: string, atMost: number): Promise<number> {
+    for (let b = Math.floor(atMost / this.eventsBucket); b >= Math.max(0, Math.floor(atMost / this.eventsBucket) - 1); b--) {
+      const rs = await this.client.execute(`SELECT seq FROM ${this.ks}.events WHERE persistence_id = ? AND bucket = ? ORDER BY seq DESC LIMIT 1`, [persistenceId, b], Q);
+      const row = rs.first();
+      if (row) return num(row.get('seq'));
+    }
+    return 0;
+  }
+
+  async replay(persistenceId: string, fromSeq: number, toSeq: number, limit: number): Promise<StoredEvent[]> {
+    const head = await this.repair(persistenceId);
+    const last = Math.min(toSeq, head, fromSeq + limit - 1);
+    const out: StoredEvent[] = [];
+    for (let b = Math.floor(fromSeq / this.eventsBucket); b <= Math.floor(last / this.eventsBucket) && fromSeq <= last; b++) {
+      const rs = await this.client.execute(
+        `SELECT seq, record FROM ${this.ks}.events WHERE persistence_id = ? AND bucket = ? AND seq >= ? AND seq <= ?`,
+        [persistenceId, b, fromSeq, last],
+        { ...Q, fetchSize: limit },
+      );
+      for (const row of rs.rows) {
+        const seq = num(row.get('seq'));
+        out.push(decodeRecord(row.get('record') as Buffer, { persistenceId, seq }));
+      }
+    }
+    return out;
+  }
+
+  highestSeq(persistenceId: string): Promise<number> {
+    return this.repair(persistenceId);
+  }
+
+  async read(fromOffset: number, limit: number): Promise<StoredEvent[]> {
+    const out: StoredEvent[] = [];
+    if (fromOffset > this.knownHead) await this.refreshHead();
+    // The chunk holding fromOffset may start in this bucket or the one before.
+    let cursor = fromOffset;
+    for (const b of [Math.floor(fromOffset / this.feedBucket), Math.floor(fromOffset / this.feedBucket) - 1]) {
+      if (b < 0) continue;
+      const rs = await this.client.execute(`SELECT start FROM ${this.ks}.feed WHERE bucket = ? AND start <= ? ORDER BY start DESC LIMIT 1`, [b, fromOffset], Q);
+      const row = rs.first();
+      if (row) {
+        cursor = num(row.get('start'));
+        break;
+      }
+    }
+    while (out.length < limit && cursor <= this.knownHead) {
+      const rs = await this.client.execute(`SELECT start, count, records FROM ${this.ks}.feed WHERE bucket = ? AND start >= ? LIMIT 100`, [Math.floor(cursor / this.feedBucket), cursor], Q);
+      let progressed = false;
+      for (const row of rs.rows) {
+        const start = num(row.get('start'));
+        if (start !== cursor) break; // a chunk not written yet would be a gap: stop here
+        const records = decodePayload(row.get('records') as Buffer) as Uint8Array[];
+        for (const [i, bytes] of records.entries()) {
+          const offset = start + i;
+          if (offset >= fromOffset && out.length < limit) out.push(decodeRecord(bytes, { offset }));
+        }
+        cursor = start + num(row.get('count'));
+        progressed = true;
+      }
+      if (!progressed) break;
+    }
+    return out;
+  }
+
+  async headOffset(): Promise<number> {
+    await this.refreshHead();
+    return this.knownHead;
+  }
+
+  onDurable(listener: (head: number) => void): () => void {
+    this.listeners.add(listener);
+    this.schedulePoll();
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Other nodes append too: while anyone listens, look for new chunks now and then. */
+  private schedulePoll(): void {
+    if (this.pollHandle !== undefined || this.closed) return;
+    this.pollHandle = this.clock.setTimeout(() => {
+      this.pollHandle = undefined;
+      if (this.closed || this.listeners.size === 0) return;
+      this.refreshHead().catch(() => undefined).finally(() => this.schedulePoll());
+    }, this.options.pollMs ?? 250);
+  }
+
+  async saveSnapshot(s: StoredSnapshot): Promise<void> {
+    await this.client.execute(`INSERT INTO ${this.ks}.snapshots (persistence_id, seq, ts, state) VALUES (?, ?, ?, ?)`, [s.persistenceId, s.seq, s.timestamp, Buffer.from(s.state)], Q);
+  }
+
+  async loadSnapshot(persistenceId: string, maxSeq: number): Promise<StoredSnapshot | undefined> {
+    const rs = await this.client.execute(`SELECT seq, ts, state FROM ${this.ks}.snapshots WHERE persistence_id = ? AND seq <= ? LIMIT 1`, [persistenceId, Math.min(maxSeq, Number.MAX_SAFE_INTEGER)], Q);
+    const row = rs.first();
+    return row ? { persistenceId, seq: num(row.get('seq')), timestamp: num(row.get('ts')), state: row.get('state') as Buffer } : undefined;
+  }
+
+  async deleteSnapshots(persistenceId: string, beforeSeq: number): Promise<number> {
+    const rs = await this.client.execute(`SELECT seq FROM ${this.ks}.snapshots WHERE persistence_id = ? AND seq < ?`, [persistenceId, beforeSeq], Q);
+    if (rs.rows.length === 0) return 0;
+    await this.client.execute(`DELETE FROM ${this.ks}.snapshots WHERE persistence_id = ? AND seq < ?`, [persistenceId, beforeSeq], Q);
+    return rs.rows.length;
+  }
+
+  async loadCheckpoint(name: string): Promise<number> {
+    const rs = await this.client.execute(`SELECT value FROM ${this.ks}.checkpoints WHERE name = ?`, [name], Q);
+    return num(rs.first()?.get('value'));
+  }
+
+  async saveCheckpoint(name: string, offset: number): Promise<void> {
+    await this.client.execute(`INSERT INTO ${this.ks}.checkpoints (name, value) VALUES (?, ?)`, [name, offset], Q);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.pollHandle !== undefined) this.clock.clearTimeout(this.pollHandle);
+    while (this.draining) await this.draining;
+    this.listeners.clear();
+    await this.client.shutdown();
+  }
+}
