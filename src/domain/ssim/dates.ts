@@ -19,13 +19,35 @@ export function fullYear(yy: number): number {
 /** Epoch day of a DDMMMYY date at `start` in `s`, or -1 when it is not a real date. */
 export function parseDdMmmYy(s: string, start: number): number {
   const d = twoDigits(s, start);
-  const m = MONTHS[s.slice(start + 2, start + 5)];
+  const m = monthIndex(s.charCodeAt(start + 2), s.charCodeAt(start + 3), s.charCodeAt(start + 4));
   const y = twoDigits(s, start + 5);
-  if (d < 1 || m === undefined || y < 0) return -1;
-  const ms = Date.UTC(fullYear(y), m, d);
-  // Date.UTC rolls 31FEB over into March; a date that rolled is not a date.
-  if (new Date(ms).getUTCDate() !== d) return -1;
-  return ms / DAY_MS;
+  if (d < 1 || m < 0 || y < 0) return -1;
+  const year = fullYear(y);
+  if (d > daysInMonth(year, m)) return -1;
+  return daysFromCivil(year, m + 1, d);
+}
+
+/** Month 0-11 from its three upper-case letters, without building a string (hot path). */
+function monthIndex(a: number, b: number, c: number): number {
+  const key = (a << 16) | (b << 8) | c;
+  return MONTH_CODES.get(key) ?? -1;
+}
+
+const MONTH_CODES = new Map(Object.entries(MONTHS).map(([name, i]) => [(name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2), i]));
+
+function daysInMonth(year: number, month0: number): number {
+  if (month0 === 1) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month0 === 3 || month0 === 5 || month0 === 8 || month0 === 10 ? 30 : 31;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
 }
 
 export function formatDdMmmYy(epochDay: number): string {
