@@ -1,10 +1,16 @@
 /**
- * What travels between threads: user envelopes `[0, path, message, sender]` and runtime control
- * messages `[1, message]`. Tuples, not objects, because they are encoded by the million.
+ * What travels between threads. A frame is a batch of messages: a table of the distinct target
+ * paths in it, then a flat run of (path index, message, sender) triples. Flat, not one small array
+ * per message, because frames carry millions of messages a second and every allocation shows;
+ * the path table means a target's path string is decoded, hashed and looked up once per frame.
+ *
+ * Runtime control messages (watch, spawn, registry) go to the reserved path `$system`.
  */
 import type { AnyRef } from './ref.ts';
 
-export type Envelope = readonly [0, string, unknown, AnyRef | null] | readonly [1, SystemMessage];
+export const SYSTEM_PATH = '$system';
+
+export type Frame = readonly [paths: string[], entries: unknown[]];
 
 export type SystemMessage =
   | { readonly _tag: '$Watch'; readonly target: string; readonly watcher: AnyRef }

@@ -10,3 +10,4 @@ export { oneForOne, allForOne, decideFailure, backoffDelay, type Directive, type
 export { ManualClock, systemClock, settle, type Clock, type TimerHandle } from './clock.ts';
 export { ActorError, isActorError, isAskTimeout, isMailboxFull, isActorStopped, isDeadLetterError, isNameTaken, type ActorErrorTag } from './errors.ts';
 export type { DeadLetter, DeadLetterReason } from './dead-letters.ts';
+export { eventSourced, type EventStore, type StoredEventView, type Decider, type Decision, type CommandReply, type CommandFailure, type EntityMessage, type EventSourcedSpec } from './event-sourced.ts';

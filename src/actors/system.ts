@@ -17,7 +17,7 @@ import { ActorError, actorStopped, askTimeout, mailboxFull } from './errors.ts';
 import { ActorRef, addressKey, formatAddress, type Address, type AnyRef, type Router } from './ref.ts';
 import { Registry } from './registry.ts';
 import { decideFailure, oneForOne, type SupervisorStrategy } from './supervision.ts';
-import type { Envelope, SystemMessage } from './envelope.ts';
+import { SYSTEM_PATH, type SystemMessage } from './envelope.ts';
 
 export interface SystemOptions {
   /** The node's identity; refs carry it. */
@@ -38,7 +38,7 @@ export interface SystemOptions {
 
 /** Sends envelopes to another thread of this node. */
 export interface Link {
-  send(envelope: Envelope): void;
+  send(path: string, message: unknown, sender: AnyRef | null): void;
 }
 
 const TURN = Object.freeze({ _tag: '$Turn' });
@@ -157,7 +157,7 @@ export class ActorSystem implements Router {
       this.deliverLocal(to.path, this.serializeLocal ? this.roundTrip(message) : message, sender);
     } else if (to.node === this.node) {
       const link = this.links.get(to.thread);
-      if (link) link.send([0, to.path, message, sender ?? null]);
+      if (link) link.send(to.path, message, sender ?? null);
       else this.undeliverable(formatAddress(to), 'no-route', message, sender);
     } else {
       this.undeliverable(formatAddress(to), 'no-route', message, sender);
@@ -479,7 +479,7 @@ export class ActorSystem implements Router {
 
   /** @internal An ask whose target is another thread's runtime, not an actor. */
   askSystem<R>(thread: number, make: (replyTo: ActorRef<R>) => SystemMessage, timeoutMs: number): Promise<R> {
-    return this.ask<R>({ node: this.node, thread, path: '$system' }, make, timeoutMs);
+    return this.ask<R>({ node: this.node, thread, path: SYSTEM_PATH }, make, timeoutMs);
   }
 
   // ---------------------------------------------------------------- threads
@@ -514,16 +514,13 @@ export class ActorSystem implements Router {
   sendSystem(thread: number, message: SystemMessage): void {
     if (thread === this.thread) return this.handleSystem(message);
     const link = this.links.get(thread);
-    if (link) link.send([1, message]);
+    if (link) link.send(SYSTEM_PATH, message, null);
   }
 
-  /** @internal Envelopes arriving from a link. */
-  receive(envelope: Envelope): void {
-    if (envelope[0] === 0) {
-      const [, path, message, sender] = envelope;
-      if (path === '$system') return this.handleSystem(message as SystemMessage, sender ?? undefined);
-      this.deliverLocal(path, message, sender ?? undefined);
-    } else this.handleSystem(envelope[1]);
+  /** @internal Messages arriving from a link. */
+  receive(path: string, message: unknown, sender: AnyRef | undefined): void {
+    if (path === SYSTEM_PATH) this.handleSystem(message as SystemMessage, sender);
+    else this.deliverLocal(path, message, sender);
   }
 
   private handleSystem(message: SystemMessage, sender?: AnyRef): void {

@@ -1,16 +1,17 @@
 /**
- * A link between two threads of a node over a MessagePort: envelopes are batched per destination
- * and each batch is encoded with msgpackr into one transferable buffer, so that a burst of a
- * million tells is a few hundred postMessage calls, not a million.
+ * A link between two threads of a node over a MessagePort: messages are batched into frames (see
+ * envelope.ts) and each frame is encoded with msgpackr into one transferable buffer, so a burst
+ * of a million tells is a few hundred postMessage calls, not a million.
  *
- * Backpressure: the receiver acknowledges every batch once it has dispatched it. At most
- * `maxInFlight` batches may be unacknowledged; past that, envelopes wait here, and past
- * `maxBuffered` waiting envelopes new ones become dead letters (link-overflow) instead of growing
+ * Backpressure: the receiver acknowledges every frame once it has dispatched it. At most
+ * `maxInFlight` frames may be unacknowledged; past that, messages wait here, and past
+ * `maxBuffered` waiting messages new ones become dead letters (link-overflow) instead of growing
  * memory without bound.
  */
 import type { MessagePort } from 'node:worker_threads';
 import { decodeWith, encode } from './codec.ts';
-import type { Envelope } from './envelope.ts';
+import type { Frame } from './envelope.ts';
+import type { AnyRef } from './ref.ts';
 import type { ActorSystem, Link } from './system.ts';
 
 export interface LinkOptions {
@@ -19,8 +20,34 @@ export interface LinkOptions {
   readonly maxBuffered?: number;
 }
 
+class FrameBuilder {
+  readonly paths: string[] = [];
+  readonly entries: unknown[] = [];
+  private readonly index = new Map<string, number>();
+
+  add(path: string, message: unknown, sender: AnyRef | null): void {
+    let i = this.index.get(path);
+    if (i === undefined) {
+      i = this.paths.length;
+      this.paths.push(path);
+      this.index.set(path, i);
+    }
+    this.entries.push(i, message, sender);
+  }
+
+  get count(): number {
+    return this.entries.length / 3;
+  }
+
+  frame(): Frame {
+    return [this.paths, this.entries];
+  }
+}
+
 export class ThreadLink implements Link {
-  private out: Envelope[] = [];
+  private current = new FrameBuilder();
+  private readonly sealed: FrameBuilder[] = [];
+  private waiting = 0;
   private flushScheduled = false;
   private inFlight = 0;
   private closed = false;
@@ -42,18 +69,21 @@ export class ThreadLink implements Link {
     port.unref();
   }
 
-  send(envelope: Envelope): void {
+  send(path: string, message: unknown, sender: AnyRef | null): void {
     if (this.closed) return;
-    if (this.out.length >= this.maxBuffered) {
-      const target = envelope[0] === 0 ? envelope[1] : '$system';
-      this.system.deadLetters.publish(`thread ${this.peer}: ${target}`, 'link-overflow', envelope[0] === 0 ? envelope[2] : envelope[1]);
+    if (this.waiting >= this.maxBuffered) {
+      this.system.deadLetters.publish(`thread ${this.peer}: ${path}`, 'link-overflow', message);
       return;
     }
-    this.out.push(envelope);
-    if (this.out.length >= this.maxBatch && this.inFlight < this.maxInFlight) this.flush();
-    else if (!this.flushScheduled) {
+    this.current.add(path, message, sender);
+    this.waiting++;
+    if (this.current.count >= this.maxBatch) {
+      this.sealed.push(this.current);
+      this.current = new FrameBuilder();
+      this.flush();
+    } else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      // A microtask, not setImmediate: a burst told in one go still leaves as one batch, and a
+      // A microtask, not setImmediate: a burst told in one go still leaves as one frame, and a
       // lone ask does not wait for the next turn of the event loop.
       queueMicrotask(() => {
         this.flushScheduled = false;
@@ -63,58 +93,66 @@ export class ThreadLink implements Link {
   }
 
   private flush(): void {
-    while (this.out.length > 0 && this.inFlight < this.maxInFlight && !this.closed) {
-      const batch = this.out.length <= this.maxBatch ? this.out : this.out.slice(0, this.maxBatch);
-      this.out = batch === this.out ? [] : this.out.slice(this.maxBatch);
-      let bytes: Uint8Array;
-      try {
-        bytes = encode(batch);
-      } catch (error) {
-        // One unencodable message must not sink the batch: encode one by one and drop the bad ones.
-        bytes = encode(batch.filter((e) => this.encodable(e, error)));
+    while (this.inFlight < this.maxInFlight && !this.closed) {
+      let next = this.sealed.shift();
+      if (next === undefined) {
+        if (this.current.count === 0) return;
+        next = this.current;
+        this.current = new FrameBuilder();
       }
+      this.waiting -= next.count;
+      const bytes = this.encodeFrame(next);
+      if (bytes === undefined) continue;
       this.inFlight++;
       this.port.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
     }
   }
 
-  private encodable(envelope: Envelope, batchError: unknown): boolean {
+  private encodeFrame(builder: FrameBuilder): Uint8Array | undefined {
     try {
-      encode(envelope);
-      return true;
-    } catch (error) {
-      this.system.logLine('error', `message to thread ${this.peer} cannot be encoded (${String(error ?? batchError)}); dropped`);
-      return false;
+      return encode(builder.frame());
+    } catch {
+      // One unencodable message (a function, a symbol) must not sink the frame: keep the rest.
+      const clean = new FrameBuilder();
+      const { paths, entries } = builder;
+      for (let i = 0; i < entries.length; i += 3) {
+        const path = paths[entries[i] as number] as string;
+        try {
+          encode(entries[i + 1]);
+          clean.add(path, entries[i + 1], entries[i + 2] as AnyRef | null);
+        } catch (error) {
+          this.system.logLine('error', `message to thread ${this.peer} ${path} cannot be encoded (${String(error)}); dropped`);
+        }
+      }
+      return clean.count > 0 ? encode(clean.frame()) : undefined;
     }
   }
 
   private onMessage(data: Uint8Array | number): void {
     if (typeof data === 'number') {
       this.inFlight -= data;
-      if (this.out.length > 0) this.flush();
+      this.flush();
       return;
     }
-    let batch: Envelope[];
     try {
-      batch = decodeWith<Envelope[]>(this.system, data);
-    } catch (error) {
-      this.system.logLine('error', `undecodable batch from thread ${this.peer}: ${String(error)}`);
-      this.port.postMessage(1);
-      return;
-    }
-    for (const envelope of batch) {
-      try {
-        this.system.receive(envelope);
-      } catch (error) {
-        this.system.logLine('error', `envelope from thread ${this.peer} failed: ${String(error)}`);
+      const [paths, entries] = decodeWith<Frame>(this.system, data);
+      for (let i = 0; i < entries.length; i += 3) {
+        try {
+          this.system.receive(paths[entries[i] as number] as string, entries[i + 1], (entries[i + 2] ?? undefined) as AnyRef | undefined);
+        } catch (error) {
+          this.system.logLine('error', `message from thread ${this.peer} failed: ${String(error)}`);
+        }
       }
+    } catch (error) {
+      this.system.logLine('error', `undecodable frame from thread ${this.peer}: ${String(error)}`);
     }
     this.port.postMessage(1);
   }
 
   close(): void {
     this.closed = true;
-    this.out = [];
+    this.current = new FrameBuilder();
+    this.sealed.length = 0;
     this.port.close();
   }
 }
