@@ -59,7 +59,15 @@ t.test('all problems are reported, not just the first', async (t) => {
   const bad = put(put(leg41, 6, 'ABCD'), 44, '9999');
   const r = parseSsimText(file(bad, leg41, '9' + leg41.slice(1), leg41 + 'EXTRA', put('0'.repeat(200), 50, '1')));
   t.same(r.problems.map((p) => [p.line, p.column]), [[11, 6], [11, 44], [13, 1], [14, 201], [15, 50]]);
-  t.equal(r.legs.length, 2, 'the good record and the over-long one, whose 200 columns are sound');
+  t.equal(r.legs.length, 1, 'only the good record: the over-long one is not trusted even though its 200 columns are sound');
+});
+
+t.test('a file without line breaks is reported once, in bounded memory', async (t) => {
+  const blob = 'x'.repeat(10_000);
+  const r = await parseSsim([blob, blob, `${blob}\n`, `${header.join('\n')}\n${leg41}\n`]);
+  t.same(r.problems.map((p) => [p.line, p.field]), [[1, 'record length']]);
+  t.equal(r.legs.length, 1, 'the lines after the long one are read normally');
+  t.equal(r.legs[0]?.line, 12);
 });
 
 t.test('a flight leg before any carrier record has no time mode', async (t) => {

@@ -12,7 +12,7 @@ import type { Leg } from '../leg.ts';
 import { DAY_MIN, isoDate, isoWeekday, MINUTE_MS, parseDdMmmYy } from './dates.ts';
 import { createDesignatorCounter, type DesignatorCounter } from './designator-counter.ts';
 import { decodeLegRecord, type LegRecord, type OnwardFlight } from './leg-record.ts';
-import { at, CARRIER, RECORD_LENGTH } from './layout.ts';
+import { at, CARRIER, LEG, RECORD_LENGTH } from './layout.ts';
 import { problem, fieldProblem, type SsimProblem } from './problem.ts';
 
 /** A dated leg as read from SSIM, with what rotation building needs beyond the Leg itself. */
@@ -62,6 +62,7 @@ export interface SsimParser {
 
 const ZEROS = '0'.repeat(RECORD_LENGTH);
 const BLANKS = ' '.repeat(RECORD_LENGTH);
+const MAX_LINE = 4096;
 
 export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
   const progressEvery = options.progressEvery ?? 10_000;
@@ -79,6 +80,7 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
   let flightLegRecords = 0;
   let lineNo = 0;
   let rest = '';
+  let discarding = false;
   let timeMode: 'U' | 'L' | null = null;
   let validTo = -1;
 
@@ -123,7 +125,7 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
         }
       }
       if (arrivalMin <= departureMin) {
-        report(problem(lineNo, 58, 'aircraft STA', `an arrival after the departure on ${isoDate(departureDay)}`, `${isoDate(arrivalDay)} ${String(r.staMinutes).padStart(4, '0')} min`));
+        report(problem(lineNo, LEG.aircraftSta.column, LEG.aircraftSta.name, `an arrival after the departure on ${isoDate(departureDay)}`, `${isoDate(arrivalDay)} ${String(r.staMinutes).padStart(4, '0')} min`));
         continue;
       }
       const dateOfOrigin = isoDate(day);
@@ -146,7 +148,16 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
     const s0 = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
     if (s0.length === 0) return;
     records++;
-    if (s0.length > RECORD_LENGTH) report(problem(lineNo, RECORD_LENGTH + 1, 'record length', `${RECORD_LENGTH} columns`, `${s0.length} columns`));
+    handle(s0);
+    if (onProgress && records % progressEvery === 0) onProgress({ records, legs: legs.length, problems: problemCount, done: false });
+  }
+
+  function handle(s0: string): void {
+    if (s0.length > RECORD_LENGTH) {
+      // Its first 200 columns may look fine, but a record that is not one is not trusted.
+      report(problem(lineNo, RECORD_LENGTH + 1, 'record length', `${RECORD_LENGTH} columns`, `${s0.length} columns`));
+      return;
+    }
     const s = s0.length < RECORD_LENGTH ? s0 + BLANKS.slice(s0.length) : s0;
     switch (s.charCodeAt(0)) {
       case 51: {
@@ -176,7 +187,6 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
       default:
         report(problem(lineNo, 1, 'record type', '1, 2, 3, 4, 5 or a zero padding record', s[0] ?? ''));
     }
-    if (onProgress && records % progressEvery === 0) onProgress({ records, legs: legs.length, problems: problemCount, done: false });
   }
 
   return {
@@ -185,14 +195,21 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
       let start = 0;
       let nl = text.indexOf('\n');
       while (nl >= 0) {
-        record(text.slice(start, nl));
+        if (discarding) discarding = false; // the tail of an over-long line, already reported
+        else record(text.slice(start, nl));
         start = nl + 1;
         nl = text.indexOf('\n', start);
       }
       rest = text.slice(start);
+      // A file with no line breaks (or not SSIM at all) must not grow `rest` without bound.
+      if (rest.length > MAX_LINE && !discarding) {
+        record(rest);
+        discarding = true;
+      }
+      if (discarding) rest = '';
     },
     end() {
-      if (rest.length > 0) record(rest);
+      if (rest.length > 0 && !discarding) record(rest);
       rest = '';
       onProgress?.({ records, legs: legs.length, problems: problemCount, done: true });
       return { legs, problems, problemCount, records, flightLegRecords, lines: lineNo };
