@@ -12,6 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { ActorSystem, type SystemOptions } from './system.ts';
+import type { ActorRef } from './ref.ts';
 import { ThreadLink } from './thread-link.ts';
 import { decideFailure, oneForOne, type SupervisorStrategy } from './supervision.ts';
 import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.ts';
@@ -99,6 +100,11 @@ export class AloftNode {
       throw error;
     }
     return node;
+  }
+
+  /** A ref to `path` in `thread` of this node (0 is the main thread). */
+  refAt<M = never>(thread: number, path: string): ActorRef<M> {
+    return this.system.ref<M>({ node: this.system.node, thread, path });
   }
 
   get threads(): number[] {

@@ -86,6 +86,8 @@ export class ActorSystem implements Router {
   private nextId = 0;
   private nextKernelName = 0;
   private stopped = false;
+  /** While shutting down, messages between dying actors are counted but not logged. */
+  private shuttingDown = false;
   private readonly entry: Entry = [undefined, undefined];
 
   constructor(options: SystemOptions = {}) {
@@ -193,6 +195,7 @@ export class ActorSystem implements Router {
   }
 
   private undeliverable(target: string, reason: DeadLetterReason, message: unknown, sender: AnyRef | undefined, capacity = 0): void {
+    if (this.shuttingDown) return;
     this.deadLetters.publish(target, reason, message);
     // An ask to a dead or full actor fails at once instead of waiting for its timeout.
     if (sender && sender.address.path.startsWith(TEMP_PREFIX)) {
@@ -393,6 +396,7 @@ export class ActorSystem implements Router {
   /** Stops every actor; pending asks fail. */
   shutdown(): void {
     if (this.stopped) return;
+    this.shuttingDown = true;
     for (const cell of [...this.topLevel.values()]) this.stopCell(cell, 'system-stopped');
     this.stopped = true;
     for (const [path, ask] of this.asks) {
@@ -550,6 +554,11 @@ export class ActorSystem implements Router {
       default:
         this.registry.handle(message, sender);
     }
+  }
+
+  /** A ref to any address (this thread, another worker, later another node), bound to this system. */
+  ref<M = never>(address: Address): ActorRef<M> {
+    return new ActorRef<M>(address, this);
   }
 
   /** A ref to an address in this thread, whether or not an actor lives there. */
