@@ -13,7 +13,9 @@ import { CorruptEvent, InvalidAppend } from './errors.ts';
 import type { JournalEvent } from './journal.ts';
 import type { EncodedEvent, StoredEvent, StoredSnapshot } from './store.ts';
 
-const options = { useRecords: false, mapsAsObjects: true, moreTypes: false, int64AsType: 'number' } as const;
+// copyBuffers: a `bin` field decodes to its own copy, never a view into the source, because
+// sources include lmdb-js's reused read buffer.
+const options = { useRecords: false, mapsAsObjects: true, moreTypes: false, int64AsType: 'number', copyBuffers: true } as const;
 const packr = new Packr(options);
 
 /** Version of the stored record layout below. */
@@ -37,6 +39,20 @@ export function encodeEvent(event: JournalEvent): EncodedEvent {
 
 export function decodePayload(bytes: Uint8Array): unknown {
   return packr.unpack(bytes);
+}
+
+/**
+ * Decodes a payload where it lies, without copying it out first; undefined if it does not decode
+ * (EventJournal then decodes the copied `payload` and reports the error with full context).
+ * Worth it when the source is a buffer reused across reads: msgpackr caches its DataView on the
+ * buffer object, so a fresh buffer per payload costs about as much as the decoding itself.
+ */
+function decodePayloadAt(bytes: Uint8Array, start: number, end: number): unknown {
+  try {
+    return packr.unpack(bytes, { start, end });
+  } catch {
+    return undefined;
+  }
 }
 
 export function encodeValue(value: unknown): Uint8Array {
@@ -88,6 +104,7 @@ export function decodeRecord(
   where: { persistenceId?: string; seq?: number; offset?: number },
   copyPayload = false,
   length = bytes.length,
+  decodeInPlace = false,
 ): StoredEvent {
   const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (length < HEADER || b[0] !== RECORD_FORMAT) {
@@ -111,13 +128,16 @@ export function decodeRecord(
     version: b.readUInt32LE(28),
     type: b.toString('utf8', HEADER + idLength, payloadStart),
     payload: copyPayload ? copyOut(b, payloadStart, length) : new Uint8Array(b.buffer, b.byteOffset + payloadStart, length - payloadStart),
+    decoded: decodeInPlace ? decodePayloadAt(b, payloadStart, length) : undefined,
   };
 }
 
-/** Copies bytes [start, end) into a plain Uint8Array (not a Buffer: see encodeRecord). */
-function copyOut(b: Uint8Array, start: number, end: number): Uint8Array {
-  const out = new Uint8Array(end - start);
-  out.set(new Uint8Array(b.buffer, b.byteOffset + start, end - start));
+/** Copies bytes [start, end) out of a buffer its owner will reuse. Buffer.allocUnsafe takes
+ * small sizes from Node's shared pool; a fresh Uint8Array per payload (its own backing store)
+ * was the top cost of a feed read. */
+function copyOut(b: Buffer, start: number, end: number): Uint8Array {
+  const out = Buffer.allocUnsafe(end - start);
+  b.copy(out, 0, start, end);
   return out;
 }
 

@@ -144,14 +144,17 @@ export class EventJournal implements Journal {
 
   /** Stored record -> envelope: decode the payload, check it matches its header, upcast. */
   private decode(s: StoredEvent): EventEnvelope {
-    let raw: unknown;
+    let raw: unknown = s.decoded;
     try {
-      raw = decodePayload(s.payload);
+      raw ??= decodePayload(s.payload);
     } catch (e) {
       throw new CorruptEvent(s.persistenceId, s.seq, s.offset, `undecodable payload: ${(e as Error).message}`);
     }
     if (typeof raw !== 'object' || raw === null || (raw as { _tag?: unknown })._tag !== s.type) {
       throw new CorruptEvent(s.persistenceId, s.seq, s.offset, `payload is not a ${s.type} event`);
+    }
+    if (!this.upcasters.applies(s.type, s.version)) {
+      return { persistenceId: s.persistenceId, seq: s.seq, offset: s.offset, type: s.type, version: s.version, timestamp: s.timestamp, event: raw as JournalEvent };
     }
     const { event, version } = this.upcasters.upcast(raw as JournalEvent, s.version, s);
     return { persistenceId: s.persistenceId, seq: s.seq, offset: s.offset, type: s.type, version, timestamp: s.timestamp, event };

@@ -51,10 +51,10 @@ type FeedValue = StoredEvent | { readonly damaged: string };
 const feedEncoder = {
   encode: (record: Uint8Array): Uint8Array => record,
   // getRange passes the size; get() passes its options instead, which is why recordAt() reads
-  // with getBinary (an exact copy) and decodes itself.
+  // the bytes itself and passes the size.
   decode: (bytes: Buffer, size?: unknown): FeedValue => {
     try {
-      return decodeRecord(bytes, {}, true, typeof size === 'number' ? size : bytes.length);
+      return decodeRecord(bytes, {}, true, typeof size === 'number' ? size : bytes.length, true);
     } catch (e) {
       return { damaged: (e as CorruptEvent).reason ?? String(e) };
     }
@@ -298,8 +298,10 @@ export class LmdbStore implements JournalStore {
   }
 
   private recordAt(offset: number, persistenceId: string, seq: number): StoredEvent {
-    const bytes = this.feed.getBinary(offset);
-    const value = bytes && feedEncoder.decode(bytes);
+    // getBinaryFast: no copy, a buffer reused by the next read, longer than the value; lmdb-js
+    // leaves the value's length in `lastSize`. decode() copies what it keeps.
+    const bytes = this.feed.getBinaryFast(offset);
+    const value = bytes && feedEncoder.decode(bytes, (this.feed as unknown as { lastSize: number }).lastSize);
     if (!value) throw new CorruptEvent(persistenceId, seq, offset, 'the index points at a missing feed record');
     return checked(value, { persistenceId, seq, offset });
   }

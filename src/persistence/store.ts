@@ -24,6 +24,9 @@ export interface StoredEvent extends EncodedEvent {
   readonly seq: number;
   readonly offset: number;
   readonly timestamp: number;
+  /** The payload already decoded, when the store could do it cheaper than from `payload`
+   * (LMDB decodes in its read buffer). Absent: EventJournal decodes `payload`. */
+  readonly decoded?: unknown;
 }
 
 export interface AppendRequest {

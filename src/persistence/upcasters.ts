@@ -46,6 +46,12 @@ export class Upcasters {
     return this;
   }
 
+  /** False when `upcast` would hand the event back unchanged (the hot path on every read). */
+  applies(type: string, version: number): boolean {
+    const current = this.current.get(type);
+    return current === undefined ? this.strict : current !== version;
+  }
+
   currentVersion(type: string): number | undefined {
     return this.current.get(type);
   }
