@@ -521,6 +521,32 @@ export class ActorSystem implements Router {
     if (link) link.send(SYSTEM_PATH, message, null);
   }
 
+  /**
+   * @internal A decoded frame from a link. The cell of each distinct path is looked up once per
+   * frame, not once per message; everything else is what `receive` does.
+   */
+  receiveFrame(paths: readonly string[], entries: readonly unknown[]): void {
+    const cells: Array<Cell | undefined> = new Array(paths.length);
+    for (let i = 0; i < entries.length; i += 3) {
+      const index = entries[i] as number;
+      const message = entries[i + 1];
+      const sender = (entries[i + 2] ?? undefined) as AnyRef | undefined;
+      const cell = cells[index];
+      if (cell !== undefined && cell.status !== 'stopped' && cell.queued < cell.capacity) {
+        cell.enqueue(message, sender);
+        if (!cell.scheduled) this.schedule(cell);
+        continue;
+      }
+      const path = paths[index] as string;
+      try {
+        this.receive(path, message, sender);
+      } catch (error) {
+        this.logFn('error', `message for ${path} from another thread failed: ${describeError(error)}`);
+      }
+      cells[index] = this.cells.get(path);
+    }
+  }
+
   /** @internal Messages arriving from a link. */
   receive(path: string, message: unknown, sender: AnyRef | undefined): void {
     if (path === SYSTEM_PATH) this.handleSystem(message as SystemMessage, sender);

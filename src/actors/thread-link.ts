@@ -25,13 +25,19 @@ class FrameBuilder {
   readonly entries: unknown[] = [];
   private readonly index = new Map<string, number>();
 
+  private lastPath: string | undefined = undefined;
+  private lastIndex = 0;
+
   add(path: string, message: unknown, sender: AnyRef | null): void {
-    let i = this.index.get(path);
+    // Bursts usually go to one actor: skip the map for a repeat of the last path.
+    let i = path === this.lastPath ? this.lastIndex : this.index.get(path);
     if (i === undefined) {
       i = this.paths.length;
       this.paths.push(path);
       this.index.set(path, i);
     }
+    this.lastPath = path;
+    this.lastIndex = i;
     this.entries.push(i, message, sender);
   }
 
@@ -136,13 +142,7 @@ export class ThreadLink implements Link {
     }
     try {
       const [paths, entries] = decodeWith<Frame>(this.system, data);
-      for (let i = 0; i < entries.length; i += 3) {
-        try {
-          this.system.receive(paths[entries[i] as number] as string, entries[i + 1], (entries[i + 2] ?? undefined) as AnyRef | undefined);
-        } catch (error) {
-          this.system.logLine('error', `message from thread ${this.peer} failed: ${String(error)}`);
-        }
-      }
+      this.system.receiveFrame(paths, entries);
     } catch (error) {
       this.system.logLine('error', `undecodable frame from thread ${this.peer}: ${String(error)}`);
     }
