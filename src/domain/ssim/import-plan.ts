@@ -10,7 +10,7 @@
 import { compareLegs, formatDesignator, iso, type Leg } from '../leg.ts';
 import type { RotationCommand } from '../rotation.ts';
 import type { ScheduleRotation } from '../schedule.ts';
-import type { SsimParseResult } from './parser.ts';
+import type { SsimLeg, SsimParseResult } from './parser.ts';
 import { problem, type SsimProblem } from './problem.ts';
 import { deriveRotations, parseRotationCsv, type RotationAssignment } from './rotations.ts';
 
@@ -32,12 +32,9 @@ export type ImportPlan =
 export function planImport(parsed: SsimParseResult, options: ImportOptions): ImportPlan {
   const problems: ImportProblem[] = [...parsed.problems];
   let problemCount = parsed.problemCount;
-  const legs = new Map<string, Leg>();
-  const ssimLine = new Map<string, number>();
-  for (const l of parsed.legs) {
-    legs.set(l.leg.id, l.leg);
-    ssimLine.set(l.leg.id, l.line);
-  }
+  const index = new Map<string, number>();
+  parsed.legs.forEach((l, i) => index.set(l.leg.id, i));
+  const placed = new Uint8Array(parsed.legs.length);
 
   let assignments: RotationAssignment[];
   if (options.rotationCsv === undefined) {
@@ -49,7 +46,6 @@ export function planImport(parsed: SsimParseResult, options: ImportOptions): Imp
     assignments = csv.assignments;
   }
 
-  const placed = new Set<string>();
   const rotations: ScheduleRotation[] = [];
   let legCount = 0;
   const add = (p: ImportProblem) => {
@@ -60,12 +56,12 @@ export function planImport(parsed: SsimParseResult, options: ImportOptions): Imp
     const chosen: Leg[] = [];
     a.legIds.forEach((id, i) => {
       const line = a.lines?.[i] ?? 0;
-      const leg = legs.get(id);
-      if (!leg) add(problem(line, 1, 'leg', `a leg of the SSIM file`, id));
-      else if (placed.has(id)) add(problem(line, 1, 'leg', `a leg not already in a rotation`, id));
+      const at = index.get(id);
+      if (at === undefined) add(problem(line, 1, 'leg', `a leg of the SSIM file`, id));
+      else if (placed[at] === 1) add(problem(line, 1, 'leg', `a leg not already in a rotation`, id));
       else {
-        placed.add(id);
-        chosen.push(leg);
+        placed[at] = 1;
+        chosen.push((parsed.legs[at] as SsimLeg).leg);
       }
     });
     chosen.sort(compareLegs);
@@ -83,9 +79,9 @@ export function planImport(parsed: SsimParseResult, options: ImportOptions): Imp
     if (kept.length > 0) rotations.push({ rotationId: a.rotationId, legs: kept, registration: null });
     legCount += kept.length;
   }
-  for (const [id] of legs) {
-    if (!placed.has(id)) add({ _tag: 'LegNotInRotationFile', legId: id, line: ssimLine.get(id) ?? 0, message: `leg ${id} (SSIM line ${ssimLine.get(id) ?? 0}) is in no rotation of the rotation file` });
-  }
+  parsed.legs.forEach(({ leg, line }, i) => {
+    if (placed[i] === 0) add({ _tag: 'LegNotInRotationFile', legId: leg.id, line, message: `leg ${leg.id} (SSIM line ${line}) is in no rotation of the rotation file` });
+  });
 
   if (problemCount > 0 && options.onError === 'reject') {
     return { _tag: 'ImportRejected', problems, problemCount, message: `import rejected: ${problemCount} problem(s), first: ${problems[0]?.message ?? ''}` };
