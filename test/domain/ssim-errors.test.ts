@@ -149,3 +149,10 @@ t.test('chunk boundaries never change the result', async (t) => {
   );
   t.pass('streamed and whole parses agree');
 });
+
+t.test('a 3-letter carrier and a 2-letter carrier with a suffix are different designators', async (t) => {
+  const xxa = put(put(leg41, 2, ' '), 3, 'XXA');
+  const xxSuffixA = put(leg41, 2, 'A');
+  const r = parseSsimText(file(xxa, xxSuffixA));
+  t.same(r.legs.map((l) => l.leg.id), ['XXA-41-RUN-2005-06-09', 'XX-41A-RUN-2005-06-09'], 'neither is counted as a repeat of the other');
+});

@@ -104,7 +104,7 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
     const depOffset = local ? r.departureVariationMinutes : 0;
     const arrOffset = local ? r.arrivalVariationMinutes : 0;
     const firstMonday = r.fromDay - (isoWeekday(r.fromDay) - 1);
-    const carrierKey = r.carrier + r.suffix;
+    const carrierKey = `${r.carrier}/${r.suffix}`; // 'XX'+'A' must not meet carrier 'XXA'
     let seen = occurrences.get(carrierKey);
     if (!seen) occurrences.set(carrierKey, (seen = createDesignatorCounter()));
     const st = r.departureStation;
@@ -125,8 +125,10 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
         }
       }
       if (arrivalMin <= departureMin) {
-        report(problem(lineNo, LEG.aircraftSta.column, LEG.aircraftSta.name, `an arrival after the departure on ${isoDate(departureDay)}`, `${isoDate(arrivalDay)} ${String(r.staMinutes).padStart(4, '0')} min`));
-        continue;
+        // The same arithmetic holds for every day of the period: one problem, no legs.
+        const sta = `${String(Math.floor(r.staMinutes / 60)).padStart(2, '0')}${String(r.staMinutes % 60).padStart(2, '0')}`;
+        report(problem(lineNo, LEG.aircraftSta.column, LEG.aircraftSta.name, `an arrival after the departure (with the date variation in column ${LEG.arrivalDateVariation.column})`, sta));
+        return;
       }
       const dateOfOrigin = isoDate(day);
       const key = `${r.carrier}-${r.flightNumber}${r.suffix}-${r.departureStation}-${dateOfOrigin}`; // legId(), inlined for speed
