@@ -1,7 +1,7 @@
 import t from 'tap';
 import { airplaneDecider, type AirplaneEvent } from '../../src/domain/airplane.ts';
 import { airportDecider } from '../../src/domain/airport.ts';
-import { given } from './given.ts';
+import { given } from './fixtures/given.ts';
 
 const P = 'D-AIAA';
 const created: AirplaneEvent = { _tag: 'AirplaneCreated', version: 1, registration: P, aircraftType: '320', minimumGroundTimeMin: 35 };

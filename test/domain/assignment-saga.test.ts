@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { World } from './saga-world.ts';
+import { World } from './fixtures/saga-world.ts';
 import { transition, initialSagaState } from '../../src/domain/assignment-saga.ts';
 
 function world(): World {

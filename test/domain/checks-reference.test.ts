@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { checkContinuity, checkDesignatorUniqueness, checkGroundTime } from '../../src/domain/checks.ts';
 import type { Leg } from '../../src/domain/leg.ts';
 import type { Schedule } from '../../src/domain/schedule.ts';
-import { leg } from './fixtures.ts';
+import { leg } from './fixtures/legs.ts';
 
 const AIRPORTS = ['FRA', 'MUC', 'HAM'];
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { checkContinuity, checkDesignatorUniqueness, checkGroundTime, checkSchedule } from '../../src/domain/checks.ts';
 import type { Schedule, ScheduleRotation } from '../../src/domain/schedule.ts';
-import { leg } from './fixtures.ts';
+import { leg } from './fixtures/legs.ts';
 
 const airports = [{ iata: 'FRA', minimumGroundTimeMin: 45 }, { iata: 'MUC', minimumGroundTimeMin: 30 }];
 const airplanes = [{ registration: 'D-AIAA', aircraftType: '320', minimumGroundTimeMin: 40 }];

@@ -4,7 +4,7 @@ import { rotationDecider, type RotationCommand, type RotationEvent, type Rotatio
 import { airplaneDecider, type AirplaneCommand, type AirplaneEvent } from '../../src/domain/airplane.ts';
 import { overlaps } from '../../src/domain/leg.ts';
 import { replay } from '../../src/domain/decision.ts';
-import { leg } from './fixtures.ts';
+import { leg } from './fixtures/legs.ts';
 
 const R = 'r';
 // Legs in a small window, so random ones collide often; ids repeat too (flight number from a small set).

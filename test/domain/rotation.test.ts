@@ -1,7 +1,7 @@
 import t from 'tap';
 import { rotationDecider, type RotationEvent } from '../../src/domain/rotation.ts';
-import { given } from './given.ts';
-import { leg } from './fixtures.ts';
+import { given } from './fixtures/given.ts';
+import { leg } from './fixtures/legs.ts';
 
 const R = 'rot-1';
 const created: RotationEvent = { _tag: 'RotationCreated', version: 1, rotationId: R };

@@ -8,7 +8,7 @@ import t from 'tap';
 import { generateSeason } from '../../ops/season/season.ts';
 import { seasonCommands } from '../../ops/season/commands.ts';
 import { airportDecider, checkSchedule, type AirportState, type Schedule } from '../../src/domain/index.ts';
-import { World } from './saga-world.ts';
+import { World } from './fixtures/saga-world.ts';
 
 t.test('season -> commands -> aggregates -> schedule -> checks = injected', async (t) => {
   const season = generateSeason({ airplanes: 8, airports: 15, days: 6, seed: 11, violations: { continuity: 0.03, groundTime: 0.03, duplicates: 0.03 } });
