@@ -97,26 +97,38 @@ export function encodeRecord(e: StoredEvent, scratch?: Buffer): Uint8Array {
   return out === scratch ? new Uint8Array(out.buffer, out.byteOffset, size) : out;
 }
 
-/** `where` is what the caller knows from the key, used in the error if the record is damaged.
- * `copyPayload` when `bytes` is a buffer its owner will reuse. */
+/** How to read a record out of a larger buffer, for readers that reuse buffers. */
+export interface RecordSlice {
+  /** Where the record starts and ends in `bytes` (default: all of it). */
+  readonly start?: number;
+  readonly end?: number;
+  /** Copy the payload out (the buffer will be reused) instead of returning a view. */
+  readonly copyPayload?: boolean;
+  /** Decode the payload in place into `decoded` (undefined if it does not decode). */
+  readonly decode?: boolean;
+}
+
+/** `where` is what the caller knows from the key, used in the error if the record is damaged
+ * and checked against the record's own header. */
 export function decodeRecord(
   bytes: Uint8Array,
   where: { persistenceId?: string; seq?: number; offset?: number },
-  copyPayload = false,
-  length = bytes.length,
-  decodeInPlace = false,
+  slice: RecordSlice = {},
 ): StoredEvent {
   const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (length < HEADER || b[0] !== RECORD_FORMAT) {
+  const at = slice.start ?? 0;
+  const end = slice.end ?? b.length;
+  if (end - at < HEADER || b[at] !== RECORD_FORMAT) {
     throw new CorruptEvent(where.persistenceId, where.seq, where.offset, `not a journal record (format ${RECORD_FORMAT})`);
   }
-  const typeLength = b[1] as number;
-  const idLength = b.readUInt16LE(2);
-  const payloadStart = HEADER + idLength + typeLength;
-  if (length < payloadStart) throw new CorruptEvent(where.persistenceId, where.seq, where.offset, 'record shorter than its header says');
-  const persistenceId = b.toString('utf8', HEADER, HEADER + idLength);
-  const seq = b.readDoubleLE(4);
-  const offset = b.readDoubleLE(12);
+  const typeLength = b[at + 1] as number;
+  const idLength = b.readUInt16LE(at + 2);
+  const idStart = at + HEADER;
+  const payloadStart = idStart + idLength + typeLength;
+  if (end < payloadStart) throw new CorruptEvent(where.persistenceId, where.seq, where.offset, 'record shorter than its header says');
+  const persistenceId = b.toString('utf8', idStart, idStart + idLength);
+  const seq = b.readDoubleLE(at + 4);
+  const offset = b.readDoubleLE(at + 12);
   if ((where.persistenceId !== undefined && where.persistenceId !== persistenceId) || (where.seq !== undefined && where.seq !== seq) || (where.offset !== undefined && where.offset !== offset)) {
     throw new CorruptEvent(where.persistenceId ?? persistenceId, where.seq ?? seq, where.offset ?? offset, `record header says ${persistenceId}#${seq} at offset ${offset}`);
   }
@@ -124,11 +136,11 @@ export function decodeRecord(
     persistenceId,
     seq,
     offset,
-    timestamp: b.readDoubleLE(20),
-    version: b.readUInt32LE(28),
-    type: b.toString('utf8', HEADER + idLength, payloadStart),
-    payload: copyPayload ? copyOut(b, payloadStart, length) : new Uint8Array(b.buffer, b.byteOffset + payloadStart, length - payloadStart),
-    decoded: decodeInPlace ? decodePayloadAt(b, payloadStart, length) : undefined,
+    timestamp: b.readDoubleLE(at + 20),
+    version: b.readUInt32LE(at + 28),
+    type: b.toString('utf8', idStart + idLength, payloadStart),
+    payload: slice.copyPayload ? copyOut(b, payloadStart, end) : new Uint8Array(b.buffer, b.byteOffset + payloadStart, end - payloadStart),
+    decoded: slice.decode ? decodePayloadAt(b, payloadStart, end) : undefined,
   };
 }
 

@@ -1,34 +1,34 @@
 /**
  * The embedded default backend: one LMDB environment, owned by one writer process.
  *
- * Layout (four named databases in one env, so one transaction covers them all):
- *   feed       offset -> record (codec.ts)      the global feed, and the only copy of an event
- *   index      [persistenceId, seq] -> offset   per-aggregate order; replay walks it
+ * Layout (named databases in one env, so one transaction covers them all):
+ *   segments   first offset -> segment (lmdb-segment.ts): every event of one transaction
+ *   heads      persistenceId -> [seq, offset, segment] of its last event, as of meta.headsAt
  *   snapshots  [persistenceId, seq] -> snapshot record
- *   meta       "checkpoint:<name>" -> offset
- * The event is stored once, in the feed, because reading the feed fast is the hot path of every
- * projection; replay pays one extra point lookup per event.
+ *   meta       "headsAt" -> offset; "checkpoint:<name>" -> offset
  *
- * Group commit: appends queue up; one LMDB write transaction takes everything queued at the
- * moment it starts (up to maxBatch), checks each append's expectedSeq against the index inside
- * the transaction (so a conflict is decided under the write lock and fails only that append),
- * assigns offsets from the feed's last key (so offsets are gap-free and in commit order even
- * after a failed transaction), and commits. While transaction N flushes to disk, N+1 is already
- * collecting and committing (lmdb-js overlappingSync), so one fsync covers many appends.
+ * Group commit: appends queue up; one write transaction takes everything queued when it starts
+ * (up to maxBatch), checks each append's expectedSeq against the aggregate's head (a conflict
+ * fails only that append), and writes the whole batch as ONE segment put. Each event links to
+ * its aggregate's previous event, so replay walks that chain back from the head and no
+ * per-event index is written. While transaction N fsyncs, N+1 is collected and committed
+ * (lmdb-js overlappingSync), so one fsync covers many appends.
  *
- * Durability (see docs/persistence.md):
- *   'flush' (default) acknowledges after the commit is fsynced: survives process kill and power
- *           loss (as far as the disk honours fsync).
- *   'commit' acknowledges after the commit is in the OS page cache: survives a process kill
- *           (SIGKILL, crash), not a power loss or kernel crash; on reboot LMDB falls back to the
- *           last flushed transaction, which is consistent but may lack recent acknowledged events.
- * Readers only see events up to the durable head, so a projection never sees an event that a
- * covered crash could take back.
+ * Heads live in memory (this process is the only writer): every aggregate touched since
+ * meta.headsAt, plus those looked up from the heads database. Every `headsEvery` events the
+ * changed heads go to the heads database in the same transaction as a batch, with headsAt;
+ * on open, the segments after headsAt are scanned to rebuild the rest. So a crash costs a scan
+ * of at most ~headsEvery events on restart, never a wrong head.
+ *
+ * Durability (docs/persistence.md): 'flush' (default) acknowledges after fsync and survives
+ * power loss; 'commit' acknowledges once committed to the page cache and survives a process
+ * kill only. Readers see events up to the durable head only.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { decodeRecord, decodeSnapshotRecord, encodeRecord, encodeSnapshotRecord } from './codec.ts';
+import { decodeSnapshotRecord, encodeSnapshotRecord } from './codec.ts';
 import { CorruptEvent, JournalConflict, JournalUnavailable } from './errors.ts';
 import { EventJournal, type EventJournalOptions } from './event-journal.ts';
+import { SegmentReader, SegmentWriter } from './lmdb-segment.ts';
 import type { AppendRequest, JournalStore, StoredAppend, StoredEvent, StoredSnapshot } from './store.ts';
 
 export type LmdbDurability = 'flush' | 'commit';
@@ -39,27 +39,15 @@ export interface LmdbStoreOptions {
   readonly durability?: LmdbDurability;
   /** Most appends in one transaction (default 4096); bounds write-lock hold time. */
   readonly maxBatch?: number;
+  /** Events between writes of the heads database (default 50,000): the restart scan bound. */
+  readonly headsEvery?: number;
 }
 
-/** What the feed's decoder yields: a record, or why the bytes are not one (the decoder runs
- * inside lmdb-js's iteration and does not know the key, so it must not throw). */
-type FeedValue = StoredEvent | { readonly damaged: string };
-
-/** Decoding inside lmdb-js's read path (a custom encoder) is ~5x faster than `encoding:
- * 'binary'`. lmdb-js may hand the decoder a reused buffer longer than the value (`size` is the
- * value's length), so the payload is copied out. */
-const feedEncoder = {
-  encode: (record: Uint8Array): Uint8Array => record,
-  // getRange passes the size; get() passes its options instead, which is why recordAt() reads
-  // the bytes itself and passes the size.
-  decode: (bytes: Buffer, size?: unknown): FeedValue => {
-    try {
-      return decodeRecord(bytes, {}, true, typeof size === 'number' ? size : bytes.length, true);
-    } catch (e) {
-      return { damaged: (e as CorruptEvent).reason ?? String(e) };
-    }
-  },
-};
+interface Head {
+  readonly seq: number;
+  readonly offset: number;
+  readonly segment: number;
+}
 
 interface Pending {
   readonly request: AppendRequest;
@@ -67,44 +55,79 @@ interface Pending {
   readonly reject: (e: unknown) => void;
 }
 
-type Outcome = { readonly ok: StoredAppend & { readonly persistenceId: string } } | { readonly error: JournalConflict };
+type Outcome = { readonly ok: StoredAppend } | { readonly error: JournalConflict };
 
-const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+interface Located {
+  readonly persistenceId: string;
+  readonly headOffset: number;
+  readonly durable: number;
+  top: number;
+  readonly offsets: number[];
+  readonly segments: number[];
+}
+
+const NO_HEAD: Head = { seq: 0, offset: 0, segment: 0 };
 
 export class LmdbStore implements JournalStore {
   readonly kind = 'lmdb';
+  /** Counters for tests and benchmarks: appends per transaction is the group-commit factor. */
+  readonly stats = { transactions: 0, appends: 0 };
   private readonly root: RootDatabase;
-  private readonly feed: Database<FeedValue, number>;
-  private readonly index: Database<number, [string, number]>;
+  private readonly segments: Database<Buffer, number>;
+  private readonly headsDb: Database<[number, number, number], string>;
   private readonly snapshots: Database<Buffer, [string, number]>;
   private readonly meta: Database<number, string>;
   private readonly durability: LmdbDurability;
   private readonly maxBatch: number;
+  private readonly headsEvery: number;
   private readonly listeners = new Set<(head: number) => void>();
+  private readonly heads = new Map<string, Head>();
+  private readonly dirty = new Set<string>();
+  private readonly writer = new SegmentWriter();
   private queue: Pending[] = [];
   private draining: Promise<void> | undefined;
-  private durableHead: number;
+  /** Last committed offset, and the last acknowledged (durable) one. */
+  private committed = 0;
+  private durableHead = 0;
+  private headsAt = 0;
   private closed = false;
-  /** Last committed seq per aggregate. Valid because this process is the env's only writer;
-   * filled on first use from the index and updated only after a commit succeeds. Saves a
-   * cursor walk per append, the largest cost in the transaction. */
-  private readonly heads = new Map<string, number>();
-  /** Counters for tests and benchmarks: appends per transaction is the group-commit factor. */
-  readonly stats = { transactions: 0, appends: 0 };
-  private readonly scratch = Buffer.allocUnsafe(64 * 1024);
+  private lastWalk: Located | undefined;
 
   constructor(options: LmdbStoreOptions) {
     this.durability = options.durability ?? 'flush';
     this.maxBatch = options.maxBatch ?? 4096;
+    this.headsEvery = options.headsEvery ?? 50_000;
     // overlappingSync: commit under the write lock, fsync after it, so the next transaction can
     // start while this one reaches the disk. That is what makes group commit pipeline.
     this.root = open({ path: options.path, overlappingSync: true, maxDbs: 8 });
-    // `encoder` is a documented lmdb-js option that its typings omit.
-    this.feed = this.root.openDB<FeedValue, number>({ name: 'feed', encoder: feedEncoder } as unknown as { name: string });
-    this.index = this.root.openDB<number, [string, number]>({ name: 'index', encoding: 'ordered-binary' });
+    this.segments = this.root.openDB<Buffer, number>({ name: 'segments', encoding: 'binary' });
+    this.headsDb = this.root.openDB<[number, number, number], string>({ name: 'heads', encoding: 'msgpack' });
     this.snapshots = this.root.openDB<Buffer, [string, number]>({ name: 'snapshots', encoding: 'binary' });
     this.meta = this.root.openDB<number, string>({ name: 'meta', encoding: 'msgpack' });
-    this.durableHead = this.lastOffset();
+    try {
+      this.recover();
+    } catch (e) {
+      void this.root.close();
+      throw e;
+    }
+  }
+
+  /** Rebuilds the in-memory heads of everything appended after the last heads write. */
+  private recover(): void {
+    this.headsAt = this.meta.get('headsAt') ?? 0;
+    this.committed = this.headsAt;
+    for (const key of this.segments.getKeys({ start: this.headsAt + 1 })) {
+      const segment = this.segmentAt(key);
+      for (let i = 0; i < segment.count; i++) {
+        // A damaged header here stops the open (CorruptEvent naming the offset): without it
+        // some aggregate's head is unknown, and appending past it would fork its history.
+        const event = segment.header(i);
+        this.heads.set(event.persistenceId, { seq: event.seq, offset: event.offset, segment: key });
+        this.dirty.add(event.persistenceId);
+      }
+      this.committed = key + segment.count - 1;
+    }
+    this.durableHead = this.committed;
   }
 
   append(request: AppendRequest): Promise<StoredAppend> {
@@ -115,7 +138,7 @@ export class LmdbStore implements JournalStore {
     });
   }
 
-  /** Runs transactions until the queue is empty; at most one transaction is being built at once. */
+  /** Runs transactions until the queue is empty; one transaction is being built at a time. */
   private async drain(): Promise<void> {
     // Let every append issued in this event-loop turn join the first transaction.
     await new Promise<void>((r) => setImmediate(r));
@@ -123,25 +146,35 @@ export class LmdbStore implements JournalStore {
       while (this.queue.length > 0) {
         let batch: Pending[] = [];
         let outcomes: Outcome[] = [];
+        let changed = new Map<string, Head>();
+        let end = this.committed;
+        let wroteHeads = false;
         try {
           await this.root.transaction(() => {
-            // Taken when the write lock is ours, not when the transaction was queued: whatever
-            // arrived while the previous commit ran rides along.
+            // Taken when the write lock is ours: whatever arrived meanwhile rides along.
             batch = this.queue.splice(0, this.maxBatch);
-            outcomes = this.applyBatch(batch);
-            this.stats.transactions += 1;
-            this.stats.appends += batch.length;
+            ({ outcomes, changed, end, wroteHeads } = this.applyBatch(batch));
           });
-          for (const o of outcomes) if ('ok' in o) this.heads.set(o.ok.persistenceId, o.ok.lastSeq);
         } catch (e) {
-          // The transaction aborted: nothing of it is visible. Every append in it fails.
+          // The transaction aborted: nothing of it is visible; `committed` and heads unchanged.
           const err = new JournalUnavailable(`lmdb commit failed: ${(e as Error).message}`, e);
           for (const p of batch) p.reject(err);
           continue;
         }
+        this.stats.transactions += 1;
+        this.stats.appends += batch.length;
+        this.committed = end;
+        for (const [id, head] of changed) {
+          this.heads.set(id, head);
+          this.dirty.add(id);
+        }
+        if (wroteHeads) {
+          this.dirty.clear();
+          this.headsAt = end;
+        }
         const acknowledged = this.durability === 'flush' ? this.root.flushed : Promise.resolve(true);
         void acknowledged.then(
-          () => this.settle(batch, outcomes),
+          () => this.settle(batch, outcomes, end),
           (e: unknown) => {
             const err = new JournalUnavailable(`lmdb flush failed: ${(e as Error).message}`, e);
             for (const p of batch) p.reject(err);
@@ -150,39 +183,56 @@ export class LmdbStore implements JournalStore {
       }
     } finally {
       this.draining = undefined;
-      // An append may have arrived after the loop saw an empty queue but before `draining` cleared.
-      if (this.queue.length > 0 && !this.closed) this.draining = this.drain();
     }
   }
 
-  /** Inside the write transaction: check and write each append; never throws for one append. */
-  private applyBatch(batch: readonly Pending[]): Outcome[] {
-    let offset = this.lastOffset();
-    const heads = new Map<string, number>();
-    return batch.map(({ request: r }) => {
-      const actual = heads.get(r.persistenceId) ?? this.heads.get(r.persistenceId) ?? this.lastSeq(r.persistenceId, MAX_SEQ);
-      if (actual !== r.expectedSeq) return { error: new JournalConflict(r.persistenceId, r.expectedSeq, actual) };
-      const firstOffset = offset + 1;
-      let seq = r.expectedSeq;
+  /** Inside the write transaction: check each append, write the batch as one segment. */
+  private applyBatch(batch: readonly Pending[]) {
+    const first = this.committed + 1;
+    const changed = new Map<string, Head>();
+    this.writer.reset();
+    const outcomes: Outcome[] = batch.map(({ request: r }) => {
+      const head = changed.get(r.persistenceId) ?? this.headOf(r.persistenceId);
+      if (head.seq !== r.expectedSeq) return { error: new JournalConflict(r.persistenceId, r.expectedSeq, head.seq) };
+      const firstOffset = first + this.writer.count;
+      let prev = head;
       for (const e of r.events) {
-        seq += 1;
-        offset += 1;
-        // The scratch buffer is safe to reuse: putSync copies the value into the transaction.
-        const record = encodeRecord({ ...e, persistenceId: r.persistenceId, seq, offset, timestamp: r.timestamp }, this.scratch);
-        this.feed.putSync(offset, record as unknown as FeedValue, { append: true });
-        this.index.putSync([r.persistenceId, seq], offset);
+        const event = { ...e, persistenceId: r.persistenceId, seq: prev.seq + 1, offset: first + this.writer.count, timestamp: r.timestamp };
+        this.writer.add(event, prev.offset, prev.segment);
+        prev = { seq: event.seq, offset: event.offset, segment: first };
       }
-      heads.set(r.persistenceId, seq);
-      return { ok: { persistenceId: r.persistenceId, firstSeq: r.expectedSeq + 1, lastSeq: seq, firstOffset, lastOffset: offset } };
+      changed.set(r.persistenceId, prev);
+      return { ok: { firstSeq: r.expectedSeq + 1, lastSeq: prev.seq, firstOffset, lastOffset: first + this.writer.count - 1 } };
     });
+    const end = first + this.writer.count - 1;
+    if (this.writer.count > 0) this.segments.putSync(first, this.writer.finish(), { append: true });
+    // Every headsEvery events, persist the heads changed since the last time, with their offset.
+    const wroteHeads = end - this.headsAt >= this.headsEvery;
+    if (wroteHeads) {
+      for (const id of this.dirty) if (!changed.has(id)) this.putHead(id, this.heads.get(id) ?? NO_HEAD);
+      for (const [id, head] of changed) this.putHead(id, head);
+      this.meta.putSync('headsAt', end);
+    }
+    return { outcomes, changed, end, wroteHeads };
   }
 
-  private settle(batch: readonly Pending[], outcomes: readonly Outcome[]): void {
-    let head = this.durableHead;
-    for (const o of outcomes) if ('ok' in o && o.ok.lastOffset > head) head = o.ok.lastOffset;
-    if (head > this.durableHead) {
-      this.durableHead = head;
-      for (const l of this.listeners) l(head);
+  private putHead(id: string, h: Head): void {
+    this.headsDb.putSync(id, [h.seq, h.offset, h.segment]);
+  }
+
+  private headOf(persistenceId: string): Head {
+    const known = this.heads.get(persistenceId);
+    if (known) return known;
+    const stored = this.headsDb.get(persistenceId);
+    const head = stored ? { seq: stored[0], offset: stored[1], segment: stored[2] } : NO_HEAD;
+    if (stored) this.heads.set(persistenceId, head);
+    return head;
+  }
+
+  private settle(batch: readonly Pending[], outcomes: readonly Outcome[], end: number): void {
+    if (end > this.durableHead) {
+      this.durableHead = end;
+      for (const l of this.listeners) l(end);
     }
     batch.forEach((p, i) => {
       const o = outcomes[i];
@@ -191,42 +241,81 @@ export class LmdbStore implements JournalStore {
     });
   }
 
-  private lastOffset(): number {
-    for (const key of this.feed.getKeys({ reverse: true, limit: 1 })) return key;
-    return 0;
+  /** The segment stored under `key`, read without a copy (valid until the next read). */
+  private segmentAt(key: number, where: { persistenceId?: string; seq?: number } = {}): SegmentReader {
+    const bytes = this.segments.getBinaryFast(key);
+    if (!bytes) throw new CorruptEvent(where.persistenceId, where.seq, key, 'missing journal segment');
+    return SegmentReader.open(bytes, (this.segments as unknown as { lastSize: number }).lastSize, key);
   }
 
-  /** Highest seq of the aggregate whose offset is <= maxOffset. */
-  private lastSeq(persistenceId: string, maxOffset: number): number {
-    for (const { key, value } of this.index.getRange({ start: [persistenceId, MAX_SEQ], end: [persistenceId, 0], reverse: true })) {
-      if (value <= maxOffset) return key[1];
+  /**
+   * Where the aggregate's durable events from `fromSeq` up lie: offsets[i] and segments[i] hold
+   * seq `top - i`. Follows the back links from the head without decoding records.
+   */
+  private locate(persistenceId: string, fromSeq: number, firstDurableOnly = false): Located {
+    let { seq, offset, segment } = this.headOf(persistenceId);
+    const located: Located = { persistenceId, headOffset: offset, durable: this.durableHead, top: 0, offsets: [], segments: [] };
+    let reader: SegmentReader | undefined;
+    while (seq >= Math.max(1, fromSeq)) {
+      if (offset <= this.durableHead) {
+        located.top ||= seq;
+        located.offsets.push(offset);
+        located.segments.push(segment);
+        if (firstDurableOnly) break;
+      }
+      if (seq === fromSeq) break;
+      if (!reader || reader.key !== segment) reader = this.segmentAt(segment, { persistenceId, seq });
+      const link = reader.link(offset - segment, { persistenceId, seq });
+      seq -= 1;
+      offset = link.prevOffset;
+      segment = link.prevSegment;
+      if (seq > 0 && offset === 0) throw new CorruptEvent(persistenceId, seq, undefined, 'the chain of events ends early');
     }
-    return 0;
+    return located;
   }
 
   async replay(persistenceId: string, fromSeq: number, toSeq: number, limit: number): Promise<StoredEvent[]> {
     this.checkOpen();
+    // EventJournal pages through a long replay with increasing fromSeq: reuse the walk.
+    const c = this.lastWalk;
+    const located =
+      c && c.persistenceId === persistenceId && c.headOffset === this.headOf(persistenceId).offset && c.durable === this.durableHead && c.top - c.offsets.length + 1 <= Math.max(1, fromSeq)
+        ? c
+        : (this.lastWalk = this.locate(persistenceId, fromSeq));
     const out: StoredEvent[] = [];
-    const range = this.index.getRange({ start: [persistenceId, fromSeq], end: [persistenceId, Math.min(toSeq, MAX_SEQ - 1) + 1], limit });
-    for (const { key, value: offset } of range) {
-      if (offset > this.durableHead) break;
-      out.push(this.recordAt(offset, persistenceId, key[1]));
+    let reader: SegmentReader | undefined;
+    const last = Math.min(toSeq, located.top, fromSeq + limit - 1);
+    for (let seq = Math.max(1, fromSeq); seq <= last; seq++) {
+      const i = located.top - seq;
+      const offset = located.offsets[i] as number;
+      const segment = located.segments[i] as number;
+      if (!reader || reader.key !== segment) reader = this.segmentAt(segment, { persistenceId, seq });
+      out.push(reader.entry(offset - segment, { persistenceId, seq }).event);
     }
     return out;
   }
 
   async highestSeq(persistenceId: string): Promise<number> {
     this.checkOpen();
-    return this.lastSeq(persistenceId, this.durableHead);
+    const head = this.headOf(persistenceId);
+    if (head.offset <= this.durableHead) return head.seq;
+    // Its last append is committed but not yet durable: report the last durable event.
+    return this.locate(persistenceId, 1, true).top;
   }
 
   async read(fromOffset: number, limit: number): Promise<StoredEvent[]> {
     this.checkOpen();
-    const end = Math.min(this.durableHead, fromOffset + limit - 1);
+    const last = Math.min(this.durableHead, fromOffset + limit - 1);
     const out: StoredEvent[] = [];
-    if (end < fromOffset) return out;
-    for (const { key, value } of this.feed.getRange({ start: fromOffset, end: end + 1 })) {
-      out.push(checked(value, { offset: key }));
+    if (last < fromOffset) return out;
+    let start = fromOffset;
+    for (const key of this.segments.getKeys({ start: fromOffset, reverse: true, limit: 1 })) start = key;
+    for (const key of this.segments.getKeys({ start, end: last + 1 })) {
+      // A copy of the whole segment: one memcpy, then every payload is a view into it.
+      const bytes = this.segments.getBinary(key);
+      if (!bytes) throw new CorruptEvent(undefined, undefined, key, 'missing journal segment');
+      const segment = SegmentReader.open(bytes, bytes.length, key, true);
+      for (let i = Math.max(0, fromOffset - key); i < segment.count && key + i <= last; i++) out.push(segment.entry(i).event);
     }
     return out;
   }
@@ -248,7 +337,7 @@ export class LmdbStore implements JournalStore {
 
   async loadSnapshot(persistenceId: string, maxSeq: number): Promise<StoredSnapshot | undefined> {
     this.checkOpen();
-    const range = this.snapshots.getRange({ start: [persistenceId, Math.min(maxSeq, MAX_SEQ)], end: [persistenceId, 0], reverse: true, limit: 1 });
+    const range = this.snapshots.getRange({ start: [persistenceId, Math.min(maxSeq, Number.MAX_SAFE_INTEGER)], end: [persistenceId, 0], reverse: true, limit: 1 });
     for (const { key, value } of range) return decodeSnapshotRecord(value, persistenceId, key[1]);
     return undefined;
   }
@@ -297,27 +386,9 @@ export class LmdbStore implements JournalStore {
     }
   }
 
-  private recordAt(offset: number, persistenceId: string, seq: number): StoredEvent {
-    // getBinaryFast: no copy, a buffer reused by the next read, longer than the value; lmdb-js
-    // leaves the value's length in `lastSize`. decode() copies what it keeps.
-    const bytes = this.feed.getBinaryFast(offset);
-    const value = bytes && feedEncoder.decode(bytes, (this.feed as unknown as { lastSize: number }).lastSize);
-    if (!value) throw new CorruptEvent(persistenceId, seq, offset, 'the index points at a missing feed record');
-    return checked(value, { persistenceId, seq, offset });
-  }
-
   private checkOpen(): void {
     if (this.closed) throw new JournalUnavailable('lmdb store is closed');
   }
-}
-
-/** The record, if it decoded and its header matches where it was found. */
-function checked(value: FeedValue, where: { persistenceId?: string; seq?: number; offset: number }): StoredEvent {
-  if ('damaged' in value) throw new CorruptEvent(where.persistenceId, where.seq, where.offset, value.damaged);
-  if ((where.persistenceId !== undefined && value.persistenceId !== where.persistenceId) || (where.seq !== undefined && value.seq !== where.seq) || value.offset !== where.offset) {
-    throw new CorruptEvent(where.persistenceId ?? value.persistenceId, where.seq ?? value.seq, where.offset, `record header says ${value.persistenceId}#${value.seq} at offset ${value.offset}`);
-  }
-  return value;
 }
 
 /** A Journal over an LMDB environment at `options.path`. */

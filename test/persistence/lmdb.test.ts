@@ -6,13 +6,14 @@ import { open } from 'lmdb';
 import { EventJournal } from '../../src/persistence/event-journal.ts';
 import { isCorruptEvent, isJournalUnavailable } from '../../src/persistence/errors.ts';
 import { LmdbStore } from '../../src/persistence/lmdb-store.ts';
-import { journalContract } from './fixtures/journal-contract.ts';
+import { journalContract, type MakeJournal } from './fixtures/journal-contract.ts';
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'aloft-lmdb-'));
 
-journalContract(t, async (options) => {
+/** A fresh LMDB journal in its own temp dir, removed on cleanup. */
+const makeLmdb = (storeOptions: { headsEvery?: number } = {}): MakeJournal => async (options) => {
   const dir = tempDir();
-  const store = new LmdbStore({ path: dir });
+  const store = new LmdbStore({ path: dir, ...storeOptions });
   const journal = await EventJournal.open(store, options);
   return {
     journal,
@@ -22,6 +23,30 @@ journalContract(t, async (options) => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+};
+
+journalContract(t, makeLmdb());
+
+t.test('the same contract with the heads database written every 3 events', async (t) => {
+  journalContract(t, makeLmdb({ headsEvery: 3 }));
+});
+
+t.test('heads survive a reopen whether they were in the heads database or only in the segments', async (t) => {
+  const dir = tempDir();
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  let journal = await EventJournal.open(new LmdbStore({ path: dir, headsEvery: 7 }));
+  for (let round = 0; round < 5; round++) {
+    await Promise.all(Array.from({ length: 6 }, (_, a) => journal.append(`agg-${a}`, round * 2, [{ _tag: 'E', round }, { _tag: 'E', round }])));
+  }
+  await journal.close();
+  journal = await EventJournal.open(new LmdbStore({ path: dir, headsEvery: 7 }));
+  for (let a = 0; a < 6; a++) t.equal(await journal.highestSeq(`agg-${a}`), 10, `agg-${a} at 10`);
+  t.match(await journal.append('agg-0', 8, [{ _tag: 'E' }]).catch((e: unknown) => e), { _tag: 'JournalConflict', actualSeq: 10 });
+  t.equal((await journal.append('agg-0', 10, [{ _tag: 'E' }])).lastSeq, 11);
+  const seqs: number[] = [];
+  for await (const e of journal.replay('agg-0')) seqs.push(e.seq);
+  t.same(seqs, Array.from({ length: 11 }, (_, i) => i + 1));
+  await journal.close();
 });
 
 t.test('concurrent appends share transactions (group commit)', async (t) => {
@@ -64,10 +89,15 @@ t.test('a record damaged on disk is reported with its persistence id and seq', a
   const journal = await EventJournal.open(new LmdbStore({ path: dir }));
   await journal.append('rot-7', 0, [{ _tag: 'E', n: 1 }, { _tag: 'E', n: 2 }]);
   await journal.close();
-  // Damage the second record behind the store's back, as a bad disk or a bad tool would.
+  // Damage the second record behind the store's back, as a bad disk or a bad tool would: both
+  // events went in one transaction, so they share the segment at offset 1.
   const raw = open({ path: dir, maxDbs: 8 });
-  const feed = raw.openDB<Buffer, number>({ name: 'feed', encoding: 'binary' });
-  await feed.put(2, Buffer.from([0x93, 0x01, 0xc1]));
+  const segments = raw.openDB<Buffer, number>({ name: 'segments', encoding: 'binary' });
+  const segment = Buffer.from(segments.getBinary(1) ?? Buffer.alloc(0));
+  t.equal(segment.readUInt32LE(1), 2, 'one segment holds both events');
+  const record = segment.readUInt32LE(9) + 16; // entry 1: 16 bytes of links, then the record
+  segment[record + 32 + 'rot-7'.length + 'E'.length] = 0xc1; // its payload: a byte msgpack never uses
+  await segments.put(1, segment);
   await raw.close();
 
   const reopened = await EventJournal.open(new LmdbStore({ path: dir }));
@@ -78,4 +108,26 @@ t.test('a record damaged on disk is reported with its persistence id and seq', a
   t.match(err, { persistenceId: 'rot-7', seq: 2, offset: 2 });
   t.match(await reopened.read(1, 5).catch((e: unknown) => e), { _tag: 'CorruptEvent', offset: 2 });
   await reopened.close();
+});
+
+t.test('a damaged record header in the restart scan stops the open, naming the offset', async (t) => {
+  const dir = tempDir();
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const journal = await EventJournal.open(new LmdbStore({ path: dir }));
+  await journal.append('rot-8', 0, [{ _tag: 'E' }, { _tag: 'E' }]);
+  await journal.close();
+  const raw = open({ path: dir, maxDbs: 8 });
+  const segments = raw.openDB<Buffer, number>({ name: 'segments', encoding: 'binary' });
+  const segment = Buffer.from(segments.getBinary(1) ?? Buffer.alloc(0));
+  segment[segment.readUInt32LE(9) + 16] = 0x7f; // entry 1's record format byte
+  await segments.put(1, segment);
+  await raw.close();
+  let err: unknown;
+  try {
+    new LmdbStore({ path: dir });
+  } catch (e) {
+    err = e;
+  }
+  t.ok(isCorruptEvent(err), 'refuses to open rather than guess a head');
+  t.match(err, { offset: 2 });
 });
