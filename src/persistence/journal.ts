@@ -63,8 +63,8 @@ export interface SubscribeOptions {
 export interface Subscription {
   /** Stops after the batch in hand; resolves once the loop has ended. */
   close(): Promise<void>;
-  /** Settles when the subscription ends: resolves after close(), rejects with the error that
-   * stopped it (the handler threw, a CorruptEvent on the feed, the journal closed). */
+  /** Settles when the subscription ends: resolves after close() or the journal's close(),
+   * rejects with the error that stopped it (the handler threw, a CorruptEvent on the feed). */
   readonly done: Promise<void>;
   /** Offset of the next event the handler will get. */
   readonly position: () => number;
