@@ -5,6 +5,7 @@
 export * from './decision.ts';
 export * from './leg.ts';
 export * from './schedule.ts';
+export * from './schedule-projection.ts';
 export * from './checks.ts';
 export * from './assignment-saga.ts';
 export {
