@@ -26,6 +26,7 @@ export function encodeEvent(event: JournalEvent): EncodedEvent {
   if (typeof event !== 'object' || event === null || typeof event._tag !== 'string' || event._tag === '') {
     throw new InvalidAppend('an event must be an object with a non-empty string _tag');
   }
+  if (Buffer.byteLength(event._tag) > 255) throw new InvalidAppend(`event type ${event._tag.slice(0, 40)}… is longer than 255 bytes`);
   const version = event.version ?? 1;
   if (!Number.isInteger(version) || version < 1) throw new InvalidAppend(`${event._tag}: version must be an integer >= 1`);
   let payload: Uint8Array;

@@ -48,6 +48,8 @@ export class EventJournal implements Journal {
   async append(persistenceId: string, expectedSeq: number, events: readonly JournalEvent[]): Promise<AppendResult> {
     if (this.closed) throw new JournalUnavailable('journal is closed');
     if (typeof persistenceId !== 'string' || persistenceId === '') throw new InvalidAppend('persistenceId must be a non-empty string');
+    // Checked here so that nothing inside a store's group transaction can fail for one append.
+    if (persistenceId.length > 16_000 && Buffer.byteLength(persistenceId) > 0xffff) throw new InvalidAppend('persistenceId is longer than 65535 bytes');
     if (!Number.isInteger(expectedSeq) || expectedSeq < 0) throw new InvalidAppend(`expectedSeq must be an integer >= 0, got ${expectedSeq}`);
     if (!Array.isArray(events)) throw new InvalidAppend('events must be an array');
     if (events.length > MAX_EVENTS_PER_APPEND) throw new InvalidAppend(`at most ${MAX_EVENTS_PER_APPEND} events per append, got ${events.length}`);

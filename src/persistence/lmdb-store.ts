@@ -41,6 +41,9 @@ export interface LmdbStoreOptions {
   readonly maxBatch?: number;
   /** Events between writes of the heads database (default 50,000): the restart scan bound. */
   readonly headsEvery?: number;
+  /** Tests of the failure path: called inside each append transaction after its writes; a
+   * returned error aborts the transaction, as a full disk would at commit. */
+  readonly injectFault?: () => Error | undefined;
 }
 
 interface Head {
@@ -80,6 +83,7 @@ export class LmdbStore implements JournalStore {
   private readonly durability: LmdbDurability;
   private readonly maxBatch: number;
   private readonly headsEvery: number;
+  private readonly injectFault: (() => Error | undefined) | undefined;
   private readonly listeners = new Set<(head: number) => void>();
   private readonly heads = new Map<string, Head>();
   private readonly dirty = new Set<string>();
@@ -97,6 +101,7 @@ export class LmdbStore implements JournalStore {
     this.durability = options.durability ?? 'flush';
     this.maxBatch = options.maxBatch ?? 4096;
     this.headsEvery = options.headsEvery ?? 50_000;
+    this.injectFault = options.injectFault;
     // overlappingSync: commit under the write lock, fsync after it, so the next transaction can
     // start while this one reaches the disk. That is what makes group commit pipeline.
     this.root = open({ path: options.path, overlappingSync: true, maxDbs: 8 });
@@ -150,7 +155,9 @@ export class LmdbStore implements JournalStore {
         let end = this.committed;
         let wroteHeads = false;
         try {
-          await this.root.transaction(() => {
+          // A child transaction: if the callback throws, its writes are rolled back. A plain
+          // lmdb-js transaction() callback that throws still commits what it wrote before.
+          await this.root.childTransaction(() => {
             // Taken when the write lock is ours: whatever arrived meanwhile rides along.
             batch = this.queue.splice(0, this.maxBatch);
             ({ outcomes, changed, end, wroteHeads } = this.applyBatch(batch));
@@ -213,6 +220,8 @@ export class LmdbStore implements JournalStore {
       for (const [id, head] of changed) this.putHead(id, head);
       this.meta.putSync('headsAt', end);
     }
+    const fault = this.injectFault?.();
+    if (fault) throw fault;
     return { outcomes, changed, end, wroteHeads };
   }
 

@@ -131,3 +131,24 @@ t.test('a damaged record header in the restart scan stops the open, naming the o
   t.ok(isCorruptEvent(err), 'refuses to open rather than guess a head');
   t.match(err, { offset: 2 });
 });
+
+t.test('a failed commit fails its appends, leaves nothing visible, and the journal carries on', async (t) => {
+  const dir = tempDir();
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  let diskFull = false;
+  const journal = await EventJournal.open(new LmdbStore({ path: dir, injectFault: () => (diskFull ? new Error('MDB_MAP_FULL (simulated)') : undefined) }));
+  await journal.append('a', 0, [{ _tag: 'E', n: 1 }]);
+  diskFull = true;
+  const failed = await Promise.allSettled([journal.append('a', 1, [{ _tag: 'E', n: 2 }, { _tag: 'E', n: 3 }]), journal.append('b', 0, [{ _tag: 'E', n: 4 }])]);
+  t.ok(failed.every((r) => r.status === 'rejected' && isJournalUnavailable(r.reason)), 'every append of the aborted transaction fails, retriable');
+  t.match((failed[0] as PromiseRejectedResult).reason, { message: /MAP_FULL/ });
+  t.equal(await journal.highestSeq('a'), 1, 'nothing of it is visible');
+  t.equal(await journal.headOffset(), 1);
+  diskFull = false;
+  const retried = await journal.append('a', 1, [{ _tag: 'E', n: 2 }, { _tag: 'E', n: 3 }]);
+  t.same([retried.firstSeq, retried.lastSeq, retried.firstOffset, retried.lastOffset], [2, 3, 2, 3], 'the same append succeeds, offsets without a gap');
+  await journal.close();
+  const reopened = await EventJournal.open(new LmdbStore({ path: dir }));
+  t.same((await reopened.read(1, 10)).map((e) => e.event.n), [1, 2, 3], 'and the disk agrees');
+  await reopened.close();
+});
