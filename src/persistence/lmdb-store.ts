@@ -319,11 +319,10 @@ export class LmdbStore implements JournalStore {
     if (last < fromOffset) return out;
     let start = fromOffset;
     for (const key of this.segments.getKeys({ start: fromOffset, reverse: true, limit: 1 })) start = key;
-    for (const key of this.segments.getKeys({ start, end: last + 1 })) {
-      // A copy of the whole segment: one memcpy, then every payload is a view into it.
-      const bytes = this.segments.getBinary(key);
-      if (!bytes) throw new CorruptEvent(undefined, undefined, key, 'missing journal segment');
-      const segment = SegmentReader.open(bytes, bytes.length, key, true);
+    // getRange hands out each segment as its own copy (one cursor step and one memcpy per
+    // segment), so every payload can be a view into it instead of a copy of its own.
+    for (const { key, value } of this.segments.getRange({ start, end: last + 1 })) {
+      const segment = SegmentReader.open(value, value.length, key, true);
       for (let i = Math.max(0, fromOffset - key); i < segment.count && key + i <= last; i++) out.push(segment.entry(i).event);
     }
     return out;
