@@ -22,7 +22,7 @@ export interface Terminated {
   readonly reason: StopReason;
 }
 
-export type StopReason = 'stopped' | 'failed' | 'passivated' | 'parent-stopped' | 'system-stopped' | 'thread-down' | 'unknown-actor';
+export type StopReason = 'stopped' | 'failed' | 'passivated' | 'parent-stopped' | 'system-stopped' | 'thread-down' | 'node-down' | 'unknown-actor';
 
 export interface SpawnOptions {
   /** Name unique among the parent's children; generated when absent. */

@@ -6,7 +6,7 @@
  *
  * Runtime control messages (watch, spawn, registry) go to the reserved path `$system`.
  */
-import type { AnyRef } from './ref.ts';
+import type { Address, AnyRef } from './ref.ts';
 
 export const SYSTEM_PATH = '$system';
 
@@ -25,4 +25,6 @@ export type SystemMessage =
   | { readonly _tag: '$RegisterRequest'; readonly name: string; readonly ref: AnyRef; readonly replyTo: AnyRef }
   | { readonly _tag: '$RegistryAdd'; readonly name: string; readonly ref: AnyRef }
   | { readonly _tag: '$RegistryRemove'; readonly name: string; readonly ref: AnyRef }
-  | { readonly _tag: '$RegistrySync'; readonly entries: ReadonlyArray<readonly [string, AnyRef]> };
+  | { readonly _tag: '$RegistrySync'; readonly entries: ReadonlyArray<readonly [string, AnyRef]> }
+  | { readonly _tag: '$Forward'; readonly to: Address; readonly message: unknown }
+  | { readonly _tag: '$NodeDown'; readonly node: string };

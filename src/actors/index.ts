@@ -3,7 +3,8 @@
  */
 export { ActorRef, formatAddress, sameAddress, type Address, type AnyRef } from './ref.ts';
 export { stateful, stateless, childSpec, type ActorContext, type Behavior, type ChildSpec, type SpawnOptions, type StopReason, type Terminated } from './behavior.ts';
-export { ActorSystem, kind, type Kind, type SystemOptions } from './system.ts';
+export { ActorSystem, kind, type Kind, type SystemOptions, type RemoteTransport } from './system.ts';
+export { encode, decodeWith } from './codec.ts';
 export { AloftNode, type NodeOptions, type WorkerEvent } from './node.ts';
 export { serviceKey, type ServiceKey } from './registry.ts';
 export { oneForOne, allForOne, decideFailure, backoffDelay, type Directive, type SupervisorStrategy, type Backoff, type FailurePlan } from './supervision.ts';

@@ -36,7 +36,12 @@ export interface SystemOptions {
   readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', line: string) => void;
 }
 
-/** Sends envelopes to another thread of this node. */
+/** Carries messages to actors on other nodes (the cluster's TCP transport implements it). */
+export interface RemoteTransport {
+  send(to: Address, message: unknown, sender: AnyRef | undefined): void;
+}
+
+/** Sends messages to another thread of this node. */
 export interface Link {
   send(path: string, message: unknown, sender: AnyRef | null): void;
 }
@@ -80,8 +85,14 @@ export class ActorSystem implements Router {
   private readonly logFn: NonNullable<SystemOptions['log']>;
   private readonly asks = new Map<string, PendingAsk>();
   private readonly links = new Map<number, Link>();
-  /** Remote actors watched from here, by thread, so a thread that dies still yields Terminated. */
-  private readonly remoteWatches = new Map<number, Map<string, { target: AnyRef; watchers: Set<Cell> }>>();
+  /**
+   * Actors in other threads or nodes watched from here, by "node|thread", so that a thread or a
+   * node that dies still yields Terminated for them.
+   */
+  private readonly remoteWatches = new Map<string, Map<string, { target: AnyRef; watchers: Set<Cell> }>>();
+  private remote: RemoteTransport | undefined;
+  /** Nodes known to be gone: watching an actor on one of them yields Terminated at once. */
+  private readonly downNodes = new Set<string>();
   private readonly kinds = new Map<string, (args: unknown) => Behavior<unknown>>();
   private nextId = 0;
   private nextKernelName = 0;
@@ -161,9 +172,22 @@ export class ActorSystem implements Router {
       const link = this.links.get(to.thread);
       if (link) link.send(to.path, message, sender ?? null);
       else this.undeliverable(formatAddress(to), 'no-route', message, sender);
+    } else if (this.remote !== undefined) {
+      this.remote.send(to, message, sender);
+    } else if (this.thread !== 0 && this.links.has(0)) {
+      // Workers reach other nodes through the main thread, which owns the node's connections.
+      this.links.get(0)?.send(SYSTEM_PATH, { _tag: '$Forward', to, message }, sender ?? null);
     } else {
       this.undeliverable(formatAddress(to), 'no-route', message, sender);
     }
+  }
+
+  /**
+   * @internal Installs the transport to other nodes (on the main thread). Messages for an
+   * address whose node is not this one go to it; it delivers incoming ones with `deliver`.
+   */
+  attachRemote(transport: RemoteTransport | undefined): void {
+    this.remote = transport;
   }
 
   private roundTrip(message: unknown): unknown {
@@ -173,10 +197,12 @@ export class ActorSystem implements Router {
   /** @internal Entry point for messages arriving from a link. */
   deliverLocal(path: string, message: unknown, sender: AnyRef | undefined): void {
     if (path.startsWith(TEMP_PREFIX)) return this.completeAsk(path, message);
+    if (path === SYSTEM_PATH) return this.handleSystem(message as SystemMessage, sender);
     let cell = this.cells.get(path);
     if (cell === undefined) cell = this.startEntity(path);
     if (cell === undefined || cell.status === 'stopped') return this.undeliverable(path, 'no-such-actor', message, sender);
     if (cell.queued >= cell.capacity) return this.undeliverable(path, 'mailbox-full', message, sender, cell.capacity);
+    if (cell.watching !== undefined && isTerminated(message)) this.forgetWatch(cell, message.ref);
     cell.enqueue(message, sender);
     if (!cell.scheduled) this.schedule(cell);
   }
@@ -423,12 +449,27 @@ export class ActorSystem implements Router {
       (cell.watchers ??= new Map()).set(addressKey(watcher.ref.address), watcher.ref as AnyRef);
       return;
     }
-    let byThread = this.remoteWatches.get(a.thread);
-    if (!byThread) this.remoteWatches.set(a.thread, (byThread = new Map()));
-    let entry = byThread.get(key);
-    if (!entry) byThread.set(key, (entry = { target, watchers: new Set() }));
+    if (this.downNodes.has(a.node)) {
+      const t: Terminated = { _tag: 'Terminated', ref: target, reason: 'node-down' };
+      return this.deliverLocal(watcher.path, t, undefined);
+    }
+    const where = `${a.node}|${a.thread}`;
+    let byPlace = this.remoteWatches.get(where);
+    if (!byPlace) this.remoteWatches.set(where, (byPlace = new Map()));
+    let entry = byPlace.get(key);
+    if (!entry) byPlace.set(key, (entry = { target, watchers: new Set() }));
     entry.watchers.add(watcher);
-    this.sendSystem(a.thread, { _tag: '$Watch', target: a.path, watcher: watcher.ref as AnyRef });
+    this.sendSystemTo(a.node, a.thread, { _tag: '$Watch', target: a.path, watcher: watcher.ref as AnyRef });
+  }
+
+  /** A Terminated reached its watcher: the watch is over, wherever the target lived. */
+  private forgetWatch(watcher: Cell, target: AnyRef): void {
+    const key = addressKey(target.address);
+    watcher.watching?.delete(key);
+    const where = `${target.address.node}|${target.address.thread}`;
+    const entry = this.remoteWatches.get(where)?.get(key);
+    entry?.watchers.delete(watcher);
+    if (entry && entry.watchers.size === 0) this.remoteWatches.get(where)?.delete(key);
   }
 
   /** @internal */
@@ -440,10 +481,11 @@ export class ActorSystem implements Router {
       this.cells.get(a.path)?.watchers?.delete(addressKey(watcher.ref.address));
       return;
     }
-    const entry = this.remoteWatches.get(a.thread)?.get(key);
+    const where = `${a.node}|${a.thread}`;
+    const entry = this.remoteWatches.get(where)?.get(key);
     entry?.watchers.delete(watcher);
-    if (entry && entry.watchers.size === 0) this.remoteWatches.get(a.thread)?.delete(key);
-    this.sendSystem(a.thread, { _tag: '$Unwatch', target: a.path, watcher: watcher.ref as AnyRef });
+    if (entry && entry.watchers.size === 0) this.remoteWatches.get(where)?.delete(key);
+    this.sendSystemTo(a.node, a.thread, { _tag: '$Unwatch', target: a.path, watcher: watcher.ref as AnyRef });
   }
 
   // ---------------------------------------------------------------- asks
@@ -496,22 +538,43 @@ export class ActorSystem implements Router {
   /** @internal Another thread of this node is gone: its actors are Terminated for our watchers. */
   threadDown(thread: number): void {
     this.links.delete(thread);
-    const watched = this.remoteWatches.get(thread);
-    this.remoteWatches.delete(thread);
-    if (watched) {
-      for (const { target, watchers } of watched.values()) {
-        const t: Terminated = { _tag: 'Terminated', ref: target, reason: 'thread-down' };
-        for (const w of watchers) {
-          w.watching?.delete(addressKey(target.address));
-          this.deliverLocal(w.path, t, undefined);
-        }
+    this.placeDown(`${this.node}|${thread}`, 'thread-down');
+    this.registry.threadDown(thread);
+  }
+
+  /**
+   * A whole other node is gone (downed or removed by the cluster): every actor of it that is
+   * watched from this thread is Terminated with reason node-down. The main thread calls it and
+   * passes it on to the workers.
+   */
+  nodeDown(node: string): void {
+    if (node === this.node) return;
+    this.downNodes.add(node);
+    for (const where of [...this.remoteWatches.keys()]) if (where.startsWith(`${node}|`)) this.placeDown(where, 'node-down');
+    if (this.thread === 0) for (const t of this.links.keys()) this.sendSystem(t, { _tag: '$NodeDown', node });
+  }
+
+  private placeDown(where: string, reason: StopReason): void {
+    const watched = this.remoteWatches.get(where);
+    this.remoteWatches.delete(where);
+    if (!watched) return;
+    for (const { target, watchers } of watched.values()) {
+      const t: Terminated = { _tag: 'Terminated', ref: target, reason };
+      for (const w of watchers) {
+        w.watching?.delete(addressKey(target.address));
+        this.deliverLocal(w.path, t, undefined);
       }
     }
-    this.registry.threadDown(thread);
   }
 
   get threads(): number[] {
     return [this.thread, ...this.links.keys()].sort((a, b) => a - b);
+  }
+
+  /** @internal A runtime message to a thread of this or another node. */
+  sendSystemTo(node: string, thread: number, message: SystemMessage): void {
+    if (node === this.node) this.sendSystem(thread, message);
+    else this.deliver({ node, thread, path: SYSTEM_PATH }, message, undefined);
   }
 
   /** @internal */
@@ -577,6 +640,13 @@ export class ActorSystem implements Router {
         (message.replyTo as ActorRef<unknown>).tell(reply);
         return;
       }
+      case '$Forward':
+        // From a worker of this node, for another node.
+        this.deliver(message.to, message.message, sender);
+        return;
+      case '$NodeDown':
+        this.nodeDown(message.node);
+        return;
       default:
         this.registry.handle(message, sender);
     }
@@ -621,6 +691,10 @@ export class ActorSystem implements Router {
 interface AskFailure {
   readonly _tag: typeof ASK_FAILURE;
   readonly error: { _tag: ActorError['_tag']; target: string; message: string; retriable: boolean };
+}
+
+function isTerminated(m: unknown): m is Terminated {
+  return typeof m === 'object' && m !== null && (m as { _tag?: unknown })._tag === 'Terminated' && (m as { ref?: unknown }).ref instanceof ActorRef;
 }
 
 function isAskFailure(m: unknown): m is AskFailure {
