@@ -90,9 +90,27 @@ function variation(s: string, field: Field): number {
   return (sign === 45 ? -1 : 1) * (h * 60 + m);
 }
 
+// Interned short codes: a season repeats ~150 stations and a few carriers and types 180,000
+// times; one shared string each spares the allocations and the garbage collector's marking.
+const stations: (string | undefined)[] = [];
+const codes = new Map<number, string>();
+
+function interned(s: string, i: number, length: number): string {
+  let key = length;
+  for (let k = i; k < i + length; k++) key = key * 128 + (s.charCodeAt(k) & 127);
+  let code = codes.get(key);
+  if (code === undefined) codes.set(key, (code = s.slice(i, i + length)));
+  return code;
+}
+
 function station(s: string, field: Field): string | null {
   const i = at(field);
-  return isUpper(s.charCodeAt(i)) && isUpper(s.charCodeAt(i + 1)) && isUpper(s.charCodeAt(i + 2)) ? s.slice(i, i + 3) : null;
+  const a = s.charCodeAt(i);
+  const b = s.charCodeAt(i + 1);
+  const c = s.charCodeAt(i + 2);
+  if (!isUpper(a) || !isUpper(b) || !isUpper(c)) return null;
+  const n = (a - 65) * 676 + (b - 65) * 26 + (c - 65);
+  return stations[n] ?? (stations[n] = s.slice(i, i + 3));
 }
 
 /** Airline designator: 2 or 3 letters/digits, left-aligned, a 2-character one followed by a blank. */
@@ -100,8 +118,8 @@ function airline(s: string, field: Field): string | null {
   const i = at(field);
   if (!isAlnum(s.charCodeAt(i)) || !isAlnum(s.charCodeAt(i + 1))) return null;
   const third = s.charCodeAt(i + 2);
-  if (third === SPACE) return s.slice(i, i + 2);
-  return isAlnum(third) ? s.slice(i, i + 3) : null;
+  if (third === SPACE) return interned(s, i, 2);
+  return isAlnum(third) ? interned(s, i, 3) : null;
 }
 
 /** Blank or a letter; '' for blank. */
@@ -139,7 +157,7 @@ export function decodeLegRecord(s: string, line: number, indefiniteTo: number, p
   if (carrier === null) bad(problems, line, s, LEG.airline, '2 or 3 letters or digits, left-aligned');
   const flightNumber = number(s, LEG.flightNumber);
   if (flightNumber < 1) bad(problems, line, s, LEG.flightNumber, 'a flight number 1-9999, right-aligned');
-  const ivi = s.slice(at(LEG.itineraryVariation), at(LEG.itineraryVariation) + 2);
+  const ivi = interned(s, at(LEG.itineraryVariation), 2);
   if (!isDigit(ivi.charCodeAt(0)) || !isDigit(ivi.charCodeAt(1))) bad(problems, line, s, LEG.itineraryVariation, 'two digits');
   const legSequence = number(s, LEG.legSequence);
   if (legSequence < 1) bad(problems, line, s, LEG.legSequence, 'two digits, 01-99');
@@ -177,7 +195,7 @@ export function decodeLegRecord(s: string, line: number, indefiniteTo: number, p
   if (staMinutes < 0) bad(problems, line, s, LEG.aircraftSta, 'a time HHMM, 0000-2359');
   const arrivalVariationMinutes = variation(s, LEG.arrivalUtcVariation);
   if (Number.isNaN(arrivalVariationMinutes)) bad(problems, line, s, LEG.arrivalUtcVariation, '+HHMM or -HHMM');
-  const aircraftType = s.slice(at(LEG.aircraftType), at(LEG.aircraftType) + 3);
+  const aircraftType = interned(s, at(LEG.aircraftType), 3);
 
   let onward: OnwardFlight | null = null;
   if (s.charCodeAt(at(LEG.onwardAirline)) !== SPACE) {
