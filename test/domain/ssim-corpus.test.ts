@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { createReadStream, readFileSync } from 'node:fs';
-import { parseSsim, parseSsimText, type SsimLeg } from '../../src/domain/ssim/parser.ts';
+import { parseSsim, parseSsimText, type SsimLeg, type SsimProgress } from '../../src/domain/ssim/parser.ts';
 import { planImport } from '../../src/domain/ssim/import-plan.ts';
 import { checkDesignatorUniqueness } from '../../src/domain/checks.ts';
 
@@ -16,7 +16,15 @@ const find = (legs: readonly SsimLeg[], id: string) => legs.find((l) => l.leg.id
 
 t.test('sample.ssim: every record read, no problems', async (t) => {
   const progress: number[] = [];
-  const result = await parseSsim(createReadStream(sample, { highWaterMark: 4096 }), { progressEvery: 100, onProgress: (p) => progress.push(p.records) });
+  let last: SsimProgress | undefined;
+  const result = await parseSsim(createReadStream(sample, { highWaterMark: 4096 }), {
+    progressEvery: 100,
+    onProgress: (p) => {
+      progress.push(p.records);
+      last = p;
+    },
+  });
+  t.same(last, { records: 547, legs: result.legs.length, problems: 0, bytes: 547 * 201, done: true }, 'the last report has every byte and leg');
   t.equal(result.problemCount, 0, JSON.stringify(result.problems.slice(0, 3)));
   t.equal(result.lines, 547);
   t.equal(result.records, 547);

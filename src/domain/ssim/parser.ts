@@ -35,6 +35,8 @@ export interface SsimProgress {
   readonly records: number;
   readonly legs: number;
   readonly problems: number;
+  /** Bytes (characters, for strings) received so far: with a known file size, a percentage. */
+  readonly bytes: number;
   readonly done: boolean;
 }
 
@@ -85,6 +87,7 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
   let flightLegRecords = 0;
   let lineNo = 0;
   let rest = '';
+  let bytes = 0;
   let discarding = false;
   let timeMode: 'U' | 'L' | null = null;
   let validTo = -1;
@@ -156,7 +159,7 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
     if (s0.length === 0) return;
     records++;
     handle(s0);
-    if (onProgress && records % progressEvery === 0) onProgress({ records, legs: legs.length, problems: problemCount, done: false });
+    if (onProgress && records % progressEvery === 0) onProgress({ records, legs: legs.length, problems: problemCount, bytes, done: false });
   }
 
   function handle(s0: string): void {
@@ -198,6 +201,7 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
 
   return {
     push(chunk) {
+      bytes += chunk.length;
       const text = rest + (typeof chunk === 'string' ? chunk : decode(chunk));
       let start = 0;
       let nl = text.indexOf('\n');
@@ -218,7 +222,7 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
     end() {
       if (rest.length > 0 && !discarding) record(rest);
       rest = '';
-      onProgress?.({ records, legs: legs.length, problems: problemCount, done: true });
+      onProgress?.({ records, legs: legs.length, problems: problemCount, bytes, done: true });
       return { legs, problems, problemCount, records, flightLegRecords, lines: lineNo };
     },
   };
