@@ -1,119 +1,40 @@
 /**
- * `npm start`: runs one Aloft node and shows its actors working: cross-worker tells and asks to
- * entities, a crash and its supervised restart, death watch, then a stats line every few seconds
- * until SIGINT/SIGTERM, when it stops gracefully. The flight-scheduling service (issue 6) takes
- * this place.
- *
- *   npm start -- [--workers N] [--entities N] [--once]
+ * `npm start`: one Aloft node on the embedded defaults — LMDB journal in the data directory,
+ * entities in worker threads, the HTTP API on 127.0.0.1:8080. SIGTERM/SIGINT stop it gracefully:
+ * stop accepting, finish in-flight requests, stop the actors, flush the journal, exit 0.
  */
-import os from 'node:os';
-import { AloftNode, stateless, type ActorRef, type Terminated } from './actors/index.ts';
-import type { CounterMsg, FlakyMsg, StatsMsg } from './demo/boot.ts';
-
-interface Flags {
-  workers: number;
-  entities: number;
-  once: boolean;
-}
-
-function parseFlags(argv: readonly string[]): Flags {
-  const flags: Flags = { workers: os.availableParallelism(), entities: 10_000, once: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const [name, inline] = arg.split('=', 2) as [string, string | undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${name} needs a value`);
-      return v;
-    };
-    const int = (min: number) => {
-      const raw = value();
-      const n = Number(raw);
-      if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
-      return n;
-    };
-    switch (name) {
-      case '--workers':
-        flags.workers = int(1);
-        break;
-      case '--entities':
-        flags.entities = int(1);
-        break;
-      case '--once':
-        flags.once = true;
-        break;
-      case '--help':
-        console.log('usage: npm start -- [--workers N] [--entities N] [--once]');
-        process.exit(0);
-      default:
-        throw new Error(`unknown flag ${arg} (try --help)`);
-    }
-  }
-  return flags;
-}
+import { ConfigError, HELP, parseConfig } from './service/config.ts';
+import { startService } from './service/service.ts';
 
 async function main(): Promise<void> {
-  let flags: Flags;
+  let config;
   try {
-    flags = parseFlags(process.argv.slice(2));
+    config = parseConfig(process.argv.slice(2), process.env);
   } catch (error) {
-    console.error(`aloft: ${(error as Error).message}`);
-    process.exit(2);
+    if (error instanceof ConfigError) {
+      console.error(`aloft: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  if (config === 'help') {
+    console.log(HELP);
+    return;
   }
   const started = performance.now();
-  const node = await AloftNode.start({ workers: flags.workers, boot: new URL('./demo/boot.ts', import.meta.url), log: (level, line) => level !== 'debug' && console.log(`  [${level}] ${line}`) });
-  console.log(`Aloft node up: main thread + ${node.workerCount} workers in ${Math.round(performance.now() - started)} ms`);
-
-  const threads = node.threads.filter((t) => t > 0);
-  const at = <M>(thread: number, path: string) => node.refAt<M>(thread, path);
-
-  // 1. Entities spread over the workers by id; each started by its first message.
-  const perEntity = 10;
-  let t0 = performance.now();
-  for (let i = 0; i < flags.entities; i++) {
-    const ref = at<CounterMsg>(threads[i % threads.length] as number, `counters/c${i}`);
-    for (let k = 0; k < perEntity; k++) ref.tell({ _tag: 'Add', n: 1 });
-  }
-  const sample = await Promise.all(
-    [0, 1, flags.entities - 1].map((i) => at<CounterMsg>(threads[i % threads.length] as number, `counters/c${i}`).ask<{ _tag: 'Value'; n: number; thread: number }>((replyTo) => ({ _tag: 'Get', replyTo }), 10_000)),
-  );
-  const ms = performance.now() - t0;
-  console.log(`1. ${flags.entities * perEntity} tells to ${flags.entities} entities across ${threads.length} workers in ${Math.round(ms)} ms (${Math.round((flags.entities * perEntity) / (ms / 1000))} msg/s)`);
-  for (const v of sample) console.log(`   an entity on worker ${v.thread} counted ${v.n}`);
-
-  // 2. A crash, and the supervisor's restart with backoff; the ref stays valid.
-  const flaky = at<FlakyMsg>(threads[0] as number, 'supervisor/flaky');
-  const before = await flaky.ask<number>((replyTo) => ({ _tag: 'Incarnation', replyTo }), 5_000);
-  flaky.tell({ _tag: 'Crash' });
-  t0 = performance.now();
-  const after = await flaky.ask<number>((replyTo) => ({ _tag: 'Incarnation', replyTo }), 5_000);
-  console.log(`2. flaky actor crashed in incarnation ${before}; its supervisor restarted it as incarnation ${after} after ${Math.round(performance.now() - t0)} ms of backoff`);
-
-  // 3. Death watch across threads: the main thread watches an entity that passivates when idle.
-  const watched = at<CounterMsg>(threads[threads.length - 1] as number, 'counters/c1');
-  const terminated = new Promise<Terminated>((resolve) => {
-    const w = node.system.spawn(stateless<Terminated | { _tag: 'Go' }>((m, ctx) => (m._tag === 'Go' ? ctx.watch(watched as ActorRef<never>) : resolve(m))));
-    w.tell({ _tag: 'Go' });
-  });
-  const term = await terminated;
-  console.log(`3. main thread was told ${term.ref.address.path} on worker ${term.ref.address.thread} terminated: ${term.reason} (idle passivation after 2 s)`);
-
-  const stats = async () => {
-    const all = await Promise.all(threads.map((t) => at<StatsMsg>(t, 'stats').ask<{ thread: number; actors: number; deadLetters: number }>((replyTo) => ({ _tag: 'Stats', replyTo }), 5_000)));
-    return all.map((s) => `worker ${s.thread}: ${s.actors} actors, ${s.deadLetters} dead letters`).join('; ');
-  };
-  console.log(`4. ${await stats()}`);
-
-  const shutdown = async (signal: string) => {
-    console.log(`${signal}: stopping`);
-    await node.stop();
+  const service = await startService(config);
+  console.log(`aloft: node up in ${Math.round(performance.now() - started)} ms — http://${config.host}:${service.port}/ (data ${config.data}, ${config.workers} workers)`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`aloft: ${signal}, stopping`);
+    await service.stop();
+    console.log('aloft: stopped');
     process.exit(0);
   };
-  if (flags.once) return shutdown('--once');
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  console.log('node running; Ctrl-C to stop');
-  setInterval(() => void stats().then((s) => console.log(`   ${s}`)), 5_000);
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,49 @@
+/**
+ * The read side of the HTTP API that does not need the views: an aggregate's current state from
+ * its entity, health, readiness and metrics. (The checks come with the schedule views.)
+ */
+import type { Journal } from '../persistence/index.ts';
+import { iso } from '../domain/index.ts';
+import type { CommandGateway } from '../service/gateway.ts';
+import type { Metrics } from './metrics.ts';
+import { notFound } from './problem.ts';
+import type { HttpServer } from './server.ts';
+
+export interface ReadDeps {
+  readonly gateway: CommandGateway;
+  readonly journal: Journal;
+  readonly metrics: Metrics;
+}
+
+export function readRoutes(server: HttpServer, deps: ReadDeps): void {
+  const { gateway, journal, metrics } = deps;
+
+  server.route('get', '/api/rotations/:id', async (req) => {
+    const id = req.params[0] ?? '';
+    const { state, seq } = await gateway.rotationState(id);
+    if (state.status !== 'active') throw notFound(state.status === 'removed' ? `rotation ${id} was removed` : `no rotation ${id}`);
+    return {
+      status: 200,
+      body: {
+        id,
+        version: seq,
+        airplane: state.claim?.registration ?? null,
+        legs: state.legs.map((l) => ({ ...l, departure: iso(l.departureUtc), arrival: iso(l.arrivalUtc) })),
+      },
+    };
+  });
+
+  server.route('get', '/api/airplanes/:id', async (req) => {
+    const id = req.params[0] ?? '';
+    const { state, seq } = await gateway.airplaneState(id);
+    if (state.status !== 'active') throw notFound(`no airplane ${id}`);
+    return {
+      status: 200,
+      body: { id, version: seq, registration: state.registration, aircraftType: state.aircraftType, minGroundTimeMinutes: state.minimumGroundTimeMin, rotationId: state.assignment?.rotationId ?? null },
+    };
+  });
+
+  server.route('get', '/healthz', () => ({ status: 200, body: { status: 'ok' } }));
+  server.route('get', '/readyz', async () => ({ status: 200, body: { status: 'ready', offset: await journal.headOffset() } }));
+  server.route('get', '/metrics', async () => ({ status: 200, body: await metrics.render(), contentType: 'text/plain; version=0.0.4' }));
+}

@@ -1,0 +1,159 @@
+/**
+ * A thin layer over uWebSockets.js: routes as async functions from a parsed request to a reply,
+ * with uWS's rules kept in one place — onAborted registered before anything async, headers and
+ * parameters read before the first await, onData chunks copied (uWS reuses their memory), writes
+ * corked after an await, a body size limit enforced while reading.
+ *
+ * A route throws HttpProblem for a 4xx; anything else becomes a logged 500 and never takes the
+ * process down.
+ */
+import uws from '@trufflesuite/uws-js-unofficial';
+import { HttpProblem, problem } from './problem.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface Request {
+  readonly method: string;
+  readonly url: string;
+  readonly query: URLSearchParams;
+  readonly params: readonly string[];
+  readonly headers: ReadonlyMap<string, string>;
+  /** The body, read up to the route's limit (empty for GET/DELETE). */
+  readonly body: Buffer;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+  /** Defaults to application/json; a string body with another type is sent as is. */
+  readonly contentType?: string;
+}
+
+export type Handler = (req: Request) => Promise<Reply> | Reply;
+
+export interface RouteOptions {
+  /** Largest accepted body in bytes (default 1 MiB). */
+  readonly maxBody?: number;
+}
+
+type Method = 'get' | 'post' | 'put' | 'del';
+
+const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
+export const DEFAULT_MAX_BODY = 1 << 20;
+
+export class HttpServer {
+  readonly app: uws.TemplatedApp = uws.App();
+  private listenSocket: uws.us_listen_socket | undefined;
+  private inFlight = 0;
+  private idle: (() => void) | undefined;
+
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  route(method: Method, pattern: string, handler: Handler, options: RouteOptions = {}): this {
+    const maxBody = options.maxBody ?? DEFAULT_MAX_BODY;
+    const paramCount = (pattern.match(/:/g) ?? []).length;
+    this.app[method](pattern, (res, req) => {
+      const state = { aborted: false };
+      res.onAborted(() => {
+        state.aborted = true;
+      });
+      // Everything from `req` must be read now: it is invalid after this callback returns.
+      const headers = new Map<string, string>();
+      req.forEach((k, v) => headers.set(k, v));
+      const params: string[] = [];
+      for (let i = 0; i < paramCount; i++) params.push(decodeURIComponent(req.getParameter(i)));
+      const request = { method: req.getMethod().toUpperCase(), url: req.getUrl(), query: new URLSearchParams(req.getQuery() ?? ''), params, headers };
+      const started = performance.now();
+      this.inFlight++;
+      void this.serve(res, state, request, method === 'get' || method === 'del' ? 0 : maxBody, handler).finally(() => {
+        this.metrics.request(pattern, request.method, performance.now() - started);
+        if (--this.inFlight === 0) this.idle?.();
+      });
+    });
+    return this;
+  }
+
+  private async serve(res: uws.HttpResponse, state: { aborted: boolean }, partial: Omit<Request, 'body'>, maxBody: number, handler: Handler): Promise<void> {
+    let reply: Reply;
+    try {
+      const length = Number(partial.headers.get('content-length') ?? '0');
+      if (length > maxBody) throw problem(413, 'body-too-large', `the request body is ${length} bytes; the limit here is ${maxBody}`);
+      const body = maxBody === 0 ? Buffer.alloc(0) : await readBody(res, maxBody);
+      reply = await handler({ ...partial, body });
+    } catch (error) {
+      if (error instanceof HttpProblem) reply = { status: error.problem.status, body: error.problem, contentType: 'application/problem+json' };
+      else {
+        this.log(`${partial.method} ${partial.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        reply = { status: 500, body: problem(500, 'internal', 'the server failed to handle this request; it has been logged').problem, contentType: 'application/problem+json' };
+      }
+    }
+    if (state.aborted) return;
+    res.cork(() => {
+      res.writeStatus(`${reply.status} ${STATUS_TEXT[reply.status] ?? ''}`);
+      if (reply.status === 204) return void res.end();
+      const type = reply.contentType ?? 'application/json';
+      res.writeHeader('content-type', type);
+      res.end(typeof reply.body === 'string' && !type.includes('json') ? reply.body : JSON.stringify(reply.body));
+    });
+  }
+
+  /** Unknown routes: a problem, not uWS's silence. */
+  fallback(): this {
+    this.app.any('/*', (res, req) => {
+      const url = req.getUrl();
+      const method = req.getMethod().toUpperCase();
+      res.cork(() => {
+        res.writeStatus('404 Not Found').writeHeader('content-type', 'application/problem+json');
+        res.end(JSON.stringify(problem(404, 'no-such-route', `no route for ${method} ${url}`).problem));
+      });
+    });
+    return this;
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(host, port, (socket) => {
+        if (!socket) return reject(new Error(`cannot listen on ${host}:${port} (in use, or not an address of this machine)`));
+        this.listenSocket = socket;
+        resolve(uws.us_socket_local_port(socket));
+      });
+    });
+  }
+
+  /** Stops accepting connections, then waits (bounded) for requests in flight to finish. */
+  async close(timeoutMs = 10_000): Promise<void> {
+    if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = undefined;
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+}
+
+function readBody(res: uws.HttpResponse, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    res.onData((chunk, isLast) => {
+      if (failed) return;
+      size += chunk.byteLength;
+      if (size > limit) {
+        failed = true;
+        return reject(problem(413, 'body-too-large', `the request body is over the limit of ${limit} bytes`));
+      }
+      // uWS owns `chunk` and reuses it after this callback: copy.
+      chunks.push(Buffer.from(chunk.slice(0)));
+      if (isLast) resolve(Buffer.concat(chunks, size));
+    });
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * The aggregates as event-sourced entities: one entity host per aggregate type in every worker,
+ * each entity started by its first command, recovered from the journal, and passivated when idle.
+ */
+import { childSpec, eventSourced, stateless, type ActorSystem, type EntityMessage } from '../actors/index.ts';
+import {
+  airplaneDecider,
+  airportDecider,
+  rotationDecider,
+  type AirplaneCommand,
+  type AirplaneError,
+  type AirplaneEvent,
+  type AirplaneState,
+  type AirportCommand,
+  type AirportError,
+  type AirportEvent,
+  type AirportState,
+  type RotationCommand,
+  type RotationError,
+  type RotationEvent,
+  type RotationState,
+} from '../domain/index.ts';
+import { JOURNAL_PATH, remoteEventStore, type JournalMsg } from './journal-service.ts';
+
+export type RotationMsg = EntityMessage<RotationCommand, RotationEvent, RotationState, RotationError>;
+export type AirplaneMsg = EntityMessage<AirplaneCommand, AirplaneEvent, AirplaneState, AirplaneError>;
+export type AirportMsg = EntityMessage<AirportCommand, AirportEvent, AirportState, AirportError>;
+
+/** Entity host names, which are also the first segment of an entity's path. */
+export const HOSTS = { rotation: 'rotations', airplane: 'airplanes', airport: 'airports' } as const;
+export type AggregateKind = keyof typeof HOSTS;
+
+/** Persistence ids: "<kind>-<id>". Changing them orphans every stored event. */
+export const persistenceId = (kind: AggregateKind, id: string): string => `${kind}-${id}`;
+
+export interface EntityOptions {
+  readonly idleTimeoutMs?: number;
+  readonly snapshotEvery?: number;
+}
+
+export function startEntityHosts(system: ActorSystem, options: EntityOptions = {}): void {
+  const store = remoteEventStore(system.ref<JournalMsg>({ node: system.node, thread: 0, path: JOURNAL_PATH }));
+  const idle = { idleTimeoutMs: options.idleTimeoutMs ?? 120_000 };
+  const snapshotEvery = options.snapshotEvery ?? 500;
+  system.spawn(stateless<never>(() => undefined), {
+    name: HOSTS.rotation,
+    childFactory: (id) => childSpec(eventSourced({ persistenceId: persistenceId('rotation', id), store, decider: rotationDecider, snapshotEvery }), idle),
+  });
+  system.spawn(stateless<never>(() => undefined), {
+    name: HOSTS.airplane,
+    childFactory: (id) => childSpec(eventSourced({ persistenceId: persistenceId('airplane', id), store, decider: airplaneDecider, snapshotEvery }), idle),
+  });
+  system.spawn(stateless<never>(() => undefined), {
+    name: HOSTS.airport,
+    childFactory: (id) => childSpec(eventSourced({ persistenceId: persistenceId('airport', id), store, decider: airportDecider, snapshotEvery }), idle),
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * The journal as an actor. One thread of a node owns the LMDB environment (its group commit and
+ * its head offset live in that process's memory), so entities in worker threads reach it with
+ * messages. The service never awaits one append before taking the next message: concurrent
+ * appends from many entities land in the same group commit.
+ *
+ * `remoteEventStore(ref)` is the EventStore an event-sourced entity uses on any thread.
+ */
+import { stateless, type ActorRef, type EventStore, type StoredEventView } from '../actors/index.ts';
+import { isJournalError, type AppendResult, type Journal, type JournalEvent } from '../persistence/index.ts';
+
+export interface JournalFailure {
+  readonly _tag: string;
+  readonly message: string;
+  readonly retriable: boolean;
+}
+
+export type JournalReply<T> = { readonly _tag: 'Ok'; readonly value: T } | { readonly _tag: 'Err'; readonly error: JournalFailure };
+
+export type JournalMsg =
+  | { readonly _tag: 'Append'; readonly persistenceId: string; readonly expectedSeq: number; readonly events: readonly JournalEvent[]; readonly replyTo: ActorRef<JournalReply<AppendResult>> }
+  | { readonly _tag: 'Replay'; readonly persistenceId: string; readonly fromSeq: number; readonly replyTo: ActorRef<JournalReply<StoredEventView[]>> }
+  | { readonly _tag: 'LoadSnapshot'; readonly persistenceId: string; readonly replyTo: ActorRef<JournalReply<{ seq: number; state: unknown } | null>> }
+  | { readonly _tag: 'SaveSnapshot'; readonly persistenceId: string; readonly seq: number; readonly state: unknown; readonly replyTo: ActorRef<JournalReply<null>> };
+
+/** The path of the journal service on thread 0 of every node. */
+export const JOURNAL_PATH = 'journal';
+
+function failure(error: unknown): JournalFailure {
+  if (isJournalError(error)) return { _tag: error._tag, message: error.message, retriable: error.retriable };
+  return { _tag: 'JournalUnavailable', message: error instanceof Error ? error.message : String(error), retriable: true };
+}
+
+function answer<T>(replyTo: ActorRef<JournalReply<T>>, work: Promise<T>): void {
+  work.then(
+    (value) => replyTo.tell({ _tag: 'Ok', value }),
+    (error: unknown) => replyTo.tell({ _tag: 'Err', error: failure(error) }),
+  );
+}
+
+async function collect(journal: Journal, persistenceId: string, fromSeq: number): Promise<StoredEventView[]> {
+  const out: StoredEventView[] = [];
+  for await (const e of journal.replay(persistenceId, fromSeq)) out.push({ seq: e.seq, event: e.event });
+  return out;
+}
+
+export function journalService(journal: Journal) {
+  return stateless<JournalMsg>((m) => {
+    switch (m._tag) {
+      case 'Append':
+        return answer(m.replyTo, journal.append(m.persistenceId, m.expectedSeq, m.events));
+      case 'Replay':
+        return answer(m.replyTo, collect(journal, m.persistenceId, m.fromSeq));
+      case 'LoadSnapshot':
+        return answer(m.replyTo, journal.loadSnapshot(m.persistenceId).then((s) => (s ? { seq: s.seq, state: s.state } : null)));
+      case 'SaveSnapshot':
+        return answer(m.replyTo, journal.saveSnapshot(m.persistenceId, m.seq, m.state).then(() => null));
+    }
+  });
+}
+
+/** A journal failure as an error the event-sourced behaviour turns into a Failed reply. */
+class RemoteJournalError extends Error {
+  readonly _tag: string;
+  readonly retriable: boolean;
+  constructor(f: JournalFailure) {
+    super(f.message);
+    this._tag = f._tag;
+    this.retriable = f.retriable;
+  }
+}
+
+export function remoteEventStore(journal: ActorRef<JournalMsg>, timeoutMs = 10_000): EventStore {
+  async function call<T>(make: (replyTo: ActorRef<JournalReply<T>>) => JournalMsg): Promise<T> {
+    const reply = await journal.ask<JournalReply<T>>(make, timeoutMs);
+    if (reply._tag === 'Err') throw new RemoteJournalError(reply.error);
+    return reply.value;
+  }
+  return {
+    append: (persistenceId, expectedSeq, events) =>
+      call<AppendResult>((replyTo) => ({ _tag: 'Append', persistenceId, expectedSeq, events: events as readonly JournalEvent[], replyTo })),
+    async *replay(persistenceId, fromSeq = 1) {
+      yield* await call<StoredEventView[]>((replyTo) => ({ _tag: 'Replay', persistenceId, fromSeq, replyTo }));
+    },
+    loadSnapshot: async (persistenceId) => (await call<{ seq: number; state: unknown } | null>((replyTo) => ({ _tag: 'LoadSnapshot', persistenceId, replyTo }))) ?? undefined,
+    saveSnapshot: async (persistenceId, seq, state) => {
+      await call<null>((replyTo) => ({ _tag: 'SaveSnapshot', persistenceId, seq, state, replyTo }));
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * The composition root of one Aloft node: journal, actor node with entity hosts in the workers,
+ * the journal service, the gateway, and the HTTP front. `startService` wires them from a config;
+ * `stop` undoes it in the order SIGTERM needs (stop accepting, finish in-flight requests, stop
+ * the actors, flush and close the journal).
+ */
+import { mkdirSync } from 'node:fs';
+import { AloftNode } from '../actors/index.ts';
+import { lmdbJournal, type Journal } from '../persistence/index.ts';
+import { HttpServer } from '../http/server.ts';
+import { Metrics } from '../http/metrics.ts';
+import { writeRoutes, type IdSource } from '../http/write-routes.ts';
+import { readRoutes } from '../http/read-routes.ts';
+import type { ServiceConfig } from './config.ts';
+import { CommandGateway } from './gateway.ts';
+import { journalService, JOURNAL_PATH } from './journal-service.ts';
+import type { WorkerBootData } from './worker-boot.ts';
+
+export interface Service {
+  readonly port: number;
+  readonly journal: Journal;
+  readonly node: AloftNode;
+  readonly gateway: CommandGateway;
+  stop(): Promise<void>;
+}
+
+/** Ids for new rotations and sagas: unique per node start, sortable by creation. */
+export function idSource(prefix: string): IdSource {
+  const epoch = Date.now().toString(36);
+  let n = 0;
+  return { next: () => `${prefix}${epoch}-${(n++).toString(36)}` };
+}
+
+export async function startService(config: ServiceConfig, log: (line: string) => void = (l) => console.log(l)): Promise<Service> {
+  mkdirSync(config.data, { recursive: true });
+  const journal = await lmdbJournal({ path: `${config.data}/journal`, durability: config.durability });
+  const bootData: WorkerBootData = { entities: {} };
+  let node: AloftNode;
+  try {
+    node = await AloftNode.start({ workers: config.workers, boot: new URL('./worker-boot.ts', import.meta.url), bootData, log: (level, line) => level !== 'debug' && log(`[${level}] ${line}`) });
+  } catch (error) {
+    await journal.close();
+    throw error;
+  }
+  node.system.spawn(journalService(journal), { name: JOURNAL_PATH, mailboxCapacity: 1_000_000 });
+  const gateway = new CommandGateway(node);
+  const metrics = new Metrics();
+  metrics.gauge('aloft_journal_head_offset', 'Last durable offset of the global feed.', () => journal.headOffset());
+  metrics.gauge('aloft_actors_main_thread', 'Live actors on the main thread.', () => node.system.actorCount);
+  metrics.gauge('aloft_dead_letters_main_thread', 'Dead letters on the main thread since start.', () => node.system.deadLetters.count);
+
+  const http = new HttpServer(metrics, (line) => log(`[http] ${line}`));
+  writeRoutes(http, gateway, idSource('r'));
+  readRoutes(http, { gateway, journal, metrics });
+  http.fallback();
+  let port: number;
+  try {
+    port = await http.listen(config.host, config.port);
+  } catch (error) {
+    await node.stop();
+    await journal.close();
+    throw error;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    journal,
+    node,
+    gateway,
+    stop: () =>
+      (stopping ??= (async () => {
+        await http.close();
+        await node.stop();
+        await journal.close();
+      })()),
+  };
+}
