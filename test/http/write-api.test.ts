@@ -1,0 +1,113 @@
+/**
+ * End to end over HTTP against a real node (one worker, LMDB in a temp dir): every write command,
+ * the entity reads, and the bad inputs the API must refuse with problem+json without changing
+ * anything.
+ */
+import t from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startService, type Service } from '../../src/service/service.ts';
+
+let service: Service;
+let base: string;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-http-'));
+
+t.before(async () => {
+  service = await startService({ host: '127.0.0.1', port: 0, data: dir, workers: 1, demoSeason: false, durability: 'commit' }, () => undefined);
+  base = `http://127.0.0.1:${service.port}`;
+});
+t.teardown(async () => {
+  await service.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function call(method: string, url: string, body?: unknown): Promise<{ status: number; type: string; json: Record<string, unknown> }> {
+  const res = await fetch(`${base}${url}`, { method, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
+  const text = await res.text();
+  return { status: res.status, type: res.headers.get('content-type') ?? '', json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+const leg = (n: number, dep: string, arr: string, from: string, to: string) => ({
+  carrier: 'LH',
+  flightNumber: n,
+  dateOfOrigin: from.slice(0, 10),
+  departureAirport: dep,
+  arrivalAirport: arr,
+  departure: from,
+  arrival: to,
+});
+
+t.test('every write command, with offsets, and the entity reads', async (t) => {
+  const a = await call('POST', '/api/airports', { code: 'FRA', minGroundTimeMinutes: 45 });
+  t.equal(a.status, 201);
+  t.type(a.json.offset, 'number');
+  const u = await call('PUT', '/api/airports/FRA', { minGroundTimeMinutes: 50 });
+  t.equal(u.status, 200);
+  t.ok((u.json.offset as number) > (a.json.offset as number), 'offsets grow');
+  t.equal((await call('PUT', '/api/airports/MUC', { minGroundTimeMinutes: 50 })).status, 404, 'PUT on an unknown airport');
+
+  t.same((await call('POST', '/api/airplanes', { registration: 'D-AIMA', aircraftType: '388', minGroundTimeMinutes: 60 })).json.id, 'D-AIMA');
+  t.equal((await call('POST', '/api/airplanes', { registration: 'D-AIMA', aircraftType: '388', minGroundTimeMinutes: 60 })).status, 409, 'duplicate airplane');
+
+  const r = await call('POST', '/api/rotations', {});
+  t.equal(r.status, 201);
+  const id = r.json.id as string;
+  t.match(id, /^r/);
+  const l1 = await call('POST', `/api/rotations/${id}/legs`, leg(400, 'FRA', 'JFK', '2026-03-29T10:00:00Z', '2026-03-29T18:00:00Z'));
+  t.equal(l1.status, 201);
+  t.equal(l1.json.legId, 'LH-400-FRA-2026-03-29');
+  const overlap = await call('POST', `/api/rotations/${id}/legs`, leg(401, 'JFK', 'FRA', '2026-03-29T17:00:00Z', '2026-03-30T01:00:00Z'));
+  t.equal(overlap.status, 409, 'an overlapping leg is refused');
+  t.equal(overlap.type, 'application/problem+json');
+  t.equal((overlap.json.error as { _tag: string })._tag, 'LegOverlaps');
+  const l2 = await call('POST', `/api/rotations/${id}/legs`, leg(401, 'JFK', 'FRA', '2026-03-29T20:00:00Z', '2026-03-30T04:00:00Z'));
+  t.equal(l2.status, 201);
+
+  const assign = await call('PUT', '/api/airplanes/D-AIMA/rotation', { rotationId: id });
+  t.equal(assign.status, 200);
+  t.equal(assign.json._tag, 'Assigned');
+  const rot = await call('GET', `/api/rotations/${id}`);
+  t.equal(rot.json.airplane, 'D-AIMA');
+  t.equal((rot.json.legs as unknown[]).length, 2);
+  t.equal((await call('GET', '/api/airplanes/D-AIMA')).json.rotationId, id);
+
+  await call('POST', '/api/airplanes', { registration: 'D-AIMB', aircraftType: '388', minGroundTimeMinutes: 60 });
+  const second = await call('PUT', '/api/airplanes/D-AIMB/rotation', { rotationId: id });
+  t.equal(second.status, 409, 'a rotation is flown by at most one airplane');
+  t.equal((await call('GET', '/api/airplanes/D-AIMB')).json.rotationId, null, 'and the refused airplane holds nothing');
+
+  t.equal((await call('DELETE', `/api/rotations/${id}/legs/LH-401-JFK-2026-03-29`)).status, 200);
+  t.equal((await call('DELETE', `/api/rotations/${id}/legs/LH-401-JFK-2026-03-29`)).status, 404, 'unknown leg');
+  t.equal((await call('PUT', '/api/airplanes/D-AIMA/rotation', {})).status, 200, 'unassign');
+  t.equal((await call('DELETE', `/api/rotations/${id}`)).status, 200);
+  t.equal((await call('POST', `/api/rotations/${id}/legs`, leg(402, 'FRA', 'JFK', '2026-04-01T10:00:00Z', '2026-04-01T18:00:00Z'))).status, 409, 'a removed rotation takes no legs');
+  t.equal((await call('GET', `/api/rotations/${id}`)).status, 404);
+});
+
+t.test('bad input: 4xx problem+json naming the field, and nothing changes', async (t) => {
+  const before = await service.journal.headOffset();
+  const cases: Array<[string, string, string, unknown, number, string | undefined]> = [
+    ['malformed JSON', 'POST', '/api/airports', '{"code": "FRA"', 400, undefined],
+    ['not an object', 'POST', '/api/airports', '[1,2]', 400, undefined],
+    ['unknown field', 'POST', '/api/airports', { code: 'FRA', minGroundTimeMinutes: 1, extra: true }, 400, 'extra'],
+    ['wrong type', 'POST', '/api/airports', { code: 'FRA', minGroundTimeMinutes: '45' }, 400, 'minGroundTimeMinutes'],
+    ['missing field', 'POST', '/api/airplanes', { registration: 'D-AIMC', aircraftType: '388' }, 400, 'minGroundTimeMinutes'],
+    ['invalid airport code', 'POST', '/api/airports', { code: 'fra', minGroundTimeMinutes: 45 }, 400, 'code'],
+    ['negative minutes', 'POST', '/api/airports', { code: 'FRA', minGroundTimeMinutes: -1 }, 400, 'minGroundTimeMinutes'],
+    ['arrival before departure', 'POST', '/api/rotations/x1/legs', leg(1, 'FRA', 'JFK', '2026-03-29T10:00:00Z', '2026-03-29T09:00:00Z'), 400, 'arrival'],
+    ['not an instant', 'POST', '/api/rotations/x1/legs', { ...leg(1, 'FRA', 'JFK', '2026-03-29T10:00:00Z', '2026-03-29T12:00:00Z'), departure: 'tomorrow' }, 400, 'departure'],
+    ['unknown rotation', 'POST', '/api/rotations/no-such-rotation/legs', leg(1, 'FRA', 'JFK', '2026-03-29T10:00:00Z', '2026-03-29T12:00:00Z'), 404, undefined],
+    ['unknown airplane', 'GET', '/api/airplanes/NOPE', undefined, 404, undefined],
+    ['unknown route', 'GET', '/api/nothing-here', undefined, 404, undefined],
+    ['oversized body', 'POST', '/api/airports', JSON.stringify({ code: 'FRA', minGroundTimeMinutes: 1, pad: 'x'.repeat(2 << 20) }), 413, undefined],
+  ];
+  for (const [name, method, url, body, status, field] of cases) {
+    const r = await call(method, url, body);
+    t.equal(r.status, status, `${name}: ${status}`);
+    t.equal(r.type, 'application/problem+json', `${name}: problem+json`);
+    t.type(r.json.detail, 'string', `${name}: says why`);
+    if (field !== undefined) t.equal(r.json.field, field, `${name}: names the field`);
+  }
+  t.equal(await service.journal.headOffset(), before, 'nothing was stored');
+});
