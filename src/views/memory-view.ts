@@ -1,0 +1,396 @@
+/**
+ * The embedded schedule view: an in-memory graph of airports, airplanes, rotations and legs that
+ * keeps the three sets of violations up to date as events arrive, so a check query reads a
+ * maintained answer instead of scanning 180,000 legs.
+ *
+ * Indexes: each rotation's legs in time order (binary-searched), legs by designator key
+ * (buckets), rotations by the airports their legs land at, rotations by assigned airplane.
+ * What a change touches, and only that is recomputed:
+ * - leg added / removed: the rotation's pairs next to it (at most two), its designator bucket;
+ * - airport MGT changed: the pairs of rotations landing there whose first leg lands there;
+ * - airplane MGT or assignment changed: the pairs of the rotation(s) it flies.
+ *
+ * The dedup filter and the offset change in the same synchronous `apply` as the graph, so no
+ * query or snapshot can see one without the other (the paper's section 5.6).
+ */
+import { compareLegs, designatorKey, type DomainEvent, type Leg, type ScheduleRotation } from '../domain/index.ts';
+import { DedupFilter, type EventEnvelope } from '../persistence/index.ts';
+import type { AirplaneView, ApplyResult, CheckFilters, Page, ScheduleView, ViewContinuity, ViewCounters, ViewDesignator, ViewGroundTime } from './contract.ts';
+import { ViolationIndex } from './violation-index.ts';
+import {
+  continuityViolation, designatorSortKey, designatorViolation, groundTimeViolation, page, pairKey, type BucketEntry,
+} from './violations.ts';
+import type { ViewSnapshot } from './snapshot-format.ts';
+
+interface Rotation {
+  readonly id: string;
+  active: boolean;
+  legs: Leg[];
+  byId: Map<string, Leg>;
+  registration: string | null;
+}
+
+interface Airplane {
+  readonly registration: string;
+  /** Order of first appearance on the feed: the oracle picks the last-created of two airplanes claiming one rotation. */
+  readonly ordinal: number;
+  active: boolean;
+  aircraftType: string;
+  mgt: number;
+  assignment: string | null;
+}
+
+const MINUTE = 60_000;
+const SEP = '\u0000';
+
+export class MemoryScheduleView implements ScheduleView {
+  private readonly rotations = new Map<string, Rotation>();
+  private readonly airplanes = new Map<string, Airplane>();
+  private readonly airportMgt = new Map<string, number>();
+  /** rotation id -> registrations whose assignment names it. */
+  private readonly assignedBy = new Map<string, Set<string>>();
+  /** airport -> rotation id -> number of its legs landing there. */
+  private readonly arrivalsAt = new Map<string, Map<string, number>>();
+  private readonly buckets = new Map<string, BucketEntry[]>();
+  private readonly cont = new ViolationIndex<ViewContinuity>(pairKey);
+  private readonly ground = new ViolationIndex<ViewGroundTime>(pairKey);
+  private readonly dups = new ViolationIndex<ViewDesignator>(designatorSortKey);
+  private dedup = new DedupFilter();
+  private at = 0;
+  private applied = 0;
+  private duplicates = 0;
+  private gaps = 0;
+
+  // ---- the write side -------------------------------------------------------------------------
+
+  /** Synchronous core of `apply`: the projection actor and the benchmarks call it directly. */
+  applyNow(batch: readonly EventEnvelope[]): ApplyResult {
+    let applied = 0;
+    let duplicates = 0;
+    let gaps = 0;
+    for (const env of batch) {
+      if (env.offset > this.at) this.at = env.offset;
+      const verdict = this.dedup.check(env.persistenceId, env.seq);
+      if (verdict === 'duplicate') {
+        duplicates++;
+        continue;
+      }
+      // A gap means this view started mid-stream or lost events upstream; it is counted (and
+      // visible through counters()) rather than refused, since refusing would stop the view for good.
+      if (verdict === 'gap') gaps++;
+      applied++;
+      this.evolve(env.event as unknown as DomainEvent);
+    }
+    this.applied += applied;
+    this.duplicates += duplicates;
+    this.gaps += gaps;
+    return { applied, duplicates, gaps, offset: this.at };
+  }
+
+  apply(batch: readonly EventEnvelope[]): Promise<ApplyResult> {
+    return Promise.resolve(this.applyNow(batch));
+  }
+
+  private evolve(e: DomainEvent): void {
+    switch (e._tag) {
+      case 'RotationCreated': {
+        const r = this.rotations.get(e.rotationId);
+        if (r?.active) this.clearRotation(r);
+        const fresh: Rotation = { id: e.rotationId, active: true, legs: [], byId: new Map(), registration: null };
+        fresh.registration = this.effectiveRegistration(e.rotationId);
+        this.rotations.set(e.rotationId, fresh);
+        return;
+      }
+      case 'LegAdded': {
+        const r = this.rotations.get(e.rotationId);
+        if (r?.active) this.addLeg(r, e.leg);
+        return;
+      }
+      case 'LegRemoved': {
+        const r = this.rotations.get(e.rotationId);
+        if (r?.active) this.removeLeg(r, e.legId);
+        return;
+      }
+      case 'RotationRemoved': {
+        const r = this.rotations.get(e.rotationId);
+        if (r?.active) this.clearRotation(r);
+        if (r) r.active = false;
+        return;
+      }
+      case 'RotationClaimed':
+      case 'RotationReleased':
+        // The claim is the saga's first step; the schedule follows the airplane side (see scheduleFromEvents).
+        return;
+      case 'AirplaneCreated': {
+        const a = this.plane(e.registration);
+        a.active = true;
+        a.aircraftType = e.aircraftType;
+        a.mgt = e.minimumGroundTimeMin;
+        if (a.assignment !== null) this.refreshRegistration(a.assignment);
+        return;
+      }
+      case 'AirplaneMinimumGroundTimeSet': {
+        const a = this.plane(e.registration);
+        a.mgt = e.minimumGroundTimeMin;
+        const r = a.assignment === null ? undefined : this.rotations.get(a.assignment);
+        if (r?.active && r.registration === a.registration) this.refreshAllPairs(r);
+        return;
+      }
+      case 'RotationAssigned':
+      case 'RotationUnassigned': {
+        const a = this.plane(e.registration);
+        const before = a.assignment;
+        a.assignment = e._tag === 'RotationAssigned' ? e.rotationId : null;
+        if (before !== null) {
+          this.assignedBy.get(before)?.delete(a.registration);
+          this.refreshRegistration(before);
+        }
+        if (a.assignment !== null) {
+          let s = this.assignedBy.get(a.assignment);
+          if (!s) this.assignedBy.set(a.assignment, (s = new Set()));
+          s.add(a.registration);
+          this.refreshRegistration(a.assignment);
+        }
+        return;
+      }
+      case 'AirportMinimumGroundTimeSet': {
+        this.airportMgt.set(e.iata, e.minimumGroundTimeMin);
+        for (const rotationId of this.arrivalsAt.get(e.iata)?.keys() ?? []) {
+          const r = this.rotations.get(rotationId);
+          if (!r) continue;
+          const legs = r.legs;
+          for (let i = 1; i < legs.length; i++) if ((legs[i - 1] as Leg).arrivalAirport === e.iata) this.evalPair(r, legs[i - 1] as Leg, legs[i]);
+        }
+        return;
+      }
+      default:
+        // Events of other aggregates share the feed; they do not concern the schedule.
+        return;
+    }
+  }
+
+  private plane(registration: string): Airplane {
+    let a = this.airplanes.get(registration);
+    if (!a) this.airplanes.set(registration, (a = { registration, ordinal: this.airplanes.size, active: false, aircraftType: '', mgt: 0, assignment: null }));
+    return a;
+  }
+
+  /** As scheduleFromEvents decides it: of the active airplanes assigned the rotation, the one seen first last. */
+  private effectiveRegistration(rotationId: string): string | null {
+    let best: Airplane | undefined;
+    for (const reg of this.assignedBy.get(rotationId) ?? []) {
+      const a = this.airplanes.get(reg);
+      if (a?.active && (best === undefined || a.ordinal > best.ordinal)) best = a;
+    }
+    return best?.registration ?? null;
+  }
+
+  private refreshRegistration(rotationId: string): void {
+    const r = this.rotations.get(rotationId);
+    if (!r) return;
+    const reg = this.effectiveRegistration(rotationId);
+    // The airplane's MGT enters every pair, and the registration is part of every violation.
+    if (reg !== r.registration) {
+      r.registration = reg;
+      if (r.active) this.refreshAllPairs(r);
+    }
+  }
+
+  private addLeg(r: Rotation, leg: Leg): void {
+    const legs = r.legs;
+    const lo = lowerBound(legs, leg);
+    legs.splice(lo, 0, leg);
+    r.byId.set(leg.id, leg);
+    if (lo > 0) this.evalPair(r, legs[lo - 1] as Leg, leg);
+    this.evalPair(r, leg, legs[lo + 1]);
+    this.countArrival(leg.arrivalAirport, r.id, 1);
+    const key = designatorKey(leg);
+    const bucket = this.buckets.get(key);
+    if (bucket === undefined) this.buckets.set(key, [{ rotationId: r.id, leg }]);
+    else {
+      bucket.push({ rotationId: r.id, leg });
+      this.dups.set(key, bucket.map((b) => b.rotationId), designatorViolation(bucket));
+    }
+  }
+
+  private removeLeg(r: Rotation, legId: string): void {
+    const leg = r.byId.get(legId);
+    if (!leg) return;
+    const legs = r.legs;
+    const lo = lowerBound(legs, leg);
+    legs.splice(lo, 1);
+    r.byId.delete(legId);
+    this.evalPair(r, leg, undefined);
+    if (lo > 0) this.evalPair(r, legs[lo - 1] as Leg, legs[lo]);
+    this.countArrival(leg.arrivalAirport, r.id, -1);
+    this.dropFromBucket(r.id, leg);
+  }
+
+  private dropFromBucket(rotationId: string, leg: Leg): void {
+    const key = designatorKey(leg);
+    const bucket = this.buckets.get(key);
+    if (!bucket) return;
+    const i = bucket.findIndex((b) => b.rotationId === rotationId && b.leg.id === leg.id);
+    if (i >= 0) bucket.splice(i, 1);
+    if (bucket.length === 0) this.buckets.delete(key);
+    if (bucket.length >= 2) this.dups.set(key, bucket.map((b) => b.rotationId), designatorViolation(bucket));
+    else this.dups.delete(key);
+  }
+
+  private clearRotation(r: Rotation): void {
+    for (const leg of r.legs) {
+      this.evalPair(r, leg, undefined);
+      this.countArrival(leg.arrivalAirport, r.id, -1);
+      this.dropFromBucket(r.id, leg);
+    }
+    r.legs = [];
+    r.byId = new Map();
+  }
+
+  private countArrival(iata: string, rotationId: string, delta: number): void {
+    let m = this.arrivalsAt.get(iata);
+    if (!m) this.arrivalsAt.set(iata, (m = new Map()));
+    const n = (m.get(rotationId) ?? 0) + delta;
+    if (n > 0) m.set(rotationId, n);
+    else m.delete(rotationId);
+  }
+
+  private refreshAllPairs(r: Rotation): void {
+    const legs = r.legs;
+    for (let i = 0; i < legs.length; i++) this.evalPair(r, legs[i] as Leg, legs[i + 1]);
+  }
+
+  /** (Re)decides the pair starting at `prev`; `next` undefined means `prev` is last (or gone). */
+  private evalPair(r: Rotation, prev: Leg, next: Leg | undefined): void {
+    const key = r.id + SEP + prev.id;
+    if (next === undefined) {
+      this.cont.delete(key);
+      this.ground.delete(key);
+      return;
+    }
+    if (prev.arrivalAirport !== next.departureAirport) this.cont.set(key, [r.id], continuityViolation(r.id, r.registration, prev, next));
+    else this.cont.delete(key);
+    const airportMgt = this.airportMgt.get(prev.arrivalAirport);
+    const plane = r.registration === null ? undefined : this.airplanes.get(r.registration);
+    const planeMgt = plane ? plane.mgt : null;
+    const required = Math.max(airportMgt ?? 0, planeMgt ?? 0);
+    if ((next.departureUtc - prev.arrivalUtc) / MINUTE < required) {
+      this.ground.set(key, [r.id], groundTimeViolation(r.id, r.registration, prev, next, airportMgt, planeMgt));
+    } else this.ground.delete(key);
+  }
+
+  // ---- the read side --------------------------------------------------------------------------
+
+  continuityNow(f: CheckFilters = {}): Page<ViewContinuity> {
+    return page(f.rotationId === undefined ? this.cont.sorted() : this.cont.ofRotation(f.rotationId), pairKey, f, this.at);
+  }
+  groundTimeNow(f: CheckFilters = {}): Page<ViewGroundTime> {
+    return page(f.rotationId === undefined ? this.ground.sorted() : this.ground.ofRotation(f.rotationId), pairKey, f, this.at);
+  }
+  designatorsNow(f: CheckFilters = {}): Page<ViewDesignator> {
+    return page(f.rotationId === undefined ? this.dups.sorted() : this.dups.ofRotation(f.rotationId), designatorSortKey, f, this.at);
+  }
+  rotationNow(rotationId: string): ScheduleRotation | null {
+    const r = this.rotations.get(rotationId);
+    return r?.active ? { rotationId, legs: r.legs.slice(), registration: r.registration } : null;
+  }
+  airplaneNow(registration: string): AirplaneView | null {
+    const a = this.airplanes.get(registration);
+    return a?.active ? { registration, aircraftType: a.aircraftType, minimumGroundTimeMin: a.mgt, rotationId: a.assignment } : null;
+  }
+
+  continuity(f?: CheckFilters): Promise<Page<ViewContinuity>> {
+    return settle(() => this.continuityNow(f));
+  }
+  groundTime(f?: CheckFilters): Promise<Page<ViewGroundTime>> {
+    return settle(() => this.groundTimeNow(f));
+  }
+  designators(f?: CheckFilters): Promise<Page<ViewDesignator>> {
+    return settle(() => this.designatorsNow(f));
+  }
+  rotation(rotationId: string): Promise<ScheduleRotation | null> {
+    return settle(() => this.rotationNow(rotationId));
+  }
+  airplane(registration: string): Promise<AirplaneView | null> {
+    return settle(() => this.airplaneNow(registration));
+  }
+  offsetNow(): number {
+    return this.at;
+  }
+  offset(): Promise<number> {
+    return Promise.resolve(this.at);
+  }
+  countersNow(): ViewCounters {
+    return { applied: this.applied, duplicates: this.duplicates, gaps: this.gaps };
+  }
+  counters(): Promise<ViewCounters> {
+    return Promise.resolve(this.countersNow());
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  // ---- snapshots ------------------------------------------------------------------------------
+
+  /** The whole view as plain data: state, offset, dedup filter and counters, taken together. */
+  snapshot(): ViewSnapshot {
+    return {
+      format: 1,
+      offset: this.at,
+      counters: this.countersNow(),
+      dedup: this.dedup.entries(),
+      airports: [...this.airportMgt],
+      airplanes: [...this.airplanes.values()].map((a) => [a.registration, a.active, a.aircraftType, a.mgt, a.assignment]),
+      rotations: [...this.rotations.values()].map((r) => [r.id, r.active, r.legs]),
+    };
+  }
+
+  static fromSnapshot(s: ViewSnapshot): MemoryScheduleView {
+    const v = new MemoryScheduleView();
+    for (const [iata, mgt] of s.airports) v.airportMgt.set(iata, mgt);
+    // Airplanes in their original order, so ordinals (and the oracle's tie-break) survive.
+    for (const [registration, active, aircraftType, mgt, assignment] of s.airplanes) {
+      const a = v.plane(registration);
+      Object.assign(a, { active, aircraftType, mgt, assignment });
+      if (assignment !== null) {
+        let set = v.assignedBy.get(assignment);
+        if (!set) v.assignedBy.set(assignment, (set = new Set()));
+        set.add(registration);
+      }
+    }
+    for (const [id, active] of s.rotations) v.rotations.set(id, { id, active, legs: [], byId: new Map(), registration: null });
+    for (const r of v.rotations.values()) r.registration = v.effectiveRegistration(r.id);
+    for (const [id, active, legs] of s.rotations) {
+      const r = v.rotations.get(id) as Rotation;
+      if (active) for (const leg of legs) v.addLeg(r, leg);
+    }
+    v.dedup = new DedupFilter(s.dedup);
+    v.at = s.offset;
+    v.applied = s.counters.applied;
+    v.duplicates = s.counters.duplicates;
+    v.gaps = s.counters.gaps;
+    return v;
+  }
+}
+
+/** Index of the first leg not before `leg`; appends (a season loads in time order) skip the search. */
+function lowerBound(legs: readonly Leg[], leg: Leg): number {
+  let hi = legs.length;
+  if (hi === 0 || compareLegs(legs[hi - 1] as Leg, leg) < 0) return hi;
+  let lo = 0;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareLegs(legs[mid] as Leg, leg) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A query's throw (a bad cursor) becomes a rejection, as the async contract promises. */
+function settle<T>(f: () => T): Promise<T> {
+  try {
+    return Promise.resolve(f());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
