@@ -25,9 +25,13 @@ export function subscribeFeed(source: FeedSource, fromOffset: number, handler: F
   let position = fromOffset;
   const loop = async (): Promise<void> => {
     while (!abort.signal.aborted) {
+      const headBefore = source.knownHead();
       const batch = await source.read(position, batchSize);
       if (abort.signal.aborted) return;
       if (batch.length === 0) {
+        // The head passed this position before the read began, so the read owed us an event:
+        // fail loudly instead of spinning on an inconsistent store.
+        if (headBefore >= position) throw new JournalUnavailable(`feed gap: head is at ${headBefore} but offset ${position} cannot be read`);
         await source.waitFor(position, abort.signal);
         continue;
       }

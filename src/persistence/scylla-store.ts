@@ -38,6 +38,23 @@ export interface ScyllaStoreOptions {
   readonly clock?: Clock;
 }
 
+/** The part of cassandra-driver's Client this store uses; tests pass an in-memory fake
+ * (test/persistence/fixtures/fake-cql.ts) to run the contract without a server. */
+export interface CqlRow {
+  get(column: string): unknown;
+}
+export interface CqlResult {
+  readonly rows: CqlRow[];
+  first(): CqlRow | null;
+  wasApplied(): boolean;
+}
+export interface CqlClient {
+  connect(): Promise<void>;
+  execute(query: string, params?: unknown[], options?: object): Promise<CqlResult>;
+  batch(queries: { query: string; params: unknown[] }[], options?: object): Promise<unknown>;
+  shutdown(): Promise<void>;
+}
+
 interface Pending {
   readonly request: AppendRequest;
   readonly resolve: (r: StoredAppend) => void;
@@ -70,7 +87,7 @@ export class ScyllaStore implements JournalStore {
   private closed = false;
 
   private constructor(
-    private readonly client: Client,
+    private readonly client: CqlClient,
     private readonly options: ScyllaStoreOptions,
   ) {
     this.ks = validIdentifier(options.keyspace);
@@ -80,8 +97,8 @@ export class ScyllaStore implements JournalStore {
   }
 
   /** Connects, creates keyspace and tables if missing, finds the feed's head. */
-  static async open(options: ScyllaStoreOptions): Promise<ScyllaStore> {
-    const client = new Client({ contactPoints: [...options.contactPoints], localDataCenter: options.localDataCenter });
+  static async open(options: ScyllaStoreOptions, cql?: CqlClient): Promise<ScyllaStore> {
+    const client: CqlClient = cql ?? new Client({ contactPoints: [...options.contactPoints], localDataCenter: options.localDataCenter });
     try {
       await client.connect();
       const replication = options.replication ?? "{'class': 'NetworkTopologyStrategy', 'replication_factor': 3}";
@@ -289,10 +306,10 @@ export class ScyllaStore implements JournalStore {
   async read(fromOffset: number, limit: number): Promise<StoredEvent[]> {
     const out: StoredEvent[] = [];
     if (fromOffset > this.knownHead) await this.refreshHead();
-    // The chunk holding fromOffset may start in this bucket or the one before.
+    // The chunk holding fromOffset starts in its bucket or an earlier one (a chunk can be
+    // longer than a bucket): look back until one starts at or before it.
     let cursor = fromOffset;
-    for (const b of [Math.floor(fromOffset / this.feedBucket), Math.floor(fromOffset / this.feedBucket) - 1]) {
-      if (b < 0) continue;
+    for (let b = Math.floor(fromOffset / this.feedBucket); b >= 0; b--) {
       const rs = await this.client.execute(`SELECT start FROM ${this.ks}.feed WHERE bucket = ? AND start <= ? ORDER BY start DESC LIMIT 1`, [b, fromOffset], Q);
       const row = rs.first();
       if (row) {
