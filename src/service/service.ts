@@ -11,6 +11,8 @@ import { HttpServer } from '../http/server.ts';
 import { Metrics } from '../http/metrics.ts';
 import { writeRoutes, type IdSource } from '../http/write-routes.ts';
 import { readRoutes } from '../http/read-routes.ts';
+import { importRoutes } from '../http/import-routes.ts';
+import { Importer } from './importer.ts';
 import type { ServiceConfig } from './config.ts';
 import { CommandGateway } from './gateway.ts';
 import { journalService, JOURNAL_PATH } from './journal-service.ts';
@@ -21,6 +23,7 @@ export interface Service {
   readonly journal: Journal;
   readonly node: AloftNode;
   readonly gateway: CommandGateway;
+  readonly importer: Importer;
   stop(): Promise<void>;
 }
 
@@ -52,6 +55,9 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   const http = new HttpServer(metrics, (line) => log(`[http] ${line}`));
   writeRoutes(http, gateway, idSource('r'));
   readRoutes(http, { gateway, journal, metrics });
+  const imports = idSource('i');
+  const importer = new Importer(gateway, () => imports.next());
+  importRoutes(http, importer);
   http.fallback();
   let port: number;
   try {
@@ -68,6 +74,7 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     journal,
     node,
     gateway,
+    importer,
     stop: () =>
       (stopping ??= (async () => {
         await http.close();

@@ -1,0 +1,87 @@
+/**
+ * SSIM imports over HTTP against a real node: both corpus files, progress to done, the rotations
+ * and legs they produce, a file with bad records refused whole or applied in part as asked, and
+ * the JSON form with a rotation CSV.
+ */
+import t from 'tap';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { formatRotationCsv, parseSsimText, planImport } from '../../src/domain/index.ts';
+import { startService, type Service } from '../../src/service/service.ts';
+import { eventually } from '../actors/helpers.ts';
+
+const corpus = path.resolve(import.meta.dirname, '../../../shared/corpus/ssim');
+let service: Service;
+let base: string;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-import-'));
+
+t.before(async () => {
+  service = await startService({ host: '127.0.0.1', port: 0, data: dir, workers: 2, demoSeason: false, durability: 'commit' }, () => undefined);
+  base = `http://127.0.0.1:${service.port}`;
+});
+t.teardown(async () => {
+  await service.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function importFile(body: string | Buffer, query = '', contentType = 'text/plain'): Promise<Record<string, unknown>> {
+  const res = await fetch(`${base}/api/imports${query}`, { method: 'POST', body, headers: { 'content-type': contentType } });
+  t.equal(res.status, 202, 'import accepted');
+  const { importId } = (await res.json()) as { importId: string };
+  return eventually(async () => {
+    const s = (await (await fetch(`${base}/api/imports/${importId}`)).json()) as Record<string, unknown>;
+    return ['done', 'rejected', 'failed'].includes(s.state as string) ? s : undefined;
+  }, 60_000, `import ${importId} to finish`);
+}
+
+t.test('both corpus files import completely, with rotations from the onward-flight fields', async (t) => {
+  for (const file of ['sample.ssim', 'sample_with_duplicates.ssim']) {
+    const text = readFileSync(path.join(corpus, file), 'latin1');
+    const plan = planImport(parseSsimText(text), { onError: 'reject' });
+    if (plan._tag !== 'ImportReady') throw new Error(`${file} does not plan`);
+    const s = await importFile(text);
+    t.equal(s.state, 'done', `${file}: done`);
+    t.equal(s.legs, plan.legCount, `${file}: every leg parsed`);
+    t.equal(s.commandsTotal, plan.rotations.length + plan.legCount, `${file}: one command per rotation and per leg`);
+    // The two files share flights: a rotation the first import created is refused as a duplicate.
+    const rejections = s.rejections as Array<{ error: string }>;
+    t.equal((s.commandsApplied as number) + (s.commandsRejected as number), s.commandsTotal, `${file}: every command answered`);
+    t.ok(rejections.every((r) => r.error === 'RotationAlreadyExists' || r.error === 'LegAlreadyInRotation'), `${file}: refusals only for what an earlier import created`);
+    const first = plan.rotations[0];
+    if (!first) continue;
+    const rot = (await (await fetch(`${base}/api/rotations/${encodeURIComponent(first.rotationId)}`)).json()) as { legs: Array<{ id: string }> };
+    t.same(rot.legs.map((l) => l.id), first.legs.map((l) => l.id), `${file}: rotation ${first.rotationId} holds its legs in order`);
+  }
+});
+
+t.test('a file with a broken record is rejected whole, or applied in part when asked', async (t) => {
+  const lines = readFileSync(path.join(corpus, 'sample_with_duplicates.ssim'), 'latin1').split(/\r?\n/);
+  const i = lines.findIndex((l) => l.startsWith('3'));
+  lines[i] = `${(lines[i] as string).slice(0, 13)}XXXXXXX${(lines[i] as string).slice(20)}`; // a period of operation that is no date
+  const broken = lines.join('\n');
+  const rejected = await importFile(broken);
+  t.equal(rejected.state, 'rejected');
+  t.equal(rejected.commandsApplied, 0, 'nothing applied');
+  const problems = rejected.problems as Array<{ line: number; column: number; message: string }>;
+  t.ok(problems.length > 0 && problems[0]?.line === i + 1, `the problem names line ${i + 1}`);
+  t.type(problems[0]?.column, 'number', 'and a column');
+  const partial = await importFile(broken, '?onError=valid-only');
+  t.equal(partial.state, 'done');
+  t.ok((partial.problemCount as number) > 0, 'problems still reported');
+});
+
+t.test('JSON form with a rotation CSV, and bad import requests', async (t) => {
+  const text = readFileSync(path.join(corpus, 'sample_with_duplicates.ssim'), 'latin1');
+  const parsed = parseSsimText(text);
+  const legs = parsed.legs.map((l) => l.leg).sort((a, b) => a.departureUtc - b.departureUtc);
+  // Two rotations of legs that do not overlap within each: every other leg by departure time.
+  const csv = formatRotationCsv([0, 1].map((k) => ({ rotationId: `csv-rot-${k}`, legs: legs.filter((_, i) => i % 2 === k) })));
+  const s = await importFile(JSON.stringify({ ssim: text, rotations: csv, onError: 'valid-only' }), '', 'application/json');
+  t.equal(s.state, 'done');
+  t.equal(s.rotations, 2, 'rotations came from the CSV');
+  const bad = await fetch(`${base}/api/imports?onError=maybe`, { method: 'POST', body: text });
+  t.equal(bad.status, 400);
+  t.equal((await fetch(`${base}/api/imports`, { method: 'POST', body: '' })).status, 400, 'empty import');
+  t.equal((await fetch(`${base}/api/imports/nope`)).status, 404);
+});
