@@ -3,7 +3,7 @@
  * key of its first offset. One put per transaction instead of two per event (feed + index) is
  * what lets group commit scale: lmdb-js's per-put cost, not fsync, was the ceiling.
  *
- * Layout (little-endian), pinned by test/persistence/lmdb-segment.test.ts:
+ * Layout (little-endian), pinned by test/persistence/codec.test.ts:
  *
  *   u8 format (2) | u32 count | u32[count] entry start (from the segment's first byte)
  *   | entries: f64 prevOffset | f64 prevSegment | record (codec.ts, to the next entry's start)
