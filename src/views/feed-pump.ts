@@ -1,0 +1,126 @@
+/**
+ * The feed pump: the one place the journal's feed meets the replicas. It runs on the thread that
+ * opened the journal (the main thread: LMDB's group commit and durable head are in-process), and
+ * moves batches to each replica as actor messages, so replicas can live in any worker.
+ *
+ * Per replica it keeps a position (next offset to send) and a window: at most `inFlight` batches
+ * unacknowledged. A replica acks each batch with the offset it reached; a slow replica therefore
+ * stops being fed instead of growing a mailbox, and a new or restarted replica catches up by
+ * reading the journal from its own offset, at its own pace, while the others follow live.
+ *
+ * Live batches come from one journal subscription and are kept in a small cache keyed by first
+ * offset, so replicas that are caught up share them instead of each re-reading the journal.
+ */
+import type { ActorRef } from '../actors/index.ts';
+import type { EventEnvelope, Journal, Subscription } from '../persistence/index.ts';
+import type { FeedAck, ReplicaMsg } from './replica.ts';
+
+/** A wakeup that cannot be lost: waiters take the current promise, `notify` settles it and makes the next. */
+export class Signal {
+  private resolve: () => void = () => undefined;
+  private promise: Promise<void> = this.renew();
+  private renew(): Promise<void> {
+    return (this.promise = new Promise<void>((r) => (this.resolve = r)));
+  }
+  wait(): Promise<void> {
+    return this.promise;
+  }
+  notify(): void {
+    const r = this.resolve;
+    this.renew();
+    r();
+  }
+}
+
+export interface PumpTarget {
+  readonly name: string;
+  readonly ref: ActorRef<ReplicaMsg>;
+  /** Next offset to send. */
+  position: number;
+  /** Highest offset the replica acknowledged. */
+  acked: number;
+  inFlight: number;
+  failure: unknown;
+}
+
+export interface PumpOptions {
+  readonly batchSize: number;
+  readonly inFlight: number;
+  readonly ackTimeoutMs: number;
+  /** Called after every ack (the pool wakes queries and readiness waiters). */
+  readonly onAck: (t: PumpTarget) => void;
+}
+
+export class FeedPump {
+  private head = 0;
+  private stopped = false;
+  private subscription: Subscription | undefined;
+  private readonly cache = new Map<number, readonly EventEnvelope[]>();
+  private readonly changed = new Signal();
+  private readonly loops: Promise<void>[] = [];
+
+  constructor(private readonly journal: Journal, private readonly options: PumpOptions) {}
+
+  knownHead(): number {
+    return this.head;
+  }
+
+  async start(): Promise<number> {
+    this.head = await this.journal.headOffset();
+    this.subscription = this.journal.subscribe(this.head + 1, (batch) => {
+      const first = batch[0];
+      const last = batch[batch.length - 1];
+      if (!first || !last) return;
+      this.cache.set(first.offset, batch);
+      // Enough for every caught-up replica's window; older batches are read from the journal.
+      if (this.cache.size > 64) this.cache.delete(this.cache.keys().next().value as number);
+      this.head = last.offset;
+      this.changed.notify();
+    }, { batchSize: this.options.batchSize });
+    return this.head;
+  }
+
+  add(target: PumpTarget): void {
+    this.loops.push(this.run(target));
+  }
+
+  private async run(t: PumpTarget): Promise<void> {
+    while (!this.stopped) {
+      if (t.inFlight >= this.options.inFlight || t.position > this.head || t.failure !== undefined) {
+        await this.changed.wait();
+        continue;
+      }
+      const batch = this.cache.get(t.position) ?? (await this.journal.read(t.position, this.options.batchSize));
+      const last = batch[batch.length - 1];
+      if (this.stopped) return;
+      if (!last) {
+        await this.changed.wait();
+        continue;
+      }
+      t.position = last.offset + 1;
+      t.inFlight++;
+      t.ref.ask<FeedAck>((replyTo) => ({ _tag: 'Feed', batch, replyTo }), this.options.ackTimeoutMs).then(
+        (ack) => {
+          t.inFlight--;
+          if (ack.offset > t.acked) t.acked = ack.offset;
+          this.options.onAck(t);
+          this.changed.notify();
+        },
+        (e: unknown) => {
+          // The replica is gone or stuck: stop feeding it; the pool reports it and may replace it.
+          t.inFlight--;
+          t.failure = e;
+          this.options.onAck(t);
+          this.changed.notify();
+        },
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.changed.notify();
+    await this.subscription?.close();
+    await Promise.allSettled(this.loops);
+  }
+}

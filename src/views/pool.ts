@@ -1,0 +1,192 @@
+/**
+ * ViewPool: the query side's front door, called by the HTTP layer on the main thread. It spawns N
+ * schedule-view replicas (in workers, or on the main thread in single-thread mode), feeds them
+ * through one FeedPump, and balances queries over them round-robin.
+ *
+ * Replica lifecycle:  rebuilding --(acked >= head seen when it started)--> ready
+ *                     rebuilding | ready --(feed ask failed: thread died, stuck)--> failed
+ * Only ready replicas take queries, so a new replica builds itself from the feed before it joins
+ * the pool; events that arrive meanwhile are simply more feed, not lost (the paper's start-up).
+ *
+ * Read your writes: a query may name `minOffset` (the offset a command reply carried). The pool
+ * prefers a ready replica that has already acked it; otherwise the replica parks the query until
+ * it gets there, and fails it with ViewLagTimeout after `timeoutMs`.
+ */
+import type { ActorSystem, TimerHandle } from '../actors/index.ts';
+import type { Journal } from '../persistence/index.ts';
+import type { AnswerOf, ViewCounters, ViewQuery } from './contract.ts';
+import { fromErrorData, NoReplicaReady, ViewUnavailable } from './errors.ts';
+import { FeedPump, Signal, type PumpTarget } from './feed-pump.ts';
+import { defineViewKinds, scheduleReplicaKind, type QueryReply, type ReplicaMsg, type ReplicaStatus } from './replica.ts';
+
+export interface ViewPoolOptions {
+  readonly journal: Journal;
+  /** The main thread's system (AloftNode.system, or a plain ActorSystem in single-thread mode). */
+  readonly system: ActorSystem;
+  /** One entry per replica: the thread it runs in (0 = the main thread). Default [0]. */
+  readonly threads?: readonly number[];
+  /** Replica i keeps `${snapshotDir}/schedule-view-${i}.snap`; none: replicas rebuild from offset 0. */
+  readonly snapshotDir?: string;
+  readonly snapshotEvery?: number;
+  /** Feed batch size (default 512) and unacknowledged batches per replica (default 4). */
+  readonly batchSize?: number;
+  readonly inFlight?: number;
+  /** Default wait of a query for its minimum offset (default 5,000 ms). */
+  readonly queryTimeoutMs?: number;
+  /** Prefix of replica actor names, so two pools can share a thread. */
+  readonly name?: string;
+}
+
+export interface QueryOptions {
+  /** Answer only from a replica that has applied the feed up to this offset. */
+  readonly minOffset?: number;
+  readonly timeoutMs?: number;
+}
+
+export interface QueryResult<A> {
+  readonly answer: A;
+  /** The replica that answered, and the feed offset its view had reached. */
+  readonly replica: string;
+  readonly offset: number;
+}
+
+export type ReplicaState = 'rebuilding' | 'ready' | 'failed';
+
+export interface ReplicaLag {
+  readonly name: string;
+  readonly thread: number;
+  readonly state: ReplicaState;
+  /** Highest offset the replica acknowledged. */
+  readonly offset: number;
+  /** The pump's known head of the feed. */
+  readonly head: number;
+  readonly lag: number;
+}
+
+interface Replica extends PumpTarget {
+  readonly thread: number;
+  state: ReplicaState;
+  /** Head of the feed when the replica started: reaching it makes the replica ready. */
+  readonly joinAt: number;
+}
+
+export class ViewPool {
+  private readonly replicas: Replica[] = [];
+  private next = 0;
+  private readonly changed = new Signal();
+  /** Resolves once every replica has caught up with the head it saw at start. */
+  readonly ready: Promise<void>;
+  private markReady: () => void = () => undefined;
+
+  private constructor(private readonly options: ViewPoolOptions, private readonly pump: FeedPump) {
+    this.ready = new Promise((r) => (this.markReady = r));
+  }
+
+  static async start(options: ViewPoolOptions): Promise<ViewPool> {
+    const threads = options.threads ?? [0];
+    if (threads.length === 0) throw new RangeError('a view pool needs at least one replica');
+    if (threads.includes(options.system.thread)) defineViewKinds(options.system);
+    let pool: ViewPool | undefined;
+    const pump = new FeedPump(options.journal, {
+      batchSize: options.batchSize ?? 512,
+      inFlight: options.inFlight ?? 4,
+      ackTimeoutMs: 60_000,
+      onAck: (t) => pool?.onAck(t as Replica),
+    });
+    pool = new ViewPool(options, pump);
+    const head = await pump.start();
+    const prefix = options.name ?? 'schedule-view';
+    const spawned = await Promise.all(threads.map(async (thread, i) => {
+      const name = `${prefix}-${i}`;
+      const ref = await options.system.spawnAt(thread, scheduleReplicaKind, {
+        name,
+        ...(options.snapshotDir === undefined ? {} : { snapshotFile: `${options.snapshotDir}/${name}.snap` }),
+        ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
+      }, { name, mailboxCapacity: 1_000_000 });
+      // Where the replica stands (its snapshot's offset, or 0) decides where its feed starts.
+      const status = await ref.ask<ReplicaStatus>((replyTo) => ({ _tag: 'Status', replyTo }), 120_000);
+      return { name, ref, thread, position: status.offset + 1, acked: status.offset, inFlight: 0, failure: undefined, state: 'rebuilding', joinAt: head } satisfies Replica;
+    }));
+    for (const r of spawned) {
+      pool.replicas.push(r);
+      pool.onAck(r);
+      pump.add(r);
+    }
+    return pool;
+  }
+
+  private onAck(r: Replica): void {
+    if (r.failure !== undefined) r.state = 'failed';
+    else if (r.state === 'rebuilding' && r.acked >= r.joinAt) r.state = 'ready';
+    if (this.replicas.every((x) => x.state !== 'rebuilding')) this.markReady();
+    this.changed.notify();
+  }
+
+  /** Per replica: where it is, how far behind the feed's head. */
+  lag(): ReplicaLag[] {
+    const head = this.pump.knownHead();
+    return this.replicas.map((r) => ({ name: r.name, thread: r.thread, state: r.state, offset: r.acked, head, lag: Math.max(0, head - r.acked) }));
+  }
+
+  /** Counters of each replica (applied, duplicates dropped, gaps), asked of the replica itself. */
+  async counters(timeoutMs = 5_000): Promise<{ name: string; offset: number; counters: ViewCounters }[]> {
+    return Promise.all(this.replicas.map(async (r) => {
+      const s = await r.ref.ask<ReplicaStatus>((replyTo) => ({ _tag: 'Status', replyTo }), timeoutMs);
+      return { name: r.name, offset: s.offset, counters: s.counters };
+    }));
+  }
+
+  private pick(minOffset: number): Replica | undefined {
+    const n = this.replicas.length;
+    let fallback: Replica | undefined;
+    for (let k = 0; k < n; k++) {
+      const r = this.replicas[(this.next + k) % n] as Replica;
+      if (r.state !== 'ready') continue;
+      if (r.acked >= minOffset) {
+        this.next = (this.next + k + 1) % n;
+        return r;
+      }
+      fallback ??= r;
+    }
+    if (fallback) this.next = (this.replicas.indexOf(fallback) + 1) % n;
+    return fallback;
+  }
+
+  /** The answer alone; see `queryWithSource` for which replica gave it at which offset. */
+  async query<Q extends ViewQuery>(query: Q, options: QueryOptions = {}): Promise<AnswerOf[Q['_tag']]> {
+    return (await this.queryWithSource(query, options)).answer;
+  }
+
+  async queryWithSource<Q extends ViewQuery>(query: Q, options: QueryOptions = {}): Promise<QueryResult<AnswerOf[Q['_tag']]>> {
+    const clock = this.options.system.clock;
+    const minOffset = options.minOffset ?? 0;
+    const timeoutMs = options.timeoutMs ?? this.options.queryTimeoutMs ?? 5_000;
+    const deadline = clock.now() + timeoutMs;
+    let r = this.pick(minOffset);
+    while (r === undefined) {
+      if (this.replicas.every((x) => x.state === 'failed')) throw new ViewUnavailable('every replica of the schedule view has failed');
+      const left = deadline - clock.now();
+      if (left <= 0) throw new NoReplicaReady(`no replica of the schedule view was ready within ${timeoutMs} ms (${this.lag().map((l) => `${l.name} ${l.state} at ${l.offset}/${l.head}`).join(', ')})`);
+      let timer: TimerHandle | undefined;
+      await Promise.race([this.changed.wait(), new Promise<void>((res) => (timer = clock.setTimeout(res, left)))]);
+      if (timer !== undefined) clock.clearTimeout(timer);
+      r = this.pick(minOffset);
+    }
+    const wait = Math.max(0, deadline - clock.now());
+    let reply: QueryReply;
+    try {
+      // The replica answers its own ViewLagTimeout at `wait`; the ask's margin only covers a dead replica.
+      reply = await r.ref.ask<QueryReply>((replyTo) => ({ _tag: 'Query', query, minOffset, timeoutMs: wait, replyTo }) satisfies ReplicaMsg, wait + 2_000);
+    } catch (e) {
+      throw new ViewUnavailable(`replica ${r.name} did not answer: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (reply._tag === 'Failed') throw fromErrorData(reply.error);
+    return { answer: reply.answer as AnswerOf[Q['_tag']], replica: r.name, offset: reply.offset };
+  }
+
+  async stop(): Promise<void> {
+    await this.pump.stop();
+    this.markReady();
+    for (const r of this.replicas) this.options.system.stop(r.ref);
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * A view replica: the projection actor. It owns one MemoryScheduleView, applies the feed batches
+ * the pump sends it (acking each with the offset reached, which is the pump's flow control),
+ * answers queries, and parks a query that names a minimum offset until the view has reached it
+ * or its timeout fires (read your own writes).
+ *
+ * It runs wherever the kind is defined (`defineViewKinds`): a worker, or the main thread in
+ * single-thread mode. Everything it receives and replies is plain tagged data, so it behaves the
+ * same on both sides of a thread boundary. With a snapshot file, it starts from the snapshot and
+ * writes a new one every `snapshotEvery` applied events: the pump then feeds it from its offset.
+ */
+import { kind, stateful, type ActorRef, type ActorSystem, type Behavior, type TimerHandle } from '../actors/index.ts';
+import type { EventEnvelope } from '../persistence/index.ts';
+import { runQuery, type ViewAnswer, type ViewCounters, type ViewQuery } from './contract.ts';
+import { toViewErrorData, ViewLagTimeout, type ViewErrorData } from './errors.ts';
+import { MemoryScheduleView } from './memory-view.ts';
+import { readSnapshotFile, writeSnapshotFile } from './snapshot-file.ts';
+
+export interface ReplicaArgs {
+  readonly name: string;
+  /** Snapshot file to start from and to keep writing; none: the replica rebuilds from offset 0. */
+  readonly snapshotFile?: string;
+  /** Applied events between snapshots (default 50,000). */
+  readonly snapshotEvery?: number;
+}
+
+export type FeedAck = { readonly _tag: 'Applied'; readonly offset: number; readonly applied: number; readonly duplicates: number };
+export type QueryReply = { readonly _tag: 'Answer'; readonly answer: ViewAnswer; readonly offset: number } | { readonly _tag: 'Failed'; readonly error: ViewErrorData };
+export type ReplicaStatus = { readonly _tag: 'Status'; readonly name: string; readonly offset: number; readonly counters: ViewCounters; readonly snapshotOffset: number };
+
+export type ReplicaMsg =
+  | { readonly _tag: 'Feed'; readonly batch: readonly EventEnvelope[]; readonly replyTo: ActorRef<FeedAck> }
+  | { readonly _tag: 'Query'; readonly query: ViewQuery; readonly minOffset: number; readonly timeoutMs: number; readonly replyTo: ActorRef<QueryReply> }
+  | { readonly _tag: 'Status'; readonly replyTo: ActorRef<ReplicaStatus> };
+
+type Query = Extract<ReplicaMsg, { _tag: 'Query' }>;
+
+interface State {
+  view: MemoryScheduleView;
+  /** Queries waiting for their minimum offset, oldest first. */
+  parked: { q: Query; timer: TimerHandle }[];
+  sinceSnapshot: number;
+  snapshotOffset: number;
+  writing: boolean;
+}
+
+export const scheduleReplicaKind = kind<ReplicaArgs, ReplicaMsg>('aloft.views.schedule-replica');
+
+/** Defines the replica kind in this thread's system: call it in every worker's boot `setup`. */
+export function defineViewKinds(system: ActorSystem): void {
+  system.define(scheduleReplicaKind, replicaBehavior);
+}
+
+async function answer(view: MemoryScheduleView, q: Query): Promise<void> {
+  try {
+    q.replyTo.tell({ _tag: 'Answer', answer: await runQuery(view, q.query), offset: view.offsetNow() });
+  } catch (e) {
+    q.replyTo.tell({ _tag: 'Failed', error: toViewErrorData(e) });
+  }
+}
+
+export function replicaBehavior(args: ReplicaArgs): Behavior<ReplicaMsg> {
+  const every = args.snapshotEvery ?? 50_000;
+  let loading: Promise<MemoryScheduleView> | undefined;
+  const load = async (): Promise<MemoryScheduleView> => {
+    const s = args.snapshotFile === undefined ? undefined : await readSnapshotFile(args.snapshotFile);
+    return s === undefined ? new MemoryScheduleView() : MemoryScheduleView.fromSnapshot(s);
+  };
+  const snapshot = (s: State): void => {
+    if (args.snapshotFile === undefined || s.writing) return;
+    // Taken synchronously between two batches: graph, offset and dedup filter are one consistent cut.
+    const snap = s.view.snapshot();
+    s.writing = true;
+    s.sinceSnapshot = 0;
+    writeSnapshotFile(args.snapshotFile, snap).then(
+      () => ((s.writing = false), (s.snapshotOffset = snap.offset)),
+      () => (s.writing = false), // the next batch tries again; the old snapshot is intact
+    );
+  };
+  return stateful<State | null, ReplicaMsg>({
+    initial: null,
+    async receive(state, m, ctx) {
+      // Lazily loaded on the first message: a snapshot read is I/O, and `initial` is synchronous.
+      let s = state;
+      if (s === null) {
+        const view = await (loading ??= load());
+        s = { view, parked: [], sinceSnapshot: 0, snapshotOffset: view.offsetNow(), writing: false };
+      }
+      switch (m._tag) {
+        case 'Feed': {
+          const r = s.view.applyNow(m.batch);
+          m.replyTo.tell({ _tag: 'Applied', offset: r.offset, applied: r.applied, duplicates: r.duplicates });
+          s.sinceSnapshot += r.applied;
+          if (s.sinceSnapshot >= every) snapshot(s);
+          if (s.parked.length > 0) {
+            const ready = s.parked.filter((p) => p.q.minOffset <= r.offset);
+            if (ready.length > 0) {
+              s.parked = s.parked.filter((p) => p.q.minOffset > r.offset);
+              for (const p of ready) {
+                ctx.clock.clearTimeout(p.timer);
+                await answer(s.view, p.q);
+              }
+            }
+          }
+          return s;
+        }
+        case 'Query': {
+          if (s.view.offsetNow() >= m.minOffset) {
+            await answer(s.view, m);
+            return s;
+          }
+          const st = s;
+          const timer = ctx.clock.setTimeout(() => {
+            const i = st.parked.findIndex((p) => p.q === m);
+            if (i < 0) return;
+            st.parked.splice(i, 1);
+            m.replyTo.tell({ _tag: 'Failed', error: new ViewLagTimeout(args.name, m.minOffset, st.view.offsetNow(), m.timeoutMs).data });
+          }, m.timeoutMs);
+          s.parked.push({ q: m, timer });
+          return s;
+        }
+        case 'Status':
+          m.replyTo.tell({ _tag: 'Status', name: args.name, offset: s.view.offsetNow(), counters: s.view.countersNow(), snapshotOffset: s.snapshotOffset });
+          return s;
+      }
+    },
+  });
+}

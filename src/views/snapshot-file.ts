@@ -1,0 +1,49 @@
+/**
+ * The embedded view's snapshot on disk: one msgpack file holding graph, offset, dedup filter and
+ * counters, replaced atomically (write a temp file, fsync, rename, fsync the directory). A crash
+ * at any point leaves either the old snapshot or the new one, never a torn one and never a
+ * state paired with another state's offset: that is "offset and dedup stored atomically with the
+ * view" for a view whose state otherwise lives in memory.
+ */
+import { open, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { Packr } from 'msgpackr';
+import type { ViewSnapshot } from './snapshot-format.ts';
+
+// Plain maps and arrays only; records off so the file does not depend on a structure table.
+const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+
+export async function writeSnapshotFile(file: string, snapshot: ViewSnapshot): Promise<number> {
+  const bytes = packr.pack(snapshot);
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, file);
+  // The rename itself is durable only once the directory is synced.
+  const dir = await open(path.dirname(file), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+  return bytes.length;
+}
+
+/** The snapshot in `file`, or undefined if there is none yet. */
+export async function readSnapshotFile(file: string): Promise<ViewSnapshot | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  const s = packr.unpack(bytes) as ViewSnapshot;
+  if (s?.format !== 1) throw new Error(`${file} is not a view snapshot of format 1`);
+  return s;
+}
