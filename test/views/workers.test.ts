@@ -1,0 +1,41 @@
+/**
+ * ViewPool with replicas in worker threads of an AloftNode: the journal stays on the main thread,
+ * batches cross to the workers as messages, queries come back from both workers.
+ */
+import t from 'tap';
+import { AloftNode } from '../../src/actors/index.ts';
+import { memoryJournal } from '../../src/persistence/index.ts';
+import { ViewPool } from '../../src/views/index.ts';
+import { seasonFeed } from './fixtures/season-feed.ts';
+import { oracle } from './fixtures/oracle.ts';
+import { appendFeed } from './fixtures/journal-feed.ts';
+
+t.test('two replicas in two workers follow the journal and answer round-robin', async (t) => {
+  const journal = await memoryJournal();
+  const node = await AloftNode.start({ workers: 2, boot: new URL('../../src/views/worker-boot.ts', import.meta.url), log: () => undefined });
+  let pool: ViewPool | undefined;
+  t.teardown(async () => {
+    await pool?.stop();
+    await node.stop();
+    await journal.close();
+  });
+  const w = seasonFeed({ season: { airplanes: 6, airports: 8, days: 6, seed: 4, violations: { continuity: 0.05, groundTime: 0.05, duplicates: 0.05 } }, edits: 80, seed: 5 });
+  const half = Math.floor(w.feed.length / 2);
+  await appendFeed(journal, w.feed.slice(0, half));
+  pool = await ViewPool.start({ journal, system: node.system, threads: [1, 2], batchSize: 64 });
+  await pool.ready;
+  t.same(pool.lag().map((l) => [l.thread, l.state]), [[1, 'ready'], [2, 'ready']]);
+  const last = await appendFeed(journal, w.feed.slice(half));
+  const want = oracle(w.feed);
+  const replicas = new Set<string>();
+  for (let i = 0; i < 4; i++) {
+    const r = await pool.queryWithSource({ _tag: 'Continuity', filters: { limit: 1000 } }, { minOffset: last });
+    replicas.add(r.replica);
+    t.same(r.answer.violations, want.continuity, `${r.replica} equals the oracle at ${r.offset}`);
+  }
+  t.equal(replicas.size, 2, 'both workers answered');
+  const g = await pool.query({ _tag: 'GroundTime', filters: { limit: 1000 } }, { minOffset: last });
+  t.same(g.violations, want.groundTime);
+  const counters = await pool.counters();
+  t.same(counters.map((c) => c.counters.applied), [last, last], 'each replica applied each event once');
+});
