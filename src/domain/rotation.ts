@@ -4,7 +4,7 @@
  * The one rule enforced while planning is here: legs of a rotation never overlap in time.
  * Everything else (continuity, ground times, duplicate designators) is allowed and reported by
  * the checks. The airplane side of an assignment is kept by the assignment saga: the rotation
- * only records a claim (airplane + assignment id) and refuses a claim by a second airplane.
+ * only records a claim (airplane + assignment id) and refuses any other claim until it is released.
  */
 import { accept, assertNever, reject, type Decider, type Decision } from './decision.ts';
 import { compareLegs, formatDesignator, iso, legProblems, overlaps, type Leg } from './leg.ts';
