@@ -11,7 +11,7 @@
  * Consuming: a consumer group, `eachBatch`, offsets resolved only after the handler returned
  * (at-least-once). Views read every partition; order holds per aggregate, not across them.
  */
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { JournalUnavailable } from './errors.ts';
 import type { BusConsumer, BusHandler, BusRecord, EventBus } from './event-bus.ts';
 
@@ -86,7 +86,14 @@ export class KafkaEventBus implements EventBus {
 
   private async connectedProducer(): Promise<Producer> {
     if (!this.producer) {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      // The default (Java-compatible murmur2) partitioner: a key lands on the same partition as
+      // it would from a JVM producer, and naming it silences kafkajs's v2 partitioner warning.
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
       await producer.connect();
       this.producer = producer;
     }
