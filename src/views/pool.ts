@@ -129,10 +129,18 @@ export class ViewPool {
   }
 
   /** Counters of each replica (applied, duplicates dropped, gaps), asked of the replica itself. */
-  async counters(timeoutMs = 5_000): Promise<{ name: string; offset: number; counters: ViewCounters }[]> {
+  async counters(timeoutMs = 5_000): Promise<{ name: string; offset: number; counters: ViewCounters; snapshotOffset: number }[]> {
     return Promise.all(this.replicas.map(async (r) => {
       const s = await r.ref.ask<ReplicaStatus>((replyTo) => ({ _tag: 'Status', replyTo }), timeoutMs);
-      return { name: r.name, offset: s.offset, counters: s.counters };
+      return { name: r.name, offset: s.offset, counters: s.counters, snapshotOffset: s.snapshotOffset };
+    }));
+  }
+
+  /** Makes every replica write its snapshot now; resolves with the offsets written. */
+  async snapshot(timeoutMs = 60_000): Promise<{ name: string; snapshotOffset: number }[]> {
+    return Promise.all(this.replicas.map(async (r) => {
+      const s = await r.ref.ask<ReplicaStatus>((replyTo) => ({ _tag: 'SaveSnapshot', replyTo }), timeoutMs);
+      return { name: r.name, snapshotOffset: s.snapshotOffset };
     }));
   }
 

@@ -31,7 +31,9 @@ export type ReplicaStatus = { readonly _tag: 'Status'; readonly name: string; re
 export type ReplicaMsg =
   | { readonly _tag: 'Feed'; readonly batch: readonly EventEnvelope[]; readonly replyTo: ActorRef<FeedAck> }
   | { readonly _tag: 'Query'; readonly query: ViewQuery; readonly minOffset: number; readonly timeoutMs: number; readonly replyTo: ActorRef<QueryReply> }
-  | { readonly _tag: 'Status'; readonly replyTo: ActorRef<ReplicaStatus> };
+  | { readonly _tag: 'Status'; readonly replyTo: ActorRef<ReplicaStatus> }
+  /** Write a snapshot now (a graceful stop, a test); replies once it is on disk. */
+  | { readonly _tag: 'SaveSnapshot'; readonly replyTo: ActorRef<ReplicaStatus> };
 
 type Query = Extract<ReplicaMsg, { _tag: 'Query' }>;
 
@@ -41,7 +43,7 @@ interface State {
   parked: { q: Query; timer: TimerHandle }[];
   sinceSnapshot: number;
   snapshotOffset: number;
-  writing: boolean;
+  writing: Promise<void>;
 }
 
 export const scheduleReplicaKind = kind<ReplicaArgs, ReplicaMsg>('aloft.views.schedule-replica');
@@ -66,16 +68,17 @@ export function replicaBehavior(args: ReplicaArgs): Behavior<ReplicaMsg> {
     const s = args.snapshotFile === undefined ? undefined : await readSnapshotFile(args.snapshotFile);
     return s === undefined ? new MemoryScheduleView() : MemoryScheduleView.fromSnapshot(s);
   };
-  const snapshot = (s: State): void => {
-    if (args.snapshotFile === undefined || s.writing) return;
-    // Taken synchronously between two batches: graph, offset and dedup filter are one consistent cut.
+  /** Taken synchronously between two batches, so graph, offset and dedup filter are one consistent cut. */
+  const snapshot = (s: State): Promise<void> => {
+    if (args.snapshotFile === undefined) return Promise.resolve();
     const snap = s.view.snapshot();
-    s.writing = true;
     s.sinceSnapshot = 0;
-    writeSnapshotFile(args.snapshotFile, snap).then(
-      () => ((s.writing = false), (s.snapshotOffset = snap.offset)),
-      () => (s.writing = false), // the next batch tries again; the old snapshot is intact
+    // One write at a time, in order: a newer snapshot must never be overwritten by an older one.
+    s.writing = s.writing.then(() => writeSnapshotFile(args.snapshotFile as string, snap)).then(
+      () => void (s.snapshotOffset = snap.offset),
+      () => undefined, // the next one tries again; the old file is intact
     );
+    return s.writing;
   };
   return stateful<State | null, ReplicaMsg>({
     initial: null,
@@ -84,14 +87,14 @@ export function replicaBehavior(args: ReplicaArgs): Behavior<ReplicaMsg> {
       let s = state;
       if (s === null) {
         const view = await (loading ??= load());
-        s = { view, parked: [], sinceSnapshot: 0, snapshotOffset: view.offsetNow(), writing: false };
+        s = { view, parked: [], sinceSnapshot: 0, snapshotOffset: view.offsetNow(), writing: Promise.resolve() };
       }
       switch (m._tag) {
         case 'Feed': {
           const r = s.view.applyNow(m.batch);
           m.replyTo.tell({ _tag: 'Applied', offset: r.offset, applied: r.applied, duplicates: r.duplicates });
           s.sinceSnapshot += r.applied;
-          if (s.sinceSnapshot >= every) snapshot(s);
+          if (s.sinceSnapshot >= every) void snapshot(s);
           if (s.parked.length > 0) {
             const ready = s.parked.filter((p) => p.q.minOffset <= r.offset);
             if (ready.length > 0) {
@@ -119,6 +122,10 @@ export function replicaBehavior(args: ReplicaArgs): Behavior<ReplicaMsg> {
           s.parked.push({ q: m, timer });
           return s;
         }
+        case 'SaveSnapshot':
+          await snapshot(s);
+          m.replyTo.tell({ _tag: 'Status', name: args.name, offset: s.view.offsetNow(), counters: s.view.countersNow(), snapshotOffset: s.snapshotOffset });
+          return s;
         case 'Status':
           m.replyTo.tell({ _tag: 'Status', name: args.name, offset: s.view.offsetNow(), counters: s.view.countersNow(), snapshotOffset: s.snapshotOffset });
           return s;
