@@ -14,11 +14,11 @@
  * per-event index is written. While transaction N fsyncs, N+1 is collected and committed
  * (lmdb-js overlappingSync), so one fsync covers many appends.
  *
- * Heads live in memory (this process is the only writer): every aggregate touched since
- * meta.headsAt, plus those looked up from the heads database. Every `headsEvery` events the
- * changed heads go to the heads database in the same transaction as a batch, with headsAt;
- * on open, the segments after headsAt are scanned to rebuild the rest. So a crash costs a scan
- * of at most ~headsEvery events on restart, never a wrong head.
+ * Heads live in memory (this process is the only writer, enforced by writer-lock.ts): every
+ * aggregate touched since meta.headsAt, plus those looked up from the heads database. Every
+ * `headsEvery` events the changed heads go to the heads database in the same transaction as a
+ * batch, with headsAt; on open, the segments after headsAt are scanned to rebuild the rest. So
+ * a crash costs a scan of at most ~headsEvery events on restart, never a wrong head.
  *
  * Durability (docs/persistence.md): 'flush' (default) acknowledges after fsync and survives
  * power loss; 'commit' acknowledges once committed to the page cache and survives a process
@@ -29,6 +29,7 @@ import { decodeSnapshotRecord, encodeSnapshotRecord } from './codec.ts';
 import { CorruptEvent, JournalConflict, JournalUnavailable } from './errors.ts';
 import { EventJournal, type EventJournalOptions } from './event-journal.ts';
 import { SegmentReader, SegmentWriter } from './lmdb-segment.ts';
+import { acquireWriterLock } from './writer-lock.ts';
 import type { AppendRequest, JournalStore, StoredAppend, StoredEvent, StoredSnapshot } from './store.ts';
 
 export type LmdbDurability = 'flush' | 'commit';
@@ -96,6 +97,7 @@ export class LmdbStore implements JournalStore {
   private headsAt = 0;
   private closed = false;
   private lastWalk: Located | undefined;
+  private readonly releaseLock: () => void;
 
   constructor(options: LmdbStoreOptions) {
     this.durability = options.durability ?? 'flush';
@@ -104,6 +106,7 @@ export class LmdbStore implements JournalStore {
     this.injectFault = options.injectFault;
     // overlappingSync: commit under the write lock, fsync after it, so the next transaction can
     // start while this one reaches the disk. That is what makes group commit pipeline.
+    this.releaseLock = acquireWriterLock(options.path);
     this.root = open({ path: options.path, overlappingSync: true, maxDbs: 8 });
     this.segments = this.root.openDB<Buffer, number>({ name: 'segments', encoding: 'binary' });
     this.headsDb = this.root.openDB<[number, number, number], string>({ name: 'heads', encoding: 'msgpack' });
@@ -113,6 +116,7 @@ export class LmdbStore implements JournalStore {
       this.recover();
     } catch (e) {
       void this.root.close();
+      this.releaseLock();
       throw e;
     }
   }
@@ -381,6 +385,7 @@ export class LmdbStore implements JournalStore {
     await this.root.flushed;
     this.listeners.clear();
     await this.root.close();
+    this.releaseLock();
   }
 
   /** Snapshot/checkpoint writes: their own small transaction, acknowledged like appends. */

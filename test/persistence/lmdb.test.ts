@@ -152,3 +152,21 @@ t.test('a failed commit fails its appends, leaves nothing visible, and the journ
   t.same((await reopened.read(1, 10)).map((e) => e.event.n), [1, 2, 3], 'and the disk agrees');
   await reopened.close();
 });
+
+t.test('one writer per journal: a second open fails while the first is open, works after close', async (t) => {
+  const dir = tempDir();
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const first = await EventJournal.open(new LmdbStore({ path: dir }));
+  let err: unknown;
+  try {
+    new LmdbStore({ path: dir });
+  } catch (e) {
+    err = e;
+  }
+  t.ok(isJournalUnavailable(err));
+  t.match(err, { message: /already open for writing by process \d+ \(this one\)/ });
+  await first.close();
+  const second = await EventJournal.open(new LmdbStore({ path: dir }));
+  t.equal(await second.headOffset(), 0, 'the lock was released on close');
+  await second.close();
+});
