@@ -2,10 +2,12 @@
  * The event-sourced behaviour: one actor per aggregate, its state the fold of its journalled
  * events.
  *
- *     recovering ──(snapshot + replay done)──▶ ready ──command──▶ decide ─▶ append ─▶ evolve ─▶ reply
- *         │ commands are stashed                  │ conflict: reply Failed, stop (the next
- *         └ journal down: fail, the supervisor    │ message recreates it from the journal)
- *           retries recovery with backoff         └ journal down: reply Failed, state unchanged
+ *     recovering ──(snapshot + replay done)──▶ ready ──commands──▶ decide ─▶ append ─▶ evolve ─▶ reply
+ *         │ commands are queued                   │ (commands arriving meanwhile queue up and
+ *         └ journal down: fail, the supervisor    │  go into the next write together)
+ *           retries recovery with backoff         ├ conflict: reply Failed, stop (the next
+ *                                                 │ message recreates it from the journal)
+ *                                                 └ journal down: reply Failed, state unchanged
  *
  * A command is acknowledged only after its events are stored: the reply carries the global
  * offset of the last one, so a query can wait for a view to reach it (read your own writes).
@@ -53,7 +55,9 @@ export type EntityMessage<C, E, S, Err> =
   | { readonly _tag: 'Command'; readonly command: C; readonly replyTo?: ActorRef<CommandReply<E, Err>> }
   | { readonly _tag: 'GetState'; readonly replyTo: ActorRef<{ readonly state: S; readonly seq: number }> }
   | { readonly _tag: '$Recovered'; readonly state: S; readonly seq: number }
-  | { readonly _tag: '$RecoveryFailed'; readonly error: CommandFailure };
+  | { readonly _tag: '$RecoveryFailed'; readonly error: CommandFailure }
+  | { readonly _tag: '$Appended'; readonly token: number; readonly lastSeq: number; readonly lastOffset: number }
+  | { readonly _tag: '$AppendFailed'; readonly token: number; readonly error: CommandFailure };
 
 export interface EventSourcedSpec<C, E extends { readonly _tag: string }, S, Err> {
   readonly persistenceId: string;
@@ -63,23 +67,50 @@ export interface EventSourcedSpec<C, E extends { readonly _tag: string }, S, Err
   readonly snapshotEvery?: number;
   /** Lift stored events to the current shape (the journal's upcasters run before this). */
   readonly fromStored?: (event: unknown) => E;
+  /** Commands held while recovering or while a write is in flight; past it they fail at once. */
+  readonly maxQueued?: number;
+  /** Most commands decided into one journal write. */
+  readonly maxBatch?: number;
 }
 
-type Stashed<C, E, Err> = { readonly command: C; readonly replyTo: ActorRef<CommandReply<E, Err>> | undefined };
+type Queued<C, E, Err> = { readonly command: C; readonly replyTo: ActorRef<CommandReply<E, Err>> | undefined };
+
+type Outcome<E, Err> =
+  | { readonly replyTo: ActorRef<CommandReply<E, Err>> | undefined; readonly kind: 'accepted'; readonly events: readonly E[]; readonly lastIndex: number }
+  | { readonly replyTo: ActorRef<CommandReply<E, Err>> | undefined; readonly kind: 'rejected'; readonly error: Err };
+
+interface InFlight<E, S, Err> {
+  readonly token: number;
+  readonly outcomes: readonly Outcome<E, Err>[];
+  readonly next: S;
+  readonly count: number;
+}
 
 interface EsState<C, E, S, Err> {
   phase: 'recovering' | 'ready';
   state: S;
   seq: number;
-  stash: Stashed<C, E, Err>[];
+  queue: Queued<C, E, Err>[];
+  inFlight: InFlight<E, S, Err> | undefined;
   /** GetState asked during recovery, answered once it is done. */
   waiting: ActorRef<{ readonly state: S; readonly seq: number }>[];
 }
 
+/**
+ * Commands that arrive while a write is in flight are queued and then decided together, each
+ * against the state its predecessors produced, into ONE append: a burst of commands to one
+ * aggregate costs one journal write, not one per command (Akka Persistence batches the same way).
+ * Replies still go out per command, only after the write is durable, each with its own seq and
+ * offset (an append's events get consecutive offsets).
+ */
 export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spec: EventSourcedSpec<C, E, S, Err>): Behavior<EntityMessage<C, E, S, Err>> {
   type Msg = EntityMessage<C, E, S, Err>;
   const { persistenceId, store, decider } = spec;
   const lift = spec.fromStored ?? ((e: unknown) => e as E);
+  const maxQueued = spec.maxQueued ?? 10_000;
+  const maxBatch = spec.maxBatch ?? 1_000;
+  // Tokens tell this incarnation's write completions from a previous incarnation's.
+  let tokens = 0;
 
   async function recover(): Promise<{ state: S; seq: number }> {
     const snapshot = await store.loadSnapshot(persistenceId);
@@ -92,40 +123,71 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
     return { state, seq };
   }
 
-  async function handle(s: EsState<C, E, S, Err>, command: C, replyTo: ActorRef<CommandReply<E, Err>> | undefined, ctx: ActorContext<Msg>): Promise<boolean> {
-    const decision = decider.decide(command, s.state);
-    if (decision._tag === 'Rejected') {
-      replyTo?.tell({ _tag: 'Rejected', error: decision.error });
-      return true;
-    }
-    if (decision.events.length === 0) {
-      replyTo?.tell({ _tag: 'Accepted', events: [], seq: s.seq, offset: 0 });
-      return true;
-    }
-    let result: { lastSeq: number; lastOffset: number };
-    try {
-      result = await store.append(persistenceId, s.seq, decision.events);
-    } catch (error) {
-      const failure = toFailure(error);
-      replyTo?.tell({ _tag: 'Failed', error: failure });
-      if (failure._tag === 'JournalConflict') {
-        // Another writer got there first: our state is stale. Stop; the next message starts a
-        // fresh incarnation that recovers from the journal.
-        ctx.log('warn', `${persistenceId}: ${failure.message}; stopping to recover from the journal`);
-        ctx.stop(ctx.self as ActorRef<never>);
-        return false;
+  /** Decides everything queued (up to maxBatch) and starts one write; replies at once if nothing to write. */
+  function flush(s: EsState<C, E, S, Err>, ctx: ActorContext<Msg>): void {
+    while (s.phase === 'ready' && s.inFlight === undefined && s.queue.length > 0) {
+      const batch = s.queue.length <= maxBatch ? s.queue : s.queue.slice(0, maxBatch);
+      s.queue = batch === s.queue ? [] : s.queue.slice(maxBatch);
+      let next = s.state;
+      const events: E[] = [];
+      const outcomes: Outcome<E, Err>[] = [];
+      for (const { command, replyTo } of batch) {
+        const decision = decider.decide(command, next);
+        if (decision._tag === 'Rejected') {
+          outcomes.push({ replyTo, kind: 'rejected', error: decision.error });
+          continue;
+        }
+        for (const event of decision.events) next = decider.evolve(next, event);
+        events.push(...decision.events);
+        outcomes.push({ replyTo, kind: 'accepted', events: decision.events, lastIndex: events.length - 1 });
       }
-      return true;
+      if (events.length === 0) {
+        for (const o of outcomes) o.replyTo?.tell(o.kind === 'rejected' ? { _tag: 'Rejected', error: o.error } : { _tag: 'Accepted', events: [], seq: s.seq, offset: 0 });
+        continue;
+      }
+      const token = ++tokens;
+      s.inFlight = { token, outcomes, next, count: events.length };
+      store.append(persistenceId, s.seq, events).then(
+        (r) => ctx.self.tell({ _tag: '$Appended', token, lastSeq: r.lastSeq, lastOffset: r.lastOffset }),
+        (error: unknown) => ctx.self.tell({ _tag: '$AppendFailed', token, error: toFailure(error) }),
+      );
     }
+  }
+
+  function appended(s: EsState<C, E, S, Err>, m: Extract<Msg, { _tag: '$Appended' }>, ctx: ActorContext<Msg>): void {
+    const batch = s.inFlight;
+    if (batch === undefined || batch.token !== m.token) return;
+    s.inFlight = undefined;
     const before = s.seq;
-    for (const event of decision.events) s.state = decider.evolve(s.state, event);
-    s.seq = result.lastSeq;
-    replyTo?.tell({ _tag: 'Accepted', events: decision.events, seq: result.lastSeq, offset: result.lastOffset });
+    s.state = batch.next;
+    s.seq = m.lastSeq;
+    const firstSeq = m.lastSeq - batch.count + 1;
+    const firstOffset = m.lastOffset - batch.count + 1;
+    for (const o of batch.outcomes) {
+      if (o.kind === 'rejected') o.replyTo?.tell({ _tag: 'Rejected', error: o.error });
+      else o.replyTo?.tell({ _tag: 'Accepted', events: o.events, seq: firstSeq + o.lastIndex, offset: firstOffset + o.lastIndex });
+    }
     const every = spec.snapshotEvery ?? 0;
     if (every > 0 && Math.floor(s.seq / every) > Math.floor(before / every)) {
       store.saveSnapshot(persistenceId, s.seq, s.state).catch((error: unknown) => ctx.log('warn', `${persistenceId}: snapshot at ${s.seq} failed: ${toFailure(error).message}`));
     }
-    return true;
+  }
+
+  function appendFailed(s: EsState<C, E, S, Err>, m: Extract<Msg, { _tag: '$AppendFailed' }>, ctx: ActorContext<Msg>): void {
+    const batch = s.inFlight;
+    if (batch === undefined || batch.token !== m.token) return;
+    s.inFlight = undefined;
+    // Nothing of the batch was stored; its rejections were decided on top of unstored events, so
+    // they fail too rather than claim a reason that may not hold.
+    for (const o of batch.outcomes) o.replyTo?.tell({ _tag: 'Failed', error: m.error });
+    if (m.error._tag === 'JournalConflict') {
+      // Another writer got there first: our state is stale. Stop; the next message starts a
+      // fresh incarnation that recovers from the journal. Queued commands fail (retriable).
+      ctx.log('warn', `${persistenceId}: ${m.error.message}; stopping to recover from the journal`);
+      for (const q of s.queue) q.replyTo?.tell({ _tag: 'Failed', error: { ...m.error, retriable: true } });
+      s.queue = [];
+      ctx.stop(ctx.self as ActorRef<never>);
+    }
   }
 
   return stateful<EsState<C, E, S, Err>, Msg>({
@@ -134,33 +196,43 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
         ({ state, seq }) => ctx.self.tell({ _tag: '$Recovered', state, seq }),
         (error: unknown) => ctx.self.tell({ _tag: '$RecoveryFailed', error: toFailure(error) }),
       );
-      return { phase: 'recovering', state: decider.initialState(), seq: 0, stash: [], waiting: [] };
+      return { phase: 'recovering', state: decider.initialState(), seq: 0, queue: [], inFlight: undefined, waiting: [] };
     },
-    async receive(s, m, ctx) {
+    receive(s, m, ctx) {
       switch (m._tag) {
         case 'Command':
-          if (s.phase === 'recovering') s.stash.push({ command: m.command, replyTo: m.replyTo });
-          else await handle(s, m.command, m.replyTo, ctx);
+          if (s.queue.length >= maxQueued) {
+            m.replyTo?.tell({ _tag: 'Failed', error: { _tag: 'MailboxFull', message: `${persistenceId} has ${maxQueued} commands waiting`, retriable: true } });
+            return s;
+          }
+          s.queue.push({ command: m.command, replyTo: m.replyTo });
+          flush(s, ctx);
           return s;
         case 'GetState':
           if (s.phase === 'ready') m.replyTo.tell({ state: s.state, seq: s.seq });
           else s.waiting.push(m.replyTo);
           return s;
-        case '$Recovered': {
+        case '$Recovered':
           s.phase = 'ready';
           s.state = m.state;
           s.seq = m.seq;
           for (const w of s.waiting) w.tell({ state: s.state, seq: s.seq });
           s.waiting = [];
-          const stash = s.stash;
-          s.stash = [];
-          for (const { command, replyTo } of stash) if (!(await handle(s, command, replyTo, ctx))) break;
+          flush(s, ctx);
           return s;
-        }
         case '$RecoveryFailed':
-          for (const { replyTo } of s.stash) replyTo?.tell({ _tag: 'Failed', error: m.error });
+          for (const { replyTo } of s.queue) replyTo?.tell({ _tag: 'Failed', error: m.error });
+          s.queue = [];
           // Let the supervisor restart us with backoff: recovery is retried on restart.
           throw new Error(`${persistenceId}: recovery failed: ${m.error.message}`);
+        case '$Appended':
+          appended(s, m, ctx);
+          flush(s, ctx);
+          return s;
+        case '$AppendFailed':
+          appendFailed(s, m, ctx);
+          flush(s, ctx);
+          return s;
       }
     },
   });

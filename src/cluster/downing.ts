@@ -25,13 +25,15 @@ export type DowningDecision =
   /** Whoever holds the lease survives; try to take it after `delayMs` (the minority waits longer). */
   | { readonly _tag: 'AcquireLease'; readonly delayMs: number; readonly onAcquired: DowningDecision; readonly onRefused: DowningDecision };
 
-/** Members that count in a decision: up, leaving (and exiting: still present). Joining ones do not vote. */
+/** Members that count in a decision: up and leaving. Joining ones do not vote. */
 function counted(members: readonly Member[], role: string | undefined): Member[] {
-  return members.filter((m) => (m.status === 'up' || m.status === 'leaving' || m.status === 'exiting') && (role === undefined || m.roles.includes(role)));
+  return members.filter((m) => (m.status === 'up' || m.status === 'leaving') && (role === undefined || m.roles.includes(role)));
 }
 
 export function decide(members: readonly Member[], unreachable: ReadonlySet<string>, self: string, strategy: DowningStrategy): DowningDecision {
-  const live = members.filter((m) => m.status !== 'down' && m.status !== 'removed');
+  // Exiting members have left already (the leader removes them even when unreachable); they
+  // neither vote nor need downing.
+  const live = members.filter((m) => m.status !== 'down' && m.status !== 'removed' && m.status !== 'exiting');
   const lost = live.filter((m) => unreachable.has(m.node) && m.node !== self).map((m) => m.node);
   if (lost.length === 0) return { _tag: 'Nothing' };
   const mine = live.filter((m) => !unreachable.has(m.node) || m.node === self).map((m) => m.node);

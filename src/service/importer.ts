@@ -53,6 +53,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const SLICE = 256 * 1024;
 const CONCURRENT_ROTATIONS = 64;
+const WINDOW = 256;
 
 export class Importer {
   private readonly jobs = new Map<string, Mutable<ImportStatus>>();
@@ -74,15 +75,41 @@ export class Importer {
   }
 
   start(request: ImportRequest): ImportStatus {
+    const job = this.newJob(request.ssim.length);
+    void this.run(job, request).catch((error: unknown) => this.finish(job, 'failed', `the import failed: ${error instanceof Error ? error.message : String(error)}`));
+    return { ...job };
+  }
+
+  /** An import whose rotations are already planned (the demo season): applied like any other. */
+  startPlanned(rotations: readonly ScheduleRotation[]): { status: ImportStatus; done: Promise<ImportStatus> } {
+    const job = this.newJob(0);
+    job.rotations = rotations.length;
+    job.legs = rotations.reduce((n, r) => n + r.legs.length, 0);
+    job.commandsTotal = job.rotations + job.legs;
+    job.state = 'applying';
+    job.message = 'applying';
+    const done = this.apply(job, rotations).then(
+      () => {
+        this.finish(job, 'done', `imported ${job.commandsApplied} of ${job.commandsTotal} commands`);
+        return { ...job };
+      },
+      (error: unknown) => {
+        this.finish(job, 'failed', `the import failed: ${error instanceof Error ? error.message : String(error)}`);
+        return { ...job };
+      },
+    );
+    return { status: { ...job }, done };
+  }
+
+  private newJob(bytesTotal: number): Mutable<ImportStatus> {
     const importId = this.nextId();
     const job: Mutable<ImportStatus> = {
-      importId, state: 'parsing', bytes: 0, bytesTotal: request.ssim.length, records: 0, legs: 0, rotations: 0,
+      importId, state: 'parsing', bytes: 0, bytesTotal, records: 0, legs: 0, rotations: 0,
       commandsTotal: 0, commandsApplied: 0, commandsRejected: 0, problems: [], problemCount: 0, rejections: [],
       offset: 0, message: 'parsing', startedAt: new Date().toISOString(), finishedAt: null,
     };
     this.jobs.set(importId, job);
-    void this.run(job, request).catch((error: unknown) => this.finish(job, 'failed', `the import failed: ${error instanceof Error ? error.message : String(error)}`));
-    return { ...job };
+    return job;
   }
 
   private emit(job: ImportStatus): void {
@@ -137,18 +164,23 @@ export class Importer {
       while (next < rotations.length) {
         const r = rotations[next++] as ScheduleRotation;
         const commands: RotationCommand[] = [{ _tag: 'CreateRotation', rotationId: r.rotationId }, ...r.legs.map((leg): RotationCommand => ({ _tag: 'AddLeg', rotationId: r.rotationId, leg }))];
-        for (const command of commands) {
-          const reply = await this.gateway.rotation(r.rotationId, command);
-          if (reply._tag === 'Accepted') {
-            job.commandsApplied++;
-            job.offset = Math.max(job.offset, reply.offset);
-          } else {
-            job.commandsRejected++;
-            if (job.rejections.length < 1000) {
-              const error = reply._tag === 'Rejected' ? reply.error : reply.error;
-              job.rejections = [...job.rejections, { rotationId: r.rotationId, command: command._tag, ...(command._tag === 'AddLeg' ? { legId: command.leg.id } : {}), error: error._tag, message: error.message }];
+        // Pipelined: a window of commands is in the rotation's mailbox at once (mailbox order keeps
+        // them in sequence), so the entity decides them together and writes them in one append.
+        for (let at = 0; at < commands.length; at += WINDOW) {
+          const window = commands.slice(at, at + WINDOW);
+          const replies = await Promise.all(window.map((command) => this.gateway.rotation(r.rotationId, command)));
+          replies.forEach((reply, k) => {
+            const command = window[k] as RotationCommand;
+            if (reply._tag === 'Accepted') {
+              job.commandsApplied++;
+              job.offset = Math.max(job.offset, reply.offset);
+            } else {
+              job.commandsRejected++;
+              if (job.rejections.length < 1000) {
+                job.rejections = [...job.rejections, { rotationId: r.rotationId, command: command._tag, ...(command._tag === 'AddLeg' ? { legId: command.leg.id } : {}), error: reply.error._tag, message: reply.error.message }];
+              }
             }
-          }
+          });
           if (performance.now() - lastEmit > 200) {
             lastEmit = performance.now();
             this.emit(job);

@@ -13,6 +13,7 @@ import { writeRoutes, type IdSource } from '../http/write-routes.ts';
 import { readRoutes } from '../http/read-routes.ts';
 import { importRoutes } from '../http/import-routes.ts';
 import { Importer } from './importer.ts';
+import { loadDemoSeason } from './demo-season.ts';
 import type { ServiceConfig } from './config.ts';
 import { CommandGateway } from './gateway.ts';
 import { journalService, JOURNAL_PATH } from './journal-service.ts';
@@ -67,6 +68,8 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     await journal.close();
     throw error;
   }
+
+  if (config.demoSeason) void loadDemoSeason(journal, gateway, importer, log).catch((error: unknown) => log(`demo season: failed: ${String(error)}`));
 
   let stopping: Promise<void> | undefined;
   return {

@@ -16,7 +16,7 @@
 import { compareLegs, designatorKey, type DomainEvent, type Leg, type ScheduleRotation } from '../domain/index.ts';
 import { DedupFilter, type EventEnvelope } from '../persistence/index.ts';
 import type { AirplaneView, ApplyResult, CheckFilters, Page, ScheduleView, ViewContinuity, ViewCounters, ViewDesignator, ViewGroundTime } from './contract.ts';
-import { ViolationIndex } from './violation-index.ts';
+import { PairIndex, ViolationIndex } from './violation-index.ts';
 import {
   continuityViolation, designatorSortKey, designatorViolation, groundTimeViolation, page, pairKey, type BucketEntry,
 } from './violations.ts';
@@ -41,7 +41,6 @@ interface Airplane {
 }
 
 const MINUTE = 60_000;
-const SEP = '\u0000';
 
 export class MemoryScheduleView implements ScheduleView {
   private readonly rotations = new Map<string, Rotation>();
@@ -52,8 +51,8 @@ export class MemoryScheduleView implements ScheduleView {
   /** airport -> rotation id -> number of its legs landing there. */
   private readonly arrivalsAt = new Map<string, Map<string, number>>();
   private readonly buckets = new Map<string, BucketEntry[]>();
-  private readonly cont = new ViolationIndex<ViewContinuity>(pairKey);
-  private readonly ground = new ViolationIndex<ViewGroundTime>(pairKey);
+  private readonly cont = new PairIndex<ViewContinuity>(pairKey);
+  private readonly ground = new PairIndex<ViewGroundTime>(pairKey);
   private readonly dups = new ViolationIndex<ViewDesignator>(designatorSortKey);
   private dedup = new DedupFilter();
   private at = 0;
@@ -262,21 +261,20 @@ export class MemoryScheduleView implements ScheduleView {
 
   /** (Re)decides the pair starting at `prev`; `next` undefined means `prev` is last (or gone). */
   private evalPair(r: Rotation, prev: Leg, next: Leg | undefined): void {
-    const key = r.id + SEP + prev.id;
     if (next === undefined) {
-      this.cont.delete(key);
-      this.ground.delete(key);
+      this.cont.delete(r.id, prev.id);
+      this.ground.delete(r.id, prev.id);
       return;
     }
-    if (prev.arrivalAirport !== next.departureAirport) this.cont.set(key, [r.id], continuityViolation(r.id, r.registration, prev, next));
-    else this.cont.delete(key);
+    if (prev.arrivalAirport !== next.departureAirport) this.cont.set(r.id, prev.id, continuityViolation(r.id, r.registration, prev, next));
+    else this.cont.delete(r.id, prev.id);
     const airportMgt = this.airportMgt.get(prev.arrivalAirport);
     const plane = r.registration === null ? undefined : this.airplanes.get(r.registration);
     const planeMgt = plane ? plane.mgt : null;
     const required = Math.max(airportMgt ?? 0, planeMgt ?? 0);
     if ((next.departureUtc - prev.arrivalUtc) / MINUTE < required) {
-      this.ground.set(key, [r.id], groundTimeViolation(r.id, r.registration, prev, next, airportMgt, planeMgt));
-    } else this.ground.delete(key);
+      this.ground.set(r.id, prev.id, groundTimeViolation(r.id, r.registration, prev, next, airportMgt, planeMgt));
+    } else this.ground.delete(r.id, prev.id);
   }
 
   // ---- the read side --------------------------------------------------------------------------

@@ -59,3 +59,55 @@ export class ViolationIndex<V> {
     return [...keys].map((k) => this.all.get(k) as V).sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
   }
 }
+
+/**
+ * Violations of consecutive-leg pairs, grouped by rotation and keyed by the pair's first leg.
+ * Two levels instead of one `rotation + leg` string key: every leg change probes this index (most
+ * often to find nothing), and a concatenated key would have to be built and hashed on each probe,
+ * while the two ids are existing strings whose hashes are cached.
+ */
+export class PairIndex<V> {
+  private readonly byRotation = new Map<string, Map<string, V>>();
+  private count = 0;
+  private sortedCache: V[] | null = [];
+
+  constructor(private readonly keyOf: (v: V) => SortKey) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  set(rotationId: string, legId: string, v: V): void {
+    let m = this.byRotation.get(rotationId);
+    if (!m) this.byRotation.set(rotationId, (m = new Map()));
+    const had = m.has(legId);
+    m.set(legId, v);
+    if (!had) this.count++;
+    this.sortedCache = null;
+  }
+
+  delete(rotationId: string, legId: string): void {
+    const m = this.byRotation.get(rotationId);
+    if (m === undefined || !m.delete(legId)) return;
+    this.count--;
+    if (m.size === 0) this.byRotation.delete(rotationId);
+    this.sortedCache = null;
+  }
+
+  sorted(): readonly V[] {
+    if (this.sortedCache === null) {
+      const keyOf = this.keyOf;
+      const all: V[] = [];
+      for (const m of this.byRotation.values()) for (const v of m.values()) all.push(v);
+      this.sortedCache = all.sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
+    }
+    return this.sortedCache;
+  }
+
+  ofRotation(rotationId: string): readonly V[] {
+    const m = this.byRotation.get(rotationId);
+    if (!m) return [];
+    const keyOf = this.keyOf;
+    return [...m.values()].sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
+  }
+}

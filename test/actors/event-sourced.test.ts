@@ -124,3 +124,35 @@ t.test('commands sent during recovery wait for it, in order', async (t) => {
   const replies = await Promise.all([send(a, { _tag: 'Withdraw', amount: 3 }), send(a, { _tag: 'Withdraw', amount: 1 })]);
   t.same(replies.map((r) => r._tag), ['Accepted', 'Rejected'], 'the first saw the recovered balance, the second the new one');
 });
+
+t.test('a burst of commands to one aggregate is decided in order and written in few appends', async (t) => {
+  const journal = await memoryJournal();
+  let appends = 0;
+  const counting: EventStore = {
+    append: (id, seq, events) => {
+      appends++;
+      return journal.append(id, seq, events as never);
+    },
+    replay: (id, from) => journal.replay(id, from),
+    loadSnapshot: (id) => journal.loadSnapshot(id),
+    saveSnapshot: (id, seq, s) => journal.saveSnapshot(id, seq, s),
+  };
+  const system = new ActorSystem({ log: () => undefined });
+  t.teardown(async () => {
+    system.shutdown();
+    await journal.close();
+  });
+  const a = system.spawn(eventSourced({ persistenceId: 'account-b', store: counting, decider: account }));
+  const replies = await Promise.all([
+    ...Array.from({ length: 100 }, () => send(a, { _tag: 'Deposit', amount: 1 })),
+    send(a, { _tag: 'Withdraw', amount: 1000 }),
+    send(a, { _tag: 'Withdraw', amount: 100 }),
+  ]);
+  const accepted = replies.filter((r): r is Extract<Reply, { _tag: 'Accepted' }> => r._tag === 'Accepted');
+  t.same(accepted.map((r) => r.seq), Array.from({ length: 101 }, (_, i) => i + 1), 'seqs are consecutive and in send order');
+  t.same(accepted.map((r) => r.offset), Array.from({ length: 101 }, (_, i) => i + 1), 'each reply carries its own offset');
+  t.equal(replies[100]?._tag, 'Rejected', 'the over-large withdrawal saw the deposits before it and was refused');
+  t.equal(replies[101]?._tag, 'Accepted', 'the exact withdrawal went through');
+  t.ok(appends < 10, `${appends} journal writes for 101 stored events`);
+  t.same(await state(a), { state: 0, seq: 101 });
+});

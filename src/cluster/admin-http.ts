@@ -1,0 +1,71 @@
+/**
+ * The admin HTTP API of a cluster node (node:http; bound to the node's cluster host). Every
+ * request needs `Authorization: Bearer <token>` (401 otherwise, compared in constant time).
+ *
+ *   GET  /cluster/members                 -> MembersView (self, leader, converged, members)
+ *   POST /cluster/members/{node}/leave    -> 202 { ok, node }   node: id or host:port
+ *   POST /cluster/members/{node}/down     -> 202 { ok, node }
+ *
+ * Errors are application/problem+json with a title and status.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { MembersView } from './cluster-node.ts';
+
+export interface AdminTarget {
+  view(): MembersView;
+  resolve(target: string): string | undefined;
+  leaveMember(node: string): boolean;
+  down(node: string): boolean;
+}
+
+export interface AdminServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function digestOf(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+export async function startAdminHttp(target: AdminTarget, host: string, port: number, token: string, log: (level: 'info' | 'warn', line: string) => void): Promise<AdminServer> {
+  const expected = digestOf(token);
+  const server = http.createServer((req, res) => {
+    const send = (status: number, body: unknown, problem = false) => {
+      res.writeHead(status, { 'content-type': problem ? 'application/problem+json' : 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const auth = req.headers.authorization ?? '';
+    const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+    // Hash both sides so the comparison is constant-time whatever the lengths.
+    if (!timingSafeEqual(digestOf(given), expected)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      return send(401, { title: 'missing or wrong admin token', status: 401 }, true);
+    }
+    const url = new URL(req.url ?? '/', 'http://admin');
+    if (req.method === 'GET' && url.pathname === '/cluster/members') return send(200, target.view());
+    const m = /^\/cluster\/members\/([^/]+)\/(leave|down)$/.exec(url.pathname);
+    if (m && req.method === 'POST') {
+      const name = decodeURIComponent(m[1] as string);
+      const node = target.resolve(name);
+      if (node === undefined) return send(404, { title: `no member ${name}`, status: 404 }, true);
+      const ok = m[2] === 'leave' ? target.leaveMember(node) : target.down(node);
+      log('info', `admin: ${m[2]} ${node} (${ok ? 'accepted' : 'no change'})`);
+      return send(202, { ok, node, action: m[2] });
+    }
+    return send(404, { title: `no route ${req.method} ${url.pathname}`, status: 404 }, true);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,345 @@
+/**
+ * The membership process of one node: joins through seeds, gossips the state to every member
+ * each interval (and at once after a change), sends heartbeats and runs the phi-accrual detector,
+ * performs the leader's actions at convergence, and runs the split-brain resolver once the view
+ * has been stable for `stableAfterMs`. Pure decisions live in membership-state.ts and downing.ts;
+ * this file only drives them with a clock and a transport.
+ *
+ * Full-state gossip to every member (not to one random peer) is deliberate at our scale (see
+ * membership-state.ts): convergence in about one round trip, at n^2 small messages per interval.
+ */
+import type { Clock, TimerHandle } from '../actors/index.ts';
+import { decide, type DowningDecision, type DowningStrategy } from './downing.ts';
+import { diff, type ClusterEvent } from './events.ts';
+import { hostPort, type Member } from './member.ts';
+import { addJoining, applyEvent, converged, digest, emptyState, leader, leaderActions, member, merge, setReachability, setRegistry, unreachable, type GossipState, type RegistryEntry } from './membership-state.ts';
+import { emptyPhi, heartbeat, isAvailable, type PhiOptions, type PhiState } from './phi-accrual.ts';
+import type { ControlMessage } from './wire.ts';
+
+export interface MembershipTimings {
+  readonly gossipIntervalMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly phiThreshold: number;
+  readonly acceptablePauseMs: number;
+  readonly stableAfterMs: number;
+  readonly joinRetryMs: number;
+  /** How long the first seed waits for others before it forms a cluster on its own. */
+  readonly seedTimeoutMs: number;
+}
+
+/**
+ * Defaults, and why: heartbeats every second with phi 8 and a 3 s acceptable pause survive a long
+ * GC or a saturated event loop yet notice a dead node in about 4-5 s; stable-after 7 s lets both
+ * sides of a partition see the same picture (several gossip rounds) before anyone is downed, so a
+ * dead node is down about 12 s after it died. Akka's defaults are similar (stable-after 20 s for
+ * clusters of hundreds; we are small).
+ */
+export const defaultTimings: MembershipTimings = {
+  gossipIntervalMs: 1_000,
+  heartbeatIntervalMs: 1_000,
+  phiThreshold: 8,
+  acceptablePauseMs: 3_000,
+  stableAfterMs: 7_000,
+  joinRetryMs: 1_000,
+  seedTimeoutMs: 3_000,
+};
+
+export interface MembershipDeps {
+  readonly self: string;
+  readonly roles: readonly string[];
+  readonly clock: Clock;
+  readonly timings: MembershipTimings;
+  readonly strategy: DowningStrategy;
+  /** Seed addresses (host:port), re-read at every join attempt (static list or Redis). */
+  readonly seeds: () => Promise<readonly string[]>;
+  readonly send: (target: string, m: ControlMessage) => void;
+  /** Whoever holds it survives (lease-majority). */
+  readonly acquireLease?: () => Promise<boolean>;
+  readonly log: (level: 'debug' | 'info' | 'warn' | 'error', line: string) => void;
+}
+
+export class Membership {
+  private state: GossipState = emptyState;
+  private readonly seen = new Map<string, string>();
+  private readonly detectors = new Map<string, PhiState>();
+  private readonly listeners = new Set<(e: ClusterEvent) => void>();
+  private readonly timers: TimerHandle[] = [];
+  private readonly startedAt: number;
+  private stableSince: number;
+  private stableKey = '';
+  private heartbeatSeq = 0;
+  private resolving = false;
+  private stopped = false;
+  private readonly phiOptions: PhiOptions;
+
+  constructor(private readonly deps: MembershipDeps) {
+    this.startedAt = deps.clock.now();
+    this.stableSince = this.startedAt;
+    const t = deps.timings;
+    this.phiOptions = { threshold: t.phiThreshold, maxSamples: 200, minStdDevMs: Math.max(10, t.heartbeatIntervalMs / 10), acceptablePauseMs: t.acceptablePauseMs, firstIntervalMs: t.heartbeatIntervalMs };
+  }
+
+  get self(): string {
+    return this.deps.self;
+  }
+
+  get current(): GossipState {
+    return this.state;
+  }
+
+  get selfMember(): Member | undefined {
+    return member(this.state, this.deps.self);
+  }
+
+  get isConverged(): boolean {
+    return converged(this.state, this.seen, this.deps.self);
+  }
+
+  subscribe(listener: (e: ClusterEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(): void {
+    this.every(this.deps.timings.joinRetryMs, () => void this.tryJoin());
+    this.every(this.deps.timings.gossipIntervalMs, () => this.gossipTick());
+    this.every(this.deps.timings.heartbeatIntervalMs, () => this.heartbeatTick());
+    void this.tryJoin();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) this.deps.clock.clearTimeout(t);
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const slot = this.timers.length;
+    const arm = () => {
+      this.timers[slot] = this.deps.clock.setTimeout(() => {
+        if (this.stopped) return;
+        try {
+          fn();
+        } catch (error) {
+          this.deps.log('error', `membership timer failed: ${(error as Error).message}`);
+        }
+        arm();
+      }, ms);
+    };
+    arm();
+  }
+
+  // ------------------------------------------------------------- joining
+
+  private async tryJoin(): Promise<void> {
+    if (this.selfMember !== undefined || this.state.removed.includes(this.deps.self)) return;
+    let seeds: readonly string[];
+    try {
+      seeds = await this.deps.seeds();
+    } catch (error) {
+      return this.deps.log('warn', `cannot read seeds: ${(error as Error).message}`);
+    }
+    if (this.selfMember !== undefined || this.stopped) return;
+    const me = hostPort(this.deps.self);
+    const others = seeds.filter((s) => s !== me);
+    for (const s of others) this.deps.send(s, { _tag: 'Join', node: this.deps.self, roles: this.deps.roles });
+    // The first seed forms the cluster when no other seed answered in time (even when it sees no
+    // other seed yet: with Redis, the others may not have registered); any other node waits.
+    // With no seeds at all, the node is a cluster of one at once.
+    const first = seeds.length === 0 || seeds[0] === me;
+    if (first && (seeds.length === 0 || this.deps.clock.now() - this.startedAt >= this.deps.timings.seedTimeoutMs)) {
+      this.deps.log('info', `no seed answered: forming a new cluster as ${this.deps.self}`);
+      this.update(addJoining(this.state, this.deps.self, this.deps.roles));
+    }
+  }
+
+  // ------------------------------------------------------------- inbound
+
+  receive(from: string, m: ControlMessage): void {
+    if (this.stopped) return;
+    switch (m._tag) {
+      case 'Join':
+        return this.onJoin(m.node, m.roles);
+      case 'Gossip':
+        return this.onGossip(m.from, m.state, m.seen);
+      case 'Heartbeat': {
+        const now = this.deps.clock.now();
+        this.detectors.set(m.from, heartbeat(this.detectors.get(m.from) ?? emptyPhi, now, this.phiOptions));
+        void from;
+        return;
+      }
+    }
+  }
+
+  private onJoin(node: string, roles: readonly string[]): void {
+    const me = this.selfMember;
+    if (!me || me.status === 'down' || me.status === 'exiting') return;
+    let next = this.state;
+    // Another incarnation at the same address has restarted: the old one is certainly dead.
+    for (const old of this.state.members) if (old.node !== node && hostPort(old.node) === hostPort(node)) next = applyEvent(next, old.node, 'down');
+    next = addJoining(next, node, roles);
+    this.update(next);
+    this.deps.send(node, this.gossipMessage());
+  }
+
+  private onGossip(from: string, incoming: GossipState, theirSeen: Readonly<Record<string, string>>): void {
+    if (!member(incoming, this.deps.self) && !this.selfMember) return; // not for us yet
+    const theirDigest = digest(incoming);
+    this.update(merge(this.state, incoming), false);
+    const mine = digest(this.state);
+    this.seen.set(from, theirDigest);
+    for (const [n, d] of Object.entries(theirSeen)) if (d === mine) this.seen.set(n, d);
+    if (theirDigest !== mine) this.deps.send(from, this.gossipMessage());
+    this.afterChange();
+  }
+
+  // ------------------------------------------------------------- ticks
+
+  private gossipMessage(): ControlMessage {
+    const d = digest(this.state);
+    const seen: Record<string, string> = { [this.deps.self]: d };
+    for (const [n, s] of this.seen) if (s === d) seen[n] = s;
+    return { _tag: 'Gossip', from: this.deps.self, state: this.state, seen };
+  }
+
+  private gossipTick(): void {
+    if (!this.selfMember) return;
+    this.gossipToAll();
+    this.afterChange();
+  }
+
+  private gossipToAll(): void {
+    const m = this.gossipMessage();
+    for (const x of this.state.members) if (x.node !== this.deps.self && x.status !== 'down') this.deps.send(x.node, m);
+  }
+
+  private heartbeatTick(): void {
+    const me = this.selfMember;
+    if (!me) return;
+    const now = this.deps.clock.now();
+    const hb: ControlMessage = { _tag: 'Heartbeat', from: this.deps.self, seq: this.heartbeatSeq++ };
+    const lost: string[] = [];
+    for (const x of this.state.members) {
+      if (x.node === this.deps.self || x.status === 'down') continue;
+      this.deps.send(x.node, hb);
+      // A member we never heard from is judged from when we first saw it.
+      let fd = this.detectors.get(x.node);
+      if (!fd) this.detectors.set(x.node, (fd = heartbeat(emptyPhi, now, this.phiOptions)));
+      if (!isAvailable(fd, now, this.phiOptions)) lost.push(x.node);
+    }
+    const next = setReachability(this.state, this.deps.self, lost);
+    if (next !== this.state) this.update(next);
+  }
+
+  // ------------------------------------------------------------- changes
+
+  /** Installs a new state, reports what changed, and (by default) gossips it at once. */
+  private update(next: GossipState, spread = true): void {
+    if (next === this.state) return;
+    const events = diff(this.state, next);
+    this.state = next;
+    for (const d of this.detectors.keys()) if (!member(next, d)) this.detectors.delete(d);
+    for (const e of events) {
+      this.deps.log(e._tag === 'UnreachableMember' || e._tag === 'MemberDowned' ? 'warn' : 'info', describe(e));
+      for (const l of this.listeners) {
+        try {
+          l(e);
+        } catch (error) {
+          this.deps.log('error', `cluster event listener failed: ${(error as Error).message}`);
+        }
+      }
+    }
+    if (spread) {
+      this.gossipToAll();
+      this.afterChange();
+    }
+  }
+
+  private afterChange(): void {
+    const me = this.selfMember;
+    if (!me || me.status === 'down') return;
+    if (leader(this.state) === this.deps.self && converged(this.state, this.seen, this.deps.self)) {
+      const next = leaderActions(this.state);
+      if (next !== this.state) return this.update(next);
+    }
+    this.resolve();
+  }
+
+  /** The split-brain resolver: acts only on a view unchanged for stable-after. */
+  private resolve(): void {
+    const lost = unreachable(this.state);
+    const key = JSON.stringify([this.state.members.map((m) => [m.node, m.status]), [...lost].sort()]);
+    const now = this.deps.clock.now();
+    if (key !== this.stableKey) {
+      this.stableKey = key;
+      this.stableSince = now;
+      return;
+    }
+    if (lost.size === 0 || this.resolving || now - this.stableSince < this.deps.timings.stableAfterMs) return;
+    const decision = decide(this.state.members, lost, this.deps.self, this.deps.strategy);
+    void this.apply(decision);
+  }
+
+  private async apply(d: DowningDecision): Promise<void> {
+    switch (d._tag) {
+      case 'Nothing':
+        return;
+      case 'DownUnreachable':
+      case 'DownSelf': {
+        this.deps.log('warn', `split-brain resolver (${this.deps.strategy._tag}): ${d._tag === 'DownSelf' ? 'this side goes down' : 'this side survives, downing'} ${d.nodes.join(', ')}`);
+        let next = this.state;
+        for (const n of d.nodes) next = applyEvent(next, n, 'down');
+        return this.update(next);
+      }
+      case 'AcquireLease': {
+        this.resolving = true;
+        try {
+          if (d.delayMs > 0) await new Promise<void>((r) => this.deps.clock.setTimeout(r, d.delayMs));
+          const held = this.deps.acquireLease ? await this.deps.acquireLease().catch(() => false) : false;
+          if (!this.stopped) await this.apply(held ? d.onAcquired : d.onRefused);
+        } finally {
+          this.resolving = false;
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------- commands
+
+  leave(node: string = this.deps.self): boolean {
+    const next = applyEvent(this.state, node, 'leave');
+    this.update(next);
+    return next !== this.state || member(this.state, node)?.status === 'leaving';
+  }
+
+  down(node: string): boolean {
+    const before = this.state;
+    this.update(applyEvent(this.state, node, 'down'));
+    return before !== this.state;
+  }
+
+  setRegistry(entries: readonly RegistryEntry[]): void {
+    if (!this.selfMember) return;
+    this.update(setRegistry(this.state, this.deps.self, entries));
+  }
+
+  unreachable(): Set<string> {
+    return unreachable(this.state);
+  }
+
+  leader(): string | undefined {
+    return leader(this.state);
+  }
+}
+
+function describe(e: ClusterEvent): string {
+  switch (e._tag) {
+    case 'MemberRemoved':
+    case 'UnreachableMember':
+    case 'ReachableMember':
+      return `${e._tag} ${e.node}`;
+    case 'LeaderChanged':
+      return `LeaderChanged ${e.leader ?? '(none)'}`;
+    default:
+      return `${e._tag} ${e.member.node}`;
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * The cluster's TCP transport: implements the runtime's `RemoteTransport` on the main thread.
+ * Outbound: one connection per peer address (host:port), opened on first use, re-opened with
+ * exponential backoff and jitter while there is something to send. Inbound: an authenticated
+ * server; MESSAGES frames are delivered with `system.deliver` only if they are addressed to this
+ * incarnation (a frame for an earlier incarnation of this address is dead letters), control
+ * frames go to the membership.
+ *
+ * Peers can be reached through a different address than the one they advertise (`routes`), for
+ * NAT or port mapping; the partition tests use it to put a proxy on every link.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { decodeWith, type ActorSystem, type Address, type AnyRef, type RemoteTransport } from '../actors/index.ts';
+import { acceptInbound, Outbound, type Identity, type Log } from './connection.ts';
+import { hostPort, splitHostPort } from './member.ts';
+import type { ControlMessage } from './wire.ts';
+
+export interface TlsFiles {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly ca?: Buffer;
+}
+
+export interface TransportOptions {
+  /** Cluster and secret; the node id is taken from the system at bind(). */
+  readonly identity: Identity;
+  readonly bindHost: string;
+  readonly bindPort: number;
+  readonly tls?: TlsFiles;
+  /** Advertised host:port -> host:port to dial instead. */
+  readonly routes?: Readonly<Record<string, string>>;
+  readonly maxQueuedBytes?: number;
+  readonly handshakeTimeoutMs?: number;
+  readonly backoff?: { readonly minMs: number; readonly maxMs: number };
+  readonly log: Log;
+}
+
+interface Peer {
+  conn: Outbound | undefined;
+  attempt: number;
+  retry: ReturnType<typeof setTimeout> | undefined;
+}
+
+export class ClusterTransport implements RemoteTransport {
+  private readonly peers = new Map<string, Peer>();
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  /** Incarnations that are down or removed: never delivered to, never admitted. */
+  private readonly quarantined = new Set<string>();
+  private controlHandler: (from: string, m: ControlMessage) => void = () => undefined;
+  private closed = false;
+  private readonly maxQueuedBytes: number;
+  private readonly handshakeTimeoutMs: number;
+
+  private bound: ActorSystem | undefined;
+
+  /** The listener can start before the node's actor system exists (the node id needs the bound port). */
+  constructor(private readonly options: TransportOptions) {
+    this.identity = options.identity;
+    this.maxQueuedBytes = options.maxQueuedBytes ?? 64 * 1024 * 1024;
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5_000;
+  }
+
+  private identity: Identity;
+
+  /**
+   * Connects the transport to the node's main-thread system and names this incarnation (known
+   * only once the port is bound); inbound connections are refused until then.
+   */
+  bind(system: ActorSystem): void {
+    if (system.node.length === 0) throw new Error('the actor system needs a node id');
+    this.identity = { ...this.identity, node: system.node };
+    this.bound = system;
+  }
+
+  private get system(): ActorSystem {
+    if (!this.bound) throw new Error('cluster transport used before bind(system)');
+    return this.bound;
+  }
+
+  get node(): string {
+    return this.identity.node;
+  }
+
+  onControl(handler: (from: string, m: ControlMessage) => void): void {
+    this.controlHandler = handler;
+  }
+
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  listen(): Promise<number> {
+    const onSocket = (socket: net.Socket) => {
+      if (!this.bound || this.closed) return void socket.destroy();
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      acceptInbound(socket, this.identity, {
+        admit: (node) => (this.quarantined.has(node) ? `incarnation ${node} is down or removed: restart it to rejoin` : undefined),
+        onControl: (from, m) => {
+          try {
+            this.controlHandler(from, m);
+          } catch (error) {
+            this.options.log('error', `control message ${m._tag} from ${from} failed: ${(error as Error).message}`);
+          }
+        },
+        onMessages: (payload) => this.deliverFrame(payload),
+      }, this.handshakeTimeoutMs, this.options.log);
+    };
+    const t = this.options.tls;
+    // With a CA, both sides must present a certificate it signed (mutual TLS). Hostnames are not
+    // checked: nodes are identified by the secret handshake, and cluster nodes are often dialled by IP.
+    this.server = t ? tls.createServer({ cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca, requestCert: true, rejectUnauthorized: true } : {}) }, onSocket) : net.createServer(onSocket);
+    const server = this.server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.bindPort, this.options.bindHost, () => {
+        server.off('error', reject);
+        server.on('error', (e) => this.options.log('error', `cluster listener: ${e.message}`));
+        resolve((server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  private deliverFrame(payload: Buffer): void {
+    const frame = decodeWith<unknown[]>(this.system, payload);
+    const toNode = frame[0] as string;
+    const paths = frame[1] as string[];
+    const me = this.system.node;
+    for (let i = 2; i < frame.length; i += 4) {
+      const to: Address = { node: me, thread: frame[i] as number, path: paths[frame[i + 1] as number] as string };
+      if (toNode !== me) {
+        this.system.deadLetters.publish(`aloft://${toNode}/${to.thread}/${to.path}`, 'no-route', frame[i + 2]);
+        continue;
+      }
+      this.system.deliver(to, frame[i + 2], (frame[i + 3] ?? undefined) as AnyRef | undefined);
+    }
+  }
+
+  send(to: Address, message: unknown, sender: AnyRef | undefined): void {
+    if (this.closed || this.quarantined.has(to.node)) return this.dead(to, message, 'no-route');
+    const peer = this.peer(hostPort(to.node));
+    const conn = peer.conn;
+    // A live connection to another incarnation of that address: the target is an old one.
+    if (conn && conn.state === 'ready' && conn.remoteNode !== to.node) return this.dead(to, message, 'no-route');
+    if (conn === undefined || conn.state === 'closed') {
+      // While the link is backing off after a failure, messages are dead letters (as Akka's gated
+      // association): queueing them would only replay stale traffic into a peer that may be new.
+      if (peer.retry !== undefined) return this.dead(to, message, 'no-route');
+      this.connect(hostPort(to.node), peer);
+    }
+    if (!peer.conn || !peer.conn.send(to, message, sender)) this.dead(to, message, 'link-overflow');
+  }
+
+  /** Sends a control message to a node (by id) or an address (host:port); dropped while not connected. */
+  sendControl(target: string, message: ControlMessage): void {
+    if (this.closed || this.quarantined.has(target)) return;
+    const address = hostPort(target);
+    const peer = this.peer(address);
+    if (!peer.conn || peer.conn.state === 'closed') {
+      if (peer.retry === undefined) this.connect(address, peer);
+      return;
+    }
+    if (target.includes('#') && peer.conn.state === 'ready' && peer.conn.remoteNode !== target) return;
+    peer.conn.sendControl(message);
+  }
+
+  /** The node id behind an address, once a connection to it is up. */
+  nodeAt(address: string): string | undefined {
+    const c = this.peers.get(address)?.conn;
+    return c?.state === 'ready' ? c.remoteNode : undefined;
+  }
+
+  /** Stops talking to an incarnation for good (it is down or removed). */
+  quarantine(node: string): void {
+    if (node === this.node) return;
+    this.quarantined.add(node);
+    const address = hostPort(node);
+    const peer = this.peers.get(address);
+    if (peer?.conn?.remoteNode === node) peer.conn.close('peer is down');
+    this.forget(address);
+  }
+
+  /** Stops reconnecting to an address until something is sent to it again. */
+  forget(address: string): void {
+    const peer = this.peers.get(address);
+    if (!peer) return;
+    if (peer.retry) clearTimeout(peer.retry);
+    peer.retry = undefined;
+    peer.attempt = 0;
+  }
+
+  private dead(to: Address, message: unknown, reason: 'no-route' | 'link-overflow'): void {
+    this.system.deadLetters.publish(`aloft://${to.node}/${to.thread}/${to.path}`, reason, message);
+  }
+
+  private peer(address: string): Peer {
+    let p = this.peers.get(address);
+    if (!p) this.peers.set(address, (p = { conn: undefined, attempt: 0, retry: undefined }));
+    return p;
+  }
+
+  private connect(address: string, peer: Peer): void {
+    if (this.closed) return;
+    peer.retry = undefined;
+    const [host, port] = splitHostPort(this.options.routes?.[address] ?? address);
+    const t = this.options.tls;
+    const socket = t ? tls.connect({ host, port, cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}), rejectUnauthorized: t.ca !== undefined, checkServerIdentity: () => undefined }) : net.connect({ host, port });
+    const conn = new Outbound(socket, this.identity, this.maxQueuedBytes, this.handshakeTimeoutMs, this.options.log, () => (peer.attempt = 0), () => {
+      if (peer.conn !== conn) return;
+      // Messages still in the batch are lost with the connection: as with any lost message, the
+      // sender finds out by ask timeout or death watch, never by a silent retry that could duplicate.
+      for (const [to, m] of conn.drainPending()) this.dead(to, m, 'no-route');
+      if (this.closed) return;
+      const { minMs, maxMs } = this.options.backoff ?? { minMs: 100, maxMs: 5_000 };
+      const base = Math.min(maxMs, minMs * 2 ** peer.attempt++);
+      const delay = base / 2 + Math.random() * (base / 2); // jitter: peers of a restarted node do not dial in lockstep
+      peer.retry = setTimeout(() => this.connect(address, peer), delay);
+      peer.retry.unref();
+    });
+    peer.conn = conn;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.peers.values()) {
+      if (p.retry) clearTimeout(p.retry);
+      p.conn?.close('transport closed');
+    }
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
