@@ -26,7 +26,6 @@ interface Rotation {
   readonly id: string;
   active: boolean;
   legs: Leg[];
-  byId: Map<string, Leg>;
   registration: string | null;
 }
 
@@ -48,9 +47,8 @@ export class MemoryScheduleView implements ScheduleView {
   private readonly airportMgt = new Map<string, number>();
   /** rotation id -> registrations whose assignment names it. */
   private readonly assignedBy = new Map<string, Set<string>>();
-  /** airport -> rotation id -> number of its legs landing there. */
-  private readonly arrivalsAt = new Map<string, Map<string, number>>();
-  private readonly buckets = new Map<string, BucketEntry[]>();
+  /** Designator key -> the one leg with it, or all of them once there are two (a violation). */
+  private readonly buckets = new Map<string, BucketEntry | BucketEntry[]>();
   private readonly cont = new PairIndex<ViewContinuity>(pairKey);
   private readonly ground = new PairIndex<ViewGroundTime>(pairKey);
   private readonly dups = new ViolationIndex<ViewDesignator>(designatorSortKey);
@@ -95,7 +93,7 @@ export class MemoryScheduleView implements ScheduleView {
       case 'RotationCreated': {
         const r = this.rotations.get(e.rotationId);
         if (r?.active) this.clearRotation(r);
-        const fresh: Rotation = { id: e.rotationId, active: true, legs: [], byId: new Map(), registration: null };
+        const fresh: Rotation = { id: e.rotationId, active: true, legs: [], registration: null };
         fresh.registration = this.effectiveRegistration(e.rotationId);
         this.rotations.set(e.rotationId, fresh);
         return;
@@ -154,9 +152,10 @@ export class MemoryScheduleView implements ScheduleView {
       }
       case 'AirportMinimumGroundTimeSet': {
         this.airportMgt.set(e.iata, e.minimumGroundTimeMin);
-        for (const rotationId of this.arrivalsAt.get(e.iata)?.keys() ?? []) {
-          const r = this.rotations.get(rotationId);
-          if (!r) continue;
+        // A scan of every leg (about a millisecond for a full season): airport MGTs change rarely,
+        // and an index of arrivals by airport would cost every leg added two map updates.
+        for (const r of this.rotations.values()) {
+          if (!r.active) continue;
           const legs = r.legs;
           for (let i = 1; i < legs.length; i++) if ((legs[i - 1] as Leg).arrivalAirport === e.iata) this.evalPair(r, legs[i - 1] as Leg, legs[i]);
         }
@@ -198,60 +197,56 @@ export class MemoryScheduleView implements ScheduleView {
   private addLeg(r: Rotation, leg: Leg): void {
     const legs = r.legs;
     const lo = lowerBound(legs, leg);
-    legs.splice(lo, 0, leg);
-    r.byId.set(leg.id, leg);
+    if (lo === legs.length) legs.push(leg);
+    else legs.splice(lo, 0, leg);
     if (lo > 0) this.evalPair(r, legs[lo - 1] as Leg, leg);
     this.evalPair(r, leg, legs[lo + 1]);
-    this.countArrival(leg.arrivalAirport, r.id, 1);
     const key = designatorKey(leg);
+    const entry: BucketEntry = { rotationId: r.id, leg };
     const bucket = this.buckets.get(key);
-    if (bucket === undefined) this.buckets.set(key, [{ rotationId: r.id, leg }]);
+    if (bucket === undefined) this.buckets.set(key, entry);
     else {
-      bucket.push({ rotationId: r.id, leg });
-      this.dups.set(key, bucket.map((b) => b.rotationId), designatorViolation(bucket));
+      const all = Array.isArray(bucket) ? bucket : [bucket];
+      all.push(entry);
+      if (all !== bucket) this.buckets.set(key, all);
+      this.dups.set(key, all.map((b) => b.rotationId), designatorViolation(all));
     }
   }
 
   private removeLeg(r: Rotation, legId: string): void {
-    const leg = r.byId.get(legId);
-    if (!leg) return;
+    // A linear scan: removals are rare, and an id index would cost every added leg a map entry.
     const legs = r.legs;
-    const lo = lowerBound(legs, leg);
+    const lo = legs.findIndex((l) => l.id === legId);
+    const leg = legs[lo];
+    if (leg === undefined) return;
     legs.splice(lo, 1);
-    r.byId.delete(legId);
     this.evalPair(r, leg, undefined);
     if (lo > 0) this.evalPair(r, legs[lo - 1] as Leg, legs[lo]);
-    this.countArrival(leg.arrivalAirport, r.id, -1);
     this.dropFromBucket(r.id, leg);
   }
 
   private dropFromBucket(rotationId: string, leg: Leg): void {
     const key = designatorKey(leg);
     const bucket = this.buckets.get(key);
-    if (!bucket) return;
+    if (bucket === undefined) return;
+    if (!Array.isArray(bucket)) {
+      if (bucket.rotationId === rotationId && bucket.leg.id === leg.id) this.buckets.delete(key);
+      return;
+    }
     const i = bucket.findIndex((b) => b.rotationId === rotationId && b.leg.id === leg.id);
     if (i >= 0) bucket.splice(i, 1);
-    if (bucket.length === 0) this.buckets.delete(key);
-    if (bucket.length >= 2) this.dups.set(key, bucket.map((b) => b.rotationId), designatorViolation(bucket));
-    else this.dups.delete(key);
+    if (bucket.length >= 2) return this.dups.set(key, bucket.map((b) => b.rotationId), designatorViolation(bucket));
+    this.dups.delete(key);
+    if (bucket.length === 1) this.buckets.set(key, bucket[0] as BucketEntry);
+    else this.buckets.delete(key);
   }
 
   private clearRotation(r: Rotation): void {
     for (const leg of r.legs) {
       this.evalPair(r, leg, undefined);
-      this.countArrival(leg.arrivalAirport, r.id, -1);
       this.dropFromBucket(r.id, leg);
     }
     r.legs = [];
-    r.byId = new Map();
-  }
-
-  private countArrival(iata: string, rotationId: string, delta: number): void {
-    let m = this.arrivalsAt.get(iata);
-    if (!m) this.arrivalsAt.set(iata, (m = new Map()));
-    const n = (m.get(rotationId) ?? 0) + delta;
-    if (n > 0) m.set(rotationId, n);
-    else m.delete(rotationId);
   }
 
   private refreshAllPairs(r: Rotation): void {
@@ -356,7 +351,7 @@ export class MemoryScheduleView implements ScheduleView {
         set.add(registration);
       }
     }
-    for (const [id, active] of s.rotations) v.rotations.set(id, { id, active, legs: [], byId: new Map(), registration: null });
+    for (const [id, active] of s.rotations) v.rotations.set(id, { id, active, legs: [], registration: null });
     for (const r of v.rotations.values()) r.registration = v.effectiveRegistration(r.id);
     for (const [id, active, legs] of s.rotations) {
       const r = v.rotations.get(id) as Rotation;
