@@ -12,6 +12,7 @@ import { Metrics } from '../http/metrics.ts';
 import { writeRoutes, type IdSource } from '../http/write-routes.ts';
 import { readRoutes } from '../http/read-routes.ts';
 import { importRoutes } from '../http/import-routes.ts';
+import { Live } from '../http/live.ts';
 import { Importer } from './importer.ts';
 import { loadDemoSeason } from './demo-season.ts';
 import type { ServiceConfig } from './config.ts';
@@ -25,6 +26,7 @@ export interface Service {
   readonly node: AloftNode;
   readonly gateway: CommandGateway;
   readonly importer: Importer;
+  readonly live: Live;
   stop(): Promise<void>;
 }
 
@@ -59,6 +61,8 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   const imports = idSource('i');
   const importer = new Importer(gateway, () => imports.next());
   importRoutes(http, importer);
+  const live = new Live(http.app);
+  importer.subscribe((status) => live.publish('imports', { type: 'import', offset: status.offset, status }));
   http.fallback();
   let port: number;
   try {
@@ -78,6 +82,7 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     node,
     gateway,
     importer,
+    live,
     stop: () =>
       (stopping ??= (async () => {
         await http.close();

@@ -1,0 +1,70 @@
+/**
+ * WebSocket /api/live: clients subscribe to topics and receive JSON messages, each carrying the
+ * feed offset it reflects.
+ *
+ *   → {"subscribe": "imports"}                        import progress
+ *   → {"subscribe": "violations"}                     every violation change
+ *   → {"subscribe": "violations", "rotation": "R1"}   changes of one rotation
+ *   → {"unsubscribe": "violations", "rotation": "R1"}
+ *   ← {"type": "subscribed", "topic": "violations/R1"}
+ *   ← {"type": "import", "offset": 0, "status": {...}}
+ *   ← {"type": "violations", "offset": 1234, "rotationId": "R1", ...}
+ *   ← {"type": "error", "detail": "..."} for a message the server does not understand
+ *
+ * Backpressure is uWS's: past `maxBackpressure` buffered bytes a publish skips the socket and the
+ * socket is closed, so a slow client is dropped (it reconnects and re-reads the state over HTTP)
+ * and never grows the server's memory.
+ */
+import type uws from '@trufflesuite/uws-js-unofficial';
+
+export const MAX_BACKPRESSURE = 1 << 20;
+
+export type LiveTopic = 'imports' | 'violations' | `violations/${string}`;
+
+function topicOf(message: Record<string, unknown>, key: 'subscribe' | 'unsubscribe'): LiveTopic | string {
+  const what = message[key];
+  if (what === 'imports') return 'imports';
+  if (what === 'violations') return typeof message.rotation === 'string' && message.rotation.length > 0 ? `violations/${message.rotation}` : 'violations';
+  return `unknown topic ${JSON.stringify(what)}; topics are "imports" and "violations" (optionally with "rotation")`;
+}
+
+export class Live {
+  constructor(private readonly app: uws.TemplatedApp) {
+    app.ws<Record<string, never>>('/api/live', {
+      maxPayloadLength: 16 * 1024,
+      maxBackpressure: MAX_BACKPRESSURE,
+      closeOnBackpressureLimit: 1,
+      idleTimeout: 120,
+      sendPingsAutomatically: true,
+      message: (ws, data) => {
+        let message: Record<string, unknown>;
+        try {
+          const parsed: unknown = JSON.parse(Buffer.from(data).toString('utf8'));
+          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+          message = parsed as Record<string, unknown>;
+        } catch {
+          ws.send(JSON.stringify({ type: 'error', detail: 'messages must be JSON objects like {"subscribe": "violations"}' }));
+          return;
+        }
+        const key = 'subscribe' in message ? 'subscribe' : 'unsubscribe' in message ? 'unsubscribe' : undefined;
+        if (key === undefined) {
+          ws.send(JSON.stringify({ type: 'error', detail: 'expected "subscribe" or "unsubscribe"' }));
+          return;
+        }
+        const topic = topicOf(message, key);
+        if (topic.startsWith('unknown topic')) {
+          ws.send(JSON.stringify({ type: 'error', detail: topic }));
+          return;
+        }
+        if (key === 'subscribe') ws.subscribe(topic);
+        else ws.unsubscribe(topic);
+        ws.send(JSON.stringify({ type: key === 'subscribe' ? 'subscribed' : 'unsubscribed', topic }));
+      },
+    });
+  }
+
+  /** Sends `message` to the subscribers of `topic`; JSON-encoded once for all of them. */
+  publish(topic: LiveTopic, message: { readonly type: string; readonly offset: number; readonly [k: string]: unknown }): void {
+    this.app.publish(topic, JSON.stringify(message));
+  }
+}
