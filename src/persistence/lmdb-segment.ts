@@ -119,7 +119,8 @@ export class SegmentReader {
     const start = this.bytes.readUInt32LE(5 + 4 * i);
     const end = i + 1 < this.count ? this.bytes.readUInt32LE(5 + 4 * (i + 1)) : this.length;
     if (start + ENTRY_HEADER > end || end > this.length) throw new CorruptEvent(where.persistenceId, where.seq, offset, 'segment entry out of bounds');
-    const event = decodeRecord(this.bytes, { ...where, offset }, { start: start + ENTRY_HEADER, end, copyPayload: !this.stable, decode: true });
+    const expect = { persistenceId: where.persistenceId, seq: where.seq, offset };
+    const event = decodeRecord(this.bytes, expect, { start: start + ENTRY_HEADER, end, copyPayload: !this.stable, decode: true });
     return { event, prevOffset: this.bytes.readDoubleLE(start), prevSegment: this.bytes.readDoubleLE(start + 8) };
   }
 }

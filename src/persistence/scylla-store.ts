@@ -194,7 +194,9 @@ export class ScyllaStore implements JournalStore {
       let offset = start;
       for (const a of appends) {
         firsts.push(offset);
-        a.events.forEach((e, i) => records.push(encodeRecord({ ...e, persistenceId: a.persistenceId, seq: a.firstSeq + i, offset: offset + i, timestamp: a.timestamp })));
+        a.events.forEach((e, i) =>
+          records.push(encodeRecord({ type: e.type, version: e.version, payload: e.payload, persistenceId: a.persistenceId, seq: a.firstSeq + i, offset: offset + i, timestamp: a.timestamp })),
+        );
         offset += a.events.length;
       }
       const bucket = Math.floor(start / this.feedBucket);
