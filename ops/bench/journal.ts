@@ -58,7 +58,7 @@ async function rawAppends(dir: string, group: number, ms: number): Promise<numbe
     await root.transaction(() => {
       for (let w = 0; w < group; w++) {
         offset++;
-        const record = encodeRecord({ ...e, persistenceId: `raw-${w}`, seq: n + 1, offset, timestamp: 0 });
+        const record = encodeRecord({ type: e.type, version: e.version, payload: e.payload, persistenceId: `raw-${w}`, seq: n + 1, offset, timestamp: 0 });
         feed.putSync(offset, record, { append: true });
       }
     });
