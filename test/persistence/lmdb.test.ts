@@ -1,3 +1,7 @@
+/**
+ * The LMDB store: the journal contract (also with heads written every 3 events), group commit,
+ * reopen, damaged records on disk, a failed commit, and the one-writer lock.
+ */
 import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';

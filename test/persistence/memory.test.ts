@@ -1,3 +1,6 @@
+/**
+ * The in-memory store: the journal contract, plus the failure and damage hooks only it has.
+ */
 import t from 'tap';
 import { EventJournal } from '../../src/persistence/event-journal.ts';
 import { isCorruptEvent, isJournalUnavailable } from '../../src/persistence/errors.ts';

@@ -1,3 +1,7 @@
+/**
+ * Feed publisher recovery (in-memory bus always, Kafka when KAFKA_BROKERS is set), the dedup
+ * filter, and the bus message format.
+ */
 import t from 'tap';
 import { DedupFilter } from '../../src/persistence/dedup.ts';
 import { MemoryEventBus, fromBusRecord, toBusRecord } from '../../src/persistence/event-bus.ts';
