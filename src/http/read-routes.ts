@@ -6,17 +6,19 @@ import type { Journal } from '../persistence/index.ts';
 import { iso } from '../domain/index.ts';
 import type { CommandGateway } from '../service/gateway.ts';
 import type { Metrics } from './metrics.ts';
-import { notFound } from './problem.ts';
+import { notFound, problem } from './problem.ts';
+import { openApi } from './openapi.ts';
 import type { HttpServer } from './server.ts';
 
 export interface ReadDeps {
   readonly gateway: CommandGateway;
   readonly journal: Journal;
   readonly metrics: Metrics;
+  readonly views: { ready(): boolean; lag(): readonly { name: string; state: string; offset: number; head: number; lag: number }[] };
 }
 
 export function readRoutes(server: HttpServer, deps: ReadDeps): void {
-  const { gateway, journal, metrics } = deps;
+  const { gateway, journal, metrics, views } = deps;
 
   server.route('get', '/api/rotations/:id', async (req) => {
     const id = req.params[0] ?? '';
@@ -43,7 +45,13 @@ export function readRoutes(server: HttpServer, deps: ReadDeps): void {
     };
   });
 
+  server.route('get', '/api/openapi.json', () => ({ status: 200, body: openApi }));
   server.route('get', '/healthz', () => ({ status: 200, body: { status: 'ok' } }));
-  server.route('get', '/readyz', async () => ({ status: 200, body: { status: 'ready', offset: await journal.headOffset() } }));
+  // Ready once every view replica has caught up with the journal as it stood at start.
+  server.route('get', '/readyz', async () => {
+    const body = { status: views.ready() ? 'ready' : 'catching-up', offset: await journal.headOffset(), replicas: views.lag() };
+    if (!views.ready()) throw problem(503, 'not-ready', `the views are catching up with the journal: ${views.lag().map((l) => `${l.name} at ${l.offset}/${l.head}`).join(', ')}`, body);
+    return { status: 200, body };
+  });
   server.route('get', '/metrics', async () => ({ status: 200, body: await metrics.render(), contentType: 'text/plain; version=0.0.4' }));
 }

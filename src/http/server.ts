@@ -26,6 +26,8 @@ export interface Reply {
   readonly body: unknown;
   /** Defaults to application/json; a string body with another type is sent as is. */
   readonly contentType?: string;
+  /** The body is a string already serialised (e.g. JSON made in a worker): send it as is. */
+  readonly raw?: boolean;
 }
 
 export type Handler = (req: Request) => Promise<Reply> | Reply;
@@ -96,7 +98,7 @@ export class HttpServer {
       if (reply.status === 204) return void res.end();
       const type = reply.contentType ?? 'application/json';
       res.writeHeader('content-type', type);
-      res.end(typeof reply.body === 'string' && !type.includes('json') ? reply.body : JSON.stringify(reply.body));
+      res.end(typeof reply.body === 'string' && (reply.raw === true || !type.includes('json')) ? reply.body : JSON.stringify(reply.body));
     });
   }
 

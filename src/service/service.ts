@@ -15,6 +15,9 @@ import { importRoutes } from '../http/import-routes.ts';
 import { Live } from '../http/live.ts';
 import { Importer } from './importer.ts';
 import { loadDemoSeason } from './demo-season.ts';
+import { checkRoutes } from '../http/check-routes.ts';
+import { ViewPool } from '../views/index.ts';
+import { followViolations } from './live-violations.ts';
 import type { ServiceConfig } from './config.ts';
 import { CommandGateway } from './gateway.ts';
 import { journalService, JOURNAL_PATH } from './journal-service.ts';
@@ -27,6 +30,7 @@ export interface Service {
   readonly gateway: CommandGateway;
   readonly importer: Importer;
   readonly live: Live;
+  readonly views: ViewPool;
   stop(): Promise<void>;
 }
 
@@ -49,20 +53,31 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     throw error;
   }
   node.system.spawn(journalService(journal), { name: JOURNAL_PATH, mailboxCapacity: 1_000_000 });
+  // One schedule-view replica per worker; each keeps a snapshot so a restart replays only the tail.
+  const views = await ViewPool.start({ journal, system: node.system, threads: node.threads.filter((t) => t > 0), snapshotDir: `${config.data}/views` });
+  let viewsReady = false;
+  void views.ready.then(() => {
+    viewsReady = true;
+    log('views: every replica has caught up with the journal');
+  });
   const gateway = new CommandGateway(node);
   const metrics = new Metrics();
   metrics.gauge('aloft_journal_head_offset', 'Last durable offset of the global feed.', () => journal.headOffset());
   metrics.gauge('aloft_actors_main_thread', 'Live actors on the main thread.', () => node.system.actorCount);
   metrics.gauge('aloft_dead_letters_main_thread', 'Dead letters on the main thread since start.', () => node.system.deadLetters.count);
+  metrics.gauge('aloft_view_lag_max', 'Largest lag (feed head minus applied offset) of any view replica.', () => Math.max(0, ...views.lag().map((l) => l.lag)));
+  metrics.gauge('aloft_view_replicas_ready', 'View replicas answering queries.', () => views.lag().filter((l) => l.state === 'ready').length);
 
   const http = new HttpServer(metrics, (line) => log(`[http] ${line}`));
   writeRoutes(http, gateway, idSource('r'));
-  readRoutes(http, { gateway, journal, metrics });
+  readRoutes(http, { gateway, journal, metrics, views: { ready: () => viewsReady, lag: () => views.lag() } });
+  checkRoutes(http, views);
   const imports = idSource('i');
   const importer = new Importer(gateway, () => imports.next());
   importRoutes(http, importer);
   const live = new Live(http.app);
   importer.subscribe((status) => live.publish('imports', { type: 'import', offset: status.offset, status }));
+  const following = await followViolations(journal, views, live, (topic) => http.app.numSubscribers(topic) > 0, (line) => log(`[live] ${line}`));
   http.fallback();
   let port: number;
   try {
@@ -83,9 +98,12 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     gateway,
     importer,
     live,
+    views,
     stop: () =>
       (stopping ??= (async () => {
         await http.close();
+        await following.close();
+        await views.stop();
         await node.stop();
         await journal.close();
       })()),

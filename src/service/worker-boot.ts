@@ -1,8 +1,9 @@
 /**
  * Boot module of the service's worker threads: the entity hosts for rotations, airplanes and
- * airports. (Read-model replicas join here when the views are wired in.)
+ * airports, and the kind the main thread spawns schedule-view replicas from.
  */
 import type { ActorSystem } from '../actors/index.ts';
+import { defineViewKinds } from '../views/index.ts';
 import { startEntityHosts, type EntityOptions } from './entities.ts';
 
 export interface WorkerBootData {
@@ -11,4 +12,5 @@ export interface WorkerBootData {
 
 export function setup(system: ActorSystem, data: WorkerBootData): void {
   startEntityHosts(system, data.entities);
+  defineViewKinds(system);
 }

@@ -25,7 +25,8 @@ t.teardown(async () => {
 async function call(method: string, url: string, body?: unknown): Promise<{ status: number; type: string; json: Record<string, unknown> }> {
   const res = await fetch(`${base}${url}`, { method, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
   const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type') ?? '', json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  const type = res.headers.get('content-type') ?? '';
+  return { status: res.status, type, json: text && type.includes('json') ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
 const leg = (n: number, dep: string, arr: string, from: string, to: string) => ({
@@ -110,4 +111,17 @@ t.test('bad input: 4xx problem+json naming the field, and nothing changes', asyn
     if (field !== undefined) t.equal(r.json.field, field, `${name}: names the field`);
   }
   t.equal(await service.journal.headOffset(), before, 'nothing was stored');
+});
+
+t.test('the OpenAPI document lists every route, and every route it lists exists', async (t) => {
+  const doc = (await call('GET', '/api/openapi.json')).json as { openapi: string; paths: Record<string, Record<string, unknown>> };
+  t.equal(doc.openapi, '3.1.0');
+  for (const [p, methods] of Object.entries(doc.paths)) {
+    if (p === '/api/live') continue; // a WebSocket upgrade, tested in live.test.ts
+    for (const method of Object.keys(methods)) {
+      const url = p.replace(/\{[^}]+\}/g, 'ZZZ');
+      const r = await call(method.toUpperCase(), url, method === 'get' || method === 'delete' ? undefined : {});
+      t.not(String(r.json.type ?? ''), 'https://aloft.dev/problems/no-such-route', `${method.toUpperCase()} ${p} is routed`);
+    }
+  }
 });

@@ -1,0 +1,82 @@
+/**
+ * The OpenAPI 3.1 document of the HTTP API, served at GET /api/openapi.json. Kept beside the
+ * routes it describes; the e2e tests check that every route answers as documented.
+ */
+
+const problem = { description: 'A problem (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const body = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
+const withOffset = (props: Record<string, object> = {}) => ({ type: 'object', properties: { ...props, offset: { type: 'integer', description: 'global feed offset of the last event produced' } }, required: ['offset'] });
+const idParam = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
+const query = (name: string, schema: object, description: string) => ({ name, in: 'query', required: false, schema, description });
+const errors = { '400': problem, '404': problem, '409': problem, '413': problem, '503': problem, '504': problem };
+
+const checkParams = [
+  query('rotation', { type: 'string' }, 'only violations of this rotation'),
+  query('from', { type: 'string', format: 'date' }, 'only violations on or after this date'),
+  query('to', { type: 'string', format: 'date' }, 'only violations on or before this date'),
+  query('limit', { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, 'page size'),
+  query('cursor', { type: 'string' }, 'the `next` of the previous page'),
+  query('minOffset', { type: 'integer', minimum: 0 }, 'answer only once the view has applied this offset (read your writes)'),
+];
+
+const check = (summary: string) => ({
+  get: {
+    summary,
+    parameters: checkParams,
+    responses: {
+      '200': json({ type: 'object', properties: { violations: { type: 'array', items: { $ref: '#/components/schemas/Violation' } }, total: { type: 'integer' }, offset: { type: 'integer' }, next: { type: ['string', 'null'] } }, required: ['violations', 'total', 'offset', 'next'] }),
+      '400': problem,
+      '504': problem,
+    },
+  },
+});
+
+export const openApi = {
+  openapi: '3.1.0',
+  info: { title: 'Aloft flight scheduling', version: '0.1.0', description: 'Commands on rotations, legs, airplanes and airports; the three validation checks; SSIM imports.' },
+  paths: {
+    '/api/airports': { post: { summary: 'Create an airport or set its minimum ground time', requestBody: body({ type: 'object', properties: { code: { type: 'string', pattern: '^[A-Z]{3}$' }, minGroundTimeMinutes: { type: 'integer', minimum: 0, maximum: 1440 } }, required: ['code', 'minGroundTimeMinutes'], additionalProperties: false }), responses: { '201': json(withOffset({ code: { type: 'string' } }), 'Created'), ...errors } } },
+    '/api/airports/{code}': { put: { summary: "Change an airport's minimum ground time", parameters: [idParam('code', 'IATA code')], requestBody: body({ type: 'object', properties: { minGroundTimeMinutes: { type: 'integer', minimum: 0, maximum: 1440 } }, required: ['minGroundTimeMinutes'], additionalProperties: false }), responses: { '200': json(withOffset()), ...errors } } },
+    '/api/airplanes': { post: { summary: 'Create an airplane', requestBody: body({ type: 'object', properties: { registration: { type: 'string' }, aircraftType: { type: 'string', pattern: '^[A-Z0-9]{3}$' }, minGroundTimeMinutes: { type: 'integer', minimum: 0, maximum: 1440 } }, required: ['registration', 'aircraftType', 'minGroundTimeMinutes'], additionalProperties: false }), responses: { '201': json(withOffset({ id: { type: 'string' } }), 'Created'), ...errors } } },
+    '/api/airplanes/{id}': { get: { summary: 'An airplane and its rotation', parameters: [idParam('id', 'registration')], responses: { '200': json({ type: 'object' }), '404': problem } } },
+    '/api/airplanes/{id}/rotation': { put: { summary: 'Assign a rotation (or, without rotationId, unassign) — a saga over both aggregates', parameters: [idParam('id', 'registration')], requestBody: body({ type: 'object', properties: { rotationId: { type: ['string', 'null'] } }, additionalProperties: false }), responses: { '200': json(withOffset({ _tag: { type: 'string' }, replaced: { type: ['string', 'null'] } })), ...errors } } },
+    '/api/rotations': { post: { summary: 'Create a rotation (the name, if given, is its id)', requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { name: { type: 'string' } }, additionalProperties: false } } } }, responses: { '201': json(withOffset({ id: { type: 'string' } }), 'Created'), ...errors } } },
+    '/api/rotations/{id}': {
+      get: { summary: 'A rotation with its legs', parameters: [idParam('id', 'rotation id')], responses: { '200': json({ type: 'object' }), '404': problem } },
+      delete: { summary: 'Remove a rotation', parameters: [idParam('id', 'rotation id')], responses: { '200': json(withOffset()), ...errors } },
+    },
+    '/api/rotations/{id}/legs': { post: { summary: 'Add a leg; an overlapping leg is refused with 409', parameters: [idParam('id', 'rotation id')], requestBody: body({ $ref: '#/components/schemas/LegInput' }), responses: { '201': json(withOffset({ legId: { type: 'string' } }), 'Created'), ...errors } } },
+    '/api/rotations/{id}/legs/{legId}': { delete: { summary: 'Remove a leg', parameters: [idParam('id', 'rotation id'), idParam('legId', 'leg id')], responses: { '200': json(withOffset()), ...errors } } },
+    '/api/imports': { post: { summary: 'Import an SSIM file (raw body, or JSON {ssim, rotations?, onError?} with a rotation CSV)', parameters: [query('onError', { enum: ['reject', 'valid-only'] }, 'reject the whole file on any problem (default), or apply only the valid legs')], requestBody: { required: true, content: { 'text/plain': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'object', properties: { ssim: { type: 'string' }, rotations: { type: 'string' }, onError: { enum: ['reject', 'valid-only'] } }, required: ['ssim'] } } } }, responses: { '202': json({ type: 'object', properties: { importId: { type: 'string' } } }, 'Accepted'), '400': problem, '413': problem } } },
+    '/api/imports/{importId}': { get: { summary: 'Progress of an import; when done, counts and per-line problems', parameters: [idParam('importId', 'import id')], responses: { '200': json({ type: 'object' }), '404': problem } } },
+    '/api/checks/continuity': check('Rotation continuity: consecutive legs share the airport'),
+    '/api/checks/ground-time': check('Minimum ground time between consecutive legs'),
+    '/api/checks/designators': check('Flight designator uniqueness'),
+    '/api/live': { get: { summary: 'WebSocket: subscribe to "imports" and "violations" (optionally per rotation)', responses: { '101': { description: 'Switching Protocols' } } } },
+    '/healthz': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }) } } },
+    '/readyz': { get: { summary: 'Readiness: 200 once the views have caught up with the journal', responses: { '200': json({ type: 'object' }), '503': problem } } },
+    '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+  },
+  components: {
+    schemas: {
+      Problem: { type: 'object', properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, field: { type: 'string' } }, required: ['type', 'title', 'status', 'detail'] },
+      LegInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['carrier', 'flightNumber', 'dateOfOrigin', 'departureAirport', 'arrivalAirport', 'departure', 'arrival'],
+        properties: {
+          carrier: { type: 'string', pattern: '^[A-Z0-9]{2}[A-Z]?$' },
+          flightNumber: { type: 'integer', minimum: 1, maximum: 9999 },
+          suffix: { type: 'string', pattern: '^[A-Z]?$' },
+          dateOfOrigin: { type: 'string', format: 'date' },
+          departureAirport: { type: 'string', pattern: '^[A-Z]{3}$' },
+          arrivalAirport: { type: 'string', pattern: '^[A-Z]{3}$' },
+          departure: { type: 'string', format: 'date-time', description: 'UTC' },
+          arrival: { type: 'string', format: 'date-time', description: 'UTC, after departure' },
+        },
+      },
+      Violation: { type: 'object', properties: { legIds: { type: 'array', items: { type: 'string' } }, rotationId: { type: 'string' } }, required: ['legIds'], additionalProperties: true },
+    },
+  },
+} as const;

@@ -1,0 +1,150 @@
+/**
+ * The read side end to end: the three checks over HTTP against a real node with view replicas in
+ * two workers — answers equal the domain's oracle over the journal, read-your-writes with
+ * minOffset, filters and pagination, bad query parameters, a minOffset the view cannot reach,
+ * live violation changes over the WebSocket, and the corpus file with duplicate designators.
+ */
+import t from 'tap';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { checkContinuity, checkDesignatorUniqueness, checkGroundTime, scheduleFromEvents, type DomainEvent } from '../../src/domain/index.ts';
+import { startService, type Service } from '../../src/service/service.ts';
+import { eventually } from '../actors/helpers.ts';
+
+const corpus = path.resolve(import.meta.dirname, '../../../shared/corpus/ssim');
+let service: Service;
+let base: string;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-checks-'));
+
+t.before(async () => {
+  service = await startService({ host: '127.0.0.1', port: 0, data: dir, workers: 2, demoSeason: false, durability: 'commit' }, () => undefined);
+  base = `http://127.0.0.1:${service.port}`;
+  await service.views.ready;
+});
+t.teardown(async () => {
+  await service.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function call(method: string, url: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${base}${url}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+const leg = (n: number, dep: string, arr: string, from: string, to: string) => ({ carrier: 'LH', flightNumber: n, dateOfOrigin: from.slice(0, 10), departureAirport: dep, arrivalAirport: arr, departure: from, arrival: to });
+
+async function oracle() {
+  const events: DomainEvent[] = [];
+  for (let from = 1; ; ) {
+    const page = await service.journal.read(from, 10_000);
+    if (page.length === 0) break;
+    for (const e of page) events.push(e.event as DomainEvent);
+    from = (page[page.length - 1] as { offset: number }).offset + 1;
+  }
+  const schedule = scheduleFromEvents(events);
+  return { continuity: checkContinuity(schedule), groundTime: checkGroundTime(schedule), designators: checkDesignatorUniqueness(schedule) };
+}
+
+t.test('checks answer what the oracle says, with read-your-writes', async (t) => {
+  await call('POST', '/api/airports', { code: 'FRA', minGroundTimeMinutes: 60 });
+  await call('POST', '/api/airports', { code: 'JFK', minGroundTimeMinutes: 90 });
+  await call('POST', '/api/rotations', { name: 'R1' });
+  await call('POST', '/api/rotations/R1/legs', leg(400, 'FRA', 'JFK', '2026-03-29T10:00:00Z', '2026-03-29T18:00:00Z'));
+  // Departs from BOS though the previous leg landed in JFK: continuity. 30 minutes on the ground at JFK (90 needed): ground time.
+  await call('POST', '/api/rotations/R1/legs', leg(401, 'BOS', 'FRA', '2026-03-29T18:30:00Z', '2026-03-30T02:00:00Z'));
+  await call('POST', '/api/rotations', { name: 'R2' });
+  const last = await call('POST', '/api/rotations/R2/legs', leg(400, 'FRA', 'JFK', '2026-03-29T10:00:00Z', '2026-03-29T18:00:00Z'));
+  const offset = last.json.offset as number;
+
+  const want = await oracle();
+  const c = await call('GET', `/api/checks/continuity?minOffset=${offset}`);
+  t.equal(c.status, 200);
+  t.ok((c.json.offset as number) >= offset, 'the answer reflects the write');
+  t.equal(c.json.total, want.continuity.length);
+  const cv = (c.json.violations as Array<{ rotationId: string; legIds: string[] }>)[0];
+  t.equal(cv?.rotationId, 'R1');
+  t.same(cv?.legIds, ['LH-400-FRA-2026-03-29', 'LH-401-BOS-2026-03-29'], 'legIds name both legs');
+  const g = await call('GET', `/api/checks/ground-time?minOffset=${offset}`);
+  t.equal(g.json.total, want.groundTime.length);
+  const gv = (g.json.violations as Array<{ requiredMinutes: number; actualMinutes: number; airport: string }>)[0];
+  t.same([gv?.airport, gv?.requiredMinutes, gv?.actualMinutes], ['JFK', 90, 30], 'required and actual ground time');
+  const d = await call('GET', `/api/checks/designators?minOffset=${offset}`);
+  t.equal(d.json.total, want.designators.length);
+  t.equal(d.json.total, 1, 'LH 400 FRA planned twice');
+
+  // Filters and pages.
+  t.equal((await call('GET', `/api/checks/continuity?rotation=R2&minOffset=${offset}`)).json.total, 0, 'R2 is continuous');
+  t.equal((await call('GET', '/api/checks/continuity?from=2026-04-01')).json.total, 0, 'nothing after April');
+  t.equal((await call('GET', '/api/checks/continuity?from=2026-03-29&to=2026-03-29')).json.total, 1, 'a one-day range');
+});
+
+t.test('bad query parameters and an offset the view cannot reach', async (t) => {
+  for (const q of ['limit=0', 'limit=x', 'from=yesterday', 'from=2026-03-02&to=2026-03-01', 'colour=red', 'cursor=not-a-cursor']) {
+    const r = await call('GET', `/api/checks/continuity?${q}`);
+    t.equal(r.status, 400, `${q}: 400`);
+    t.type(r.json.detail, 'string');
+  }
+  const head = await service.journal.headOffset();
+  const r = await call('GET', `/api/checks/continuity?minOffset=${head + 1000}&timeoutMs=200`);
+  t.equal(r.status, 504, 'a minOffset no write has produced times out with 504');
+});
+
+t.test('pagination walks every violation once', async (t) => {
+  await call('POST', '/api/rotations', { name: 'R3' });
+  let offset = 0;
+  for (let i = 0; i < 7; i++) {
+    // Each leg departs from an airport the previous one did not land at.
+    const day = `2026-05-${String(10 + i).padStart(2, '0')}`;
+    const r = await call('POST', '/api/rotations/R3/legs', leg(500 + i, i % 2 ? 'FRA' : 'MUC', 'JFK', `${day}T08:00:00Z`, `${day}T16:00:00Z`));
+    offset = r.json.offset as number;
+  }
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const q: string = `/api/checks/continuity?rotation=R3&limit=2&minOffset=${offset}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const r = await call('GET', q);
+    for (const v of r.json.violations as Array<{ legIds: string[] }>) seen.push(v.legIds.join('>'));
+    cursor = r.json.next as string | null;
+    pages++;
+  } while (cursor !== null && pages < 10);
+  t.equal(seen.length, 6, 'six breaks in seven legs');
+  t.equal(new Set(seen).size, 6, 'none twice');
+  t.equal(pages, 3, 'in pages of two');
+});
+
+t.test('live violation changes for one rotation over the WebSocket', async (t) => {
+  const ws = new WebSocket(`ws://127.0.0.1:${service.port}/api/live`);
+  const messages: Array<Record<string, unknown>> = [];
+  ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  t.teardown(() => ws.close());
+  ws.send(JSON.stringify({ subscribe: 'violations', rotation: 'R4' }));
+  await eventually(() => messages.find((m) => m.type === 'subscribed'), 5_000, 'ack');
+  await call('POST', '/api/rotations', { name: 'R4' });
+  await call('POST', '/api/rotations/R4/legs', leg(600, 'FRA', 'JFK', '2026-06-01T08:00:00Z', '2026-06-01T16:00:00Z'));
+  const r = await call('POST', '/api/rotations/R4/legs', leg(601, 'MUC', 'FRA', '2026-06-02T08:00:00Z', '2026-06-02T16:00:00Z'));
+  const update = await eventually(() => messages.find((m) => m.type === 'violations' && (m.offset as number) >= (r.json.offset as number)), 10_000, 'a violations message for the write');
+  t.equal(update.rotationId, 'R4');
+  t.equal((update.continuity as unknown[]).length, 1, 'the break is in the message');
+});
+
+t.test('the corpus file with duplicate designators shows them as the oracle does', async (t) => {
+  const res = await fetch(`${base}/api/imports`, { method: 'POST', body: readFileSync(path.join(corpus, 'sample_with_duplicates.ssim')) });
+  const { importId } = (await res.json()) as { importId: string };
+  const done = await eventually(async () => {
+    const s = (await call('GET', `/api/imports/${importId}`)).json;
+    return s.state === 'done' ? s : undefined;
+  }, 30_000, 'import');
+  const want = await oracle();
+  const d = await call('GET', `/api/checks/designators?minOffset=${done.offset as number}&limit=1000`);
+  t.equal(d.json.total, want.designators.length, 'as many duplicates as the oracle finds');
+  t.ok((d.json.total as number) > 1, 'the file does repeat designators');
+  const keys = (d.json.violations as Array<{ key: string }>).map((v) => v.key).sort();
+  t.same(keys, want.designators.map((v) => v.key).sort());
+});
