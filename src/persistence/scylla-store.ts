@@ -35,6 +35,8 @@ export interface ScyllaStoreOptions {
   /** How often to look for other nodes' appends while someone follows the feed (default 250 ms). */
   readonly pollMs?: number;
   readonly maxBatch?: number;
+  /** Most events in one feed chunk, i.e. one LWT mutation (default 2,000). */
+  readonly chunkEvents?: number;
   readonly clock?: Clock;
 }
 
@@ -150,11 +152,24 @@ export class ScyllaStore implements JournalStore {
     for (const p of passed) {
       if (p.request.events.length === 0) p.resolve({ firstSeq: p.request.expectedSeq + 1, lastSeq: p.request.expectedSeq, firstOffset: this.knownHead + 1, lastOffset: this.knownHead });
     }
-    if (withEvents.length === 0) return;
+    // One chunk per at most `chunkEvents` events: an LWT insert is one mutation, and a mutation
+    // far past a megabyte is slow or refused.
+    const max = this.options.chunkEvents ?? 2000;
+    for (let i = 0; i < withEvents.length; ) {
+      const group: Pending[] = [];
+      for (let n = 0; i < withEvents.length && (group.length === 0 || n + withEvents[i]!.request.events.length <= max); i++) {
+        n += withEvents[i]!.request.events.length;
+        group.push(withEvents[i]!);
+      }
+      await this.commitChunk(group);
+    }
+  }
+
+  private async commitChunk(group: readonly Pending[]): Promise<void> {
     try {
-      const committed = withEvents.map((p) => ({ persistenceId: p.request.persistenceId, firstSeq: p.request.expectedSeq + 1, timestamp: p.request.timestamp, events: p.request.events }));
+      const committed = group.map((p) => ({ persistenceId: p.request.persistenceId, firstSeq: p.request.expectedSeq + 1, timestamp: p.request.timestamp, events: p.request.events }));
       const offsets = await this.writeFeedAndEvents(committed);
-      withEvents.forEach((p, i) => {
+      group.forEach((p, i) => {
         const first = offsets[i] as number;
         const n = p.request.events.length;
         p.resolve({ firstSeq: p.request.expectedSeq + 1, lastSeq: p.request.expectedSeq + n, firstOffset: first, lastOffset: first + n - 1 });
@@ -162,7 +177,7 @@ export class ScyllaStore implements JournalStore {
     } catch (e) {
       // Committed per aggregate (step 1) but not acknowledged: the owner's next replay repairs.
       const err = new JournalUnavailable(`scylla feed write: ${(e as Error).message}`, e);
-      for (const p of withEvents) p.reject(err);
+      for (const p of group) p.reject(err);
     }
   }
 

@@ -17,7 +17,7 @@ const fakeOptions = { contactPoints: [], localDataCenter: 'fake', keyspace: 'alo
 
 t.test('ScyllaStore logic against an in-memory CQL fake, with tiny buckets so every boundary is crossed', async (t) => {
   journalContract(t, async (options) => {
-    const store = await ScyllaStore.open({ ...fakeOptions, eventsBucket: 3, feedBucket: 5 }, new FakeCql());
+    const store = await ScyllaStore.open({ ...fakeOptions, eventsBucket: 3, feedBucket: 5, chunkEvents: 4 }, new FakeCql());
     const journal = await EventJournal.open(store, options);
     return { journal, store, cleanup: () => journal.close() };
   });
