@@ -156,10 +156,15 @@ export class ClusterNode {
 
   private onEvent(e: ClusterEvent): void {
     const self = this.nodeId;
-    if ((e._tag === 'MemberDowned' && e.member.node !== self) || (e._tag === 'MemberRemoved' && e.node !== self)) {
-      const gone = e._tag === 'MemberRemoved' ? e.node : e.member.node;
-      this.transport.quarantine(gone);
-      this.system.nodeDown(gone);
+    if (e._tag === 'MemberDowned' && e.member.node !== self) {
+      // Down: its actors are gone for us (Terminated node-down, no more application messages),
+      // but gossip still reaches it until it is removed, so a live downed node learns its fate.
+      this.transport.markDown(e.member.node);
+      this.system.nodeDown(e.member.node);
+    }
+    if (e._tag === 'MemberRemoved' && e.node !== self) {
+      this.transport.quarantine(e.node);
+      this.system.nodeDown(e.node);
     }
     if (e._tag === 'MemberUp' && e.member.node === self) this.registry.publish();
     for (const s of this.singletons) s.check();

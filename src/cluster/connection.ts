@@ -174,12 +174,22 @@ export class Outbound {
     this.socket.uncork();
   }
 
-  close(reason: string): void {
+  /** Sends what is queued (e.g. the gossip that tells a peer it is down), then closes. */
+  finish(reason: string): void {
+    if (this.state === 'ready') {
+      this.blocked = false;
+      this.flush();
+      this.socket.end();
+    }
+    this.close(reason, false);
+  }
+
+  close(reason: string, destroy = true): void {
     if (this.state === 'closed') return;
     const wasReady = this.state === 'ready';
     this.state = 'closed';
     if (this.timer) clearTimeout(this.timer);
-    this.socket.destroy();
+    if (destroy) this.socket.destroy();
     if (wasReady || reason !== 'closed by peer') this.log(wasReady ? 'info' : 'warn', `connection to ${this.remoteNode ?? 'peer'} closed: ${reason}`);
     this.onClose(reason);
   }

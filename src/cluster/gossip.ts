@@ -209,7 +209,9 @@ export class Membership {
 
   private gossipToAll(): void {
     const m = this.gossipMessage();
-    for (const x of this.state.members) if (x.node !== this.deps.self && x.status !== 'down') this.deps.send(x.node, m);
+    // Down members get gossip too: a node downed while it still runs (by an admin, or by the
+    // other side's resolver after a partition heals) learns it that way and stops.
+    for (const x of this.state.members) if (x.node !== this.deps.self) this.deps.send(x.node, m);
   }
 
   private heartbeatTick(): void {

@@ -46,8 +46,9 @@ export class ClusterTransport implements RemoteTransport {
   private readonly peers = new Map<string, Peer>();
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
-  /** Incarnations that are down or removed: never delivered to, never admitted. */
+  /** Incarnations that are removed: never delivered to, never admitted. */
   private readonly quarantined = new Set<string>();
+  private readonly down = new Set<string>();
   private controlHandler: (from: string, m: ControlMessage) => void = () => undefined;
   private closed = false;
   private readonly maxQueuedBytes: number;
@@ -136,7 +137,7 @@ export class ClusterTransport implements RemoteTransport {
   }
 
   send(to: Address, message: unknown, sender: AnyRef | undefined): void {
-    if (this.closed || this.quarantined.has(to.node)) return this.dead(to, message, 'no-route');
+    if (this.closed || this.quarantined.has(to.node) || this.down.has(to.node)) return this.dead(to, message, 'no-route');
     const peer = this.peer(hostPort(to.node));
     const conn = peer.conn;
     // A live connection to another incarnation of that address: the target is an old one.
@@ -169,13 +170,18 @@ export class ClusterTransport implements RemoteTransport {
     return c?.state === 'ready' ? c.remoteNode : undefined;
   }
 
-  /** Stops talking to an incarnation for good (it is down or removed). */
+  /** A downed incarnation: no more application messages to it; control frames still go until it is removed. */
+  markDown(node: string): void {
+    if (node !== this.node) this.down.add(node);
+  }
+
+  /** Stops talking to an incarnation for good (it is removed). */
   quarantine(node: string): void {
     if (node === this.node) return;
     this.quarantined.add(node);
     const address = hostPort(node);
     const peer = this.peers.get(address);
-    if (peer?.conn?.remoteNode === node) peer.conn.close('peer is down');
+    if (peer?.conn?.remoteNode === node) peer.conn.finish('peer removed');
     this.forget(address);
   }
 

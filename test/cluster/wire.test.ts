@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { ActorSystem, encode } from '../../src/actors/index.ts';
-import { controlFrame, decodeControl, frame, FrameReader, FrameType, PREAMBLE, WIRE_VERSION, WireError } from '../../src/cluster/wire.ts';
+import { controlFrame, decodeControl, frame, FrameReader, FrameType, PREAMBLE, WIRE_VERSION } from '../../src/cluster/wire.ts';
 import { proof, verify } from '../../src/cluster/handshake.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

@@ -1,0 +1,99 @@
+/**
+ * aloft-admin: the cluster admin CLI, against any node's admin HTTP API.
+ *
+ *   node --import tsx ops/admin/cli.ts [--url http://host:port] [--token T] [--json] members
+ *   node --import tsx ops/admin/cli.ts ... leave <node | host:port>
+ *   node --import tsx ops/admin/cli.ts ... down <node | host:port>
+ *
+ * --url defaults to ALOFT_ADMIN_URL or http://127.0.0.1:8558; --token to ALOFT_ADMIN_TOKEN.
+ * Exit codes: 0 done, 2 usage, 3 node unreachable, 4 token refused, 5 other API error.
+ */
+import type { MembersView } from '../../src/cluster/index.ts';
+
+interface Args {
+  url: string;
+  token: string | undefined;
+  json: boolean;
+  command: string[];
+}
+
+const USAGE = 'usage: aloft-admin [--url http://host:port] [--token T] [--json] members | leave <node> | down <node>';
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
+export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Args {
+  const args: Args = { url: env.ALOFT_ADMIN_URL ?? 'http://127.0.0.1:8558', token: env.ALOFT_ADMIN_TOKEN, json: false, command: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new CliError(`${a} needs a value\n${USAGE}`, 2);
+      return v;
+    };
+    if (a === '--url') args.url = value();
+    else if (a === '--token') args.token = value();
+    else if (a === '--json') args.json = true;
+    else if (a === '--help' || a === '-h') throw new CliError(USAGE, 0);
+    else if (a.startsWith('--')) throw new CliError(`unknown flag ${a}\n${USAGE}`, 2);
+    else args.command.push(a);
+  }
+  const [cmd, target, ...extra] = args.command;
+  if (cmd === 'members' ? target !== undefined : !((cmd === 'leave' || cmd === 'down') && target !== undefined && extra.length === 0)) throw new CliError(USAGE, 2);
+  if (!args.token) throw new CliError('no admin token: pass --token or set ALOFT_ADMIN_TOKEN', 2);
+  return args;
+}
+
+async function call(args: Args, method: 'GET' | 'POST', path: string): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, args.url), { method, headers: { authorization: `Bearer ${args.token}` }, signal: AbortSignal.timeout(5_000) });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new CliError(`cannot reach the node at ${args.url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, 3);
+  }
+  const body = (await res.json().catch(() => ({}))) as { title?: string };
+  if (res.status === 401) throw new CliError(`the node at ${args.url} refused the admin token (401)`, 4);
+  if (!res.ok) throw new CliError(`${method} ${path}: ${res.status} ${body.title ?? ''}`.trim(), 5);
+  return body;
+}
+
+export function membersTable(view: MembersView): string {
+  const rows = view.members.map((m) => [m.address, m.incarnation, m.status, m.reachable ? 'reachable' : 'UNREACHABLE', String(m.upNumber), m.roles.join(',') || '-', [m.node === view.leader ? 'leader' : '', m.node === view.self ? 'self' : ''].filter(Boolean).join(' ')]);
+  const header = ['ADDRESS', 'INCARNATION', 'STATUS', 'REACHABILITY', 'AGE', 'ROLES', ''];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line), '', `leader: ${view.leader ?? '(none)'}   converged: ${view.converged ? 'yes' : 'no'}`].join('\n');
+}
+
+export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, print: (s: string) => void): Promise<number> {
+  try {
+    const args = parseArgs(argv, env);
+    const [cmd, target] = args.command as [string, string | undefined];
+    if (cmd === 'members') {
+      const view = (await call(args, 'GET', '/cluster/members')) as MembersView;
+      print(args.json ? JSON.stringify(view, null, 2) : membersTable(view));
+    } else {
+      const r = await call(args, 'POST', `/cluster/members/${encodeURIComponent(target as string)}/${cmd}`);
+      print(args.json ? JSON.stringify(r) : `${cmd} ${(r as { node: string }).node}: ${(r as { ok: boolean }).ok ? 'accepted' : 'no change (already in that state or later)'}`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof CliError) {
+      (error.code === 0 ? print : (s: string) => process.stderr.write(`${s}\n`))(error.code === 0 ? error.message : `aloft-admin: ${error.message}`);
+      return error.code;
+    }
+    process.stderr.write(`aloft-admin: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main(process.argv.slice(2), process.env, (s) => console.log(s));
+}
