@@ -87,10 +87,12 @@ export class ThreadLink implements Link {
       this.sealed.push(this.current);
       this.current = new FrameBuilder();
       this.flush();
-    } else if (!this.flushScheduled) {
+    } else if (!this.flushScheduled && this.inFlight === 0) {
       this.flushScheduled = true;
-      // A microtask, not setImmediate: a burst told in one go still leaves as one frame, and a
-      // lone ask does not wait for the next turn of the event loop.
+      // An idle link sends on a microtask: a burst told in one go still leaves as one frame, and
+      // a lone ask does not wait for the next turn of the event loop. A busy link (frames in
+      // flight) sends when the next ack comes back, which batches whatever arrived meanwhile
+      // (Nagle's idea with acks instead of a timer): under load, fewer and larger frames.
       queueMicrotask(() => {
         this.flushScheduled = false;
         this.flush();
