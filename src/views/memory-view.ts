@@ -18,15 +18,18 @@ import { DedupFilter, type EventEnvelope } from '../persistence/index.ts';
 import type { AirplaneView, ApplyResult, CheckFilters, Page, ScheduleView, ViewContinuity, ViewCounters, ViewDesignator, ViewGroundTime } from './contract.ts';
 import { PairIndex, ViolationIndex } from './violation-index.ts';
 import {
-  continuityViolation, designatorSortKey, designatorViolation, groundTimeViolation, page, pairKey, type BucketEntry,
+  comparePairs, continuityViolation, designatorSortKey, designatorViolation, groundTimeViolation, page, pairKey, type BucketEntry,
 } from './violations.ts';
 import type { ViewSnapshot } from './snapshot-format.ts';
+import { rotationJson } from './answer-json.ts';
 
 interface Rotation {
   readonly id: string;
   active: boolean;
   legs: Leg[];
   registration: string | null;
+  /** The rotation's answer as JSON, built on demand, dropped whenever legs or airplane change. */
+  json: string | null;
 }
 
 interface Airplane {
@@ -49,8 +52,8 @@ export class MemoryScheduleView implements ScheduleView {
   private readonly assignedBy = new Map<string, Set<string>>();
   /** Designator key -> the one leg with it, or all of them once there are two (a violation). */
   private readonly buckets = new Map<string, BucketEntry | BucketEntry[]>();
-  private readonly cont = new PairIndex<ViewContinuity>(pairKey);
-  private readonly ground = new PairIndex<ViewGroundTime>(pairKey);
+  private readonly cont = new PairIndex<ViewContinuity>(comparePairs);
+  private readonly ground = new PairIndex<ViewGroundTime>(comparePairs);
   private readonly dups = new ViolationIndex<ViewDesignator>(designatorSortKey);
   private dedup = new DedupFilter();
   private at = 0;
@@ -93,7 +96,7 @@ export class MemoryScheduleView implements ScheduleView {
       case 'RotationCreated': {
         const r = this.rotations.get(e.rotationId);
         if (r?.active) this.clearRotation(r);
-        const fresh: Rotation = { id: e.rotationId, active: true, legs: [], registration: null };
+        const fresh: Rotation = { id: e.rotationId, active: true, legs: [], registration: null, json: null };
         fresh.registration = this.effectiveRegistration(e.rotationId);
         this.rotations.set(e.rotationId, fresh);
         return;
@@ -190,12 +193,14 @@ export class MemoryScheduleView implements ScheduleView {
     // The airplane's MGT enters every pair, and the registration is part of every violation.
     if (reg !== r.registration) {
       r.registration = reg;
+      r.json = null;
       if (r.active) this.refreshAllPairs(r);
     }
   }
 
   private addLeg(r: Rotation, leg: Leg): void {
     const legs = r.legs;
+    r.json = null;
     const lo = lowerBound(legs, leg);
     if (lo === legs.length) legs.push(leg);
     else legs.splice(lo, 0, leg);
@@ -219,6 +224,7 @@ export class MemoryScheduleView implements ScheduleView {
     const lo = legs.findIndex((l) => l.id === legId);
     const leg = legs[lo];
     if (leg === undefined) return;
+    r.json = null;
     legs.splice(lo, 1);
     this.evalPair(r, leg, undefined);
     if (lo > 0) this.evalPair(r, legs[lo - 1] as Leg, legs[lo]);
@@ -247,6 +253,7 @@ export class MemoryScheduleView implements ScheduleView {
       this.dropFromBucket(r.id, leg);
     }
     r.legs = [];
+    r.json = null;
   }
 
   private refreshAllPairs(r: Rotation): void {
@@ -286,6 +293,12 @@ export class MemoryScheduleView implements ScheduleView {
   rotationNow(rotationId: string): ScheduleRotation | null {
     const r = this.rotations.get(rotationId);
     return r?.active ? { rotationId, legs: r.legs.slice(), registration: r.registration } : null;
+  }
+  /** `JSON.stringify(rotationNow(id))`, cached per rotation until it changes (see answer-json.ts). */
+  rotationJsonNow(rotationId: string): string {
+    const r = this.rotations.get(rotationId);
+    if (!r?.active) return 'null';
+    return (r.json ??= rotationJson({ rotationId, legs: r.legs, registration: r.registration }));
   }
   airplaneNow(registration: string): AirplaneView | null {
     const a = this.airplanes.get(registration);
@@ -351,7 +364,7 @@ export class MemoryScheduleView implements ScheduleView {
         set.add(registration);
       }
     }
-    for (const [id, active] of s.rotations) v.rotations.set(id, { id, active, legs: [], registration: null });
+    for (const [id, active] of s.rotations) v.rotations.set(id, { id, active, legs: [], registration: null, json: null });
     for (const r of v.rotations.values()) r.registration = v.effectiveRegistration(r.id);
     for (const [id, active, legs] of s.rotations) {
       const r = v.rotations.get(id) as Rotation;

@@ -166,6 +166,23 @@ export class ViewPool {
   }
 
   async queryWithSource<Q extends ViewQuery>(query: Q, options: QueryOptions = {}): Promise<QueryResult<AnswerOf[Q['_tag']]>> {
+    const r = await this.ask(query, options, false);
+    if (r.reply._tag !== 'Answer') throw new ViewUnavailable(`replica ${r.replica} replied ${r.reply._tag} to an object query`);
+    return { answer: r.reply.answer as AnswerOf[Q['_tag']], replica: r.replica, offset: r.reply.offset };
+  }
+
+  /**
+   * The answer as a JSON string, serialised in the replica's thread (and cached there until the
+   * view changes): the main thread only passes the string on, whatever the size of the answer.
+   * This is the call for the HTTP layer; `JSON.parse(json)` gives exactly `query`'s answer.
+   */
+  async queryJson(query: ViewQuery, options: QueryOptions = {}): Promise<QueryResult<string>> {
+    const r = await this.ask(query, options, true);
+    if (r.reply._tag !== 'AnswerJson') throw new ViewUnavailable(`replica ${r.replica} replied ${r.reply._tag} to a JSON query`);
+    return { answer: r.reply.json, replica: r.replica, offset: r.reply.offset };
+  }
+
+  private async ask(query: ViewQuery, options: QueryOptions, json: boolean): Promise<{ reply: Exclude<QueryReply, { _tag: 'Failed' }>; replica: string }> {
     const clock = this.options.system.clock;
     const minOffset = options.minOffset ?? 0;
     const timeoutMs = options.timeoutMs ?? this.options.queryTimeoutMs ?? 5_000;
@@ -184,12 +201,12 @@ export class ViewPool {
     let reply: QueryReply;
     try {
       // The replica answers its own ViewLagTimeout at `wait`; the ask's margin only covers a dead replica.
-      reply = await r.ref.ask<QueryReply>((replyTo) => ({ _tag: 'Query', query, minOffset, timeoutMs: wait, replyTo }) satisfies ReplicaMsg, wait + 2_000);
+      reply = await r.ref.ask<QueryReply>((replyTo) => ({ _tag: 'Query', query, minOffset, timeoutMs: wait, json, replyTo }) satisfies ReplicaMsg, wait + 2_000);
     } catch (e) {
       throw new ViewUnavailable(`replica ${r.name} did not answer: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (reply._tag === 'Failed') throw fromErrorData(reply.error);
-    return { answer: reply.answer as AnswerOf[Q['_tag']], replica: r.name, offset: reply.offset };
+    return { reply, replica: r.name };
   }
 
   async stop(): Promise<void> {

@@ -14,6 +14,7 @@ import type { EventEnvelope } from '../persistence/index.ts';
 import { runQuery, type ViewAnswer, type ViewCounters, type ViewQuery } from './contract.ts';
 import { toViewErrorData, ViewLagTimeout, type ViewErrorData } from './errors.ts';
 import { MemoryScheduleView } from './memory-view.ts';
+import { answerJson } from './answer-json.ts';
 import { readSnapshotFile, writeSnapshotFile } from './snapshot-file.ts';
 
 export interface ReplicaArgs {
@@ -25,12 +26,16 @@ export interface ReplicaArgs {
 }
 
 export type FeedAck = { readonly _tag: 'Applied'; readonly offset: number; readonly applied: number; readonly duplicates: number };
-export type QueryReply = { readonly _tag: 'Answer'; readonly answer: ViewAnswer; readonly offset: number } | { readonly _tag: 'Failed'; readonly error: ViewErrorData };
+export type QueryReply =
+  | { readonly _tag: 'Answer'; readonly answer: ViewAnswer; readonly offset: number }
+  /** The answer already serialised as JSON: what the HTTP layer sends, built once where the data is. */
+  | { readonly _tag: 'AnswerJson'; readonly json: string; readonly offset: number }
+  | { readonly _tag: 'Failed'; readonly error: ViewErrorData };
 export type ReplicaStatus = { readonly _tag: 'Status'; readonly name: string; readonly offset: number; readonly counters: ViewCounters; readonly snapshotOffset: number };
 
 export type ReplicaMsg =
   | { readonly _tag: 'Feed'; readonly batch: readonly EventEnvelope[]; readonly replyTo: ActorRef<FeedAck> }
-  | { readonly _tag: 'Query'; readonly query: ViewQuery; readonly minOffset: number; readonly timeoutMs: number; readonly replyTo: ActorRef<QueryReply> }
+  | { readonly _tag: 'Query'; readonly query: ViewQuery; readonly minOffset: number; readonly timeoutMs: number; readonly json?: boolean; readonly replyTo: ActorRef<QueryReply> }
   | { readonly _tag: 'Status'; readonly replyTo: ActorRef<ReplicaStatus> }
   /** Write a snapshot now (a graceful stop, a test); replies once it is on disk. */
   | { readonly _tag: 'SaveSnapshot'; readonly replyTo: ActorRef<ReplicaStatus> };
@@ -41,6 +46,9 @@ interface State {
   view: MemoryScheduleView;
   /** Queries waiting for their minimum offset, oldest first. */
   parked: { q: Query; timer: TimerHandle }[];
+  /** JSON answers at the current offset, by query: many clients ask the same whole-schedule
+   * questions, and between two feed batches the answer cannot change. Cleared on every change. */
+  json: Map<string, string>;
   sinceSnapshot: number;
   snapshotOffset: number;
   writing: Promise<void>;
@@ -53,9 +61,19 @@ export function defineViewKinds(system: ActorSystem): void {
   system.define(scheduleReplicaKind, replicaBehavior);
 }
 
-async function answer(view: MemoryScheduleView, q: Query): Promise<void> {
+const JSON_CACHE = 256;
+
+async function answer(view: MemoryScheduleView, q: Query, cache: Map<string, string>): Promise<void> {
   try {
-    q.replyTo.tell({ _tag: 'Answer', answer: await runQuery(view, q.query), offset: view.offsetNow() });
+    if (q.json !== true) return q.replyTo.tell({ _tag: 'Answer', answer: await runQuery(view, q.query), offset: view.offsetNow() });
+    const key = JSON.stringify(q.query);
+    let json = cache.get(key);
+    if (json === undefined) {
+      json = q.query._tag === 'Rotation' ? view.rotationJsonNow(q.query.rotationId) : answerJson(q.query, await runQuery(view, q.query));
+      if (cache.size >= JSON_CACHE) cache.clear();
+      cache.set(key, json);
+    }
+    q.replyTo.tell({ _tag: 'AnswerJson', json, offset: view.offsetNow() });
   } catch (e) {
     q.replyTo.tell({ _tag: 'Failed', error: toViewErrorData(e) });
   }
@@ -87,11 +105,12 @@ export function replicaBehavior(args: ReplicaArgs): Behavior<ReplicaMsg> {
       let s = state;
       if (s === null) {
         const view = await (loading ??= load());
-        s = { view, parked: [], sinceSnapshot: 0, snapshotOffset: view.offsetNow(), writing: Promise.resolve() };
+        s = { view, parked: [], json: new Map(), sinceSnapshot: 0, snapshotOffset: view.offsetNow(), writing: Promise.resolve() };
       }
       switch (m._tag) {
         case 'Feed': {
           const r = s.view.applyNow(m.batch);
+          if (r.applied > 0) s.json.clear();
           m.replyTo.tell({ _tag: 'Applied', offset: r.offset, applied: r.applied, duplicates: r.duplicates });
           s.sinceSnapshot += r.applied;
           if (s.sinceSnapshot >= every) void snapshot(s);
@@ -101,7 +120,7 @@ export function replicaBehavior(args: ReplicaArgs): Behavior<ReplicaMsg> {
               s.parked = s.parked.filter((p) => p.q.minOffset > r.offset);
               for (const p of ready) {
                 ctx.clock.clearTimeout(p.timer);
-                await answer(s.view, p.q);
+                await answer(s.view, p.q, s.json);
               }
             }
           }
@@ -109,7 +128,7 @@ export function replicaBehavior(args: ReplicaArgs): Behavior<ReplicaMsg> {
         }
         case 'Query': {
           if (s.view.offsetNow() >= m.minOffset) {
-            await answer(s.view, m);
+            await answer(s.view, m, s.json);
             return s;
           }
           const st = s;

@@ -71,7 +71,7 @@ export class PairIndex<V> {
   private count = 0;
   private sortedCache: V[] | null = [];
 
-  constructor(private readonly keyOf: (v: V) => SortKey) {}
+  constructor(private readonly compare: (a: V, b: V) => number) {}
 
   get size(): number {
     return this.count;
@@ -96,10 +96,9 @@ export class PairIndex<V> {
 
   sorted(): readonly V[] {
     if (this.sortedCache === null) {
-      const keyOf = this.keyOf;
       const all: V[] = [];
       for (const m of this.byRotation.values()) for (const v of m.values()) all.push(v);
-      this.sortedCache = all.sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
+      this.sortedCache = all.sort(this.compare);
     }
     return this.sortedCache;
   }
@@ -107,7 +106,6 @@ export class PairIndex<V> {
   ofRotation(rotationId: string): readonly V[] {
     const m = this.byRotation.get(rotationId);
     if (!m) return [];
-    const keyOf = this.keyOf;
-    return [...m.values()].sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
+    return [...m.values()].sort(this.compare);
   }
 }

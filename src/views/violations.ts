@@ -62,6 +62,13 @@ export function pairKey(v: ViewContinuity | ViewGroundTime): SortKey {
   return [v.previous.departureUtc, v.rotationId, v.previous.id];
 }
 
+/** pairKey order without building the keys: sorting runs this for every comparison. */
+export function comparePairs(a: ViewContinuity | ViewGroundTime, b: ViewContinuity | ViewGroundTime): number {
+  return a.previous.departureUtc - b.previous.departureUtc
+    || (a.rotationId < b.rotationId ? -1 : a.rotationId > b.rotationId ? 1 : 0)
+    || (a.previous.id < b.previous.id ? -1 : a.previous.id > b.previous.id ? 1 : 0);
+}
+
 export function designatorSortKey(v: ViewDesignator): SortKey {
   let t = Infinity;
   for (const l of v.legs) if (l.leg.departureUtc < t) t = l.leg.departureUtc;

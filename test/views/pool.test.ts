@@ -48,6 +48,9 @@ t.test('replicas rebuild from offset 0, join, answer round-robin and read your w
     t.same(got.answer.violations.map((v) => v.legIds), [['rx1', 'rx2']]);
   }
   t.same((await pool.query({ _tag: 'Rotation', rotationId: 'RX' }))?.legs.map((l) => l.id), ['rx1', 'rx2']);
+  const json = await pool.queryJson({ _tag: 'GroundTime', filters: { limit: 1000 } }, { minOffset: a.lastOffset });
+  t.same(JSON.parse(json.answer), await pool.query({ _tag: 'GroundTime', filters: { limit: 1000 } }, { minOffset: a.lastOffset }), 'queryJson is the same answer, serialised');
+  t.equal((await pool.queryJson({ _tag: 'GroundTime', filters: { limit: 1000 } })).answer, json.answer, 'and a second ask (from the cache) the same string');
   await eventually(() => pool.lag().every((l) => l.lag === 0), 5_000, 'lag 0 on every replica');
   t.same(pool.lag().map((l) => l.offset), [a.lastOffset, a.lastOffset]);
   const counters = await pool.counters();

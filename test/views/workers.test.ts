@@ -8,7 +8,7 @@ import { memoryJournal } from '../../src/persistence/index.ts';
 import { ViewPool } from '../../src/views/index.ts';
 import { seasonFeed } from './fixtures/season-feed.ts';
 import { oracle } from './fixtures/oracle.ts';
-import { appendFeed } from './fixtures/journal-feed.ts';
+import { appendFeed, eventually } from './fixtures/journal-feed.ts';
 
 t.test('two replicas in two workers follow the journal and answer round-robin', async (t) => {
   const journal = await memoryJournal();
@@ -27,6 +27,11 @@ t.test('two replicas in two workers follow the journal and answer round-robin', 
   t.same(pool.lag().map((l) => [l.thread, l.state]), [[1, 'ready'], [2, 'ready']]);
   const last = await appendFeed(journal, w.feed.slice(half));
   const want = oracle(w.feed);
+  // A read-your-writes query goes to whichever replica has the offset already.
+  const first = await pool.queryWithSource({ _tag: 'Continuity', filters: { limit: 1000 } }, { minOffset: last });
+  t.ok(first.offset >= last);
+  // Once both are there, queries alternate between them.
+  await eventually(() => pool?.lag().every((l) => l.offset >= last), 10_000, 'both replicas at the last offset');
   const replicas = new Set<string>();
   for (let i = 0; i < 4; i++) {
     const r = await pool.queryWithSource({ _tag: 'Continuity', filters: { limit: 1000 } }, { minOffset: last });
