@@ -293,6 +293,10 @@ export class Membership {
         return this.update(next);
       }
       case 'AcquireLease': {
+        // One contender per side: the side's leader (the lowest reachable address). Its peers
+        // learn the outcome by gossip; were they to ask too, the loser inside a winning side
+        // would down its own side.
+        if (leader(this.state) !== this.deps.self) return;
         this.resolving = true;
         try {
           if (d.delayMs > 0) await new Promise<void>((r) => this.deps.clock.setTimeout(r, d.delayMs));

@@ -4,28 +4,19 @@
  * majority downs it after stable-after and carries on.
  */
 import t from 'tap';
-import { Child, FAST, LinkProxy, SECRET, freePort, until } from './fixtures/harness.ts';
+import { Child, FAST, ProxyMesh, SECRET, freePort, until } from './fixtures/harness.ts';
 
 t.test('partition: the minority downs itself, the majority continues', async (t) => {
   const ports = [await freePort(), await freePort(), await freePort()];
-  const proxies = new Map<string, LinkProxy>();
+  const mesh = await new ProxyMesh(ports).start();
   const children: Child[] = [];
   t.teardown(async () => {
     children.forEach((c) => c.kill());
-    await Promise.all([...proxies.values()].map((p) => p.close()));
+    await mesh.close();
   });
-  for (let i = 0; i < 3; i++) {
-    for (let j = 0; j < 3; j++) {
-      if (i === j) continue;
-      const p = new LinkProxy(ports[j] as number);
-      await p.start();
-      proxies.set(`${i}>${j}`, p);
-    }
-  }
   const seeds = ports.map((p) => `127.0.0.1:${p}`).join(',');
   const nodes = [0, 1, 2].map((i) => {
-    const routes = [0, 1, 2].filter((j) => j !== i).flatMap((j) => ['--route', `127.0.0.1:${ports[j]}=127.0.0.1:${proxies.get(`${i}>${j}`)?.port}`]);
-    const c = new Child(`n${i}`, ['--cluster-name', 'part', '--cluster-port', String(ports[i]), '--seeds', seeds, '--secret', SECRET, ...routes, ...FAST]);
+    const c = new Child(`n${i}`, ['--cluster-name', 'part', '--cluster-port', String(ports[i]), '--seeds', seeds, '--secret', SECRET, ...mesh.routes(i), ...FAST]);
     children.push(c);
     return c;
   });
@@ -35,7 +26,7 @@ t.test('partition: the minority downs itself, the majority continues', async (t)
   t.pass('three nodes up through the proxies');
 
   const cutAt = Date.now();
-  for (const key of ['0>2', '2>0', '1>2', '2>1']) proxies.get(key)?.cut();
+  mesh.partition([0, 1], [2]);
   await until(() => c.has((l) => l.event === 'cluster' && l.tag === 'UnreachableMember'), 5_000, 'c sees the others unreachable');
   t.equal(await c.exited(10_000), 3, 'the minority node downed itself and exited');
   t.ok(c.has((l) => l.event === 'terminated' && l.reason === 'downed'));
