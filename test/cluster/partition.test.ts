@@ -4,25 +4,11 @@
  * majority downs it after stable-after and carries on.
  */
 import t from 'tap';
-import { Child, FAST, ProxyMesh, SECRET, freePort, until } from './fixtures/harness.ts';
+import { meshCluster, until } from './fixtures/harness.ts';
 
 t.test('partition: the minority downs itself, the majority continues', async (t) => {
-  const ports = [await freePort(), await freePort(), await freePort()];
-  const mesh = await new ProxyMesh(ports).start();
-  const children: Child[] = [];
-  t.teardown(async () => {
-    children.forEach((c) => c.kill());
-    await mesh.close();
-  });
-  const seeds = ports.map((p) => `127.0.0.1:${p}`).join(',');
-  const nodes = [0, 1, 2].map((i) => {
-    const c = new Child(`n${i}`, ['--cluster-name', 'part', '--cluster-port', String(ports[i]), '--seeds', seeds, '--secret', SECRET, ...mesh.routes(i), ...FAST]);
-    children.push(c);
-    return c;
-  });
-  const [a, b, c] = nodes as [Child, Child, Child];
-  const ids = await Promise.all(nodes.map((n) => n.ready()));
-  await Promise.all(nodes.map((n) => n.seesUp(ids, 15_000)));
+  const { nodes, ids, mesh } = await meshCluster(t.teardown.bind(t), 'part', (ports) => ['--seeds', ports.map((p) => `127.0.0.1:${p}`).join(',')], 15_000);
+  const [a, b, c] = nodes;
   t.pass('three nodes up through the proxies');
 
   const cutAt = Date.now();
