@@ -190,7 +190,8 @@ export class Outbound {
     this.state = 'closed';
     if (this.timer) clearTimeout(this.timer);
     if (destroy) this.socket.destroy();
-    if (wasReady || reason !== 'closed by peer') this.log(wasReady ? 'info' : 'warn', `connection to ${this.remoteNode ?? 'peer'} closed: ${reason}`);
+    const why = !wasReady && reason === 'closed by peer' ? 'closed by peer during the handshake (refused: wrong TLS certificate, or not an Aloft node?)' : reason;
+    this.log(wasReady ? 'info' : 'warn', `connection to ${this.remoteNode ?? this.socket.remoteAddress ?? 'peer'} closed: ${why}`);
     this.onClose(reason);
   }
 

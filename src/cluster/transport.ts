@@ -111,6 +111,7 @@ export class ClusterTransport implements RemoteTransport {
     // checked: nodes are identified by the secret handshake, and cluster nodes are often dialled by IP.
     this.server = t ? tls.createServer({ cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca, requestCert: true, rejectUnauthorized: true } : {}) }, onSocket) : net.createServer(onSocket);
     const server = this.server;
+    server.on('tlsClientError', (e: Error, socket: net.Socket) => this.options.log('warn', `TLS handshake from ${socket.remoteAddress ?? 'unknown'}:${socket.remotePort ?? ''} failed: ${e.message}`));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.options.bindPort, this.options.bindHost, () => {

@@ -10,6 +10,7 @@
  */
 import { Packr } from 'msgpackr';
 import { CorruptEvent, InvalidAppend } from './errors.ts';
+import { NOT_HANDLED, decodeFast, utf8 } from './payload-decoder.ts';
 import type { JournalEvent } from './journal.ts';
 import type { EncodedEvent, StoredEvent, StoredSnapshot } from './store.ts';
 
@@ -39,7 +40,10 @@ export function encodeEvent(event: JournalEvent): EncodedEvent {
 }
 
 export function decodePayload(bytes: Uint8Array): unknown {
-  return packr.unpack(bytes);
+  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fast = decodeFast(b, 0, b.length);
+  // msgpackr decides everything the fast path does not cover, and words the errors.
+  return fast === NOT_HANDLED ? packr.unpack(bytes) : fast;
 }
 
 /**
@@ -48,9 +52,10 @@ export function decodePayload(bytes: Uint8Array): unknown {
  * Worth it when the source is a buffer reused across reads: msgpackr caches its DataView on the
  * buffer object, so a fresh buffer per payload costs about as much as the decoding itself.
  */
-function decodePayloadAt(bytes: Uint8Array, start: number, end: number): unknown {
+function decodePayloadAt(bytes: Buffer, start: number, end: number): unknown {
   try {
-    return packr.unpack(bytes, { start, end });
+    const fast = decodeFast(bytes, start, end);
+    return fast === NOT_HANDLED ? packr.unpack(bytes, { start, end }) : fast;
   } catch {
     return undefined;
   }
@@ -127,7 +132,7 @@ export function decodeRecord(
   const idStart = at + HEADER;
   const payloadStart = idStart + idLength + typeLength;
   if (end < payloadStart) throw new CorruptEvent(where.persistenceId, where.seq, where.offset, 'record shorter than its header says');
-  const persistenceId = b.toString('utf8', idStart, idStart + idLength);
+  const persistenceId = utf8(b, idStart, idStart + idLength);
   const seq = b.readDoubleLE(at + 4);
   const offset = b.readDoubleLE(at + 12);
   if ((where.persistenceId !== undefined && where.persistenceId !== persistenceId) || (where.seq !== undefined && where.seq !== seq) || (where.offset !== undefined && where.offset !== offset)) {
@@ -139,7 +144,7 @@ export function decodeRecord(
     offset,
     timestamp: b.readDoubleLE(at + 20),
     version: b.readUInt32LE(at + 28),
-    type: b.toString('utf8', idStart + idLength, payloadStart),
+    type: utf8(b, idStart + idLength, payloadStart),
     payload: slice.copyPayload ? copyOut(b, payloadStart, end) : new Uint8Array(b.buffer, b.byteOffset + payloadStart, end - payloadStart),
     decoded: slice.decode ? decodePayloadAt(b, payloadStart, end) : undefined,
   };

@@ -8,6 +8,9 @@ import fc from 'fast-check';
 import { decodeRecord, encodeEvent, encodeRecord, encodeSnapshotRecord, decodeSnapshotRecord, decodePayload } from '../../src/persistence/codec.ts';
 import { isCorruptEvent, isInvalidAppend } from '../../src/persistence/errors.ts';
 import { SegmentReader, SegmentWriter } from '../../src/persistence/lmdb-segment.ts';
+import { NOT_HANDLED, decodeFast } from '../../src/persistence/payload-decoder.ts';
+import { Packr } from 'msgpackr';
+import { isDeepStrictEqual } from 'node:util';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const event = { _tag: 'LegAdded', version: 2, flight: 'LH400', dep: 1700000000000, legs: [1, -2], ok: true };
@@ -151,4 +154,45 @@ t.test('a reader finds entries, links and headers without walking the segment', 
     }
   })();
   t.match(notSegment, { _tag: 'CorruptEvent', offset: 1 });
+});
+
+// The payload fast path (payload-decoder.ts) must read exactly what msgpackr reads.
+t.test('property: the payload fast path decodes what msgpackr decodes, or defers to it', async (t) => {
+  const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, int64AsType: 'number', copyBuffers: true });
+  const key = fc.oneof(fc.constantFrom('_tag', 'version', 'flight', 'dep', '__proto__', 'constructor', '1', ''), fc.string({ maxLength: 40 }));
+  const leaf = fc.oneof(
+    fc.string(),
+    fc.string({ unit: 'grapheme', maxLength: 300 }),
+    fc.integer(),
+    fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.uint8Array({ maxLength: 300 }),
+  );
+  const value = fc.letrec((tie) => ({
+    v: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('v'), { maxLength: 5 }), fc.dictionary(key, tie('v'), { maxKeys: 6 })),
+  })).v;
+  let fast = 0;
+  fc.assert(
+    fc.property(value, (v) => {
+      const bytes = Buffer.from(packr.pack(v));
+      const got = decodeFast(bytes, 0, bytes.length);
+      if (got === NOT_HANDLED) return true;
+      fast++;
+      // Node's deep strict equality: same types and values (tap's strictSame also compares
+      // object identities, which msgpackr and the fast path need not share).
+      return isDeepStrictEqual(got, packr.unpack(bytes));
+    }),
+    { numRuns: 500 },
+  );
+  t.ok(fast > 250, `${fast} of 500 values took the fast path`);
+  // Events of one shape reuse one constructor, and a different key order is a different shape.
+  const a = decodeFast(Buffer.from(packr.pack({ _tag: 'E', x: 1, y: 2 })), 0, Infinity);
+  t.equal(a, NOT_HANDLED, 'an end past the bytes is not silently accepted');
+  const bytes1 = Buffer.from(packr.pack({ _tag: 'E', x: 1, y: 2 }));
+  const bytes2 = Buffer.from(packr.pack({ _tag: 'E', y: 2, x: 1 }));
+  t.same(Object.keys(decodeFast(bytes1, 0, bytes1.length) as object), ['_tag', 'x', 'y']);
+  t.same(Object.keys(decodeFast(bytes2, 0, bytes2.length) as object), ['_tag', 'y', 'x']);
+  t.equal(decodeFast(Buffer.from([0xde, 0x00]), 0, 2), NOT_HANDLED, 'truncated input defers to msgpackr');
 });
