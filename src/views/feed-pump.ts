@@ -34,7 +34,9 @@ export class Signal {
 
 export interface PumpTarget {
   readonly name: string;
-  readonly ref: ActorRef<ReplicaMsg>;
+  /** Replaced (with `generation` bumped) when the replica is respawned after its thread died. */
+  ref: ActorRef<ReplicaMsg>;
+  generation: number;
   /** Next offset to send. */
   position: number;
   /** Highest offset the replica acknowledged. */
@@ -99,14 +101,17 @@ export class FeedPump {
       }
       t.position = last.offset + 1;
       t.inFlight++;
+      const generation = t.generation;
       t.ref.ask<FeedAck>((replyTo) => ({ _tag: 'Feed', batch, replyTo }), this.options.ackTimeoutMs).then(
         (ack) => {
+          if (generation !== t.generation) return; // an ack from a replica since replaced
           t.inFlight--;
           if (ack.offset > t.acked) t.acked = ack.offset;
           this.options.onAck(t);
           this.changed.notify();
         },
         (e: unknown) => {
+          if (generation !== t.generation) return;
           // The replica is gone or stuck: stop feeding it; the pool reports it and may replace it.
           t.inFlight--;
           t.failure = e;
@@ -115,6 +120,11 @@ export class FeedPump {
         },
       );
     }
+  }
+
+  /** Wakes the loops: a target was reset (respawned replica). */
+  poke(): void {
+    this.changed.notify();
   }
 
   async stop(): Promise<void> {

@@ -12,12 +12,13 @@
  * prefers a ready replica that has already acked it; otherwise the replica parks the query until
  * it gets there, and fails it with ViewLagTimeout after `timeoutMs`.
  */
-import type { ActorSystem, TimerHandle } from '../actors/index.ts';
+import type { ActorSystem, TimerHandle, WorkerEvent } from '../actors/index.ts';
 import type { Journal } from '../persistence/index.ts';
 import type { AnswerOf, ViewCounters, ViewQuery } from './contract.ts';
 import { fromErrorData, NoReplicaReady, ViewUnavailable } from './errors.ts';
 import { FeedPump, Signal, type PumpTarget } from './feed-pump.ts';
 import { defineViewKinds, scheduleReplicaKind, type QueryReply, type ReplicaMsg, type ReplicaStatus } from './replica.ts';
+import type { ActorRef } from '../actors/index.ts';
 
 export interface ViewPoolOptions {
   readonly journal: Journal;
@@ -35,6 +36,9 @@ export interface ViewPoolOptions {
   readonly queryTimeoutMs?: number;
   /** Prefix of replica actor names, so two pools can share a thread. */
   readonly name?: string;
+  /** The node whose workers host replicas: a replica whose worker dies is marked failed at once
+   * and spawned again (from its snapshot, else from offset 0) when the worker restarts. */
+  readonly node?: { onWorkerEvent(listener: (e: WorkerEvent) => void): () => void };
 }
 
 export interface QueryOptions {
@@ -67,16 +71,18 @@ interface Replica extends PumpTarget {
   readonly thread: number;
   state: ReplicaState;
   /** Head of the feed when the replica started: reaching it makes the replica ready. */
-  readonly joinAt: number;
+  joinAt: number;
 }
 
 export class ViewPool {
   private readonly replicas: Replica[] = [];
+  private stopped = false;
   private next = 0;
   private readonly changed = new Signal();
   /** Resolves once every replica has caught up with the head it saw at start. */
   readonly ready: Promise<void>;
   private markReady: () => void = () => undefined;
+  private unlisten: () => void = () => undefined;
 
   private constructor(private readonly options: ViewPoolOptions, private readonly pump: FeedPump) {
     this.ready = new Promise((r) => (this.markReady = r));
@@ -98,21 +104,55 @@ export class ViewPool {
     const prefix = options.name ?? 'schedule-view';
     const spawned = await Promise.all(threads.map(async (thread, i) => {
       const name = `${prefix}-${i}`;
-      const ref = await options.system.spawnAt(thread, scheduleReplicaKind, {
-        name,
-        ...(options.snapshotDir === undefined ? {} : { snapshotFile: `${options.snapshotDir}/${name}.snap` }),
-        ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
-      }, { name, mailboxCapacity: 1_000_000 });
-      // Where the replica stands (its snapshot's offset, or 0) decides where its feed starts.
-      const status = await ref.ask<ReplicaStatus>((replyTo) => ({ _tag: 'Status', replyTo }), 120_000);
-      return { name, ref, thread, position: status.offset + 1, acked: status.offset, inFlight: 0, failure: undefined, state: 'rebuilding', joinAt: head } satisfies Replica;
+      const { ref, offset } = await pool.spawn(thread, name);
+      return { name, ref, generation: 0, thread, position: offset + 1, acked: offset, inFlight: 0, failure: undefined, state: 'rebuilding', joinAt: head } satisfies Replica;
     }));
     for (const r of spawned) {
       pool.replicas.push(r);
       pool.onAck(r);
       pump.add(r);
     }
+    if (options.node) pool.unlisten = options.node.onWorkerEvent((e) => pool.onWorkerEvent(e));
     return pool;
+  }
+
+  /** Starts a replica and asks where it stands (its snapshot's offset, or 0): its feed starts there. */
+  private async spawn(thread: number, name: string): Promise<{ ref: ActorRef<ReplicaMsg>; offset: number }> {
+    const o = this.options;
+    const ref = await o.system.spawnAt(thread, scheduleReplicaKind, {
+      name,
+      ...(o.snapshotDir === undefined ? {} : { snapshotFile: `${o.snapshotDir}/${name}.snap` }),
+      ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
+    }, { name, mailboxCapacity: 1_000_000 });
+    const status = await ref.ask<ReplicaStatus>((replyTo) => ({ _tag: 'Status', replyTo }), 120_000);
+    return { ref, offset: status.offset };
+  }
+
+  private onWorkerEvent(e: WorkerEvent): void {
+    for (const r of this.replicas) {
+      if (r.thread !== e.thread) continue;
+      if (e._tag === 'WorkerExited' || e._tag === 'WorkerAbandoned') {
+        // Out of the query rotation now, not when a feed ask times out a minute later.
+        r.generation++;
+        r.state = 'failed';
+        r.failure = e;
+        this.changed.notify();
+      } else if (e._tag === 'WorkerRestarted' && !this.stopped) {
+        void this.respawn(r);
+      }
+    }
+  }
+
+  private async respawn(r: Replica): Promise<void> {
+    try {
+      const { ref, offset } = await this.spawn(r.thread, r.name);
+      Object.assign(r, { ref, generation: r.generation + 1, position: offset + 1, acked: offset, inFlight: 0, failure: undefined, state: 'rebuilding', joinAt: this.pump.knownHead() });
+      this.onAck(r);
+      this.pump.poke();
+    } catch (e) {
+      r.failure = e;
+      r.state = 'failed';
+    }
   }
 
   private onAck(r: Replica): void {
@@ -210,6 +250,8 @@ export class ViewPool {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.unlisten();
     await this.pump.stop();
     this.markReady();
     for (const r of this.replicas) this.options.system.stop(r.ref);

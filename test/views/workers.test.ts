@@ -44,3 +44,33 @@ t.test('two replicas in two workers follow the journal and answer round-robin', 
   const counters = await pool.counters();
   t.same(counters.map((c) => c.counters.applied), [last, last], 'each replica applied each event once');
 });
+
+t.test('a replica whose worker dies leaves the rotation, and comes back rebuilt when the worker restarts', async (t) => {
+  const journal = await memoryJournal();
+  const node = await AloftNode.start({ workers: 2, boot: new URL('../../src/views/worker-boot.ts', import.meta.url), log: () => undefined });
+  let pool: ViewPool | undefined;
+  t.teardown(async () => {
+    await pool?.stop();
+    await node.stop();
+    await journal.close();
+  });
+  const w = seasonFeed({ season: { airplanes: 5, airports: 7, days: 5, seed: 6, violations: { continuity: 0.05, groundTime: 0.05, duplicates: 0.05 } }, edits: 40, seed: 2 });
+  const half = Math.floor(w.feed.length / 2);
+  await appendFeed(journal, w.feed.slice(0, half));
+  pool = await ViewPool.start({ journal, system: node.system, threads: [1, 2], node });
+  await pool.ready;
+  await node.killWorker(2);
+  await eventually(() => pool?.lag()[1]?.state === 'failed' || pool?.lag()[1]?.state === 'rebuilding', 10_000, 'replica 1 out of the rotation');
+  const last = await appendFeed(journal, w.feed.slice(half));
+  const during = await pool.queryWithSource({ _tag: 'GroundTime', filters: { limit: 1000 } }, { minOffset: last });
+  t.same(during.answer.violations, oracle(w.feed).groundTime, `${during.replica} answers meanwhile`);
+  await eventually(() => pool?.lag().every((l) => l.state === 'ready' && l.offset >= last), 20_000, 'replica 1 respawned, rebuilt and ready');
+  const sources = new Set<string>();
+  for (let i = 0; i < 4; i++) {
+    const r = await pool.queryWithSource({ _tag: 'Designators', filters: { limit: 1000 } }, { minOffset: last });
+    sources.add(r.replica);
+    t.same(r.answer.violations, oracle(w.feed).designators);
+  }
+  t.equal(sources.size, 2, 'both replicas answer again');
+  t.same((await pool.counters()).map((c) => c.counters.applied), [last, last], 'the respawned replica applied each event once');
+});
