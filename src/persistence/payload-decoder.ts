@@ -56,101 +56,49 @@ function need(c: Cursor, n: number): void {
   if (c.pos + n > c.end) throw UNHANDLED;
 }
 
+/** Checks that n bytes remain, advances past them, returns where they start. */
+function take(c: Cursor, n: number): number {
+  need(c, n);
+  const at = c.pos;
+  c.pos += n;
+  return at;
+}
+
 function read(c: Cursor): unknown {
-  need(c, 1);
   const b = c.b;
-  const t = b[c.pos++] as number;
+  const t = b[take(c, 1)] as number;
   if (t < 0x80) return t;
   if (t >= 0xe0) return t - 0x100;
   if (t <= 0x8f) return readMap(c, t & 0x0f);
   if (t <= 0x9f) return readArray(c, t & 0x0f);
   if (t <= 0xbf) return readString(c, t & 0x1f);
-  let v: number;
   switch (t) {
-    case 0xc0:
-      return null;
-    case 0xc2:
-      return false;
-    case 0xc3:
-      return true;
-    case 0xca:
-      need(c, 4);
-      v = b.readFloatBE(c.pos);
-      c.pos += 4;
-      return v;
-    case 0xcb:
-      need(c, 8);
-      v = b.readDoubleBE(c.pos);
-      c.pos += 8;
-      return v;
-    case 0xcc:
-      need(c, 1);
-      return b[c.pos++];
-    case 0xcd:
-      need(c, 2);
-      v = b.readUInt16BE(c.pos);
-      c.pos += 2;
-      return v;
-    case 0xce:
-      need(c, 4);
-      v = b.readUInt32BE(c.pos);
-      c.pos += 4;
-      return v;
-    case 0xd0:
-      need(c, 1);
-      return b.readInt8(c.pos++);
-    case 0xd1:
-      need(c, 2);
-      v = b.readInt16BE(c.pos);
-      c.pos += 2;
-      return v;
-    case 0xd2:
-      need(c, 4);
-      v = b.readInt32BE(c.pos);
-      c.pos += 4;
-      return v;
-    case 0xd9:
-      need(c, 1);
-      return readString(c, b[c.pos++] as number);
-    case 0xda:
-      need(c, 2);
-      v = b.readUInt16BE(c.pos);
-      c.pos += 2;
-      return readString(c, v);
-    case 0xdb:
-      need(c, 4);
-      v = b.readUInt32BE(c.pos);
-      c.pos += 4;
-      return readString(c, v);
-    case 0xc4:
-      need(c, 1);
-      return readBin(c, b[c.pos++] as number);
-    case 0xc5:
-      need(c, 2);
-      v = b.readUInt16BE(c.pos);
-      c.pos += 2;
-      return readBin(c, v);
-    case 0xdc:
-      need(c, 2);
-      v = b.readUInt16BE(c.pos);
-      c.pos += 2;
-      return readArray(c, v);
-    case 0xde:
-      need(c, 2);
-      v = b.readUInt16BE(c.pos);
-      c.pos += 2;
-      return readMap(c, v);
-    default:
-      // uint64/int64 (msgpackr's int64AsType choices), map32/array32/bin32, ext: not ours.
-      throw UNHANDLED;
+    case 0xc0: return null;
+    case 0xc2: return false;
+    case 0xc3: return true;
+    case 0xca: return b.readFloatBE(take(c, 4));
+    case 0xcb: return b.readDoubleBE(take(c, 8));
+    case 0xcc: return b[take(c, 1)];
+    case 0xcd: return b.readUInt16BE(take(c, 2));
+    case 0xce: return b.readUInt32BE(take(c, 4));
+    case 0xd0: return b.readInt8(take(c, 1));
+    case 0xd1: return b.readInt16BE(take(c, 2));
+    case 0xd2: return b.readInt32BE(take(c, 4));
+    case 0xd9: return readString(c, b[take(c, 1)] as number);
+    case 0xda: return readString(c, b.readUInt16BE(take(c, 2)));
+    case 0xdb: return readString(c, b.readUInt32BE(take(c, 4)));
+    case 0xc4: return readBin(c, b[take(c, 1)] as number);
+    case 0xc5: return readBin(c, b.readUInt16BE(take(c, 2)));
+    case 0xdc: return readArray(c, b.readUInt16BE(take(c, 2)));
+    case 0xde: return readMap(c, b.readUInt16BE(take(c, 2)));
+    // uint64/int64 (msgpackr's int64AsType choices), map32/array32/bin32, ext: not ours.
+    default: throw UNHANDLED;
   }
 }
 
 function readString(c: Cursor, n: number): string {
-  need(c, n);
-  const s = utf8(c.b, c.pos, c.pos + n);
-  c.pos += n;
-  return s;
+  const at = take(c, n);
+  return utf8(c.b, at, at + n);
 }
 
 type Utf8Slicing = Buffer & { utf8Slice(start: number, end: number): string };
@@ -186,11 +134,9 @@ export function utf8(b: Buffer, start: number, end: number): string {
 }
 
 function readBin(c: Cursor, n: number): Uint8Array {
-  need(c, n);
+  const at = take(c, n);
   // A copy, of the same kind msgpackr's copyBuffers gives (a Buffer, from a Buffer source).
-  const out = Uint8Array.prototype.slice.call(c.b, c.pos, c.pos + n);
-  c.pos += n;
-  return out;
+  return Uint8Array.prototype.slice.call(c.b, at, at + n);
 }
 
 function readArray(c: Cursor, n: number): unknown[] {
@@ -201,14 +147,11 @@ function readArray(c: Cursor, n: number): unknown[] {
 
 /** Reads a key's str header; returns the key's byte length, the cursor at its first byte. */
 function keyRange(c: Cursor): number {
-  need(c, 1);
-  const t = c.b[c.pos++] as number;
+  const t = c.b[take(c, 1)] as number;
   let n: number;
   if (t >= 0xa0 && t <= 0xbf) n = t & 0x1f;
-  else if (t === 0xd9) {
-    need(c, 1);
-    n = c.b[c.pos++] as number;
-  } else throw UNHANDLED; // non-string key, or a long one
+  else if (t === 0xd9) n = c.b[take(c, 1)] as number;
+  else throw UNHANDLED; // non-string key, or a long one
   need(c, n);
   return n;
 }
