@@ -54,6 +54,7 @@ export const openApi = {
     '/api/checks/ground-time': check('Minimum ground time between consecutive legs'),
     '/api/checks/designators': check('Flight designator uniqueness'),
     '/api/live': { get: { summary: 'WebSocket: subscribe to "imports" and "violations" (optionally per rotation)', responses: { '101': { description: 'Switching Protocols' } } } },
+    '/api/feed': { get: { summary: 'The global event feed in offset order (for clients that fold their own schedule)', parameters: [query('from', { type: 'integer', minimum: 1, default: 1 }, 'first offset'), query('limit', { type: 'integer', minimum: 1, maximum: 50000, default: 10000 }, 'most events')], responses: { '200': json({ type: 'object', properties: { events: { type: 'array', items: { type: 'object' } }, next: { type: 'integer' }, head: { type: 'integer' } } }), '400': problem } } },
     '/healthz': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }) } } },
     '/readyz': { get: { summary: 'Readiness: 200 once the views have caught up with the journal', responses: { '200': json({ type: 'object' }), '503': problem } } },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } } } },

@@ -7,6 +7,7 @@ import { iso } from '../domain/index.ts';
 import type { CommandGateway } from '../service/gateway.ts';
 import type { Metrics } from './metrics.ts';
 import { notFound, problem } from './problem.ts';
+import { queryInt } from './validate.ts';
 import { openApi } from './openapi.ts';
 import type { HttpServer } from './server.ts';
 
@@ -42,6 +43,23 @@ export function readRoutes(server: HttpServer, deps: ReadDeps): void {
     return {
       status: 200,
       body: { id, version: seq, registration: state.registration, aircraftType: state.aircraftType, minGroundTimeMinutes: state.minimumGroundTimeMin, rotationId: state.assignment?.rotationId ?? null },
+    };
+  });
+
+  // The global feed, for clients that keep their own copy of the schedule (the planner page):
+  // events in offset order from `from`, at most `limit`; `next` is where to continue.
+  server.route('get', '/api/feed', async (req) => {
+    const from = queryInt(req.query.get('from') ?? undefined, 'from', 1, Number.MAX_SAFE_INTEGER) ?? 1;
+    const limit = queryInt(req.query.get('limit') ?? undefined, 'limit', 1, 50_000) ?? 10_000;
+    const events = await journal.read(from, limit);
+    const last = events[events.length - 1];
+    return {
+      status: 200,
+      body: {
+        events: events.map((e) => ({ offset: e.offset, persistenceId: e.persistenceId, seq: e.seq, type: e.type, event: e.event })),
+        next: last ? last.offset + 1 : from,
+        head: await journal.headOffset(),
+      },
     };
   });
 

@@ -125,3 +125,18 @@ t.test('the OpenAPI document lists every route, and every route it lists exists'
     }
   }
 });
+
+t.test('the feed lists every stored event in offset order', async (t) => {
+  const head = await service.journal.headOffset();
+  const all: Array<{ offset: number; type: string }> = [];
+  for (let from = 1, guard = 0; guard < 100; guard++) {
+    const page = (await call('GET', `/api/feed?from=${from}&limit=3`)).json as { events: Array<{ offset: number; type: string }>; next: number; head: number };
+    if (page.events.length === 0) break;
+    all.push(...page.events);
+    from = page.next;
+  }
+  t.equal(all.length, head, 'every event once');
+  t.same(all.map((e) => e.offset), Array.from({ length: head }, (_, i) => i + 1), 'in offset order, gap-free');
+  t.equal(all[0]?.type, 'AirportMinimumGroundTimeSet');
+  t.equal((await call('GET', '/api/feed?limit=0')).status, 400);
+});
