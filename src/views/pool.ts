@@ -12,7 +12,8 @@
  * prefers a ready replica that has already acked it; otherwise the replica parks the query until
  * it gets there, and fails it with ViewLagTimeout after `timeoutMs`.
  */
-import type { ActorSystem, TimerHandle, WorkerEvent } from '../actors/index.ts';
+import { mkdir } from 'node:fs/promises';
+import type { ActorSystem, AloftNode, TimerHandle, WorkerEvent } from '../actors/index.ts';
 import type { Journal } from '../persistence/index.ts';
 import type { AnswerOf, ViewCounters, ViewQuery } from './contract.ts';
 import { fromErrorData, NoReplicaReady, ViewUnavailable } from './errors.ts';
@@ -24,7 +25,8 @@ export interface ViewPoolOptions {
   readonly journal: Journal;
   /** The main thread's system (AloftNode.system, or a plain ActorSystem in single-thread mode). */
   readonly system: ActorSystem;
-  /** One entry per replica: the thread it runs in (0 = the main thread). Default [0]. */
+  /** One entry per replica: the thread it runs in (0 = the main thread). Default: one replica
+   * per worker of `node`, or [0] (single-thread mode) without a node or with no workers. */
   readonly threads?: readonly number[];
   /** Replica i keeps `${snapshotDir}/schedule-view-${i}.snap`; none: replicas rebuild from offset 0. */
   readonly snapshotDir?: string;
@@ -38,7 +40,7 @@ export interface ViewPoolOptions {
   readonly name?: string;
   /** The node whose workers host replicas: a replica whose worker dies is marked failed at once
    * and spawned again (from its snapshot, else from offset 0) when the worker restarts. */
-  readonly node?: { onWorkerEvent(listener: (e: WorkerEvent) => void): () => void };
+  readonly node?: Pick<AloftNode, 'onWorkerEvent' | 'threads'>;
 }
 
 export interface QueryOptions {
@@ -89,9 +91,11 @@ export class ViewPool {
   }
 
   static async start(options: ViewPoolOptions): Promise<ViewPool> {
-    const threads = options.threads ?? [0];
+    const workers = options.node?.threads.filter((t) => t !== 0) ?? [];
+    const threads = options.threads ?? (workers.length > 0 ? workers : [0]);
     if (threads.length === 0) throw new RangeError('a view pool needs at least one replica');
     if (threads.includes(options.system.thread)) defineViewKinds(options.system);
+    if (options.snapshotDir !== undefined) await mkdir(options.snapshotDir, { recursive: true });
     let pool: ViewPool | undefined;
     const pump = new FeedPump(options.journal, {
       batchSize: options.batchSize ?? 512,

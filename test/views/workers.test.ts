@@ -24,7 +24,7 @@ async function twoWorkers(t: Test, w: FeedWorld, options: Partial<ViewPoolOption
   });
   const half = Math.floor(w.feed.length / 2);
   await appendFeed(journal, w.feed.slice(0, half));
-  pool = await ViewPool.start({ journal, system: node.system, threads: [1, 2], ...options, ...(watchNode ? { node } : {}) });
+  pool = await ViewPool.start({ journal, system: node.system, ...(watchNode ? { node } : { threads: [1, 2] }), ...options });
   await pool.ready;
   return { journal, node, pool, rest: w.feed.slice(half) };
 }
@@ -57,6 +57,7 @@ t.test('two replicas in two workers follow the journal and answer round-robin', 
 t.test('a replica whose worker dies leaves the rotation, and comes back rebuilt when the worker restarts', async (t) => {
   const w = seasonFeed({ season: { airplanes: 5, airports: 7, days: 5, seed: 6, violations: { continuity: 0.05, groundTime: 0.05, duplicates: 0.05 } }, edits: 40, seed: 2 });
   const { journal, node, pool, rest } = await twoWorkers(t, w, {}, true);
+  t.same(pool.lag().map((l) => l.thread), [1, 2], 'threads default to one replica per worker of the node');
   await node.killWorker(2);
   await eventually(() => pool.lag()[1]?.state === 'failed' || pool.lag()[1]?.state === 'rebuilding', 10_000, 'replica 1 out of the rotation');
   const last = await appendFeed(journal, rest);
