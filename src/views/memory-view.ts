@@ -15,7 +15,7 @@
  */
 import { compareLegs, designatorKey, type DomainEvent, type Leg, type ScheduleRotation } from '../domain/index.ts';
 import { DedupFilter, type EventEnvelope } from '../persistence/index.ts';
-import type { AirplaneView, ApplyResult, CheckFilters, Page, ScheduleView, ViewContinuity, ViewCounters, ViewDesignator, ViewGroundTime } from './contract.ts';
+import type { AirplaneView, AnswerOf, ApplyResult, CheckFilters, Page, ScheduleView, ViewContinuity, ViewCounters, ViewDesignator, ViewGroundTime, ViewQuery } from './contract.ts';
 import { PairIndex, ViolationIndex } from './violation-index.ts';
 import {
   comparePairs, continuityViolation, designatorSortKey, designatorViolation, groundTimeViolation, page, pairKey, type BucketEntry,
@@ -303,6 +303,17 @@ export class MemoryScheduleView implements ScheduleView {
   airplaneNow(registration: string): AirplaneView | null {
     const a = this.airplanes.get(registration);
     return a?.active ? { registration, aircraftType: a.aircraftType, minimumGroundTimeMin: a.mgt, rotationId: a.assignment } : null;
+  }
+
+  /** A tagged query answered synchronously (the replica actor's path). */
+  queryNow<Q extends ViewQuery>(q: Q): AnswerOf[Q['_tag']] {
+    switch (q._tag) {
+      case 'Continuity': return this.continuityNow(q.filters) as AnswerOf[Q['_tag']];
+      case 'GroundTime': return this.groundTimeNow(q.filters) as AnswerOf[Q['_tag']];
+      case 'Designators': return this.designatorsNow(q.filters) as AnswerOf[Q['_tag']];
+      case 'Rotation': return this.rotationNow(q.rotationId) as AnswerOf[Q['_tag']];
+      case 'Airplane': return this.airplaneNow(q.registration) as AnswerOf[Q['_tag']];
+    }
   }
 
   continuity(f?: CheckFilters): Promise<Page<ViewContinuity>> {

@@ -9,9 +9,9 @@
  * same on both sides of a thread boundary. With a snapshot file, it starts from the snapshot and
  * writes a new one every `snapshotEvery` applied events: the pump then feeds it from its offset.
  */
-import { kind, stateful, type ActorRef, type ActorSystem, type Behavior, type TimerHandle } from '../actors/index.ts';
+import { kind, stateful, type ActorContext, type ActorRef, type ActorSystem, type Behavior, type TimerHandle } from '../actors/index.ts';
 import type { EventEnvelope } from '../persistence/index.ts';
-import { runQuery, type ViewAnswer, type ViewCounters, type ViewQuery } from './contract.ts';
+import type { ViewAnswer, ViewCounters, ViewQuery } from './contract.ts';
 import { toViewErrorData, ViewLagTimeout, type ViewErrorData } from './errors.ts';
 import { MemoryScheduleView } from './memory-view.ts';
 import { answerJson } from './answer-json.ts';
@@ -63,13 +63,15 @@ export function defineViewKinds(system: ActorSystem): void {
 
 const JSON_CACHE = 256;
 
-async function answer(view: MemoryScheduleView, q: Query, cache: Map<string, string>): Promise<void> {
+/** Synchronous on purpose: the runtime ends an actor's turn after every asynchronous receive, so
+ * a replica that awaited per query would answer one query per event-loop turn. */
+function answer(view: MemoryScheduleView, q: Query, cache: Map<string, string>): void {
   try {
-    if (q.json !== true) return q.replyTo.tell({ _tag: 'Answer', answer: await runQuery(view, q.query), offset: view.offsetNow() });
+    if (q.json !== true) return q.replyTo.tell({ _tag: 'Answer', answer: view.queryNow(q.query), offset: view.offsetNow() });
     const key = JSON.stringify(q.query);
     let json = cache.get(key);
     if (json === undefined) {
-      json = q.query._tag === 'Rotation' ? view.rotationJsonNow(q.query.rotationId) : answerJson(q.query, await runQuery(view, q.query));
+      json = q.query._tag === 'Rotation' ? view.rotationJsonNow(q.query.rotationId) : answerJson(q.query, view.queryNow(q.query));
       if (cache.size >= JSON_CACHE) cache.clear();
       cache.set(key, json);
     }
@@ -100,55 +102,60 @@ export function replicaBehavior(args: ReplicaArgs): Behavior<ReplicaMsg> {
   };
   return stateful<State | null, ReplicaMsg>({
     initial: null,
-    async receive(state, m, ctx) {
+    receive(state, m, ctx) {
       // Lazily loaded on the first message: a snapshot read is I/O, and `initial` is synchronous.
-      let s = state;
-      if (s === null) {
-        const view = await (loading ??= load());
-        s = { view, parked: [], json: new Map(), sinceSnapshot: 0, snapshotOffset: view.offsetNow(), writing: Promise.resolve() };
+      // Every later message is handled synchronously (see `answer`), except SaveSnapshot.
+      if (state === null) {
+        return (loading ??= load()).then((view) =>
+          handle({ view, parked: [], json: new Map(), sinceSnapshot: 0, snapshotOffset: view.offsetNow(), writing: Promise.resolve() }, m, ctx));
       }
-      switch (m._tag) {
-        case 'Feed': {
-          const r = s.view.applyNow(m.batch);
-          if (r.applied > 0) s.json.clear();
-          m.replyTo.tell({ _tag: 'Applied', offset: r.offset, applied: r.applied, duplicates: r.duplicates });
-          s.sinceSnapshot += r.applied;
-          if (s.sinceSnapshot >= every) void snapshot(s);
-          if (s.parked.length > 0) {
-            const ready = s.parked.filter((p) => p.q.minOffset <= r.offset);
-            if (ready.length > 0) {
-              s.parked = s.parked.filter((p) => p.q.minOffset > r.offset);
-              for (const p of ready) {
-                ctx.clock.clearTimeout(p.timer);
-                await answer(s.view, p.q, s.json);
-              }
-            }
-          }
-          return s;
-        }
-        case 'Query': {
-          if (s.view.offsetNow() >= m.minOffset) {
-            await answer(s.view, m, s.json);
-            return s;
-          }
-          const st = s;
-          const timer = ctx.clock.setTimeout(() => {
-            const i = st.parked.findIndex((p) => p.q === m);
-            if (i < 0) return;
-            st.parked.splice(i, 1);
-            m.replyTo.tell({ _tag: 'Failed', error: new ViewLagTimeout(args.name, m.minOffset, st.view.offsetNow(), m.timeoutMs).data });
-          }, m.timeoutMs);
-          s.parked.push({ q: m, timer });
-          return s;
-        }
-        case 'SaveSnapshot':
-          await snapshot(s);
-          m.replyTo.tell({ _tag: 'Status', name: args.name, offset: s.view.offsetNow(), counters: s.view.countersNow(), snapshotOffset: s.snapshotOffset });
-          return s;
-        case 'Status':
-          m.replyTo.tell({ _tag: 'Status', name: args.name, offset: s.view.offsetNow(), counters: s.view.countersNow(), snapshotOffset: s.snapshotOffset });
-          return s;
-      }
+      return handle(state, m, ctx);
     },
   });
+
+  function handle(s: State, m: ReplicaMsg, ctx: ActorContext<ReplicaMsg>): State | Promise<State> {
+    switch (m._tag) {
+      case 'Feed': {
+        const r = s.view.applyNow(m.batch);
+        if (r.applied > 0) s.json.clear();
+        m.replyTo.tell({ _tag: 'Applied', offset: r.offset, applied: r.applied, duplicates: r.duplicates });
+        s.sinceSnapshot += r.applied;
+        if (s.sinceSnapshot >= every) void snapshot(s);
+        if (s.parked.length > 0) {
+          const ready = s.parked.filter((p) => p.q.minOffset <= r.offset);
+          if (ready.length > 0) {
+            s.parked = s.parked.filter((p) => p.q.minOffset > r.offset);
+            for (const p of ready) {
+              ctx.clock.clearTimeout(p.timer);
+              answer(s.view, p.q, s.json);
+            }
+          }
+        }
+        return s;
+      }
+      case 'Query': {
+        if (s.view.offsetNow() >= m.minOffset) {
+          answer(s.view, m, s.json);
+          return s;
+        }
+        const st = s;
+        const timer = ctx.clock.setTimeout(() => {
+          const i = st.parked.findIndex((p) => p.q === m);
+          if (i < 0) return;
+          st.parked.splice(i, 1);
+          m.replyTo.tell({ _tag: 'Failed', error: new ViewLagTimeout(args.name, m.minOffset, st.view.offsetNow(), m.timeoutMs).data });
+        }, m.timeoutMs);
+        s.parked.push({ q: m, timer });
+        return s;
+      }
+      case 'SaveSnapshot':
+        return snapshot(s).then(() => {
+          m.replyTo.tell({ _tag: 'Status', name: args.name, offset: s.view.offsetNow(), counters: s.view.countersNow(), snapshotOffset: s.snapshotOffset });
+          return s;
+        });
+      case 'Status':
+        m.replyTo.tell({ _tag: 'Status', name: args.name, offset: s.view.offsetNow(), counters: s.view.countersNow(), snapshotOffset: s.snapshotOffset });
+        return s;
+    }
+  }
 }

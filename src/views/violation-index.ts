@@ -9,7 +9,8 @@
 import { compareKeys, type SortKey } from './violations.ts';
 
 export class ViolationIndex<V> {
-  private readonly all = new Map<string, V>();
+  /** Each violation with its sort key, computed once on set rather than on every comparison. */
+  private readonly all = new Map<string, { readonly v: V; readonly k: SortKey }>();
   private readonly rotationsOf = new Map<string, readonly string[]>();
   private readonly byRotation = new Map<string, Set<string>>();
   private sortedCache: V[] | null = [];
@@ -22,7 +23,7 @@ export class ViolationIndex<V> {
 
   set(key: string, rotationIds: readonly string[], v: V): void {
     this.delete(key);
-    this.all.set(key, v);
+    this.all.set(key, { v, k: this.keyOf(v) });
     this.rotationsOf.set(key, rotationIds);
     for (const r of rotationIds) {
       let s = this.byRotation.get(r);
@@ -44,10 +45,7 @@ export class ViolationIndex<V> {
   }
 
   sorted(): readonly V[] {
-    if (this.sortedCache === null) {
-      const keyOf = this.keyOf;
-      this.sortedCache = [...this.all.values()].sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
-    }
+    if (this.sortedCache === null) this.sortedCache = [...this.all.values()].sort((a, b) => compareKeys(a.k, b.k)).map((e) => e.v);
     return this.sortedCache;
   }
 
@@ -55,8 +53,7 @@ export class ViolationIndex<V> {
   ofRotation(rotationId: string): readonly V[] {
     const keys = this.byRotation.get(rotationId);
     if (!keys) return [];
-    const keyOf = this.keyOf;
-    return [...keys].map((k) => this.all.get(k) as V).sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
+    return [...keys].map((k) => this.all.get(k) as { v: V; k: SortKey }).sort((a, b) => compareKeys(a.k, b.k)).map((e) => e.v);
   }
 }
 
