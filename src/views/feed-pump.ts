@@ -55,6 +55,7 @@ export interface PumpOptions {
 
 export class FeedPump {
   private head = 0;
+  private tailFailure: unknown = undefined;
   private stopped = false;
   private subscription: Subscription | undefined;
   private readonly cache = new Map<number, readonly EventEnvelope[]>();
@@ -79,11 +80,26 @@ export class FeedPump {
       this.head = last.offset;
       this.changed.notify();
     }, { batchSize: this.options.batchSize });
+    // The live tail ends with the journal (or a corrupt event): replicas then stop advancing and
+    // their lag shows it; an unobserved rejection here would take the process down instead.
+    this.subscription.done.catch((e: unknown) => {
+      this.tailFailure = e;
+      this.changed.notify();
+    });
     return this.head;
   }
 
   add(target: PumpTarget): void {
-    this.loops.push(this.run(target));
+    this.loops.push(this.run(target).catch((e: unknown) => {
+      // A journal read failed (closed, unavailable): this replica is reported failed, not lost silently.
+      target.failure = e;
+      this.options.onAck(target);
+    }));
+  }
+
+  /** Why the live tail stopped, if it did. */
+  failure(): unknown {
+    return this.tailFailure;
   }
 
   private async run(t: PumpTarget): Promise<void> {
