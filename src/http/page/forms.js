@@ -1,0 +1,129 @@
+// The editing forms and the SSIM upload. Each form posts to the API and shows the API's refusal
+// (the problem's `detail`) in its own <output>, next to the fields; success is not echoed into
+// the chart here — the change comes back through the feed like anyone else's.
+
+import { api, ApiError } from './api.js';
+
+const $ = (id) => /** @type {any} */ (document.getElementById(id));
+
+/** Runs `action` for `form`'s submit, showing its outcome in `out`. */
+function onSubmit(form, out, action) {
+  $(form).addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const el = $(out);
+    el.className = 'msg';
+    el.textContent = '';
+    const button = $(form).querySelector('button[type=submit]');
+    button.disabled = true;
+    try {
+      const message = await action(new FormData($(form)));
+      el.className = 'msg ok';
+      el.textContent = message;
+    } catch (error) {
+      el.className = 'msg';
+      el.textContent = error instanceof ApiError ? `Refused: ${error.message}` : String(error);
+      if (error instanceof ApiError && error.field) el.textContent += ` (field: ${error.field})`;
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+const s = (fd, name) => String(fd.get(name) ?? '').trim();
+/** datetime-local values are read as UTC (the whole page works in UTC). */
+const utc = (v) => (v.length === 16 ? `${v}:00Z` : `${v}Z`);
+
+export function wireForms({ model, onImportDone }) {
+  onSubmit('add-leg', 'l-error', async (fd) => {
+    const rotation = s(fd, 'rotation');
+    const body = {
+      carrier: s(fd, 'carrier').toUpperCase(),
+      flightNumber: Number(s(fd, 'flightNumber')),
+      dateOfOrigin: s(fd, 'dateOfOrigin'),
+      departureAirport: s(fd, 'departureAirport').toUpperCase(),
+      arrivalAirport: s(fd, 'arrivalAirport').toUpperCase(),
+      departure: utc(s(fd, 'departure')),
+      arrival: utc(s(fd, 'arrival')),
+    };
+    if (s(fd, 'suffix')) body.suffix = s(fd, 'suffix').toUpperCase();
+    const r = await api('POST', `/api/rotations/${encodeURIComponent(rotation)}/legs`, body);
+    return `Added leg ${r.legId} (offset ${r.offset})`;
+  });
+  onSubmit('remove-leg', 'rl-error', async (fd) => {
+    const r = await api('DELETE', `/api/rotations/${encodeURIComponent(s(fd, 'rotation'))}/legs/${encodeURIComponent(s(fd, 'leg'))}`);
+    return `Removed (offset ${r.offset})`;
+  });
+  onSubmit('create-rotation', 'r-error', async (fd) => {
+    const name = s(fd, 'name');
+    const r = await api('POST', '/api/rotations', name ? { name } : {});
+    $('l-rotation').value = r.id;
+    return `Created rotation ${r.id}`;
+  });
+  onSubmit('create-airplane', 'a-error', async (fd) => {
+    const r = await api('POST', '/api/airplanes', { registration: s(fd, 'registration'), aircraftType: s(fd, 'aircraftType').toUpperCase(), minGroundTimeMinutes: Number(s(fd, 'minGroundTimeMinutes')) });
+    return `Created airplane ${r.id}`;
+  });
+  onSubmit('assign', 'as-error', async (fd) => {
+    const rotation = s(fd, 'rotation');
+    const r = await api('PUT', `/api/airplanes/${encodeURIComponent(s(fd, 'registration'))}/rotation`, { rotationId: rotation || null });
+    return rotation ? `Assigned${r.replaced ? ` (replacing ${r.replaced})` : ''}` : 'Unassigned';
+  });
+  onSubmit('airport', 'ap-error', async (fd) => {
+    const code = s(fd, 'code').toUpperCase();
+    await api('POST', '/api/airports', { code, minGroundTimeMinutes: Number(s(fd, 'minutes')) });
+    return `${code}: minimum ground time set`;
+  });
+
+  // ---- import: upload, then progress from the WebSocket's "imports" topic ----
+  let current = null;
+  onSubmit('import', 'i-status', async (fd) => {
+    const ssimFile = /** @type {File} */ (fd.get('ssim'));
+    const rotFile = /** @type {File|null} */ (fd.get('rotations'));
+    if (!ssimFile || ssimFile.size === 0) throw new Error('choose an SSIM file first');
+    const body = { ssim: await ssimFile.text(), onError: s(fd, 'onError') || 'reject' };
+    if (rotFile && rotFile.size > 0) body.rotations = await rotFile.text();
+    $('i-progress').value = 0;
+    $('i-problems').replaceChildren();
+    const r = await api('POST', '/api/imports', body);
+    current = r.importId;
+    // The socket may have missed the start; ask once so a fast import still ends in "done".
+    void api('GET', `/api/imports/${r.importId}`).then(progress, () => undefined);
+    return `Import ${r.importId} started`;
+  });
+
+  function progress(status) {
+    if (!status || status.importId !== current) return;
+    const bar = $('i-progress');
+    const out = $('i-status');
+    if (status.commandsTotal > 0) bar.value = status.commandsApplied / status.commandsTotal;
+    else if (status.bytesTotal > 0) bar.value = (status.bytes ?? 0) / status.bytesTotal / 2;
+    out.className = status.state === 'failed' || status.state === 'rejected' ? 'msg' : 'msg ok';
+    out.textContent = status.message ?? `${status.state}: ${status.commandsApplied ?? 0} of ${status.commandsTotal ?? '?'} commands`;
+    if (status.state === 'done' || status.state === 'failed' || status.state === 'rejected') {
+      if (status.state === 'done') bar.value = 1;
+      const problems = [...(status.problems ?? []), ...(status.rejections ?? [])];
+      $('i-problems').replaceChildren(
+        ...problems.slice(0, 200).map((p) => {
+          const li = document.createElement('li');
+          li.textContent = typeof p === 'string' ? p : p.line !== undefined ? `line ${p.line}: ${p.message ?? p.detail ?? JSON.stringify(p)}` : (p.message ?? JSON.stringify(p));
+          return li;
+        }),
+      );
+      $('i-progress').dataset.state = status.state;
+      current = null;
+      onImportDone();
+    }
+  }
+
+  return {
+    importProgress: progress,
+    /** A click on the chart fills the rotation (and leg) fields of the forms. */
+    select(rotationId, legId) {
+      $('l-rotation').value = rotationId;
+      $('rl-rotation').value = rotationId;
+      $('as-rotation').value = rotationId;
+      if (legId) $('rl-leg').value = legId;
+      void model;
+    },
+  };
+}
