@@ -16,6 +16,7 @@ import { Live } from '../http/live.ts';
 import { Importer } from './importer.ts';
 import { loadDemoSeason } from './demo-season.ts';
 import { checkRoutes } from '../http/check-routes.ts';
+import { pageRoutes } from '../http/page-routes.ts';
 import { ViewPool } from '../views/index.ts';
 import { followViolations } from './live-violations.ts';
 import type { ServiceConfig } from './config.ts';
@@ -78,6 +79,7 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   const live = new Live(http.app);
   importer.subscribe((status) => live.publish('imports', { type: 'import', offset: status.offset, status }));
   const following = await followViolations(journal, views, live, (topic) => http.app.numSubscribers(topic) > 0, (line) => log(`[live] ${line}`));
+  pageRoutes(http, { lag: () => views.lag(), actors: () => node.system.actorCount, adminUrl: process.env.ALOFT_ADMIN_URL });
   http.fallback();
   let port: number;
   try {
