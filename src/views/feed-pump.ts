@@ -8,8 +8,9 @@
  * stops being fed instead of growing a mailbox, and a new or restarted replica catches up by
  * reading the journal from its own offset, at its own pace, while the others follow live.
  *
- * Live batches come from one journal subscription and are kept in a small cache keyed by first
- * offset, so replicas that are caught up share them instead of each re-reading the journal.
+ * Live batches come from one journal subscription and are kept in a small cache; a replica whose
+ * position falls inside a cached batch takes the rest of it, so once caught up it is aligned with
+ * the live batches and shares them instead of re-reading (and re-decoding) the journal.
  */
 import type { ActorRef } from '../actors/index.ts';
 import type { EventEnvelope, Journal, Subscription } from '../persistence/index.ts';
@@ -58,7 +59,8 @@ export class FeedPump {
   private tailFailure: unknown = undefined;
   private stopped = false;
   private subscription: Subscription | undefined;
-  private readonly cache = new Map<number, readonly EventEnvelope[]>();
+  /** Recent live batches, oldest first, contiguous. */
+  private readonly cache: (readonly EventEnvelope[])[] = [];
   private readonly changed = new Signal();
   private readonly loops: Promise<void>[] = [];
 
@@ -74,9 +76,9 @@ export class FeedPump {
       const first = batch[0];
       const last = batch[batch.length - 1];
       if (!first || !last) return;
-      this.cache.set(first.offset, batch);
+      this.cache.push(batch);
       // Enough for every caught-up replica's window; older batches are read from the journal.
-      if (this.cache.size > 64) this.cache.delete(this.cache.keys().next().value as number);
+      if (this.cache.length > 64) this.cache.shift();
       this.head = last.offset;
       this.changed.notify();
     }, { batchSize: this.options.batchSize });
@@ -97,6 +99,17 @@ export class FeedPump {
     }));
   }
 
+  private cached(position: number): readonly EventEnvelope[] | undefined {
+    for (let i = this.cache.length - 1; i >= 0; i--) {
+      const b = this.cache[i] as readonly EventEnvelope[];
+      const first = (b[0] as EventEnvelope).offset;
+      if (position < first) continue;
+      if (position > first + b.length - 1) return undefined; // newer than the cache: not yet read
+      return position === first ? b : b.slice(position - first);
+    }
+    return undefined;
+  }
+
   /** Why the live tail stopped, if it did. */
   failure(): unknown {
     return this.tailFailure;
@@ -108,7 +121,7 @@ export class FeedPump {
         await this.changed.wait();
         continue;
       }
-      const batch = this.cache.get(t.position) ?? (await this.journal.read(t.position, this.options.batchSize));
+      const batch = this.cached(t.position) ?? (await this.journal.read(t.position, this.options.batchSize));
       const last = batch[batch.length - 1];
       if (this.stopped) return;
       if (!last) {
