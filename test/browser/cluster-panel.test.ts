@@ -1,0 +1,62 @@
+/**
+ * The cluster panel in headless Chromium: three cluster members in this process (the cluster's
+ * own bindCluster, as test/cluster/admin.test.ts starts them), the first with the admin HTTP API;
+ * an Aloft node pointed at it (ALOFT_ADMIN_URL) serves the page. A wrong token is refused in the
+ * panel; the right one shows the three members up and reachable, and this node's view replicas.
+ */
+import t, { type Test } from 'tap';
+import { ActorSystem } from '../../src/actors/index.ts';
+import { bindCluster, parseClusterConfig, type ClusterNode } from '../../src/cluster/index.ts';
+import { SECRET, until } from '../cluster/fixtures/harness.ts';
+import { launch, openPage, screenshot, skipReason, startNode } from './browser.ts';
+
+const TOKEN = 'panel-token-0123';
+
+declare const sessionStorage: { getItem(key: string): string | null };
+declare const window: { aloftCluster: { members: { node: string; status: string; reachable: boolean }[]; error: string } };
+
+async function member(t: Test, seeds: string[], admin: boolean): Promise<ClusterNode> {
+  const { config } = parseClusterConfig(['--cluster-name', 'panel', '--cluster-port', '0', '--secret', SECRET, '--heartbeat-ms', '50', '--gossip-ms', '50', '--seed-timeout-ms', '200', ...(seeds.length ? ['--seeds', seeds.join(',')] : []), ...(admin ? ['--admin-port', '0', '--admin-token', TOKEN] : [])]);
+  if (!config) throw new Error('no cluster config');
+  const bound = await bindCluster(config, { log: () => undefined });
+  const system = new ActorSystem({ node: bound.nodeId, log: () => undefined });
+  const cluster = await bound.start({ system });
+  t.teardown(async () => {
+    await cluster.stop();
+    system.shutdown();
+  });
+  return cluster;
+}
+
+const reason = skipReason();
+if (reason) t.plan(0, `browser tests skipped: ${reason}`);
+else {
+  t.test('the cluster panel shows three members of a local cluster', async (t) => {
+    const a = await member(t, [], true);
+    const seed = a.nodeId.split('#')[0] as string;
+    await member(t, [seed], false);
+    await member(t, [seed], false);
+    await until(() => a.view().members.filter((m) => m.status === 'up').length === 3, 10_000, 'three members up');
+
+    process.env.ALOFT_ADMIN_URL = `http://127.0.0.1:${a.adminPort}`;
+    const node = await startNode(t, 'panel');
+    delete process.env.ALOFT_ADMIN_URL;
+    const browser = await launch(t);
+    const page = await openPage(t, browser, `${node.url}/#cluster`);
+
+    await page.fill('#token', 'wrong-token');
+    await page.click('#token-form button[type=submit]');
+    await page.waitForFunction(() => window.aloftCluster.error.length > 0);
+    t.match(await page.textContent('#cluster-error'), /refused the token/, 'a wrong token is refused in the panel');
+
+    await page.fill('#token', TOKEN);
+    await page.click('#token-form button[type=submit]');
+    await page.waitForFunction(() => window.aloftCluster.members.length === 3 && window.aloftCluster.members.every((m) => m.status === 'up' && m.reachable));
+    t.equal(await page.locator('#members tbody tr').count(), 3, 'three member rows');
+    t.match(await page.textContent('#members'), /up.*reachable/s);
+    t.match(await page.textContent('#cluster-summary'), /3 members · leader .* converged/);
+    t.equal(await page.locator('#replicas tbody tr').count(), 1, "this node's view replica and its lag");
+    t.equal(await page.evaluate(() => sessionStorage.getItem('aloft.adminToken')), TOKEN, 'the token is kept for the tab only');
+    await screenshot(page, '5-cluster-panel');
+  });
+}
