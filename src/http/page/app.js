@@ -200,7 +200,6 @@ function showSelection() {
   if (!r || !leg) return void box.replaceChildren();
   const head = document.createElement('div');
   const fmt = (t) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
-  head.innerHTML = '';
   const b = document.createElement('b');
   b.textContent = `${designator(leg)} ${leg.departureAirport}–${leg.arrivalAirport}`;
   head.append(b, ` ${fmt(leg.departureUtc)} → ${fmt(leg.arrivalUtc)} UTC · rotation ${r.id}${r.registration ? ` · ✈ ${r.registration}` : ''} · leg ${leg.id}`);
@@ -286,7 +285,7 @@ function measureScroll(frames = 300, dy = 40, dx = 25) {
   });
 }
 
-const forms = wireForms({ model, onImportDone: () => scheduleRefresh(true, [], 0) });
+const forms = wireForms({ onImportDone: () => scheduleRefresh(true, [], 0) });
 const clusterPanel = wireCluster();
 
 async function start() {

@@ -38,9 +38,8 @@ export class Chart {
     scroller.addEventListener('wheel', (e) => {
       if (!e.ctrlKey) return;
       e.preventDefault();
-      const x = e.offsetX - GUTTER + scroller.scrollLeft - scroller.scrollLeft;
-      const at = this.timeAt(e.clientX - scroller.getBoundingClientRect().left);
-      this.zoom(e.deltaY < 0 ? 1.25 : 0.8, at, x);
+      const x = e.clientX - scroller.getBoundingClientRect().left;
+      this.zoom(e.deltaY < 0 ? 1.25 : 0.8, this.timeAt(x), x - GUTTER);
     }, { passive: false });
   }
 
@@ -58,6 +57,7 @@ export class Chart {
     this.requestDraw();
   }
 
+  /** Zooms the time axis, keeping `atTime` at `screenX` px right of the labels. */
   zoom(factor, atTime, screenX) {
     this.pxPerMs = Math.min(600 / HOUR, Math.max(0.5 / HOUR, this.pxPerMs * factor));
     this.resize();

@@ -33,7 +33,7 @@ const s = (fd, name) => String(fd.get(name) ?? '').trim();
 /** datetime-local values are read as UTC (the whole page works in UTC). */
 const utc = (v) => (v.length === 16 ? `${v}:00Z` : `${v}Z`);
 
-export function wireForms({ model, onImportDone }) {
+export function wireForms({ onImportDone }) {
   onSubmit('add-leg', 'l-error', async (fd) => {
     const rotation = s(fd, 'rotation');
     const body = {
@@ -123,7 +123,6 @@ export function wireForms({ model, onImportDone }) {
       $('rl-rotation').value = rotationId;
       $('as-rotation').value = rotationId;
       if (legId) $('rl-leg').value = legId;
-      void model;
     },
   };
 }

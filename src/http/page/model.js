@@ -163,7 +163,9 @@ export class Model {
 export function explain(v) {
   if (v.check === 'ground-time') return `Ground time at ${v.airport}: ${v.actualMinutes} min on the ground, ${v.requiredMinutes} min required`;
   if (v.check === 'continuity') return `Continuity: lands at ${v.arrivalAirport}, next leg leaves from ${v.departureAirport}`;
-  return `Duplicate designator ${v.key?.split(':').slice(1).join(':') ?? ''} in ${v.rotationIds.join(', ')}`;
+  const d = v.designator;
+  const name = d ? `${d.carrier} ${d.flightNumber}${d.suffix ?? ''} ${d.departureAirport} ${d.dateOfOrigin}` : '';
+  return `Designators: ${name} is planned ${v.legIds.length} times (${v.rotationIds.join(', ')})`;
 }
 
 /** "XX 201" or "XX 201A". */
