@@ -7,7 +7,8 @@ import type { EventEnvelope, Journal } from '../../src/persistence/index.ts';
 import type { ViewPool, ViewQuery } from '../../src/views/index.ts';
 import { percentile } from './harness.ts';
 
-/** Appends `perSecond` events: a leg added after a rotation's last leg, removed by the next visit. */
+/** Appends `perSecond` events: a leg added after a rotation's last leg, removed by the next visit
+ * to that rotation; one added leg in ten makes violations (see below). */
 export function liveWriter(journal: Journal, feed: readonly EventEnvelope[], perSecond: number): { stop: () => Promise<number> } {
   const seqs = new Map<string, number>();
   const lastLeg = new Map<string, Leg>();
@@ -31,9 +32,16 @@ export function liveWriter(journal: Journal, feed: readonly EventEnvelope[], per
         const seq = seqs.get(pid) ?? 0;
         const extra = added.get(rotationId);
         const last = lastLeg.get(rotationId) as Leg;
+        // Nine edits in ten continue the rotation cleanly (back to where the last leg came from,
+        // after a long turn, a designator of its own); the tenth copies the last leg's designator
+        // and airports, which breaks continuity and duplicates a designator: violations come and go.
+        const clean = i % 10 !== 0;
+        const leg: Leg = clean
+          ? { ...last, id: `${last.id}~live`, flightNumber: 9000 + (i % 999), suffix: 'L', departureAirport: last.arrivalAirport, arrivalAirport: last.departureAirport, departureUtc: last.arrivalUtc + 3 * 3_600_000, arrivalUtc: last.arrivalUtc + 5 * 3_600_000 }
+          : { ...last, id: `${last.id}~live`, departureUtc: last.arrivalUtc + 3_600_000, arrivalUtc: last.arrivalUtc + 7_200_000 };
         const event = extra !== undefined
           ? { _tag: 'LegRemoved', version: 1, rotationId, legId: extra }
-          : { _tag: 'LegAdded', version: 1, rotationId, leg: { ...last, id: `${last.id}~live`, departureUtc: last.arrivalUtc + 3_600_000, arrivalUtc: last.arrivalUtc + 7_200_000 } };
+          : { _tag: 'LegAdded', version: 1, rotationId, leg };
         await journal.append(pid, seq, [event]);
         seqs.set(pid, seq + 1);
         if (extra !== undefined) added.delete(rotationId);

@@ -8,8 +8,9 @@
  *   per answer.
  * - queries: a ViewPool over a memory journal holding the season, replicas in 2 worker threads
  *   answering as JSON strings (`queryJson`, what HTTP sends), then as objects (`query`), then one
- *   replica on the main thread, a writer appending live updates (a
- *   leg added, then removed, on random rotations), and 32 concurrent query loops on the main
+ *   replica on the main thread; a writer appending ~500 live updates/s (a leg added after a
+ *   rotation's last leg, removed on the next visit; one added leg in ten breaks continuity and
+ *   duplicates a designator); and 32 concurrent query loops on the main
  *   thread: whole-schedule checks (limit 100), one rotation's checks, a week's checks, a rotation.
  *   Baseline: the paper's Neo4j read node, 175 validation queries/s at p99 132 ms on 4 cores.
  * - memory: V8 heap held by the view of the full season (feed released, after GC).

@@ -305,6 +305,12 @@ export class MemoryScheduleView implements ScheduleView {
     return a?.active ? { registration, aircraftType: a.aircraftType, minimumGroundTimeMin: a.mgt, rotationId: a.assignment } : null;
   }
 
+  /** Changes whenever any violation set changes (not with the offset alone): a cached check
+   * answer taken at the same version is still right, only its `offset` moves on. */
+  violationsVersion(): number {
+    return this.cont.version + this.ground.version + this.dups.version;
+  }
+
   /** A tagged query answered synchronously (the replica actor's path). */
   queryNow<Q extends ViewQuery>(q: Q): AnswerOf[Q['_tag']] {
     switch (q._tag) {

@@ -14,7 +14,7 @@ import type { EventEnvelope } from '../persistence/index.ts';
 import type { ViewAnswer, ViewCounters, ViewQuery } from './contract.ts';
 import { toViewErrorData, ViewLagTimeout, type ViewErrorData } from './errors.ts';
 import { MemoryScheduleView } from './memory-view.ts';
-import { answerJson } from './answer-json.ts';
+import { answerJson, pageJsonBody, withOffset } from './answer-json.ts';
 import { readSnapshotFile, writeSnapshotFile } from './snapshot-file.ts';
 
 export interface ReplicaArgs {
@@ -46,9 +46,9 @@ interface State {
   view: MemoryScheduleView;
   /** Queries waiting for their minimum offset, oldest first. */
   parked: { q: Query; timer: TimerHandle }[];
-  /** JSON answers at the current offset, by query: many clients ask the same whole-schedule
-   * questions, and between two feed batches the answer cannot change. Cleared on every change. */
-  json: Map<string, string>;
+  /** JSON bodies of check answers, by query: many clients ask the same whole-schedule questions,
+   * and most events change no violation. */
+  json: Map<string, CachedBody>;
   sinceSnapshot: number;
   snapshotOffset: number;
   writing: Promise<void>;
@@ -61,21 +61,38 @@ export function defineViewKinds(system: ActorSystem): void {
   system.define(scheduleReplicaKind, replicaBehavior);
 }
 
-const JSON_CACHE = 256;
+const JSON_CACHE = 512;
+
+/** A check answer's JSON body (all but the offset) and the violations version it was built at. */
+interface CachedBody {
+  readonly version: number;
+  readonly body: string;
+}
 
 /** Synchronous on purpose: the runtime ends an actor's turn after every asynchronous receive, so
  * a replica that awaited per query would answer one query per event-loop turn. */
-function answer(view: MemoryScheduleView, q: Query, cache: Map<string, string>): void {
+function answer(view: MemoryScheduleView, q: Query, cache: Map<string, CachedBody>): void {
   try {
-    if (q.json !== true) return q.replyTo.tell({ _tag: 'Answer', answer: view.queryNow(q.query), offset: view.offsetNow() });
-    const key = JSON.stringify(q.query);
-    let json = cache.get(key);
-    if (json === undefined) {
-      json = q.query._tag === 'Rotation' ? view.rotationJsonNow(q.query.rotationId) : answerJson(q.query, view.queryNow(q.query));
-      if (cache.size >= JSON_CACHE) cache.clear();
-      cache.set(key, json);
+    const offset = view.offsetNow();
+    if (q.json !== true) return q.replyTo.tell({ _tag: 'Answer', answer: view.queryNow(q.query), offset });
+    const query = q.query;
+    let json: string;
+    if (query._tag === 'Rotation') json = view.rotationJsonNow(query.rotationId);
+    else if (query._tag === 'Airplane') json = answerJson(query, view.queryNow(query));
+    else {
+      // Check answers survive events that touch no violation (most planner edits): only the
+      // offset they report moves on, and it is appended at reply time.
+      const key = JSON.stringify(query);
+      const version = view.violationsVersion();
+      let hit = cache.get(key);
+      if (hit === undefined || hit.version !== version) {
+        if (cache.size >= JSON_CACHE) cache.clear();
+        hit = { version, body: pageJsonBody(view.queryNow(query)) };
+        cache.set(key, hit);
+      }
+      json = withOffset(hit.body, offset);
     }
-    q.replyTo.tell({ _tag: 'AnswerJson', json, offset: view.offsetNow() });
+    q.replyTo.tell({ _tag: 'AnswerJson', json, offset });
   } catch (e) {
     q.replyTo.tell({ _tag: 'Failed', error: toViewErrorData(e) });
   }
@@ -117,7 +134,6 @@ export function replicaBehavior(args: ReplicaArgs): Behavior<ReplicaMsg> {
     switch (m._tag) {
       case 'Feed': {
         const r = s.view.applyNow(m.batch);
-        if (r.applied > 0) s.json.clear();
         m.replyTo.tell({ _tag: 'Applied', offset: r.offset, applied: r.applied, duplicates: r.duplicates });
         s.sinceSnapshot += r.applied;
         if (s.sinceSnapshot >= every) void snapshot(s);

@@ -14,6 +14,8 @@ export class ViolationIndex<V> {
   private readonly rotationsOf = new Map<string, readonly string[]>();
   private readonly byRotation = new Map<string, Set<string>>();
   private sortedCache: V[] | null = [];
+  /** Bumped on every change: answers cached against it stay valid while it stands still. */
+  version = 0;
 
   constructor(private readonly keyOf: (v: V) => SortKey) {}
 
@@ -31,6 +33,7 @@ export class ViolationIndex<V> {
       s.add(key);
     }
     this.sortedCache = null;
+    this.version++;
   }
 
   delete(key: string): void {
@@ -42,6 +45,7 @@ export class ViolationIndex<V> {
     }
     this.rotationsOf.delete(key);
     this.sortedCache = null;
+    this.version++;
   }
 
   sorted(): readonly V[] {
@@ -67,6 +71,8 @@ export class PairIndex<V> {
   private readonly byRotation = new Map<string, Map<string, V>>();
   private count = 0;
   private sortedCache: V[] | null = [];
+  /** Bumped on every change: answers cached against it stay valid while it stands still. */
+  version = 0;
 
   constructor(private readonly compare: (a: V, b: V) => number) {}
 
@@ -81,6 +87,7 @@ export class PairIndex<V> {
     m.set(legId, v);
     if (!had) this.count++;
     this.sortedCache = null;
+    this.version++;
   }
 
   delete(rotationId: string, legId: string): void {
@@ -89,6 +96,7 @@ export class PairIndex<V> {
     this.count--;
     if (m.size === 0) this.byRotation.delete(rotationId);
     this.sortedCache = null;
+    this.version++;
   }
 
   sorted(): readonly V[] {

@@ -51,10 +51,15 @@ t.test('replicas rebuild from offset 0, join, answer round-robin and read your w
   const json = await pool.queryJson({ _tag: 'GroundTime', filters: { limit: 1000 } }, { minOffset: a.lastOffset });
   t.same(JSON.parse(json.answer), await pool.query({ _tag: 'GroundTime', filters: { limit: 1000 } }, { minOffset: a.lastOffset }), 'queryJson is the same answer, serialised');
   t.equal((await pool.queryJson({ _tag: 'GroundTime', filters: { limit: 1000 } })).answer, json.answer, 'and a second ask (from the cache) the same string');
+  // An event that changes no violation keeps the cached body; the answer reports the new offset.
+  const quiet = await journal.append('airport-ZZZ', 0, [{ _tag: 'AirportMinimumGroundTimeSet', version: 1, iata: 'ZZZ', minimumGroundTimeMin: 0 }]);
+  const after = await pool.queryJson({ _tag: 'GroundTime', filters: { limit: 1000 } }, { minOffset: quiet.lastOffset });
+  t.same(JSON.parse(after.answer), { ...JSON.parse(json.answer), offset: after.offset }, 'same violations, new offset');
+  t.ok(after.offset >= quiet.lastOffset);
   await eventually(() => pool.lag().every((l) => l.lag === 0), 5_000, 'lag 0 on every replica');
-  t.same(pool.lag().map((l) => l.offset), [a.lastOffset, a.lastOffset]);
+  t.same(pool.lag().map((l) => l.offset), [quiet.lastOffset, quiet.lastOffset]);
   const counters = await pool.counters();
-  t.ok(counters.every((c) => c.counters.applied === a.lastOffset && c.counters.duplicates === 0), 'each replica applied every event once');
+  t.ok(counters.every((c) => c.counters.applied === quiet.lastOffset && c.counters.duplicates === 0), 'each replica applied every event once');
 });
 
 t.test('a query for an offset nobody reaches fails with a tagged ViewLagTimeout', async (t) => {
