@@ -245,14 +245,14 @@ export class ActorSystem implements Router {
   // ---------------------------------------------------------------- turns
 
   /** Runs up to `throughput` messages. Returns a promise only when a handler went async. */
-  private turn(cell: Cell): unknown {
+  private turn(cell: Cell, budget = this.throughput): unknown {
     if (cell.status !== 'running') {
       cell.scheduled = false;
       return undefined;
     }
     const entry = this.entry;
     const receive = cell.behavior.receive;
-    for (let n = 0; n < this.throughput; n++) {
+    for (let n = 0; n < budget; n++) {
       if (!cell.dequeue(entry)) break;
       const message = entry[0];
       cell.currentSender = entry[1];
@@ -264,7 +264,7 @@ export class ActorSystem implements Router {
         return undefined;
       }
       if (next !== null && typeof next === 'object' && typeof (next as PromiseLike<unknown>).then === 'function') {
-        return this.awaitHandler(cell, next as Promise<unknown>);
+        return this.awaitHandler(cell, next as Promise<unknown>, budget - n - 1);
       }
       cell.state = next;
       if (cell.passivateRequested) break;
@@ -273,7 +273,7 @@ export class ActorSystem implements Router {
     return undefined;
   }
 
-  private async awaitHandler(cell: Cell, pending: Promise<unknown>): Promise<void> {
+  private async awaitHandler(cell: Cell, pending: Promise<unknown>, budget: number): Promise<unknown> {
     const generation = cell.generation;
     let next: unknown;
     try {
@@ -285,7 +285,11 @@ export class ActorSystem implements Router {
     // Restarted or stopped while we waited: the result belongs to a dead incarnation.
     if (generation !== cell.generation || cell.status !== 'running') return;
     cell.state = next;
+    // Carry on with the mailbox in this same turn (up to the turn's budget): ending the turn here
+    // would make every message after an async one wait for a fresh setImmediate.
+    if (budget > 0 && !cell.passivateRequested && cell.queued > 0) return this.turn(cell, budget);
     this.endTurn(cell);
+    return undefined;
   }
 
   private endTurn(cell: Cell): void {
