@@ -5,6 +5,7 @@
  * page notices a lost connection and reconnects by itself. Screenshots: .tap/browser-artifacts/.
  */
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CORPUS, call, launch, openPage, screenshot, skipReason, startNode } from './browser.ts';
 
@@ -16,6 +17,7 @@ interface Hooks {
   violationCount(): number;
   violatedLegs(): string[];
   selected(): { rotationId: string; legId: string } | null;
+  registrationOf(rotationId: string): string | null;
   disconnects: number;
   dropConnection(): void;
 }
@@ -47,6 +49,16 @@ else {
     const browser = await launch(t);
     const page = await openPage(t, browser, node.url);
     await page.waitForFunction(() => window.aloft?.ready === true && window.aloft.connected);
+
+    // 0. A file with a broken record is refused whole, with its per-line problems listed.
+    const lines = readFileSync(path.join(CORPUS, 'sample.ssim'), 'latin1').split(/\r?\n/);
+    const bad = lines.findIndex((l) => l.startsWith('3'));
+    lines[bad] = `${(lines[bad] as string).slice(0, 13)}XXXXXXX${(lines[bad] as string).slice(20)}`; // a period that is no date
+    await page.setInputFiles('#i-ssim', { name: 'broken.ssim', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n'), 'latin1') });
+    await page.click('#import button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#i-progress')?.getAttribute('data-state') === 'rejected', null, { timeout: 30_000 });
+    t.match(await page.textContent('#i-problems'), new RegExp(`line ${bad + 1}[:,] `), 'the problem names its line');
+    await screenshot(page, '0-import-problems');
 
     // 1. The SSIM upload, with progress fed by the WebSocket, draws the rotations.
     await page.setInputFiles('#i-ssim', path.join(CORPUS, 'sample.ssim'));
@@ -91,7 +103,28 @@ else {
     t.equal(await page.evaluate(() => window.aloft.legCount()), 3072, 'nothing was added');
     await screenshot(page, '3-overlap-refused');
 
-    // 4. The connection drops: the page notices, reconnects by itself, and catches up with what
+    // 4. An airplane created and assigned through the forms shows beside its rotation; the
+    //    violations filter keeps only rotations with violations.
+    await page.click('summary:has-text("Airplanes")');
+    await page.fill('#a-reg', 'D-ALFT');
+    await page.fill('#a-type', '320');
+    await page.fill('#a-mgt', '30');
+    await page.click('#create-airplane button[type=submit]');
+    await page.waitForFunction(() => (document.querySelector('#a-error')?.textContent ?? '').startsWith('Created'));
+    await page.fill('#as-reg', 'D-ALFT');
+    await page.fill('#as-rotation', 'LIVE1');
+    await page.click('#assign button[type=submit]');
+    await page.waitForFunction(() => (document.querySelector('#as-error')?.textContent ?? '').startsWith('Assigned'));
+    await page.waitForFunction(() => window.aloft.registrationOf('LIVE1') === 'D-ALFT');
+    t.pass('the assignment was accepted and the airplane is shown beside its rotation');
+    await page.check('#f-violations');
+    const filtered = await page.evaluate(() => window.aloft.rowCount());
+    t.ok(filtered > 0 && filtered < 1670, `only rotations with violations (${filtered})`);
+    await screenshot(page, '4-assigned-and-filtered');
+    await page.uncheck('#f-violations');
+    t.equal(await page.evaluate(() => window.aloft.rowCount()), 1670, 'every rotation again');
+
+    // 5. The connection drops: the page notices, reconnects by itself, and catches up with what
     //    happened while it was away.
     await page.evaluate(() => window.aloft.dropConnection());
     await call(`${node.url}/api/rotations/LIVE1/legs`, 'POST', leg(903, 'JFK', 'MUC', '20:00', '23:00'));

@@ -26,6 +26,7 @@ const hooks = {
   visibleRows: () => chart.rows.map((r) => r.id),
   lastFrameMs: () => chart.lastFrameMs,
   selected: () => chart.selected,
+  registrationOf: (rotationId) => model.rotations.get(rotationId)?.registration ?? null,
   offset: () => model.next - 1,
   scrollTo: (rotationId, legId) => chart.scrollTo(rotationId, legId),
   /** Frame deltas recorded by `measureScroll` (ms). */
@@ -248,6 +249,12 @@ $('scroller').addEventListener('click', (e) => {
 $('filters').addEventListener('input', () => {
   rebuildRows();
   rebuildList();
+  // A filter changes which rows exist: start at the top, at the first shown rotation's first leg,
+  // rather than at a scroll position that may now be past the end or in an empty stretch of time.
+  const first = chart.rows[0];
+  if (first) chart.scrollTo(first.id, first.legs[0]?.id ?? '');
+  chart.selected = null;
+  showSelection();
 });
 $('tab-schedule').onclick = () => switchTab(false);
 $('tab-cluster').onclick = () => switchTab(true);

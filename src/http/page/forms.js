@@ -83,6 +83,7 @@ export function wireForms({ onImportDone }) {
     const body = { ssim: await ssimFile.text(), onError: s(fd, 'onError') || 'reject' };
     if (rotFile && rotFile.size > 0) body.rotations = await rotFile.text();
     $('i-progress').value = 0;
+    delete $('i-progress').dataset.state;
     $('i-problems').replaceChildren();
     const r = await api('POST', '/api/imports', body);
     current = r.importId;
@@ -100,12 +101,14 @@ export function wireForms({ onImportDone }) {
     out.className = status.state === 'failed' || status.state === 'rejected' ? 'msg' : 'msg ok';
     out.textContent = status.message ?? `${status.state}: ${status.commandsApplied ?? 0} of ${status.commandsTotal ?? '?'} commands`;
     if (status.state === 'done' || status.state === 'failed' || status.state === 'rejected') {
-      if (status.state === 'done') bar.value = 1;
+      bar.value = status.state === 'done' ? 1 : 0;
       const problems = [...(status.problems ?? []), ...(status.rejections ?? [])];
       $('i-problems').replaceChildren(
         ...problems.slice(0, 200).map((p) => {
           const li = document.createElement('li');
-          li.textContent = typeof p === 'string' ? p : p.line !== undefined ? `line ${p.line}: ${p.message ?? p.detail ?? JSON.stringify(p)}` : (p.message ?? JSON.stringify(p));
+          const text = typeof p === 'string' ? p : (p.message ?? `${p.error ?? ''} ${p.rotationId ?? ''}`.trim());
+          // Parser problems name their line in the message already; add it where they do not.
+          li.textContent = p.line !== undefined && !text.startsWith('line ') ? `line ${p.line}: ${text}` : text;
           return li;
         }),
       );
