@@ -14,6 +14,8 @@ export interface ServiceConfig {
   readonly demoSeason: boolean;
   /** flush: acknowledged after fsync (survives power loss); commit: after commit (survives a process kill). */
   readonly durability: 'flush' | 'commit';
+  /** Where the schedule-view replicas run: one per worker, or one on the main thread. */
+  readonly viewThreads?: 'workers' | 'main';
 }
 
 export class ConfigError extends Error {
@@ -28,6 +30,7 @@ const HELP = `usage: npm start -- [options]
   --workers N        worker threads                     (ALOFT_WORKERS, default: cores)
   --demo-season      load the generated demo season on first start (ALOFT_DEMO_SEASON=1)
   --durability MODE  flush (fsync before acknowledging) or commit (ALOFT_DURABILITY, default flush)
+  --views WHERE      schedule-view replicas: workers (one each) or main (ALOFT_VIEWS, default workers)
   --help             this text`;
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServiceConfig | 'help' {
@@ -39,6 +42,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     ['workers', 'ALOFT_WORKERS'],
     ['demo-season', 'ALOFT_DEMO_SEASON'],
     ['durability', 'ALOFT_DURABILITY'],
+    ['views', 'ALOFT_VIEWS'],
   ];
   for (const [key, name] of fromEnv) {
     const v = env[name];
@@ -50,7 +54,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument "${arg}" (try --help)`);
     const eq = arg.indexOf('=');
     const key = arg.slice(2, eq < 0 ? undefined : eq);
-    if (!['host', 'port', 'data', 'workers', 'demo-season', 'durability'].includes(key)) throw new ConfigError(`unknown flag --${key} (try --help)`);
+    if (!['host', 'port', 'data', 'workers', 'demo-season', 'durability', 'views'].includes(key)) throw new ConfigError(`unknown flag --${key} (try --help)`);
     if (key === 'demo-season') {
       raw.set(key, eq < 0 ? '1' : arg.slice(eq + 1));
       continue;
@@ -67,7 +71,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
   if (durability !== 'flush' && durability !== 'commit') throw new ConfigError(`--durability/ALOFT_DURABILITY must be flush or commit, got "${durability}"`);
   const demo = raw.get('demo-season') ?? '0';
   if (!['0', '1', 'true', 'false'].includes(demo)) throw new ConfigError(`--demo-season/ALOFT_DEMO_SEASON must be 1/true or 0/false, got "${demo}"`);
-  return { host, port, data: path.resolve(raw.get('data') ?? 'data'), workers, demoSeason: demo === '1' || demo === 'true', durability };
+  const viewThreads = raw.get('views') ?? 'workers';
+  if (viewThreads !== 'workers' && viewThreads !== 'main') throw new ConfigError(`--views/ALOFT_VIEWS must be workers or main, got "${viewThreads}"`);
+  return { host, port, data: path.resolve(raw.get('data') ?? 'data'), workers, demoSeason: demo === '1' || demo === 'true', durability, viewThreads };
 }
 
 function int(value: string, name: string, min: number, max: number): number {

@@ -54,8 +54,9 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     throw error;
   }
   node.system.spawn(journalService(journal), { name: JOURNAL_PATH, mailboxCapacity: 1_000_000 });
-  // One schedule-view replica per worker; each keeps a snapshot so a restart replays only the tail.
-  const views = await ViewPool.start({ journal, system: node.system, threads: node.threads.filter((t) => t > 0), snapshotDir: `${config.data}/views` });
+  // Schedule-view replicas (one per worker, or one on the main thread); each keeps a snapshot so
+  // a restart replays only the tail.
+  const views = await ViewPool.start({ journal, system: node.system, node, threads: config.viewThreads === 'main' ? [0] : node.threads.filter((t) => t > 0), snapshotDir: `${config.data}/views` });
   let viewsReady = false;
   void views.ready.then(() => {
     viewsReady = true;
@@ -105,6 +106,8 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
       (stopping ??= (async () => {
         await http.close();
         await following.close();
+        // A snapshot at shutdown makes the next start replay nothing.
+        await views.snapshot().catch((error: unknown) => log(`views: snapshot at shutdown failed: ${String(error)}`));
         await views.stop();
         await node.stop();
         await journal.close();
