@@ -30,7 +30,7 @@ const HELP = `usage: npm start -- [options]
   --workers N        worker threads                     (ALOFT_WORKERS, default: cores)
   --demo-season      load the generated demo season on first start (ALOFT_DEMO_SEASON=1)
   --durability MODE  flush (fsync before acknowledging) or commit (ALOFT_DURABILITY, default flush)
-  --views WHERE      schedule-view replicas: workers (one each) or main (ALOFT_VIEWS, default workers)
+  --views WHERE      schedule-view replicas: main (one, beside HTTP) or workers (one each) (ALOFT_VIEWS, default main)
   --help             this text`;
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServiceConfig | 'help' {
@@ -71,7 +71,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
   if (durability !== 'flush' && durability !== 'commit') throw new ConfigError(`--durability/ALOFT_DURABILITY must be flush or commit, got "${durability}"`);
   const demo = raw.get('demo-season') ?? '0';
   if (!['0', '1', 'true', 'false'].includes(demo)) throw new ConfigError(`--demo-season/ALOFT_DEMO_SEASON must be 1/true or 0/false, got "${demo}"`);
-  const viewThreads = raw.get('views') ?? 'workers';
+  const viewThreads = raw.get('views') ?? 'main';
   if (viewThreads !== 'workers' && viewThreads !== 'main') throw new ConfigError(`--views/ALOFT_VIEWS must be workers or main, got "${viewThreads}"`);
   return { host, port, data: path.resolve(raw.get('data') ?? 'data'), workers, demoSeason: demo === '1' || demo === 'true', durability, viewThreads };
 }

@@ -56,7 +56,7 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   node.system.spawn(journalService(journal), { name: JOURNAL_PATH, mailboxCapacity: 1_000_000 });
   // Schedule-view replicas (one per worker, or one on the main thread); each keeps a snapshot so
   // a restart replays only the tail.
-  const views = await ViewPool.start({ journal, system: node.system, node, threads: config.viewThreads === 'main' ? [0] : node.threads.filter((t) => t > 0), snapshotDir: `${config.data}/views` });
+  const views = await ViewPool.start({ journal, system: node.system, node, threads: (config.viewThreads ?? 'main') === 'main' ? [0] : node.threads.filter((t) => t > 0), snapshotDir: `${config.data}/views` });
   let viewsReady = false;
   void views.ready.then(() => {
     viewsReady = true;
