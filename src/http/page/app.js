@@ -296,6 +296,9 @@ const forms = wireForms({ onImportDone: () => scheduleRefresh(true, [], 0) });
 const clusterPanel = wireCluster();
 
 async function start() {
+  // Read the feed only once subscribed (or after 3 s without a socket): a change landing between
+  // the read and the subscription would otherwise be missed until the next one.
+  await Promise.race([subscribedOnce, new Promise((resolve) => setTimeout(resolve, 3_000))]);
   await readFeed();
   const lists = await Promise.all(CHECKS.map((c) => allViolations(c, { minOffset: model.next - 1 })));
   CHECKS.forEach((c, i) => model.setViolations(c, lists[i]));
@@ -305,9 +308,12 @@ async function start() {
 }
 
 let started = false;
+let firstSubscription = () => {};
+const subscribedOnce = new Promise((resolve) => (firstSubscription = resolve));
 const socket = new LiveSocket(onLive, () => {
-  // (Re)connected: anything published while away is lost, so catch up from the feed and checks.
+  // (Re)subscribed: anything published while away is lost, so catch up from the feed and checks.
   if (started) scheduleRefresh(true, [], 0);
+  firstSubscription();
 }, onConnection);
 start()
   .then(() => {

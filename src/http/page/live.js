@@ -1,12 +1,14 @@
 // The WebSocket to /api/live: subscribes to imports and violations, shows whether it is
-// connected, and reconnects by itself with a capped backoff. On every (re)connect it calls
-// `onOpen`, because messages sent while it was away are lost and the page must re-read the feed.
+// connected, and reconnects by itself with a capped backoff. Once the server has acknowledged the
+// violations subscription it calls `onSubscribed`: from then on no change can slip past the page
+// (it is either in a feed read started after the ack or announced on the socket), so that is when
+// the page re-reads what it missed while away.
 
 export class LiveSocket {
-  /** @param {(msg:any)=>void} onMessage @param {()=>void} onOpen @param {(up:boolean)=>void} onState */
-  constructor(onMessage, onOpen, onState) {
+  /** @param {(msg:any)=>void} onMessage @param {()=>void} onSubscribed @param {(up:boolean)=>void} onState */
+  constructor(onMessage, onSubscribed, onState) {
     this.onMessage = onMessage;
-    this.onOpen = onOpen;
+    this.onSubscribed = onSubscribed;
     this.onState = onState;
     this.delay = 250;
     this.connected = false;
@@ -18,15 +20,17 @@ export class LiveSocket {
     this.ws = ws;
     ws.onopen = () => {
       this.delay = 250;
-      this.connected = true;
-      ws.send(JSON.stringify({ subscribe: 'violations' }));
       ws.send(JSON.stringify({ subscribe: 'imports' }));
-      this.onState(true);
-      this.onOpen();
+      ws.send(JSON.stringify({ subscribe: 'violations' }));
     };
     ws.onmessage = (e) => {
       try {
-        this.onMessage(JSON.parse(e.data));
+        const msg = JSON.parse(e.data);
+        if (msg.type === 'subscribed' && msg.topic === 'violations') {
+          this.connected = true;
+          this.onState(true);
+          this.onSubscribed();
+        } else this.onMessage(msg);
       } catch (error) {
         console.error('live message', error);
       }
