@@ -3,6 +3,7 @@
  * feed offset it reflects.
  *
  *   → {"subscribe": "imports"}                        import progress
+ *   → {"subscribe": "feed"}                           {"type": "feed", "offset"} for every stored batch
  *   → {"subscribe": "violations"}                     every violation change
  *   → {"subscribe": "violations", "rotation": "R1"}   changes of one rotation
  *   → {"unsubscribe": "violations", "rotation": "R1"}
@@ -19,18 +20,23 @@ import type uws from '@trufflesuite/uws-js-unofficial';
 
 export const MAX_BACKPRESSURE = 1 << 20;
 
-export type LiveTopic = 'imports' | 'violations' | `violations/${string}`;
+export type LiveTopic = 'imports' | 'feed' | 'violations' | `violations/${string}`;
 
 function topicOf(message: Record<string, unknown>, key: 'subscribe' | 'unsubscribe'): LiveTopic | string {
   const what = message[key];
   if (what === 'imports') return 'imports';
+  if (what === 'feed') return 'feed';
   if (what === 'violations') return typeof message.rotation === 'string' && message.rotation.length > 0 ? `violations/${message.rotation}` : 'violations';
-  return `unknown topic ${JSON.stringify(what)}; topics are "imports" and "violations" (optionally with "rotation")`;
+  return `unknown topic ${JSON.stringify(what)}; topics are "imports", "feed" and "violations" (optionally with "rotation")`;
 }
 
 export class Live {
+  private readonly sockets = new Set<uws.WebSocket<Record<string, never>>>();
+
   constructor(private readonly app: uws.TemplatedApp) {
     app.ws<Record<string, never>>('/api/live', {
+      open: (ws) => void this.sockets.add(ws),
+      close: (ws) => void this.sockets.delete(ws),
       maxPayloadLength: 16 * 1024,
       maxBackpressure: MAX_BACKPRESSURE,
       closeOnBackpressureLimit: 1,
@@ -61,6 +67,12 @@ export class Live {
         ws.send(JSON.stringify({ type: key === 'subscribe' ? 'subscribed' : 'unsubscribed', topic }));
       },
     });
+  }
+
+  /** Closes every connection (graceful shutdown: clients see 1001 and reconnect elsewhere). */
+  closeAll(): void {
+    for (const ws of [...this.sockets]) ws.end(1001, 'server shutting down');
+    this.sockets.clear();
   }
 
   /** Sends `message` to the subscribers of `topic`; JSON-encoded once for all of them. */

@@ -32,6 +32,7 @@ export async function followViolations(journal: Journal, pool: ViewPool, live: L
   return journal.subscribe(from, async (batch) => {
     if (batch.length === 0) return;
     const offset = (batch[batch.length - 1] as { offset: number }).offset;
+    if (hasSubscribers('feed')) live.publish('feed', { type: 'feed', offset });
     const t = touched(batch);
     if (t.rotations.size === 0 && t.airports.size === 0) return;
     const wants = hasSubscribers('violations');

@@ -105,6 +105,7 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     stop: () =>
       (stopping ??= (async () => {
         await http.close();
+        live.closeAll();
         await following.close();
         // A snapshot at shutdown makes the next start replay nothing.
         await views.snapshot().catch((error: unknown) => log(`views: snapshot at shutdown failed: ${String(error)}`));

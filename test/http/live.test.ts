@@ -44,3 +44,34 @@ t.test('import progress over the WebSocket', async (t) => {
   const states = messages.filter((m) => m.type === 'import').map((m) => (m.status as { state: string }).state);
   t.ok(states.includes('applying'), 'progress was reported while applying');
 });
+
+t.test('the feed topic announces every stored batch with its offset', async (t) => {
+  const ws = new WebSocket(`ws://127.0.0.1:${service.port}/api/live`);
+  const messages: Array<Record<string, unknown>> = [];
+  ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  t.teardown(() => ws.close());
+  ws.send(JSON.stringify({ subscribe: 'feed' }));
+  await eventually(() => messages.find((m) => m.type === 'subscribed'), 5_000, 'ack');
+  const res = await fetch(`http://127.0.0.1:${service.port}/api/airplanes`, { method: 'POST', body: JSON.stringify({ registration: 'D-FEED', aircraftType: '320', minGroundTimeMinutes: 30 }) });
+  const { offset } = (await res.json()) as { offset: number };
+  const seen = await eventually(() => messages.find((m) => m.type === 'feed' && (m.offset as number) >= offset), 5_000, 'a feed message');
+  t.ok(seen, 'an airplane created (no rotation touched) is still announced');
+});
+
+t.test('a graceful stop closes open WebSockets with 1001', async (t) => {
+  const dir2 = mkdtempSync(path.join(os.tmpdir(), 'aloft-live2-'));
+  t.teardown(() => rmSync(dir2, { recursive: true, force: true }));
+  const other = await startService({ host: '127.0.0.1', port: 0, data: dir2, workers: 1, demoSeason: false, durability: 'commit' }, () => undefined);
+  const ws = new WebSocket(`ws://127.0.0.1:${other.port}/api/live`);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  await other.stop();
+  t.equal(await closed, 1001, 'told the server is going away');
+});
