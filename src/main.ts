@@ -4,14 +4,19 @@
  * stop accepting, finish in-flight requests, stop the actors, flush the journal, exit 0.
  */
 import { ConfigError, HELP, parseConfig } from './service/config.ts';
+import { ConfigError as ClusterConfigError, parseClusterConfig, type ClusterConfig } from './cluster/index.ts';
 import { startService } from './service/service.ts';
 
 async function main(): Promise<void> {
   let config;
+  let cluster: ClusterConfig | undefined;
   try {
-    config = parseConfig(process.argv.slice(2), process.env);
+    // Cluster flags (--cluster-name, --seeds, …; see docs/cluster.md) first; the rest are the node's.
+    const parsed = parseClusterConfig(process.argv.slice(2), process.env);
+    cluster = parsed.config;
+    config = parseConfig(parsed.rest, process.env);
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof ClusterConfigError) {
       console.error(`aloft: ${error.message}`);
       process.exit(2);
     }
@@ -22,8 +27,8 @@ async function main(): Promise<void> {
     return;
   }
   const started = performance.now();
-  const service = await startService(config);
-  console.log(`aloft: node up in ${Math.round(performance.now() - started)} ms — http://${config.host}:${service.port}/ (data ${config.data}, ${config.workers} workers)`);
+  const service = await startService(config, (l) => console.log(l), cluster);
+  console.log(`aloft: node up in ${Math.round(performance.now() - started)} ms — http://${config.host}:${service.port}/ (data ${config.data}, ${config.workers} workers${service.cluster ? `, cluster ${cluster?.clusterName} as ${service.cluster.nodeId}` : ''})`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -35,6 +40,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // A member the split-brain resolver downed must stop hosting anything: stop, and say why.
+  void service.terminated?.then((t) => {
+    if (t.reason === 'downed') {
+      console.error('aloft: this member was downed by the cluster; stopping');
+      void service.stop().then(() => process.exit(3));
+    }
+  });
 }
 
 main().catch((error: unknown) => {

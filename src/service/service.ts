@@ -20,6 +20,7 @@ import { pageRoutes } from '../http/page-routes.ts';
 import { ViewPool } from '../views/index.ts';
 import { followViolations } from './live-violations.ts';
 import type { ServiceConfig } from './config.ts';
+import { bindCluster, type ClusterConfig, type ClusterNode, type Termination } from '../cluster/index.ts';
 import { CommandGateway } from './gateway.ts';
 import { journalService, JOURNAL_PATH } from './journal-service.ts';
 import type { WorkerBootData } from './worker-boot.ts';
@@ -32,6 +33,10 @@ export interface Service {
   readonly importer: Importer;
   readonly live: Live;
   readonly views: ViewPool;
+  /** The cluster member, when the node was started with a cluster configuration. */
+  readonly cluster: ClusterNode | undefined;
+  /** Settles when the cluster ends this member (it left, or the resolver downed it). */
+  readonly terminated: Promise<Termination> | undefined;
   stop(): Promise<void>;
 }
 
@@ -42,14 +47,20 @@ export function idSource(prefix: string): IdSource {
   return { next: () => `${prefix}${epoch}-${(n++).toString(36)}` };
 }
 
-export async function startService(config: ServiceConfig, log: (line: string) => void = (l) => console.log(l)): Promise<Service> {
+export async function startService(config: ServiceConfig, log: (line: string) => void = (l) => console.log(l), clusterConfig?: ClusterConfig): Promise<Service> {
   mkdirSync(config.data, { recursive: true });
   const journal = await lmdbJournal({ path: `${config.data}/journal`, durability: config.durability });
   const bootData: WorkerBootData = { entities: {} };
+  // A cluster member's identity (host:port#incarnation) needs its bound port before the actor
+  // systems are named, hence bind first, start the node, then join.
+  const bound = clusterConfig ? await bindCluster(clusterConfig, { log: (level, line) => level !== 'debug' && log(`[cluster ${level}] ${line}`) }) : undefined;
   let node: AloftNode;
+  let cluster: ClusterNode | undefined;
   try {
-    node = await AloftNode.start({ workers: config.workers, boot: new URL('./worker-boot.ts', import.meta.url), bootData, log: (level, line) => level !== 'debug' && log(`[${level}] ${line}`) });
+    node = await AloftNode.start({ ...(bound ? { node: bound.nodeId } : {}), workers: config.workers, boot: new URL('./worker-boot.ts', import.meta.url), bootData, log: (level, line) => level !== 'debug' && log(`[${level}] ${line}`) });
+    cluster = bound ? await bound.start(node) : undefined;
   } catch (error) {
+    await bound?.close();
     await journal.close();
     throw error;
   }
@@ -80,7 +91,8 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   const live = new Live(http.app);
   importer.subscribe((status) => live.publish('imports', { type: 'import', offset: status.offset, status }));
   const following = await followViolations(journal, views, live, (topic) => http.app.numSubscribers(topic) > 0, (line) => log(`[live] ${line}`));
-  pageRoutes(http, { lag: () => views.lag(), actors: () => node.system.actorCount, adminUrl: process.env.ALOFT_ADMIN_URL });
+  const adminUrl = cluster?.adminPort !== undefined && clusterConfig ? `http://${clusterConfig.bindHost}:${cluster.adminPort}` : process.env.ALOFT_ADMIN_URL;
+  pageRoutes(http, { lag: () => views.lag(), actors: () => node.system.actorCount, adminUrl });
   http.fallback();
   let port: number;
   try {
@@ -102,10 +114,14 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     importer,
     live,
     views,
+    cluster,
+    terminated: cluster?.terminated,
     stop: () =>
       (stopping ??= (async () => {
         await http.close();
         live.closeAll();
+        // Leave the cluster gracefully (bounded inside leave()) before the actors go.
+        if (cluster) await cluster.leave().catch((error: unknown) => log(`cluster: leave failed: ${String(error)}`));
         await following.close();
         // A snapshot at shutdown makes the next start replay nothing.
         await views.snapshot().catch((error: unknown) => log(`views: snapshot at shutdown failed: ${String(error)}`));
