@@ -74,7 +74,8 @@ export async function bindCluster(config: ClusterConfig, options: { log?: Log; c
     bindPort: config.bindPort,
     ...(tlsFiles ? { tls: tlsFiles } : {}),
     routes: config.routes,
-    handshakeTimeoutMs: Math.max(1_000, config.timings.heartbeatIntervalMs * 5),
+    // Generous: on a saturated machine a handshake can take a while, and a timeout only costs a retry.
+    handshakeTimeoutMs: 5_000,
     backoff: { minMs: Math.min(100, config.timings.heartbeatIntervalMs), maxMs: Math.max(1_000, config.timings.heartbeatIntervalMs * 2) },
     log,
   });
@@ -256,9 +257,7 @@ export class ClusterNode {
     this.membership.leave();
     const deadline = this.clock.now() + this.config.leaveTimeoutMs;
     for (;;) {
-      const me = this.membership.selfMember;
-      if (me === undefined || me.status === 'removed' || (me.status === 'exiting' && this.membership.isConverged)) break;
-      if (me.status === 'down') break;
+      if (this.membership.exitSeenByAll || this.membership.selfMember?.status === 'down') break;
       if (this.clock.now() >= deadline) {
         this.log('warn', `graceful leave: the others did not confirm within ${this.config.leaveTimeoutMs} ms; leaving anyway`);
         break;

@@ -36,6 +36,7 @@ export class Outbound {
   private readonly frames: Buffer[] = [];
   private queuedBytes = 0;
   private batchNode: string | undefined;
+  private batchThread = 0;
   private paths: string[] = [];
   private pathIndex = new Map<string, number>();
   private items: unknown[] = [];
@@ -97,17 +98,18 @@ export class Outbound {
   /** Queues one application message; false if the queue is over its bound (the caller dead-letters it). */
   send(to: Address, message: unknown, sender: AnyRef | undefined): boolean {
     if (this.queuedBytes > this.maxQueuedBytes) return false;
-    if (this.batchNode !== to.node && this.items.length > 0) this.seal();
+    if ((this.batchNode !== to.node || this.batchThread !== to.thread) && this.items.length > 0) this.seal();
     this.batchNode = to.node;
+    this.batchThread = to.thread;
     let index = this.pathIndex.get(to.path);
     if (index === undefined) {
       index = this.paths.length;
       this.paths.push(to.path);
       this.pathIndex.set(to.path, index);
     }
-    this.items.push(to.thread, index, message, sender ?? null);
-    if (this.items.length >= BATCH * 4) this.seal();
-    this.scheduleFlush();
+    this.items.push(index, message, sender ?? null);
+    if (this.items.length >= BATCH * 3) this.seal();
+    else this.scheduleFlush();
     return true;
   }
 
@@ -121,19 +123,19 @@ export class Outbound {
     if (this.items.length === 0) return;
     let bytes: Uint8Array;
     try {
-      bytes = encode([this.batchNode, this.paths, ...this.items]);
+      bytes = encode([this.batchNode, this.batchThread, this.paths, this.items]);
     } catch (error) {
       // One unencodable message must not lose the batch: encode one by one, drop the bad ones.
       const ok: unknown[] = [];
-      for (let i = 0; i < this.items.length; i += 4) {
+      for (let i = 0; i < this.items.length; i += 3) {
         try {
-          encode(this.items[i + 2]);
-          ok.push(this.items[i], this.items[i + 1], this.items[i + 2], this.items[i + 3]);
+          encode(this.items[i + 1]);
+          ok.push(this.items[i], this.items[i + 1], this.items[i + 2]);
         } catch {
           this.log('warn', `dropped a message for ${this.batchNode}: not encodable (${(error as Error).message})`);
         }
       }
-      bytes = encode([this.batchNode, this.paths, ...ok]);
+      bytes = encode([this.batchNode, this.batchThread, this.paths, ok]);
     }
     this.items = [];
     this.paths = [];
@@ -198,7 +200,7 @@ export class Outbound {
   /** Messages still waiting (for dead-lettering when the peer is gone for good). */
   drainPending(): Array<[Address, unknown]> {
     const out: Array<[Address, unknown]> = [];
-    for (let i = 0; i < this.items.length; i += 4) out.push([{ node: this.batchNode ?? '', thread: this.items[i] as number, path: this.paths[this.items[i + 1] as number] ?? '' }, this.items[i + 2]]);
+    for (let i = 0; i < this.items.length; i += 3) out.push([{ node: this.batchNode ?? '', thread: this.batchThread, path: this.paths[this.items[i] as number] ?? '' }, this.items[i + 1]]);
     this.items = [];
     return out;
   }

@@ -13,7 +13,7 @@ import { decide, type DowningDecision, type DowningStrategy } from './downing.ts
 import { diff, type ClusterEvent } from './events.ts';
 import { hostPort, type Member } from './member.ts';
 import { addJoining, applyEvent, converged, digest, emptyState, leader, leaderActions, member, merge, setReachability, setRegistry, unreachable, type GossipState, type RegistryEntry } from './membership-state.ts';
-import { emptyPhi, heartbeat, isAvailable, type PhiOptions, type PhiState } from './phi-accrual.ts';
+import { emptyPhi, heartbeat, isAvailable, phi, type PhiOptions, type PhiState } from './phi-accrual.ts';
 import type { ControlMessage } from './wire.ts';
 
 export interface MembershipTimings {
@@ -62,12 +62,21 @@ export class Membership {
   private state: GossipState = emptyState;
   private readonly seen = new Map<string, string>();
   private readonly detectors = new Map<string, PhiState>();
+  private readonly firstSeen = new Map<string, number>();
+  /** What this node's own detector found unreachable at the last tick (to log changes once). */
+  private lostHere = new Set<string>();
+  private readonly firstContactMs: number;
   private readonly listeners = new Set<(e: ClusterEvent) => void>();
   private readonly timers: TimerHandle[] = [];
   private readonly startedAt: number;
   private stableSince: number;
   private stableKey = '';
   private heartbeatSeq = 0;
+  /** Seeds (host:port) that answered our Join with NotMember. */
+  private readonly notMembers = new Set<string>();
+  private quickRetried = false;
+  /** Members that sent us a state in which we are exiting (graceful leave waits for them). */
+  private readonly sawMyExit = new Set<string>();
   private resolving = false;
   private stopped = false;
   private readonly phiOptions: PhiOptions;
@@ -76,6 +85,7 @@ export class Membership {
     this.startedAt = deps.clock.now();
     this.stableSince = this.startedAt;
     const t = deps.timings;
+    this.firstContactMs = t.acceptablePauseMs + 10 * t.heartbeatIntervalMs;
     this.phiOptions = { threshold: t.phiThreshold, maxSamples: 200, minStdDevMs: Math.max(10, t.heartbeatIntervalMs / 10), acceptablePauseMs: t.acceptablePauseMs, firstIntervalMs: t.heartbeatIntervalMs };
   }
 
@@ -130,7 +140,13 @@ export class Membership {
 
   // ------------------------------------------------------------- joining
 
-  private async tryJoin(): Promise<void> {
+  /**
+   * One join attempt: Join to every other seed (when `send`), then, on the first seed, forming a
+   * cluster if nobody can answer. Answers (NotMember, or a Join from another non-member) only
+   * re-check the forming condition, never send: non-members answering each other's answers
+   * with new Joins would be a message storm.
+   */
+  private async tryJoin(send = true): Promise<void> {
     if (this.selfMember !== undefined || this.state.removed.includes(this.deps.self)) return;
     let seeds: readonly string[];
     try {
@@ -141,12 +157,15 @@ export class Membership {
     if (this.selfMember !== undefined || this.stopped) return;
     const me = hostPort(this.deps.self);
     const others = seeds.filter((s) => s !== me);
-    for (const s of others) this.deps.send(s, { _tag: 'Join', node: this.deps.self, roles: this.deps.roles });
+    if (send) for (const s of others) this.deps.send(s, { _tag: 'Join', node: this.deps.self, roles: this.deps.roles });
     // The first seed forms the cluster when no other seed answered in time (even when it sees no
     // other seed yet: with Redis, the others may not have registered); any other node waits.
-    // With no seeds at all, the node is a cluster of one at once.
+    // With no seeds at all, the node is a cluster of one at once. When every other seed has said
+    // it is not a member either, nobody can answer: forming now is as safe as after the timeout,
+    // and nodes started together converge in milliseconds instead of a seed timeout.
     const first = seeds.length === 0 || seeds[0] === me;
-    if (first && (seeds.length === 0 || this.deps.clock.now() - this.startedAt >= this.deps.timings.seedTimeoutMs)) {
+    const allSaidNo = others.length > 0 && others.every((s) => this.notMembers.has(s));
+    if (first && (seeds.length === 0 || allSaidNo || this.deps.clock.now() - this.startedAt >= this.deps.timings.seedTimeoutMs)) {
       this.deps.log('info', `no seed answered: forming a new cluster as ${this.deps.self}`);
       this.update(addJoining(this.state, this.deps.self, this.deps.roles));
     }
@@ -159,6 +178,19 @@ export class Membership {
     switch (m._tag) {
       case 'Join':
         return this.onJoin(m.node, m.roles);
+      case 'NotMember':
+        this.notMembers.add(hostPort(m.node));
+        if (this.selfMember !== undefined) return;
+        // The first seed may be able to form now; the others ask once more shortly (once per
+        // lifetime), since the first seed is likely forming this very moment.
+        void this.tryJoin(false);
+        if (!this.quickRetried) {
+          this.quickRetried = true;
+          this.deps.clock.setTimeout(() => {
+            if (!this.stopped) void this.tryJoin();
+          }, Math.min(50, this.deps.timings.joinRetryMs));
+        }
+        return;
       case 'Gossip':
         return this.onGossip(m.from, m.state, m.seen);
       case 'Heartbeat': {
@@ -172,7 +204,14 @@ export class Membership {
 
   private onJoin(node: string, roles: readonly string[]): void {
     const me = this.selfMember;
-    if (!me || me.status === 'down' || me.status === 'exiting') return;
+    if (!me) {
+      // A node asking to join is not a member either: as good as its NotMember answer.
+      this.notMembers.add(hostPort(node));
+      this.deps.send(node, { _tag: 'NotMember', node: this.deps.self });
+      void this.tryJoin(false);
+      return;
+    }
+    if (me.status === 'down' || me.status === 'exiting') return;
     let next = this.state;
     // Another incarnation at the same address has restarted: the old one is certainly dead.
     for (const old of this.state.members) if (old.node !== node && hostPort(old.node) === hostPort(node)) next = applyEvent(next, old.node, 'down');
@@ -184,11 +223,15 @@ export class Membership {
   private onGossip(from: string, incoming: GossipState, theirSeen: Readonly<Record<string, string>>): void {
     if (!member(incoming, this.deps.self) && !this.selfMember) return; // not for us yet
     const theirDigest = digest(incoming);
+    if (member(incoming, this.deps.self)?.status === 'exiting') this.sawMyExit.add(from);
     this.update(merge(this.state, incoming), false);
     const mine = digest(this.state);
     this.seen.set(from, theirDigest);
     for (const [n, d] of Object.entries(theirSeen)) if (d === mine) this.seen.set(n, d);
-    if (theirDigest !== mine) this.deps.send(from, this.gossipMessage());
+    // Answer when they lack our state, or do not yet know we have seen theirs (that "seen"
+    // acknowledgement is what lets the leader act within a round trip instead of a gossip
+    // interval). Both conditions are false for the answer's answer, so this never ping-pongs.
+    if (theirDigest !== mine || theirSeen[this.deps.self] !== mine) this.deps.send(from, this.gossipMessage());
     this.afterChange();
   }
 
@@ -223,11 +266,25 @@ export class Membership {
     for (const x of this.state.members) {
       if (x.node === this.deps.self || x.status === 'down') continue;
       this.deps.send(x.node, hb);
-      // A member we never heard from is judged from when we first saw it.
-      let fd = this.detectors.get(x.node);
-      if (!fd) this.detectors.set(x.node, (fd = heartbeat(emptyPhi, now, this.phiOptions)));
-      if (!isAvailable(fd, now, this.phiOptions)) lost.push(x.node);
+      const fd = this.detectors.get(x.node);
+      if (fd !== undefined) {
+        if (!isAvailable(fd, now, this.phiOptions)) {
+          lost.push(x.node);
+          if (!this.lostHere.has(x.node)) this.deps.log('warn', `no heartbeat from ${x.node} for ${now - (fd.last ?? now)} ms (phi ${phi(fd, now, this.phiOptions).toFixed(1)})`);
+        }
+        continue;
+      }
+      // Never heard from: phi has no data. A member that just joined needs a gossip round trip
+      // (and, on a busy machine, a slow first turn) before its first heartbeat, so it gets a
+      // first-contact allowance instead of the steady-state detector.
+      const since = this.firstSeen.get(x.node);
+      if (since === undefined) this.firstSeen.set(x.node, now);
+      else if (now - since > this.firstContactMs) {
+        lost.push(x.node);
+        if (!this.lostHere.has(x.node)) this.deps.log('warn', `never heard from ${x.node} in ${now - since} ms`);
+      }
     }
+    this.lostHere = new Set(lost);
     const next = setReachability(this.state, this.deps.self, lost);
     if (next !== this.state) this.update(next);
   }
@@ -238,8 +295,16 @@ export class Membership {
   private update(next: GossipState, spread = true): void {
     if (next === this.state) return;
     const events = diff(this.state, next);
+    const removedNow = next.removed.filter((n) => n !== this.deps.self && !this.state.removed.includes(n));
     this.state = next;
+    // A removed member is told so once, before its connection is closed (the listeners
+    // quarantine it): an exiting node then knows its leave is complete.
+    if (removedNow.length > 0) {
+      const m = this.gossipMessage();
+      for (const n of removedNow) this.deps.send(n, m);
+    }
     for (const d of this.detectors.keys()) if (!member(next, d)) this.detectors.delete(d);
+    for (const d of this.firstSeen.keys()) if (!member(next, d)) this.firstSeen.delete(d);
     for (const e of events) {
       this.deps.log(e._tag === 'UnreachableMember' || e._tag === 'MemberDowned' ? 'warn' : 'info', describe(e));
       for (const l of this.listeners) {
@@ -268,6 +333,10 @@ export class Membership {
 
   /** The split-brain resolver: acts only on a view unchanged for stable-after. */
   private resolve(): void {
+    // A member on its way out has no say: once exiting, the others may already have removed it
+    // and refuse it, which it would otherwise read as a partition.
+    const me = this.selfMember;
+    if (!me || (me.status !== 'up' && me.status !== 'leaving')) return;
     const lost = unreachable(this.state);
     const key = JSON.stringify([this.state.members.map((m) => [m.node, m.status]), [...lost].sort()]);
     const now = this.deps.clock.now();
@@ -315,6 +384,17 @@ export class Membership {
     const next = applyEvent(this.state, node, 'leave');
     this.update(next);
     return next !== this.state || member(this.state, node)?.status === 'leaving';
+  }
+
+  /**
+   * Graceful leave is complete: we are exiting (the leader saw our leave at convergence) and
+   * every other live member has shown us a state where we are exiting, or we are gone already.
+   */
+  get exitSeenByAll(): boolean {
+    const me = this.selfMember;
+    if (me === undefined || me.status === 'removed') return true;
+    if (me.status !== 'exiting') return false;
+    return this.state.members.every((m) => m.node === this.deps.self || m.status === 'down' || m.status === 'exiting' || this.sawMyExit.has(m.node));
   }
 
   down(node: string): boolean {

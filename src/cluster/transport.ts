@@ -49,6 +49,8 @@ export class ClusterTransport implements RemoteTransport {
   /** Incarnations that are removed: never delivered to, never admitted. */
   private readonly quarantined = new Set<string>();
   private readonly down = new Set<string>();
+  /** Peers by node id, so the hot path does not parse host:port out of every address. */
+  private readonly byNode = new Map<string, Peer>();
   private controlHandler: (from: string, m: ControlMessage) => void = () => undefined;
   private closed = false;
   private readonly maxQueuedBytes: number;
@@ -123,23 +125,24 @@ export class ClusterTransport implements RemoteTransport {
   }
 
   private deliverFrame(payload: Buffer): void {
-    const frame = decodeWith<unknown[]>(this.system, payload);
-    const toNode = frame[0] as string;
-    const paths = frame[1] as string[];
+    const [toNode, thread, paths, entries] = decodeWith<[string, number, string[], unknown[]]>(this.system, payload);
     const me = this.system.node;
-    for (let i = 2; i < frame.length; i += 4) {
-      const to: Address = { node: me, thread: frame[i] as number, path: paths[frame[i + 1] as number] as string };
-      if (toNode !== me) {
-        this.system.deadLetters.publish(`aloft://${toNode}/${to.thread}/${to.path}`, 'no-route', frame[i + 2]);
-        continue;
-      }
-      this.system.deliver(to, frame[i + 2], (frame[i + 3] ?? undefined) as AnyRef | undefined);
+    if (toNode !== me) {
+      // For an earlier incarnation of this address: that actor is gone.
+      for (let i = 0; i < entries.length; i += 3) this.system.deadLetters.publish(`aloft://${toNode}/${thread}/${paths[entries[i] as number]}`, 'no-route', entries[i + 1]);
+      return;
+    }
+    // Main-thread messages take the runtime's frame path (each cell looked up once per frame).
+    if (thread === 0) return this.system.receiveFrame(paths, entries);
+    for (let i = 0; i < entries.length; i += 3) {
+      this.system.deliver({ node: me, thread, path: paths[entries[i] as number] as string }, entries[i + 1], (entries[i + 2] ?? undefined) as AnyRef | undefined);
     }
   }
 
   send(to: Address, message: unknown, sender: AnyRef | undefined): void {
     if (this.closed || this.quarantined.has(to.node) || this.down.has(to.node)) return this.dead(to, message, 'no-route');
-    const peer = this.peer(hostPort(to.node));
+    let peer = this.byNode.get(to.node);
+    if (peer === undefined) this.byNode.set(to.node, (peer = this.peer(hostPort(to.node))));
     const conn = peer.conn;
     // A live connection to another incarnation of that address: the target is an old one.
     if (conn && conn.state === 'ready' && conn.remoteNode !== to.node) return this.dead(to, message, 'no-route');
@@ -180,6 +183,7 @@ export class ClusterTransport implements RemoteTransport {
   quarantine(node: string): void {
     if (node === this.node) return;
     this.quarantined.add(node);
+    this.byNode.delete(node);
     const address = hostPort(node);
     const peer = this.peers.get(address);
     if (peer?.conn?.remoteNode === node) peer.conn.finish('peer removed');

@@ -6,9 +6,11 @@
  *   frame:                                  length (u32 BE, of type + payload) | type (u8) | payload
  *
  *   type 0x01 HANDSHAKE  payload: msgpack map (Challenge | Hello | Welcome | Reject)
- *   type 0x02 CONTROL    payload: msgpack map (Join | Gossip | Heartbeat)
+ *   type 0x02 CONTROL    payload: msgpack map (Join | NotMember | Gossip | Heartbeat)
  *   type 0x10 MESSAGES   payload: the runtime codec (msgpackr records, refs as ext 0x41) of
- *                        [toNode, paths[], thread0, pathIndex0, message0, sender0, thread1, ...]
+ *                        [toNode, thread, paths[], [pathIndex0, message0, sender0, pathIndex1, ...]]
+ *                        (one frame per target node and thread: the receiver hands the entries
+ *                        to that thread's frame path as they are, without re-packing)
  *
  * Control messages use plain msgpack (no records) so their encoding is fixed and readable by any
  * msgpack library; application messages use the runtime's codec so refs survive the trip. Many
@@ -36,6 +38,8 @@ export type HandshakeMessage =
 
 export type ControlMessage =
   | { readonly _tag: 'Join'; readonly node: string; readonly roles: readonly string[] }
+  /** The answer of a node that is not a member yet: lets the first seed form the cluster at once. */
+  | { readonly _tag: 'NotMember'; readonly node: string }
   | { readonly _tag: 'Gossip'; readonly from: string; readonly state: GossipState; readonly seen: Readonly<Record<string, string>> }
   | { readonly _tag: 'Heartbeat'; readonly from: string; readonly seq: number };
 

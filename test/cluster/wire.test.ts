@@ -28,12 +28,12 @@ t.test('preamble and control frames are pinned', async (t) => {
   );
 });
 
-t.test('a MESSAGES frame: target incarnation, path table, (thread, path index, message, sender)', async (t) => {
+t.test('a MESSAGES frame: target incarnation, thread, path table, (path index, message, sender)*', async (t) => {
   const sys = new ActorSystem({ node: 'h:1#a', log: () => undefined });
   t.teardown(() => sys.shutdown());
   const sender = sys.ref({ node: 'h:1#a', thread: 0, path: '$temp/1' });
-  const bytes = frame(FrameType.Messages, encode(['h:2#b', ['echo'], 0, 0, { _tag: 'Ping', n: 1 }, sender]));
-  t.equal(hex(bytes), '000000341096a5683a32236291a46563686f0000d4724092a45f746167a16ea450696e6701d4410093a5683a31236100a72474656d702f31');
+  const bytes = frame(FrameType.Messages, encode(['h:2#b', 0, ['echo'], [0, { _tag: 'Ping', n: 1 }, sender]]));
+  t.equal(hex(bytes), '000000351094a5683a3223620091a46563686f9300d4724092a45f746167a16ea450696e6701d4410093a5683a31236100a72474656d702f31');
 });
 
 t.test('the reader splits frames across chunk boundaries and rejects bad input', async (t) => {
