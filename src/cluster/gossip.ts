@@ -85,7 +85,7 @@ export class Membership {
     this.startedAt = deps.clock.now();
     this.stableSince = this.startedAt;
     const t = deps.timings;
-    this.firstContactMs = t.acceptablePauseMs + 10 * t.heartbeatIntervalMs;
+    this.firstContactMs = t.acceptablePauseMs + 3 * t.heartbeatIntervalMs;
     this.phiOptions = { threshold: t.phiThreshold, maxSamples: 200, minStdDevMs: Math.max(10, t.heartbeatIntervalMs / 10), acceptablePauseMs: t.acceptablePauseMs, firstIntervalMs: t.heartbeatIntervalMs };
   }
 
