@@ -1,15 +1,13 @@
 /**
  * The lease behind lease-majority downing: one Redis key per cluster, taken with SET NX PX by the
- * side that survives a partition. The holder renews it while it lives; the other side fails to
- * take it and downs itself. A lease that is not renewed expires, so a crashed holder does not
- * block the next partition's decision for longer than the TTL.
+ * side that survives a partition; the other side fails to take it and downs itself. It expires
+ * after its TTL (twice stable-after, at least 5 s), so the next partition is decided afresh.
  */
 import { Redis } from 'ioredis';
 
 export class RedisLease {
   private readonly redis: Redis;
   private readonly key: string;
-  private renew: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     url: string,
@@ -23,18 +21,16 @@ export class RedisLease {
     this.key = `aloft:${cluster}:sbr-lease`;
   }
 
-  /** True if this node holds the lease now (took it, or already held it). */
+  /**
+   * True if this node holds the lease now (took it, or already held it). The lease is not
+   * renewed: it only has to outlive one decision (the losing side downs itself as soon as it is
+   * refused), and a lease kept forever would let its holder win the next partition even from
+   * the minority side.
+   */
   async acquire(): Promise<boolean> {
     if (this.redis.status === 'wait') await this.redis.connect();
     const took = await this.redis.set(this.key, this.owner, 'PX', this.ttlMs, 'NX');
-    const held = took === 'OK' || (await this.redis.get(this.key)) === this.owner;
-    if (held && this.renew === undefined) {
-      // Renew only while we are still the holder (compare and extend, atomically in Lua).
-      const renew = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
-      this.renew = setInterval(() => void this.redis.eval(renew, 1, this.key, this.owner, String(this.ttlMs)).catch(() => undefined), Math.max(100, Math.floor(this.ttlMs / 3)));
-      this.renew.unref();
-    }
-    return held;
+    return took === 'OK' || (await this.redis.get(this.key)) === this.owner;
   }
 
   async holder(): Promise<string | null> {
@@ -43,7 +39,6 @@ export class RedisLease {
   }
 
   async stop(): Promise<void> {
-    if (this.renew) clearInterval(this.renew);
     this.redis.disconnect();
   }
 }

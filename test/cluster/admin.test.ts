@@ -4,8 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import t from 'tap';
-import { ActorSystem } from '../../src/actors/index.ts';
-import { bindCluster, parseClusterConfig, type ClusterNode } from '../../src/cluster/index.ts';
+import { ActorSystem, stateless } from '../../src/actors/index.ts';
+import { bindCluster, parseClusterConfig, type ClusterEventMessage, type ClusterNode } from '../../src/cluster/index.ts';
 import { main } from '../../ops/admin/cli.ts';
 import { SECRET, freePort, until } from './fixtures/harness.ts';
 
@@ -28,7 +28,20 @@ t.test('admin API and CLI', async (t) => {
       n.system.shutdown();
     }
   });
+  // An actor subscribes to cluster events through the `cluster` actor.
+  const events: string[] = [];
+  const subscriber = a.system.spawn(
+    stateless<ClusterEventMessage>((e) => {
+      if (e._tag === 'MemberUp') events.push(`MemberUp ${e.member.node}`);
+      else if (e._tag === 'CurrentClusterState') events.push(e._tag, ...e.members.filter((m) => m.status === 'up').map((m) => `MemberUp ${m.node}`));
+      else events.push(e._tag);
+    }),
+  );
+  a.cluster.actor.tell({ _tag: 'Subscribe', subscriber });
+  await until(() => events.includes('CurrentClusterState'), 5_000, 'the current state first');
   await until(() => a.cluster.view().members.filter((m) => m.status === 'up').length === 2, 5_000, 'two members up');
+  await until(() => events.includes(`MemberUp ${b.cluster.nodeId}`), 5_000, 'the subscriber sees b up');
+  t.pass('an actor subscribed to cluster events saw the current state and b up');
   const url = `http://127.0.0.1:${a.cluster.adminPort}`;
 
   const noToken = await fetch(`${url}/cluster/members`);
@@ -61,6 +74,7 @@ t.test('admin API and CLI', async (t) => {
   await until(() => !a.cluster.view().members.some((m) => m.node === b.cluster.nodeId), 5_000, 'b downed and removed');
   const reason = await Promise.race([b.cluster.terminated, new Promise((r) => setTimeout(() => r('timeout'), 5_000))]);
   t.same(reason, { reason: 'downed' }, 'the downed node learns it and stops');
+  await until(() => events.includes('MemberDowned') && events.includes('MemberRemoved'), 5_000, 'the subscriber sees the downing');
 
   // The CLI as a process: a clear message on stderr and the exit code.
   // (Asynchronously: the admin server runs in this process.)
