@@ -7,7 +7,7 @@ import nact from 'nact';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { ActorSystem, AloftNode, stateful, type ActorRef } from '../../src/actors/index.ts';
-import { percentile, type Row, type Suite } from './harness.ts';
+import { roundTrips, type Row, type Suite } from './harness.ts';
 import { blasterKind, pongKind, sinkKind } from './_actors-boot.ts';
 
 v8.setFlagsFromString('--expose-gc');
@@ -51,19 +51,6 @@ async function aloftTell(n: number): Promise<number> {
   const rate = n / ((performance.now() - t0) / 1000);
   sys.shutdown();
   return rate;
-}
-
-async function askLatency(ask: () => Promise<unknown>, n: number): Promise<{ p50: number; p99: number; rate: number }> {
-  for (let i = 0; i < Math.min(1000, n); i++) await ask(); // warm-up
-  const sample: number[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const s = performance.now();
-    await ask();
-    sample.push((performance.now() - s) * 1000);
-  }
-  const rate = n / ((performance.now() - t0) / 1000);
-  return { p50: percentile(sample, 50), p99: percentile(sample, 99), rate };
 }
 
 function heapAfterGc(): number {
@@ -114,7 +101,7 @@ const suite: Suite = {
     local.define(pongKind, () => stateful({ initial: null, receive: (_s: null, m: { _tag: 'Ping'; replyTo: ActorRef<{ _tag: 'Pong' }> }) => (m.replyTo.tell({ _tag: 'Pong' }), null) }));
     const localPong = await local.spawnAt(0, pongKind, null);
     log(`ask round trips, ${askN} sequential, local…`);
-    const l = await askLatency(() => localPong.ask((replyTo) => ({ _tag: 'Ping', replyTo }), 5_000), askN);
+    const l = await roundTrips(() => localPong.ask((replyTo) => ({ _tag: 'Ping', replyTo }), 5_000), askN);
     local.shutdown();
     rows.push({ name: 'ask p50, local', value: l.p50, unit: 'µs' });
     rows.push({ name: 'ask p99, local', value: l.p99, unit: 'µs' });
@@ -124,7 +111,7 @@ const suite: Suite = {
     try {
       const pong = await node.system.spawnAt(1, pongKind, null);
       log(`ask round trips, ${askN} sequential, main thread -> worker…`);
-      const x = await askLatency(() => pong.ask((replyTo) => ({ _tag: 'Ping', replyTo }), 5_000), askN);
+      const x = await roundTrips(() => pong.ask((replyTo) => ({ _tag: 'Ping', replyTo }), 5_000), askN);
       rows.push({ name: 'ask p50, across workers', value: x.p50, unit: 'µs' });
       rows.push({ name: 'ask p99, across workers', value: x.p99, unit: 'µs' });
       rows.push({ name: 'asks/s, across workers, sequential', value: x.rate, unit: 'asks/s' });

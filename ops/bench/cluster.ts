@@ -12,7 +12,7 @@ import readline from 'node:readline';
 import { Packr } from 'msgpackr';
 import { ActorSystem } from '../../src/actors/index.ts';
 import { bindCluster, parseClusterConfig, type ClusterNode } from '../../src/cluster/index.ts';
-import { percentile, type Row, type Suite } from './harness.ts';
+import { roundTrips, type Row, type Suite } from './harness.ts';
 import type { EchoMsg, SinkMsg } from './_cluster-node.ts';
 
 const SECRET = 'bench-secret-0123456789';
@@ -106,18 +106,6 @@ async function rawTell(port: number, node: string, n: number): Promise<number> {
   return rate;
 }
 
-async function latency(ask: () => Promise<unknown>, n: number): Promise<{ p50: number; p99: number; rate: number }> {
-  for (let i = 0; i < Math.min(2_000, n); i++) await ask();
-  const sample: number[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const s = performance.now();
-    await ask();
-    sample.push((performance.now() - s) * 1000);
-  }
-  return { p50: percentile(sample, 50), p99: percentile(sample, 99), rate: n / ((performance.now() - t0) / 1000) };
-}
-
 async function rawPingPong(port: number): Promise<() => Promise<void>> {
   const socket = net.connect({ host: '127.0.0.1', port });
   socket.setNoDelay(true);
@@ -162,8 +150,8 @@ const suite: Suite = {
       const echo = system.ref<EchoMsg>({ node: bNode, thread: 0, path: 'echo' });
       const asks = Math.max(2_000, Math.round(20_000 * scale));
       const ping = await rawPingPong(rawPort);
-      const rawL = await latency(ping, asks);
-      const askL = await latency(() => echo.ask<string>((replyTo) => ({ _tag: 'Ping', replyTo }), 5_000), asks);
+      const rawL = await roundTrips(ping, asks, 2_000);
+      const askL = await roundTrips(() => echo.ask<string>((replyTo) => ({ _tag: 'Ping', replyTo }), 5_000), asks, 2_000);
       log(`remote ask: p50 ${askL.p50.toFixed(1)} µs, p99 ${askL.p99.toFixed(1)} µs, ${Math.round(askL.rate)} asks/s (raw ping-pong p50 ${rawL.p50.toFixed(1)} µs)`);
       rows.push({ name: 'remote ask p50', value: askL.p50, unit: 'µs', baseline: { name: 'raw socket ping-pong p50', value: rawL.p50 }, target: '<= 50 µs', met: askL.p50 <= 50 });
       rows.push({ name: 'remote ask p99', value: askL.p99, unit: 'µs', baseline: { name: 'raw socket ping-pong p99', value: rawL.p99 } });

@@ -88,3 +88,19 @@ export function percentile(sample: readonly number[], p: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank] as number;
 }
+
+/**
+ * Times `n` sequential round trips (after a warm-up of up to `warmup`), in microseconds: p50, p99
+ * and round trips per second.
+ */
+export async function roundTrips(call: () => Promise<unknown>, n: number, warmup = 1_000): Promise<{ p50: number; p99: number; rate: number }> {
+  for (let i = 0; i < Math.min(warmup, n); i++) await call();
+  const sample: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const s = performance.now();
+    await call();
+    sample.push((performance.now() - s) * 1000);
+  }
+  return { p50: percentile(sample, 50), p99: percentile(sample, 99), rate: n / ((performance.now() - t0) / 1000) };
+}

@@ -8,7 +8,7 @@ import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
+import { connectLive } from './live-client.ts';
 import { checkContinuity, checkDesignatorUniqueness, checkGroundTime, scheduleFromEvents, type DomainEvent } from '../../src/domain/index.ts';
 import { startService, type Service } from '../../src/service/service.ts';
 import { eventually } from '../actors/helpers.ts';
@@ -116,13 +116,7 @@ t.test('pagination walks every violation once', async (t) => {
 });
 
 t.test('live violation changes for one rotation over the WebSocket', async (t) => {
-  const ws = new WebSocket(`ws://127.0.0.1:${service.port}/api/live`);
-  const messages: Array<Record<string, unknown>> = [];
-  ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
+  const { ws, messages } = await connectLive(service.port);
   t.teardown(() => ws.close());
   ws.send(JSON.stringify({ subscribe: 'violations', rotation: 'R4' }));
   await eventually(() => messages.find((m) => m.type === 'subscribed'), 5_000, 'ack');

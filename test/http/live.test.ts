@@ -6,7 +6,7 @@ import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
+import { connectLive } from './live-client.ts';
 import { startService, type Service } from '../../src/service/service.ts';
 import { eventually } from '../actors/helpers.ts';
 
@@ -23,13 +23,7 @@ t.teardown(async () => {
 });
 
 t.test('import progress over the WebSocket', async (t) => {
-  const ws = new WebSocket(`ws://127.0.0.1:${service.port}/api/live`);
-  const messages: Array<Record<string, unknown>> = [];
-  ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
+  const { ws, messages } = await connectLive(service.port);
   t.teardown(() => ws.close());
   ws.send('not json');
   ws.send(JSON.stringify({ subscribe: 'weather' }));
@@ -46,13 +40,7 @@ t.test('import progress over the WebSocket', async (t) => {
 });
 
 t.test('the feed topic announces every stored batch with its offset', async (t) => {
-  const ws = new WebSocket(`ws://127.0.0.1:${service.port}/api/live`);
-  const messages: Array<Record<string, unknown>> = [];
-  ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
+  const { ws, messages } = await connectLive(service.port);
   t.teardown(() => ws.close());
   ws.send(JSON.stringify({ subscribe: 'feed' }));
   await eventually(() => messages.find((m) => m.type === 'subscribed'), 5_000, 'ack');
@@ -66,11 +54,7 @@ t.test('a graceful stop closes open WebSockets with 1001', async (t) => {
   const dir2 = mkdtempSync(path.join(os.tmpdir(), 'aloft-live2-'));
   t.teardown(() => rmSync(dir2, { recursive: true, force: true }));
   const other = await startService({ host: '127.0.0.1', port: 0, data: dir2, workers: 1, demoSeason: false, durability: 'commit' }, () => undefined);
-  const ws = new WebSocket(`ws://127.0.0.1:${other.port}/api/live`);
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
+  const { ws } = await connectLive(other.port);
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
   await other.stop();
   t.equal(await closed, 1001, 'told the server is going away');
