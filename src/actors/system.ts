@@ -13,7 +13,9 @@ import { Cell } from './cell.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { decodeWith, encodeShared } from './codec.ts';
 import { DeadLetters, type DeadLetterReason } from './dead-letters.ts';
-import { ActorError, actorStopped, askTimeout, mailboxFull } from './errors.ts';
+import { ActorError, actorStopped, mailboxFull } from './errors.ts';
+import { askFailure, PendingAsks, TEMP_PREFIX } from './asks.ts';
+import { CellContext } from './context.ts';
 import { ActorRef, addressKey, formatAddress, type Address, type AnyRef, type Router } from './ref.ts';
 import { Registry } from './registry.ts';
 import { decideFailure, oneForOne, type SupervisorStrategy } from './supervision.ts';
@@ -47,16 +49,8 @@ export interface Link {
 }
 
 const TURN = Object.freeze({ _tag: '$Turn' });
-const ASK_FAILURE = '$AskFailure';
-const TEMP_PREFIX = '$temp/';
 
 type Entry = [unknown, AnyRef | undefined];
-
-interface PendingAsk {
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-  timer: ReturnType<Clock['setTimeout']>;
-}
 
 /** A typed name for behaviours other threads may start here (Erlang's spawn(Node, M, F, A)). */
 export interface Kind<A, M> {
@@ -83,7 +77,7 @@ export class ActorSystem implements Router {
   private readonly throughput: number;
   private readonly serializeLocal: boolean;
   private readonly logFn: NonNullable<SystemOptions['log']>;
-  private readonly asks = new Map<string, PendingAsk>();
+  private readonly asks: PendingAsks;
   private readonly links = new Map<number, Link>();
   /**
    * Actors in other threads or nodes watched from here, by "node|thread", so that a thread or a
@@ -114,6 +108,7 @@ export class ActorSystem implements Router {
     // nact's typings say a name string, its code reads an object's `name`; the object is what works.
     this.kernel = nact.start({ name: `aloft-${this.node}-${this.thread}-${Math.random().toString(36).slice(2)}` } as unknown as nact.Plugin);
     this.registry = new Registry(this);
+    this.asks = new PendingAsks(this.clock);
   }
 
   // ---------------------------------------------------------------- spawning
@@ -196,7 +191,10 @@ export class ActorSystem implements Router {
 
   /** @internal Entry point for messages arriving from a link. */
   deliverLocal(path: string, message: unknown, sender: AnyRef | undefined): void {
-    if (path.startsWith(TEMP_PREFIX)) return this.completeAsk(path, message);
+    if (path.startsWith(TEMP_PREFIX)) {
+      if (!this.asks.complete(path, message)) this.deadLetters.publish(path, 'late-reply', message);
+      return;
+    }
     if (path === SYSTEM_PATH) return this.handleSystem(message as SystemMessage, sender);
     let cell = this.cells.get(path);
     if (cell === undefined) cell = this.startEntity(path);
@@ -226,7 +224,7 @@ export class ActorSystem implements Router {
     // An ask to a dead or full actor fails at once instead of waiting for its timeout.
     if (sender && sender.address.path.startsWith(TEMP_PREFIX)) {
       const error = reason === 'mailbox-full' ? mailboxFull(target, capacity) : actorStopped(target);
-      (sender as ActorRef<unknown>).tell({ _tag: ASK_FAILURE, error: { _tag: error._tag, target: error.target, message: error.message, retriable: error.retriable } });
+      (sender as ActorRef<unknown>).tell(askFailure(error));
     }
   }
 
@@ -429,11 +427,7 @@ export class ActorSystem implements Router {
     this.shuttingDown = true;
     for (const cell of [...this.topLevel.values()]) this.stopCell(cell, 'system-stopped');
     this.stopped = true;
-    for (const [path, ask] of this.asks) {
-      this.clock.clearTimeout(ask.timer);
-      ask.reject(actorStopped(`aloft://${this.node}/${this.thread}/${path}`));
-    }
-    this.asks.clear();
+    this.asks.failAll(`aloft://${this.node}/${this.thread}`);
     this.kernel && nact.stop(this.kernel);
   }
 
@@ -495,36 +489,10 @@ export class ActorSystem implements Router {
   // ---------------------------------------------------------------- asks
 
   ask<R>(to: Address, make: (replyTo: ActorRef<R>) => unknown, timeoutMs: number): Promise<R> {
-    if (!(timeoutMs > 0)) return Promise.reject(new RangeError(`ask timeout must be a positive number of ms, got ${timeoutMs}`));
-    const path = `${TEMP_PREFIX}${(this.nextId++).toString(36)}`;
-    const replyTo = new ActorRef<R>({ node: this.node, thread: this.thread, path }, this);
-    return new Promise<R>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => {
-        this.asks.delete(path);
-        reject(askTimeout(formatAddress(to), timeoutMs));
-      }, timeoutMs);
-      this.asks.set(path, { resolve: resolve as (v: unknown) => void, reject, timer });
-      let message: unknown;
-      try {
-        message = make(replyTo);
-      } catch (error) {
-        this.clock.clearTimeout(timer);
-        this.asks.delete(path);
-        return reject(error);
-      }
-      this.deliver(to, message, replyTo as AnyRef);
+    return this.asks.start<R>(formatAddress(to), timeoutMs, (path) => {
+      const replyTo = new ActorRef<R>({ node: this.node, thread: this.thread, path }, this);
+      this.deliver(to, make(replyTo), replyTo as AnyRef);
     });
-  }
-
-  private completeAsk(path: string, message: unknown): void {
-    const pending = this.asks.get(path);
-    if (!pending) return this.deadLetters.publish(path, 'late-reply', message);
-    this.asks.delete(path);
-    this.clock.clearTimeout(pending.timer);
-    if (isAskFailure(message)) {
-      const e = message.error;
-      pending.reject(new ActorError(e._tag, e.target, e.message, e.retriable));
-    } else pending.resolve(message);
   }
 
   /** @internal An ask whose target is another thread's runtime, not an actor. */
@@ -639,7 +607,7 @@ export class ActorSystem implements Router {
           reply = this.spawnKind(message.kind, message.args, message.options);
         } catch (error) {
           const e = actorStopped(`kind ${message.kind}`);
-          reply = { _tag: ASK_FAILURE, error: { _tag: e._tag, target: e.target, message: describeError(error), retriable: false } };
+          reply = askFailure(new ActorError(e._tag, e.target, describeError(error), false));
         }
         (message.replyTo as ActorRef<unknown>).tell(reply);
         return;
@@ -692,71 +660,10 @@ export class ActorSystem implements Router {
   }
 }
 
-interface AskFailure {
-  readonly _tag: typeof ASK_FAILURE;
-  readonly error: { _tag: ActorError['_tag']; target: string; message: string; retriable: boolean };
-}
-
 function isTerminated(m: unknown): m is Terminated {
   return typeof m === 'object' && m !== null && (m as { _tag?: unknown })._tag === 'Terminated' && (m as { ref?: unknown }).ref instanceof ActorRef;
 }
 
-function isAskFailure(m: unknown): m is AskFailure {
-  return typeof m === 'object' && m !== null && (m as { _tag?: unknown })._tag === ASK_FAILURE;
-}
-
 function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-/**
- * What a behaviour sees of the runtime. A class rather than a bag of closures: one small object
- * per actor instead of eight functions, which matters at a million idle actors.
- */
-class CellContext implements ActorContext<unknown> {
-  constructor(
-    private readonly system: ActorSystem,
-    private readonly cell: Cell,
-  ) {}
-
-  get self(): ActorRef<unknown> {
-    return this.cell.ref;
-  }
-
-  get parent(): AnyRef | undefined {
-    return this.cell.parent?.ref as AnyRef | undefined;
-  }
-
-  get sender(): AnyRef | undefined {
-    return this.cell.currentSender;
-  }
-
-  get clock(): Clock {
-    return this.system.clock;
-  }
-
-  spawn<C>(behavior: Behavior<C>, options: SpawnOptions = {}): ActorRef<C> {
-    return this.system.spawnCell(this.cell, behavior as unknown as Behavior<unknown>, options).ref as ActorRef<C>;
-  }
-
-  watch(target: AnyRef): void {
-    this.system.watch(this.cell, target);
-  }
-
-  unwatch(target: AnyRef): void {
-    this.system.unwatch(this.cell, target);
-  }
-
-  stop(target: AnyRef): void {
-    const c = this.system.localCell(target);
-    if (c && (c === this.cell || c.parent === this.cell)) this.system.stopCell(c, 'stopped');
-  }
-
-  passivate(): void {
-    this.cell.passivateRequested = true;
-  }
-
-  log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
-    this.system.logLine(level, `${this.cell.path}: ${message}`);
-  }
 }

@@ -1,0 +1,57 @@
+/**
+ * What a behaviour sees of the runtime (`ctx` in `receive`): one small object per actor rather
+ * than a bag of closures, which matters at a million idle actors.
+ */
+import type { ActorContext, Behavior, SpawnOptions } from './behavior.ts';
+import type { Cell } from './cell.ts';
+import type { Clock } from './clock.ts';
+import type { ActorRef, AnyRef } from './ref.ts';
+import type { ActorSystem } from './system.ts';
+
+export class CellContext implements ActorContext<unknown> {
+  constructor(
+    private readonly system: ActorSystem,
+    private readonly cell: Cell,
+  ) {}
+
+  get self(): ActorRef<unknown> {
+    return this.cell.ref;
+  }
+
+  get parent(): AnyRef | undefined {
+    return this.cell.parent?.ref as AnyRef | undefined;
+  }
+
+  get sender(): AnyRef | undefined {
+    return this.cell.currentSender;
+  }
+
+  get clock(): Clock {
+    return this.system.clock;
+  }
+
+  spawn<C>(behavior: Behavior<C>, options: SpawnOptions = {}): ActorRef<C> {
+    return this.system.spawnCell(this.cell, behavior as unknown as Behavior<unknown>, options).ref as ActorRef<C>;
+  }
+
+  watch(target: AnyRef): void {
+    this.system.watch(this.cell, target);
+  }
+
+  unwatch(target: AnyRef): void {
+    this.system.unwatch(this.cell, target);
+  }
+
+  stop(target: AnyRef): void {
+    const c = this.system.localCell(target);
+    if (c && (c === this.cell || c.parent === this.cell)) this.system.stopCell(c, 'stopped');
+  }
+
+  passivate(): void {
+    this.cell.passivateRequested = true;
+  }
+
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
+    this.system.logLine(level, `${this.cell.path}: ${message}`);
+  }
+}
