@@ -19,6 +19,16 @@ const account: Decider<Cmd, Evt, number, Err> = {
   evolve: (b, e) => (e._tag === 'Deposited' ? b + e.amount : b - e.amount),
 };
 
+/** The journal as an EventStore whose appends go through `append` (to fail or count them). */
+function withAppend(journal: EventStore, append: EventStore['append']): EventStore {
+  return {
+    append,
+    replay: (id, from) => journal.replay(id, from),
+    loadSnapshot: (id) => journal.loadSnapshot(id),
+    saveSnapshot: (id, seq, s) => journal.saveSnapshot(id, seq, s),
+  };
+}
+
 const send = (ref: ActorRef<Msg>, command: Cmd) => ref.ask<Reply>((replyTo) => ({ _tag: 'Command', command, replyTo }), 5_000);
 const state = (ref: ActorRef<Msg>) => ref.ask<{ state: number; seq: number }>((replyTo) => ({ _tag: 'GetState', replyTo }), 5_000);
 
@@ -90,12 +100,7 @@ t.test('a stale writer is refused by the journal and stops instead of acknowledg
 t.test('a failing journal fails the command with a clear error; the entity carries on once it is back', async (t) => {
   const journal = await memoryJournal();
   let down = false;
-  const flaky: EventStore = {
-    append: (id, seq, events) => (down ? Promise.reject(Object.assign(new Error('disk full'), { _tag: 'JournalUnavailable', retriable: true })) : journal.append(id, seq, events as never)),
-    replay: (id, from) => journal.replay(id, from),
-    loadSnapshot: (id) => journal.loadSnapshot(id),
-    saveSnapshot: (id, seq, s) => journal.saveSnapshot(id, seq, s),
-  };
+  const flaky = withAppend(journal, (id, seq, events) => (down ? Promise.reject(Object.assign(new Error('disk full'), { _tag: 'JournalUnavailable', retriable: true })) : journal.append(id, seq, events as never)));
   const system = new ActorSystem({ log: () => undefined });
   t.teardown(async () => {
     system.shutdown();
@@ -128,15 +133,10 @@ t.test('commands sent during recovery wait for it, in order', async (t) => {
 t.test('a burst of commands to one aggregate is decided in order and written in few appends', async (t) => {
   const journal = await memoryJournal();
   let appends = 0;
-  const counting: EventStore = {
-    append: (id, seq, events) => {
-      appends++;
-      return journal.append(id, seq, events as never);
-    },
-    replay: (id, from) => journal.replay(id, from),
-    loadSnapshot: (id) => journal.loadSnapshot(id),
-    saveSnapshot: (id, seq, s) => journal.saveSnapshot(id, seq, s),
-  };
+  const counting = withAppend(journal, (id, seq, events) => {
+    appends++;
+    return journal.append(id, seq, events as never);
+  });
   const system = new ActorSystem({ log: () => undefined });
   t.teardown(async () => {
     system.shutdown();
