@@ -39,6 +39,12 @@ export interface SpawnOptions {
    * entity": the message becomes a dead letter.
    */
   readonly childFactory?: (name: string) => ChildSpec | undefined;
+  /**
+   * Least-recently-used passivation for an entity host: when starting a child would make more
+   * than this many, the child that has gone longest without a message (and has none queued) is
+   * passivated first. Recency is refreshed on every message a child gets.
+   */
+  readonly maxChildren?: number;
 }
 
 /** A behaviour whose message type is erased, for factories that start children by name. */
@@ -62,6 +68,12 @@ export interface ActorContext<M> {
   /** Deliver Terminated to this actor when `ref` stops. Works across threads. */
   watch(ref: AnyRef): void;
   unwatch(ref: AnyRef): void;
+  /** The names of this actor's live children, oldest (or least recently used, for an entity host
+   * with `maxChildren`) first. */
+  children(): readonly string[];
+  /** Stops the child of that name now; false if there is none. Its queued messages are
+   * dead letters (an ask among them fails at once). */
+  stopChild(name: string): boolean;
   /** Stop a child (or self). */
   stop(ref: AnyRef): void;
   /** Stop this actor once the current message is handled; an entity host restarts it on the next message. */

@@ -42,6 +42,17 @@ export class CellContext implements ActorContext<unknown> {
     this.system.unwatch(this.cell, target);
   }
 
+  children(): readonly string[] {
+    return this.cell.hasChildren ? [...this.cell.children.keys()] : [];
+  }
+
+  stopChild(name: string): boolean {
+    const c = this.cell.hasChildren ? this.cell.children.get(name) : undefined;
+    if (c === undefined) return false;
+    this.system.stopCell(c, 'stopped');
+    return true;
+  }
+
   stop(target: AnyRef): void {
     const c = this.system.localCell(target);
     if (c && (c === this.cell || c.parent === this.cell)) this.system.stopCell(c, 'stopped');

@@ -4,7 +4,7 @@
  * as plain data.
  */
 
-export type ActorErrorTag = 'AskTimeout' | 'DeadLetter' | 'MailboxFull' | 'ActorStopped' | 'InvalidMessage' | 'NameTaken';
+export type ActorErrorTag = 'AskTimeout' | 'DeadLetter' | 'MailboxFull' | 'ActorStopped' | 'InvalidMessage' | 'NameTaken' | 'Unavailable';
 
 export class ActorError extends Error {
   readonly _tag: ActorErrorTag;
@@ -36,6 +36,10 @@ export const deadLetter = (target: string, reason: string): ActorError =>
 export const invalidMessage = (target: string, reason: string): ActorError =>
   new ActorError('InvalidMessage', target, `message to ${target} is invalid: ${reason}`, false);
 
+/** The target cannot take messages now (its home is moving or unreachable); retrying may work. */
+export const unavailable = (target: string, reason: string): ActorError =>
+  new ActorError('Unavailable', target, `${target} is unavailable: ${reason}`, true);
+
 function hasTag(e: unknown, tag: ActorErrorTag): e is ActorError {
   return typeof e === 'object' && e !== null && (e as { _tag?: unknown })._tag === tag;
 }
@@ -45,5 +49,6 @@ export const isMailboxFull = (e: unknown): e is ActorError => hasTag(e, 'Mailbox
 export const isActorStopped = (e: unknown): e is ActorError => hasTag(e, 'ActorStopped');
 export const isDeadLetterError = (e: unknown): e is ActorError => hasTag(e, 'DeadLetter');
 export const isActorError = (e: unknown): e is ActorError =>
-  typeof e === 'object' && e !== null && ['AskTimeout', 'DeadLetter', 'MailboxFull', 'ActorStopped', 'InvalidMessage', 'NameTaken'].includes(String((e as { _tag?: unknown })._tag));
+  typeof e === 'object' && e !== null && ['AskTimeout', 'DeadLetter', 'MailboxFull', 'ActorStopped', 'InvalidMessage', 'NameTaken', 'Unavailable'].includes(String((e as { _tag?: unknown })._tag));
 export const isNameTaken = (e: unknown): e is ActorError => hasTag(e, 'NameTaken');
+export const isUnavailable = (e: unknown): e is ActorError => hasTag(e, 'Unavailable');

@@ -67,6 +67,8 @@ export class ActorSystem implements Router {
   readonly thread: number;
   readonly clock: Clock;
   readonly deadLetters: DeadLetters;
+  /** Children passivated because their entity host reached `maxChildren`. */
+  lruPassivations = 0;
   readonly registry: Registry;
   private readonly kernel: ReturnType<typeof nact.start>;
   private readonly cells = new Map<string, Cell>();
@@ -198,6 +200,11 @@ export class ActorSystem implements Router {
     if (path === SYSTEM_PATH) return this.handleSystem(message as SystemMessage, sender);
     let cell = this.cells.get(path);
     if (cell === undefined) cell = this.startEntity(path);
+    else if (cell.parent !== undefined && cell.parent.options.maxChildren !== undefined) {
+      // Recency for LRU passivation: the host's children map is kept in last-message order.
+      cell.parent.children.delete(cell.name);
+      cell.parent.children.set(cell.name, cell);
+    }
     if (cell === undefined || cell.status === 'stopped') return this.undeliverable(path, 'no-such-actor', message, sender);
     if (cell.queued >= cell.capacity) return this.undeliverable(path, 'mailbox-full', message, sender, cell.capacity);
     if (cell.watching !== undefined && isTerminated(message)) this.forgetWatch(cell, message.ref);
@@ -215,7 +222,21 @@ export class ActorSystem implements Router {
     const name = path.slice(slash + 1);
     const spec = factory(name);
     if (!spec) return undefined;
+    const max = host.options.maxChildren;
+    if (max !== undefined && host.hasChildren && host.children.size >= max) this.evictLeastRecent(host, host.children.size - max + 1);
     return this.spawnCell(host, spec.behavior, { ...spec.options, name });
+  }
+
+  /** Passivates up to `n` idle children of an entity host, least recently used first. A child
+   * with work queued or in hand is skipped: the limit is then exceeded until it goes idle. */
+  private evictLeastRecent(host: Cell, n: number): void {
+    for (const child of host.children.values()) {
+      if (n <= 0) break;
+      if (child.status !== 'running' || child.scheduled || child.queued > 0) continue;
+      this.stopCell(child, 'passivated');
+      this.lruPassivations++;
+      n--;
+    }
   }
 
   private undeliverable(target: string, reason: DeadLetterReason, message: unknown, sender: AnyRef | undefined, capacity = 0): void {
@@ -487,6 +508,15 @@ export class ActorSystem implements Router {
   }
 
   // ---------------------------------------------------------------- asks
+
+  /**
+   * An ask whose message the caller routes itself (a shard region forwarding it to the node that
+   * hosts the entity): `send` gets the temporary ref the reply must go to. `target` names the
+   * destination in a timeout error.
+   */
+  askVia<R>(target: string, timeoutMs: number, send: (replyTo: ActorRef<R>) => void): Promise<R> {
+    return this.asks.start<R>(target, timeoutMs, (path) => send(new ActorRef<R>({ node: this.node, thread: this.thread, path }, this)));
+  }
 
   ask<R>(to: Address, make: (replyTo: ActorRef<R>) => unknown, timeoutMs: number): Promise<R> {
     return this.asks.start<R>(formatAddress(to), timeoutMs, (path) => {
