@@ -6,6 +6,9 @@
  *   POST /cluster/members/{node}/leave    -> 202 { ok, node }   node: id or host:port
  *   POST /cluster/members/{node}/down     -> 202 { ok, node }
  *
+ * plus the routes the node's services add (`AdminTarget.extra`): the service adds shards,
+ * rebalance, drain and view lag (src/service/admin-routes.ts).
+ *
  * Errors are application/problem+json with a title and status.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -13,7 +16,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MembersView } from './cluster-node.ts';
 
+/** An answer from an added route; undefined: not mine. */
+export type AdminAnswer = { readonly status: number; readonly body: unknown };
+export type AdminRoutes = (method: string, path: string, query: URLSearchParams) => Promise<AdminAnswer | undefined> | AdminAnswer | undefined;
+
 export interface AdminTarget {
+  /** Routes added by the services running on the node, tried after the built-in ones. */
+  readonly extra?: AdminRoutes | undefined;
   view(): MembersView;
   resolve(target: string): string | undefined;
   leaveMember(node: string): boolean;
@@ -54,7 +63,14 @@ export async function startAdminHttp(target: AdminTarget, host: string, port: nu
       log('info', `admin: ${m[2]} ${node} (${ok ? 'accepted' : 'no change'})`);
       return send(202, { ok, node, action: m[2] });
     }
-    return send(404, { title: `no route ${req.method} ${url.pathname}`, status: 404 }, true);
+    const extra = target.extra;
+    if (extra === undefined) return send(404, { title: `no route ${req.method} ${url.pathname}`, status: 404 }, true);
+    Promise.resolve()
+      .then(() => extra(req.method ?? 'GET', url.pathname, url.searchParams))
+      .then(
+        (answer) => (answer ? send(answer.status, answer.body, answer.status >= 400) : send(404, { title: `no route ${req.method} ${url.pathname}`, status: 404 }, true)),
+        (error: unknown) => send(500, { title: `admin route failed: ${error instanceof Error ? error.message : String(error)}`, status: 500 }, true),
+      );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

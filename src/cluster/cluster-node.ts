@@ -25,7 +25,7 @@ import { RedisLease } from './redis-lease.ts';
 import { ClusterRegistry } from './registry.ts';
 import { SingletonManager, singletonKey } from './singleton.ts';
 import { ClusterTransport } from './transport.ts';
-import { startAdminHttp, type AdminServer } from './admin-http.ts';
+import { startAdminHttp, type AdminRoutes, type AdminServer } from './admin-http.ts';
 
 export type Log = (level: 'debug' | 'info' | 'warn' | 'error', line: string) => void;
 
@@ -102,6 +102,8 @@ export class ClusterNode {
   private readonly listeners = new Set<(e: ClusterEvent) => void>();
   private done = false;
   private admin: AdminServer | undefined;
+  /** Admin routes added by the node's services (see admin-http.ts). */
+  extra: AdminRoutes | undefined;
   private discovery: RedisDiscovery | undefined;
   private lease: RedisLease | undefined;
   readonly registry: ClusterRegistry;

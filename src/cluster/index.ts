@@ -9,3 +9,5 @@ export type { DowningStrategy } from './downing.ts';
 export { defaultTimings, type MembershipTimings } from './gossip.ts';
 export type { Member, MemberStatus } from './member.ts';
 export { singletonKey } from './singleton.ts';
+export * from './sharding/index.ts';
+export type { AdminAnswer, AdminRoutes } from './admin-http.ts';
