@@ -1,0 +1,165 @@
+/**
+ * The journal checks of a chaos run, as pure functions over the whole feed (in offset order) and
+ * the acknowledged commands:
+ *
+ * 1. acknowledged: every event an acknowledged command produced is in the journal exactly once;
+ * 2. sequences: each aggregate's events, in feed order, are seq 1..n with no hole, and the feed's
+ *    offsets are 1..head with no hole;
+ * 3. single writer: no two events at one (persistenceId, seq); no event twice (two writers both
+ *    deciding the same command, e.g. one leg added twice); no two acknowledgements claiming one
+ *    offset; and each acknowledgement's offset is where its own event is (a reply from a writer
+ *    whose journal is not this one points elsewhere).
+ *
+ * "The same event" is `eventKey`: the aggregate, the event type and what makes that event unique
+ * in the chaos workload (a leg's id, the registration that claims a rotation, ...).
+ */
+import type { EventEnvelope } from '../../src/persistence/index.ts';
+
+export type CheckName = 'acknowledged' | 'sequences' | 'single-writer';
+
+export interface Finding {
+  readonly check: CheckName;
+  readonly message: string;
+}
+
+/** What checkJournal needs of an acknowledged command (workload.ts's Ack has more). */
+export interface AckedCommand {
+  readonly command: string;
+  readonly offset: number;
+  readonly expect: readonly string[];
+}
+
+export interface JournalReport {
+  readonly events: number;
+  readonly aggregates: number;
+  readonly head: number;
+  readonly acked: number;
+  /** Acknowledged commands with at least one of their events missing from the journal. */
+  readonly lost: number;
+  /** Event keys present more than once (acknowledged or not). */
+  readonly duplicated: number;
+  /** Events no acknowledgement accounts for: commands that timed out or failed after storing. */
+  readonly unacknowledged: number;
+  readonly passed: Readonly<Record<CheckName, boolean>>;
+  readonly findings: readonly Finding[];
+}
+
+/** What identifies an event in the chaos workload: aggregate, type, and its distinguishing field. */
+export function eventKey(persistenceId: string, type: string, event: Readonly<Record<string, unknown>>): string {
+  let id: unknown;
+  switch (type) {
+    case 'RotationCreated':
+    case 'RotationRemoved':
+    case 'AirplaneCreated':
+      id = '';
+      break;
+    case 'LegAdded':
+      id = (event.leg as { id?: unknown } | undefined)?.id;
+      break;
+    case 'LegRemoved':
+      id = event.legId;
+      break;
+    case 'RotationClaimed':
+    case 'RotationReleased':
+      id = event.registration;
+      break;
+    case 'RotationAssigned':
+    case 'RotationUnassigned':
+      id = event.rotationId;
+      break;
+    case 'AirportMinimumGroundTimeSet':
+    case 'AirplaneMinimumGroundTimeSet':
+      id = event.minimumGroundTimeMin;
+      break;
+    default:
+      // Unknown to the workload: only an identical event counts as the same.
+      id = JSON.stringify(event);
+  }
+  return `${persistenceId}|${type}|${String(id)}`;
+}
+
+export function keyOf(e: EventEnvelope): string {
+  return eventKey(e.persistenceId, e.type, e.event);
+}
+
+export function checkJournal(feed: readonly EventEnvelope[], acks: readonly AckedCommand[]): JournalReport {
+  const findings: Finding[] = [];
+  const find = (check: CheckName, message: string) => findings.push({ check, message });
+
+  // Feed offsets 1..head, and per aggregate seq 1..n in feed order.
+  const lastSeq = new Map<string, number>();
+  const atSeq = new Map<string, EventEnvelope>();
+  const byKey = new Map<string, EventEnvelope[]>();
+  let expectedOffset = 1;
+  for (const e of feed) {
+    if (e.offset !== expectedOffset) find('sequences', `feed: offset ${e.offset} where ${expectedOffset} was next (${e.offset > expectedOffset ? 'a hole' : 'out of order or repeated'})`);
+    expectedOffset = Math.max(expectedOffset, e.offset) + 1;
+    const prev = lastSeq.get(e.persistenceId) ?? 0;
+    if (e.seq !== prev + 1) find('sequences', `${e.persistenceId}: seq ${e.seq} at offset ${e.offset} follows seq ${prev}`);
+    lastSeq.set(e.persistenceId, Math.max(prev, e.seq));
+    const slot = `${e.persistenceId}#${e.seq}`;
+    const other = atSeq.get(slot);
+    if (other) find('single-writer', `${e.persistenceId} seq ${e.seq}: two events, ${other.type} at offset ${other.offset} and ${e.type} at offset ${e.offset}`);
+    else atSeq.set(slot, e);
+    const key = keyOf(e);
+    const same = byKey.get(key);
+    if (same) same.push(e);
+    else byKey.set(key, [e]);
+  }
+
+  let duplicated = 0;
+  for (const [key, events] of byKey) {
+    if (events.length < 2) continue;
+    duplicated++;
+    find('single-writer', `${key}: ${events.length} times, at offsets ${events.map((e) => e.offset).join(', ')}`);
+  }
+
+  let lost = 0;
+  const accounted = new Set<string>();
+  const claimedOffsets = new Map<number, AckedCommand>();
+  for (const ack of acks) {
+    let missing = false;
+    for (const key of ack.expect) {
+      accounted.add(key);
+      const n = byKey.get(key)?.length ?? 0;
+      if (n === 0) {
+        missing = true;
+        find('acknowledged', `${ack.command} acknowledged at offset ${ack.offset}, but ${key} is not in the journal`);
+      } else if (n > 1) find('acknowledged', `${ack.command} acknowledged at offset ${ack.offset}: ${key} is in the journal ${n} times`);
+    }
+    if (missing) lost++;
+    const last = ack.expect[ack.expect.length - 1];
+    const at = last === undefined ? undefined : byKey.get(last)?.[0];
+    if (at && at.offset !== ack.offset) find('single-writer', `${ack.command} acknowledged at offset ${ack.offset}, but its event ${last} is at offset ${at.offset}`);
+    const twin = claimedOffsets.get(ack.offset);
+    if (twin && ack.offset > 0) find('single-writer', `offset ${ack.offset} acknowledged twice: ${twin.command} (${twin.expect.join(' ')}) and ${ack.command} (${ack.expect.join(' ')})`);
+    else claimedOffsets.set(ack.offset, ack);
+  }
+
+  let unacknowledged = 0;
+  for (const key of byKey.keys()) if (!accounted.has(key)) unacknowledged++;
+
+  const failed = new Set(findings.map((f) => f.check));
+  return {
+    events: feed.length,
+    aggregates: lastSeq.size,
+    head: feed.length === 0 ? 0 : (feed[feed.length - 1] as EventEnvelope).offset,
+    acked: acks.length,
+    lost,
+    duplicated,
+    unacknowledged,
+    passed: { acknowledged: !failed.has('acknowledged'), sequences: !failed.has('sequences'), 'single-writer': !failed.has('single-writer') },
+    findings,
+  };
+}
+
+/** Reads the whole feed of a journal, in offset order. */
+export async function readFeed(journal: { read(from: number, limit: number): Promise<EventEnvelope[]> }, pageSize = 5_000): Promise<EventEnvelope[]> {
+  const feed: EventEnvelope[] = [];
+  for (let from = 1; ; ) {
+    const page = await journal.read(from, pageSize);
+    if (page.length === 0) return feed;
+    feed.push(...page);
+    from = (page[page.length - 1] as EventEnvelope).offset + 1;
+  }
+}

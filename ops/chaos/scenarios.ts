@@ -1,0 +1,158 @@
+/**
+ * The faults, one scenario each, run while the load runs. A scenario waits for the load to be
+ * some way in, injects its fault, waits for the cluster to notice (observable conditions with
+ * deadlines), and repairs it, so that the rest of the load runs against the repaired cluster.
+ *
+ * Never touched: the journal node. It stands in for the shared database (ScyllaDB in
+ * production); losing it is a database outage, which these scripts do not simulate.
+ */
+import type { Random } from '../season/random.ts';
+import type { ChaosCluster } from './cluster.ts';
+import type { NodeProcess } from './node-process.ts';
+
+export interface FaultContext {
+  readonly cluster: ChaosCluster;
+  readonly rnd: Random;
+  /** performance.now() when the load started, and its length. */
+  readonly loadStart: number;
+  readonly durationMs: number;
+  /** Deadline for each wait (node ready, cluster converged, node downed). */
+  readonly waitMs: number;
+  /** How long a paused node stays stopped at the least. */
+  readonly pauseMs: number;
+  /** Records what happened, with its time into the load. */
+  readonly note: (what: string) => void;
+}
+
+export type Scenario = (ctx: FaultContext) => Promise<void>;
+
+const sleepUntil = async (at: number): Promise<void> => {
+  const ms = at - performance.now();
+  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+};
+
+/** Waits until `share` of the load has passed. */
+const at = (ctx: FaultContext, share: number) => sleepUntil(ctx.loadStart + share * ctx.durationMs);
+
+function victim(ctx: FaultContext): NodeProcess {
+  const candidates = ctx.cluster.faultable.filter((n) => n.running);
+  if (candidates.length === 0) throw new Error('no running shard node to fault');
+  return ctx.rnd.pick(candidates);
+}
+
+/** Waits for the others to down `node` (a cluster only: a standalone node has nobody to notice). */
+async function downed(ctx: FaultContext, node: NodeProcess): Promise<void> {
+  if (ctx.cluster.standalone) return;
+  const t0 = performance.now();
+  await ctx.cluster.seenGone(node, ctx.waitMs);
+  ctx.note(`the others downed ${node.name} after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+async function restart(ctx: FaultContext, node: NodeProcess): Promise<void> {
+  const t0 = performance.now();
+  await ctx.cluster.restart(node, ctx.waitMs);
+  ctx.note(`${node.name} restarted, ready and seen up by all in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** A downed node that learns it should exit with code 3; one that does not is stopped (and the report says so). */
+async function expectExit3(ctx: FaultContext, node: NodeProcess): Promise<void> {
+  const exit = await node.exited(ctx.waitMs).catch(() => undefined);
+  if (exit) return ctx.note(`${node.name} exited with code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''}${exit.code === 3 ? ' (downed)' : ' (expected 3: downed)'}`);
+  ctx.note(`${node.name} did not exit within ${ctx.waitMs} ms of being downed; stopping it`);
+  await node.stop(ctx.waitMs);
+}
+
+async function kill(ctx: FaultContext): Promise<void> {
+  const node = victim(ctx);
+  ctx.note(`kill -9 ${node.name}`);
+  node.signal('SIGKILL');
+  await node.exited(ctx.waitMs);
+  await downed(ctx, node);
+  await restart(ctx, node);
+}
+
+async function pause(ctx: FaultContext): Promise<void> {
+  const node = victim(ctx);
+  ctx.note(`SIGSTOP ${node.name} (at least ${ctx.pauseMs} ms)`);
+  const resumeAt = performance.now() + ctx.pauseMs;
+  node.signal('SIGSTOP');
+  await downed(ctx, node);
+  await sleepUntil(resumeAt);
+  ctx.note(`SIGCONT ${node.name}`);
+  node.signal('SIGCONT');
+  if (ctx.cluster.standalone) return;
+  await expectExit3(ctx, node);
+  await restart(ctx, node);
+}
+
+async function partition(ctx: FaultContext): Promise<void> {
+  if (ctx.cluster.standalone) throw new Error('partition needs a cluster');
+  const node = victim(ctx);
+  ctx.note(`cut ${node.name} off from the others (its HTTP port stays reachable)`);
+  ctx.cluster.isolate(node);
+  await downed(ctx, node);
+  await expectExit3(ctx, node);
+  ctx.cluster.heal();
+  ctx.note('healed the partition');
+  await restart(ctx, node);
+}
+
+async function gracefulRestart(ctx: FaultContext, node = victim(ctx)): Promise<void> {
+  ctx.note(`SIGTERM ${node.name} (graceful leave)`);
+  const t0 = performance.now();
+  const { exit, forced } = await node.stop(ctx.waitMs);
+  ctx.note(`${node.name} ${forced ? `did not stop within ${ctx.waitMs} ms of SIGTERM: killed` : `stopped with code ${exit?.code}`} after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  await restart(ctx, node);
+}
+
+async function addNode(ctx: FaultContext): Promise<void> {
+  if (!ctx.cluster.spareLeft) throw new Error('add-node needs a spare slot (a cluster, not standalone)');
+  const t0 = performance.now();
+  ctx.note('adding a node');
+  const node = await ctx.cluster.addNode(ctx.waitMs);
+  ctx.note(`${node.name} joined, ready and seen up by all in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** Which scenarios need a spare slot or the proxy mesh, so the cluster is built with them. */
+export const NEEDS: Readonly<Record<string, { readonly spares: number; readonly mesh: boolean; readonly cluster: boolean }>> = {
+  kill: { spares: 0, mesh: false, cluster: false },
+  pause: { spares: 0, mesh: false, cluster: false },
+  partition: { spares: 0, mesh: true, cluster: true },
+  restart: { spares: 0, mesh: false, cluster: false },
+  'add-node': { spares: 1, mesh: false, cluster: true },
+  mixed: { spares: 1, mesh: true, cluster: true },
+};
+
+export const SCENARIOS: Readonly<Record<string, Scenario>> = {
+  kill: async (ctx) => {
+    await at(ctx, 0.25);
+    await kill(ctx);
+  },
+  pause: async (ctx) => {
+    await at(ctx, 0.2);
+    await pause(ctx);
+  },
+  partition: async (ctx) => {
+    await at(ctx, 0.2);
+    await partition(ctx);
+  },
+  /** A rolling restart: every shard node in turn. */
+  restart: async (ctx) => {
+    await at(ctx, 0.15);
+    for (const node of [...ctx.cluster.faultable]) await gracefulRestart(ctx, node);
+  },
+  'add-node': async (ctx) => {
+    await at(ctx, 0.3);
+    await addNode(ctx);
+  },
+  /** Faults drawn from the seed, one after another, until 70% of the load has passed; then a node is added. */
+  mixed: async (ctx) => {
+    const faults: Array<(c: FaultContext) => Promise<void>> = [kill, pause, partition, (c) => gracefulRestart(c)];
+    await at(ctx, 0.1);
+    while (performance.now() < ctx.loadStart + 0.7 * ctx.durationMs) {
+      await ctx.rnd.pick(faults)(ctx);
+      await sleepUntil(performance.now() + ctx.rnd.int(1_000, 5_000));
+    }
+    if (ctx.cluster.spareLeft) await addNode(ctx);
+  },
+};

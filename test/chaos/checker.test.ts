@@ -1,0 +1,113 @@
+/**
+ * The chaos checks must catch real loss: each is fed a fabricated journal with exactly one thing
+ * wrong (an acknowledged event missing, one event twice, a seq hole, two writers at one seq, an
+ * acknowledgement pointing at someone else's event) and must fail on it and only on it. A clean
+ * journal passes. The view comparison must tell a replica missing one violation from a rebuild.
+ */
+import t from 'tap';
+import { checkJournal, eventKey, type AckedCommand } from '../../ops/chaos/checker.ts';
+import { compareViews, rebuild } from '../../ops/chaos/views.ts';
+import type { EventEnvelope } from '../../src/persistence/index.ts';
+
+const H = 3_600_000;
+const T0 = Date.UTC(2026, 5, 1);
+
+function leg(id: string, from: string, to: string, dep: number) {
+  return { id, carrier: 'QA', flightNumber: Number(id.slice(1)), suffix: '', departureAirport: from, dateOfOrigin: '2026-06-01', arrivalAirport: to, departureUtc: dep, arrivalUtc: dep + 2 * H };
+}
+
+type Ev = { readonly _tag: string; readonly [k: string]: unknown };
+
+/** Envelopes with offsets 1..n and per-aggregate seqs in order, unless an entry gives its own. */
+function feed(entries: ReadonlyArray<readonly [string, Ev, { seq?: number; offset?: number }?]>): EventEnvelope[] {
+  const seqs = new Map<string, number>();
+  return entries.map(([persistenceId, event, at], i) => {
+    const seq = at?.seq ?? (seqs.get(persistenceId) ?? 0) + 1;
+    seqs.set(persistenceId, seq);
+    return { persistenceId, seq, offset: at?.offset ?? i + 1, type: event._tag, version: 1, timestamp: 0, event: { version: 1, ...event } };
+  });
+}
+
+const R = 'rotation-R1';
+const created: Ev = { _tag: 'RotationCreated', rotationId: 'R1' };
+const leg1: Ev = { _tag: 'LegAdded', rotationId: 'R1', leg: leg('L1', 'FRA', 'JFK', T0) };
+const leg2: Ev = { _tag: 'LegAdded', rotationId: 'R1', leg: leg('L2', 'BOS', 'FRA', T0 + 4 * H) };
+
+const acks: AckedCommand[] = [
+  { command: 'CreateRotation', offset: 1, expect: [eventKey(R, 'RotationCreated', {})] },
+  { command: 'AddLeg', offset: 2, expect: [eventKey(R, 'LegAdded', { leg: { id: 'L1' } })] },
+  { command: 'AddLeg', offset: 3, expect: [eventKey(R, 'LegAdded', { leg: { id: 'L2' } })] },
+];
+
+const failed = (r: ReturnType<typeof checkJournal>) => Object.entries(r.passed).filter(([, ok]) => !ok).map(([name]) => name).sort();
+
+t.test('a clean journal passes every check', async (t) => {
+  const r = checkJournal(feed([[R, created], [R, leg1], [R, leg2]]), acks);
+  t.same(failed(r), []);
+  t.same({ lost: r.lost, duplicated: r.duplicated, events: r.events, aggregates: r.aggregates, head: r.head }, { lost: 0, duplicated: 0, events: 3, aggregates: 1, head: 3 });
+});
+
+t.test('an acknowledged event missing from the journal is lost', async (t) => {
+  const r = checkJournal(feed([[R, created], [R, leg1]]), acks);
+  t.equal(r.lost, 1);
+  t.same(failed(r), ['acknowledged']);
+  t.match(r.findings[0]?.message, /L2 is not in the journal/);
+});
+
+t.test('an event twice fails "exactly once" and "one writer"', async (t) => {
+  const r = checkJournal(feed([[R, created], [R, leg1], [R, leg1], [R, leg2]]), [acks[0]!, acks[1]!, { ...acks[2]!, offset: 4 }]);
+  t.equal(r.lost, 0);
+  t.equal(r.duplicated, 1);
+  t.same(failed(r), ['acknowledged', 'single-writer']);
+});
+
+t.test('a hole in an aggregate\'s seq fails the sequence check', async (t) => {
+  const r = checkJournal(feed([[R, created], [R, leg1], [R, leg2, { seq: 4 }]]), acks);
+  t.same(failed(r), ['sequences']);
+  t.match(r.findings[0]?.message, /seq 4 at offset 3 follows seq 2/);
+});
+
+t.test('a hole in the feed\'s offsets fails the sequence check', async (t) => {
+  const r = checkJournal(feed([[R, created], [R, leg1], [R, leg2, { offset: 5 }]]), [acks[0]!, acks[1]!, { ...acks[2]!, offset: 5 }]);
+  t.same(failed(r), ['sequences']);
+});
+
+t.test('two events at one (persistenceId, seq) are two writers', async (t) => {
+  const r = checkJournal(feed([[R, created], [R, leg1], [R, leg2, { seq: 2 }]]), acks);
+  t.same(failed(r), ['sequences', 'single-writer']);
+  t.match(r.findings.map((f) => f.message).join('\n'), /seq 2: two events/);
+});
+
+t.test('an acknowledgement at another event\'s offset, or two at one offset, are two writers', async (t) => {
+  const journal = feed([[R, created], [R, leg1], [R, leg2]]);
+  const elsewhere = checkJournal(journal, [acks[0]!, acks[1]!, { ...acks[2]!, offset: 2 }]);
+  t.same(failed(elsewhere), ['single-writer']);
+  t.match(elsewhere.findings.map((f) => f.message).join('\n'), /L2 is at offset 3/);
+  t.match(elsewhere.findings.map((f) => f.message).join('\n'), /offset 2 acknowledged twice/);
+});
+
+t.test('events nobody acknowledged are counted, not failed (a timed-out command may have been stored)', async (t) => {
+  const r = checkJournal(feed([[R, created], [R, leg1], [R, leg2]]), acks.slice(0, 2));
+  t.same(failed(r), []);
+  t.equal(r.unacknowledged, 1);
+});
+
+t.test('a replica missing one violation differs from the rebuild; the rebuild itself is equal', async (t) => {
+  const journal = feed([[R, created], [R, leg1], [R, leg2]]);
+  const fresh = await rebuild(journal, 3);
+  t.equal(fresh.continuity.length, 1, 'JFK then BOS breaks continuity');
+  const [good, bad] = await compareViews(
+    [
+      { node: 'a', check: 'continuity', offset: 3, violations: fresh.continuity },
+      { node: 'b', check: 'continuity', offset: 3, violations: [] },
+    ],
+    journal,
+  );
+  t.equal(good?.equal, true);
+  t.equal(bad?.equal, false);
+  t.match(bad?.detail, /1 missing/);
+  const [behind] = await compareViews([{ node: 'c', check: 'continuity', offset: 2, violations: [] }], journal);
+  t.equal(behind?.equal, true, 'a replica is compared at the offset it reports');
+  const [silent] = await compareViews([{ node: 'd', check: 'designators', offset: undefined, violations: [], error: 'refused' }], journal);
+  t.equal(silent?.equal, false, 'a node that did not answer fails');
+});
