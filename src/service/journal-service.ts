@@ -7,7 +7,7 @@
  * `remoteEventStore(ref)` is the EventStore an event-sourced entity uses on any thread.
  */
 import { stateless, type ActorRef, type EventStore, type StoredEventView } from '../actors/index.ts';
-import { isJournalError, type AppendResult, type Journal, type JournalEvent } from '../persistence/index.ts';
+import { isJournalError, type AppendResult, type EventEnvelope, type Journal, type JournalEvent } from '../persistence/index.ts';
 
 export interface JournalFailure {
   readonly _tag: string;
@@ -21,12 +21,20 @@ export type JournalMsg =
   | { readonly _tag: 'Append'; readonly persistenceId: string; readonly expectedSeq: number; readonly events: readonly JournalEvent[]; readonly replyTo: ActorRef<JournalReply<AppendResult>> }
   | { readonly _tag: 'Replay'; readonly persistenceId: string; readonly fromSeq: number; readonly replyTo: ActorRef<JournalReply<StoredEventView[]>> }
   | { readonly _tag: 'LoadSnapshot'; readonly persistenceId: string; readonly replyTo: ActorRef<JournalReply<{ seq: number; state: unknown } | null>> }
-  | { readonly _tag: 'SaveSnapshot'; readonly persistenceId: string; readonly seq: number; readonly state: unknown; readonly replyTo: ActorRef<JournalReply<null>> };
+  | { readonly _tag: 'SaveSnapshot'; readonly persistenceId: string; readonly seq: number; readonly state: unknown; readonly replyTo: ActorRef<JournalReply<null>> }
+  | { readonly _tag: 'DeleteSnapshots'; readonly persistenceId: string; readonly beforeSeq: number; readonly replyTo: ActorRef<JournalReply<number>> }
+  | { readonly _tag: 'HighestSeq'; readonly persistenceId: string; readonly replyTo: ActorRef<JournalReply<number>> }
+  /** The feed from `fromOffset`; with `waitMs`, an empty answer waits up to that long for events
+   * (a long poll: how members without the journal follow the feed). */
+  | { readonly _tag: 'Read'; readonly fromOffset: number; readonly limit: number; readonly waitMs: number; readonly replyTo: ActorRef<JournalReply<EventEnvelope[]>> }
+  | { readonly _tag: 'Head'; readonly replyTo: ActorRef<JournalReply<number>> }
+  | { readonly _tag: 'LoadCheckpoint'; readonly name: string; readonly replyTo: ActorRef<JournalReply<number>> }
+  | { readonly _tag: 'SaveCheckpoint'; readonly name: string; readonly offset: number; readonly replyTo: ActorRef<JournalReply<null>> };
 
 /** The path of the journal service on thread 0 of every node. */
 export const JOURNAL_PATH = 'journal';
 
-function failure(error: unknown): JournalFailure {
+export function failure(error: unknown): JournalFailure {
   if (isJournalError(error)) return { _tag: error._tag, message: error.message, retriable: error.retriable };
   return { _tag: 'JournalUnavailable', message: error instanceof Error ? error.message : String(error), retriable: true };
 }
@@ -44,8 +52,36 @@ async function collect(journal: Journal, persistenceId: string, fromSeq: number)
   return out;
 }
 
+interface Waiter {
+  readonly fromOffset: number;
+  readonly limit: number;
+  readonly until: number;
+  readonly replyTo: ActorRef<JournalReply<EventEnvelope[]>>;
+}
+
 export function journalService(journal: Journal) {
-  return stateless<JournalMsg>((m) => {
+  // Long polls for the feed: checked against the head every few milliseconds while any wait.
+  let waiters: Waiter[] = [];
+  let polling = false;
+  const poll = async (clock: { now(): number; setTimeout(fn: () => void, ms: number): unknown }) => {
+    polling = true;
+    while (waiters.length > 0) {
+      await new Promise<void>((r) => clock.setTimeout(r, 5));
+      let head: number;
+      try {
+        head = await journal.headOffset();
+      } catch {
+        head = 0;
+      }
+      const now = clock.now();
+      const ready = waiters.filter((w) => w.fromOffset <= head || now >= w.until);
+      if (ready.length === 0) continue;
+      waiters = waiters.filter((w) => !ready.includes(w));
+      for (const w of ready) answer(w.replyTo, w.fromOffset <= head ? journal.read(w.fromOffset, w.limit) : Promise.resolve([]));
+    }
+    polling = false;
+  };
+  return stateless<JournalMsg>((m, ctx) => {
     switch (m._tag) {
       case 'Append':
         return answer(m.replyTo, journal.append(m.persistenceId, m.expectedSeq, m.events));
@@ -55,12 +91,38 @@ export function journalService(journal: Journal) {
         return answer(m.replyTo, journal.loadSnapshot(m.persistenceId).then((s) => (s ? { seq: s.seq, state: s.state } : null)));
       case 'SaveSnapshot':
         return answer(m.replyTo, journal.saveSnapshot(m.persistenceId, m.seq, m.state).then(() => null));
+      case 'DeleteSnapshots':
+        return answer(m.replyTo, journal.deleteSnapshots(m.persistenceId, m.beforeSeq));
+      case 'HighestSeq':
+        return answer(m.replyTo, journal.highestSeq(m.persistenceId));
+      case 'Head':
+        return answer(m.replyTo, journal.headOffset());
+      case 'LoadCheckpoint':
+        return answer(m.replyTo, journal.loadCheckpoint(m.name));
+      case 'SaveCheckpoint':
+        return answer(m.replyTo, journal.saveCheckpoint(m.name, m.offset).then(() => null));
+      case 'Read': {
+        const limit = Math.max(1, Math.min(m.limit, 10_000));
+        const read = journal.read(m.fromOffset, limit);
+        if (!(m.waitMs > 0)) return answer(m.replyTo, read);
+        const waitMs = Math.min(m.waitMs, 30_000);
+        const replyTo = m.replyTo;
+        read.then(
+          (events) => {
+            if (events.length > 0) return replyTo.tell({ _tag: 'Ok', value: events });
+            waiters.push({ fromOffset: m.fromOffset, limit, until: ctx.clock.now() + waitMs, replyTo });
+            if (!polling) void poll(ctx.clock);
+          },
+          (error: unknown) => replyTo.tell({ _tag: 'Err', error: failure(error) }),
+        );
+        return;
+      }
     }
   });
 }
 
 /** A journal failure as an error the event-sourced behaviour turns into a Failed reply. */
-class RemoteJournalError extends Error {
+export class RemoteJournalError extends Error {
   readonly _tag: string;
   readonly retriable: boolean;
   constructor(f: JournalFailure) {
