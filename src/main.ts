@@ -45,6 +45,9 @@ async function main(): Promise<void> {
     if (t.reason === 'downed') {
       console.error('aloft: this member was downed by the cluster; stopping');
       void service.stop().then(() => process.exit(3));
+    } else if (t.reason === 'left' && !stopping) {
+      // Told to leave (admin leave or drain): its shards were handed off; stop like SIGTERM.
+      void stop('leave');
     }
   });
 }

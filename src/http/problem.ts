@@ -2,6 +2,7 @@
  * Errors on the wire as RFC 9457 problem details (application/problem+json): a type, a title, the
  * status, a human detail, and, where one field is at fault, which one.
  */
+import { isActorStopped, isAskTimeout, isUnavailable } from '../actors/index.ts';
 
 export interface Problem {
   readonly type: string;
@@ -40,3 +41,17 @@ export function problem(status: number, type: string, detail: string, extra: Rec
 
 export const badRequest = (detail: string, field?: string) => problem(400, 'invalid-request', detail, field === undefined ? {} : { field });
 export const notFound = (detail: string) => problem(404, 'not-found', detail);
+
+/** Runs a command or an entity query: an entity that does not answer in time is a 504, one
+ * whose shard cannot take it now is a 503, neither is a 500. */
+export async function command<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isAskTimeout(error)) throw problem(504, 'timeout', 'the entity did not answer in time; the command may or may not have been applied');
+    // The entity's shard is moving or its home is unreachable, or it stopped (handed off) with
+    // the command still queued: nothing was applied, and a retry goes to its new home.
+    if (isUnavailable(error) || isActorStopped(error)) throw problem(503, 'entity-unavailable', `the command was not applied: ${error.message}`, { retriable: true });
+    throw error;
+  }
+}

@@ -6,7 +6,7 @@ import type { Journal } from '../persistence/index.ts';
 import { iso } from '../domain/index.ts';
 import type { CommandGateway } from '../service/gateway.ts';
 import type { Metrics } from './metrics.ts';
-import { notFound, problem } from './problem.ts';
+import { command, notFound, problem } from './problem.ts';
 import { queryInt } from './validate.ts';
 import { openApi } from './openapi.ts';
 import type { HttpServer } from './server.ts';
@@ -23,7 +23,7 @@ export function readRoutes(server: HttpServer, deps: ReadDeps): void {
 
   server.route('get', '/api/rotations/:id', async (req) => {
     const id = req.params[0] ?? '';
-    const { state, seq } = await gateway.rotationState(id);
+    const { state, seq } = await command(() => gateway.rotationState(id));
     if (state.status !== 'active') throw notFound(state.status === 'removed' ? `rotation ${id} was removed` : `no rotation ${id}`);
     return {
       status: 200,
@@ -38,7 +38,7 @@ export function readRoutes(server: HttpServer, deps: ReadDeps): void {
 
   server.route('get', '/api/airplanes/:id', async (req) => {
     const id = req.params[0] ?? '';
-    const { state, seq } = await gateway.airplaneState(id);
+    const { state, seq } = await command(() => gateway.airplaneState(id));
     if (state.status !== 'active') throw notFound(`no airplane ${id}`);
     return {
       status: 200,

@@ -2,13 +2,14 @@
  * The write side of the HTTP API: one route per command. Each translates the body into a domain
  * command, sends it through the gateway and maps the entity's reply to HTTP: 201/200 with the
  * global `offset` of the events produced, 4xx problem+json for a rejection (the domain error is
- * included as `error`), 503 when the journal failed, 504 when the entity did not answer in time.
+ * included as `error`), 503 when the journal failed or the entity's shard is moving or unreachable
+ * (nothing applied; retry), 504 when the entity did not answer in time.
  */
-import { isAskTimeout, type CommandReply } from '../actors/index.ts';
+import type { CommandReply } from '../actors/index.ts';
 import { legId as makeLegId, type Leg } from '../domain/index.ts';
 import type { CommandGateway } from '../service/gateway.ts';
 import { runAssignment, SagaInterrupted } from '../service/assignment.ts';
-import { problem, notFound } from './problem.ts';
+import { command, problem, notFound } from './problem.ts';
 import type { HttpServer, Reply } from './server.ts';
 import { fields, parseJson } from './validate.ts';
 
@@ -41,16 +42,6 @@ function replyOf<E>(reply: CommandReply<E, DomainError>, status: number, extra: 
 
 function kebab(tag: string): string {
   return tag.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
-}
-
-/** Runs a command; an entity that does not answer in time is a 504, not a 500. */
-async function command<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (isAskTimeout(error)) throw problem(504, 'timeout', 'the entity did not answer in time; the command may or may not have been applied');
-    throw error;
-  }
 }
 
 function pathId(value: string | undefined, what: string): string {

@@ -16,6 +16,16 @@ export interface ServiceConfig {
   readonly durability: 'flush' | 'commit';
   /** Where the schedule-view replicas run: one per worker, or one on the main thread. */
   readonly viewThreads?: 'workers' | 'main';
+  /** Shards of the entity space (fixed for the life of a cluster). */
+  readonly shards?: number;
+  /** Live entities per node past which the least recently used are passivated. */
+  readonly maxEntities?: number;
+  /** An entity without a message this long is passivated. */
+  readonly entityIdleMs?: number;
+  /** How long a shard coming here waits for unreachable members to confirm they let it go. */
+  readonly handoffTimeoutMs?: number;
+  /** A member without the journal role waits this long at start for the journal member. */
+  readonly journalWaitMs?: number;
 }
 
 export class ConfigError extends Error {
@@ -31,6 +41,10 @@ const HELP = `usage: npm start -- [options]
   --demo-season      load the generated demo season on first start (ALOFT_DEMO_SEASON=1)
   --durability MODE  flush (fsync before acknowledging) or commit (ALOFT_DURABILITY, default flush)
   --views WHERE      schedule-view replicas: main (one, beside HTTP) or workers (one each) (ALOFT_VIEWS, default main)
+  --shards N         shards of the entity space; the same on every member (ALOFT_SHARDS, default 1024)
+  --max-entities N   live entities per node before the least recently used passivate (ALOFT_MAX_ENTITIES, default 100000)
+  --entity-idle-ms N passivate an entity after this long without a message (ALOFT_ENTITY_IDLE_MS, default 120000)
+  --handoff-timeout-ms N  how long a shard waits for unreachable members to release it (ALOFT_HANDOFF_TIMEOUT_MS, default 5000)
   --help             this text`;
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServiceConfig | 'help' {
@@ -43,6 +57,10 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     ['demo-season', 'ALOFT_DEMO_SEASON'],
     ['durability', 'ALOFT_DURABILITY'],
     ['views', 'ALOFT_VIEWS'],
+    ['shards', 'ALOFT_SHARDS'],
+    ['max-entities', 'ALOFT_MAX_ENTITIES'],
+    ['entity-idle-ms', 'ALOFT_ENTITY_IDLE_MS'],
+    ['handoff-timeout-ms', 'ALOFT_HANDOFF_TIMEOUT_MS'],
   ];
   for (const [key, name] of fromEnv) {
     const v = env[name];
@@ -54,7 +72,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument "${arg}" (try --help)`);
     const eq = arg.indexOf('=');
     const key = arg.slice(2, eq < 0 ? undefined : eq);
-    if (!['host', 'port', 'data', 'workers', 'demo-season', 'durability', 'views'].includes(key)) throw new ConfigError(`unknown flag --${key} (try --help)`);
+    if (!fromEnv.some(([k]) => k === key)) throw new ConfigError(`unknown flag --${key} (try --help)`);
     if (key === 'demo-season') {
       raw.set(key, eq < 0 ? '1' : arg.slice(eq + 1));
       continue;
@@ -73,7 +91,11 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
   if (!['0', '1', 'true', 'false'].includes(demo)) throw new ConfigError(`--demo-season/ALOFT_DEMO_SEASON must be 1/true or 0/false, got "${demo}"`);
   const viewThreads = raw.get('views') ?? 'main';
   if (viewThreads !== 'workers' && viewThreads !== 'main') throw new ConfigError(`--views/ALOFT_VIEWS must be workers or main, got "${viewThreads}"`);
-  return { host, port, data: path.resolve(raw.get('data') ?? 'data'), workers, demoSeason: demo === '1' || demo === 'true', durability, viewThreads };
+  const shards = int(raw.get('shards') ?? '1024', '--shards/ALOFT_SHARDS', 1, 65_536);
+  const maxEntities = int(raw.get('max-entities') ?? '100000', '--max-entities/ALOFT_MAX_ENTITIES', 1, 100_000_000);
+  const entityIdleMs = int(raw.get('entity-idle-ms') ?? '120000', '--entity-idle-ms/ALOFT_ENTITY_IDLE_MS', 1, 86_400_000);
+  const handoffTimeoutMs = int(raw.get('handoff-timeout-ms') ?? '5000', '--handoff-timeout-ms/ALOFT_HANDOFF_TIMEOUT_MS', 1, 600_000);
+  return { host, port, data: path.resolve(raw.get('data') ?? 'data'), workers, demoSeason: demo === '1' || demo === 'true', durability, viewThreads, shards, maxEntities, entityIdleMs, handoffTimeoutMs };
 }
 
 function int(value: string, name: string, min: number, max: number): number {

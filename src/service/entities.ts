@@ -2,7 +2,8 @@
  * The aggregates as event-sourced entities: one entity host per aggregate type in every worker,
  * each entity started by its first command, recovered from the journal, and passivated when idle.
  */
-import { childSpec, eventSourced, stateless, type ActorSystem, type EntityMessage } from '../actors/index.ts';
+import { childSpec, eventSourced, type ActorSystem, type EntityMessage } from '../actors/index.ts';
+import { shardHost } from '../cluster/index.ts';
 import {
   airplaneDecider,
   airportDecider,
@@ -36,22 +37,28 @@ export const persistenceId = (kind: AggregateKind, id: string): string => `${kin
 export interface EntityOptions {
   readonly idleTimeoutMs?: number;
   readonly snapshotEvery?: number;
+  /** Live entities of one type in one thread before the least recently used passivate. */
+  readonly maxPerHost?: number;
 }
 
 export function startEntityHosts(system: ActorSystem, options: EntityOptions = {}): void {
   const store = remoteEventStore(system.ref<JournalMsg>({ node: system.node, thread: 0, path: JOURNAL_PATH }));
   const idle = { idleTimeoutMs: options.idleTimeoutMs ?? 120_000 };
   const snapshotEvery = options.snapshotEvery ?? 500;
-  system.spawn(stateless<never>(() => undefined), {
+  const max = options.maxPerHost !== undefined ? { maxChildren: options.maxPerHost } : {};
+  system.spawn(shardHost(), {
     name: HOSTS.rotation,
+    ...max,
     childFactory: (id) => childSpec(eventSourced({ persistenceId: persistenceId('rotation', id), store, decider: rotationDecider, snapshotEvery }), idle),
   });
-  system.spawn(stateless<never>(() => undefined), {
+  system.spawn(shardHost(), {
     name: HOSTS.airplane,
+    ...max,
     childFactory: (id) => childSpec(eventSourced({ persistenceId: persistenceId('airplane', id), store, decider: airplaneDecider, snapshotEvery }), idle),
   });
-  system.spawn(stateless<never>(() => undefined), {
+  system.spawn(shardHost(), {
     name: HOSTS.airport,
+    ...max,
     childFactory: (id) => childSpec(eventSourced({ persistenceId: persistenceId('airport', id), store, decider: airportDecider, snapshotEvery }), idle),
   });
 }

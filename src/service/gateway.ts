@@ -1,9 +1,11 @@
 /**
- * The write side's front door on the main thread: routes a command to its entity (in the worker
- * chosen by a stable hash of the entity id) and returns the entity's reply. The HTTP layer and
- * the importer call it; it holds no business rules.
+ * The write side's front door on the main thread: sends a command to its entity through the
+ * node's shard region (the entity may live in a worker of this node or on another member, one
+ * hop away) and returns the entity's reply. The HTTP layer and the importer call it; it holds no
+ * business rules.
  */
-import type { ActorRef, AloftNode, CommandReply } from '../actors/index.ts';
+import type { ActorRef, CommandReply } from '../actors/index.ts';
+import type { ShardRegion } from '../cluster/index.ts';
 import type {
   AirplaneCommand,
   AirplaneError,
@@ -24,29 +26,20 @@ export type RotationReply = CommandReply<RotationEvent, RotationError>;
 export type AirplaneReply = CommandReply<AirplaneEvent, AirplaneError>;
 export type AirportReply = CommandReply<AirportEvent, AirportError>;
 
-/** FNV-1a, 32 bits: the id -> worker mapping. Changing it moves every entity to another worker. */
-export function hashId(id: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    h ^= id.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+/** The subset of an entity ref the gateway uses: an ask, routed by the region. */
+interface Routed<M> {
+  ask<R>(make: (replyTo: ActorRef<R>) => M, timeoutMs: number): Promise<R>;
 }
 
 export class CommandGateway {
-  private readonly workers: number[];
-
   constructor(
-    private readonly node: AloftNode,
+    readonly region: ShardRegion,
     private readonly timeoutMs = 10_000,
-  ) {
-    this.workers = node.threads.filter((t) => t > 0);
-  }
+  ) {}
 
-  private ref<M>(kind: AggregateKind, id: string): ActorRef<M> {
-    const thread = this.workers.length === 0 ? 0 : (this.workers[hashId(id) % this.workers.length] as number);
-    return this.node.refAt<M>(thread, `${HOSTS[kind]}/${id}`);
+  private ref<M>(kind: AggregateKind, id: string): Routed<M> {
+    const path = `${HOSTS[kind]}/${id}`;
+    return { ask: (make, timeoutMs) => this.region.ask(path, make, timeoutMs) };
   }
 
   rotation(id: string, command: RotationCommand): Promise<RotationReply> {

@@ -1,8 +1,13 @@
 /**
  * The composition root of one Aloft node: journal, actor node with entity hosts in the workers,
- * the journal service, the gateway, and the HTTP front. `startService` wires them from a config;
- * `stop` undoes it in the order SIGTERM needs (stop accepting, finish in-flight requests, stop
- * the actors, flush and close the journal).
+ * the shard region, the journal service, the gateway, and the HTTP front. `startService` wires
+ * them from a config; `stop` undoes it in the order SIGTERM needs (stop accepting, finish
+ * in-flight requests, hand the node's shards off and leave the cluster, stop the actors, flush
+ * and close the journal).
+ *
+ * Roles (cluster members; a node alone has both): `journal` opens the LMDB journal in the data
+ * directory and serves it to the cluster; `shards` hosts entities. A member started without
+ * --roles has `shards` and uses the journal member's journal (remote-journal.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { AloftNode } from '../actors/index.ts';
@@ -22,7 +27,11 @@ import { followViolations } from './live-violations.ts';
 import type { ServiceConfig } from './config.ts';
 import { bindCluster, type ClusterConfig, type ClusterNode, type Termination } from '../cluster/index.ts';
 import { CommandGateway } from './gateway.ts';
-import { journalService, JOURNAL_PATH } from './journal-service.ts';
+import { journalService, JOURNAL_PATH, type JournalMsg } from './journal-service.ts';
+import { clusterJournalLocator, journalProxy, JOURNAL_ROLE, RemoteJournal } from './remote-journal.ts';
+import { clusterShardHosts, SHARD_ROLE, ShardRegion, standaloneHosts } from '../cluster/index.ts';
+import { HOSTS } from './entities.ts';
+import { serviceAdminRoutes } from './admin-routes.ts';
 import type { WorkerBootData } from './worker-boot.ts';
 
 export interface Service {
@@ -33,6 +42,9 @@ export interface Service {
   readonly importer: Importer;
   readonly live: Live;
   readonly views: ViewPool;
+  readonly region: ShardRegion;
+  /** This node's roles: journal and/or shards. */
+  readonly roles: readonly string[];
   /** The cluster member, when the node was started with a cluster configuration. */
   readonly cluster: ClusterNode | undefined;
   /** Settles when the cluster ends this member (it left, or the resolver downed it). */
@@ -47,10 +59,15 @@ export function idSource(prefix: string): IdSource {
   return { next: () => `${prefix}${epoch}-${(n++).toString(36)}` };
 }
 
-export async function startService(config: ServiceConfig, log: (line: string) => void = (l) => console.log(l), clusterConfig?: ClusterConfig): Promise<Service> {
+export async function startService(config: ServiceConfig, log: (line: string) => void = (l) => console.log(l), cluster0?: ClusterConfig): Promise<Service> {
   mkdirSync(config.data, { recursive: true });
-  const journal = await lmdbJournal({ path: `${config.data}/journal`, durability: config.durability });
-  const bootData: WorkerBootData = { entities: {} };
+  const roles = cluster0 ? (cluster0.roles.length > 0 ? cluster0.roles : [SHARD_ROLE]) : [JOURNAL_ROLE, SHARD_ROLE];
+  const clusterConfig = cluster0 ? { ...cluster0, roles } : undefined;
+  const localJournal = roles.includes(JOURNAL_ROLE) ? await lmdbJournal({ path: `${config.data}/journal`, durability: config.durability }) : undefined;
+  const entityHosts = Object.values(HOSTS);
+  // --max-entities is per node; each entity type in each worker takes an equal part of it.
+  const maxPerHost = config.maxEntities !== undefined ? Math.max(1, Math.ceil(config.maxEntities / (entityHosts.length * Math.max(1, config.workers)))) : undefined;
+  const bootData: WorkerBootData = { entities: { ...(config.entityIdleMs !== undefined ? { idleTimeoutMs: config.entityIdleMs } : {}), ...(maxPerHost !== undefined ? { maxPerHost } : {}) } };
   // A cluster member's identity (host:port#incarnation) needs its bound port before the actor
   // systems are named, hence bind first, start the node, then join.
   const bound = clusterConfig ? await bindCluster(clusterConfig, { log: (level, line) => level !== 'debug' && log(`[cluster ${level}] ${line}`) }) : undefined;
@@ -61,10 +78,32 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     cluster = bound ? await bound.start(node) : undefined;
   } catch (error) {
     await bound?.close();
-    await journal.close();
+    await localJournal?.close();
     throw error;
   }
-  node.system.spawn(journalService(journal), { name: JOURNAL_PATH, mailboxCapacity: 1_000_000 });
+  let journal: Journal;
+  let remoteJournal: RemoteJournal | undefined;
+  if (localJournal) {
+    journal = localJournal;
+    node.system.spawn(journalService(localJournal), { name: JOURNAL_PATH, mailboxCapacity: 1_000_000 });
+  } else {
+    if (!cluster) throw new Error('a node without the journal role needs a cluster');
+    node.system.spawn(journalProxy(node.system, clusterJournalLocator(cluster)), { name: JOURNAL_PATH, mailboxCapacity: 1_000_000 });
+    journal = remoteJournal = new RemoteJournal(node.system.ref<JournalMsg>({ node: node.system.node, thread: 0, path: JOURNAL_PATH }));
+    await waitForJournal(remoteJournal, config.journalWaitMs ?? 60_000, log).catch(async (error: unknown) => {
+      await cluster?.stop();
+      await node.stop();
+      throw error;
+    });
+  }
+  const region = new ShardRegion({
+    system: node.system,
+    hosts: cluster ? clusterShardHosts(cluster) : standaloneHosts(node.system.node),
+    threads: node.threads.filter((t) => t > 0),
+    entityHosts,
+    settings: { ...(config.shards !== undefined ? { shardCount: config.shards } : {}), ...(config.handoffTimeoutMs !== undefined ? { handoffTimeoutMs: config.handoffTimeoutMs } : {}) },
+    log: (level, line) => log(`[shards ${level}] ${line}`),
+  });
   // Schedule-view replicas (one per worker, or one on the main thread); each keeps a snapshot so
   // a restart replays only the tail.
   const views = await ViewPool.start({ journal, system: node.system, node, threads: (config.viewThreads ?? 'main') === 'main' ? [0] : node.threads.filter((t) => t > 0), snapshotDir: `${config.data}/views` });
@@ -73,12 +112,17 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     viewsReady = true;
     log('views: every replica has caught up with the journal');
   });
-  const gateway = new CommandGateway(node);
+  const gateway = new CommandGateway(region);
   const metrics = new Metrics();
   metrics.gauge('aloft_journal_head_offset', 'Last durable offset of the global feed.', () => journal.headOffset());
   metrics.gauge('aloft_actors_main_thread', 'Live actors on the main thread.', () => node.system.actorCount);
   metrics.gauge('aloft_dead_letters_main_thread', 'Dead letters on the main thread since start.', () => node.system.deadLetters.count);
   metrics.gauge('aloft_view_lag_max', 'Largest lag (feed head minus applied offset) of any view replica.', () => Math.max(0, ...views.lag().map((l) => l.lag)));
+  metrics.gauge('aloft_shards_active', 'Shards whose entities run on this node.', () => region.counts().active);
+  metrics.gauge('aloft_shards_in_handoff', 'Shards waiting for their release or being released here.', () => region.counts().waiting + region.counts().releasing);
+  metrics.gauge('aloft_shard_messages_forwarded', 'Entity messages forwarded to another member since start.', () => region.stats.forwarded);
+  metrics.gauge('aloft_shard_messages_refused', 'Entity messages refused (owner unreachable, buffer full, moving) since start.', () => region.stats.refused);
+  metrics.gauge('aloft_entities_lru_passivated_main', 'Entities passivated by the LRU limit on the main thread.', () => node.system.lruPassivations);
   metrics.gauge('aloft_view_replicas_ready', 'View replicas answering queries.', () => views.lag().filter((l) => l.state === 'ready').length);
 
   const http = new HttpServer(metrics, (line) => log(`[http] ${line}`));
@@ -106,6 +150,32 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   if (config.demoSeason) void loadDemoSeason(journal, gateway, importer, log).catch((error: unknown) => log(`demo season: failed: ${String(error)}`));
 
   let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await http.close();
+      live.closeAll();
+      if (cluster) {
+        // Drain: leaving takes this node out of every member's shard table; its region stops the
+        // entities and hands each shard to its new home before the node exits.
+        cluster.membership.leave();
+        const drained = await region.drained(region.settings.handoffTimeoutMs + 5_000);
+        log(drained ? 'shards: all handed off' : 'shards: handoff did not finish in time; leaving anyway (the journal refuses a second writer)');
+        // Leave the cluster gracefully (bounded inside leave()) before the actors go.
+        await cluster.leave().catch((error: unknown) => log(`cluster: leave failed: ${String(error)}`));
+      }
+      region.stop();
+      await following.close();
+      // A snapshot at shutdown makes the next start replay nothing.
+      await views.snapshot().catch((error: unknown) => log(`views: snapshot at shutdown failed: ${String(error)}`));
+      await views.stop();
+      await node.stop();
+      await journal.close();
+    })());
+  if (cluster) cluster.extra = serviceAdminRoutes(cluster, region, views, (line) => log(`[cluster info] ${line}`));
+  // A leave asked for from elsewhere (the admin API's leave or drain) stops this node the same way.
+  cluster?.onClusterEvent((e) => {
+    if (e._tag === 'MemberLeft' && e.member.node === cluster.nodeId) void stop();
+  });
   return {
     port,
     journal,
@@ -114,20 +184,28 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     importer,
     live,
     views,
+    region,
+    roles,
     cluster,
     terminated: cluster?.terminated,
-    stop: () =>
-      (stopping ??= (async () => {
-        await http.close();
-        live.closeAll();
-        // Leave the cluster gracefully (bounded inside leave()) before the actors go.
-        if (cluster) await cluster.leave().catch((error: unknown) => log(`cluster: leave failed: ${String(error)}`));
-        await following.close();
-        // A snapshot at shutdown makes the next start replay nothing.
-        await views.snapshot().catch((error: unknown) => log(`views: snapshot at shutdown failed: ${String(error)}`));
-        await views.stop();
-        await node.stop();
-        await journal.close();
-      })()),
+    stop,
   };
+}
+
+/** A member without the journal waits at start until the journal member answers. */
+async function waitForJournal(journal: RemoteJournal, timeoutMs: number, log: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let said = false;
+  for (;;) {
+    try {
+      await journal.headOffset();
+      if (said) log('journal: the journal member answers');
+      return;
+    } catch (error) {
+      if (Date.now() >= deadline) throw new Error(`no journal member answered within ${timeoutMs} ms: ${error instanceof Error ? error.message : String(error)}`);
+      if (!said) log(`journal: waiting for the journal member (${error instanceof Error ? error.message : String(error)})`);
+      said = true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
