@@ -4,11 +4,29 @@
  *   node --import tsx ops/admin/cli.ts [--url http://host:port] [--token T] [--json] members
  *   node --import tsx ops/admin/cli.ts ... leave <node | host:port>
  *   node --import tsx ops/admin/cli.ts ... down <node | host:port>
+ *   node --import tsx ops/admin/cli.ts ... drain <node | host:port>   hand off its shards, then leave
+ *   node --import tsx ops/admin/cli.ts ... shards                     shards per node, entities here
+ *   node --import tsx ops/admin/cli.ts ... rebalance                  recompute the shard table now
+ *   node --import tsx ops/admin/cli.ts ... views                      lag of the node's view replicas
  *
  * --url defaults to ALOFT_ADMIN_URL or http://127.0.0.1:8558; --token to ALOFT_ADMIN_TOKEN.
  * Exit codes: 0 done, 2 usage, 3 node unreachable, 4 token refused, 5 other API error.
  */
 import type { MembersView } from '../../src/cluster/index.ts';
+
+interface ShardsView {
+  readonly self: string;
+  readonly shardCount: number;
+  readonly owners: Readonly<Record<string, number>>;
+  readonly here: { readonly active: number; readonly waiting: number; readonly releasing: number; readonly buffered: number };
+  readonly entities: Readonly<Record<string, number>>;
+  readonly entitiesHere: number;
+}
+
+interface ViewsView {
+  readonly self: string;
+  readonly replicas: ReadonlyArray<{ readonly thread: number; readonly state: string; readonly offset: number; readonly lag: number }>;
+}
 
 interface Args {
   url: string;
@@ -17,7 +35,9 @@ interface Args {
   command: string[];
 }
 
-const USAGE = 'usage: aloft-admin [--url http://host:port] [--token T] [--json] members | leave <node> | down <node>';
+const USAGE = 'usage: aloft-admin [--url http://host:port] [--token T] [--json] members | shards | views | rebalance | leave <node> | down <node> | drain <node>';
+const LISTINGS = ['members', 'shards', 'views', 'rebalance'];
+const ACTIONS = ['leave', 'down', 'drain'];
 
 class CliError extends Error {
   constructor(
@@ -45,7 +65,8 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     else args.command.push(a);
   }
   const [cmd, target, ...extra] = args.command;
-  if (cmd === 'members' ? target !== undefined : !((cmd === 'leave' || cmd === 'down') && target !== undefined && extra.length === 0)) throw new CliError(USAGE, 2);
+  const ok = LISTINGS.includes(cmd ?? '') ? target === undefined : ACTIONS.includes(cmd ?? '') && target !== undefined && extra.length === 0;
+  if (!ok) throw new CliError(USAGE, 2);
   if (!args.token) throw new CliError('no admin token: pass --token or set ALOFT_ADMIN_TOKEN', 2);
   return args;
 }
@@ -72,6 +93,27 @@ export function membersTable(view: MembersView): string {
   return [line(header), ...rows.map(line), '', `leader: ${view.leader ?? '(none)'}   converged: ${view.converged ? 'yes' : 'no'}`].join('\n');
 }
 
+export function shardsTable(v: ShardsView): string {
+  const rows = Object.entries(v.owners)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([node, n]) => [node, String(n), node === v.self ? 'self' : '']);
+  const header = ['NODE', 'SHARDS', ''];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const busiest = Object.entries(v.entities)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([s, n]) => `${s}:${n}`)
+    .join(' ');
+  return [
+    line(header),
+    ...rows.map(line),
+    '',
+    `${v.shardCount} shards; here: ${v.here.active} active, ${v.here.waiting} waiting for handoff, ${v.here.releasing} releasing, ${v.here.buffered} messages buffered`,
+    `entities here: ${v.entitiesHere}${busiest ? ` (busiest shards ${busiest})` : ''}`,
+  ].join('\n');
+}
+
 export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, print: (s: string) => void): Promise<number> {
   try {
     const args = parseArgs(argv, env);
@@ -79,6 +121,15 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     if (cmd === 'members') {
       const view = (await call(args, 'GET', '/cluster/members')) as MembersView;
       print(args.json ? JSON.stringify(view, null, 2) : membersTable(view));
+    } else if (cmd === 'shards') {
+      const view = (await call(args, 'GET', '/cluster/shards?brief=1')) as ShardsView;
+      print(args.json ? JSON.stringify(view, null, 2) : shardsTable(view));
+    } else if (cmd === 'views') {
+      const view = (await call(args, 'GET', '/cluster/views')) as ViewsView;
+      print(args.json ? JSON.stringify(view, null, 2) : view.replicas.map((r) => `thread ${r.thread}: ${r.state}, offset ${r.offset}, lag ${r.lag}`).join('\n'));
+    } else if (cmd === 'rebalance') {
+      const r = (await call(args, 'POST', '/cluster/shards/rebalance')) as { coming: number; leaving: number; owners: Record<string, number> };
+      print(args.json ? JSON.stringify(r) : `rebalance: ${r.coming} shard(s) coming to this node, ${r.leaving} leaving; ${Object.keys(r.owners).length} node(s) host shards`);
     } else {
       const r = await call(args, 'POST', `/cluster/members/${encodeURIComponent(target as string)}/${cmd}`);
       print(args.json ? JSON.stringify(r) : `${cmd} ${(r as { node: string }).node}: ${(r as { ok: boolean }).ok ? 'accepted' : 'no change (already in that state or later)'}`);
