@@ -89,6 +89,7 @@ export class RemoteJournal implements Journal {
     const batchSize = options.batchSize ?? 256;
     let position = fromOffset;
     let stop = false;
+    let handling: Promise<void> | undefined;
     const done = (async () => {
       let failures = 0;
       while (!stop && !this.closed) {
@@ -96,7 +97,7 @@ export class RemoteJournal implements Journal {
         try {
           batch = await this.readWait(position, batchSize, 1_000);
           failures = 0;
-        } catch (error) {
+        } catch {
           if (stop || this.closed) break;
           // The journal member is away (restarting, unreachable): keep trying, more slowly.
           failures++;
@@ -104,14 +105,18 @@ export class RemoteJournal implements Journal {
           continue;
         }
         if (stop || batch.length === 0) continue;
-        await handler(batch);
+        handling = Promise.resolve(handler(batch));
+        await handling;
+        handling = undefined;
         position = (batch[batch.length - 1] as EventEnvelope).offset + 1;
       }
     })();
+    // Closing waits for the batch in hand, not for a long poll in flight: that ask cannot be
+    // called back, and with the cluster gone it would only end at its timeout.
     const sub = {
       close: async () => {
         stop = true;
-        await done.catch(() => undefined);
+        await handling?.catch(() => undefined);
       },
     };
     this.subscriptions.add(sub);
