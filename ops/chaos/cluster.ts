@@ -66,7 +66,8 @@ export class ChaosCluster {
       }
     }
     const mesh = o.mesh && !o.standalone ? await new ProxyMesh(clusterPorts).start() : undefined;
-    const seeds = clusterPorts.slice(0, 2).map((p) => `127.0.0.1:${p}`).join(',');
+    // The journal node is the one seed: it is never faulted, so a restarted node always finds the cluster through it.
+    const seeds = `127.0.0.1:${clusterPorts[0]}`;
     const nodes = httpPorts.map((httpPort, i) => {
       const name = o.standalone ? 'node' : i === 0 ? 'journal' : `shard${i}`;
       const cluster = o.standalone
