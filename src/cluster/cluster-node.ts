@@ -134,6 +134,7 @@ export class ClusterNode {
       seeds: discovery ? () => discovery.seeds() : () => Promise.resolve(config.seeds),
       send: (target, m) => transport.sendControl(target, m),
       ...(lease ? { acquireLease: () => lease.acquire() } : {}),
+      goneFor: (node) => transport.goneFor(node),
       log,
     });
     this.registry = new ClusterRegistry(system, this.membership);

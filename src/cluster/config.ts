@@ -19,6 +19,9 @@
  *   --admin-token T            ALOFT_ADMIN_TOKEN
  *   --route adv=dial           ALOFT_ROUTES (adv=dial,adv=dial)   dial another address for a peer
  *   --leave-timeout-ms N       how long a graceful leave waits for the others to see it go
+ *   --gone-after-ms N          ALOFT_GONE_AFTER_MS    down a member whose address refused connections (or
+ *                              answers as a new incarnation) this long without waiting for
+ *                              stable-after; 0 turns this off (default 1000)
  */
 import { readFileSync } from 'node:fs';
 import type { DowningStrategy } from './downing.ts';
@@ -74,6 +77,7 @@ const FLAGS: Record<string, string> = {
   '--route': 'ALOFT_ROUTES',
   '--leave-timeout-ms': 'ALOFT_LEAVE_TIMEOUT_MS',
   '--singleton-margin-ms': 'ALOFT_SINGLETON_MARGIN_MS',
+  '--gone-after-ms': 'ALOFT_GONE_AFTER_MS',
 };
 
 /**
@@ -148,6 +152,7 @@ export function parseClusterConfig(argv: readonly string[], env: Readonly<Record
     stableAfterMs: int('--stable-after-ms', defaultTimings.stableAfterMs),
     joinRetryMs: int('--heartbeat-ms', defaultTimings.joinRetryMs, 10),
     seedTimeoutMs: int('--seed-timeout-ms', defaultTimings.seedTimeoutMs),
+    goneAfterMs: int('--gone-after-ms', defaultTimings.goneAfterMs ?? 1_000),
   };
   if (!(timings.phiThreshold > 0)) throw new ConfigError('--phi-threshold must be a positive number');
   const stableAfter = timings.stableAfterMs;

@@ -25,6 +25,12 @@ export interface MembershipTimings {
   readonly joinRetryMs: number;
   /** How long the first seed waits for others before it forms a cluster on its own. */
   readonly seedTimeoutMs: number;
+  /**
+   * A member whose process is known to be gone — its address refuses connections, or a new
+   * incarnation answers there — for this long is unreachable at once and the resolver decides
+   * without waiting for stable-after (0: never; wait for the heartbeats and stable-after).
+   */
+  readonly goneAfterMs?: number;
 }
 
 /**
@@ -32,7 +38,11 @@ export interface MembershipTimings {
  * GC or a saturated event loop yet notice a dead node in about 4-5 s; stable-after 7 s lets both
  * sides of a partition see the same picture (several gossip rounds) before anyone is downed, so a
  * dead node is down about 12 s after it died. Akka's defaults are similar (stable-after 20 s for
- * clusters of hundreds; we are small).
+ * clusters of hundreds; we are small). A crashed process is the common case and needs neither
+ * wait: its port refuses connections (or its restart answers there as a new incarnation), which
+ * a paused or partitioned process never does, so after gone-after (1 s) of that evidence and of
+ * silence it is unreachable and downed at once — about 2 s after a kill -9 (Erlang notices a
+ * closed distribution connection the same way).
  */
 export const defaultTimings: MembershipTimings = {
   gossipIntervalMs: 1_000,
@@ -42,6 +52,7 @@ export const defaultTimings: MembershipTimings = {
   stableAfterMs: 7_000,
   joinRetryMs: 1_000,
   seedTimeoutMs: 3_000,
+  goneAfterMs: 1_000,
 };
 
 export interface MembershipDeps {
@@ -55,6 +66,8 @@ export interface MembershipDeps {
   readonly send: (target: string, m: ControlMessage) => void;
   /** Whoever holds it survives (lease-majority). */
   readonly acquireLease?: () => Promise<boolean>;
+  /** How long (ms) the transport has known this incarnation's process to be gone (0: it does not). */
+  readonly goneFor?: (node: string) => number;
   readonly log: (level: 'debug' | 'info' | 'warn' | 'error', line: string) => void;
 }
 
@@ -266,6 +279,11 @@ export class Membership {
     for (const x of this.state.members) {
       if (x.node === this.deps.self || x.status === 'down') continue;
       this.deps.send(x.node, hb);
+      if (this.isGone(x.node)) {
+        lost.push(x.node);
+        if (!this.lostHere.has(x.node)) this.deps.log('warn', `${x.node} is gone: its address refuses connections or a new incarnation answers there`);
+        continue;
+      }
       const fd = this.detectors.get(x.node);
       if (fd !== undefined) {
         if (!isAvailable(fd, now, this.phiOptions)) {
@@ -345,9 +363,24 @@ export class Membership {
       this.stableSince = now;
       return;
     }
-    if (lost.size === 0 || this.resolving || now - this.stableSince < this.deps.timings.stableAfterMs) return;
+    // Stable-after exists so that both sides of a partition see the same picture before acting.
+    // A crashed process has no side: when every lost member is known to be gone, decide now.
+    const waited = now - this.stableSince >= this.deps.timings.stableAfterMs || (lost.size > 0 && [...lost].every((n) => this.isGone(n)));
+    if (lost.size === 0 || this.resolving || !waited) return;
     const decision = decide(this.state.members, lost, this.deps.self, this.deps.strategy);
     void this.apply(decision);
+  }
+
+  /** Known gone: the transport's evidence (refused connections, a new incarnation at the
+   * address) has held for goneAfterMs, and nothing was heard from the node meanwhile — a live
+   * node that we merely failed to dial while it started still heartbeats to us, and a member
+   * never heard from is not judged on this evidence at all. */
+  private isGone(node: string): boolean {
+    const after = this.deps.timings.goneAfterMs ?? 0;
+    if (after <= 0 || this.deps.goneFor === undefined || this.deps.goneFor(node) < after) return false;
+    // Never heard from (it is joining, or we are): the first-contact allowance applies instead.
+    const heard = this.detectors.get(node)?.last;
+    return heard !== undefined && this.deps.clock.now() - heard >= after;
   }
 
   private async apply(d: DowningDecision): Promise<void> {

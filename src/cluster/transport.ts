@@ -40,6 +40,10 @@ interface Peer {
   conn: Outbound | undefined;
   attempt: number;
   retry: ReturnType<typeof setTimeout> | undefined;
+  /** Since when (Date.now) every connection attempt was refused; undefined once one succeeds. */
+  refusedSince: number | undefined;
+  /** When the current connection became ready, and to which incarnation. */
+  readyAt: number;
 }
 
 export class ClusterTransport implements RemoteTransport {
@@ -174,6 +178,20 @@ export class ClusterTransport implements RemoteTransport {
     return c?.state === 'ready' ? c.remoteNode : undefined;
   }
 
+  /**
+   * How long this incarnation's process has been known to be gone, in ms (0: not known): its
+   * address has refused every connection attempt, or another incarnation answers there now.
+   */
+  goneFor(node: string): number {
+    const peer = this.peers.get(hostPort(node));
+    if (peer === undefined) return 0;
+    const now = Date.now();
+    if (peer.refusedSince !== undefined) return now - peer.refusedSince;
+    const c = peer.conn;
+    if (c !== undefined && c.state === 'ready' && c.remoteNode !== node) return now - peer.readyAt;
+    return 0;
+  }
+
   /** A downed incarnation: no more application messages to it; control frames still go until it is removed. */
   markDown(node: string): void {
     if (node !== this.node) this.down.add(node);
@@ -205,7 +223,7 @@ export class ClusterTransport implements RemoteTransport {
 
   private peer(address: string): Peer {
     let p = this.peers.get(address);
-    if (!p) this.peers.set(address, (p = { conn: undefined, attempt: 0, retry: undefined }));
+    if (!p) this.peers.set(address, (p = { conn: undefined, attempt: 0, retry: undefined, refusedSince: undefined, readyAt: 0 }));
     return p;
   }
 
@@ -215,7 +233,17 @@ export class ClusterTransport implements RemoteTransport {
     const [host, port] = splitHostPort(this.options.routes?.[address] ?? address);
     const t = this.options.tls;
     const socket = t ? tls.connect({ host, port, cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}), rejectUnauthorized: t.ca !== undefined, checkServerIdentity: () => undefined }) : net.connect({ host, port });
-    const conn = new Outbound(socket, this.identity, this.maxQueuedBytes, this.handshakeTimeoutMs, this.options.log, () => (peer.attempt = 0), () => {
+    // Evidence that a process is gone (membership downs it sooner, see goneFor): nothing listens
+    // at its address any more. A paused or partitioned process never refuses; it times out.
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNREFUSED') peer.refusedSince ??= Date.now();
+    });
+    const ready = () => {
+      peer.attempt = 0;
+      peer.refusedSince = undefined;
+      peer.readyAt = Date.now();
+    };
+    const conn = new Outbound(socket, this.identity, this.maxQueuedBytes, this.handshakeTimeoutMs, this.options.log, ready, () => {
       if (peer.conn !== conn) return;
       // Messages still in the batch are lost with the connection: as with any lost message, the
       // sender finds out by ask timeout or death watch, never by a silent retry that could duplicate.
