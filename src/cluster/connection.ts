@@ -198,9 +198,9 @@ export class Outbound {
   }
 
   /** Messages still waiting (for dead-lettering when the peer is gone for good). */
-  drainPending(): Array<[Address, unknown]> {
-    const out: Array<[Address, unknown]> = [];
-    for (let i = 0; i < this.items.length; i += 3) out.push([{ node: this.batchNode ?? '', thread: this.batchThread, path: this.paths[this.items[i] as number] ?? '' }, this.items[i + 1]]);
+  drainPending(): Array<[Address, unknown, AnyRef | undefined]> {
+    const out: Array<[Address, unknown, AnyRef | undefined]> = [];
+    for (let i = 0; i < this.items.length; i += 3) out.push([{ node: this.batchNode ?? '', thread: this.batchThread, path: this.paths[this.items[i] as number] ?? '' }, this.items[i + 1], (this.items[i + 2] ?? undefined) as AnyRef | undefined]);
     this.items = [];
     return out;
   }

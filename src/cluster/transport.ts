@@ -11,7 +11,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { decodeWith, type ActorSystem, type Address, type AnyRef, type RemoteTransport } from '../actors/index.ts';
+import { askFailure, decodeWith, unavailable, type ActorRef, type ActorSystem, type Address, type AnyRef, type RemoteTransport } from '../actors/index.ts';
 import { acceptInbound, Outbound, type Identity, type Log } from './connection.ts';
 import { hostPort, splitHostPort } from './member.ts';
 import type { ControlMessage } from './wire.ts';
@@ -144,19 +144,19 @@ export class ClusterTransport implements RemoteTransport {
   }
 
   send(to: Address, message: unknown, sender: AnyRef | undefined): void {
-    if (this.closed || this.quarantined.has(to.node) || this.down.has(to.node)) return this.dead(to, message, 'no-route');
+    if (this.closed || this.quarantined.has(to.node) || this.down.has(to.node)) return this.dead(to, message, 'no-route', sender);
     let peer = this.byNode.get(to.node);
     if (peer === undefined) this.byNode.set(to.node, (peer = this.peer(hostPort(to.node))));
     const conn = peer.conn;
     // A live connection to another incarnation of that address: the target is an old one.
-    if (conn && conn.state === 'ready' && conn.remoteNode !== to.node) return this.dead(to, message, 'no-route');
+    if (conn && conn.state === 'ready' && conn.remoteNode !== to.node) return this.dead(to, message, 'no-route', sender);
     if (conn === undefined || conn.state === 'closed') {
       // While the link is backing off after a failure, messages are dead letters (as Akka's gated
       // association): queueing them would only replay stale traffic into a peer that may be new.
-      if (peer.retry !== undefined) return this.dead(to, message, 'no-route');
+      if (peer.retry !== undefined) return this.dead(to, message, 'no-route', sender);
       this.connect(hostPort(to.node), peer);
     }
-    if (!peer.conn || !peer.conn.send(to, message, sender)) this.dead(to, message, 'link-overflow');
+    if (!peer.conn || !peer.conn.send(to, message, sender)) this.dead(to, message, 'link-overflow', sender);
   }
 
   /** Sends a control message to a node (by id) or an address (host:port); dropped while not connected. */
@@ -217,8 +217,17 @@ export class ClusterTransport implements RemoteTransport {
     peer.attempt = 0;
   }
 
-  private dead(to: Address, message: unknown, reason: 'no-route' | 'link-overflow'): void {
-    this.system.deadLetters.publish(`aloft://${to.node}/${to.thread}/${to.path}`, reason, message);
+  /**
+   * A message that cannot go: a dead letter, and when its sender is an ask of this node waiting
+   * for the answer, that ask fails now (Unavailable, retriable) instead of at its timeout.
+   */
+  private dead(to: Address, message: unknown, reason: 'no-route' | 'link-overflow', sender?: AnyRef): void {
+    const target = `aloft://${to.node}/${to.thread}/${to.path}`;
+    this.system.deadLetters.publish(target, reason, message);
+    if (sender !== undefined && sender.address.node === this.node && sender.address.path.startsWith('$temp/')) {
+      const why = reason === 'link-overflow' ? 'the link to its node is over its queue limit' : 'its node cannot be reached now';
+      (sender as ActorRef<unknown>).tell(askFailure(unavailable(target, why)));
+    }
   }
 
   private peer(address: string): Peer {
@@ -247,7 +256,7 @@ export class ClusterTransport implements RemoteTransport {
       if (peer.conn !== conn) return;
       // Messages still in the batch are lost with the connection: as with any lost message, the
       // sender finds out by ask timeout or death watch, never by a silent retry that could duplicate.
-      for (const [to, m] of conn.drainPending()) this.dead(to, m, 'no-route');
+      for (const [to, m, sender] of conn.drainPending()) this.dead(to, m, 'no-route', sender);
       if (this.closed) return;
       const { minMs, maxMs } = this.options.backoff ?? { minMs: 100, maxMs: 5_000 };
       const base = Math.min(maxMs, minMs * 2 ** peer.attempt++);

@@ -13,7 +13,7 @@
  *   route, the live violations): every call is an ask, and `subscribe` follows the feed with long
  *   polls.
  */
-import { stateless, type ActorRef, type ActorSystem } from '../actors/index.ts';
+import { stateless, type ActorRef, type ActorSystem, type AnyRef } from '../actors/index.ts';
 import type { ClusterNode } from '../cluster/index.ts';
 import { JournalUnavailable, type AppendResult, type EventEnvelope, type FeedHandler, type Journal, type JournalEvent, type Snapshot, type SubscribeOptions, type Subscription } from '../persistence/index.ts';
 import { JOURNAL_PATH, RemoteJournalError, type JournalMsg, type JournalReply } from './journal-service.ts';
@@ -31,7 +31,8 @@ export function journalProxy(system: ActorSystem, locate: JournalLocator) {
       (m.replyTo as ActorRef<JournalReply<unknown>>).tell({ _tag: 'Err', error: { _tag: 'JournalUnavailable', message: why, retriable: true } });
       return;
     }
-    system.ref<JournalMsg>({ node: at.node, thread: 0, path: JOURNAL_PATH }).tell(m);
+    // The asker as sender: if the link to the journal member cannot take it, the ask fails now.
+    system.deliver({ node: at.node, thread: 0, path: JOURNAL_PATH }, m, m.replyTo as unknown as AnyRef);
   });
 }
 

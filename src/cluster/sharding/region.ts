@@ -196,7 +196,8 @@ export class ShardRegion {
     if (!this.hosts.reachable(owner)) return this.refuse(path, replyTo, `shard ${shard}'s home ${owner} is unreachable; it moves once the cluster downs that member`);
     this.stats.forwarded++;
     const deliver: RegionMsg = { _tag: 'Deliver', path, message, replyTo: replyTo ?? null, hops: hops + 1 };
-    this.system.deliver({ node: owner, thread: 0, path: REGION_PATH }, deliver, undefined);
+    // The asker as sender: if the link to the owner cannot take it, the ask fails now.
+    this.system.deliver({ node: owner, thread: 0, path: REGION_PATH }, deliver, replyTo);
   }
 
   private buffer(shard: number, b: Buffered): void {
