@@ -48,6 +48,9 @@ export class HttpServer {
   private listenSocket: uws.us_listen_socket | undefined;
   private inFlight = 0;
   private idle: (() => void) | undefined;
+  /** Set by close(): new requests get a 503, and every response closes its connection, so
+   * keep-alive clients cannot keep a stopping (or downed) node busy. */
+  private closing = false;
 
   constructor(
     private readonly metrics: Metrics,
@@ -58,6 +61,7 @@ export class HttpServer {
     const maxBody = options.maxBody ?? DEFAULT_MAX_BODY;
     const paramCount = (pattern.match(/:/g) ?? []).length;
     this.app[method](pattern, (res, req) => {
+      if (this.closing) return this.refuseClosing(res);
       const state = { aborted: false };
       res.onAborted(() => {
         state.aborted = true;
@@ -98,7 +102,14 @@ export class HttpServer {
       if (reply.status === 204) return void res.end();
       const type = reply.contentType ?? 'application/json';
       res.writeHeader('content-type', type);
-      res.end(typeof reply.body === 'string' && (reply.raw === true || !type.includes('json')) ? reply.body : JSON.stringify(reply.body));
+      res.end(typeof reply.body === 'string' && (reply.raw === true || !type.includes('json')) ? reply.body : JSON.stringify(reply.body), this.closing);
+    });
+  }
+
+  private refuseClosing(res: uws.HttpResponse): void {
+    res.cork(() => {
+      res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'application/problem+json');
+      res.end(JSON.stringify(problem(503, 'shutting-down', 'this node is stopping; send the request to another node', { retriable: true }).problem), true);
     });
   }
 
@@ -125,8 +136,10 @@ export class HttpServer {
     });
   }
 
-  /** Stops accepting connections, then waits (bounded) for requests in flight to finish. */
+  /** Stops accepting connections and refuses new requests on open ones (503, connection
+   * closed), then waits (bounded) for requests in flight to finish. */
   async close(timeoutMs = 10_000): Promise<void> {
+    this.closing = true;
     if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = undefined;
     if (this.inFlight > 0) {

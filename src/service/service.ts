@@ -150,11 +150,14 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   if (config.demoSeason) void loadDemoSeason(journal, gateway, importer, log).catch((error: unknown) => log(`demo season: failed: ${String(error)}`));
 
   let stopping: Promise<void> | undefined;
+  // Downed (or otherwise ended by the cluster): there is nobody to hand shards to any more.
+  let clusterEnded = false;
+  void cluster?.terminated.then(() => (clusterEnded = true));
   const stop = () =>
     (stopping ??= (async () => {
       await http.close();
       live.closeAll();
-      if (cluster) {
+      if (cluster && !clusterEnded) {
         // Drain: leaving takes this node out of every member's shard table; its region stops the
         // entities and hands each shard to its new home before the node exits.
         cluster.membership.leave();
