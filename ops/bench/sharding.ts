@@ -60,7 +60,7 @@ class BenchNode {
   }
 }
 
-async function entityAsks(ms: number, log: (l: string) => void): Promise<{ three: number; one: number; failed: number }> {
+export async function entityAsks(ms: number, log: (l: string) => void): Promise<{ three: number; one: number; failed: number }> {
   const drive = { ms, concurrency: 256, entities: 20_000 };
   const alone = new BenchNode(['--alone']);
   await alone.ready;
@@ -225,6 +225,29 @@ const suite: Suite = {
       rows.push({ name: 'join under load: start to share taken everywhere', value: joinS, unit: 's' });
       rows.push({ name: 'join under load: slowest command', value: joinRec.maxMs, unit: 'ms' });
       rows.push({ name: 'join under load: commands refused (retriable 503)', value: joinRec.errors, unit: 'commands' });
+
+      log('rolling restart under load: each shard node in turn, SIGTERM (drain and leave) then start again');
+      const rollRec = new Recorder();
+      let rolling = true;
+      const rollLoad = (async () => {
+        while (rolling) await commandLoad(urls, 32, 2_000, rollRec);
+      })();
+      const r0 = performance.now();
+      for (const n of c.nodes.slice(1, 5)) {
+        await n.stop(30_000);
+        n.start();
+        await n.ready(60_000);
+        await settled(c.nodes.slice(0, 5), 4);
+      }
+      const rollS = (performance.now() - r0) / 1000;
+      rolling = false;
+      await rollLoad;
+      // Requests sent to the node while it is down fail to connect (a balancer would skip it);
+      // what counts is what the running nodes answered.
+      const answered = [...rollRec.errorKinds].filter(([k]) => /^\d+$/.test(k)).reduce((sum, [, n]) => sum + n, 0);
+      log(`  4 nodes restarted in ${rollS.toFixed(1)} s; slowest command ${rollRec.maxMs.toFixed(0)} ms, p99 ${rollRec.percentileMs(99).toFixed(0)} ms; ${answered} answered 503/504 and ${rollRec.errors - answered} could not connect, of ${rollRec.ok + rollRec.errors}`);
+      rows.push({ name: 'rolling restart of 4 shard nodes: slowest command', value: rollRec.maxMs, unit: 'ms' });
+      rows.push({ name: 'rolling restart: commands answered 503/504 (not applied / unknown)', value: answered, unit: 'commands', baseline: { name: 'acknowledged', value: rollRec.ok } });
 
       log('failover: kill -9 of a shard node (default timings)');
       const full = await c.nodes[0]?.admin<ShardTable>('/cluster/shards');
