@@ -69,6 +69,10 @@ export function pageRoutes(server: HttpServer, deps: PageDeps): void {
     if (res.status === 401) throw problem(401, 'unauthorized', 'the cluster admin API refused the token');
     if (!res.ok) throw problem(503, 'admin-failed', `the cluster admin API answered ${res.status}`);
     const members: unknown = await res.json();
-    return { status: 200, body: { cluster: members, replicas: deps.lag(), mainThreadActors: deps.actors?.() ?? null, at: new Date().toISOString() } };
+    // Shards per member and this node's entities: from the same admin API, when the node shards.
+    const shards: unknown = await fetch(new URL('/cluster/shards?brief=1', deps.adminUrl), { headers: { authorization }, signal: AbortSignal.timeout(deps.adminTimeoutMs ?? 3_000) })
+      .then((r) => (r.ok ? r.json() : null))
+      .catch(() => null);
+    return { status: 200, body: { cluster: members, shards, replicas: deps.lag(), mainThreadActors: deps.actors?.() ?? null, at: new Date().toISOString() } };
   });
 }

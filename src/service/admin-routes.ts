@@ -8,9 +8,9 @@
  *   GET  /cluster/views                   -> lag of every view replica of this node
  */
 import type { AdminAnswer, ClusterNode, ShardRegion } from '../cluster/index.ts';
-import type { ViewPool } from '../views/index.ts';
+import type { ReplicaLag } from '../views/index.ts';
 
-export function serviceAdminRoutes(cluster: ClusterNode, region: ShardRegion, views: ViewPool, log: (line: string) => void) {
+export function serviceAdminRoutes(cluster: ClusterNode, region: ShardRegion, views: { lag(): ReplicaLag[] }, log: (line: string) => void) {
   return async (method: string, path: string, query: URLSearchParams): Promise<AdminAnswer | undefined> => {
     if (method === 'GET' && path === '/cluster/shards') {
       const entities = await region.entitiesPerShard().catch(() => ({}));

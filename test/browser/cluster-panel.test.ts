@@ -2,11 +2,14 @@
  * The cluster panel in headless Chromium: three cluster members in this process (the cluster's
  * own bindCluster, as test/cluster/admin.test.ts starts them), the first with the admin HTTP API;
  * an Aloft node pointed at it (ALOFT_ADMIN_URL) serves the page. A wrong token is refused in the
- * panel; the right one shows the three members up and reachable, and this node's view replicas.
+ * panel; the right one shows the three members up and reachable with the shards each hosts (each
+ * member runs a shard region, and the first serves the service's admin routes), and this node's
+ * view replicas.
  */
 import t, { type Test } from 'tap';
 import { ActorSystem } from '../../src/actors/index.ts';
-import { bindCluster, parseClusterConfig, type ClusterNode } from '../../src/cluster/index.ts';
+import { bindCluster, clusterShardHosts, parseClusterConfig, ShardRegion, type ClusterNode } from '../../src/cluster/index.ts';
+import { serviceAdminRoutes } from '../../src/service/admin-routes.ts';
 import { SECRET, until } from '../cluster/fixtures/harness.ts';
 import { launch, openPage, screenshot, skipReason, startNode } from './browser.ts';
 
@@ -16,12 +19,15 @@ declare const sessionStorage: { getItem(key: string): string | null };
 declare const window: { aloftCluster: { members: { node: string; status: string; reachable: boolean }[]; error: string } };
 
 async function member(t: Test, seeds: string[], admin: boolean): Promise<ClusterNode> {
-  const { config } = parseClusterConfig(['--cluster-name', 'panel', '--cluster-port', '0', '--secret', SECRET, '--heartbeat-ms', '50', '--gossip-ms', '50', '--seed-timeout-ms', '200', ...(seeds.length ? ['--seeds', seeds.join(',')] : []), ...(admin ? ['--admin-port', '0', '--admin-token', TOKEN] : [])]);
+  const { config } = parseClusterConfig(['--cluster-name', 'panel', '--roles', 'shards', '--cluster-port', '0', '--secret', SECRET, '--heartbeat-ms', '50', '--gossip-ms', '50', '--seed-timeout-ms', '200', ...(seeds.length ? ['--seeds', seeds.join(',')] : []), ...(admin ? ['--admin-port', '0', '--admin-token', TOKEN] : [])]);
   if (!config) throw new Error('no cluster config');
   const bound = await bindCluster(config, { log: () => undefined });
   const system = new ActorSystem({ node: bound.nodeId, log: () => undefined });
   const cluster = await bound.start({ system });
+  const region = new ShardRegion({ system, hosts: clusterShardHosts(cluster), threads: [0], entityHosts: [] });
+  if (admin) cluster.extra = serviceAdminRoutes(cluster, region, { lag: () => [] }, () => undefined);
   t.teardown(async () => {
+    region.stop();
     await cluster.stop();
     system.shutdown();
   });
@@ -55,6 +61,10 @@ else {
     t.equal(await page.locator('#members tbody tr').count(), 3, 'three member rows');
     t.match(await page.textContent('#members'), /up.*reachable/s);
     t.match(await page.textContent('#cluster-summary'), /3 members · leader .* converged/);
+    const shardCells = await page.locator('#members tbody tr td:nth-child(7)').allTextContents();
+    t.equal(shardCells.reduce((sum, c) => sum + Number(c), 0), 1024, `the shards column covers all 1,024 shards (${shardCells.join(', ')})`);
+    t.ok(shardCells.every((c) => Number(c) >= 341), 'spread over the three members');
+    t.match(await page.textContent('#node-extra'), /Shards here: \d+ active/);
     t.equal(await page.locator('#replicas tbody tr').count(), 1, "this node's view replica and its lag");
     t.equal(await page.evaluate(() => sessionStorage.getItem('aloft.adminToken')), TOKEN, 'the token is kept for the tab only');
     await screenshot(page, '5-cluster-panel');

@@ -1,6 +1,6 @@
 // The cluster panel: members with status, reachability and incarnation from the cluster's admin
 // API (through this node's GET /api/cluster/panel, which forwards the token), and this node's own
-// view replicas with their lag. Read only. The token stays in sessionStorage (gone with the tab).
+// view replicas with their lag, and the shards each member hosts. Read only. The token stays in sessionStorage (gone with the tab).
 // Polls every 2 s while the panel is open.
 
 import { api, ApiError } from './api.js';
@@ -44,7 +44,7 @@ export function wireCluster() {
     return td;
   }
 
-  function render({ cluster, replicas, mainThreadActors, at }) {
+  function render({ cluster, shards, replicas, mainThreadActors, at }) {
     hooks.members = cluster.members;
     $('cluster-summary').textContent = `${cluster.members.length} members · leader ${cluster.leader ?? 'none'} · ${cluster.converged ? 'converged' : 'not converged'} · as of ${at}`;
     $('members').tBodies[0].replaceChildren(
@@ -52,7 +52,7 @@ export function wireCluster() {
         const tr = document.createElement('tr');
         tr.dataset.node = m.node;
         const marks = [m.node === cluster.self ? 'self' : '', m.node === cluster.leader ? 'leader' : ''].filter(Boolean).join(', ');
-        tr.append(cell(m.address), cell(m.status, m.status === 'up' ? 'up' : 'bad'), cell(m.reachable ? 'reachable' : 'unreachable', m.reachable ? 'up' : 'bad'), cell(m.incarnation), cell(m.upNumber), cell((m.roles ?? []).join(', ')), cell(marks));
+        tr.append(cell(m.address), cell(m.status, m.status === 'up' ? 'up' : 'bad'), cell(m.reachable ? 'reachable' : 'unreachable', m.reachable ? 'up' : 'bad'), cell(m.incarnation), cell(m.upNumber), cell((m.roles ?? []).join(', ')), cell(shards ? (shards.owners[m.node] ?? 0) : 'n/a'), cell(marks));
         return tr;
       }),
     );
@@ -63,8 +63,8 @@ export function wireCluster() {
         return tr;
       }),
     );
-    // Shards per node and entity counts per worker are not in the admin API yet (see docs/page.md).
-    $('node-extra').textContent = `Actors on this node's main thread: ${mainThreadActors ?? 'n/a'}. Shards per node and entity counts per worker: not reported by the admin API yet.`;
+    const here = shards ? ` Shards here: ${shards.here.active} active, ${shards.here.waiting + shards.here.releasing} in handoff; ${shards.entitiesHere} entities live on this node.` : ' This node does not shard.';
+    $('node-extra').textContent = `Actors on this node's main thread: ${mainThreadActors ?? 'n/a'}.${here}`;
   }
 
   return {
