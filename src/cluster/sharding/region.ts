@@ -65,7 +65,8 @@ export function standaloneHosts(self: string): ShardHosts {
 }
 
 export type RegionMsg =
-  | { readonly _tag: 'Deliver'; readonly path: string; readonly message: unknown; readonly replyTo: AnyRef | null; readonly hops: number }
+  /** An entity message forwarded by another region; its asker, if any, is the sender. */
+  | { readonly _tag: 'Deliver'; readonly path: string; readonly message: unknown; readonly hops: number }
   | { readonly _tag: 'Release'; readonly shards: readonly number[]; readonly from: string }
   | { readonly _tag: 'Released'; readonly shards: readonly number[]; readonly from: string };
 
@@ -195,8 +196,9 @@ export class ShardRegion {
     if (hops >= this.settings.maxHops) return this.refuse(path, replyTo, `shard ${shard} is moving (the nodes' tables disagree for a moment); retry`);
     if (!this.hosts.reachable(owner)) return this.refuse(path, replyTo, `shard ${shard}'s home ${owner} is unreachable; it moves once the cluster downs that member`);
     this.stats.forwarded++;
-    const deliver: RegionMsg = { _tag: 'Deliver', path, message, replyTo: replyTo ?? null, hops: hops + 1 };
-    // The asker as sender: if the link to the owner cannot take it, the ask fails now.
+    const deliver: RegionMsg = { _tag: 'Deliver', path, message, hops: hops + 1 };
+    // The asker travels as the sender (once on the wire); if the link to the owner cannot take
+    // the message, the transport fails the ask at once.
     this.system.deliver({ node: owner, thread: 0, path: REGION_PATH }, deliver, replyTo);
   }
 
@@ -369,10 +371,10 @@ export class ShardRegion {
   }
 
   private behavior() {
-    return stateless<RegionMsg>((m) => {
+    return stateless<RegionMsg>((m, ctx) => {
       switch (m._tag) {
         case 'Deliver':
-          return this.route(m.path, m.message, m.replyTo ?? undefined, m.hops);
+          return this.route(m.path, m.message, ctx.sender, m.hops);
         case 'Release': {
           // "Do you run any of these?" Answer for the ones we do not (a shard still active here
           // is answered by release() once our own table moves it).
