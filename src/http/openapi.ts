@@ -6,7 +6,7 @@
 const problem = { description: 'A problem (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const body = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
-const withOffset = (props: Record<string, object> = {}) => ({ type: 'object', properties: { ...props, offset: { type: 'integer', description: 'global feed offset of the last event produced' } }, required: ['offset'] });
+const withOffset = (props: Record<string, object> = {}) => ({ type: 'object', properties: { ...props, offset: { type: 'integer', description: 'global feed offset of the last event produced' }, version: { type: 'integer', description: "the aggregate's sequence number after the command (absent for the assignment saga, which touches two aggregates)" } }, required: ['offset'] });
 const idParam = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
 const query = (name: string, schema: object, description: string) => ({ name, in: 'query', required: false, schema, description });
 const errors = { '400': problem, '404': problem, '409': problem, '413': problem, '503': problem, '504': problem };

@@ -32,7 +32,7 @@ type DomainError = { readonly _tag: string; readonly message: string };
 function replyOf<E>(reply: CommandReply<E, DomainError>, status: number, extra: Record<string, unknown> = {}): Reply {
   switch (reply._tag) {
     case 'Accepted':
-      return { status, body: { ...extra, offset: reply.offset } };
+      return { status, body: { ...extra, offset: reply.offset, version: reply.seq } };
     case 'Rejected':
       throw problem(statusOf(reply.error._tag), kebab(reply.error._tag), reply.error.message, { error: reply.error });
     case 'Failed':

@@ -64,6 +64,7 @@ t.test('every write command, with offsets, and the entity reads', async (t) => {
   t.equal((overlap.json.error as { _tag: string })._tag, 'LegOverlaps');
   const l2 = await call('POST', `/api/rotations/${id}/legs`, leg(401, 'JFK', 'FRA', '2026-03-29T20:00:00Z', '2026-03-30T04:00:00Z'));
   t.equal(l2.status, 201);
+  t.same([r.json.version, l1.json.version, l2.json.version], [1, 2, 3], "each reply carries the rotation's version after it (the refused leg stored nothing)");
 
   const assign = await call('PUT', '/api/airplanes/D-AIMA/rotation', { rotationId: id });
   t.equal(assign.status, 200);
