@@ -1,40 +1,44 @@
 /**
- * Violation changes for the WebSocket. The main thread follows the journal's feed; for each batch
- * it works out which rotations the events touched and, once the view replicas have applied the
- * batch, publishes:
+ * Violation changes for the WebSocket. The main thread takes the live feed batches the view pool
+ * already decoded; for each change it works out which rotations the events touched and, once the
+ * view replicas have applied it, publishes:
  *   - to "violations": {type, offset, rotationIds, totals} — what changed, and the new totals;
  *   - to "violations/<rotationId>", for rotations someone follows: that rotation's violations of
  *     each check as of that offset.
  * An airport's new minimum ground time touches every rotation landing there; it is announced on
  * "violations" with `airports` instead of enumerating rotations.
  */
-import type { Journal, Subscription } from '../persistence/index.ts';
+import type { EventEnvelope } from '../persistence/index.ts';
 import type { Live } from '../http/live.ts';
 import type { ViewPool } from '../views/index.ts';
 
 interface Touched {
   readonly rotations: Set<string>;
   readonly airports: Set<string>;
+  offset: number;
 }
 
-function touched(events: readonly { readonly event: { readonly _tag: string; readonly [k: string]: unknown } }[]): Touched {
-  const rotations = new Set<string>();
-  const airports = new Set<string>();
+function addTouched(into: Touched, events: readonly EventEnvelope[]): void {
   for (const { event } of events) {
-    if (typeof event.rotationId === 'string') rotations.add(event.rotationId);
-    if (event._tag === 'AirportMinimumGroundTimeSet' && typeof event.iata === 'string') airports.add(event.iata);
+    if (typeof event.rotationId === 'string') into.rotations.add(event.rotationId);
+    if (event._tag === 'AirportMinimumGroundTimeSet' && typeof event.iata === 'string') into.airports.add(event.iata);
   }
-  return { rotations, airports };
+  into.offset = Math.max(into.offset, (events[events.length - 1] as EventEnvelope).offset);
 }
 
-export async function followViolations(journal: Journal, pool: ViewPool, live: Live, hasSubscribers: (topic: string) => boolean, log: (line: string) => void): Promise<Subscription> {
-  const from = (await journal.headOffset()) + 1;
-  return journal.subscribe(from, async (batch) => {
-    if (batch.length === 0) return;
-    const offset = (batch[batch.length - 1] as { offset: number }).offset;
-    if (hasSubscribers('feed')) live.publish('feed', { type: 'feed', offset });
-    const t = touched(batch);
-    if (t.rotations.size === 0 && t.airports.size === 0) return;
+/**
+ * Rides on the view pool's live batches (the feed is decoded once per node, for the replicas).
+ * Batches that arrive while the previous change is still being published are merged into one
+ * change (their rotations together, the latest offset), so a slow view or a burst of writes
+ * never queues more than one pending publication.
+ */
+export function followViolations(pool: ViewPool, live: Live, hasSubscribers: (topic: string) => boolean, log: (line: string) => void): { close(): Promise<void> } {
+  let pending: Touched | undefined;
+  let running: Promise<void> | undefined;
+  let closed = false;
+
+  async function publish(t: Touched): Promise<void> {
+    const offset = t.offset;
     const wants = hasSubscribers('violations');
     const followed = [...t.rotations].filter((r) => hasSubscribers(`violations/${r}`));
     if (!wants && followed.length === 0) return;
@@ -58,8 +62,37 @@ export async function followViolations(journal: Journal, pool: ViewPool, live: L
         live.publish(`violations/${rotationId}`, { type: 'violations', offset, rotationId, continuity: c.violations, groundTime: g.violations, designators: d.violations });
       }
     } catch (error) {
-      // A slow view must not stop the feed subscription; the next change publishes fresh state.
+      // A slow view must not stop the following; the next change publishes fresh state.
       log(`live violations at offset ${offset}: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  async function drain(): Promise<void> {
+    while (pending !== undefined && !closed) {
+      const t = pending;
+      pending = undefined;
+      await publish(t);
+    }
+    running = undefined;
+  }
+
+  const unsubscribe = pool.onLiveBatch((batch) => {
+    if (batch.length === 0 || closed) return;
+    if (hasSubscribers('feed')) live.publish('feed', { type: 'feed', offset: (batch[batch.length - 1] as EventEnvelope).offset });
+    pending ??= { rotations: new Set(), airports: new Set(), offset: 0 };
+    addTouched(pending, batch);
+    if (pending.rotations.size === 0 && pending.airports.size === 0) {
+      pending = undefined;
+      return;
+    }
+    running ??= drain();
   });
+
+  return {
+    close: async () => {
+      closed = true;
+      unsubscribe();
+      await running;
+    },
+  };
 }

@@ -134,7 +134,7 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   importRoutes(http, importer);
   const live = new Live(http.app);
   importer.subscribe((status) => live.publish('imports', { type: 'import', offset: status.offset, status }));
-  const following = await followViolations(journal, views, live, (topic) => http.app.numSubscribers(topic) > 0, (line) => log(`[live] ${line}`));
+  const following = followViolations(views, live, (topic) => http.app.numSubscribers(topic) > 0, (line) => log(`[live] ${line}`));
   const adminUrl = cluster?.adminPort !== undefined && clusterConfig ? `http://${clusterConfig.bindHost}:${cluster.adminPort}` : process.env.ALOFT_ADMIN_URL;
   pageRoutes(http, { lag: () => views.lag(), actors: () => node.system.actorCount, adminUrl });
   http.fallback();

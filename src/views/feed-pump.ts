@@ -63,6 +63,7 @@ export class FeedPump {
   private readonly cache: (readonly EventEnvelope[])[] = [];
   private readonly changed = new Signal();
   private readonly loops: Promise<void>[] = [];
+  private readonly listeners = new Set<(batch: readonly EventEnvelope[]) => void>();
 
   constructor(private readonly journal: Journal, private readonly options: PumpOptions) {}
 
@@ -81,6 +82,13 @@ export class FeedPump {
       if (this.cache.length > 64) this.cache.shift();
       this.head = last.offset;
       this.changed.notify();
+      for (const l of this.listeners) {
+        try {
+          l(batch);
+        } catch {
+          // A listener's failure is its own: the replicas' feed goes on.
+        }
+      }
     }, { batchSize: this.options.batchSize });
     // The live tail ends with the journal (or a corrupt event): replicas then stop advancing and
     // their lag shows it; an unobserved rejection here would take the process down instead.
@@ -89,6 +97,16 @@ export class FeedPump {
       this.changed.notify();
     });
     return this.head;
+  }
+
+  /**
+   * Calls `listener` with every live batch, as decoded once for the replicas (the node's other
+   * feed consumers ride on this instead of decoding the feed again). It must not block: it is
+   * called inside the pump's subscription. Returns the unsubscribe function.
+   */
+  onBatch(listener: (batch: readonly EventEnvelope[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   add(target: PumpTarget): void {

@@ -14,7 +14,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { ActorSystem, AloftNode, TimerHandle, WorkerEvent } from '../actors/index.ts';
-import type { Journal } from '../persistence/index.ts';
+import type { EventEnvelope, Journal } from '../persistence/index.ts';
 import type { AnswerOf, ViewCounters, ViewQuery } from './contract.ts';
 import { fromErrorData, NoReplicaReady, ViewUnavailable } from './errors.ts';
 import { FeedPump, Signal, type PumpTarget } from './feed-pump.ts';
@@ -167,6 +167,11 @@ export class ViewPool {
   }
 
   /** Per replica: where it is, how far behind the feed's head. */
+  /** Every live batch of the feed, as the pump decoded it for the replicas (see FeedPump.onBatch). */
+  onLiveBatch(listener: (batch: readonly EventEnvelope[]) => void): () => void {
+    return this.pump.onBatch(listener);
+  }
+
   lag(): ReplicaLag[] {
     const head = this.pump.knownHead();
     return this.replicas.map((r) => ({ name: r.name, thread: r.thread, state: r.state, offset: r.acked, head, lag: Math.max(0, head - r.acked) }));
