@@ -81,6 +81,16 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     await localJournal?.close();
     throw error;
   }
+  // The region exists before this member can be up: the others forward to it and ask it to
+  // release shards as soon as they see it.
+  const region = new ShardRegion({
+    system: node.system,
+    hosts: cluster ? clusterShardHosts(cluster) : standaloneHosts(node.system.node),
+    threads: node.threads.filter((t) => t > 0),
+    entityHosts,
+    settings: { ...(config.shards !== undefined ? { shardCount: config.shards } : {}), ...(config.handoffTimeoutMs !== undefined ? { handoffTimeoutMs: config.handoffTimeoutMs } : {}) },
+    log: (level, line) => log(`[shards ${level}] ${line}`),
+  });
   let journal: Journal;
   let remoteJournal: RemoteJournal | undefined;
   if (localJournal) {
@@ -91,19 +101,12 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     node.system.spawn(journalProxy(node.system, clusterJournalLocator(cluster)), { name: JOURNAL_PATH, mailboxCapacity: 1_000_000 });
     journal = remoteJournal = new RemoteJournal(node.system.ref<JournalMsg>({ node: node.system.node, thread: 0, path: JOURNAL_PATH }));
     await waitForJournal(remoteJournal, config.journalWaitMs ?? 60_000, log).catch(async (error: unknown) => {
+      region.stop();
       await cluster?.stop();
       await node.stop();
       throw error;
     });
   }
-  const region = new ShardRegion({
-    system: node.system,
-    hosts: cluster ? clusterShardHosts(cluster) : standaloneHosts(node.system.node),
-    threads: node.threads.filter((t) => t > 0),
-    entityHosts,
-    settings: { ...(config.shards !== undefined ? { shardCount: config.shards } : {}), ...(config.handoffTimeoutMs !== undefined ? { handoffTimeoutMs: config.handoffTimeoutMs } : {}) },
-    log: (level, line) => log(`[shards ${level}] ${line}`),
-  });
   // Schedule-view replicas (one per worker, or one on the main thread); each keeps a snapshot so
   // a restart replays only the tail.
   const views = await ViewPool.start({ journal, system: node.system, node, threads: (config.viewThreads ?? 'main') === 'main' ? [0] : node.threads.filter((t) => t > 0), snapshotDir: `${config.data}/views` });

@@ -18,9 +18,10 @@
  *   changes (a leave, then a join) from activating a shard while a third node still runs it.
  * - A member that is downed or removed while we wait no longer counts, so a handoff from a node
  *   that dies does not get stuck; a member that is only unreachable is waited for until
- *   handoffTimeoutMs, after which the shard starts anyway. That is safe because the journal's
- *   sequence check refuses the second of two writers of one aggregate (see the double-host
- *   test), and it bounds how long commands can stall.
+ *   handoffTimeoutMs, a reachable one six times as long, after which the shard starts anyway.
+ *   That is safe because the journal's sequence check refuses the second of two writers of one
+ *   aggregate (see the double-host test), and it bounds how long commands can stall.
+ * - A member answers "released" only for a shard it neither runs nor waits for.
  * - releasing: the entities of the shard are stopped in every thread, then buffered messages
  *   go to the new owner.
  *
@@ -29,6 +30,7 @@
  * Unavailable error to its asker, instead of timing out.
  */
 import { askFailure, stateless, unavailable, type ActorRef, type ActorSystem, type AnyRef, type Clock, type TimerHandle } from '../../actors/index.ts';
+import { hostPort } from '../member.ts';
 import { allocate, shardOf, stableHash } from './allocation.ts';
 import type { ShardHostMsg } from './host.ts';
 
@@ -37,7 +39,8 @@ export const REGION_PATH = 'shards';
 export interface ShardingSettings {
   /** Fixed for the life of a cluster: changing it re-homes every entity. Default 1,024. */
   readonly shardCount: number;
-  /** How long a shard waits for unreachable members to confirm its release. Default 5 s. */
+  /** How long a shard waits for unreachable members to confirm its release (reachable ones: six
+   * times as long). Default 5 s. */
   readonly handoffTimeoutMs: number;
   /** Messages buffered for shards in handoff, over all shards of the node. Default 10,000. */
   readonly bufferLimit: number;
@@ -94,6 +97,9 @@ interface Buffered {
   readonly replyTo: AnyRef | undefined;
   readonly hops: number;
 }
+
+/** A shard waits this many handoff timeouts for reachable members before it starts anyway. */
+const HARD_CAP_FACTOR = 6;
 
 const REMOTE = 0;
 const ACTIVE = 1;
@@ -237,7 +243,10 @@ export class ShardRegion {
     if (key === this.hostKey && this.owners.length > 0) return this.tick();
     this.hostKey = key;
     const before = this.owners;
-    const after = allocate(this.settings.shardCount, hosts);
+    // Scored by address, so a node restarted at its address gets its shards back (hosts has one
+    // node per address).
+    const byAddress = new Map(hosts.map((n) => [hostPort(n), n]));
+    const after = allocate(this.settings.shardCount, [...byAddress.keys()]).map((a) => byAddress.get(a) as string);
     this.owners = after;
     const toRelease: number[] = [];
     const toWait: number[] = [];
@@ -303,7 +312,7 @@ export class ShardRegion {
       for (const host of this.entityHosts) {
         asks.push(
           this.system
-            .ask<{ stopped: number }>({ node: this.self, thread, path: host }, (replyTo): ShardHostMsg => ({ _tag: 'StopShards', shards, shardCount: this.settings.shardCount, replyTo }), 10_000)
+            .ask<{ stopped: number }>({ node: this.self, thread, path: host }, (replyTo): ShardHostMsg => ({ _tag: 'StopShards', shards, shardCount: this.settings.shardCount, replyTo }), this.settings.handoffTimeoutMs)
             .catch((error: unknown) => this.log('warn', `handoff: ${host} in thread ${thread} did not confirm stopping (${String(error)}); going on`)),
         );
       }
@@ -352,9 +361,14 @@ export class ShardRegion {
         this.maybeActivate(s);
         continue;
       }
-      if (now - (this.waitingSince.get(s) ?? now) >= this.settings.handoffTimeoutMs) {
+      const waited = now - (this.waitingSince.get(s) ?? now);
+      const allUnreachable = [...waitingOn].every((n) => !this.hosts.reachable(n));
+      // An unreachable member may be dead without being downed yet: wait for it up to the
+      // handoff timeout. A reachable one is alive and will answer once its table moves (or
+      // its entities have stopped): wait for it much longer, and only then start anyway.
+      if ((allUnreachable && waited >= this.settings.handoffTimeoutMs) || waited >= this.settings.handoffTimeoutMs * HARD_CAP_FACTOR) {
         this.stats.handoffTimeouts++;
-        this.log('warn', `shard ${s}: ${[...waitingOn].join(', ')} did not confirm its release within ${this.settings.handoffTimeoutMs} ms; starting it here (the journal refuses a second writer)`);
+        this.log('warn', `shard ${s}: ${[...waitingOn].join(', ')} did not confirm its release within ${waited} ms${allUnreachable ? ' (unreachable)' : ''}; starting it here (the journal refuses a second writer)`);
         this.maybeActivate(s, true);
       }
     }
@@ -376,9 +390,12 @@ export class ShardRegion {
         case 'Deliver':
           return this.route(m.path, m.message, ctx.sender, m.hops);
         case 'Release': {
-          // "Do you run any of these?" Answer for the ones we do not (a shard still active here
-          // is answered by release() once our own table moves it).
-          const free = m.shards.filter((s) => this.state[s] === REMOTE || this.state[s] === WAITING);
+          // "Do you run any of these?" Answer for the ones we do not. A shard still active here
+          // is answered by release() once our own table moves it; one we are waiting for is not
+          // answered at all: two nodes whose tables disagree would otherwise confirm each other
+          // and both start it. Once gossip converges the loser's table moves it to remote, and it
+          // answers the next re-ask.
+          const free = m.shards.filter((s) => this.state[s] === REMOTE);
           if (free.length > 0) this.sendReleased(m.from, free);
           return;
         }
