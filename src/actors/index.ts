@@ -10,6 +10,6 @@ export { serviceKey, type ServiceKey } from './registry.ts';
 export { oneForOne, allForOne, decideFailure, backoffDelay, type Directive, type SupervisorStrategy, type Backoff, type FailurePlan } from './supervision.ts';
 export { ManualClock, systemClock, settle, type Clock, type TimerHandle } from './clock.ts';
 export { ActorError, isActorError, isAskTimeout, isMailboxFull, isActorStopped, isDeadLetterError, isNameTaken, isUnavailable, unavailable, type ActorErrorTag } from './errors.ts';
-export { askFailure, isAskFailure, type AskFailure } from './asks.ts';
+export { askFailure, isAskFailure, TEMP_PREFIX, type AskFailure } from './asks.ts';
 export type { DeadLetter, DeadLetterReason } from './dead-letters.ts';
 export { eventSourced, type EventStore, type StoredEventView, type Decider, type Decision, type CommandReply, type CommandFailure, type EntityMessage, type EventSourcedSpec } from './event-sourced.ts';

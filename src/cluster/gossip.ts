@@ -379,8 +379,11 @@ export class Membership {
     const after = this.deps.timings.goneAfterMs ?? 0;
     if (after <= 0 || this.deps.goneFor === undefined || this.deps.goneFor(node) < after) return false;
     // Never heard from (it is joining, or we are): the first-contact allowance applies instead.
+    // Silent for at least two heartbeat intervals, so a heartbeat that is merely due is not
+    // mistaken for silence.
     const heard = this.detectors.get(node)?.last;
-    return heard !== undefined && this.deps.clock.now() - heard >= after;
+    const silence = Math.max(after, 2 * this.deps.timings.heartbeatIntervalMs);
+    return heard !== undefined && this.deps.clock.now() - heard >= silence;
   }
 
   private async apply(d: DowningDecision): Promise<void> {

@@ -11,7 +11,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { askFailure, decodeWith, unavailable, type ActorRef, type ActorSystem, type Address, type AnyRef, type RemoteTransport } from '../actors/index.ts';
+import { askFailure, decodeWith, TEMP_PREFIX, unavailable, type ActorRef, type ActorSystem, type Address, type AnyRef, type RemoteTransport } from '../actors/index.ts';
 import { acceptInbound, Outbound, type Identity, type Log } from './connection.ts';
 import { hostPort, splitHostPort } from './member.ts';
 import type { ControlMessage } from './wire.ts';
@@ -40,10 +40,13 @@ interface Peer {
   conn: Outbound | undefined;
   attempt: number;
   retry: ReturnType<typeof setTimeout> | undefined;
-  /** Since when (Date.now) every connection attempt was refused; undefined once one succeeds. */
+  /** Since when (Date.now) every connection attempt was refused; undefined once one succeeds
+   * or fails another way (a timeout says nothing about the process). */
   refusedSince: number | undefined;
-  /** When the current connection became ready, and to which incarnation. */
+  /** When the current connection became ready. */
   readyAt: number;
+  /** The incarnation the last ready connection reached: refusals are evidence against it only. */
+  lastNode: string | undefined;
 }
 
 export class ClusterTransport implements RemoteTransport {
@@ -186,7 +189,9 @@ export class ClusterTransport implements RemoteTransport {
     const peer = this.peers.get(hostPort(node));
     if (peer === undefined) return 0;
     const now = Date.now();
-    if (peer.refusedSince !== undefined) return now - peer.refusedSince;
+    // Refusals count against the incarnation we last reached there, never against one we have
+    // not connected to yet (a node still starting refuses too).
+    if (peer.refusedSince !== undefined) return peer.lastNode === node ? now - peer.refusedSince : 0;
     const c = peer.conn;
     if (c !== undefined && c.state === 'ready' && c.remoteNode !== node) return now - peer.readyAt;
     return 0;
@@ -215,6 +220,7 @@ export class ClusterTransport implements RemoteTransport {
     if (peer.retry) clearTimeout(peer.retry);
     peer.retry = undefined;
     peer.attempt = 0;
+    peer.refusedSince = undefined;
   }
 
   /**
@@ -224,7 +230,7 @@ export class ClusterTransport implements RemoteTransport {
   private dead(to: Address, message: unknown, reason: 'no-route' | 'link-overflow', sender?: AnyRef): void {
     const target = `aloft://${to.node}/${to.thread}/${to.path}`;
     this.system.deadLetters.publish(target, reason, message);
-    if (sender !== undefined && sender.address.node === this.node && sender.address.path.startsWith('$temp/')) {
+    if (sender !== undefined && sender.address.node === this.node && sender.address.path.startsWith(TEMP_PREFIX)) {
       const why = reason === 'link-overflow' ? 'the link to its node is over its queue limit' : 'its node cannot be reached now';
       (sender as ActorRef<unknown>).tell(askFailure(unavailable(target, why)));
     }
@@ -232,7 +238,7 @@ export class ClusterTransport implements RemoteTransport {
 
   private peer(address: string): Peer {
     let p = this.peers.get(address);
-    if (!p) this.peers.set(address, (p = { conn: undefined, attempt: 0, retry: undefined, refusedSince: undefined, readyAt: 0 }));
+    if (!p) this.peers.set(address, (p = { conn: undefined, attempt: 0, retry: undefined, refusedSince: undefined, readyAt: 0, lastNode: undefined }));
     return p;
   }
 
@@ -246,11 +252,13 @@ export class ClusterTransport implements RemoteTransport {
     // at its address any more. A paused or partitioned process never refuses; it times out.
     socket.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ECONNREFUSED') peer.refusedSince ??= Date.now();
+      else peer.refusedSince = undefined;
     });
-    const ready = () => {
+    const ready = (remoteNode: string) => {
       peer.attempt = 0;
       peer.refusedSince = undefined;
       peer.readyAt = Date.now();
+      peer.lastNode = remoteNode;
     };
     const conn = new Outbound(socket, this.identity, this.maxQueuedBytes, this.handshakeTimeoutMs, this.options.log, ready, () => {
       if (peer.conn !== conn) return;
