@@ -55,3 +55,15 @@ export async function command<T>(work: () => Promise<T>): Promise<T> {
     throw error;
   }
 }
+
+/** Runs a journal read (the feed, the head): a retriable failure — on a member without the
+ * journal, the journal member away or unreachable — is a 503, not a 500. */
+export async function journalRead<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const e = error as { retriable?: unknown; message?: unknown } | null;
+    if (e !== null && typeof e === 'object' && e.retriable === true) throw problem(503, 'journal-unavailable', `the journal cannot be read now: ${String(e.message)}`, { retriable: true });
+    throw error;
+  }
+}

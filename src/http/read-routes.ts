@@ -6,7 +6,7 @@ import type { Journal } from '../persistence/index.ts';
 import { iso } from '../domain/index.ts';
 import type { CommandGateway } from '../service/gateway.ts';
 import type { Metrics } from './metrics.ts';
-import { command, notFound, problem } from './problem.ts';
+import { command, journalRead, notFound, problem } from './problem.ts';
 import { queryInt } from './validate.ts';
 import { openApi } from './openapi.ts';
 import type { HttpServer } from './server.ts';
@@ -51,14 +51,14 @@ export function readRoutes(server: HttpServer, deps: ReadDeps): void {
   server.route('get', '/api/feed', async (req) => {
     const from = queryInt(req.query.get('from') ?? undefined, 'from', 1, Number.MAX_SAFE_INTEGER) ?? 1;
     const limit = queryInt(req.query.get('limit') ?? undefined, 'limit', 1, 50_000) ?? 10_000;
-    const events = await journal.read(from, limit);
+    const events = await journalRead(() => journal.read(from, limit));
     const last = events[events.length - 1];
     return {
       status: 200,
       body: {
         events: events.map((e) => ({ offset: e.offset, persistenceId: e.persistenceId, seq: e.seq, type: e.type, event: e.event })),
         next: last ? last.offset + 1 : from,
-        head: await journal.headOffset(),
+        head: await journalRead(() => journal.headOffset()),
       },
     };
   });
@@ -67,7 +67,7 @@ export function readRoutes(server: HttpServer, deps: ReadDeps): void {
   server.route('get', '/healthz', () => ({ status: 200, body: { status: 'ok' } }));
   // Ready once every view replica has caught up with the journal as it stood at start.
   server.route('get', '/readyz', async () => {
-    const body = { status: views.ready() ? 'ready' : 'catching-up', offset: await journal.headOffset(), replicas: views.lag() };
+    const body = { status: views.ready() ? 'ready' : 'catching-up', offset: await journalRead(() => journal.headOffset()), replicas: views.lag() };
     if (!views.ready()) throw problem(503, 'not-ready', `the views are catching up with the journal: ${views.lag().map((l) => `${l.name} at ${l.offset}/${l.head}`).join(', ')}`, body);
     return { status: 200, body };
   });

@@ -4,7 +4,7 @@
  * hop away) and returns the entity's reply. The HTTP layer and the importer call it; it holds no
  * business rules.
  */
-import type { ActorRef, CommandReply } from '../actors/index.ts';
+import { isActorStopped, isUnavailable, type ActorRef, type CommandReply } from '../actors/index.ts';
 import type { ShardRegion } from '../cluster/index.ts';
 import type {
   AirplaneCommand,
@@ -39,7 +39,26 @@ export class CommandGateway {
 
   private ref<M>(kind: AggregateKind, id: string): Routed<M> {
     const path = `${HOSTS[kind]}/${id}`;
-    return { ask: (make, timeoutMs) => this.region.ask(path, make, timeoutMs) };
+    return { ask: (make, timeoutMs) => this.routed(path, make, timeoutMs) };
+  }
+
+  /**
+   * The region's ask, retried (within the same timeout) while the answer says the message was
+   * not applied: its shard is moving or its home unreachable (Unavailable), or its entity was
+   * stopped for a handoff with the command still queued (ActorStopped). A handoff or a failover
+   * then costs the caller a short wait instead of an error; anything else is the caller's.
+   */
+  private async routed<R>(path: string, make: (replyTo: ActorRef<R>) => unknown, timeoutMs: number): Promise<R> {
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.region.ask<R>(path, make, Math.max(1, deadline - Date.now()));
+      } catch (error) {
+        const delay = 50 * 2 ** attempt;
+        if (!(isUnavailable(error) || isActorStopped(error)) || attempt >= 5 || Date.now() + delay >= deadline) throw error;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   rotation(id: string, command: RotationCommand): Promise<RotationReply> {

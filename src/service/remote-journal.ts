@@ -16,7 +16,7 @@
 import { stateless, type ActorRef, type ActorSystem, type AnyRef } from '../actors/index.ts';
 import type { ClusterNode } from '../cluster/index.ts';
 import { JournalUnavailable, type AppendResult, type EventEnvelope, type FeedHandler, type Journal, type JournalEvent, type Snapshot, type SubscribeOptions, type Subscription } from '../persistence/index.ts';
-import { JOURNAL_PATH, RemoteJournalError, type JournalMsg, type JournalReply } from './journal-service.ts';
+import { failure, JOURNAL_PATH, RemoteJournalError, type JournalMsg, type JournalReply } from './journal-service.ts';
 
 /** Where the journal is: the member's node id, and whether it can be reached now. */
 export type JournalLocator = () => { readonly node: string; readonly reachable: boolean } | undefined;
@@ -28,7 +28,7 @@ export function journalProxy(system: ActorSystem, locate: JournalLocator) {
     const at = locate();
     if (at === undefined || !at.reachable) {
       const why = at === undefined ? `no cluster member has the ${JOURNAL_ROLE} role (start one node with --roles ${JOURNAL_ROLE})` : `the journal member ${at.node} is unreachable`;
-      (m.replyTo as ActorRef<JournalReply<unknown>>).tell({ _tag: 'Err', error: { _tag: 'JournalUnavailable', message: why, retriable: true } });
+      (m.replyTo as ActorRef<JournalReply<unknown>>).tell({ _tag: 'Err', error: failure(new JournalUnavailable(why)) });
       return;
     }
     // The asker as sender: if the link to the journal member cannot take it, the ask fails now.
@@ -117,10 +117,12 @@ export class RemoteJournal implements Journal {
     const sub = {
       close: async () => {
         stop = true;
+        this.subscriptions.delete(sub);
         await handling?.catch(() => undefined);
       },
     };
     this.subscriptions.add(sub);
+    void done.finally(() => this.subscriptions.delete(sub)).catch(() => undefined);
     return { close: sub.close, done, position: () => position };
   }
 

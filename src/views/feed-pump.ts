@@ -139,7 +139,7 @@ export class FeedPump {
         await this.changed.wait();
         continue;
       }
-      const batch = this.cached(t.position) ?? (await this.journal.read(t.position, this.options.batchSize));
+      const batch = this.cached(t.position) ?? (await this.readRetrying(t.position));
       const last = batch[batch.length - 1];
       if (this.stopped) return;
       if (!last) {
@@ -166,6 +166,22 @@ export class FeedPump {
           this.changed.notify();
         },
       );
+    }
+  }
+
+  /**
+   * A journal read, retried while the failure is retriable (a remote journal member restarting,
+   * a link dropped): a replica must not die of a short outage. Anything else stops the replica.
+   */
+  private async readRetrying(position: number): Promise<EventEnvelope[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.journal.read(position, this.options.batchSize);
+      } catch (error) {
+        const retriable = (error as { retriable?: unknown }).retriable === true;
+        if (!retriable || this.stopped) throw error;
+        await new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** Math.min(attempt, 6))));
+      }
     }
   }
 
