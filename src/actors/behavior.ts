@@ -71,6 +71,8 @@ export interface ActorContext<M> {
   /** The names of this actor's live children, oldest (or least recently used, for an entity host
    * with `maxChildren`) first. */
   children(): readonly string[];
+  /** The ref of the live child of that name, if there is one. */
+  child(name: string): AnyRef | undefined;
   /** Stops the child of that name now; false if there is none. Its queued messages are
    * dead letters (an ask among them fails at once). */
   stopChild(name: string): boolean;

@@ -46,6 +46,11 @@ export class CellContext implements ActorContext<unknown> {
     return this.cell.hasChildren ? [...this.cell.children.keys()] : [];
   }
 
+  child(name: string): AnyRef | undefined {
+    const c = this.cell.hasChildren ? this.cell.children.get(name) : undefined;
+    return c?.ref as AnyRef | undefined;
+  }
+
   stopChild(name: string): boolean {
     const c = this.cell.hasChildren ? this.cell.children.get(name) : undefined;
     if (c === undefined) return false;

@@ -54,6 +54,9 @@ export type CommandReply<E, Err> =
 export type EntityMessage<C, E, S, Err> =
   | { readonly _tag: 'Command'; readonly command: C; readonly replyTo?: ActorRef<CommandReply<E, Err>> }
   | { readonly _tag: 'GetState'; readonly replyTo: ActorRef<{ readonly state: S; readonly seq: number }> }
+  /** Stop gracefully (a shard handoff): after the write in flight, if any, has completed and been
+   * answered. Commands still waiting then fail with EntityStopped (retriable: not applied). */
+  | { readonly _tag: 'Passivate' }
   | { readonly _tag: '$Recovered'; readonly state: S; readonly seq: number }
   | { readonly _tag: '$RecoveryFailed'; readonly error: CommandFailure }
   | { readonly _tag: '$Appended'; readonly token: number; readonly lastSeq: number; readonly lastOffset: number }
@@ -94,7 +97,12 @@ interface EsState<C, E, S, Err> {
   inFlight: InFlight<E, S, Err> | undefined;
   /** GetState asked during recovery, answered once it is done. */
   waiting: ActorRef<{ readonly state: S; readonly seq: number }>[];
+  /** Passivate received: no new write starts; the entity stops once the one in flight is done. */
+  stopping: boolean;
 }
+
+/** What commands still queued get when their entity stops for a handoff. */
+export const ENTITY_STOPPED = 'EntityStopped';
 
 /**
  * Commands that arrive while a write is in flight are queued and then decided together, each
@@ -125,6 +133,7 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
 
   /** Decides everything queued (up to maxBatch) and starts one write; replies at once if nothing to write. */
   function flush(s: EsState<C, E, S, Err>, ctx: ActorContext<Msg>): void {
+    if (s.stopping) return maybeStop(s, ctx);
     while (s.phase === 'ready' && s.inFlight === undefined && s.queue.length > 0) {
       const batch = s.queue.length <= maxBatch ? s.queue : s.queue.slice(0, maxBatch);
       s.queue = batch === s.queue ? [] : s.queue.slice(maxBatch);
@@ -173,6 +182,15 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
     }
   }
 
+  /** A stopping entity stops once recovered and with no write in flight; what waits fails. */
+  function maybeStop(s: EsState<C, E, S, Err>, ctx: ActorContext<Msg>): void {
+    if (!s.stopping || s.phase !== 'ready' || s.inFlight !== undefined) return;
+    const error: CommandFailure = { _tag: ENTITY_STOPPED, message: `${persistenceId} stopped for a handoff before this command was decided; it was not applied`, retriable: true };
+    for (const q of s.queue) q.replyTo?.tell({ _tag: 'Failed', error });
+    s.queue = [];
+    ctx.stop(ctx.self as ActorRef<never>);
+  }
+
   function appendFailed(s: EsState<C, E, S, Err>, m: Extract<Msg, { _tag: '$AppendFailed' }>, ctx: ActorContext<Msg>): void {
     const batch = s.inFlight;
     if (batch === undefined || batch.token !== m.token) return;
@@ -196,7 +214,7 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
         ({ state, seq }) => ctx.self.tell({ _tag: '$Recovered', state, seq }),
         (error: unknown) => ctx.self.tell({ _tag: '$RecoveryFailed', error: toFailure(error) }),
       );
-      return { phase: 'recovering', state: decider.initialState(), seq: 0, queue: [], inFlight: undefined, waiting: [] };
+      return { phase: 'recovering', state: decider.initialState(), seq: 0, queue: [], inFlight: undefined, waiting: [], stopping: false };
     },
     receive(s, m, ctx) {
       switch (m._tag) {
@@ -212,6 +230,10 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
           if (s.phase === 'ready') m.replyTo.tell({ state: s.state, seq: s.seq });
           else s.waiting.push(m.replyTo);
           return s;
+        case 'Passivate':
+          s.stopping = true;
+          maybeStop(s, ctx);
+          return s;
         case '$Recovered':
           s.phase = 'ready';
           s.state = m.state;
@@ -223,6 +245,11 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
         case '$RecoveryFailed':
           for (const { replyTo } of s.queue) replyTo?.tell({ _tag: 'Failed', error: m.error });
           s.queue = [];
+          if (s.stopping) {
+            // Handed off: the next home recovers it; a restart here would only host it twice.
+            ctx.stop(ctx.self as ActorRef<never>);
+            return s;
+          }
           // Let the supervisor restart us with backoff: recovery is retried on restart.
           throw new Error(`${persistenceId}: recovery failed: ${m.error.message}`);
         case '$Appended':

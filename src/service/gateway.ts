@@ -4,7 +4,7 @@
  * hop away) and returns the entity's reply. The HTTP layer and the importer call it; it holds no
  * business rules.
  */
-import { isActorStopped, isUnavailable, type ActorRef, type CommandReply } from '../actors/index.ts';
+import { ENTITY_STOPPED, isActorStopped, isUnavailable, type ActorRef, type CommandReply } from '../actors/index.ts';
 import type { ShardRegion } from '../cluster/index.ts';
 import type {
   AirplaneCommand,
@@ -31,6 +31,11 @@ interface Routed<M> {
   ask<R>(make: (replyTo: ActorRef<R>) => M, timeoutMs: number): Promise<R>;
 }
 
+function handedOff(reply: unknown): boolean {
+  const r = reply as { _tag?: unknown; error?: { _tag?: unknown } } | null;
+  return r !== null && typeof r === 'object' && r._tag === 'Failed' && r.error?._tag === ENTITY_STOPPED;
+}
+
 export class CommandGateway {
   constructor(
     readonly region: ShardRegion,
@@ -45,19 +50,22 @@ export class CommandGateway {
   /**
    * The region's ask, retried (within the same timeout) while the answer says the message was
    * not applied: its shard is moving or its home unreachable (Unavailable), or its entity was
-   * stopped for a handoff with the command still queued (ActorStopped). A handoff or a failover
-   * then costs the caller a short wait instead of an error; anything else is the caller's.
+   * stopped for a handoff with the command still queued (ActorStopped, or a Failed reply
+   * EntityStopped). A handoff or a failover then costs the caller a short wait instead of an
+   * error; anything else is the caller's.
    */
   private async routed<R>(path: string, make: (replyTo: ActorRef<R>) => unknown, timeoutMs: number): Promise<R> {
     const deadline = Date.now() + timeoutMs;
     for (let attempt = 0; ; attempt++) {
+      const delay = 50 * 2 ** attempt;
+      const more = attempt < 5 && Date.now() + delay < deadline;
       try {
-        return await this.region.ask<R>(path, make, Math.max(1, deadline - Date.now()));
+        const reply = await this.region.ask<R>(path, make, Math.max(1, deadline - Date.now()));
+        if (!(more && handedOff(reply))) return reply;
       } catch (error) {
-        const delay = 50 * 2 ** attempt;
-        if (!(isUnavailable(error) || isActorStopped(error)) || attempt >= 5 || Date.now() + delay >= deadline) throw error;
-        await new Promise((r) => setTimeout(r, delay));
+        if (!(isUnavailable(error) || isActorStopped(error)) || !more) throw error;
       }
+      await new Promise((r) => setTimeout(r, delay));
     }
   }
 

@@ -88,6 +88,8 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     hosts: cluster ? clusterShardHosts(cluster) : standaloneHosts(node.system.node),
     threads: node.threads.filter((t) => t > 0),
     entityHosts,
+    // Entities finish the write in flight and answer it before their shard moves.
+    stopMessage: { _tag: 'Passivate' },
     settings: { ...(config.shards !== undefined ? { shardCount: config.shards } : {}), ...(config.handoffTimeoutMs !== undefined ? { handoffTimeoutMs: config.handoffTimeoutMs } : {}) },
     log: (level, line) => log(`[shards ${level}] ${line}`),
   });

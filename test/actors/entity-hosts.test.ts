@@ -1,10 +1,11 @@
 /**
  * Entity hosts beyond idle passivation: least-recently-used passivation past `maxChildren`,
  * the children listing and stopChild a shard host uses to stop the entities of handed-off
- * shards, and asks routed by the caller (askVia) failing fast with Unavailable.
+ * shards (at once, or gracefully with a stop message), and asks routed by the caller (askVia)
+ * failing fast with Unavailable.
  */
 import t from 'tap';
-import { askFailure, childSpec, isUnavailable, stateful, unavailable, type ActorRef } from '../../src/actors/index.ts';
+import { askFailure, childSpec, ENTITY_STOPPED, eventSourced, isUnavailable, stateful, unavailable, type ActorRef, type CommandReply, type EntityMessage, type EventStore } from '../../src/actors/index.ts';
 import { shardHost, shardOf, type ShardHostMsg } from '../../src/cluster/index.ts';
 import { manualSystem, settle } from './helpers.ts';
 
@@ -78,5 +79,45 @@ t.test('askVia: the caller routes the message; an Unavailable answer fails the a
   t.ok(isUnavailable(refused), 'Unavailable, without waiting for the timeout');
   t.match(String((refused as Error).message), /its shard is moving/);
   t.equal((refused as { retriable: boolean }).retriable, true);
+  system.shutdown();
+});
+
+t.test('a handoff stop: the write in flight completes and is answered, queued commands fail as not applied, then the host answers', async (t) => {
+  const { system } = manualSystem();
+  let release!: () => void;
+  const appended: number[] = [];
+  const store: EventStore = {
+    append: (_id, expectedSeq, events) =>
+      new Promise((resolve) => {
+        release = () => {
+          appended.push(events.length);
+          resolve({ lastSeq: expectedSeq + events.length, lastOffset: expectedSeq + events.length });
+        };
+      }),
+    async *replay() {},
+    loadSnapshot: async () => undefined,
+    saveSnapshot: async () => undefined,
+  };
+  type Cmd = { readonly _tag: 'Add'; readonly n: number };
+  const decider = { initialState: () => 0, evolve: (s: number, e: { _tag: 'Added'; n: number }) => s + e.n, decide: (c: Cmd) => ({ _tag: 'Accepted' as const, events: [{ _tag: 'Added' as const, n: c.n }] }) };
+  type Msg = EntityMessage<Cmd, { _tag: 'Added'; n: number }, number, never>;
+  type Reply = CommandReply<{ _tag: 'Added'; n: number }, never>;
+  const host = system.spawn(shardHost(), { name: 'counters', childFactory: (id) => childSpec(eventSourced({ persistenceId: `c-${id}`, store, decider })) });
+  const e = system.refAt<Msg>('counters/a');
+  const first = e.ask<Reply>((replyTo) => ({ _tag: 'Command', command: { _tag: 'Add', n: 1 }, replyTo }), 5_000);
+  await settle(5);
+  const second = e.ask<Reply>((replyTo) => ({ _tag: 'Command', command: { _tag: 'Add', n: 2 }, replyTo }), 5_000); // queued behind the write
+  await settle(5);
+  const stopped = host.ask<{ stopped: number }>((replyTo): ShardHostMsg => ({ _tag: 'StopShards', shards: [shardOf('counters/a', 4)], shardCount: 4, stopMessage: { _tag: 'Passivate' }, replyTo }), 5_000);
+  await settle(5);
+  t.ok(system.isAlive(e as ActorRef<never>), 'still running while its write is in flight');
+  release();
+  t.same(await first, { _tag: 'Accepted', events: [{ _tag: 'Added', n: 1 }], seq: 1, offset: 1 }, 'the write in flight is answered');
+  const refused = await second;
+  t.equal(refused._tag === 'Failed' && refused.error._tag, ENTITY_STOPPED, 'the queued command fails as not applied');
+  t.equal(refused._tag === 'Failed' && refused.error.retriable, true);
+  t.same(await stopped, { stopped: 1 }, 'the host answers once the entity has stopped');
+  t.notOk(system.isAlive(e as ActorRef<never>));
+  t.same(appended, [1], 'only the first command was written');
   system.shutdown();
 });

@@ -22,8 +22,9 @@
  *   That is safe because the journal's sequence check refuses the second of two writers of one
  *   aggregate (see the double-host test), and it bounds how long commands can stall.
  * - A member answers "released" only for a shard it neither runs nor waits for.
- * - releasing: the entities of the shard are stopped in every thread, then buffered messages
- *   go to the new owner.
+ * - releasing: the entities of the shard are stopped in every thread (told `stopMessage` and
+ *   awaited, so a write in flight completes and is answered first), then buffered messages go
+ *   to the new owner.
  *
  * Failing fast: a message for a shard whose owner is unreachable, whose buffer is full, or that
  * bounced between regions more than `maxHops` times is refused at once with a retriable
@@ -115,6 +116,9 @@ export interface RegionOptions {
   /** Names of the entity hosts (shardHost actors), the first segment of an entity path. */
   readonly entityHosts: readonly string[];
   readonly settings?: Partial<ShardingSettings>;
+  /** Told to each entity of a shard being handed off (Akka's handOffStopMessage); the handoff
+   * waits until they have stopped. Absent: entities are stopped at once. */
+  readonly stopMessage?: unknown;
   readonly log?: (level: 'info' | 'warn', line: string) => void;
 }
 
@@ -126,6 +130,7 @@ export class ShardRegion {
   private readonly self: string;
   private readonly threads: readonly number[];
   private readonly entityHosts: readonly string[];
+  private readonly stopMessage: unknown;
   private readonly log: (level: 'info' | 'warn', line: string) => void;
   private readonly clock: Clock;
   private owners: string[] = [];
@@ -149,6 +154,7 @@ export class ShardRegion {
     this.self = options.hosts.self;
     this.threads = options.threads.length > 0 ? options.threads : [0];
     this.entityHosts = options.entityHosts;
+    this.stopMessage = options.stopMessage;
     this.settings = { ...defaultSharding, ...options.settings };
     if (!Number.isInteger(this.settings.shardCount) || this.settings.shardCount < 1) throw new RangeError(`shardCount must be a positive integer, got ${this.settings.shardCount}`);
     this.log = options.log ?? (() => undefined);
@@ -312,7 +318,7 @@ export class ShardRegion {
       for (const host of this.entityHosts) {
         asks.push(
           this.system
-            .ask<{ stopped: number }>({ node: this.self, thread, path: host }, (replyTo): ShardHostMsg => ({ _tag: 'StopShards', shards, shardCount: this.settings.shardCount, replyTo }), this.settings.handoffTimeoutMs)
+            .ask<{ stopped: number }>({ node: this.self, thread, path: host }, (replyTo): ShardHostMsg => ({ _tag: 'StopShards', shards, shardCount: this.settings.shardCount, ...(this.stopMessage !== undefined ? { stopMessage: this.stopMessage } : {}), replyTo }), this.settings.handoffTimeoutMs)
             .catch((error: unknown) => this.log('warn', `handoff: ${host} in thread ${thread} did not confirm stopping (${String(error)}); going on`)),
         );
       }
