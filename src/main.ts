@@ -26,16 +26,19 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
+  // Every line of a running node carries its time: an operator reading a handoff or a leave
+  // needs to know how long each step took.
+  const say = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
   const started = performance.now();
-  const service = await startService(config, (l) => console.log(l), cluster);
-  console.log(`aloft: node up in ${Math.round(performance.now() - started)} ms — http://${config.host}:${service.port}/ (data ${config.data}, ${config.workers} workers${service.cluster ? `, cluster ${cluster?.clusterName} as ${service.cluster.nodeId}` : ''})`);
+  const service = await startService(config, say, cluster);
+  say(`aloft: node up in ${Math.round(performance.now() - started)} ms — http://${config.host}:${service.port}/ (data ${config.data}, ${config.workers} workers${service.cluster ? `, cluster ${cluster?.clusterName} as ${service.cluster.nodeId}` : ''})`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`aloft: ${signal}, stopping`);
+    say(`aloft: ${signal}, stopping`);
     await service.stop();
-    console.log('aloft: stopped');
+    say('aloft: stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
