@@ -13,6 +13,7 @@ import { Packr } from 'msgpackr';
 import { ActorSystem } from '../../src/actors/index.ts';
 import { bindCluster, parseClusterConfig, type ClusterNode } from '../../src/cluster/index.ts';
 import { roundTrips, type Row, type Suite } from './harness.ts';
+import { freePort, until } from '../lib/loopback.ts';
 import type { EchoMsg, SinkMsg } from './_cluster-node.ts';
 
 const SECRET = 'bench-secret-0123456789';
@@ -35,24 +36,6 @@ function startNode(args: string[]): Proc {
     }
   });
   return { child, lines, startedAt: Date.now() };
-}
-
-async function until<T>(probe: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r));

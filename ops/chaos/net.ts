@@ -1,11 +1,11 @@
 /**
- * Loopback plumbing for a chaos run, on top of the cluster tests' helpers (free ports, waiting
- * with a deadline, LinkProxy/ProxyMesh) rather than a copy of them. What chaos adds: ports
- * reserved for the whole run, and cutting one node off from all the others and healing it.
+ * Loopback plumbing for a chaos run, on top of ops/lib/loopback.ts (free ports, waiting with a
+ * deadline, LinkProxy/ProxyMesh). What chaos adds: ports reserved for the whole run, and cutting
+ * one node off from all the others and healing it.
  */
-import { freePort as probeFreePort, type ProxyMesh } from '../../test/cluster/fixtures/harness.ts';
+import { freePort as probeFreePort, type ProxyMesh } from '../lib/loopback.ts';
 
-export { LinkProxy, ProxyMesh, until } from '../../test/cluster/fixtures/harness.ts';
+export { LinkProxy, ProxyMesh, until } from '../lib/loopback.ts';
 
 /** Ports handed out in this process: nodes bind theirs only when (re)started, so a later probe could find one free again. */
 const handedOut = new Set<number>();
