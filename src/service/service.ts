@@ -94,15 +94,15 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     log: (level, line) => log(`[shards ${level}] ${line}`),
   });
   let journal: Journal;
-  let remoteJournal: RemoteJournal | undefined;
   if (localJournal) {
     journal = localJournal;
     node.system.spawn(journalService(localJournal), { name: JOURNAL_PATH, mailboxCapacity: 1_000_000 });
   } else {
     if (!cluster) throw new Error('a node without the journal role needs a cluster');
     node.system.spawn(journalProxy(node.system, clusterJournalLocator(cluster)), { name: JOURNAL_PATH, mailboxCapacity: 1_000_000 });
-    journal = remoteJournal = new RemoteJournal(node.system.ref<JournalMsg>({ node: node.system.node, thread: 0, path: JOURNAL_PATH }));
-    await waitForJournal(remoteJournal, config.journalWaitMs ?? 60_000, log).catch(async (error: unknown) => {
+    const remote = new RemoteJournal(node.system.ref<JournalMsg>({ node: node.system.node, thread: 0, path: JOURNAL_PATH }));
+    journal = remote;
+    await waitForJournal(remote, config.journalWaitMs ?? 60_000, log).catch(async (error: unknown) => {
       region.stop();
       await cluster?.stop();
       await node.stop();

@@ -3,23 +3,29 @@
  * recently used passivate first) and --entity-idle-ms stops idle ones; a passivated entity comes
  * back with its state from the journal on the next command.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startService } from '../../src/service/service.ts';
+import { startService, type Service } from '../../src/service/service.ts';
+import type { ServiceConfig } from '../../src/service/config.ts';
 
-const live = async (s: { region: { entitiesPerShard(): Promise<Record<string, number>> } }) => Object.values(await s.region.entitiesPerShard()).reduce((a, b) => a + b, 0);
-
-t.test('LRU: no more live entities than --max-entities, and the passivated recover from the journal', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-lru-'));
-  // One worker, three entity types: 30 per type and thread.
-  const service = await startService({ host: '127.0.0.1', port: 0, data: dir, workers: 1, demoSeason: false, durability: 'commit', maxEntities: 90 }, () => undefined);
+/** A one-worker node in a temp dir, stopped and removed when the test ends. */
+async function node(t: Test, options: Partial<ServiceConfig>): Promise<{ service: Service; base: string }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-passivation-'));
+  const service = await startService({ host: '127.0.0.1', port: 0, data: dir, workers: 1, demoSeason: false, durability: 'commit', ...options }, () => undefined);
   t.teardown(async () => {
     await service.stop();
     rmSync(dir, { recursive: true, force: true });
   });
-  const base = `http://127.0.0.1:${service.port}`;
+  return { service, base: `http://127.0.0.1:${service.port}` };
+}
+
+const live = async (s: { region: { entitiesPerShard(): Promise<Record<string, number>> } }) => Object.values(await s.region.entitiesPerShard()).reduce((a, b) => a + b, 0);
+
+t.test('LRU: no more live entities than --max-entities, and the passivated recover from the journal', async (t) => {
+  // One worker, three entity types: 30 per type and thread.
+  const { service, base } = await node(t, { maxEntities: 90 });
   const post = (url: string, body: unknown) => fetch(`${base}${url}`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.status);
   const created: number[] = [];
   for (let i = 0; i < 100; i++) created.push(await post('/api/rotations', { name: `R${i}` }));
@@ -34,13 +40,7 @@ t.test('LRU: no more live entities than --max-entities, and the passivated recov
 });
 
 t.test('idle entities passivate after --entity-idle-ms', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-idle-'));
-  const service = await startService({ host: '127.0.0.1', port: 0, data: dir, workers: 1, demoSeason: false, durability: 'commit', entityIdleMs: 300 }, () => undefined);
-  t.teardown(async () => {
-    await service.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const base = `http://127.0.0.1:${service.port}`;
+  const { service, base } = await node(t, { entityIdleMs: 300 });
   for (let i = 0; i < 5; i++) await fetch(`${base}/api/rotations`, { method: 'POST', body: JSON.stringify({ name: `I${i}` }) });
   t.equal(await live(service), 5, 'five live after their commands');
   const deadline = Date.now() + 10_000;

@@ -430,11 +430,6 @@ export class ShardRegion {
 
   // ---------------------------------------------------------------- inspection
 
-  /** The owner of a shard per this node's table. */
-  ownerOf(shard: number): string | undefined {
-    return this.owners[shard];
-  }
-
   shards(): ShardInfo[] {
     return Array.from({ length: this.settings.shardCount }, (_, shard) => ({ shard, owner: this.owners[shard], state: NAMES[this.state[shard] as number] as ShardState }));
   }
