@@ -9,6 +9,7 @@ import { isCorruptEvent } from '../../src/persistence/errors.ts';
 import type { BusRecord, EventBus } from '../../src/persistence/event-bus.ts';
 import { KafkaEventBus } from '../../src/persistence/kafka-bus.ts';
 import { publisherRecovery } from './fixtures/publisher-contract.ts';
+import { liveEnv } from '../fixtures/live.ts';
 
 publisherRecovery(t, async () => {
   const bus = new MemoryEventBus();
@@ -48,13 +49,11 @@ t.test('bus messages round-trip; a foreign message is a CorruptEvent', async (t)
 });
 
 // The same recovery against a live Kafka (KRaft): needs only KAFKA_BROKERS (comma separated
-// host:port), skipped with a message otherwise. Bus failures are simulated by a wrapper, since
-// a test cannot unplug the broker.
-const brokers = process.env.KAFKA_BROKERS;
-if (!brokers) {
-  t.comment('KAFKA_BROKERS is not set: the Kafka publisher run is skipped (see docs/persistence.md)');
-  t.test('Kafka publisher recovery', { skip: 'KAFKA_BROKERS is not set; start ops/compose/docker-compose.yml and set KAFKA_BROKERS=127.0.0.1:9092' }, () => undefined);
-} else {
+// host:port; `npm run backends -- up` starts one). liveEnv skips with that hint when it is unset,
+// or fails in CI. Bus failures are simulated by a wrapper here; test/faults/kafka.fault.ts stops
+// the real broker.
+const brokers = liveEnv(t, 'KAFKA_BROKERS', 'Kafka publisher recovery');
+if (brokers) {
   publisherRecovery(t, async () => {
     const kafka = new KafkaEventBus({ brokers: brokers.split(',').map((s) => s.trim()), partitions: 3 });
     let broken = false;
