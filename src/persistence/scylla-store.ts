@@ -16,9 +16,9 @@
  * A crash between 2 and 3 makes that repair chunk the events a second time: the feed is then
  * at-least-once for that append (consumers dedup by persistenceId/seq anyway). Documented.
  */
-import { Client, types } from 'cassandra-driver';
+import { Client, policies, types } from 'cassandra-driver';
 import { decodeRecord, encodeRecord, encodeValue, decodePayload } from './codec.ts';
-import { CorruptEvent, JournalConflict, JournalUnavailable } from './errors.ts';
+import { CorruptEvent, JournalConflict, JournalError, JournalUnavailable } from './errors.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { schemaStatements, validIdentifier } from './scylla-schema.ts';
 import type { AppendRequest, EncodedEvent, JournalStore, StoredAppend, StoredEvent, StoredSnapshot } from './store.ts';
@@ -37,6 +37,16 @@ export interface ScyllaStoreOptions {
   readonly maxBatch?: number;
   /** Most events in one feed chunk, i.e. one LWT mutation (default 2,000). */
   readonly chunkEvents?: number;
+  /** How long to wait for a TCP connection to a node (default 5,000 ms). */
+  readonly connectTimeoutMs?: number;
+  /**
+   * How long one request may go unanswered before it fails with JournalUnavailable (default
+   * 12,000 ms, the driver's). Keep it above the server's own timeouts (Cassandra: 2 s writes, 1 s
+   * LWT contention; ScyllaDB similar) so that the server reports its timeouts itself.
+   */
+  readonly readTimeoutMs?: number;
+  /** Longest wait between attempts to reconnect to a node that went down (default 2,000 ms). */
+  readonly maxReconnectDelayMs?: number;
   readonly clock?: Clock;
 }
 
@@ -87,6 +97,13 @@ export class ScyllaStore implements JournalStore {
   private knownHead = 0;
   private pollHandle: unknown;
   private closed = false;
+  /**
+   * Aggregates whose last append this node committed (head LWT) but could not finish writing
+   * (feed or events rows failed: server down, timeout). `heads.pending` holds only the latest
+   * append, so another append on top would lose these events: the next append to such an
+   * aggregate repairs it first.
+   */
+  private readonly incomplete = new Set<string>();
 
   private constructor(
     private readonly client: CqlClient,
@@ -100,7 +117,17 @@ export class ScyllaStore implements JournalStore {
 
   /** Connects, creates keyspace and tables if missing, finds the feed's head. */
   static async open(options: ScyllaStoreOptions, cql?: CqlClient): Promise<ScyllaStore> {
-    const client: CqlClient = cql ?? new Client({ contactPoints: [...options.contactPoints], localDataCenter: options.localDataCenter });
+    const client: CqlClient =
+      cql ??
+      new Client({
+        contactPoints: [...options.contactPoints],
+        localDataCenter: options.localDataCenter,
+        socketOptions: { connectTimeout: options.connectTimeoutMs ?? 5_000, readTimeout: options.readTimeoutMs ?? 12_000 },
+        // The driver's default backoff grows to 10 minutes: after an outage of a minute the journal
+        // would stay unavailable for minutes after the server is back. Capped, it returns within
+        // a couple of seconds.
+        policies: { reconnection: new policies.reconnection.ExponentialReconnectionPolicy(100, options.maxReconnectDelayMs ?? 2_000, false) },
+      });
     try {
       await client.connect();
       const replication = options.replication ?? "{'class': 'NetworkTopologyStrategy', 'replication_factor': 3}";
@@ -140,10 +167,15 @@ export class ScyllaStore implements JournalStore {
       [...byId.values()].map(async (appends) => {
         for (const p of appends) {
           try {
+            const id = p.request.persistenceId;
+            if (this.incomplete.has(id)) {
+              await this.repair(id);
+              this.incomplete.delete(id);
+            }
             await this.claim(p.request);
             passed.push(p);
           } catch (e) {
-            p.reject(e instanceof JournalConflict ? e : new JournalUnavailable(`scylla head LWT: ${(e as Error).message}`, e));
+            p.reject(e instanceof JournalError ? e : new JournalUnavailable(`scylla head LWT: ${(e as Error).message}`, e));
           }
         }
       }),
@@ -177,7 +209,10 @@ export class ScyllaStore implements JournalStore {
     } catch (e) {
       // Committed per aggregate (step 1) but not acknowledged: the owner's next replay repairs.
       const err = new JournalUnavailable(`scylla feed write: ${(e as Error).message}`, e);
-      for (const p of group) p.reject(err);
+      for (const p of group) {
+        this.incomplete.add(p.request.persistenceId);
+        p.reject(err);
+      }
     }
   }
 
@@ -229,14 +264,26 @@ export class ScyllaStore implements JournalStore {
         this.hintBucket = bucket;
         await this.client.execute(`UPDATE ${this.ks}.feed_hint SET bucket = ? WHERE id = 0`, [bucket], Q).catch(() => undefined);
       }
-      // Step 3: each aggregate's rows, one batch per aggregate (usually one partition).
+      // Step 3: each aggregate's rows, one batch per events partition, the partitions of one
+      // append in seq order. A batch within one partition is atomic and exempt from the server's
+      // batch size limit (Cassandra refuses a multi-partition batch over 50 KiB, ScyllaDB over
+      // 1 MiB); in seq order, an append is completely written exactly when its last row is,
+      // which is what repair() checks.
       await Promise.all(
-        appends.map((a, k) => {
-          const queries = a.events.map((_, i) => ({
-            query: `INSERT INTO ${this.ks}.events (persistence_id, bucket, seq, record) VALUES (?, ?, ?, ?)`,
-            params: [a.persistenceId, Math.floor((a.firstSeq + i) / this.eventsBucket), a.firstSeq + i, Buffer.from(records[firsts[k]! - start + i]!)],
-          }));
-          return this.client.batch(queries, { ...Q, logged: queries.length > 1 });
+        appends.map(async (a, k) => {
+          const last = a.firstSeq + a.events.length - 1;
+          for (let b = Math.floor(a.firstSeq / this.eventsBucket); b <= Math.floor(last / this.eventsBucket); b++) {
+            const from = Math.max(a.firstSeq, b * this.eventsBucket);
+            const to = Math.min(last, (b + 1) * this.eventsBucket - 1);
+            const queries: { query: string; params: unknown[] }[] = [];
+            for (let seq = from; seq <= to; seq++) {
+              queries.push({
+                query: `INSERT INTO ${this.ks}.events (persistence_id, bucket, seq, record) VALUES (?, ?, ?, ?)`,
+                params: [a.persistenceId, b, seq, Buffer.from(records[firsts[k]! - start + (seq - a.firstSeq)]!)],
+              });
+            }
+            await this.client.batch(queries, { ...Q, logged: false });
+          }
         }),
       );
       this.raiseHead(start + count - 1);
@@ -268,15 +315,23 @@ export class ScyllaStore implements JournalStore {
     for (const l of this.listeners) l(head);
   }
 
-  /** Completes an append whose LWT committed but whose rows were never written (crashed writer). */
+  /**
+   * Completes an append whose head LWT committed but whose rows were not (all) written: the
+   * writer crashed or lost the server between the steps. Returns the aggregate's seq.
+   */
   private async repair(persistenceId: string): Promise<number> {
     const head = (await this.client.execute(`SELECT seq, pending_first, pending FROM ${this.ks}.heads WHERE persistence_id = ?`, [persistenceId], { ...Q, consistency: types.consistencies.localSerial })).first();
     if (!head) return 0;
     const seq = num(head.get('seq'));
-    const last = await this.lastRowSeq(persistenceId, seq);
-    if (last >= seq) return seq;
+    // Rows are written in seq order, so the last one is there exactly when the append is complete.
+    if (await this.hasRow(persistenceId, seq)) return seq;
     const first = num(head.get('pending_first'));
-    if (first !== last + 1) throw new CorruptEvent(persistenceId, last + 1, undefined, `events ${last + 1}..${first - 1} are missing and not pending`);
+    // The rows before the pending append must all be there (only the latest append is pending):
+    // its predecessor's last row proves it. Rows of the pending append itself may be partly
+    // written; they are written again (same seqs, so upserts).
+    if (first > 1 && !(await this.hasRow(persistenceId, first - 1))) {
+      throw new CorruptEvent(persistenceId, first - 1, undefined, `events before ${first} are missing and not pending`);
+    }
     let events: EncodedEvent[];
     let timestamp = this.clock.now();
     try {
@@ -285,17 +340,14 @@ export class ScyllaStore implements JournalStore {
     } catch (e) {
       throw new CorruptEvent(persistenceId, first, undefined, `undecodable pending append: ${(e as Error).message}`);
     }
+    if (first + events.length - 1 !== seq) throw new CorruptEvent(persistenceId, first, undefined, `pending append holds ${events.length} events, head says ${seq - first + 1}`);
     await this.writeFeedAndEvents([{ persistenceId, firstSeq: first, timestamp, events }]);
     return seq;
   }
 
-  private async lastRowSeq(persistenceId: string, atMost: number): Promise<number> {
-    for (let b = Math.floor(atMost / this.eventsBucket); b >= Math.max(0, Math.floor(atMost / this.eventsBucket) - 1); b--) {
-      const rs = await this.client.execute(`SELECT seq FROM ${this.ks}.events WHERE persistence_id = ? AND bucket = ? ORDER BY seq DESC LIMIT 1`, [persistenceId, b], Q);
-      const row = rs.first();
-      if (row) return num(row.get('seq'));
-    }
-    return 0;
+  private async hasRow(persistenceId: string, seq: number): Promise<boolean> {
+    const rs = await this.client.execute(`SELECT seq FROM ${this.ks}.events WHERE persistence_id = ? AND bucket = ? AND seq = ?`, [persistenceId, Math.floor(seq / this.eventsBucket), seq], Q);
+    return rs.first() !== null;
   }
 
   async replay(persistenceId: string, fromSeq: number, toSeq: number, limit: number): Promise<StoredEvent[]> {
