@@ -12,7 +12,7 @@ import { startService, type Service } from '../../src/service/service.ts';
 
 export const CHROMIUM = process.env.ALOFT_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve(import.meta.dirname, '../../.tap/browser-artifacts');
-export const CORPUS = path.resolve(import.meta.dirname, '../../../shared/corpus/ssim');
+export const CORPUS = path.resolve(import.meta.dirname, '../fixtures/ssim');
 
 /** Why the browser tests cannot run here, or undefined when they can. */
 export function skipReason(): string | undefined {

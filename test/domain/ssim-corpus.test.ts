@@ -1,5 +1,5 @@
 /**
- * The parser against the real files in ../shared/corpus/ssim, written by others for another
+ * The parser against the real files in test/fixtures/ssim (copied from the team's corpus), written by others for another
  * parser. Expected values are read off the records by hand (see the comment on each).
  */
 import t from 'tap';
@@ -8,7 +8,7 @@ import { parseSsim, parseSsimText, type SsimLeg, type SsimProgress } from '../..
 import { planImport } from '../../src/domain/ssim/import-plan.ts';
 import { checkDesignatorUniqueness } from '../../src/domain/checks.ts';
 
-const corpus = new URL('../../../shared/corpus/ssim/', import.meta.url);
+const corpus = new URL('../fixtures/ssim/', import.meta.url);
 const sample = new URL('sample.ssim', corpus);
 const duplicates = new URL('sample_with_duplicates.ssim', corpus);
 

@@ -13,7 +13,7 @@ import { createDesignatorCounter } from '../../src/domain/ssim/designator-counte
 
 // ---- Located problems, import policy, chunking
 {
-  const sampleText = readFileSync(new URL('../../../shared/corpus/ssim/sample.ssim', import.meta.url), 'latin1');
+  const sampleText = readFileSync(new URL('../fixtures/ssim/sample.ssim', import.meta.url), 'latin1');
   const lines = sampleText.split('\n');
   const header = lines.slice(0, 10); // type 1, padding, type 2 (time mode L), padding
   const leg41 = lines[10] as string; // 3 XX   410101F09JUN0509JUN05   4    RUN21302130+0400  DZA2240...

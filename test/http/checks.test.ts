@@ -13,7 +13,7 @@ import { checkContinuity, checkDesignatorUniqueness, checkGroundTime, scheduleFr
 import { startService, type Service } from '../../src/service/service.ts';
 import { eventually } from '../actors/helpers.ts';
 
-const corpus = path.resolve(import.meta.dirname, '../../../shared/corpus/ssim');
+const corpus = path.resolve(import.meta.dirname, '../fixtures/ssim');
 let service: Service;
 let base: string;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-checks-'));

@@ -11,7 +11,7 @@ import { formatRotationCsv, parseSsimText, planImport } from '../../src/domain/i
 import { startService, type Service } from '../../src/service/service.ts';
 import { eventually } from '../actors/helpers.ts';
 
-const corpus = path.resolve(import.meta.dirname, '../../../shared/corpus/ssim');
+const corpus = path.resolve(import.meta.dirname, '../fixtures/ssim');
 let service: Service;
 let base: string;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-import-'));

@@ -10,7 +10,7 @@ import { connectLive } from './live-client.ts';
 import { startService, type Service } from '../../src/service/service.ts';
 import { eventually } from '../actors/helpers.ts';
 
-const corpus = path.resolve(import.meta.dirname, '../../../shared/corpus/ssim');
+const corpus = path.resolve(import.meta.dirname, '../fixtures/ssim');
 let service: Service;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-live-'));
 

@@ -1,6 +1,6 @@
 /**
  * Column map of the SSIM chapter 7 records this parser reads (1-based, inclusive, as the
- * manual prints them). Checked against ../shared/corpus/ssim: e.g. in sample.ssim
+ * manual prints them). Checked against test/fixtures/ssim: e.g. in sample.ssim
  * "3 XX   410101F09JUN0509JUN05   4    RUN21302130+0400  DZA22402240+0300  733 ... XX   42"
  * puts the flight number at 6-9, the departure station at 37-39 and the onward flight at 138-144.
  * docs/domain.md carries the same table.
