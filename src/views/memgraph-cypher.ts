@@ -11,18 +11,70 @@
  *   (:Dedup {pid, seq})   the dedup filter: last seq applied per aggregate
  *
  * Writes: one statement per run of same-type events, over `$rows` with UNWIND; a batch's runs,
- * its Dedup rows and ViewState are one transaction. Memgraph runs UNWIND rows in order, so a
- * run may hold two events of one aggregate.
+ * its Dedup rows and ViewState are one transaction.
+ *
+ * Two Bolt servers run this view: Memgraph (production) and Neo4j (the live test server, run
+ * from Maven Central by ops/backends/bolt.ts). The data statements are common Cypher; what
+ * differs is chosen by `Dialect`, detected from the server's agent string on connect:
+ * - index DDL: Memgraph has only `CREATE INDEX ON :L(p)`; Neo4j 5 only `CREATE INDEX … FOR … ON`;
+ *   Neo4j builds indexes in the background, so it also waits for them (db.awaitIndexes);
+ * - wiping the database: Neo4j holds a transaction's changes in its heap, so a large graph is
+ *   deleted in batches (`CALL … IN TRANSACTIONS`, which Memgraph does not have);
+ * - row order inside one statement: Memgraph pipelines UNWIND rows one by one, Neo4j runs each
+ *   clause for all rows before the next (clause-by-clause semantics, with Eager operators). A
+ *   statement whose rows read what an earlier row of it wrote must therefore hold at most one
+ *   event per aggregate (`ONE_PER_AGGREGATE`), which is correct on both.
  */
 
-export const SCHEMA = [
-  'CREATE INDEX ON :Rotation(id)',
-  'CREATE INDEX ON :Leg(rotationId)',
-  'CREATE INDEX ON :Leg(dkey)',
-  'CREATE INDEX ON :Airport(iata)',
-  'CREATE INDEX ON :Airplane(registration)',
-  'CREATE INDEX ON :Dedup(pid)',
+export type Dialect = 'memgraph' | 'neo4j';
+
+/** The dialect of a Bolt server from its agent string ("Memgraph/2.19.0", "Neo4j/5.26.30"). */
+export function dialectOf(agent: string | undefined): Dialect {
+  if (agent !== undefined && /^memgraph\b/i.test(agent)) return 'memgraph';
+  if (agent !== undefined && /^neo4j\b/i.test(agent)) return 'neo4j';
+  throw new Error(`unsupported Bolt server ${JSON.stringify(agent)}: the schedule view runs on Memgraph or Neo4j`);
+}
+
+/** The indexed (label, property) pairs: every MATCH/MERGE by key in the statements below. */
+export const INDEXED: readonly (readonly [label: string, property: string])[] = [
+  ['Rotation', 'id'],
+  ['Leg', 'rotationId'],
+  ['Leg', 'dkey'],
+  ['Airport', 'iata'],
+  ['Airplane', 'registration'],
+  ['Dedup', 'pid'],
 ];
+
+/**
+ * The schema statements, each run on its own in auto-commit (neither server allows index DDL
+ * inside an explicit transaction, nor beside data writes). Memgraph's form has no IF NOT EXISTS,
+ * so on Memgraph a repeat's error is expected (see the view); Neo4j's is idempotent, and any
+ * error there is real.
+ */
+export function schema(d: Dialect): readonly string[] {
+  if (d === 'memgraph') return INDEXED.map(([label, prop]) => `CREATE INDEX ON :${label}(${prop})`);
+  return [
+    ...INDEXED.map(([label, prop]) => `CREATE INDEX ${label.toLowerCase()}_${prop.toLowerCase()} IF NOT EXISTS FOR (n:${label}) ON (n.${prop})`),
+    // A new index is POPULATING until built; queries planned before it is ONLINE scan the label.
+    'CALL db.awaitIndexes(300)',
+  ];
+}
+
+/** Wipes the view's database (auto-commit). */
+export function reset(d: Dialect): readonly string[] {
+  if (d === 'memgraph') return ['MATCH (n) DETACH DELETE n'];
+  // A full season is ~1.5 M nodes and relationships: in one transaction Neo4j would hold them
+  // all in a 512 MiB heap. `CALL {…} IN TRANSACTIONS` must run in an auto-commit transaction.
+  return ['MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS'];
+}
+
+/**
+ * Event tags whose statement reads state an earlier row of the same statement may have written
+ * (RotationAssigned deletes the airplane's FLIES and creates a new one): a run of these is cut
+ * where an aggregate repeats. Found on Neo4j, where an airplane reassigned twice in one batch kept
+ * both FLIES relationships. The other tags' rows commute or only overwrite (last row wins on both).
+ */
+export const ONE_PER_AGGREGATE: ReadonlySet<string> = new Set(['RotationAssigned', 'RotationUnassigned']);
 
 /** Statements per event tag; each runs with `$rows` = the run's events (plus `offset`). */
 export const WRITE: Record<string, readonly string[]> = {
@@ -74,10 +126,15 @@ export const WRITE_STATE = `MERGE (s:ViewState {id: 'schedule'})
       s.duplicates = coalesce(s.duplicates, 0) + $duplicates, s.gaps = coalesce(s.gaps, 0) + $gaps`;
 export const READ_STATE = "OPTIONAL MATCH (s:ViewState {id: 'schedule'}) RETURN s.offset AS offset, s.applied AS applied, s.duplicates AS duplicates, s.gaps AS gaps";
 
-/** Each active rotation (or one) with its legs in time order and the airplane that flies it (the
- * active one seen first last, as scheduleFromEvents decides when two claim it). */
-const ROTATION_PAIRS = `
-  MATCH (r:Rotation)<-[:IN]-(l:Leg) WHERE r.active = true AND ($rotationId IS NULL OR r.id = $rotationId)
+/**
+ * Each active rotation (or the one asked for) with its legs in time order and the airplane that
+ * flies it (the active one seen first last, as scheduleFromEvents decides when two claim it).
+ * Two texts instead of `$rotationId IS NULL OR r.id = $rotationId`: a plan is cached per text, and
+ * the OR form cannot use the Rotation(id) index, so one rotation's check scanned every rotation.
+ */
+function rotationPairs(byRotation: boolean): string {
+  return `
+  MATCH ${byRotation ? '(r:Rotation {id: $rotationId})' : '(r:Rotation)'}<-[:IN]-(l:Leg) WHERE r.active = true
   WITH r, l ORDER BY l.departureUtc, l.arrivalUtc, l.id
   WITH r, collect(l) AS legs WHERE size(legs) > 1
   OPTIONAL MATCH (a:Airplane)-[:FLIES]->(r) WHERE a.active = true
@@ -85,27 +142,42 @@ const ROTATION_PAIRS = `
   WITH r, legs, head(collect(a)) AS plane
   UNWIND range(1, size(legs) - 1) AS i
   WITH r, plane, legs[i - 1] AS p, legs[i] AS n`;
+}
 
 /** Rotation continuity: the previous leg lands where the next does not leave from. */
-export const CHECK_CONTINUITY = `${ROTATION_PAIRS}
+export function checkContinuity(byRotation: boolean): string {
+  return `${rotationPairs(byRotation)}
   WHERE p.arrivalAirport <> n.departureAirport
   RETURN r.id AS rotationId, plane.registration AS registration, p AS previous, n AS next`;
+}
 
 /** Minimum ground time: next departure - previous arrival < max(airport MGT, airplane MGT). */
-export const CHECK_GROUND_TIME = `${ROTATION_PAIRS}
+export function checkGroundTime(byRotation: boolean): string {
+  return `${rotationPairs(byRotation)}
   OPTIONAL MATCH (ap:Airport {iata: p.arrivalAirport})
   WITH r, plane, p, n, ap.mgt AS airportMgt,
        CASE WHEN plane IS NULL THEN coalesce(ap.mgt, 0)
             WHEN plane.mgt > coalesce(ap.mgt, 0) THEN plane.mgt ELSE coalesce(ap.mgt, 0) END AS required
   WHERE (n.departureUtc - p.arrivalUtc) / 60000.0 < required
   RETURN r.id AS rotationId, plane.registration AS registration, plane.mgt AS airplaneMgt, airportMgt, p AS previous, n AS next`;
+}
 
-/** Designator uniqueness: designator keys held by two or more legs of active rotations. */
-export const CHECK_DESIGNATORS = `
-  MATCH (r:Rotation)<-[:IN]-(l:Leg) WHERE r.active = true
+/**
+ * Designator uniqueness: designator keys held by two or more legs of active rotations. For one
+ * rotation, only its own legs' keys are looked up (Leg(dkey) index) instead of grouping every leg.
+ */
+export function checkDesignators(byRotation: boolean): string {
+  const keys = byRotation
+    ? `MATCH (:Rotation {id: $rotationId, active: true})<-[:IN]-(x:Leg)
+  WITH DISTINCT x.dkey AS key
+  MATCH (r:Rotation)<-[:IN]-(l:Leg {dkey: key}) WHERE r.active = true`
+    : 'MATCH (r:Rotation)<-[:IN]-(l:Leg) WHERE r.active = true';
+  return `
+  ${keys}
   WITH l.dkey AS key, collect({rotationId: r.id, leg: l}) AS legs
-  WHERE size(legs) > 1 AND ($rotationId IS NULL OR any(x IN legs WHERE x.rotationId = $rotationId))
+  WHERE size(legs) > 1
   RETURN key, legs`;
+}
 
 export const READ_ROTATION = `
   MATCH (r:Rotation {id: $rotationId}) WHERE r.active = true
@@ -121,4 +193,3 @@ export const READ_AIRPLANE = `
   OPTIONAL MATCH (a)-[:FLIES]->(r:Rotation)
   RETURN a.registration AS registration, a.aircraftType AS aircraftType, a.mgt AS mgt, r.id AS rotationId`;
 
-export const RESET = 'MATCH (n) DETACH DELETE n';
