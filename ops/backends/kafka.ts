@@ -9,6 +9,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePort } from '../lib/loopback.ts';
@@ -89,7 +90,7 @@ export async function probeKafka(brokers: string, timeoutMs = 20_000): Promise<b
     connectionTimeout: 2000,
     retry: { retries: 2, initialRetryTime: 200 },
   });
-  const topic = '__aloft_probe';
+  const topic = 'aloft-backend-probe';
   const token = randomUUID();
   const producer = kafka.producer({ allowAutoTopicCreation: true });
   try {
@@ -123,12 +124,27 @@ export async function probeKafka(brokers: string, timeoutMs = 20_000): Promise<b
   }
 }
 
+/** Whether nothing listens on 127.0.0.1:`port` (we can bind it for a moment). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 async function start(options: StartOptions): Promise<Started> {
   const { dataDir, progress } = options;
   const broker = options.ports?.broker ?? (await freePort());
   let controller = options.ports?.controller ?? (await freePort());
   while (controller === broker) controller = await freePort();
   const logFile = path.join(dataDir, 'kafka.log');
+  // A restart on given ports while the old server still runs would start a second JVM that dies
+  // on bind, while the readiness probe succeeds against the old one: we would record a dead pid
+  // and leave the live server untracked (seen in the fault test). Refuse instead.
+  for (const [role, port] of [['broker', broker], ['controller', controller]] as const) {
+    if (!(await portFree(port))) throw new BackendStartError('kafka', `the ${role} port 127.0.0.1:${port} is in use (is this server still running?)`, tail(logFile, 5));
+  }
   const propsFile = path.join(dataDir, 'server.properties');
   writeFileEnsured(propsFile, serverProperties(dataDir, broker, controller));
   writeFileEnsured(path.join(dataDir, 'log4j.properties'), LOG4J);

@@ -3,8 +3,11 @@
  *
  * Publishing: one message per event, keyed by persistence id, so Kafka's default partitioner
  * keeps each aggregate's events in one partition, in order. kafkajs sends what it is given, so
- * batching is ours: FeedPublisher hands over a page of the feed and this sends it in chunks of
- * `maxBatch` messages per request. The producer is idempotent with acks=all, so a retried
+ * batching is ours: FeedPublisher hands over a page of the feed and this sends it in chunks of at
+ * most `maxBatch` messages and `maxBatchBytes` bytes per request. The byte bound matters: the
+ * broker rejects a partition's record batch over `message.max.bytes` (1 MiB by default) as
+ * MESSAGE_TOO_LARGE, which is not retriable, so one page of large events would stall the
+ * publisher for good (the in-memory bus has no such limit; the live broker showed it). The producer is idempotent with acks=all, so a retried
  * request inside kafkajs does not duplicate; a re-publish after a crash still can, which is
  * what DedupFilter on the consumer is for.
  *
@@ -20,9 +23,21 @@ export interface KafkaBusOptions {
   readonly clientId?: string;
   /** Messages per produce request (default 1000). */
   readonly maxBatch?: number;
+  /**
+   * Bytes (keys, values and per-record overhead) per produce request (default 512 KiB). Keep it
+   * under the broker's `message.max.bytes` (1 MiB by default): kafkajs puts each partition's
+   * share of a request in one record batch, and the broker checks that batch's size.
+   */
+  readonly maxBatchBytes?: number;
   /** Partitions for topics this bus creates (default 12). */
   readonly partitions?: number;
   readonly replicationFactor?: number;
+  /**
+   * How long a consumer's fetch waits at the broker for new records (default 1000 ms; kafkajs's
+   * own default is 5000). Closing a consumer waits for its in-flight fetch, so this bounds how
+   * long `close()` takes on an idle topic; the cost is one empty fetch per broker per interval.
+   */
+  readonly maxWaitMs?: number;
 }
 
 export class KafkaEventBus implements EventBus {
@@ -39,13 +54,22 @@ export class KafkaEventBus implements EventBus {
     try {
       await this.ensureTopic(topic);
       const producer = await this.connectedProducer();
-      const max = this.options.maxBatch ?? 1000;
-      for (let i = 0; i < records.length; i += max) {
-        await producer.send({
-          topic,
-          acks: -1,
-          messages: records.slice(i, i + max).map((r) => ({ key: r.key, value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength) })),
-        });
+      for (const chunk of chunks(records, this.options.maxBatch ?? 1000, this.options.maxBatchBytes ?? 512 * 1024)) {
+        try {
+          await producer.send({
+            topic,
+            acks: -1,
+            messages: chunk.map((r) => ({ key: r.key, value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength) })),
+          });
+        } catch (e) {
+          const only = chunk.length === 1 ? chunk[0] : undefined;
+          if (only && (e as { type?: unknown }).type === 'MESSAGE_TOO_LARGE') {
+            // Retrying cannot help: name the record so an operator can raise the topic's
+            // max.message.bytes (the publisher keeps retrying and resumes once it fits).
+            throw new Error(`the record keyed ${only.key} is ${recordBytes(only)} bytes, more than the broker accepts (message.max.bytes / the topic's max.message.bytes): ${(e as Error).message}`, { cause: e });
+          }
+          throw e;
+        }
       }
     } catch (e) {
       throw new JournalUnavailable(`kafka publish to ${topic}: ${(e as Error).message}`, e);
@@ -54,7 +78,7 @@ export class KafkaEventBus implements EventBus {
 
   async consume(topic: string, groupId: string, handler: BusHandler): Promise<BusConsumer> {
     await this.ensureTopic(topic);
-    const consumer = this.kafka.consumer({ groupId });
+    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: this.options.maxWaitMs ?? 1000 });
     this.consumers.add(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -100,18 +124,50 @@ export class KafkaEventBus implements EventBus {
     return this.producer;
   }
 
+  /**
+   * Creates the topic if it does not exist. Whoever creates it first (publisher or consumer)
+   * decides its partition count; an existing topic is used as it is.
+   */
   private async ensureTopic(topic: string): Promise<void> {
     if (this.knownTopics.has(topic)) return;
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [{ topic, numPartitions: this.options.partitions ?? 12, replicationFactor: this.options.replicationFactor ?? 1 }],
-      });
+      // Look first: createTopics on an existing topic succeeds (returns false) but kafkajs logs
+      // the broker's TOPIC_ALREADY_EXISTS reply at ERROR level, on every process start.
+      if (!(await admin.listTopics()).includes(topic)) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: [{ topic, numPartitions: this.options.partitions ?? 12, replicationFactor: this.options.replicationFactor ?? 1 }],
+        });
+      }
     } finally {
       await admin.disconnect();
     }
     this.knownTopics.add(topic);
   }
+}
+
+/** A record's size on the wire, roughly: key, value, and the v2 record format's per-record varints and attributes. */
+function recordBytes(r: BusRecord): number {
+  return Buffer.byteLength(r.key) + r.value.byteLength + 24;
+}
+
+/** Splits `records` in order into requests of at most `maxCount` records and `maxBytes` bytes (a larger record goes alone). */
+function chunks(records: readonly BusRecord[], maxCount: number, maxBytes: number): BusRecord[][] {
+  const out: BusRecord[][] = [];
+  let current: BusRecord[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    const size = recordBytes(r);
+    if (current.length > 0 && (current.length >= maxCount || bytes + size > maxBytes)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(r);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }

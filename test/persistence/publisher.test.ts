@@ -64,4 +64,22 @@ if (brokers) {
     };
     return { bus, breakBus: (b) => (broken = b), cleanup: () => kafka.close() };
   });
+
+  // Found against the live broker: a page whose share for one partition is over the broker's
+  // message.max.bytes (1 MiB) was rejected as MESSAGE_TOO_LARGE (not retriable), which would
+  // stall the publisher for good. The bus now splits requests by bytes too.
+  t.test('Kafka: a page of events larger than the broker takes in one batch is split and published', async (t) => {
+    const kafka = new KafkaEventBus({ brokers: brokers.split(',').map((s) => s.trim()), partitions: 3 });
+    t.teardown(() => kafka.close());
+    const topic = `aloft-big-${process.pid}-${Date.now()}`;
+    const records = Array.from({ length: 400 }, (_, i) => ({ key: 'one-aggregate', value: new Uint8Array(8_000).fill(i % 251) }));
+    await kafka.publish(topic, records);
+    const got: BusRecord[] = [];
+    const consumer = await kafka.consume(topic, `big-${topic}`, (rs) => void got.push(...rs));
+    const deadline = Date.now() + 30_000;
+    while (got.length < records.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await consumer.close();
+    t.equal(got.length, 400, 'all 3.2 MB on one partition arrived');
+    t.same(got.map((r) => r.value[0]), records.map((r) => r.value[0]), 'in order');
+  });
 }
