@@ -48,7 +48,7 @@ export function viewProblem(error: unknown): never {
   throw error;
 }
 
-export function checkRoutes(server: HttpServer, pool: ViewPool): void {
+export function checkRoutes(server: HttpServer, pool: Pick<ViewPool, 'queryJson'>): void {
   const routes: Array<[string, ViewQuery['_tag']]> = [
     ['continuity', 'Continuity'],
     ['ground-time', 'GroundTime'],

@@ -16,6 +16,8 @@ export interface ReadDeps {
   readonly journal: Journal;
   readonly metrics: Metrics;
   readonly views: { ready(): boolean; lag(): readonly { name: string; state: string; offset: number; head: number; lag: number }[] };
+  /** The journal and the background jobs on this member (publisher, graph projection), each connected or down with a reason. */
+  readonly backends?: () => readonly { name: string; state: string; reason?: string; position?: number; lag?: number }[];
 }
 
 export function readRoutes(server: HttpServer, deps: ReadDeps): void {
@@ -65,9 +67,15 @@ export function readRoutes(server: HttpServer, deps: ReadDeps): void {
 
   server.route('get', '/api/openapi.json', () => ({ status: 200, body: openApi }));
   server.route('get', '/healthz', () => ({ status: 200, body: { status: 'ok' } }));
-  // Ready once every view replica has caught up with the journal as it stood at start.
+  // Ready once every view replica has caught up with the journal as it stood at start, and while
+  // the journal and this member's background jobs reach their servers.
   server.route('get', '/readyz', async () => {
-    const body = { status: views.ready() ? 'ready' : 'catching-up', offset: await journalRead(() => journal.headOffset()), replicas: views.lag() };
+    const backends = deps.backends?.() ?? [];
+    const down = backends.filter((b) => b.state === 'down');
+    if (down.length > 0) {
+      throw problem(503, 'backend-unavailable', `not ready: ${down.map((b) => `${b.name} is down (${b.reason ?? 'no reason given'})`).join('; ')}`, { status: 'backend-down', backends, replicas: views.lag() });
+    }
+    const body = { status: views.ready() ? 'ready' : 'catching-up', offset: await journalRead(() => journal.headOffset()), replicas: views.lag(), backends };
     if (!views.ready()) throw problem(503, 'not-ready', `the views are catching up with the journal: ${views.lag().map((l) => `${l.name} at ${l.offset}/${l.head}`).join(', ')}`, body);
     return { status: 200, body };
   });

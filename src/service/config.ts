@@ -26,7 +26,41 @@ export interface ServiceConfig {
   readonly handoffTimeoutMs?: number;
   /** A member without the journal role waits this long at start for the journal member. */
   readonly journalWaitMs?: number;
+  /** Which journal, event bus and graph store the node uses (production mode); embedded defaults when absent. */
+  readonly backends?: Backends;
 }
+
+/** The journal: LMDB in the data directory (embedded), or a ScyllaDB (CQL) cluster shared by every member. */
+export type JournalBackend =
+  | { readonly _tag: 'lmdb' }
+  | {
+      readonly _tag: 'scylla';
+      readonly contactPoints: readonly string[];
+      readonly localDataCenter: string;
+      readonly keyspace: string;
+      /** A CQL replication map; the default (SimpleStrategy, RF 1) is for development only. */
+      readonly replication: string;
+    };
+
+/** Where the journal's events are published: nowhere, or a Kafka topic (one publisher per cluster). */
+export type BusBackend =
+  | { readonly _tag: 'none' }
+  | { readonly _tag: 'kafka'; readonly brokers: readonly string[]; readonly topic: string; readonly partitions: number; readonly clientId: string };
+
+/** The schedule graph in a Bolt database (Memgraph; Neo4j speaks the same protocol), kept by one projection per cluster. */
+export type GraphBackend = { readonly _tag: 'none' } | { readonly _tag: 'memgraph'; readonly url: string; readonly user: string; readonly password: string };
+
+export interface Backends {
+  readonly journal: JournalBackend;
+  readonly bus: BusBackend;
+  readonly graph: GraphBackend;
+  /** Which read model answers the check endpoints: the in-memory replicas, or Cypher on the graph. */
+  readonly checks: 'memory' | 'graph';
+}
+
+export const EMBEDDED: Backends = { journal: { _tag: 'lmdb' }, bus: { _tag: 'none' }, graph: { _tag: 'none' }, checks: 'memory' };
+
+export const DEV_REPLICATION = "{'class': 'SimpleStrategy', 'replication_factor': 1}";
 
 export class ConfigError extends Error {
   readonly _tag = 'ConfigError';
@@ -45,6 +79,23 @@ const HELP = `usage: npm start -- [options]
   --max-entities N   live entities per node before the least recently used passivate (ALOFT_MAX_ENTITIES, default 100000)
   --entity-idle-ms N passivate an entity after this long without a message (ALOFT_ENTITY_IDLE_MS, default 120000)
   --handoff-timeout-ms N  how long a shard waits for unreachable members to release it (ALOFT_HANDOFF_TIMEOUT_MS, default 5000)
+
+Production backends (docs/persistence.md; the defaults need no server):
+  --journal KIND     lmdb (embedded, in --data) or scylla (shared by every member) (ALOFT_JOURNAL, default lmdb)
+  --scylla-contact-points H:P,H:P   ScyllaDB/Cassandra nodes (ALOFT_SCYLLA_CONTACT_POINTS, default 127.0.0.1:9042)
+  --scylla-dc NAME   the local data centre (ALOFT_SCYLLA_DC, default datacenter1)
+  --scylla-keyspace NAME  keyspace, created if missing (ALOFT_SCYLLA_KEYSPACE, default aloft)
+  --scylla-replication MAP  CQL replication map for a new keyspace (ALOFT_SCYLLA_REPLICATION,
+                     default ${DEV_REPLICATION}: development only)
+  --bus KIND         none or kafka: publish every journal event (ALOFT_BUS, default none)
+  --kafka-brokers H:P,H:P  (ALOFT_KAFKA_BROKERS, default 127.0.0.1:9092)
+  --kafka-topic NAME (ALOFT_KAFKA_TOPIC, default aloft-events)
+  --kafka-partitions N  partitions of a topic the node creates (ALOFT_KAFKA_PARTITIONS, default 12)
+  --kafka-client-id ID  (ALOFT_KAFKA_CLIENT_ID, default aloft)
+  --graph KIND       none or memgraph: keep the schedule graph in a Bolt database (ALOFT_GRAPH, default none)
+  --memgraph-url URL bolt://host:port (ALOFT_MEMGRAPH_URL, default bolt://127.0.0.1:7687)
+  --memgraph-user U  (ALOFT_MEMGRAPH_USER, default none); the password only from ALOFT_MEMGRAPH_PASSWORD
+  --checks FROM      memory (the in-memory replicas) or graph (Cypher on --graph) (ALOFT_CHECKS, default memory)
   --help             this text`;
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServiceConfig | 'help' {
@@ -61,6 +112,20 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     ['max-entities', 'ALOFT_MAX_ENTITIES'],
     ['entity-idle-ms', 'ALOFT_ENTITY_IDLE_MS'],
     ['handoff-timeout-ms', 'ALOFT_HANDOFF_TIMEOUT_MS'],
+    ['journal', 'ALOFT_JOURNAL'],
+    ['scylla-contact-points', 'ALOFT_SCYLLA_CONTACT_POINTS'],
+    ['scylla-dc', 'ALOFT_SCYLLA_DC'],
+    ['scylla-keyspace', 'ALOFT_SCYLLA_KEYSPACE'],
+    ['scylla-replication', 'ALOFT_SCYLLA_REPLICATION'],
+    ['bus', 'ALOFT_BUS'],
+    ['kafka-brokers', 'ALOFT_KAFKA_BROKERS'],
+    ['kafka-topic', 'ALOFT_KAFKA_TOPIC'],
+    ['kafka-partitions', 'ALOFT_KAFKA_PARTITIONS'],
+    ['kafka-client-id', 'ALOFT_KAFKA_CLIENT_ID'],
+    ['graph', 'ALOFT_GRAPH'],
+    ['memgraph-url', 'ALOFT_MEMGRAPH_URL'],
+    ['memgraph-user', 'ALOFT_MEMGRAPH_USER'],
+    ['checks', 'ALOFT_CHECKS'],
   ];
   for (const [key, name] of fromEnv) {
     const v = env[name];
@@ -95,7 +160,87 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
   const maxEntities = int(raw.get('max-entities') ?? '100000', '--max-entities/ALOFT_MAX_ENTITIES', 1, 100_000_000);
   const entityIdleMs = int(raw.get('entity-idle-ms') ?? '120000', '--entity-idle-ms/ALOFT_ENTITY_IDLE_MS', 1, 86_400_000);
   const handoffTimeoutMs = int(raw.get('handoff-timeout-ms') ?? '5000', '--handoff-timeout-ms/ALOFT_HANDOFF_TIMEOUT_MS', 1, 600_000);
-  return { host, port, data: path.resolve(raw.get('data') ?? 'data'), workers, demoSeason: demo === '1' || demo === 'true', durability, viewThreads, shards, maxEntities, entityIdleMs, handoffTimeoutMs };
+  const backends = parseBackends(raw, env);
+  return { host, port, data: path.resolve(raw.get('data') ?? 'data'), workers, demoSeason: demo === '1' || demo === 'true', durability, viewThreads, shards, maxEntities, entityIdleMs, handoffTimeoutMs, backends };
+}
+
+function oneOf<T extends string>(raw: ReadonlyMap<string, string>, key: string, env: string, choices: readonly T[]): T {
+  const v = raw.get(key) ?? choices[0]!;
+  if (!(choices as readonly string[]).includes(v)) throw new ConfigError(`--${key}/${env} must be ${choices.join(' or ')}, got "${v}"`);
+  return v as T;
+}
+
+/** `h:p,h:p` with every port a number; `defaultPort` fills a missing one. */
+function hostPorts(value: string, name: string, defaultPort: number): string[] {
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) throw new ConfigError(`${name} needs at least one host:port`);
+  return list.map((hp) => {
+    const m = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])(?::(\d{1,5}))?$/.exec(hp);
+    const port = m?.[2] !== undefined ? Number(m[2]) : defaultPort;
+    if (!m || port < 1 || port > 65535) throw new ConfigError(`${name}: "${hp}" is not host:port`);
+    return `${m[1]}:${port}`;
+  });
+}
+
+function identifier(value: string, name: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9_]{0,47}$/.test(value)) throw new ConfigError(`${name} must be a letter then up to 47 letters, digits or '_', got "${value}"`);
+  return value;
+}
+
+function parseBackends(raw: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv): Backends {
+  const journalKind = oneOf(raw, 'journal', 'ALOFT_JOURNAL', ['lmdb', 'scylla'] as const);
+  const busKind = oneOf(raw, 'bus', 'ALOFT_BUS', ['none', 'kafka'] as const);
+  const graphKind = oneOf(raw, 'graph', 'ALOFT_GRAPH', ['none', 'memgraph'] as const);
+  const checks = oneOf(raw, 'checks', 'ALOFT_CHECKS', ['memory', 'graph'] as const);
+  // Settings of a backend that is not selected are a mistake worth saying (a typo in --journal).
+  const unused = (prefix: string, selected: boolean, flag: string) => {
+    const stray = [...raw.keys()].filter((k) => k.startsWith(prefix));
+    if (!selected && stray.length > 0) throw new ConfigError(`--${stray[0]} is set but ${flag} does not select that backend`);
+  };
+  unused('scylla-', journalKind === 'scylla', '--journal');
+  unused('kafka-', busKind === 'kafka', '--bus');
+  unused('memgraph-', graphKind === 'memgraph', '--graph');
+  if (checks === 'graph' && graphKind !== 'memgraph') throw new ConfigError('--checks graph needs --graph memgraph (the graph that answers them)');
+  const journal: JournalBackend =
+    journalKind === 'lmdb'
+      ? { _tag: 'lmdb' }
+      : {
+          _tag: 'scylla',
+          contactPoints: hostPorts(raw.get('scylla-contact-points') ?? '127.0.0.1:9042', '--scylla-contact-points/ALOFT_SCYLLA_CONTACT_POINTS', 9042),
+          localDataCenter: raw.get('scylla-dc') ?? 'datacenter1',
+          keyspace: identifier(raw.get('scylla-keyspace') ?? 'aloft', '--scylla-keyspace/ALOFT_SCYLLA_KEYSPACE'),
+          replication: replicationMap(raw.get('scylla-replication') ?? DEV_REPLICATION),
+        };
+  const bus: BusBackend =
+    busKind === 'none'
+      ? { _tag: 'none' }
+      : {
+          _tag: 'kafka',
+          brokers: hostPorts(raw.get('kafka-brokers') ?? '127.0.0.1:9092', '--kafka-brokers/ALOFT_KAFKA_BROKERS', 9092),
+          topic: topicName(raw.get('kafka-topic') ?? 'aloft-events'),
+          partitions: int(raw.get('kafka-partitions') ?? '12', '--kafka-partitions/ALOFT_KAFKA_PARTITIONS', 1, 10_000),
+          clientId: raw.get('kafka-client-id') ?? 'aloft',
+        };
+  let graph: GraphBackend = { _tag: 'none' };
+  if (graphKind === 'memgraph') {
+    const url = raw.get('memgraph-url') ?? 'bolt://127.0.0.1:7687';
+    if (!/^(bolt|neo4j|bolt\+s|neo4j\+s|bolt\+ssc|neo4j\+ssc):\/\/[^\s/]+$/.test(url)) throw new ConfigError(`--memgraph-url/ALOFT_MEMGRAPH_URL must be bolt://host:port, got "${url}"`);
+    graph = { _tag: 'memgraph', url, user: raw.get('memgraph-user') ?? '', password: env.ALOFT_MEMGRAPH_PASSWORD ?? '' };
+  }
+  return { journal, bus, graph, checks };
+}
+
+function replicationMap(value: string): string {
+  // Handed to CREATE KEYSPACE as it is, so only a map literal of quoted names and numbers passes.
+  if (!/^\{\s*'class'\s*:\s*'[A-Za-z.]+'(\s*,\s*'[A-Za-z0-9_.-]+'\s*:\s*('?\d+'?|'[A-Za-z0-9_.-]+'))*\s*\}$/.test(value)) {
+    throw new ConfigError(`--scylla-replication/ALOFT_SCYLLA_REPLICATION must be a CQL replication map such as {'class': 'NetworkTopologyStrategy', 'dc1': 3}, got "${value}"`);
+  }
+  return value;
+}
+
+function topicName(value: string): string {
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(value)) throw new ConfigError(`--kafka-topic/ALOFT_KAFKA_TOPIC must be 1-249 letters, digits, '.', '_' or '-', got "${value}"`);
+  return value;
 }
 
 function int(value: string, name: string, min: number, max: number): number {

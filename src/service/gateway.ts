@@ -4,7 +4,7 @@
  * hop away) and returns the entity's reply. The HTTP layer and the importer call it; it holds no
  * business rules.
  */
-import { ENTITY_STOPPED, isActorStopped, isUnavailable, type ActorRef, type CommandReply } from '../actors/index.ts';
+import { ENTITY_STOPPED, isActorStopped, isUnavailable, unavailable, type ActorRef, type CommandReply } from '../actors/index.ts';
 import type { ShardRegion } from '../cluster/index.ts';
 import type {
   AirplaneCommand,
@@ -37,9 +37,15 @@ function handedOff(reply: unknown): boolean {
 }
 
 export class CommandGateway {
+  /**
+   * `closed` says why commands cannot be taken now (the journal is known to be unreachable), or
+   * undefined: a command then fails at once as not applied (503) instead of waiting for its
+   * entity's append to time out.
+   */
   constructor(
     readonly region: ShardRegion,
     private readonly timeoutMs = 10_000,
+    private readonly closed: () => string | undefined = () => undefined,
   ) {}
 
   private ref<M>(kind: AggregateKind, id: string): Routed<M> {
@@ -55,6 +61,8 @@ export class CommandGateway {
    * error; anything else is the caller's.
    */
   private async routed<R>(path: string, make: (replyTo: ActorRef<R>) => unknown, timeoutMs: number): Promise<R> {
+    const reason = this.closed();
+    if (reason !== undefined) throw unavailable('the journal', reason);
     const deadline = Date.now() + timeoutMs;
     for (let attempt = 0; ; attempt++) {
       const delay = 50 * 2 ** attempt;

@@ -24,7 +24,10 @@ import { checkRoutes } from '../http/check-routes.ts';
 import { pageRoutes } from '../http/page-routes.ts';
 import { ViewPool } from '../views/index.ts';
 import { followViolations } from './live-violations.ts';
-import type { ServiceConfig } from './config.ts';
+import { EMBEDDED, type ServiceConfig } from './config.ts';
+import { JournalHealth, openJournal, openGraph, startGraphProjection, startPublisher, type BackendState, type FeedJob } from './backends.ts';
+import { GraphChecks } from './graph-checks.ts';
+import { stateful } from '../actors/index.ts';
 import { bindCluster, type ClusterConfig, type ClusterNode, type Termination } from '../cluster/index.ts';
 import { CommandGateway } from './gateway.ts';
 import { journalService, JOURNAL_PATH, type JournalMsg } from './journal-service.ts';
@@ -45,6 +48,8 @@ export interface Service {
   readonly region: ShardRegion;
   /** This node's roles: journal and/or shards. */
   readonly roles: readonly string[];
+  /** The journal, and the publisher and graph projection where they run on this member. */
+  backends(): BackendState[];
   /** The cluster member, when the node was started with a cluster configuration. */
   readonly cluster: ClusterNode | undefined;
   /** Settles when the cluster ends this member (it left, or the resolver downed it). */
@@ -61,9 +66,14 @@ export function idSource(prefix: string): IdSource {
 
 export async function startService(config: ServiceConfig, log: (line: string) => void = (l) => console.log(l), cluster0?: ClusterConfig): Promise<Service> {
   mkdirSync(config.data, { recursive: true });
-  const roles = cluster0 ? (cluster0.roles.length > 0 ? cluster0.roles : [SHARD_ROLE]) : [JOURNAL_ROLE, SHARD_ROLE];
-  const clusterConfig = cluster0 ? { ...cluster0, roles } : undefined;
-  const localJournal = roles.includes(JOURNAL_ROLE) ? await lmdbJournal({ path: `${config.data}/journal`, durability: config.durability }) : undefined;
+  const backends = config.backends ?? EMBEDDED;
+  const shared = backends.journal._tag === 'scylla';
+  // With a shared database every member opens the journal itself: there is no journal member.
+  const roles = cluster0 ? (cluster0.roles.length > 0 ? cluster0.roles.filter((r) => !(shared && r === JOURNAL_ROLE)) : [SHARD_ROLE]) : [JOURNAL_ROLE, SHARD_ROLE];
+  if (shared && cluster0?.roles.includes(JOURNAL_ROLE)) log('journal: --roles journal is ignored with --journal scylla: every member opens the shared journal');
+  const clusterConfig = cluster0 ? { ...cluster0, roles: roles.length > 0 ? roles : [SHARD_ROLE] } : undefined;
+  const localJournal =
+    shared || roles.includes(JOURNAL_ROLE) ? await openJournal(backends.journal, () => lmdbJournal({ path: `${config.data}/journal`, durability: config.durability }), log) : undefined;
   const entityHosts = Object.values(HOSTS);
   // --max-entities is per node; each entity type in each worker takes an equal part of it.
   const maxPerHost = config.maxEntities !== undefined ? Math.max(1, Math.ceil(config.maxEntities / (entityHosts.length * Math.max(1, config.workers)))) : undefined;
@@ -117,7 +127,57 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     viewsReady = true;
     log('views: every replica has caught up with the journal');
   });
-  const gateway = new CommandGateway(region);
+  const health = new JournalHealth(journal, log).start();
+  const gateway = new CommandGateway(region, undefined, () => (health.state.state === 'down' ? `the journal is unreachable: ${health.state.reason ?? ''}` : undefined));
+  // The publisher and the graph projection: one each per cluster (singletons on the oldest
+  // member), or here when the node is alone.
+  const jobs = new Map<string, FeedJob>();
+  const runJob = (name: string, start: () => Promise<FeedJob>) => {
+    if (!cluster) {
+      void start().then((j) => jobs.set(name, j), (error: unknown) => log(`${name}: could not start: ${String(error)}`));
+      return;
+    }
+    cluster.singleton<never>(name, () =>
+      stateful<Promise<FeedJob | undefined>, never>({
+        initial: () => {
+          log(`${name}: starting here (cluster singleton)`);
+          return start().then(
+            (j) => (jobs.set(name, j), j),
+            (error: unknown) => (log(`${name}: could not start: ${String(error)}`), undefined),
+          );
+        },
+        receive: (state) => state,
+        onStop: (state) => {
+          void state.then(async (j) => {
+            if (!j) return;
+            jobs.delete(name);
+            await j.stop();
+            log(`${name}: stopped here`);
+          });
+        },
+      }),
+    );
+  };
+  if (backends.bus._tag === 'kafka') {
+    const bus = backends.bus;
+    runJob('publisher', () => startPublisher(journal, bus, log));
+  }
+  if (backends.graph._tag === 'memgraph') {
+    const graph = backends.graph;
+    runJob('graph', () => startGraphProjection(journal, graph, log));
+  }
+  const graphChecks = backends.checks === 'graph' && backends.graph._tag === 'memgraph' ? new GraphChecks(await openGraph(backends.graph)) : undefined;
+  const backendStates = (): BackendState[] => {
+    const states: BackendState[] = [{ ...health.state, name: `journal (${backends.journal._tag})` }];
+    for (const name of ['publisher', 'graph']) {
+      const selected = name === 'publisher' ? backends.bus._tag !== 'none' : backends.graph._tag !== 'none';
+      if (!selected) continue;
+      const job = jobs.get(name);
+      const s = job ? job.state : { name, state: 'standby' as const };
+      states.push(s.position !== undefined ? { ...s, lag: Math.max(0, health.headOffset + 1 - s.position) } : s);
+    }
+    return states;
+  };
   const metrics = new Metrics();
   metrics.gauge('aloft_journal_head_offset', 'Last durable offset of the global feed.', () => journal.headOffset());
   metrics.gauge('aloft_actors_main_thread', 'Live actors on the main thread.', () => node.system.actorCount);
@@ -132,8 +192,8 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
 
   const http = new HttpServer(metrics, (line) => log(`[http] ${line}`));
   writeRoutes(http, gateway, idSource('r'));
-  readRoutes(http, { gateway, journal, metrics, views: { ready: () => viewsReady, lag: () => views.lag() } });
-  checkRoutes(http, views);
+  readRoutes(http, { gateway, journal, metrics, views: { ready: () => viewsReady, lag: () => views.lag() }, backends: backendStates });
+  checkRoutes(http, graphChecks ?? views);
   const imports = idSource('i');
   const importer = new Importer(gateway, () => imports.next());
   importRoutes(http, importer);
@@ -174,6 +234,9 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
         await cluster.leave().catch((error: unknown) => log(`cluster: leave failed: ${String(error)}`));
       }
       region.stop();
+      health.stop();
+      await Promise.all([...jobs.values()].map((j) => j.stop().catch((error: unknown) => log(`backends: stop failed: ${String(error)}`))));
+      await graphChecks?.close().catch(() => undefined);
       await following.close();
       // A snapshot at shutdown makes the next start replay nothing.
       await views.snapshot().catch((error: unknown) => log(`views: snapshot at shutdown failed: ${String(error)}`));
@@ -196,6 +259,7 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     views,
     region,
     roles,
+    backends: backendStates,
     cluster,
     terminated: cluster?.terminated,
     stop,

@@ -37,3 +37,40 @@ t.test('bad settings are refused with a message naming them', async (t) => {
     }
   }
 });
+
+t.test('production backends: embedded by default, selected by flag or environment, validated', async (t) => {
+  const d = parseConfig([], {});
+  if (d === 'help') return t.fail('help');
+  t.same(d.backends, { journal: { _tag: 'lmdb' }, bus: { _tag: 'none' }, graph: { _tag: 'none' }, checks: 'memory' }, 'no flag, no server');
+  const p = parseConfig(['--journal', 'scylla', '--scylla-contact-points', '10.0.0.1,10.0.0.2:9043', '--bus=kafka', '--graph', 'memgraph', '--checks', 'graph'], {
+    ALOFT_SCYLLA_KEYSPACE: 'flights',
+    ALOFT_KAFKA_BROKERS: 'k1:9092',
+    ALOFT_MEMGRAPH_URL: 'bolt://mg:7687',
+    ALOFT_MEMGRAPH_PASSWORD: 's3cret',
+  });
+  if (p === 'help') return t.fail('help');
+  t.same(p.backends?.journal, { _tag: 'scylla', contactPoints: ['10.0.0.1:9042', '10.0.0.2:9043'], localDataCenter: 'datacenter1', keyspace: 'flights', replication: "{'class': 'SimpleStrategy', 'replication_factor': 1}" });
+  t.same(p.backends?.bus, { _tag: 'kafka', brokers: ['k1:9092'], topic: 'aloft-events', partitions: 12, clientId: 'aloft' });
+  t.same(p.backends?.graph, { _tag: 'memgraph', url: 'bolt://mg:7687', user: '', password: 's3cret' }, 'the password comes from the environment only');
+  t.equal(p.backends?.checks, 'graph');
+  const nts = parseConfig(['--journal', 'scylla', '--scylla-replication', "{'class': 'NetworkTopologyStrategy', 'dc1': 3}"], {});
+  if (nts === 'help') return t.fail('help');
+  t.match(nts.backends?.journal, { replication: "{'class': 'NetworkTopologyStrategy', 'dc1': 3}" });
+
+  const bad: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
+    [['--journal', 'postgres'], {}, /--journal\/ALOFT_JOURNAL must be lmdb or scylla, got "postgres"/],
+    [['--bus', 'rabbit'], {}, /--bus\/ALOFT_BUS must be none or kafka/],
+    [['--graph', 'neo'], {}, /--graph\/ALOFT_GRAPH must be none or memgraph/],
+    [['--checks', 'graph'], {}, /--checks graph needs --graph memgraph/],
+    [['--scylla-keyspace', 'x'], {}, /--scylla-keyspace is set but --journal does not select that backend/],
+    [[], { ALOFT_KAFKA_TOPIC: 't' }, /--kafka-topic is set but --bus does not select/],
+    [['--journal', 'scylla', '--scylla-contact-points', 'a:b'], {}, /"a:b" is not host:port/],
+    [['--journal', 'scylla', '--scylla-keyspace', 'drop;table'], {}, /--scylla-keyspace\/ALOFT_SCYLLA_KEYSPACE must be a letter/],
+    [['--journal', 'scylla', '--scylla-replication', "{'class': 'X'}; DROP KEYSPACE k"], {}, /must be a CQL replication map/],
+    [['--bus', 'kafka', '--kafka-partitions', '0'], {}, /--kafka-partitions\/ALOFT_KAFKA_PARTITIONS must be an integer from 1/],
+    [['--bus', 'kafka', '--kafka-topic', 'a b'], {}, /--kafka-topic\/ALOFT_KAFKA_TOPIC must be 1-249/],
+    [['--graph', 'memgraph', '--memgraph-url', 'http://x'], {}, /--memgraph-url\/ALOFT_MEMGRAPH_URL must be bolt:\/\/host:port/],
+  ];
+  for (const [argv, env, message] of bad) t.throws(() => parseConfig(argv, env), message, `${argv.join(' ')} ${JSON.stringify(env)}`);
+  t.throws(() => parseConfig(['--journal', 'x'], {}), { _tag: 'ConfigError' });
+});
