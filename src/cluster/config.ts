@@ -80,6 +80,9 @@ const FLAGS: Record<string, string> = {
   '--gone-after-ms': 'ALOFT_GONE_AFTER_MS',
 };
 
+/** Every environment variable the cluster settings read. */
+export const CLUSTER_ENV: readonly string[] = Object.values(FLAGS);
+
 /**
  * Takes the cluster flags out of `argv` and returns the rest for the caller's own parser.
  * `config` is undefined when clustering is not asked for.

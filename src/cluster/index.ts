@@ -3,7 +3,7 @@
  * resolution, registry, singleton, admin API. See docs/cluster.md.
  */
 export { bindCluster, ClusterNode, type BoundCluster, type ClusterMsg, type ClusterEventMessage, type MembersView, type MemberView, type Termination } from './cluster-node.ts';
-export { parseClusterConfig, parseDowning, ConfigError, type ClusterConfig } from './config.ts';
+export { CLUSTER_ENV, parseClusterConfig, parseDowning, ConfigError, type ClusterConfig } from './config.ts';
 export type { ClusterEvent } from './events.ts';
 export type { DowningStrategy } from './downing.ts';
 export { defaultTimings, type MembershipTimings } from './gossip.ts';

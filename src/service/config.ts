@@ -98,9 +98,8 @@ Production backends (docs/persistence.md; the defaults need no server):
   --checks FROM      memory (the in-memory replicas) or graph (Cypher on --graph) (ALOFT_CHECKS, default memory)
   --help             this text`;
 
-export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServiceConfig | 'help' {
-  const raw = new Map<string, string>();
-  const fromEnv: Array<[string, string]> = [
+/** Each flag of the node and its environment form. */
+const SETTINGS: ReadonlyArray<readonly [string, string]> = [
     ['host', 'ALOFT_HOST'],
     ['port', 'ALOFT_PORT'],
     ['data', 'ALOFT_DATA'],
@@ -126,7 +125,14 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     ['memgraph-url', 'ALOFT_MEMGRAPH_URL'],
     ['memgraph-user', 'ALOFT_MEMGRAPH_USER'],
     ['checks', 'ALOFT_CHECKS'],
-  ];
+];
+
+/** Every environment variable the node's own settings read (the cluster's are in src/cluster/config.ts). */
+export const SERVICE_ENV: readonly string[] = [...SETTINGS.map(([, env]) => env), 'ALOFT_MEMGRAPH_PASSWORD'];
+
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServiceConfig | 'help' {
+  const raw = new Map<string, string>();
+  const fromEnv = SETTINGS;
   for (const [key, name] of fromEnv) {
     const v = env[name];
     if (v !== undefined && v !== '') raw.set(key, v);
