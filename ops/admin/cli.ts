@@ -8,6 +8,7 @@
  *   node --import tsx ops/admin/cli.ts ... shards                     shards per node, entities here
  *   node --import tsx ops/admin/cli.ts ... rebalance                  recompute the shard table now
  *   node --import tsx ops/admin/cli.ts ... views                      lag of the node's view replicas
+ *   node --import tsx ops/admin/cli.ts ... backends                   the node's journal, publisher and graph projection: state, lag
  *
  * --url defaults to ALOFT_ADMIN_URL or http://127.0.0.1:8558; --token to ALOFT_ADMIN_TOKEN.
  * Exit codes: 0 done, 2 usage, 3 node unreachable, 4 token refused, 5 other API error.
@@ -28,6 +29,11 @@ interface ViewsView {
   readonly replicas: ReadonlyArray<{ readonly thread: number; readonly state: string; readonly offset: number; readonly lag: number }>;
 }
 
+interface BackendsView {
+  readonly self: string;
+  readonly backends: ReadonlyArray<{ readonly name: string; readonly state: string; readonly reason?: string; readonly position?: number; readonly lag?: number }>;
+}
+
 interface Args {
   url: string;
   token: string | undefined;
@@ -35,8 +41,8 @@ interface Args {
   command: string[];
 }
 
-const USAGE = 'usage: aloft-admin [--url http://host:port] [--token T] [--json] members | shards | views | rebalance | leave <node> | down <node> | drain <node>';
-const LISTINGS = ['members', 'shards', 'views', 'rebalance'];
+const USAGE = 'usage: aloft-admin [--url http://host:port] [--token T] [--json] members | shards | views | backends | rebalance | leave <node> | down <node> | drain <node>';
+const LISTINGS = ['members', 'shards', 'views', 'backends', 'rebalance'];
 const ACTIONS = ['leave', 'down', 'drain'];
 
 class CliError extends Error {
@@ -127,6 +133,11 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     } else if (cmd === 'views') {
       const view = (await call(args, 'GET', '/cluster/views')) as ViewsView;
       print(args.json ? JSON.stringify(view, null, 2) : view.replicas.map((r) => `thread ${r.thread}: ${r.state}, offset ${r.offset}, lag ${r.lag}`).join('\n'));
+    } else if (cmd === 'backends') {
+      const view = (await call(args, 'GET', '/cluster/backends')) as BackendsView;
+      const line = (b: BackendsView['backends'][number]) =>
+        `${b.name}: ${b.state}${b.lag !== undefined ? `, lag ${b.lag}` : ''}${b.position !== undefined ? ` (next offset ${b.position})` : ''}${b.reason ? ` - ${b.reason}` : ''}`;
+      print(args.json ? JSON.stringify(view, null, 2) : [`${view.self}:`, ...view.backends.map((b) => `  ${line(b)}`)].join('\n'));
     } else if (cmd === 'rebalance') {
       const r = (await call(args, 'POST', '/cluster/shards/rebalance')) as { coming: number; leaving: number; owners: Record<string, number> };
       print(args.json ? JSON.stringify(r) : `rebalance: ${r.coming} shard(s) coming to this node, ${r.leaving} leaving; ${Object.keys(r.owners).length} node(s) host shards`);

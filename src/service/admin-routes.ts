@@ -6,11 +6,14 @@
  *   POST /cluster/shards/rebalance        -> recompute the table now; what moves
  *   POST /cluster/members/{node}/drain    -> 202: the member hands off all its shards, then leaves
  *   GET  /cluster/views                   -> lag of every view replica of this node
+ *   GET  /cluster/backends                -> this node's journal, and the publisher and graph
+ *                                            projection where they run here: state, reason, lag
  */
 import type { AdminAnswer, ClusterNode, ShardRegion } from '../cluster/index.ts';
 import type { ReplicaLag } from '../views/index.ts';
+import type { BackendState } from './backends.ts';
 
-export function serviceAdminRoutes(cluster: ClusterNode, region: ShardRegion, views: { lag(): ReplicaLag[] }, log: (line: string) => void) {
+export function serviceAdminRoutes(cluster: ClusterNode, region: ShardRegion, views: { lag(): ReplicaLag[] }, log: (line: string) => void, backends: () => BackendState[] = () => []) {
   return async (method: string, path: string, query: URLSearchParams): Promise<AdminAnswer | undefined> => {
     if (method === 'GET' && path === '/cluster/shards') {
       const entities = await region.entitiesPerShard().catch(() => ({}));
@@ -35,6 +38,7 @@ export function serviceAdminRoutes(cluster: ClusterNode, region: ShardRegion, vi
       return { status: 200, body: r };
     }
     if (method === 'GET' && path === '/cluster/views') return { status: 200, body: { self: cluster.nodeId, replicas: views.lag() } };
+    if (method === 'GET' && path === '/cluster/backends') return { status: 200, body: { self: cluster.nodeId, backends: backends() } };
     const drain = /^\/cluster\/members\/([^/]+)\/drain$/.exec(path);
     if (drain && method === 'POST') {
       const name = decodeURIComponent(drain[1] as string);

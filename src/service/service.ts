@@ -188,6 +188,9 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   metrics.gauge('aloft_shard_messages_forwarded', 'Entity messages forwarded to another member since start.', () => region.stats.forwarded);
   metrics.gauge('aloft_shard_messages_refused', 'Entity messages refused (owner unreachable, buffer full, moving) since start.', () => region.stats.refused);
   metrics.gauge('aloft_entities_lru_passivated_main', 'Entities passivated by the LRU limit on the main thread.', () => node.system.lruPassivations);
+  metrics.gauge('aloft_journal_reachable', '1 while the journal answers, 0 while it is unreachable.', () => (health.state.state === 'down' ? 0 : 1));
+  metrics.gauge('aloft_publisher_lag_events', 'Events stored but not yet published to Kafka, on the member running the publisher (0 elsewhere).', () => backendStates().find((b) => b.name === 'publisher')?.lag ?? 0);
+  metrics.gauge('aloft_graph_lag_events', 'Events stored but not yet in the graph, on the member running the graph projection (0 elsewhere).', () => backendStates().find((b) => b.name === 'graph')?.lag ?? 0);
   metrics.gauge('aloft_view_replicas_ready', 'View replicas answering queries.', () => views.lag().filter((l) => l.state === 'ready').length);
 
   const http = new HttpServer(metrics, (line) => log(`[http] ${line}`));
@@ -244,7 +247,7 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
       await node.stop();
       await journal.close();
     })());
-  if (cluster) cluster.extra = serviceAdminRoutes(cluster, region, views, (line) => log(`[cluster info] ${line}`));
+  if (cluster) cluster.extra = serviceAdminRoutes(cluster, region, views, (line) => log(`[cluster info] ${line}`), backendStates);
   // A leave asked for from elsewhere (the admin API's leave or drain) stops this node the same way.
   cluster?.onClusterEvent((e) => {
     if (e._tag === 'MemberLeft' && e.member.node === cluster.nodeId) void stop();
