@@ -7,12 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { lmdbJournal } from '../../src/persistence/index.ts';
+import { lmdbJournal, type Journal } from '../../src/persistence/index.ts';
 import { seeded } from '../season/random.ts';
 import { checkJournal, readFeed, type JournalReport } from './checker.ts';
 import { ChaosCluster, type ShardsView } from './cluster.ts';
 import { until } from './net.ts';
 import type { Exit, NodeProcess } from './node-process.ts';
+import { checkGraph, checkTopic, cleanUp, describe, nodeFlags, openSharedJournal, prepare, type GraphCheck, type ProductionBackends, type TopicCheck } from './production.ts';
 import { NEEDS, SCENARIOS } from './scenarios.ts';
 import { CHECKS, compareViews, replicaAnswer, type ReplicaAnswer, type ViewComparison } from './views.ts';
 import { writeWorkload } from './workload.ts';
@@ -30,6 +31,8 @@ export interface ChaosOptions {
   readonly keep: boolean;
   /** Stop before the load, with `skipped` set, when the cluster does not shard (no GET /cluster/shards). */
   readonly requireShards?: boolean;
+  /** Production mode: the nodes on these backends (production.ts), and checks 5 and 6 for the bus and the graph. */
+  readonly production?: ProductionBackends;
   readonly log: (line: string) => void;
 }
 
@@ -50,6 +53,12 @@ export interface ChaosReport {
   readonly shardsAfter: ShardsView | undefined;
   readonly journal: JournalReport | undefined;
   readonly views: readonly ViewComparison[];
+  /** Production mode: which backends, and checks 5 (the Kafka topic) and 6 (the graph) when selected. */
+  readonly production?: string;
+  readonly topic?: TopicCheck;
+  readonly graph?: GraphCheck;
+  /** Check 5 or 6 could not run (a server unreachable at the end); counted as failed. */
+  readonly productionErrors?: readonly string[];
   /** Things that went wrong beside the checks (a fault that could not be injected or repaired, a node that would not start). */
   readonly errors: readonly string[];
   /** Worth a look, but not a failed check (a node that needed SIGKILL to stop). */
@@ -69,11 +78,29 @@ const STOP_MS = 20_000;
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-/** The journal head as the journal node reports it (its /readyz body carries `offset`). */
-async function journalHead(node: NodeProcess): Promise<number | undefined> {
-  const r = await node.get('/readyz', 5_000).catch(() => undefined);
+/** The journal head as a node reports it (its /readyz body carries `offset`). */
+async function journalHead(node: NodeProcess | undefined): Promise<number | undefined> {
+  const r = await node?.get('/readyz', 5_000).catch(() => undefined);
   const offset = (r?.body as { offset?: unknown } | undefined)?.offset;
   return typeof offset === 'number' ? offset : undefined;
+}
+
+/**
+ * The furthest feed position (next offset to handle) each backend job reports over the running
+ * nodes' /readyz: the publisher and the graph projection run on one member each (singletons),
+ * the others say `standby`.
+ */
+async function jobPositions(nodes: readonly NodeProcess[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const n of nodes) {
+    const r = await n.get('/readyz', 5_000).catch(() => undefined);
+    const backends = (r?.body as { backends?: unknown } | undefined)?.backends;
+    if (!Array.isArray(backends)) continue;
+    for (const b of backends as Array<{ name?: unknown; state?: unknown; position?: unknown }>) {
+      if (typeof b.name === 'string' && b.state === 'connected' && typeof b.position === 'number') out.set(b.name, Math.max(out.get(b.name) ?? 0, b.position));
+    }
+  }
+  return out;
 }
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
@@ -82,11 +109,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   if (!scenario || !needs) throw new Error(`unknown scenario ${o.scenario}; one of ${Object.keys(SCENARIOS).join(', ')}`);
   if (o.standalone && needs.cluster) throw new Error(`${o.scenario} needs a cluster; drop --standalone`);
   const started = performance.now();
+  const prod = o.production;
+  if (needs.bus && !prod?.bus) throw new Error(`${o.scenario} needs the Kafka publisher: add --bus kafka or --production`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-chaos-'));
   const log = o.log;
   const waitMs = 60_000;
-  const cluster = await ChaosCluster.create({ shardNodes: o.shardNodes, spares: needs.spares, standalone: o.standalone, mesh: needs.mesh, dir });
-  const topology = o.standalone ? '1 standalone node' : `1 journal node + ${o.shardNodes} shard nodes${needs.spares ? ` (+${needs.spares} added)` : ''}${needs.mesh ? ', every cluster link through a proxy' : ''}`;
+  // A graph left by an earlier run would make this run's projection resume at its offset.
+  if (prod) await prepare(prod);
+  const shared = prod?.journal !== undefined;
+  const cluster = await ChaosCluster.create({ shardNodes: o.shardNodes, spares: needs.spares, standalone: o.standalone, mesh: needs.mesh, dir, sharedJournal: shared, nodeArgs: prod ? nodeFlags(prod) : [] });
+  const topology = (o.standalone ? '1 standalone node' : `${shared ? '' : '1 journal node + '}${o.shardNodes} shard nodes${needs.spares ? ` (+${needs.spares} added)` : ''}${needs.mesh ? ', every cluster link through a proxy' : ''}`) + (prod ? `; production mode: ${describe(prod)}` : '');
   const errors: string[] = [];
   const warnings: string[] = [];
   const faults: string[] = [];
@@ -132,14 +164,28 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     for (const n of cluster.members.filter((m) => !m.running)) errors.push(`${n.name} is not running at the end of the load (last exit ${JSON.stringify(n.lastExit)})`);
     await Promise.all(cluster.running.map((n) => n.ready(waitMs)));
     await cluster.converged(waitMs).catch((e: unknown) => errors.push(`after the load: ${message(e)}`));
-    const journalNode = cluster.nodes[0] as NodeProcess;
+    // Any running node reports the head of the one journal (the journal node's, or the shared one).
+    const reporter = () => (shared ? cluster.running.find((n) => !n.paused) : (cluster.nodes[0] as NodeProcess));
     let head = -1;
     let since = performance.now();
     await until(async () => {
-      const h = await journalHead(journalNode);
+      const h = await journalHead(reporter());
       if (h !== head) [head, since] = [h ?? -1, performance.now()];
       return performance.now() - since > 2_000;
     }, waitMs, 'the journal head to stop moving');
+    // The publisher and the graph projection follow the feed: checks 5 and 6 compare what they
+    // have with the whole journal, so they get the time to reach its head first.
+    const jobs = [...(prod?.bus ? ['publisher'] : []), ...(prod?.graph ? ['graph'] : [])];
+    if (jobs.length > 0) {
+      let last = new Map<string, number>();
+      await until(async () => {
+        last = await jobPositions(cluster.running.filter((n) => !n.paused));
+        return jobs.every((j) => (last.get(j) ?? 0) > head);
+      }, waitMs, `the ${jobs.join(' and ')} to reach the journal head`).catch((e: unknown) => {
+        throw new Error(`${message(e)} ${head}: ${jobs.map((j) => `${j} at ${last.get(j) ?? 'unknown'}`).join(', ')}`);
+      });
+      log(`${jobs.join(' and ')} caught up with the journal head ${head}`);
+    }
     const minOffset = Math.max(head, ...load.acks.map((a) => a.offset));
     log(`settled at journal head ${head}; asking every replica for the three checks at minOffset ${minOffset}`);
     for (const n of cluster.running) for (const check of CHECKS) answers.push(await replicaAnswer(n, check, minOffset));
@@ -160,12 +206,23 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
   let journal: JournalReport | undefined;
   let views: ViewComparison[] = [];
+  let topic: TopicCheck | undefined;
+  let graph: GraphCheck | undefined;
+  const productionErrors: string[] = [];
   if (stopped && !skipped) {
     try {
-      const j = await lmdbJournal({ path: cluster.journalPath });
+      const j: Journal = prod?.journal ? await openSharedJournal(prod.journal) : await lmdbJournal({ path: cluster.journalPath });
       const feed = await readFeed(j).finally(() => j.close());
       journal = checkJournal(feed, load?.acks ?? []);
       views = await compareViews(answers, feed);
+      if (prod?.bus) {
+        log(`check 5: reading topic ${prod.bus.topic} from the beginning`);
+        topic = await checkTopic(prod.bus, feed, load?.acks ?? []).catch((e: unknown) => (productionErrors.push(`check 5 (topic): ${message(e)}`), undefined));
+      }
+      if (prod?.graph) {
+        log('check 6: the graph against a rebuild at its offset');
+        graph = await checkGraph(prod.graph, feed).catch((e: unknown) => (productionErrors.push(`check 6 (graph): ${message(e)}`), undefined));
+      }
     } catch (e) {
       errors.push(`reading the journal: ${message(e)}`);
     }
@@ -177,12 +234,18 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     ackedBy[name] = (ackedBy[name] ?? 0) + 1;
   }
   const lost = journal?.lost ?? load?.acks.length ?? 0;
-  const passed = journal !== undefined && Object.values(journal.passed).every(Boolean) && views.length > 0 && views.every((v) => v.equal) && errors.length === 0 && lost === 0;
-  if ((passed || skipped) && !o.keep) rmSync(dir, { recursive: true, force: true });
+  const productionPassed = productionErrors.length === 0 && (!prod?.bus || topic?.passed === true) && (!prod?.graph || graph?.passed === true);
+  const passed = journal !== undefined && Object.values(journal.passed).every(Boolean) && views.length > 0 && views.every((v) => v.equal) && errors.length === 0 && lost === 0 && productionPassed;
+  if ((passed || skipped) && !o.keep) {
+    rmSync(dir, { recursive: true, force: true });
+    // The run's keyspace and topic too; a failed or kept run leaves them to look at.
+    if (prod) await cleanUp(prod).catch((e: unknown) => warnings.push(`dropping the run's keyspace and topic: ${message(e)}`));
+  }
   return {
     scenario: o.scenario, seed: o.seed, topology, dir, loadSeconds: load?.seconds ?? 0, totalSeconds: (performance.now() - started) / 1000,
     sent: load?.sent ?? 0, acked: load?.acks.length ?? 0, ackedBy, failures: Object.fromEntries(load?.failures ?? []), faults,
     exits: Object.fromEntries(cluster.nodes.filter((n) => n.exits.length > 0).map((n) => [n.name, n.exits])),
-    shardsBefore, shardsAfter, journal, views, errors, warnings, lost, passed, kept: !(passed || skipped) || o.keep, ...(skipped ? { skipped } : {}),
+    shardsBefore, shardsAfter, journal, views, errors, warnings, lost, passed,
+    ...(prod ? { production: describe(prod), productionErrors, ...(topic ? { topic } : {}), ...(graph ? { graph } : {}) } : {}), kept: !(passed || skipped) || o.keep, ...(skipped ? { skipped } : {}),
   };
 }

@@ -9,6 +9,11 @@
  *
  * With a mesh every cluster link goes through a LinkProxy (`--route adv=dial`), so a node can
  * be cut off from the others while its HTTP port stays reachable for the load.
+ *
+ * With `sharedJournal` (production mode, `--journal scylla`) there is no journal node: every
+ * node opens the shared CQL journal itself, every node is a shard host, every one may be
+ * faulted, and each lists all the initial nodes as seeds (no node is safe to be the only seed
+ * any more: a restarted one finds the cluster through any other).
  */
 import path from 'node:path';
 import { freePort, healAll, isolate, ProxyMesh, until } from './net.ts';
@@ -25,6 +30,10 @@ export interface ClusterOptions {
   readonly standalone: boolean;
   readonly mesh: boolean;
   readonly dir: string;
+  /** No journal node: every node opens the shared journal (`nodeArgs` say which). */
+  readonly sharedJournal?: boolean;
+  /** Flags every node gets on top (the production backends). */
+  readonly nodeArgs?: readonly string[];
 }
 
 interface MemberView {
@@ -54,7 +63,9 @@ export class ChaosCluster {
   ) {}
 
   static async create(o: ClusterOptions): Promise<ChaosCluster> {
-    const slots = o.standalone ? 1 : 1 + o.shardNodes + o.spares;
+    const shared = o.sharedJournal === true;
+    const first = shared ? 0 : 1;
+    const slots = o.standalone ? 1 : first + o.shardNodes + o.spares;
     const httpPorts: number[] = [];
     const clusterPorts: number[] = [];
     const adminPorts: number[] = [];
@@ -66,19 +77,21 @@ export class ChaosCluster {
       }
     }
     const mesh = o.mesh && !o.standalone ? await new ProxyMesh(clusterPorts).start() : undefined;
-    // The journal node is the one seed: it is never faulted, so a restarted node always finds the cluster through it.
-    const seeds = `127.0.0.1:${clusterPorts[0]}`;
+    // The journal node is the one seed: it is never faulted, so a restarted node always finds the
+    // cluster through it. Without one, every initial node is a seed (spares are not: a seed that
+    // never answers would only make the first one wait out the seed timeout).
+    const seeds = shared ? clusterPorts.slice(0, o.shardNodes).map((p) => `127.0.0.1:${p}`).join(',') : `127.0.0.1:${clusterPorts[0]}`;
     const nodes = httpPorts.map((httpPort, i) => {
-      const name = o.standalone ? 'node' : i === 0 ? 'journal' : `shard${i}`;
+      const name = o.standalone ? 'node' : !shared && i === 0 ? 'journal' : `shard${i + 1 - first}`;
       const cluster = o.standalone
         ? []
         : [
             '--cluster-name', 'chaos', '--cluster-port', String(clusterPorts[i]), '--seeds', seeds, '--secret', SECRET,
-            '--admin-port', String(adminPorts[i]), '--admin-token', ADMIN_TOKEN, ...(i === 0 ? ['--roles', 'journal'] : []),
+            '--admin-port', String(adminPorts[i]), '--admin-token', ADMIN_TOKEN, ...(!shared && i === 0 ? ['--roles', 'journal'] : []),
             ...(mesh ? mesh.routes(i) : []), ...FAST_TIMINGS,
           ];
       return new NodeProcess({
-        name, httpPort, dataDir: path.join(o.dir, name), logDir: path.join(o.dir, 'logs'), extraArgs: cluster,
+        name, httpPort, dataDir: path.join(o.dir, name), logDir: path.join(o.dir, 'logs'), extraArgs: [...cluster, ...(o.nodeArgs ?? [])],
         ...(o.standalone ? {} : { admin: { port: adminPorts[i] as number, token: ADMIN_TOKEN } }),
       });
     });
@@ -91,7 +104,12 @@ export class ChaosCluster {
     return this.options.standalone;
   }
 
-  /** Where the journal the checks read lies, once every node has stopped. */
+  /** Whether the nodes share an external journal (no journal node). */
+  get sharedJournal(): boolean {
+    return this.options.sharedJournal === true;
+  }
+
+  /** Where the journal the checks read lies, once every node has stopped (LMDB only). */
   get journalPath(): string {
     return path.join((this.nodes[0] as NodeProcess).spec.dataDir, 'journal');
   }
@@ -103,7 +121,7 @@ export class ChaosCluster {
 
   /** Nodes a fault may hit: every started shard host (the journal node is never one). */
   get faultable(): readonly NodeProcess[] {
-    return this.standalone ? this.members : this.members.slice(1);
+    return this.standalone || this.sharedJournal ? this.members : this.members.slice(1);
   }
 
   get running(): readonly NodeProcess[] {
@@ -119,12 +137,15 @@ export class ChaosCluster {
   }
 
   async start(readyTimeoutMs: number): Promise<void> {
-    const initial = this.standalone ? 1 : 1 + this.options.shardNodes;
-    // The journal node first: the others' views follow its feed.
-    (this.nodes[0] as NodeProcess).start();
-    this.started = 1;
-    await (this.nodes[0] as NodeProcess).ready(readyTimeoutMs);
-    for (let i = 1; i < initial; i++) (this.nodes[i] as NodeProcess).start();
+    const initial = this.standalone ? 1 : (this.sharedJournal ? 0 : 1) + this.options.shardNodes;
+    // The journal node first: the others' views follow its feed. A shared journal needs no such order.
+    const before = this.sharedJournal ? 0 : 1;
+    if (before === 1) {
+      (this.nodes[0] as NodeProcess).start();
+      this.started = 1;
+      await (this.nodes[0] as NodeProcess).ready(readyTimeoutMs);
+    }
+    for (let i = before; i < initial; i++) (this.nodes[i] as NodeProcess).start();
     this.started = initial;
     await Promise.all(this.members.map((n) => n.ready(readyTimeoutMs)));
     await this.converged(readyTimeoutMs);
@@ -205,7 +226,9 @@ export class ChaosCluster {
    * proxies. Returns the names of the nodes that had to be killed.
    */
   async stop(timeoutMs: number): Promise<string[]> {
-    const [journal, ...rest] = this.members;
+    // No journal node to keep for last when the journal is shared: they all stop together.
+    const journal = this.sharedJournal ? undefined : this.members[0];
+    const rest = this.sharedJournal ? this.members : this.members.slice(1);
     const forced = (await Promise.all(rest.map(async (n) => ((await n.stop(timeoutMs)).forced ? [n.name] : [])))).flat();
     if (journal && (await journal.stop(timeoutMs)).forced) forced.push(journal.name);
     await this.mesh?.close();

@@ -31,6 +31,20 @@ export function formatReport(r: ChaosReport): string {
   const viewsOk = r.views.length > 0 && r.views.every((v) => v.equal);
   out.push(`  ${mark(viewsOk)} 4. every replica's checks equal a fresh rebuild of the journal at the replica's offset (${r.views.length} answers)`);
   for (const v of r.views) out.push(`       ${v.equal ? 'equal' : 'DIFFERS'}  ${v.node.padEnd(8)} ${v.check.padEnd(12)} offset ${v.offset ?? '-'}, ${v.violations} violations${v.detail ? `: ${v.detail}` : ''}`);
+  if (r.production !== undefined) {
+    const t = r.topic;
+    if (t) {
+      const kinds = (k: string) => t.verify.anomalies.filter((a) => a.kind === k).length;
+      out.push(`  ${mark(t.passed)} 5. topic ${t.topic} holds every journal event in per-aggregate order, nothing missing after dedup (${t.verify.records} records, ${t.verify.duplicates} duplicates dropped, ${t.verify.distinct} distinct events of ${t.verify.aggregates} aggregates; ${t.missing} journal events missing, ${t.foreign} not in the journal, ${kinds('gap')} gaps, ${kinds('reorder')} reorderings, ${kinds('conflict')} conflicts, ${t.undecodable} undecodable; ${t.ackedMissing} acknowledged commands with an event missing)`);
+      for (const e of t.examples.slice(0, MAX_FINDINGS)) out.push(`       ${e}`);
+    } else if (r.production.includes('Kafka')) out.push('  FAIL 5. the topic could not be checked');
+    const g = r.graph;
+    if (g) {
+      out.push(`  ${mark(g.passed)} 6. the graph's checks equal a rebuild of the journal at the graph's offset ${g.offset} (journal head ${g.head})${g.error ? `: ${g.error}` : ''}`);
+      for (const a of g.answers) out.push(`       ${a.equal ? 'equal' : 'DIFFERS'}  graph    ${a.check.padEnd(12)} ${a.violations} violations${a.detail ? `: ${a.detail}` : ''}`);
+    } else if (r.production.includes('graph')) out.push('  FAIL 6. the graph could not be checked');
+    for (const e of r.productionErrors ?? []) out.push(`       ${e}`);
+  }
   if (r.warnings.length > 0) {
     out.push('warnings:');
     for (const w of r.warnings) out.push(`  ${w}`);

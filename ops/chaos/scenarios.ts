@@ -4,10 +4,12 @@
  * deadlines), and repairs it, so that the rest of the load runs against the repaired cluster.
  *
  * Never touched: the journal node. It stands in for the shared database (ScyllaDB in
- * production); losing it is a database outage, which these scripts do not simulate.
+ * production); losing it is a database outage, which these scripts do not simulate. In
+ * production mode there is no journal node, and every member may be hit.
  */
 import type { Random } from '../season/random.ts';
 import type { ChaosCluster } from './cluster.ts';
+import { until } from './net.ts';
 import type { NodeProcess } from './node-process.ts';
 
 export interface FaultContext {
@@ -105,6 +107,33 @@ async function gracefulRestart(ctx: FaultContext, node = victim(ctx)): Promise<v
   await restart(ctx, node);
 }
 
+/** The node whose /readyz says it runs `job` (a singleton: `standby` everywhere else), if any now. */
+async function jobHost(ctx: FaultContext, job: string, except?: NodeProcess): Promise<NodeProcess | undefined> {
+  for (const n of ctx.cluster.running.filter((m) => !m.paused && m !== except)) {
+    const r = await n.get('/readyz', 5_000).catch(() => undefined);
+    const backends = (r?.body as { backends?: unknown } | undefined)?.backends;
+    if (Array.isArray(backends) && (backends as Array<{ name?: unknown; state?: unknown }>).some((b) => b.name === job && b.state === 'connected')) return n;
+  }
+  return undefined;
+}
+
+/**
+ * kill -9 of the member running the Kafka publisher (a cluster singleton): another member must
+ * take it over and resume from the stored checkpoint; check 5 then finds nothing missing.
+ */
+async function killPublisher(ctx: FaultContext): Promise<void> {
+  const node = await until(() => jobHost(ctx, 'publisher'), ctx.waitMs, 'a member running the publisher');
+  if (!ctx.cluster.faultable.includes(node)) throw new Error(`the publisher runs on ${node.name}, which no fault may touch (the journal node): use --journal scylla`);
+  ctx.note(`kill -9 ${node.name} (it runs the publisher)`);
+  const t0 = performance.now();
+  node.signal('SIGKILL');
+  await node.exited(ctx.waitMs);
+  await downed(ctx, node);
+  const next = await until(() => jobHost(ctx, 'publisher', node), ctx.waitMs, 'another member to take the publisher over');
+  ctx.note(`${next.name} runs the publisher, ${((performance.now() - t0) / 1000).toFixed(1)} s after the kill`);
+  await restart(ctx, node);
+}
+
 async function addNode(ctx: FaultContext): Promise<void> {
   if (!ctx.cluster.spareLeft) throw new Error('add-node needs a spare slot (a cluster, not standalone)');
   const t0 = performance.now();
@@ -114,8 +143,9 @@ async function addNode(ctx: FaultContext): Promise<void> {
 }
 
 /** Which scenarios need a spare slot or the proxy mesh, so the cluster is built with them. */
-export const NEEDS: Readonly<Record<string, { readonly spares: number; readonly mesh: boolean; readonly cluster: boolean }>> = {
+export const NEEDS: Readonly<Record<string, { readonly spares: number; readonly mesh: boolean; readonly cluster: boolean; readonly bus?: boolean }>> = {
   kill: { spares: 0, mesh: false, cluster: false },
+  'kill-publisher': { spares: 0, mesh: false, cluster: true, bus: true },
   pause: { spares: 0, mesh: false, cluster: false },
   partition: { spares: 0, mesh: true, cluster: true },
   restart: { spares: 0, mesh: false, cluster: false },
@@ -140,6 +170,10 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   restart: async (ctx) => {
     await at(ctx, 0.15);
     for (const node of [...ctx.cluster.faultable]) await gracefulRestart(ctx, node);
+  },
+  'kill-publisher': async (ctx) => {
+    await at(ctx, 0.25);
+    await killPublisher(ctx);
   },
   'add-node': async (ctx) => {
     await at(ctx, 0.3);

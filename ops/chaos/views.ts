@@ -59,7 +59,7 @@ export async function replicaAnswer(node: NodeProcess, check: CheckPath, minOffs
   return { node: node.name, check, offset: undefined, violations: [], error };
 }
 
-async function allPages(view: ScheduleView, check: CheckPath): Promise<unknown[]> {
+export async function allPages(view: ScheduleView, check: CheckPath): Promise<unknown[]> {
   const q = (f: CheckFilters): Promise<Page<unknown>> => (check === 'continuity' ? view.continuity(f) : check === 'ground-time' ? view.groundTime(f) : view.designators(f));
   const out: unknown[] = [];
   let cursor: string | undefined;
