@@ -39,6 +39,19 @@ async function filledJournal(events: number): Promise<EventJournal> {
   return journal;
 }
 
+interface Rate {
+  readonly perSecond: number;
+  /** This process's CPU time (user + system) per event: tells a client-bound run from a broker-bound one. */
+  readonly cpuMicrosPerEvent: number;
+}
+
+function rateOf(events: number, t0: number, cpu0: NodeJS.CpuUsage): Rate {
+  const cpu = process.cpuUsage(cpu0);
+  return { perSecond: events / ((performance.now() - t0) / 1000), cpuMicrosPerEvent: (cpu.user + cpu.system) / events };
+}
+
+const show = (r: Rate) => `${Math.round(r.perSecond)}/s (${r.cpuMicrosPerEvent.toFixed(1)} µs CPU/event here)`;
+
 async function until(cond: () => boolean | Promise<boolean>, what: string, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await cond())) {
@@ -48,26 +61,28 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, ms: n
 }
 
 /** FeedPublisher from checkpoint 0 to the head; events/s until the checkpoint is at the head. */
-async function publishRate(journal: EventJournal, bus: EventBus, topic: string, batchSize: number): Promise<number> {
+async function publishRate(journal: EventJournal, bus: EventBus, topic: string, batchSize: number): Promise<Rate> {
   const head = await journal.headOffset();
   const publisher = new FeedPublisher(journal, bus, { topic, batchSize });
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await publisher.start();
   await until(async () => (await journal.loadCheckpoint(publisher.checkpointName)) === head, `${topic} to reach the head`, 600_000);
-  const rate = head / ((performance.now() - t0) / 1000);
+  const rate = rateOf(head, t0, cpu0);
   await publisher.stop();
   return rate;
 }
 
 /** A new group reads the whole topic, decoding each message; events/s from subscribing to the last event. */
-async function readRate(bus: EventBus, topic: string, events: number): Promise<number> {
+async function readRate(bus: EventBus, topic: string, events: number): Promise<Rate> {
   let n = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const consumer = await bus.consume(topic, `bench-${topic}-${Date.now()}`, (records) => {
     for (const r of records) if (fromBusRecord(r).seq > 0) n++;
   });
   await until(() => n >= events, `${events} events read from ${topic}`, 600_000);
-  const rate = events / ((performance.now() - t0) / 1000);
+  const rate = rateOf(events, t0, cpu0);
   await consumer.close();
   return rate;
 }
@@ -88,27 +103,31 @@ const suite: Suite = {
       const mem5000 = await publishRate(journal, memory, `mem-5000-${run}`, 5000);
       const memRead = await readRate(memory, `mem-500-${run}`, events);
       await memory.close();
-      o.log(`in-memory bus: publish ${Math.round(mem500)}/s (page 500), ${Math.round(mem5000)}/s (page 5000); read ${Math.round(memRead)}/s`);
+      o.log(`in-memory bus: publish ${show(mem500)} (page 500), ${show(mem5000)} (page 5000); read ${show(memRead)}`);
       if (!brokers) {
         o.log('KAFKA_BROKERS is not set: only the in-memory baseline was measured. Start a broker with `eval "$(npm run -s backends -- up --only kafka)"` and run again.');
         return [
-          { name: 'FeedPublisher -> MemoryEventBus, page 500 (no Kafka: KAFKA_BROKERS unset)', value: mem500, unit: 'events/s' },
-          { name: 'MemoryEventBus consume + decode (no Kafka: KAFKA_BROKERS unset)', value: memRead, unit: 'events/s' },
+          { name: 'FeedPublisher -> MemoryEventBus, page 500 (no Kafka: KAFKA_BROKERS unset)', value: mem500.perSecond, unit: 'events/s' },
+          { name: 'MemoryEventBus consume + decode (no Kafka: KAFKA_BROKERS unset)', value: memRead.perSecond, unit: 'events/s' },
         ];
       }
       o.log(`Kafka at ${brokers} (started by \`npm run backends\`: ${kafkaBackend.title}); topics of ${PARTITIONS} partitions`);
-      const kafka = new KafkaEventBus({ brokers: brokers.split(',').map((s) => s.trim()), partitions: PARTITIONS, clientId: 'aloft-bench' });
+      // kafkajs's own warnings as plain lines among the progress lines, not JSON on stdout.
+      const log = (level: string, message: string) => o.log(`${level}: ${message}`);
+      const kafka = new KafkaEventBus({ brokers: brokers.split(',').map((s) => s.trim()), partitions: PARTITIONS, clientId: 'aloft-bench', log });
       try {
         const k500 = await publishRate(journal, kafka, `bench-500-${run}`, 500);
-        o.log(`Kafka publish, page 500: ${Math.round(k500)}/s`);
+        o.log(`Kafka publish, page 500: ${show(k500)}`);
         const k5000 = await publishRate(journal, kafka, `bench-5000-${run}`, 5000);
-        o.log(`Kafka publish, page 5000: ${Math.round(k5000)}/s`);
+        o.log(`Kafka publish, page 5000: ${show(k5000)}`);
         const kRead = await readRate(kafka, `bench-500-${run}`, events);
-        o.log(`Kafka read: ${Math.round(kRead)}/s`);
+        o.log(`Kafka read: ${show(kRead)}`);
         rows.push(
-          { name: `FeedPublisher -> Kafka, page 500 (${events.toLocaleString('en-US')} events, acked + checkpointed)`, value: k500, unit: 'events/s', baseline: { name: 'same to MemoryEventBus', value: mem500 } },
-          { name: 'FeedPublisher -> Kafka, page 5000', value: k5000, unit: 'events/s', baseline: { name: 'same to MemoryEventBus', value: mem5000 } },
-          { name: 'Kafka consumer group read + decode, from the start', value: kRead, unit: 'events/s', baseline: { name: 'MemoryEventBus consume + decode', value: memRead } },
+          { name: `FeedPublisher -> Kafka, page 500 (${events.toLocaleString('en-US')} events, acked + checkpointed)`, value: k500.perSecond, unit: 'events/s', baseline: { name: 'same to MemoryEventBus', value: mem500.perSecond } },
+          { name: 'FeedPublisher -> Kafka, page 5000', value: k5000.perSecond, unit: 'events/s', baseline: { name: 'same to MemoryEventBus', value: mem5000.perSecond } },
+          { name: 'Kafka consumer group read + decode, from the start', value: kRead.perSecond, unit: 'events/s', baseline: { name: 'MemoryEventBus consume + decode', value: memRead.perSecond } },
+          { name: 'Node CPU per event published to Kafka, page 500', value: k500.cpuMicrosPerEvent, unit: 'µs', baseline: { name: 'to MemoryEventBus', value: mem500.cpuMicrosPerEvent } },
+          { name: 'Node CPU per event read from Kafka', value: kRead.cpuMicrosPerEvent, unit: 'µs', baseline: { name: 'from MemoryEventBus', value: memRead.cpuMicrosPerEvent } },
         );
       } finally {
         await kafka.close();

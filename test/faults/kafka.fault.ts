@@ -86,9 +86,13 @@ if (brokersVar) {
 async function outage(t: Test, brokers: string[], kill: boolean): Promise<void> {
   const topic = `aloft-fault-${kill ? 'kill' : 'stop'}-${process.pid}-${Date.now()}`;
   const journal: EventJournal = await memoryJournal();
-  const bus = new KafkaEventBus({ brokers, partitions: 3, clientId: 'aloft-fault-publisher' });
+  // kafkajs logs every reconnection attempt; kept here, summed up at the end, and its tail shown
+  // if the test fails, rather than ~150 JSON lines in the TAP stream.
+  const kafkaLog: string[] = [];
+  const log = (level: string, message: string) => void kafkaLog.push(`${level} ${message}`);
+  const bus = new KafkaEventBus({ brokers, partitions: 3, clientId: 'aloft-fault-publisher', log });
   // Same partition count: whichever bus touches the topic first creates it.
-  const readerBus = new KafkaEventBus({ brokers, partitions: 3, clientId: 'aloft-fault-reader' });
+  const readerBus = new KafkaEventBus({ brokers, partitions: 3, clientId: 'aloft-fault-reader', log });
   const errors: string[] = [];
   const publisher = new FeedPublisher(journal, bus, {
     topic,
@@ -113,6 +117,7 @@ async function outage(t: Test, brokers: string[], kill: boolean): Promise<void> 
     await live.consumer?.close();
     await Promise.all([bus.close(), readerBus.close()]);
     await journal.close();
+    if (!t.passing()) t.comment(`kafkajs log, last 30 of ${kafkaLog.length} lines:\n${kafkaLog.slice(-30).join('\n')}`);
   });
 
   // The writer: small appends spread over the aggregates, as commands would arrive.
@@ -163,4 +168,5 @@ async function outage(t: Test, brokers: string[], kill: boolean): Promise<void> 
   await until(() => fresh.offsets.size === head, `a fresh consumer to read all ${head} events from the topic`, 120_000);
   check(t, 'fresh consumer from the beginning', fresh, head, highest);
   await fresh.consumer?.close();
+  t.comment(`kafkajs logged ${kafkaLog.length} lines (retries it handled itself)`);
 }
