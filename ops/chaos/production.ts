@@ -137,6 +137,17 @@ export interface GraphCheck {
   readonly error?: string;
 }
 
+/** How two answers differ: counts, and the first pair that differs (a field the graph lacks shows here). */
+function difference(got: readonly unknown[], want: readonly unknown[]): string {
+  const g = got.map(canonical);
+  const w = want.map(canonical);
+  const wanted = new Set(w);
+  const have = new Set(g);
+  const at = g.findIndex((x, i) => x !== w[i]);
+  const first = at < 0 ? '' : `; first difference at #${at}: graph ${(g[at] ?? 'nothing').slice(0, 300)} / rebuild ${(w[at] ?? 'nothing').slice(0, 300)}`;
+  return `${got.length} violations against ${want.length} in the rebuild: ${w.filter((x) => !have.has(x)).length} missing, ${g.filter((x) => !wanted.has(x)).length} extra${first}`;
+}
+
 /** Check 6: after the nodes stopped, the graph's answers against a rebuild at the graph's offset. */
 export async function checkGraph(graph: NonNullable<ProductionBackends['graph']>, feed: readonly EventEnvelope[]): Promise<GraphCheck> {
   const head = feed.length === 0 ? 0 : (feed[feed.length - 1] as EventEnvelope).offset;
@@ -149,7 +160,7 @@ export async function checkGraph(graph: NonNullable<ProductionBackends['graph']>
       const got = await allPages(view, check);
       const want = fresh[check];
       const equal = canonical(got) === canonical(want);
-      answers.push({ check, violations: got.length, equal, ...(equal ? {} : { detail: `${got.length} violations against ${want.length} in the rebuild` }) });
+      answers.push({ check, violations: got.length, equal, ...(equal ? {} : { detail: difference(got, want) }) });
     }
     // The run waited for the projection to reach the head; one that did not fell behind for good.
     const caughtUp = offset >= head;
