@@ -21,13 +21,19 @@ export type AirplaneState =
       readonly aircraftType: string;
       readonly minimumGroundTimeMin: number;
       readonly assignment: Assignment | null;
+      /** Counts the assignment's changes (assigned, unassigned); derived from the events, so a
+       * saga that read it can make its next step conditional on nothing having changed since.
+       * Absent in snapshots written before it existed: read as 0. */
+      readonly assignmentVersion?: number;
     };
 
 export type AirplaneCommand =
   | { readonly _tag: 'CreateAirplane'; readonly registration: string; readonly aircraftType: string; readonly minimumGroundTimeMin: number }
   | { readonly _tag: 'SetAirplaneMinimumGroundTime'; readonly registration: string; readonly minimumGroundTimeMin: number }
-  | { readonly _tag: 'AssignRotation'; readonly registration: string; readonly rotationId: string; readonly assignmentId: string }
-  | { readonly _tag: 'UnassignRotation'; readonly registration: string };
+  /** With `expectedVersion` (the saga's), applied only if the assignment has not changed since the
+   * saga read that version: a redelivered or overtaken step is refused, never applied late. */
+  | { readonly _tag: 'AssignRotation'; readonly registration: string; readonly rotationId: string; readonly assignmentId: string; readonly expectedVersion?: number }
+  | { readonly _tag: 'UnassignRotation'; readonly registration: string; readonly expectedVersion?: number };
 
 export type AirplaneEvent =
   | { readonly _tag: 'AirplaneCreated'; readonly version: 1; readonly registration: string; readonly aircraftType: string; readonly minimumGroundTimeMin: number }
@@ -39,7 +45,8 @@ export type AirplaneError =
   | { readonly _tag: 'AirplaneAlreadyExists'; readonly registration: string; readonly message: string }
   | { readonly _tag: 'AirplaneNotFound'; readonly registration: string; readonly message: string }
   | { readonly _tag: 'InvalidAirplane'; readonly registration: string; readonly problems: readonly string[]; readonly message: string }
-  | { readonly _tag: 'AirplaneNotAssigned'; readonly registration: string; readonly message: string };
+  | { readonly _tag: 'AirplaneNotAssigned'; readonly registration: string; readonly message: string }
+  | { readonly _tag: 'AssignmentChanged'; readonly registration: string; readonly expectedVersion: number; readonly version: number; readonly current: Assignment | null; readonly message: string };
 
 export type AirplaneDecision = Decision<AirplaneEvent, AirplaneError>;
 
@@ -54,6 +61,19 @@ export function groundTimeProblem(minutes: number): string | null {
 
 function invalid(registration: string, problems: string[]): AirplaneDecision {
   return reject({ _tag: 'InvalidAirplane', registration, problems, message: `airplane ${registration}: ${problems.join('; ')}` });
+}
+
+/** The airplane's assignment version (0 for an airplane that never had one). */
+export function assignmentVersion(state: AirplaneState): number {
+  return state.status === 'active' ? (state.assignmentVersion ?? 0) : 0;
+}
+
+function changed(registration: string, expectedVersion: number, state: Extract<AirplaneState, { status: 'active' }>): AirplaneDecision {
+  const version = state.assignmentVersion ?? 0;
+  return reject({
+    _tag: 'AssignmentChanged', registration, expectedVersion, version, current: state.assignment,
+    message: `the assignment of airplane ${registration} changed while this step was under way (version ${expectedVersion} expected, now ${version}: ${state.assignment ? `rotation ${state.assignment.rotationId}` : 'none'})`,
+  });
 }
 
 export function decide(command: AirplaneCommand, state: AirplaneState): AirplaneDecision {
@@ -79,10 +99,12 @@ export function decide(command: AirplaneCommand, state: AirplaneState): Airplane
     case 'AssignRotation': {
       const current = state.assignment;
       if (current && current.rotationId === command.rotationId && current.assignmentId === command.assignmentId) return accept();
+      if (command.expectedVersion !== undefined && command.expectedVersion !== (state.assignmentVersion ?? 0)) return changed(registration, command.expectedVersion, state);
       return accept({ _tag: 'RotationAssigned', version: 1, registration, rotationId: command.rotationId, assignmentId: command.assignmentId, previous: current });
     }
     case 'UnassignRotation': {
       const current = state.assignment;
+      if (command.expectedVersion !== undefined && command.expectedVersion !== (state.assignmentVersion ?? 0)) return changed(registration, command.expectedVersion, state);
       if (!current) return reject({ _tag: 'AirplaneNotAssigned', registration, message: `airplane ${registration} has no rotation assigned` });
       return accept({ _tag: 'RotationUnassigned', version: 1, registration, rotationId: current.rotationId, assignmentId: current.assignmentId });
     }
@@ -98,9 +120,9 @@ export function evolve(state: AirplaneState, event: AirplaneEvent): AirplaneStat
     case 'AirplaneMinimumGroundTimeSet':
       return state.status === 'active' ? { ...state, minimumGroundTimeMin: event.minimumGroundTimeMin } : state;
     case 'RotationAssigned':
-      return state.status === 'active' ? { ...state, assignment: { rotationId: event.rotationId, assignmentId: event.assignmentId } } : state;
+      return state.status === 'active' ? { ...state, assignment: { rotationId: event.rotationId, assignmentId: event.assignmentId }, assignmentVersion: (state.assignmentVersion ?? 0) + 1 } : state;
     case 'RotationUnassigned':
-      return state.status === 'active' ? { ...state, assignment: null } : state;
+      return state.status === 'active' ? { ...state, assignment: null, assignmentVersion: (state.assignmentVersion ?? 0) + 1 } : state;
     default:
       return assertNever(event);
   }

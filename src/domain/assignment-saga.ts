@@ -2,22 +2,31 @@
  * The assignment saga: "a rotation is flown by at most one airplane" across two aggregates,
  * kept with compensation instead of a transaction spanning both.
  *
- * Pure decision logic; the runtime runs it as an actor, delivers each step's reply as an input,
- * and persists the inputs so a restarted saga resumes where it was.
+ * Pure decision logic. The runtime (src/service/assignment.ts) runs it as an event-sourced entity
+ * of its own: it journals every input before acting on it, delivers the one command the state
+ * waits on (`pendingCommand`), and feeds the reply back. After a crash, a handoff or the loss of
+ * its member the saga recovers its state from its inputs and sends its pending command again, so
+ * every step must be safe to deliver twice:
  *
- *   assign:   idle ─Start─▶ claiming ─claim ok─▶ assigning ─airplane ok─▶ releasing-previous ─▶ completed
- *                             │ claim refused        │ airplane refused           (if it had one)
- *                             ▼                      ▼
- *                         completed (failed)    compensating ─release─▶ completed (failed)
+ *   assign:   idle ─Start─▶ claiming ─claim ok─▶ reading ─read─▶ assigning ─airplane ok─▶ releasing-previous ─▶ completed
+ *                             │ claim refused        │ no airplane    │ refused (unknown airplane,  (if it had one)
+ *                             ▼                      ▼                ▼ or the assignment changed)
+ *                         completed (failed)    compensating ─release(s)─▶ completed (failed)
  *
- *   unassign: idle ─Start─▶ unassigning ─airplane ok─▶ releasing ─▶ completed
+ *   unassign: idle ─Start─▶ reading ─read─▶ unassigning ─airplane ok─▶ releasing ─▶ completed
  *
- * Claims carry the saga id (assignment id): every release names it, so a late compensation or the
- * release of an airplane's previous rotation never undoes a newer claim. Inputs that do not fit
- * the current phase are ignored (reported with `ignored: true`): replies can be redelivered.
+ * Why each step is idempotent:
+ * - the claim carries the saga id: the rotation accepts the same saga's claim again (no event);
+ * - the airplane steps carry the assignment version the saga read (`ReadAirplane`): the airplane
+ *   applies them only if its assignment has not changed since; a redelivered step that was
+ *   applied is recognised (the airplane already holds this saga's assignment), and one that was
+ *   overtaken by another saga is refused with AssignmentChanged, never applied late;
+ * - releases name the assignment they undo, so a second release, a late compensation, or the
+ *   release of an airplane's previous rotation never undoes a newer claim.
+ * Inputs that do not fit the current phase are ignored (reported with `ignored: true`).
  */
 import { assertNever } from './decision.ts';
-import type { AirplaneCommand, AirplaneDecision, AirplaneError, Assignment } from './airplane.ts';
+import { assignmentVersion, type AirplaneCommand, type AirplaneDecision, type AirplaneError, type AirplaneState, type Assignment } from './airplane.ts';
 import type { RotationCommand, RotationDecision, RotationError } from './rotation.ts';
 
 interface Target {
@@ -35,22 +44,41 @@ export type SagaOutcome =
 export type AssignmentSagaState =
   | { readonly phase: 'idle' }
   | ({ readonly phase: 'claiming' } & Target)
-  | ({ readonly phase: 'assigning' } & Target)
+  | ({ readonly phase: 'reading' } & Target)
+  | ({ readonly phase: 'assigning'; readonly expectedVersion: number; readonly previous: Assignment | null } & Target)
   | ({ readonly phase: 'releasing-previous'; readonly previous: Assignment } & Target)
-  | ({ readonly phase: 'compensating'; readonly error: AirplaneError } & Target)
-  | { readonly phase: 'unassigning'; readonly sagaId: string; readonly registration: string }
-  | { readonly phase: 'releasing'; readonly sagaId: string; readonly registration: string; readonly released: Assignment }
+  /** Releases still to make, first one pending; the saga then fails with `error`. */
+  | ({ readonly phase: 'compensating'; readonly error: AirplaneError; readonly releases: readonly Assignment[] } & Target)
+  | { readonly phase: 'reading-unassign'; readonly sagaId: string; readonly registration: string }
+  | { readonly phase: 'unassigning'; readonly sagaId: string; readonly registration: string; readonly expectedVersion: number; readonly released: Assignment }
+  /** `error` set: the airplane's assignment changed meanwhile; the release still happens, the saga then fails. */
+  | { readonly phase: 'releasing'; readonly sagaId: string; readonly registration: string; readonly released: Assignment; readonly error?: AirplaneError }
   | { readonly phase: 'completed'; readonly sagaId: string; readonly outcome: SagaOutcome };
+
+/** What the saga learns from reading the airplane: whether it exists, its assignment and version. */
+export interface AirplaneReading {
+  readonly exists: boolean;
+  readonly assignment: Assignment | null;
+  readonly version: number;
+}
+
+/** What a ReadAirplane command answers, from the airplane's state. */
+export function readAirplane(state: AirplaneState): AirplaneReading {
+  return { exists: state.status === 'active', assignment: state.status === 'active' ? state.assignment : null, version: assignmentVersion(state) };
+}
 
 export type AssignmentSagaInput =
   | { readonly _tag: 'StartAssignment'; readonly sagaId: string; readonly registration: string; readonly rotationId: string }
   | { readonly _tag: 'StartUnassignment'; readonly sagaId: string; readonly registration: string }
   | { readonly _tag: 'RotationReplied'; readonly decision: RotationDecision }
-  | { readonly _tag: 'AirplaneReplied'; readonly decision: AirplaneDecision };
+  | { readonly _tag: 'AirplaneReplied'; readonly decision: AirplaneDecision }
+  | { readonly _tag: 'AirplaneRead'; readonly reading: AirplaneReading };
 
 export type SagaCommand =
   | { readonly _tag: 'SendToRotation'; readonly rotationId: string; readonly command: RotationCommand }
-  | { readonly _tag: 'SendToAirplane'; readonly registration: string; readonly command: AirplaneCommand };
+  | { readonly _tag: 'SendToAirplane'; readonly registration: string; readonly command: AirplaneCommand }
+  /** Read the airplane's state (no change); answered with AirplaneRead. */
+  | { readonly _tag: 'ReadAirplane'; readonly registration: string };
 
 export interface SagaStep {
   readonly state: AssignmentSagaState;
@@ -60,10 +88,6 @@ export interface SagaStep {
 
 export function initialSagaState(): AssignmentSagaState {
   return { phase: 'idle' };
-}
-
-function step(state: AssignmentSagaState, ...commands: SagaCommand[]): SagaStep {
-  return { state, commands, ignored: false };
 }
 
 function toRotation(command: RotationCommand): SagaCommand {
@@ -85,65 +109,145 @@ function failed(t: Target, error: RotationError | AirplaneError): AssignmentSaga
   };
 }
 
+function release(assignment: Assignment): SagaCommand {
+  return toRotation({ _tag: 'ReleaseRotation', rotationId: assignment.rotationId, assignmentId: assignment.assignmentId });
+}
+
+/**
+ * The one command the saga waits on in `state` (undefined when idle or completed). A runtime that
+ * recovers a saga sends it again: every such command is safe to deliver twice.
+ */
+export function pendingCommand(state: AssignmentSagaState): SagaCommand | undefined {
+  switch (state.phase) {
+    case 'idle':
+    case 'completed':
+      return undefined;
+    case 'claiming':
+      return toRotation({ _tag: 'ClaimRotation', rotationId: state.rotationId, registration: state.registration, assignmentId: state.sagaId });
+    case 'reading':
+    case 'reading-unassign':
+      return { _tag: 'ReadAirplane', registration: state.registration };
+    case 'assigning':
+      return toAirplane({ _tag: 'AssignRotation', registration: state.registration, rotationId: state.rotationId, assignmentId: state.sagaId, expectedVersion: state.expectedVersion });
+    case 'releasing-previous':
+      return release(state.previous);
+    case 'compensating': {
+      const next = state.releases[0];
+      return next === undefined ? undefined : release(next);
+    }
+    case 'unassigning':
+      return toAirplane({ _tag: 'UnassignRotation', registration: state.registration, expectedVersion: state.expectedVersion });
+    case 'releasing':
+      return release(state.released);
+    default:
+      return assertNever(state);
+  }
+}
+
+function to(state: AssignmentSagaState): SagaStep {
+  const command = pendingCommand(state);
+  return { state, commands: command ? [command] : [], ignored: false };
+}
+
+function compensate(t: Target, error: AirplaneError, releases: readonly Assignment[]): SagaStep {
+  return releases.length === 0 ? to(failed(t, error)) : to({ phase: 'compensating', sagaId: t.sagaId, registration: t.registration, rotationId: t.rotationId, error, releases });
+}
+
 export function transition(state: AssignmentSagaState, input: AssignmentSagaInput): SagaStep {
   const ignore: SagaStep = { state, commands: [], ignored: true };
   switch (state.phase) {
     case 'idle':
       if (input._tag === 'StartAssignment') {
         const { sagaId, registration, rotationId } = input;
-        return step({ phase: 'claiming', sagaId, registration, rotationId }, toRotation({ _tag: 'ClaimRotation', rotationId, registration, assignmentId: sagaId }));
+        return to({ phase: 'claiming', sagaId, registration, rotationId });
       }
       if (input._tag === 'StartUnassignment') {
         const { sagaId, registration } = input;
-        return step({ phase: 'unassigning', sagaId, registration }, toAirplane({ _tag: 'UnassignRotation', registration }));
+        return to({ phase: 'reading-unassign', sagaId, registration });
       }
       return ignore;
     case 'claiming':
       if (input._tag !== 'RotationReplied') return ignore;
-      if (input.decision._tag === 'Rejected') return step(failed(state, input.decision.error));
-      return step(
-        { phase: 'assigning', sagaId: state.sagaId, registration: state.registration, rotationId: state.rotationId },
-        toAirplane({ _tag: 'AssignRotation', registration: state.registration, rotationId: state.rotationId, assignmentId: state.sagaId }),
-      );
+      if (input.decision._tag === 'Rejected') return to(failed(state, input.decision.error));
+      return to({ phase: 'reading', sagaId: state.sagaId, registration: state.registration, rotationId: state.rotationId });
+    case 'reading': {
+      if (input._tag !== 'AirplaneRead') return ignore;
+      const { exists, assignment, version } = input.reading;
+      const own: Assignment = { rotationId: state.rotationId, assignmentId: state.sagaId };
+      if (!exists) {
+        // The rotation holds our claim but there is no airplane to fly it: undo the claim.
+        return compensate(state, { _tag: 'AirplaneNotFound', registration: state.registration, message: `airplane ${state.registration} does not exist` }, [own]);
+      }
+      const previous = assignment && assignment.assignmentId !== state.sagaId ? assignment : null;
+      return to({ phase: 'assigning', sagaId: state.sagaId, registration: state.registration, rotationId: state.rotationId, expectedVersion: version, previous });
+    }
     case 'assigning': {
       if (input._tag !== 'AirplaneReplied') return ignore;
       const decision = input.decision;
+      const own: Assignment = { rotationId: state.rotationId, assignmentId: state.sagaId };
       if (decision._tag === 'Rejected') {
-        // The rotation holds our claim but the airplane will not fly it: undo the claim.
-        return step(
-          { phase: 'compensating', sagaId: state.sagaId, registration: state.registration, rotationId: state.rotationId, error: decision.error },
-          toRotation({ _tag: 'ReleaseRotation', rotationId: state.rotationId, assignmentId: state.sagaId }),
-        );
+        // Unknown airplane: undo our claim. The assignment changed since we read it (another saga
+        // got there first, or this very step was applied and then overtaken): undo our claim, and
+        // release what the airplane held when we read it — it is no longer the airplane's in
+        // either case, and releases are scoped to their assignment, so this never undoes a newer one.
+        const releases = decision.error._tag === 'AssignmentChanged' && state.previous ? [own, state.previous] : [own];
+        return compensate(state, decision.error, releases);
       }
-      const event = decision.events.find((e) => e._tag === 'RotationAssigned');
-      const previous = event?._tag === 'RotationAssigned' ? event.previous : null;
-      if (!previous) return step(assigned(state, null));
-      return step({ ...state, phase: 'releasing-previous', previous }, toRotation({ _tag: 'ReleaseRotation', rotationId: previous.rotationId, assignmentId: previous.assignmentId }));
+      // Accepted, with RotationAssigned, or with no event when this step had been applied already
+      // (a redelivery): either way the airplane replaced what it held when we read it.
+      if (!state.previous) return to(assigned(state, null));
+      return to({ phase: 'releasing-previous', sagaId: state.sagaId, registration: state.registration, rotationId: state.rotationId, previous: state.previous });
     }
     case 'releasing-previous':
       if (input._tag !== 'RotationReplied') return ignore;
-      return step(assigned(state, state.previous.rotationId === state.rotationId ? null : state.previous.rotationId));
-    case 'compensating':
+      return to(assigned(state, state.previous.rotationId === state.rotationId ? null : state.previous.rotationId));
+    case 'compensating': {
       if (input._tag !== 'RotationReplied') return ignore;
-      return step(failed(state, state.error));
+      const rest = state.releases.slice(1);
+      return rest.length === 0 ? to(failed(state, state.error)) : to({ ...state, releases: rest });
+    }
+    case 'reading-unassign': {
+      if (input._tag !== 'AirplaneRead') return ignore;
+      const { exists, assignment, version } = input.reading;
+      const { sagaId, registration } = state;
+      if (!exists || !assignment) {
+        const error: AirplaneError = exists
+          ? { _tag: 'AirplaneNotAssigned', registration, message: `airplane ${registration} has no rotation assigned` }
+          : { _tag: 'AirplaneNotFound', registration, message: `airplane ${registration} does not exist` };
+        return to({ phase: 'completed', sagaId, outcome: { _tag: 'UnassignmentFailed', registration, error, message: `unassigning airplane ${registration} failed: ${error.message}` } });
+      }
+      return to({ phase: 'unassigning', sagaId, registration, expectedVersion: version, released: assignment });
+    }
     case 'unassigning': {
       if (input._tag !== 'AirplaneReplied') return ignore;
       const decision = input.decision;
+      const { sagaId, registration, released } = state;
       if (decision._tag === 'Rejected') {
         const error = decision.error;
-        return step({ phase: 'completed', sagaId: state.sagaId, outcome: { _tag: 'UnassignmentFailed', registration: state.registration, error, message: `unassigning airplane ${state.registration} failed: ${error.message}` } });
+        if (error._tag !== 'AssignmentChanged') {
+          return to({ phase: 'completed', sagaId, outcome: { _tag: 'UnassignmentFailed', registration, error, message: `unassigning airplane ${registration} failed: ${error.message}` } });
+        }
+        // Changed since the read: the assignment we meant to remove is gone either way (we removed
+        // it before a crash, or another saga replaced or removed it); its claim must go too.
+        // With no assignment now, the airplane is unassigned as asked; with another one, it is not.
+        return to({ phase: 'releasing', sagaId, registration, released, ...(error.current ? { error } : {}) });
       }
-      const event = decision.events.find((e) => e._tag === 'RotationUnassigned');
-      if (event?._tag !== 'RotationUnassigned') return ignore;
-      const released = { rotationId: event.rotationId, assignmentId: event.assignmentId };
-      return step({ phase: 'releasing', sagaId: state.sagaId, registration: state.registration, released }, toRotation({ _tag: 'ReleaseRotation', ...released }));
+      return to({ phase: 'releasing', sagaId, registration, released });
     }
-    case 'releasing':
+    case 'releasing': {
       if (input._tag !== 'RotationReplied') return ignore;
-      return step({ phase: 'completed', sagaId: state.sagaId, outcome: { _tag: 'Unassigned', registration: state.registration, rotationId: state.released.rotationId } });
+      const { sagaId, registration, released, error } = state;
+      if (error) return to({ phase: 'completed', sagaId, outcome: { _tag: 'UnassignmentFailed', registration, error, message: `unassigning airplane ${registration} failed: ${error.message}` } });
+      return to({ phase: 'completed', sagaId, outcome: { _tag: 'Unassigned', registration, rotationId: released.rotationId } });
+    }
     case 'completed':
       return ignore;
     default:
       return assertNever(state);
   }
+}
+
+/** Every saga has ended once its state is completed; anything else still has work to do. */
+export function sagaFinished(state: AssignmentSagaState): boolean {
+  return state.phase === 'completed';
 }

@@ -143,3 +143,51 @@ t.test('property: any interleaving of sagas and removals leaves airplanes and ro
   );
   t.pass('no interleaving broke the rule');
 });
+
+t.test('property: steps delivered twice (a reply lost in a crash, the step sent again) change nothing', async (t) => {
+  const regs = ['D-AIAA', 'D-AIBB', 'D-NONE'];
+  const rots = ['r1', 'r2', 'r3'];
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant('assign' as const), reg: fc.constantFrom(...regs), rot: fc.constantFrom(...rots) }),
+    fc.record({ kind: fc.constant('unassign' as const), reg: fc.constantFrom(...regs) }),
+  );
+  const move = fc.record({ pick: fc.nat(), lose: fc.boolean() });
+  fc.assert(
+    fc.property(fc.array(op, { minLength: 1, maxLength: 8 }), fc.array(move, { maxLength: 80 }), (ops, schedule) => {
+      const w = world();
+      const live: string[] = [];
+      ops.forEach((o, i) => {
+        const id = `s${i}`;
+        w.start(o.kind === 'assign' ? { _tag: 'StartAssignment', sagaId: id, registration: o.reg, rotationId: o.rot } : { _tag: 'StartUnassignment', sagaId: id, registration: o.reg });
+        live.push(id);
+      });
+      for (const { pick, lose } of schedule) {
+        const id = live[pick % live.length] as string;
+        if (lose) w.lose(id);
+        else w.step(id);
+      }
+      w.runAll();
+      const wrong = w.inconsistencies();
+      if (wrong.length > 0) throw new Error(wrong.join('\n'));
+      return [...w.sagas.values()].every((s) => s.state.phase === 'completed');
+    }),
+    { numRuns: 1000 },
+  );
+  t.pass('redelivered steps never broke the rule');
+});
+
+t.test('a redelivered airplane step that another saga overtook is refused, and the saga undoes its own claim', async (t) => {
+  const w = world();
+  w.start({ _tag: 'StartAssignment', sagaId: 'a', registration: 'D-AIAA', rotationId: 'r1' });
+  w.step('a'); // claim
+  w.step('a'); // read
+  w.lose('a'); // the airplane takes r1; the reply is lost
+  w.start({ _tag: 'StartAssignment', sagaId: 'b', registration: 'D-AIAA', rotationId: 'r2' });
+  while (w.step('b'));
+  w.runAll(); // a sends its airplane step again
+  t.match(outcome(w, 'b'), { _tag: 'Assigned', rotationId: 'r2', replaced: 'r1' });
+  t.match(outcome(w, 'a'), { _tag: 'AssignmentFailed', error: { _tag: 'AssignmentChanged' } });
+  t.match(w.airplane('D-AIAA'), { assignment: { rotationId: 'r2', assignmentId: 'b' } });
+  t.match(w.rotation('r1'), { claim: null });
+  t.same(w.inconsistencies(), []);
+});
