@@ -40,14 +40,21 @@ export interface MemgraphOptions {
 
 type Props = Record<string, unknown>;
 
-/** A Leg from a node's properties, with the domain's field order (answers compare as JSON). */
+/** The Leg's keys for a node written before legs carried `fields`. */
+const LEG_FIELDS = ['id', 'carrier', 'flightNumber', 'suffix', 'dateOfOrigin', 'departureAirport', 'arrivalAirport', 'departureUtc', 'arrivalUtc'];
+
+/**
+ * A Leg from a node's properties: the keys its LegAdded carried, in that order (answers compare
+ * as JSON with the oracle's), a missing property read as null (neither server stores a null).
+ * Built from the stored key list rather than a fixed one, so a field added to the domain's Leg
+ * reaches the answers without a change here; hence the cast at the end.
+ */
 function toLeg(node: unknown): Leg {
   const p = ((node as { properties?: Props }).properties ?? node) as Props;
-  return {
-    id: p['id'] as string, carrier: p['carrier'] as string, flightNumber: Number(p['flightNumber']), suffix: p['suffix'] as string,
-    dateOfOrigin: p['dateOfOrigin'] as string, departureAirport: p['departureAirport'] as string, arrivalAirport: p['arrivalAirport'] as string,
-    departureUtc: Number(p['departureUtc']), arrivalUtc: Number(p['arrivalUtc']),
-  };
+  const fields = Array.isArray(p['fields']) ? (p['fields'] as unknown[]).map(String) : LEG_FIELDS;
+  const leg: Props = {};
+  for (const f of fields) leg[f] = p[f] ?? null;
+  return leg as unknown as Leg;
 }
 
 const num = (x: unknown): number | null => (x === null || x === undefined ? null : Number(x));
@@ -109,7 +116,7 @@ export function planBatch(batch: readonly EventEnvelope[], lastSeq: ReadonlyMap<
     applied++;
     const e = env.event as unknown as DomainEvent;
     if (Q.WRITE[e._tag] === undefined) continue;
-    const row: Props = { ...e, offset: env.offset, ...(e._tag === 'LegAdded' ? { dkey: designatorKey(e.leg) } : {}) };
+    const row: Props = { ...e, offset: env.offset, ...(e._tag === 'LegAdded' ? { dkey: designatorKey(e.leg), fields: Object.keys(e.leg) } : {}) };
     const tail = runs[runs.length - 1];
     if (tail?.tag === e._tag && !(Q.ONE_PER_AGGREGATE.has(e._tag) && tail.pids.has(env.persistenceId))) {
       tail.rows.push(row);

@@ -138,6 +138,8 @@ if (url) {
     stop = true;
     await queries;
 
+    // What the server and the driver said while away (for the reader of the log).
+    for (const m of new Set(errors.map((e) => `${e.what}: ${e.message.replace(/\s+/g, ' ').slice(0, 160)}`))) t.comment(m);
     const bad = errors.filter((e) => e.tag !== 'ViewUnavailable' || !e.retriable);
     t.same(bad, [], 'every failure was a retriable ViewUnavailable');
     t.ok(errors.length >= 6, `failures were seen while it was down (${errors.length})`);

@@ -42,7 +42,10 @@ t.test('schema DDL per dialect', async (t) => {
   t.equal(INDEXED.length, 6);
   // Memgraph has no batched delete: one statement. Neo4j batches it outside one huge transaction.
   t.same(reset('memgraph'), ['MATCH (n) DETACH DELETE n']);
-  t.same(reset('neo4j'), ['MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS']);
+  t.same(reset('neo4j'), [
+    'MATCH (l:Leg) CALL { WITH l DETACH DELETE l } IN TRANSACTIONS OF 10000 ROWS',
+    'MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS',
+  ]);
   // The data statements use only what both servers have: no IF NOT EXISTS, no CALL subqueries,
   // no APOC or MAGE procedures.
   for (const s of Object.values(WRITE).flat()) t.notMatch(s, /IF NOT EXISTS|CALL|apoc\.|mg\./, s.slice(0, 60));
@@ -54,8 +57,10 @@ t.test('check queries: one rotation uses its key, all rotations no parameter', a
     t.notMatch(q(false), /\$rotationId/);
     t.notMatch(q(true), /IS NULL OR/);
   }
-  t.match(checkDesignators(true), /MATCH \(r:Rotation\)<-\[:IN\]-\(l:Leg \{dkey: key\}\)/);
+  for (const byRotation of [true, false]) t.match(checkDesignators(byRotation), /MATCH \(r:Rotation\)<-\[:IN\]-\(l:Leg \{dkey: key\}\)/);
+  t.match(checkDesignators(true), /MATCH \(:Rotation \{id: \$rotationId, active: true\}\)/);
   t.notMatch(checkDesignators(false), /\$rotationId/);
+  t.match(checkDesignators(false), /count\(\*\) AS held WHERE held > 1/);
 });
 
 const env = (persistenceId: string, seq: number, offset: number, event: Record<string, unknown>): EventEnvelope =>
