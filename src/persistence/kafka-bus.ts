@@ -44,6 +44,13 @@ export interface KafkaBusOptions {
    * outage, measured); the failures that matter reach the caller anyway, as rejected publishes.
    */
   readonly log?: (level: 'error' | 'warn', message: string) => void;
+  /**
+   * Called when a consumer stops for good. kafkajs restarts a consumer after a retriable error
+   * (a lost broker) but not after a non-retriable one, and a handler's error counts: one message
+   * that is not an envelope (fromBusRecord's CorruptEvent) stopped the live consumer silently,
+   * `close()` still worked and nothing else said so. Without this option it goes to `log`.
+   */
+  readonly onConsumerStopped?: (groupId: string, error: Error) => void;
 }
 
 export class KafkaEventBus implements EventBus {
@@ -97,6 +104,15 @@ export class KafkaEventBus implements EventBus {
     await this.ensureTopic(topic);
     const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: this.options.maxWaitMs ?? 1000 });
     this.consumers.add(consumer);
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) return;
+      // kafkajs wraps the handler's error (KafkaJSNonRetriableError); hand over the original,
+      // so the caller's guards (isCorruptEvent, ...) work.
+      let error: Error = payload.error;
+      while (error.cause instanceof Error) error = error.cause;
+      if (this.options.onConsumerStopped) this.options.onConsumerStopped(groupId, error);
+      else this.options.log?.('error', `the consumer of ${topic} in group ${groupId} stopped for good: ${error.message}`);
+    });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({

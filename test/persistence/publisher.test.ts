@@ -111,4 +111,29 @@ if (brokers) {
     t.equal(got.length, 400, 'all 3.2 MB on one partition arrived');
     t.same(got.map((r) => r.value[0]), records.map((r) => r.value[0]), 'in order');
   });
+
+  // Found against the live broker: kafkajs does not restart a consumer after a non-retriable
+  // error, and a handler's CorruptEvent is one, so one foreign message stopped it silently.
+  t.test('Kafka: a consumer stopped for good by a non-retriable handler error is reported', async (t) => {
+    const stopped: { groupId: string; error: Error }[] = [];
+    const kafka = new KafkaEventBus({
+      brokers: brokers.split(',').map((s) => s.trim()),
+      partitions: 1,
+      log: () => undefined,
+      onConsumerStopped: (groupId, error) => void stopped.push({ groupId, error }),
+    });
+    t.teardown(() => kafka.close());
+    const topic = `aloft-poison-${process.pid}-${Date.now()}`;
+    const env = { persistenceId: 'r', seq: 1, offset: 1, type: 'E', version: 1, timestamp: 0, event: { _tag: 'E' } };
+    await kafka.publish(topic, [toBusRecord(env), { key: 'r', value: new Uint8Array([0xa1, 0x78]) }]);
+    const consumer = await kafka.consume(topic, `poison-${topic}`, (rs) => {
+      for (const r of rs) fromBusRecord(r);
+    });
+    const deadline = Date.now() + 30_000;
+    while (stopped.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await consumer.close();
+    t.equal(stopped.length, 1, 'onConsumerStopped was called');
+    t.equal(stopped[0]?.groupId, `poison-${topic}`);
+    t.ok(isCorruptEvent(stopped[0]?.error), `with the handler's own error: ${stopped[0]?.error.message}`);
+  });
 }
