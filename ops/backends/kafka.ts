@@ -99,7 +99,8 @@ export async function probeKafka(brokers: string, timeoutMs = 20_000): Promise<b
   } finally {
     await producer.disconnect().catch(() => undefined);
   }
-  const consumer = kafka.consumer({ groupId: `aloft-probe-${token}`, retry: { retries: 5, initialRetryTime: 200 } });
+  // A short fetch wait: disconnect() waits for the fetch in flight (5 s at kafkajs's default).
+  const consumer = kafka.consumer({ groupId: `aloft-probe-${token}`, maxWaitTimeInMs: 100, retry: { retries: 5, initialRetryTime: 200 } });
   try {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
