@@ -56,9 +56,11 @@ export const INDEXED: readonly (readonly [label: string, property: string])[] = 
  * error there is real.
  */
 export function schema(d: Dialect): readonly string[] {
-  if (d === 'memgraph') return INDEXED.map(([label, prop]) => `CREATE INDEX ON :${label}(${prop})`);
+  // ViewState is unique: two appliers' first MERGE must not create two (see LOCK_STATE).
+  if (d === 'memgraph') return [...INDEXED.map(([label, prop]) => `CREATE INDEX ON :${label}(${prop})`), 'CREATE CONSTRAINT ON (n:ViewState) ASSERT n.id IS UNIQUE'];
   return [
     ...INDEXED.map(([label, prop]) => `CREATE INDEX ${label.toLowerCase()}_${prop.toLowerCase()} IF NOT EXISTS FOR (n:${label}) ON (n.${prop})`),
+    'CREATE CONSTRAINT viewstate_id IF NOT EXISTS FOR (n:ViewState) REQUIRE n.id IS UNIQUE',
     // A new index is POPULATING until built; queries planned before it is ONLINE scan the label.
     'CALL db.awaitIndexes(300)',
   ];
@@ -128,6 +130,17 @@ export const WRITE: Record<string, readonly string[]> = {
   ],
 };
 
+/**
+ * The first statement of every apply: a write to the one ViewState node, which takes its write
+ * lock, then the stored offset. Two appliers (a projection handing over to another member) thus
+ * run one after the other, and the second reads the dedup rows the first committed. Neo4j reads
+ * committed data without a snapshot, so without the lock both read the same old rows and both
+ * applied the batch (found on Neo4j); Memgraph's snapshot isolation aborts the second on the
+ * conflicting write instead, and the driver retries it from the start.
+ */
+export const LOCK_STATE = `MERGE (s:ViewState {id: 'schedule'})
+  SET s.batches = coalesce(s.batches, 0) + 1
+  RETURN s.offset AS offset`;
 export const READ_DEDUP = 'UNWIND $pids AS pid MATCH (d:Dedup {pid: pid}) RETURN d.pid AS pid, d.seq AS seq';
 export const WRITE_DEDUP = 'UNWIND $rows AS x MERGE (d:Dedup {pid: x.pid}) SET d.seq = x.seq';
 export const WRITE_STATE = `MERGE (s:ViewState {id: 'schedule'})

@@ -200,10 +200,11 @@ export class MemgraphScheduleView implements ScheduleView {
         // a commit whose outcome is unknown), it re-reads the dedup rows, so a batch that did
         // commit is counted as duplicates instead of being applied twice.
         return await session.executeWrite(async (tx) => {
+          // The lock first: the dedup rows read after it are the ones the last applier committed.
+          const state = (await tx.run(Q.LOCK_STATE)).records[0];
           const pids = [...new Set(batch.map((e) => e.persistenceId))];
           const stored = new Map<string, number>();
           for (const r of (await tx.run(Q.READ_DEDUP, { pids })).records) stored.set(r.get('pid') as string, Number(r.get('seq')));
-          const state = (await tx.run(Q.READ_STATE)).records[0];
           const plan = planBatch(batch, stored, num(state?.get('offset')) ?? 0);
           for (const run of plan.runs) for (const stmt of Q.WRITE[run.tag] ?? []) await tx.run(stmt, { rows: run.rows });
           await tx.run(Q.WRITE_DEDUP, { rows: pids.map((pid) => ({ pid, seq: plan.last.get(pid) ?? 0 })) });

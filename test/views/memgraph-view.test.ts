@@ -10,7 +10,7 @@ import { dialectOf, reset, schema, checkContinuity, checkDesignators, checkGroun
 import { planBatch } from '../../src/views/memgraph-view.ts';
 import { liveEnv } from '../fixtures/live.ts';
 import { viewContract, leg } from './fixtures/view-contract.ts';
-import { FeedWorld } from './fixtures/season-feed.ts';
+import { FeedWorld, seasonFeed } from './fixtures/season-feed.ts';
 import { canonical, oracle, oracleSchedule, viewAnswers } from './fixtures/oracle.ts';
 
 t.test('dialect from the server agent string', async (t) => {
@@ -29,6 +29,7 @@ t.test('schema DDL per dialect', async (t) => {
     'CREATE INDEX ON :Airport(iata)',
     'CREATE INDEX ON :Airplane(registration)',
     'CREATE INDEX ON :Dedup(pid)',
+    'CREATE CONSTRAINT ON (n:ViewState) ASSERT n.id IS UNIQUE',
   ]);
   t.same(schema('neo4j'), [
     'CREATE INDEX rotation_id IF NOT EXISTS FOR (n:Rotation) ON (n.id)',
@@ -37,6 +38,7 @@ t.test('schema DDL per dialect', async (t) => {
     'CREATE INDEX airport_iata IF NOT EXISTS FOR (n:Airport) ON (n.iata)',
     'CREATE INDEX airplane_registration IF NOT EXISTS FOR (n:Airplane) ON (n.registration)',
     'CREATE INDEX dedup_pid IF NOT EXISTS FOR (n:Dedup) ON (n.pid)',
+    'CREATE CONSTRAINT viewstate_id IF NOT EXISTS FOR (n:ViewState) REQUIRE n.id IS UNIQUE',
     'CALL db.awaitIndexes(300)',
   ]);
   t.equal(INDEXED.length, 6);
@@ -117,6 +119,25 @@ if (url) {
       t.equal(canonical(await viewAnswers(view)), canonical(oracle(w.feed)), 'equals the oracle');
     } finally {
       await view.close();
+    }
+  });
+
+  t.test('two appliers of the same feed (a projection handing over) apply each event once', async (t) => {
+    const w = seasonFeed({ season: { airplanes: 4, airports: 6, days: 3, seed: 21, violations: { continuity: 0.1, groundTime: 0.1, duplicates: 0.1 } }, edits: 60, seed: 22 });
+    const a = await open();
+    const b = await MemgraphScheduleView.open({ url, ...(user ? { user } : {}), ...(password ? { password } : {}) });
+    try {
+      for (let i = 0; i < w.feed.length; i += 40) {
+        const batch = w.feed.slice(i, i + 40);
+        await Promise.all([a.apply(batch), b.apply(batch)]);
+      }
+      const c = await a.counters();
+      t.equal(c.applied, w.feed.length, 'each event applied once');
+      t.equal(c.duplicates, w.feed.length, 'the other copy of each counted as a duplicate');
+      t.equal(canonical(await viewAnswers(b)), canonical(oracle(w.feed)), 'equals the oracle');
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 
