@@ -8,7 +8,8 @@
 import type { CommandReply } from '../actors/index.ts';
 import { legId as makeLegId, type Leg } from '../domain/index.ts';
 import type { CommandGateway } from '../service/gateway.ts';
-import { runAssignment, SagaInterrupted } from '../service/assignment.ts';
+import { isUnavailable, isActorStopped } from '../actors/index.ts';
+import type { AssignmentStatus, StartReply } from '../service/assignment.ts';
 import { command, problem, notFound } from './problem.ts';
 import type { HttpServer, Reply } from './server.ts';
 import { fields, parseJson } from './validate.ts';
@@ -19,7 +20,7 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Domain errors that mean "no such thing" and those that mean "conflicts with what is there". */
 const NOT_FOUND = new Set(['RotationNotFound', 'AirplaneNotFound', 'UnknownLeg']);
-const CONFLICT = new Set(['RotationAlreadyExists', 'AirplaneAlreadyExists', 'LegOverlaps', 'LegAlreadyInRotation', 'RotationIsAssigned', 'RotationAlreadyAssigned', 'RotationWasRemoved', 'AirplaneNotAssigned']);
+const CONFLICT = new Set(['RotationAlreadyExists', 'AirplaneAlreadyExists', 'LegOverlaps', 'LegAlreadyInRotation', 'RotationIsAssigned', 'RotationAlreadyAssigned', 'RotationWasRemoved', 'AirplaneNotAssigned', 'AssignmentChanged']);
 
 export function statusOf(errorTag: string): number {
   if (NOT_FOUND.has(errorTag)) return 404;
@@ -123,25 +124,55 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
     return replyOf(r, 200, { rotationId });
   });
 
+  // The assignment saga is durable (src/service/assignment.ts): it runs to its end whatever
+  // happens to this request. Finished in time, the answer is the outcome as for any command;
+  // otherwise 202 with the assignment id, whose outcome GET /api/assignments/{id} tells later.
+  // A client may name the assignment (`assignmentId`): sending the same request again then joins
+  // the same saga instead of starting a second one.
   server.route('put', '/api/airplanes/:id/rotation', async (req) => {
     const registration = pathId(req.params[0], 'airplane');
     const body = parseJson(req.body);
-    const b = fields(body, { rotationId: { type: 'string', optional: true, pattern: ID, hint: 'a rotation id, or null to unassign' } });
-    const sagaId = ids.next();
-    let result;
+    const b = fields(body, {
+      rotationId: { type: 'string', optional: true, pattern: ID, hint: 'a rotation id, or null to unassign' },
+      assignmentId: { type: 'string', optional: true, pattern: ID, hint: "1-64 letters, digits, '.', '_' or '-'" },
+    });
+    const sagaId = b.assignmentId ?? ids.next();
+    const input = b.rotationId === undefined ? ({ _tag: 'StartUnassignment', sagaId, registration } as const) : ({ _tag: 'StartAssignment', sagaId, registration, rotationId: b.rotationId } as const);
+    let reply: StartReply;
     try {
-      result = await command(() =>
-        runAssignment(
-          gateway,
-          b.rotationId === undefined ? { _tag: 'StartUnassignment', sagaId, registration } : { _tag: 'StartAssignment', sagaId, registration, rotationId: b.rotationId },
-        ),
-      );
+      reply = await gateway.startAssignment(input);
     } catch (error) {
-      if (error instanceof SagaInterrupted) throw problem(503, 'assignment-interrupted', error.message, { retriable: error.retriable });
-      throw error;
+      // Refused before it reached the saga (its shard moving, its home unreachable): nothing started.
+      if (isUnavailable(error) || isActorStopped(error)) throw problem(503, 'entity-unavailable', `the assignment was not started: ${error.message}`, { retriable: true, assignmentId: sagaId });
+      // No answer in time (a step waits on a moving shard, a member died): the saga, if it
+      // started, finishes on its own.
+      return { status: 202, body: pending(sagaId) };
     }
-    const o = result.outcome;
-    if (o._tag === 'AssignmentFailed' || o._tag === 'UnassignmentFailed') throw problem(statusOf(o.error._tag), kebab(o.error._tag), o.message, { error: o.error });
-    return { status: 200, body: { ...o, offset: result.offset } };
+    if (reply._tag === 'Conflict') throw problem(409, 'assignment-id-taken', `assignment ${sagaId} exists and is another assignment (${reply.status.kind} of ${reply.status.registration})`, { assignmentId: sagaId });
+    return assignmentReply(reply.status);
   });
+
+  server.route('get', '/api/assignments/:id', async (req) => {
+    const sagaId = pathId(req.params[0], 'assignment');
+    const status = await command(() => gateway.assignmentStatus(sagaId));
+    if (status === null) throw notFound(`no assignment ${sagaId}`);
+    return { status: 200, body: status };
+  });
+}
+
+function pending(sagaId: string): Record<string, unknown> {
+  return {
+    assignmentId: sagaId,
+    state: 'running',
+    href: `/api/assignments/${sagaId}`,
+    detail: `the assignment did not finish in time; it goes on without this request: GET /api/assignments/${sagaId} for its outcome`,
+  };
+}
+
+/** A completed saga as the PUT answers it: the outcome, or the domain error's problem. */
+function assignmentReply(status: AssignmentStatus): Reply {
+  const o = status.outcome;
+  if (o === null) return { status: 202, body: pending(status.assignmentId) };
+  if (o._tag === 'AssignmentFailed' || o._tag === 'UnassignmentFailed') throw problem(statusOf(o.error._tag), kebab(o.error._tag), o.message, { error: o.error, assignmentId: status.assignmentId });
+  return { status: 200, body: { ...o, offset: status.offset, assignmentId: status.assignmentId } };
 }

@@ -28,6 +28,9 @@ export interface ServiceConfig {
   readonly journalWaitMs?: number;
   /** Which journal, event bus and graph store the node uses (production mode); embedded defaults when absent. */
   readonly backends?: Backends;
+  /** Tests only, never a flag: a module exporting `sagaHooks` (fault injection in the assignment
+   * sagas' steps, src/service/assignment.ts), loaded in every worker. */
+  readonly sagaHooksModule?: string;
 }
 
 /** The journal: LMDB in the data directory (embedded), or a ScyllaDB (CQL) cluster shared by every member. */

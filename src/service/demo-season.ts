@@ -7,7 +7,6 @@
 import { generateSeason } from '../../ops/season/season.ts';
 import { seasonCommands } from '../../ops/season/commands.ts';
 import type { Journal } from '../persistence/index.ts';
-import { runAssignment } from './assignment.ts';
 import type { CommandGateway } from './gateway.ts';
 import type { Importer } from './importer.ts';
 
@@ -34,7 +33,8 @@ export async function loadDemoSeason(journal: Journal, gateway: CommandGateway, 
   const { status, done } = importer.startPlanned(season.rotations);
   log(`demo season: import ${status.importId} applying ${status.commandsTotal} rotation commands (GET /api/imports/${status.importId})`);
   const result = await done;
-  await inParallel(commands.assignments, 32, (start) => runAssignment(gateway, start));
+  // Durable sagas: one that outlives its wait here (a slow step) still finishes on its own.
+  await inParallel(commands.assignments, 32, (start) => gateway.startAssignment(start, 60_000).catch(() => undefined));
   const seconds = (performance.now() - started) / 1000;
   log(`demo season: loaded in ${seconds.toFixed(1)} s (${result.commandsApplied} rotation commands applied, ${result.commandsRejected} refused)`);
 }

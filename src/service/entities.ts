@@ -22,13 +22,15 @@ import {
   type RotationState,
 } from '../domain/index.ts';
 import { JOURNAL_PATH, remoteEventStore, type JournalMsg } from './journal-service.ts';
+import { sagaEntity, type SagaHooks } from './assignment.ts';
+import { regionClient, sagaEffects } from './region-client.ts';
 
 export type RotationMsg = EntityMessage<RotationCommand, RotationEvent, RotationState, RotationError>;
 export type AirplaneMsg = EntityMessage<AirplaneCommand, AirplaneEvent, AirplaneState, AirplaneError>;
 export type AirportMsg = EntityMessage<AirportCommand, AirportEvent, AirportState, AirportError>;
 
 /** Entity host names, which are also the first segment of an entity's path. */
-export const HOSTS = { rotation: 'rotations', airplane: 'airplanes', airport: 'airports' } as const;
+export const HOSTS = { rotation: 'rotations', airplane: 'airplanes', airport: 'airports', assignment: 'assignments' } as const;
 export type AggregateKind = keyof typeof HOSTS;
 
 /** Persistence ids: "<kind>-<id>". Changing them orphans every stored event. */
@@ -41,7 +43,7 @@ export interface EntityOptions {
   readonly maxPerHost?: number;
 }
 
-export function startEntityHosts(system: ActorSystem, options: EntityOptions = {}): void {
+export function startEntityHosts(system: ActorSystem, options: EntityOptions = {}, hooks: SagaHooks = {}): void {
   const store = remoteEventStore(system.ref<JournalMsg>({ node: system.node, thread: 0, path: JOURNAL_PATH }));
   const idle = { idleTimeoutMs: options.idleTimeoutMs ?? 120_000 };
   const snapshotEvery = options.snapshotEvery ?? 500;
@@ -60,5 +62,12 @@ export function startEntityHosts(system: ActorSystem, options: EntityOptions = {
     name: HOSTS.airport,
     ...max,
     childFactory: (id) => childSpec(eventSourced({ persistenceId: persistenceId('airport', id), store, decider: airportDecider, snapshotEvery }), idle),
+  });
+  // Assignment sagas: process entities of their own, sharded like the aggregates (assignment.ts).
+  const effects = sagaEffects(regionClient(system));
+  system.spawn(shardHost(), {
+    name: HOSTS.assignment,
+    ...max,
+    childFactory: (id) => childSpec(sagaEntity({ sagaId: id, persistenceId: persistenceId('assignment', id), store, effects, hooks }), idle),
   });
 }

@@ -21,6 +21,7 @@ import type {
   RotationState,
 } from '../domain/index.ts';
 import { HOSTS, type AggregateKind, type AirplaneMsg, type AirportMsg, type RotationMsg } from './entities.ts';
+import type { AssignmentStatus, SagaMsg, StartInput, StartReply } from './assignment.ts';
 
 export type RotationReply = CommandReply<RotationEvent, RotationError>;
 export type AirplaneReply = CommandReply<AirplaneEvent, AirplaneError>;
@@ -99,5 +100,24 @@ export class CommandGateway {
 
   airportState(iata: string): Promise<{ state: AirportState; seq: number }> {
     return this.ref<AirportMsg>('airport', iata).ask((replyTo) => ({ _tag: 'GetState', replyTo }), this.timeoutMs);
+  }
+
+  /**
+   * Starts (or joins: the same id with the same input) an assignment saga and waits up to
+   * `timeoutMs` for it to complete. The saga goes on without the caller: a timeout here says
+   * nothing about its outcome (ask assignmentStatus).
+   */
+  startAssignment(input: StartInput, timeoutMs = this.timeoutMs): Promise<StartReply> {
+    return this.ref<SagaMsg>('assignment', input.sagaId).ask<StartReply>((replyTo) => ({ _tag: 'Start', input, replyTo }), timeoutMs);
+  }
+
+  /** A saga's status (null: no saga of that id was ever started). Asking also resumes an unfinished one. */
+  assignmentStatus(sagaId: string): Promise<AssignmentStatus | null> {
+    return this.ref<SagaMsg>('assignment', sagaId).ask<AssignmentStatus | null>((replyTo) => ({ _tag: 'GetStatus', replyTo }), this.timeoutMs);
+  }
+
+  /** Tells a saga to resume if it is unfinished and idle (the keeper). */
+  wakeAssignment(sagaId: string): void {
+    this.region.tell(`${HOSTS.assignment}/${sagaId}`, { _tag: 'Wake' } satisfies SagaMsg);
   }
 }

@@ -27,9 +27,11 @@ import { followViolations } from './live-violations.ts';
 import { EMBEDDED, type ServiceConfig } from './config.ts';
 import { JournalHealth, openJournal, openGraph, startGraphProjection, startPublisher, type BackendState, type FeedJob } from './backends.ts';
 import { GraphChecks } from './graph-checks.ts';
+import { domainUpcasters } from './schema.ts';
 import { stateful } from '../actors/index.ts';
 import { bindCluster, type ClusterConfig, type ClusterNode, type Termination } from '../cluster/index.ts';
 import { CommandGateway } from './gateway.ts';
+import { AssignmentKeeper } from './assignment-keeper.ts';
 import { journalService, JOURNAL_PATH, type JournalMsg } from './journal-service.ts';
 import { clusterJournalLocator, journalProxy, JOURNAL_ROLE, RemoteJournal } from './remote-journal.ts';
 import { clusterShardHosts, SHARD_ROLE, ShardRegion, standaloneHosts } from '../cluster/index.ts';
@@ -73,11 +75,14 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   if (shared && cluster0?.roles.includes(JOURNAL_ROLE)) log('journal: --roles journal is ignored with --journal scylla: every member opens the shared journal');
   const clusterConfig = cluster0 ? { ...cluster0, roles: roles.length > 0 ? roles : [SHARD_ROLE] } : undefined;
   const localJournal =
-    shared || roles.includes(JOURNAL_ROLE) ? await openJournal(backends.journal, () => lmdbJournal({ path: `${config.data}/journal`, durability: config.durability }), log) : undefined;
+    shared || roles.includes(JOURNAL_ROLE) ? await openJournal(backends.journal, () => lmdbJournal({ path: `${config.data}/journal`, durability: config.durability, upcasters: domainUpcasters() }), log) : undefined;
   const entityHosts = Object.values(HOSTS);
   // --max-entities is per node; each entity type in each worker takes an equal part of it.
   const maxPerHost = config.maxEntities !== undefined ? Math.max(1, Math.ceil(config.maxEntities / (entityHosts.length * Math.max(1, config.workers)))) : undefined;
-  const bootData: WorkerBootData = { entities: { ...(config.entityIdleMs !== undefined ? { idleTimeoutMs: config.entityIdleMs } : {}), ...(maxPerHost !== undefined ? { maxPerHost } : {}) } };
+  const bootData: WorkerBootData = {
+    entities: { ...(config.entityIdleMs !== undefined ? { idleTimeoutMs: config.entityIdleMs } : {}), ...(maxPerHost !== undefined ? { maxPerHost } : {}) },
+    ...(config.sagaHooksModule !== undefined ? { sagaHooksModule: config.sagaHooksModule } : {}),
+  };
   // A cluster member's identity (host:port#incarnation) needs its bound port before the actor
   // systems are named, hence bind first, start the node, then join.
   const bound = clusterConfig ? await bindCluster(clusterConfig, { log: (level, line) => level !== 'debug' && log(`[cluster ${level}] ${line}`) }) : undefined;
@@ -166,6 +171,8 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     const graph = backends.graph;
     runJob('graph', () => startGraphProjection(journal, graph, log));
   }
+  // Wakes assignment sagas left unfinished by a crash or a lost member (one per cluster).
+  runJob('assignment-keeper', () => AssignmentKeeper.start(journal, (id) => gateway.wakeAssignment(id), (line) => log(line)));
   const graphChecks = backends.checks === 'graph' && backends.graph._tag === 'memgraph' ? new GraphChecks(await openGraph(backends.graph)) : undefined;
   const backendStates = (): BackendState[] => {
     const states: BackendState[] = [{ ...health.state, name: `journal (${backends.journal._tag})` }];
