@@ -21,7 +21,7 @@ export function formatReport(r: ChaosReport): string {
   out.push('checks:');
   const j = r.journal;
   if (j) {
-    out.push(`  journal: ${j.events} events, ${j.aggregates} aggregates, head ${j.head}; ${j.unacknowledged} events of commands not acknowledged (timed out or failed after storing)`);
+    out.push(`  journal: ${j.events} events, ${j.aggregates} aggregates, head ${j.head}; ${j.unacknowledged} events of commands not acknowledged (timed out or failed after storing)${j.repeated > 0 ? `; ${j.repeated} identical repeats in the feed (its at-least-once repair; dropped by dedup)` : ''}`);
     out.push(`  ${mark(j.passed.acknowledged)} 1. every acknowledged command's events are in the journal exactly once (${j.acked} commands, ${j.lost} lost, ${j.duplicated} events duplicated)`);
     out.push(`  ${mark(j.passed.sequences)} 2. every aggregate's seq is 1..n without a hole; the feed's offsets too`);
     out.push(`  ${mark(j.passed['single-writer'])} 3. one writer per aggregate: no two events at one seq, no event twice, each acknowledgement at its own event's offset`);

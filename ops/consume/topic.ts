@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import { fromBusRecord } from '../../src/persistence/event-bus.ts';
 import type { EventEnvelope } from '../../src/persistence/index.ts';
-import type { TopicRecord } from './verify.ts';
+import { eventDigest, type TopicRecord } from './verify.ts';
 
 export interface RawRecord {
   readonly partition: number;
@@ -26,7 +26,7 @@ export type Decoded = { readonly ok: true; readonly record: TopicRecord; readonl
 export function decode(raw: RawRecord): Decoded {
   try {
     const envelope = fromBusRecord({ key: raw.key, value: raw.value });
-    return { ok: true, envelope, record: { partition: raw.partition, kafkaOffset: raw.kafkaOffset, persistenceId: envelope.persistenceId, seq: envelope.seq, feedOffset: envelope.offset, type: envelope.type } };
+    return { ok: true, envelope, record: { partition: raw.partition, kafkaOffset: raw.kafkaOffset, persistenceId: envelope.persistenceId, seq: envelope.seq, feedOffset: envelope.offset, type: envelope.type, digest: eventDigest(envelope.event) } };
   } catch (e) {
     return { ok: false, raw, error: e instanceof Error ? e.message : String(e) };
   }

@@ -11,9 +11,10 @@
  * - a seq at or below the last applied that was never seen before is a *reorder* (it arrived
  *   after a later one). DedupFilter alone would drop it silently as a duplicate, which is why
  *   the verifier also remembers every (aggregate, seq) it saw;
- * - a seq seen before is a *duplicate* (a re-publish), dropped; if its content differs from the
- *   first copy (another feed offset or event type) it is a *conflict*: two different events
- *   claim one place in the aggregate's history.
+ * - a seq seen before is a *duplicate* (a re-publish, or an append the CQL feed holds twice after
+ *   a repair, at another feed offset), dropped; if its content differs from the first copy
+ *   (another event type, or another event when both carry a digest) it is a *conflict*: two
+ *   different events claim one place in the aggregate's history.
  */
 import { DedupFilter } from '../../src/persistence/dedup.ts';
 
@@ -27,6 +28,14 @@ export interface TopicRecord {
   /** The event's offset in the journal's global feed. */
   readonly feedOffset: number;
   readonly type: string;
+  /** The event's content, canonical (eventDigest), to tell a repeat from a different event. */
+  readonly digest?: string;
+}
+
+/** JSON with object keys sorted: equal events give equal digests whatever their key order. */
+export function eventDigest(event: unknown): string {
+  return JSON.stringify(event, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : v);
 }
 
 export type AnomalyKind = 'gap' | 'reorder' | 'conflict';
@@ -57,6 +66,7 @@ export interface VerifyReport {
 interface Seen {
   readonly feedOffset: number;
   readonly type: string;
+  readonly digest: string | undefined;
 }
 
 /**
@@ -84,12 +94,12 @@ export class TopicVerifier {
     };
     if (first) {
       this.duplicates++;
-      if (first.feedOffset !== r.feedOffset || first.type !== r.type) {
+      if (first.type !== r.type || (first.digest !== undefined && r.digest !== undefined && first.digest !== r.digest)) {
         return anomaly('conflict', `seq ${r.seq} first as ${first.type} at feed offset ${first.feedOffset}, again as ${r.type} at feed offset ${r.feedOffset}`);
       }
       return 'duplicate';
     }
-    this.seen.set(slot, { feedOffset: r.feedOffset, type: r.type });
+    this.seen.set(slot, { feedOffset: r.feedOffset, type: r.type, digest: r.digest });
     this.events.set(slot, r);
     const verdict = this.filter.check(r.persistenceId, r.seq);
     if (verdict === 'new') return 'new';
@@ -122,6 +132,8 @@ export interface JournalEventRef {
   readonly seq: number;
   readonly offset: number;
   readonly type: string;
+  /** The event itself, compared with the topic copy's digest when both are there. */
+  readonly event?: unknown;
 }
 
 export interface FeedComparison {
@@ -150,13 +162,15 @@ export function compareWithFeed(verifier: TopicVerifier, feed: Iterable<JournalE
   for (const e of feed) {
     if (e.offset > upTo) continue;
     const slot = `${e.persistenceId}#${e.seq}`;
+    // A second feed entry at a seq is the journal's own repeat (the chaos journal checks judge it).
+    if (matched.has(slot)) continue;
     const t = verifier.events.get(slot);
     if (!t) {
       missing++;
       example(`missing: ${e.persistenceId} seq ${e.seq} (${e.type}, feed offset ${e.offset})`);
-    } else if (t.feedOffset !== e.offset || t.type !== e.type) {
+    } else if (t.type !== e.type || (t.digest !== undefined && e.event !== undefined && t.digest !== eventDigest(e.event))) {
       foreign++;
-      example(`differs: ${e.persistenceId} seq ${e.seq} is ${e.type} at feed offset ${e.offset} in the journal, ${t.type} at ${t.feedOffset} on the topic`);
+      example(`differs: ${e.persistenceId} seq ${e.seq} is ${e.type} in the journal, ${t.type}${t.type === e.type ? ' with other content' : ''} on the topic`);
     }
     matched.add(slot);
   }

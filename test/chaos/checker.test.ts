@@ -92,6 +92,17 @@ t.test('events nobody acknowledged are counted, not failed (a timed-out command 
   t.equal(r.unacknowledged, 1);
 });
 
+t.test('with repeatsAllowed (the CQL feed), an identical repeat is counted, a different event at the seq is still two writers', async (t) => {
+  const repeated = feed([[R, created], [R, leg1], [R, leg1, { seq: 2 }], [R, leg2, { seq: 3 }]]);
+  const ok = checkJournal(repeated, [acks[0]!, acks[1]!, { ...acks[2]!, offset: 4 }], { repeatsAllowed: true });
+  t.same(failed(ok), []);
+  t.equal(ok.repeated, 1);
+  t.same(failed(checkJournal(repeated, [acks[0]!, acks[1]!, { ...acks[2]!, offset: 4 }])), ['acknowledged', 'sequences', 'single-writer'], 'without it, the repeat fails');
+  const other = checkJournal(feed([[R, created], [R, leg1], [R, leg2, { seq: 2 }]]), acks, { repeatsAllowed: true });
+  t.same(failed(other), ['sequences', 'single-writer']);
+  t.equal(other.repeated, 0);
+});
+
 t.test('a replica missing one violation differs from the rebuild; the rebuild itself is equal', async (t) => {
   const journal = feed([[R, created], [R, leg1], [R, leg2]]);
   const fresh = await rebuild(journal, 3);

@@ -13,8 +13,8 @@ import type { EventEnvelope } from '../../src/persistence/index.ts';
 
 let kafkaOffset = 0;
 /** A record of aggregate `pid` at `seq`; the feed offset is derived so copies of one event agree. */
-function rec(pid: string, seq: number, partition = 0, type = 'LegAdded', feedOffset = feedOf(pid, seq)): TopicRecord {
-  return { partition, kafkaOffset: String(kafkaOffset++), persistenceId: pid, seq, feedOffset, type };
+function rec(pid: string, seq: number, partition = 0, type = 'LegAdded', feedOffset = feedOf(pid, seq), digest?: string): TopicRecord {
+  return { partition, kafkaOffset: String(kafkaOffset++), persistenceId: pid, seq, feedOffset, type, ...(digest === undefined ? {} : { digest }) };
 }
 function feedOf(pid: string, seq: number): number {
   return (pid === 'a' ? 0 : 100) + seq;
@@ -48,6 +48,14 @@ t.test('a conflict: a second, different event at one seq', async (t) => {
   t.same(report.anomalies.map((a) => a.kind), ['conflict']);
   t.equal(report.duplicates, 1);
   t.equal(report.distinct, 2);
+  const content = verifyRecords([rec('a', 1, 0, 'LegAdded', 1, '{"leg":"L1"}'), rec('a', 1, 0, 'LegAdded', 1, '{"leg":"L2"}')]).report;
+  t.same(content.anomalies.map((a) => a.kind), ['conflict'], 'same type, other content');
+});
+
+t.test('the same event at another feed offset (the CQL feed repeating a repaired append) is a duplicate', async (t) => {
+  const { report } = verifyRecords([rec('a', 1, 0, 'LegAdded', 1, '{"leg":"L1"}'), rec('a', 2), rec('a', 1, 0, 'LegAdded', 9, '{"leg":"L1"}')]);
+  t.ok(report.ok);
+  t.equal(report.duplicates, 1);
 });
 
 t.test('compared with the journal feed: missing, foreign, differing, and only up to the publisher', async (t) => {
@@ -71,6 +79,12 @@ t.test('compared with the journal feed: missing, foreign, differing, and only up
   const d = compareWithFeed(other, feed);
   t.equal(d.foreign, 1, 'another event at a journal seq');
   t.match(d.examples[0], /differs: a seq 2/);
+
+  const events = [{ persistenceId: 'a', seq: 1, offset: 1, type: 'LegAdded', event: { leg: 'L1' } }, { persistenceId: 'a', seq: 1, offset: 5, type: 'LegAdded', event: { leg: 'L1' } }];
+  const copy = verifyRecords([rec('a', 1, 0, 'LegAdded', 1, '{"leg":"L1"}')]).verifier;
+  t.same(compareWithFeed(copy, events), { missing: 0, foreign: 0, examples: [] }, "the journal's own repeat is not a topic difference");
+  const changed = verifyRecords([rec('a', 1, 0, 'LegAdded', 1, '{"leg":"L9"}')]).verifier;
+  t.equal(compareWithFeed(changed, events).foreign, 1, 'other content under one type differs');
 });
 
 t.test('a publisher record decodes into the verifier fields; garbage does not', async (t) => {
@@ -78,7 +92,7 @@ t.test('a publisher record decodes into the verifier fields; garbage does not', 
   const bus = toBusRecord(e);
   const d = decode({ partition: 3, kafkaOffset: '12', key: bus.key, value: bus.value });
   t.ok(d.ok);
-  if (d.ok) t.same(d.record, { partition: 3, kafkaOffset: '12', persistenceId: 'rotation-R1', seq: 4, feedOffset: 77, type: 'RotationCreated' });
+  if (d.ok) t.same(d.record, { partition: 3, kafkaOffset: '12', persistenceId: 'rotation-R1', seq: 4, feedOffset: 77, type: 'RotationCreated', digest: '{"_tag":"RotationCreated","name":"R1"}' });
   const bad = decode({ partition: 0, kafkaOffset: '0', key: 'x', value: new Uint8Array([0xc1]) });
   t.notOk(bad.ok);
 });
