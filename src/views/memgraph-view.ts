@@ -70,7 +70,7 @@ function isUnavailable(e: unknown): boolean {
   if (neo4j.isRetryableError(e)) return true;
   const code = (e as { code?: unknown }).code;
   return code === neo4j.error.SERVICE_UNAVAILABLE || code === neo4j.error.SESSION_EXPIRED
-    || (typeof code === 'string' && (code.startsWith('Neo.TransientError.') || code === 'Neo.ClientError.Database.DatabaseNotFound'));
+    || (typeof code === 'string' && code.startsWith('Neo.TransientError.'));
 }
 
 /** One run of same-type events: one statement (per entry of WRITE[tag]) over its rows. */
