@@ -133,7 +133,7 @@ export function generateSeason(partial: Partial<SeasonOptions> = {}): Season {
     const designator = { carrier: d.carrier, flightNumber: d.flightNumber, suffix: d.suffix, departureAirport: d.departureAirport, dateOfOrigin: new Date(d.localDay * DAY_MS).toISOString().slice(0, 10) };
     const n = (seen.get(legId(designator)) ?? 0) + 1;
     seen.set(legId(designator), n);
-    legs[i] = { id: legId(designator, n), ...designator, arrivalAirport: d.arrivalAirport, departureUtc: d.departureMin * MINUTE_MS, arrivalUtc: d.arrivalMin * MINUTE_MS };
+    legs[i] = { id: legId(designator, n), ...designator, arrivalAirport: d.arrivalAirport, departureUtc: d.departureMin * MINUTE_MS, arrivalUtc: d.arrivalMin * MINUTE_MS, aircraftType: airplanes[d.rotation]?.aircraftType ?? null, serviceType: 'J' };
   }
   const byRotation: Leg[][] = airplanes.map(() => []);
   drafts.forEach((d, i) => byRotation[d.rotation]?.push(legs[i] as Leg));

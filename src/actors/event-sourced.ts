@@ -57,7 +57,7 @@ export type EntityMessage<C, E, S, Err> =
   /** Stop gracefully (a shard handoff): after the write in flight, if any, has completed and been
    * answered. Commands still waiting then fail with EntityStopped (retriable: not applied). */
   | { readonly _tag: 'Passivate' }
-  | { readonly _tag: '$Recovered'; readonly state: S; readonly seq: number }
+  | { readonly _tag: '$Recovered'; readonly state: S; readonly seq: number; readonly discarded?: string }
   | { readonly _tag: '$RecoveryFailed'; readonly error: CommandFailure }
   | { readonly _tag: '$Appended'; readonly token: number; readonly lastSeq: number; readonly lastOffset: number }
   | { readonly _tag: '$AppendFailed'; readonly token: number; readonly error: CommandFailure };
@@ -70,10 +70,42 @@ export interface EventSourcedSpec<C, E extends { readonly _tag: string }, S, Err
   readonly snapshotEvery?: number;
   /** Lift stored events to the current shape (the journal's upcasters run before this). */
   readonly fromStored?: (event: unknown) => E;
+  /**
+   * The schema version of the state in snapshots. With it, snapshots are saved as
+   * `{ $schema: version, state }`; one saved without (before snapshots had versions) counts as
+   * version 1. A snapshot of the current version is used as it is; an older one goes through
+   * `upcast`, and when there is no upcast or it returns undefined (or the snapshot is newer than
+   * this code), the snapshot is discarded: the state is rebuilt from all the events and a fresh
+   * snapshot saved. Never read as a shape it is not. Without `snapshotSchema`, states are saved
+   * and read as they are.
+   */
+  readonly snapshotSchema?: SnapshotSchema<S>;
   /** Commands held while recovering or while a write is in flight; past it they fail at once. */
   readonly maxQueued?: number;
   /** Most commands decided into one journal write. */
   readonly maxBatch?: number;
+}
+
+export interface SnapshotSchema<S> {
+  readonly version: number;
+  readonly upcast?: (state: unknown, fromVersion: number) => S | undefined;
+}
+
+/** What a snapshot's stored value holds: its state, or why it cannot be used. */
+export function readSnapshotState<S>(stored: unknown, schema: SnapshotSchema<S> | undefined): { readonly state: S } | { readonly discard: string } {
+  if (schema === undefined) return { state: stored as S };
+  const w = stored as { $schema?: unknown; state?: unknown } | null;
+  const wrapped = typeof w === 'object' && w !== null && typeof w.$schema === 'number' && 'state' in w;
+  const version = wrapped ? (w.$schema as number) : 1;
+  const body = wrapped ? w.state : stored;
+  if (version === schema.version) return { state: body as S };
+  if (version > schema.version) return { discard: `snapshot schema version ${version} is newer than this code's ${schema.version}` };
+  const lifted = schema.upcast?.(body, version);
+  return lifted === undefined ? { discard: `snapshot schema version ${version} cannot be lifted to ${schema.version}` } : { state: lifted };
+}
+
+export function snapshotValue<S>(state: S, schema: SnapshotSchema<S> | undefined): unknown {
+  return schema === undefined ? state : { $schema: schema.version, state };
 }
 
 type Queued<C, E, Err> = { readonly command: C; readonly replyTo: ActorRef<CommandReply<E, Err>> | undefined };
@@ -120,15 +152,17 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
   // Tokens tell this incarnation's write completions from a previous incarnation's.
   let tokens = 0;
 
-  async function recover(): Promise<{ state: S; seq: number }> {
+  async function recover(): Promise<{ state: S; seq: number; discarded?: string }> {
     const snapshot = await store.loadSnapshot(persistenceId);
-    let state = snapshot ? (snapshot.state as S) : decider.initialState();
-    let seq = snapshot ? snapshot.seq : 0;
+    const read = snapshot ? readSnapshotState(snapshot.state, spec.snapshotSchema) : undefined;
+    const usable = read !== undefined && 'state' in read;
+    let state = usable ? read.state : decider.initialState();
+    let seq = usable && snapshot ? snapshot.seq : 0;
     for await (const stored of store.replay(persistenceId, seq + 1)) {
       state = decider.evolve(state, lift(stored.event));
       seq = stored.seq;
     }
-    return { state, seq };
+    return read !== undefined && 'discard' in read ? { state, seq, discarded: `snapshot at seq ${snapshot?.seq ?? 0} discarded (${read.discard}); rebuilt from the events` } : { state, seq };
   }
 
   /** Decides everything queued (up to maxBatch) and starts one write; replies at once if nothing to write. */
@@ -178,7 +212,7 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
     }
     const every = spec.snapshotEvery ?? 0;
     if (every > 0 && Math.floor(s.seq / every) > Math.floor(before / every)) {
-      store.saveSnapshot(persistenceId, s.seq, s.state).catch((error: unknown) => ctx.log('warn', `${persistenceId}: snapshot at ${s.seq} failed: ${toFailure(error).message}`));
+      store.saveSnapshot(persistenceId, s.seq, snapshotValue(s.state, spec.snapshotSchema)).catch((error: unknown) => ctx.log('warn', `${persistenceId}: snapshot at ${s.seq} failed: ${toFailure(error).message}`));
     }
   }
 
@@ -211,7 +245,7 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
   return stateful<EsState<C, E, S, Err>, Msg>({
     initial: (ctx) => {
       recover().then(
-        ({ state, seq }) => ctx.self.tell({ _tag: '$Recovered', state, seq }),
+        (r) => ctx.self.tell(r.discarded === undefined ? { _tag: '$Recovered', state: r.state, seq: r.seq } : { _tag: '$Recovered', state: r.state, seq: r.seq, discarded: r.discarded }),
         (error: unknown) => ctx.self.tell({ _tag: '$RecoveryFailed', error: toFailure(error) }),
       );
       return { phase: 'recovering', state: decider.initialState(), seq: 0, queue: [], inFlight: undefined, waiting: [], stopping: false };
@@ -238,6 +272,11 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
           s.phase = 'ready';
           s.state = m.state;
           s.seq = m.seq;
+          if (m.discarded !== undefined) {
+            // The old snapshot stays the latest until a newer one replaces it: write one now.
+            ctx.log('warn', `${persistenceId}: ${m.discarded}`);
+            if (m.seq > 0) store.saveSnapshot(persistenceId, m.seq, snapshotValue(m.state, spec.snapshotSchema)).catch((error: unknown) => ctx.log('warn', `${persistenceId}: snapshot at ${m.seq} failed: ${toFailure(error).message}`));
+          }
           for (const w of s.waiting) w.tell({ state: s.state, seq: s.seq });
           s.waiting = [];
           flush(s, ctx);

@@ -12,4 +12,4 @@ export { ManualClock, systemClock, settle, type Clock, type TimerHandle } from '
 export { ActorError, isActorError, isAskTimeout, isMailboxFull, isActorStopped, isDeadLetterError, isNameTaken, isUnavailable, unavailable, type ActorErrorTag } from './errors.ts';
 export { askFailure, isAskFailure, TEMP_PREFIX, type AskFailure } from './asks.ts';
 export type { DeadLetter, DeadLetterReason } from './dead-letters.ts';
-export { eventSourced, ENTITY_STOPPED, type EventStore, type StoredEventView, type Decider, type Decision, type CommandReply, type CommandFailure, type EntityMessage, type EventSourcedSpec } from './event-sourced.ts';
+export { eventSourced, readSnapshotState, snapshotValue, ENTITY_STOPPED, type SnapshotSchema, type EventStore, type StoredEventView, type Decider, type Decision, type CommandReply, type CommandFailure, type EntityMessage, type EventSourcedSpec } from './event-sourced.ts';

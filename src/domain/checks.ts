@@ -1,5 +1,6 @@
 /**
- * The three validation checks of the paper, as pure functions over a whole schedule.
+ * The three validation checks of the paper, and a fourth (equipment), as pure functions over a
+ * whole schedule.
  *
  * They are the oracle the read models are tested against, so they are written to be obviously
  * right first: sort each rotation's legs by departure, walk consecutive pairs, group designators.
@@ -12,7 +13,10 @@
  *   MGT of the airport the airplane lands at (previous arrival airport) and the assigned
  *   airplane's MGT; an airport with no MGT set counts as 0; ground time equal to it is fine;
  * - designator uniqueness compares carrier, flight number, suffix ('' for none), departure airport
- *   and date of origin, across every rotation.
+ *   and date of origin, across every rotation;
+ * - equipment: a leg whose aircraft type is known and differs from the aircraft type of the
+ *   rotation's airplane; a leg of unknown type (null), a rotation without an airplane and an
+ *   airplane the schedule does not list are never reported.
  */
 import { compareLegs, designatorKey, formatDesignator, iso, type Designator, type Leg } from './leg.ts';
 import type { Schedule } from './schedule.ts';
@@ -54,7 +58,19 @@ export interface DuplicateDesignatorViolation {
   readonly message: string;
 }
 
-export type Violation = ContinuityViolation | GroundTimeViolation | DuplicateDesignatorViolation;
+export interface EquipmentViolation {
+  readonly _tag: 'EquipmentMismatch';
+  readonly rotationId: string;
+  readonly registration: string;
+  readonly leg: Leg;
+  /** The aircraft type the leg is scheduled for. */
+  readonly legAircraftType: string;
+  /** The aircraft type of the airplane assigned to the rotation. */
+  readonly airplaneAircraftType: string;
+  readonly message: string;
+}
+
+export type Violation = ContinuityViolation | GroundTimeViolation | DuplicateDesignatorViolation | EquipmentViolation;
 
 function sortedLegs(legs: readonly Leg[]): readonly Leg[] {
   for (let i = 1; i < legs.length; i++) {
@@ -131,12 +147,34 @@ export function checkDesignatorUniqueness(schedule: Schedule): DuplicateDesignat
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
+/** Legs scheduled for another aircraft type than their rotation's airplane, in rotation order. */
+export function checkEquipment(schedule: Schedule): EquipmentViolation[] {
+  const typeOf = new Map(schedule.airplanes.map((a) => [a.registration, a.aircraftType]));
+  const out: EquipmentViolation[] = [];
+  for (const rotation of schedule.rotations) {
+    const registration = rotation.registration;
+    if (registration === null) continue;
+    const airplaneAircraftType = typeOf.get(registration);
+    if (airplaneAircraftType === undefined) continue;
+    for (const leg of sortedLegs(rotation.legs)) {
+      const legAircraftType = leg.aircraftType ?? null;
+      if (legAircraftType === null || legAircraftType === airplaneAircraftType) continue;
+      out.push({
+        _tag: 'EquipmentMismatch', rotationId: rotation.rotationId, registration, leg, legAircraftType, airplaneAircraftType,
+        message: `rotation ${rotation.rotationId}: ${formatDesignator(leg)} is scheduled for aircraft type ${legAircraftType} but airplane ${registration} is a ${airplaneAircraftType}`,
+      });
+    }
+  }
+  return out;
+}
+
 export interface CheckReport {
   readonly continuity: readonly ContinuityViolation[];
   readonly groundTime: readonly GroundTimeViolation[];
   readonly designators: readonly DuplicateDesignatorViolation[];
+  readonly equipment: readonly EquipmentViolation[];
 }
 
 export function checkSchedule(schedule: Schedule): CheckReport {
-  return { continuity: checkContinuity(schedule), groundTime: checkGroundTime(schedule), designators: checkDesignatorUniqueness(schedule) };
+  return { continuity: checkContinuity(schedule), groundTime: checkGroundTime(schedule), designators: checkDesignatorUniqueness(schedule), equipment: checkEquipment(schedule) };
 }

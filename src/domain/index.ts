@@ -7,6 +7,7 @@ export * from './leg.ts';
 export * from './schedule.ts';
 export * from './schedule-projection.ts';
 export * from './checks.ts';
+export * from './schema.ts';
 export * from './assignment-saga.ts';
 export {
   rotationDecider, findOverlap,

@@ -5,6 +5,10 @@
  * schedule gave for the flight, local to the departure airport when the source was in local time.
  * An absent operational suffix is the empty string, and "no suffix" is a value of its own:
  * XX 777 and XX 777A are different designators.
+ *
+ * A leg also says what it is planned to be flown with: the IATA aircraft type (subtype, e.g.
+ * "333", "32N") and the SSIM service type (one letter, e.g. "J" scheduled passenger), each null
+ * when the source did not say. Legs stored before LegAdded version 2 are read with both null.
  */
 
 export interface Leg {
@@ -17,6 +21,10 @@ export interface Leg {
   readonly arrivalAirport: string;
   readonly departureUtc: number;
   readonly arrivalUtc: number;
+  /** IATA aircraft type the leg is scheduled for (3 letters/digits), null when unknown. */
+  readonly aircraftType: string | null;
+  /** SSIM service type (one capital letter), null when unknown. */
+  readonly serviceType: string | null;
 }
 
 export interface Designator {
@@ -54,6 +62,18 @@ export function overlaps(a: Leg, b: Leg): boolean {
 const IATA_AIRPORT = /^[A-Z]{3}$/;
 const CARRIER = /^[A-Z0-9]{2}[A-Z]?$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const AIRCRAFT_TYPE = /^[A-Z0-9]{3}$/;
+const SERVICE_TYPE = /^[A-Z]$/;
+
+/** An IATA aircraft type code: three capitals or digits, e.g. 333, 32N, AT7. */
+export function isAircraftType(code: unknown): code is string {
+  return typeof code === 'string' && AIRCRAFT_TYPE.test(code);
+}
+
+/** An SSIM service type: one capital letter (J scheduled passenger, F freight, ...). */
+export function isServiceType(code: unknown): code is string {
+  return typeof code === 'string' && SERVICE_TYPE.test(code);
+}
 
 export function isAirportCode(code: string): boolean {
   return IATA_AIRPORT.test(code);
@@ -78,6 +98,8 @@ export function legProblems(leg: Leg): string[] {
   } else if (leg.arrivalUtc <= leg.departureUtc) {
     problems.push(`arrival ${iso(leg.arrivalUtc)} must be after departure ${iso(leg.departureUtc)}`);
   }
+  if (leg.aircraftType !== null && !isAircraftType(leg.aircraftType)) problems.push(`aircraft type "${String(leg.aircraftType)}" must be null or a 3-character IATA code`);
+  if (leg.serviceType !== null && !isServiceType(leg.serviceType)) problems.push(`service type "${String(leg.serviceType)}" must be null or one capital letter`);
   return problems;
 }
 

@@ -30,7 +30,9 @@ export type RotationCommand =
 
 export type RotationEvent =
   | { readonly _tag: 'RotationCreated'; readonly version: 1; readonly rotationId: string }
-  | { readonly _tag: 'LegAdded'; readonly version: 1; readonly rotationId: string; readonly leg: Leg }
+  /** Version 2: the leg carries `aircraftType` and `serviceType` (null when unknown); version-1
+   * events are upcast on read (schema.ts), so evolve only ever sees version 2. */
+  | { readonly _tag: 'LegAdded'; readonly version: 2; readonly rotationId: string; readonly leg: Leg }
   | { readonly _tag: 'LegRemoved'; readonly version: 1; readonly rotationId: string; readonly legId: string }
   | { readonly _tag: 'RotationRemoved'; readonly version: 1; readonly rotationId: string }
   | { readonly _tag: 'RotationClaimed'; readonly version: 1; readonly rotationId: string; readonly registration: string; readonly assignmentId: string }
@@ -121,7 +123,7 @@ export function decide(command: RotationCommand, state: RotationState): Rotation
           message: `leg ${formatDesignator(leg)} (${iso(leg.departureUtc)} to ${iso(leg.arrivalUtc)}) overlaps leg ${formatDesignator(conflict)} (${iso(conflict.departureUtc)} to ${iso(conflict.arrivalUtc)}) in rotation ${rotationId}`,
         });
       }
-      return accept({ _tag: 'LegAdded', version: 1, rotationId, leg });
+      return accept({ _tag: 'LegAdded', version: 2, rotationId, leg });
     }
     case 'RemoveLeg': {
       const rotation = active(state, rotationId);

@@ -75,6 +75,8 @@ export const openApi = {
           arrivalAirport: { type: 'string', pattern: '^[A-Z]{3}$' },
           departure: { type: 'string', format: 'date-time', description: 'UTC' },
           arrival: { type: 'string', format: 'date-time', description: 'UTC, after departure' },
+          aircraftType: { type: ['string', 'null'], pattern: '^[A-Z0-9]{3}$', description: 'IATA aircraft type the leg is scheduled for (e.g. 32N); omitted or null: unknown, never an equipment violation' },
+          serviceType: { type: ['string', 'null'], pattern: '^[A-Z]$', description: 'SSIM service type (e.g. J); omitted or null: unknown' },
         },
       },
       Violation: { type: 'object', properties: { legIds: { type: 'array', items: { type: 'string' } }, rotationId: { type: 'string' } }, required: ['legIds'], additionalProperties: true },

@@ -100,13 +100,15 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
       arrivalAirport: AIRPORT,
       departure: { type: 'instant' },
       arrival: { type: 'instant' },
+      aircraftType: { type: 'string', optional: true, pattern: /^[A-Z0-9]{3}$/, hint: 'a three-character IATA aircraft type, e.g. 32N (omit or null when not known)' },
+      serviceType: { type: 'string', optional: true, pattern: /^[A-Z]$/, hint: 'an SSIM service type, one capital letter, e.g. J (omit or null when not known)' },
     });
     if (Number.isNaN(Date.parse(`${b.dateOfOrigin}T00:00:00Z`))) throw problem(400, 'invalid-request', `field "dateOfOrigin" is not a calendar date: ${b.dateOfOrigin}`, { field: 'dateOfOrigin' });
     const departureUtc = Date.parse(b.departure);
     const arrivalUtc = Date.parse(b.arrival);
     if (arrivalUtc <= departureUtc) throw problem(400, 'invalid-request', `field "arrival" (${b.arrival}) must be after "departure" (${b.departure})`, { field: 'arrival' });
     const designator = { carrier: b.carrier, flightNumber: b.flightNumber, suffix: b.suffix ?? '', departureAirport: b.departureAirport, dateOfOrigin: b.dateOfOrigin };
-    const leg: Leg = { id: makeLegId(designator), ...designator, arrivalAirport: b.arrivalAirport, departureUtc, arrivalUtc };
+    const leg: Leg = { id: makeLegId(designator), ...designator, arrivalAirport: b.arrivalAirport, departureUtc, arrivalUtc, aircraftType: b.aircraftType ?? null, serviceType: b.serviceType ?? null };
     const r = await command(() => gateway.rotation(rotationId, { _tag: 'AddLeg', rotationId, leg }));
     return replyOf(r, 201, { legId: leg.id });
   });

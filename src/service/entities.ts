@@ -5,6 +5,9 @@
 import { childSpec, eventSourced, type ActorSystem, type EntityMessage } from '../actors/index.ts';
 import { shardHost } from '../cluster/index.ts';
 import {
+  AIRPLANE_SNAPSHOT,
+  AIRPORT_SNAPSHOT,
+  ROTATION_SNAPSHOT,
   airplaneDecider,
   airportDecider,
   rotationDecider,
@@ -51,17 +54,17 @@ export function startEntityHosts(system: ActorSystem, options: EntityOptions = {
   system.spawn(shardHost(), {
     name: HOSTS.rotation,
     ...max,
-    childFactory: (id) => childSpec(eventSourced({ persistenceId: persistenceId('rotation', id), store, decider: rotationDecider, snapshotEvery }), idle),
+    childFactory: (id) => childSpec(eventSourced({ persistenceId: persistenceId('rotation', id), store, decider: rotationDecider, snapshotEvery, snapshotSchema: ROTATION_SNAPSHOT }), idle),
   });
   system.spawn(shardHost(), {
     name: HOSTS.airplane,
     ...max,
-    childFactory: (id) => childSpec(eventSourced({ persistenceId: persistenceId('airplane', id), store, decider: airplaneDecider, snapshotEvery }), idle),
+    childFactory: (id) => childSpec(eventSourced({ persistenceId: persistenceId('airplane', id), store, decider: airplaneDecider, snapshotEvery, snapshotSchema: AIRPLANE_SNAPSHOT }), idle),
   });
   system.spawn(shardHost(), {
     name: HOSTS.airport,
     ...max,
-    childFactory: (id) => childSpec(eventSourced({ persistenceId: persistenceId('airport', id), store, decider: airportDecider, snapshotEvery }), idle),
+    childFactory: (id) => childSpec(eventSourced({ persistenceId: persistenceId('airport', id), store, decider: airportDecider, snapshotEvery, snapshotSchema: AIRPORT_SNAPSHOT }), idle),
   });
   // Assignment sagas: process entities of their own, sharded like the aggregates (assignment.ts).
   const effects = sagaEffects(regionClient(system));

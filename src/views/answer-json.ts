@@ -40,6 +40,7 @@ export function answerJson<Q extends ViewQuery>(q: Q, answer: AnswerOf[Q['_tag']
     case 'Continuity':
     case 'GroundTime':
     case 'Designators':
+    case 'Equipment':
       return pageJson(answer as Page<object>);
     case 'Rotation':
       return answer === null ? 'null' : rotationJson(answer as ScheduleRotation);

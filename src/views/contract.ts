@@ -7,14 +7,16 @@
  * would. Queries are tagged plain data, because they cross worker threads as actor messages.
  */
 import type {
-  ContinuityViolation, DuplicateDesignatorViolation, GroundTimeViolation, ScheduleAirplane, ScheduleRotation,
+  ContinuityViolation, DuplicateDesignatorViolation, EquipmentViolation, GroundTimeViolation, ScheduleAirplane, ScheduleRotation,
 } from '../domain/index.ts';
 import type { EventEnvelope } from '../persistence/index.ts';
+import { InvalidViewQuery } from './errors.ts';
 
 export type WithLegIds<V> = V & { readonly legIds: readonly string[] };
 export type ViewContinuity = WithLegIds<ContinuityViolation>;
 export type ViewGroundTime = WithLegIds<GroundTimeViolation>;
 export type ViewDesignator = WithLegIds<DuplicateDesignatorViolation>;
+export type ViewEquipment = WithLegIds<EquipmentViolation>;
 
 export interface CheckFilters {
   /** Only violations involving this rotation. */
@@ -45,6 +47,7 @@ export type ViewQuery =
   | { readonly _tag: 'Continuity'; readonly filters?: CheckFilters }
   | { readonly _tag: 'GroundTime'; readonly filters?: CheckFilters }
   | { readonly _tag: 'Designators'; readonly filters?: CheckFilters }
+  | { readonly _tag: 'Equipment'; readonly filters?: CheckFilters }
   | { readonly _tag: 'Rotation'; readonly rotationId: string }
   | { readonly _tag: 'Airplane'; readonly registration: string };
 
@@ -53,6 +56,7 @@ export interface AnswerOf {
   readonly Continuity: Page<ViewContinuity>;
   readonly GroundTime: Page<ViewGroundTime>;
   readonly Designators: Page<ViewDesignator>;
+  readonly Equipment: Page<ViewEquipment>;
   readonly Rotation: ScheduleRotation | null;
   readonly Airplane: AirplaneView | null;
 }
@@ -81,6 +85,8 @@ export interface ScheduleView {
   continuity(filters?: CheckFilters): Promise<Page<ViewContinuity>>;
   groundTime(filters?: CheckFilters): Promise<Page<ViewGroundTime>>;
   designators(filters?: CheckFilters): Promise<Page<ViewDesignator>>;
+  /** Legs scheduled for another aircraft type than their rotation's airplane. */
+  equipment?(filters?: CheckFilters): Promise<Page<ViewEquipment>>;
   rotation(rotationId: string): Promise<ScheduleRotation | null>;
   airplane(registration: string): Promise<AirplaneView | null>;
   /** Highest feed offset applied (0 when empty). */
@@ -98,6 +104,9 @@ export function runQuery<Q extends ViewQuery>(view: ScheduleView, q: Q): Promise
     case 'Continuity': return view.continuity(q.filters) as Promise<AnswerOf[Q['_tag']]>;
     case 'GroundTime': return view.groundTime(q.filters) as Promise<AnswerOf[Q['_tag']]>;
     case 'Designators': return view.designators(q.filters) as Promise<AnswerOf[Q['_tag']]>;
+    case 'Equipment':
+      if (view.equipment === undefined) return Promise.reject(new InvalidViewQuery('this view does not answer the equipment check'));
+      return view.equipment(q.filters) as Promise<AnswerOf[Q['_tag']]>;
     case 'Rotation': return view.rotation(q.rotationId) as Promise<AnswerOf[Q['_tag']]>;
     case 'Airplane': return view.airplane(q.registration) as Promise<AnswerOf[Q['_tag']]>;
   }

@@ -4,7 +4,7 @@
  * MemgraphScheduleView is imported from its own file so an embedded node never loads neo4j-driver.
  */
 export type {
-  AirplaneView, AnswerOf, ApplyResult, CheckFilters, Page, ScheduleView, ViewAnswer, ViewContinuity, ViewCounters, ViewDesignator, ViewGroundTime, ViewQuery, WithLegIds,
+  AirplaneView, AnswerOf, ApplyResult, CheckFilters, Page, ScheduleView, ViewAnswer, ViewContinuity, ViewCounters, ViewDesignator, ViewEquipment, ViewGroundTime, ViewQuery, WithLegIds,
 } from './contract.ts';
 export { runQuery, DEFAULT_LIMIT, MAX_LIMIT } from './contract.ts';
 export { MemoryScheduleView } from './memory-view.ts';

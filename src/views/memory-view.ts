@@ -1,6 +1,6 @@
 /**
  * The embedded schedule view: an in-memory graph of airports, airplanes, rotations and legs that
- * keeps the three sets of violations up to date as events arrive, so a check query reads a
+ * keeps the four sets of violations up to date as events arrive, so a check query reads a
  * maintained answer instead of scanning 180,000 legs.
  *
  * Indexes: each rotation's legs in time order (binary-searched), legs by designator key
@@ -8,19 +8,22 @@
  * What a change touches, and only that is recomputed:
  * - leg added / removed: the rotation's pairs next to it (at most two), its designator bucket;
  * - airport MGT changed: the pairs of rotations landing there whose first leg lands there;
- * - airplane MGT or assignment changed: the pairs of the rotation(s) it flies.
+ * - airplane MGT or assignment changed: the pairs of the rotation(s) it flies;
+ * - the equipment check is per leg: a leg added is judged against its rotation's airplane, and
+ *   a rotation whose airplane changes (assignment, or the airplane created) has its legs rejudged.
  *
  * The dedup filter and the offset change in the same synchronous `apply` as the graph, so no
  * query or snapshot can see one without the other (the paper's section 5.6).
  */
 import { compareLegs, designatorKey, type DomainEvent, type Leg, type ScheduleRotation } from '../domain/index.ts';
 import { DedupFilter, type EventEnvelope } from '../persistence/index.ts';
-import type { AirplaneView, AnswerOf, ApplyResult, CheckFilters, Page, ScheduleView, ViewContinuity, ViewCounters, ViewDesignator, ViewGroundTime, ViewQuery } from './contract.ts';
+import type { AirplaneView, AnswerOf, ApplyResult, CheckFilters, Page, ScheduleView, ViewContinuity, ViewCounters, ViewDesignator, ViewEquipment, ViewGroundTime, ViewQuery } from './contract.ts';
 import { PairIndex, ViolationIndex } from './violation-index.ts';
 import {
-  comparePairs, continuityViolation, designatorSortKey, designatorViolation, groundTimeViolation, page, pairKey, type BucketEntry,
+  compareLegViolations, comparePairs, continuityViolation, designatorSortKey, designatorViolation, equipmentMismatch, equipmentViolation, groundTimeViolation,
+  legKey, page, pairKey, type BucketEntry,
 } from './violations.ts';
-import type { ViewSnapshot } from './snapshot-format.ts';
+import { VIEW_SNAPSHOT_FORMAT, type ViewSnapshot } from './snapshot-format.ts';
 import { rotationJson } from './answer-json.ts';
 
 interface Rotation {
@@ -55,6 +58,8 @@ export class MemoryScheduleView implements ScheduleView {
   private readonly cont = new PairIndex<ViewContinuity>(comparePairs);
   private readonly ground = new PairIndex<ViewGroundTime>(comparePairs);
   private readonly dups = new ViolationIndex<ViewDesignator>(designatorSortKey);
+  /** Equipment violations by rotation, then leg id. */
+  private readonly equip = new PairIndex<ViewEquipment>(compareLegViolations);
   private dedup = new DedupFilter();
   private at = 0;
   private applied = 0;
@@ -126,7 +131,12 @@ export class MemoryScheduleView implements ScheduleView {
         a.active = true;
         a.aircraftType = e.aircraftType;
         a.mgt = e.minimumGroundTimeMin;
-        if (a.assignment !== null) this.refreshRegistration(a.assignment);
+        if (a.assignment !== null) {
+          this.refreshRegistration(a.assignment);
+          // Its type decides the equipment check of the rotation it flies, even if the flyer did not change.
+          const r = this.rotations.get(a.assignment);
+          if (r?.active && r.registration === a.registration) this.refreshEquipment(r);
+        }
         return;
       }
       case 'AirplaneMinimumGroundTimeSet': {
@@ -194,7 +204,10 @@ export class MemoryScheduleView implements ScheduleView {
     if (reg !== r.registration) {
       r.registration = reg;
       r.json = null;
-      if (r.active) this.refreshAllPairs(r);
+      if (r.active) {
+        this.refreshAllPairs(r);
+        this.refreshEquipment(r);
+      }
     }
   }
 
@@ -206,6 +219,7 @@ export class MemoryScheduleView implements ScheduleView {
     else legs.splice(lo, 0, leg);
     if (lo > 0) this.evalPair(r, legs[lo - 1] as Leg, leg);
     this.evalPair(r, leg, legs[lo + 1]);
+    this.evalEquipment(r, leg);
     const key = designatorKey(leg);
     const entry: BucketEntry = { rotationId: r.id, leg };
     const bucket = this.buckets.get(key);
@@ -228,6 +242,7 @@ export class MemoryScheduleView implements ScheduleView {
     legs.splice(lo, 1);
     this.evalPair(r, leg, undefined);
     if (lo > 0) this.evalPair(r, legs[lo - 1] as Leg, legs[lo]);
+    this.equip.delete(r.id, leg.id);
     this.dropFromBucket(r.id, leg);
   }
 
@@ -250,6 +265,7 @@ export class MemoryScheduleView implements ScheduleView {
   private clearRotation(r: Rotation): void {
     for (const leg of r.legs) {
       this.evalPair(r, leg, undefined);
+      this.equip.delete(r.id, leg.id);
       this.dropFromBucket(r.id, leg);
     }
     r.legs = [];
@@ -259,6 +275,23 @@ export class MemoryScheduleView implements ScheduleView {
   private refreshAllPairs(r: Rotation): void {
     const legs = r.legs;
     for (let i = 0; i < legs.length; i++) this.evalPair(r, legs[i] as Leg, legs[i + 1]);
+  }
+
+  /** The aircraft type of the rotation's airplane, or null without one. */
+  private airplaneType(r: Rotation): string | null {
+    const plane = r.registration === null ? undefined : this.airplanes.get(r.registration);
+    return plane?.active ? plane.aircraftType : null;
+  }
+
+  /** (Re)decides the equipment check of one leg. */
+  private evalEquipment(r: Rotation, leg: Leg): void {
+    const type = this.airplaneType(r);
+    if (equipmentMismatch(leg, type)) this.equip.set(r.id, leg.id, equipmentViolation(r.id, r.registration as string, leg, type as string));
+    else this.equip.delete(r.id, leg.id);
+  }
+
+  private refreshEquipment(r: Rotation): void {
+    for (const leg of r.legs) this.evalEquipment(r, leg);
   }
 
   /** (Re)decides the pair starting at `prev`; `next` undefined means `prev` is last (or gone). */
@@ -290,6 +323,9 @@ export class MemoryScheduleView implements ScheduleView {
   designatorsNow(f: CheckFilters = {}): Page<ViewDesignator> {
     return page(f.rotationId === undefined ? this.dups.sorted() : this.dups.ofRotation(f.rotationId), designatorSortKey, f, this.at);
   }
+  equipmentNow(f: CheckFilters = {}): Page<ViewEquipment> {
+    return page(f.rotationId === undefined ? this.equip.sorted() : this.equip.ofRotation(f.rotationId), legKey, f, this.at);
+  }
   rotationNow(rotationId: string): ScheduleRotation | null {
     const r = this.rotations.get(rotationId);
     return r?.active ? { rotationId, legs: r.legs.slice(), registration: r.registration } : null;
@@ -308,7 +344,7 @@ export class MemoryScheduleView implements ScheduleView {
   /** Changes whenever any violation set changes (not with the offset alone): a cached check
    * answer taken at the same version is still right, only its `offset` moves on. */
   violationsVersion(): number {
-    return this.cont.version + this.ground.version + this.dups.version;
+    return this.cont.version + this.ground.version + this.dups.version + this.equip.version;
   }
 
   /** A tagged query answered synchronously (the replica actor's path). */
@@ -317,6 +353,7 @@ export class MemoryScheduleView implements ScheduleView {
       case 'Continuity': return this.continuityNow(q.filters) as AnswerOf[Q['_tag']];
       case 'GroundTime': return this.groundTimeNow(q.filters) as AnswerOf[Q['_tag']];
       case 'Designators': return this.designatorsNow(q.filters) as AnswerOf[Q['_tag']];
+      case 'Equipment': return this.equipmentNow(q.filters) as AnswerOf[Q['_tag']];
       case 'Rotation': return this.rotationNow(q.rotationId) as AnswerOf[Q['_tag']];
       case 'Airplane': return this.airplaneNow(q.registration) as AnswerOf[Q['_tag']];
     }
@@ -330,6 +367,9 @@ export class MemoryScheduleView implements ScheduleView {
   }
   designators(f?: CheckFilters): Promise<Page<ViewDesignator>> {
     return settle(() => this.designatorsNow(f));
+  }
+  equipment(f?: CheckFilters): Promise<Page<ViewEquipment>> {
+    return settle(() => this.equipmentNow(f));
   }
   rotation(rotationId: string): Promise<ScheduleRotation | null> {
     return settle(() => this.rotationNow(rotationId));
@@ -358,7 +398,7 @@ export class MemoryScheduleView implements ScheduleView {
   /** The whole view as plain data: state, offset, dedup filter and counters, taken together. */
   snapshot(): ViewSnapshot {
     return {
-      format: 1,
+      format: VIEW_SNAPSHOT_FORMAT,
       offset: this.at,
       counters: this.countersNow(),
       dedup: this.dedup.entries(),

@@ -8,7 +8,7 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { Packr } from 'msgpackr';
-import type { ViewSnapshot } from './snapshot-format.ts';
+import { upcastViewSnapshot, VIEW_SNAPSHOT_FORMAT, type ViewSnapshot } from './snapshot-format.ts';
 
 // Plain maps and arrays only; records off so the file does not depend on a structure table.
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
@@ -43,7 +43,7 @@ export async function readSnapshotFile(file: string): Promise<ViewSnapshot | und
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
-  const s = packr.unpack(bytes) as ViewSnapshot;
-  if (s?.format !== 1) throw new Error(`${file} is not a view snapshot of format 1`);
+  const s = upcastViewSnapshot(packr.unpack(bytes));
+  if (s === undefined) throw new Error(`${file} is not a view snapshot of format 1 or ${VIEW_SNAPSHOT_FORMAT}`);
   return s;
 }

@@ -11,9 +11,9 @@
  * sort key of the last item handed out, so paging stays correct while the view changes underneath.
  */
 import {
-  checkContinuity, checkDesignatorUniqueness, checkGroundTime, compareLegs, type Leg,
+  checkContinuity, checkDesignatorUniqueness, checkEquipment, checkGroundTime, compareLegs, type Leg,
 } from '../domain/index.ts';
-import { DEFAULT_LIMIT, MAX_LIMIT, type CheckFilters, type Page, type ViewContinuity, type ViewDesignator, type ViewGroundTime } from './contract.ts';
+import { DEFAULT_LIMIT, MAX_LIMIT, type CheckFilters, type Page, type ViewContinuity, type ViewDesignator, type ViewEquipment, type ViewGroundTime } from './contract.ts';
 import { InvalidViewQuery } from './errors.ts';
 
 /** [time, rotationId or designator key, first leg id]. */
@@ -39,6 +39,31 @@ export function groundTimeViolation(
   });
   if (!v) throw new Error(`groundTimeViolation called for a pair with enough ground time ${previous.id} -> ${next.id}`);
   return { ...v, legIds: [previous.id, next.id] };
+}
+
+/** Whether a leg violates the equipment check for an airplane of `airplaneType` (null: no airplane). */
+export function equipmentMismatch(leg: Leg, airplaneType: string | null): boolean {
+  const t = leg.aircraftType ?? null;
+  return t !== null && airplaneType !== null && t !== airplaneType;
+}
+
+export function equipmentViolation(rotationId: string, registration: string, leg: Leg, airplaneType: string): ViewEquipment {
+  const [v] = checkEquipment({
+    airports: [], airplanes: [{ registration, aircraftType: airplaneType, minimumGroundTimeMin: 0 }], rotations: [{ rotationId, registration, legs: [leg] }],
+  });
+  if (!v) throw new Error(`equipmentViolation called for leg ${leg.id}, which fits a ${airplaneType}`);
+  return { ...v, legIds: [leg.id] };
+}
+
+/** Equipment violations in time order: the leg's departure, then rotation id, then leg id. */
+export function legKey(v: ViewEquipment): SortKey {
+  return [v.leg.departureUtc, v.rotationId, v.leg.id];
+}
+
+export function compareLegViolations(a: ViewEquipment, b: ViewEquipment): number {
+  return a.leg.departureUtc - b.leg.departureUtc
+    || (a.rotationId < b.rotationId ? -1 : a.rotationId > b.rotationId ? 1 : 0)
+    || (a.leg.id < b.leg.id ? -1 : a.leg.id > b.leg.id ? 1 : 0);
 }
 
 export interface BucketEntry {

@@ -1,7 +1,7 @@
-/** The three checks: hand cases, a brute-force reference over random schedules, and the schedule folded from events. */
+/** The four checks: hand cases, a brute-force reference over random schedules, and the schedule folded from events. */
 import t from 'tap';
 import fc from 'fast-check';
-import { checkContinuity, checkDesignatorUniqueness, checkGroundTime, checkSchedule } from '../../src/domain/checks.ts';
+import { checkContinuity, checkDesignatorUniqueness, checkEquipment, checkGroundTime, checkSchedule } from '../../src/domain/checks.ts';
 import type { Leg } from '../../src/domain/leg.ts';
 import type { Schedule, ScheduleRotation } from '../../src/domain/schedule.ts';
 import { scheduleFromEvents, type DomainEvent } from '../../src/domain/schedule-projection.ts';
@@ -55,11 +55,24 @@ import { leg } from './fixtures/legs.ts';
     t.same(v[0]?.designator, { carrier: 'LH', flightNumber: 400, suffix: '', departureAirport: 'FRA', dateOfOrigin: '2026-04-01' });
   });
 
-  t.test('checkSchedule runs all three', async (t) => {
-    const r = checkSchedule(schedule({ rotationId: 'r', legs: [leg('FRA', 'MUC', 0, 60), leg('HAM', 'FRA', 70, 100)], registration: null }));
+  t.test('equipment: a leg of a known type other than the assigned airplane type', async (t) => {
+    const a = leg('FRA', 'MUC', 0, 60, 100, { aircraftType: '320' });
+    const b = leg('MUC', 'FRA', 120, 180, 101, { aircraftType: '333' });
+    const c = leg('FRA', 'HAM', 240, 300, 102); // type unknown
+    const d = leg('HAM', 'FRA', 360, 420, 103, { aircraftType: '32N' }); // another subtype is another type
+    t.same(checkEquipment(schedule({ rotationId: 'r', legs: [d, c, b, a], registration: null })), [], 'no airplane, nothing to compare');
+    const v = checkEquipment(schedule({ rotationId: 'r', legs: [d, c, b, a], registration: 'D-AIAA' }));
+    t.same(v.map((x) => [x.leg.id, x.legAircraftType, x.airplaneAircraftType, x.registration]), [[b.id, '333', '320', 'D-AIAA'], [d.id, '32N', '320', 'D-AIAA']], 'in rotation order; unknown types and matching ones are fine');
+    t.match(v[0]?.message, /rotation r: LH 101 MUC 2026-04-01 is scheduled for aircraft type 333 but airplane D-AIAA is a 320/);
+    t.same(checkEquipment(schedule({ rotationId: 'r', legs: [b], registration: 'D-UNKNOWN' })), [], 'an airplane the schedule does not list is not judged');
+  });
+
+  t.test('checkSchedule runs all four', async (t) => {
+    const r = checkSchedule(schedule({ rotationId: 'r', legs: [leg('FRA', 'MUC', 0, 60, 100, { aircraftType: '744' }), leg('HAM', 'FRA', 70, 100)], registration: 'D-AIAA' }));
     t.equal(r.continuity.length, 1);
     t.equal(r.groundTime.length, 1);
     t.equal(r.designators.length, 0);
+    t.equal(r.equipment.length, 1);
   });
 }
 
@@ -152,7 +165,7 @@ import { leg } from './fixtures/legs.ts';
     { _tag: 'AirportMinimumGroundTimeSet', version: 1, iata: 'FRA', minimumGroundTimeMin: 50 },
     { _tag: 'AirplaneCreated', version: 1, registration: 'D-AIAA', aircraftType: '320', minimumGroundTimeMin: 30 },
     { _tag: 'RotationCreated', version: 1, rotationId: 'r1' },
-    { _tag: 'LegAdded', version: 1, rotationId: 'r1', leg: a },
+    { _tag: 'LegAdded', version: 2, rotationId: 'r1', leg: a },
     { _tag: 'RotationCreated', version: 1, rotationId: 'r2' },
     { _tag: 'RotationClaimed', version: 1, rotationId: 'r1', registration: 'D-AIAA', assignmentId: 's1' },
   ];

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
   const created: RotationEvent = { _tag: 'RotationCreated', version: 1, rotationId: R };
   const a = leg('FRA', 'MUC', 0, 60);
   const b = leg('MUC', 'FRA', 120, 180);
-  const added = (l: typeof a): RotationEvent => ({ _tag: 'LegAdded', version: 1, rotationId: R, leg: l });
+  const added = (l: typeof a): RotationEvent => ({ _tag: 'LegAdded', version: 2, rotationId: R, leg: l });
   const claimed = (registration: string, assignmentId: string): RotationEvent => ({ _tag: 'RotationClaimed', version: 1, rotationId: R, registration, assignmentId });
   const removed: RotationEvent = { _tag: 'RotationRemoved', version: 1, rotationId: R };
 

@@ -47,6 +47,8 @@ import { createDesignatorCounter } from '../../src/domain/ssim/designator-counte
       ['aircraft STA', 58, '12x0', 'aircraft STA'],
       ['onward flight number', 141, '    ', 'onward flight number'],
       ['date variation', 194, 'Z', 'date variation, arrival'],
+      ['aircraft type', 73, '7-3', 'aircraft type'],
+      ['service type', 14, '1', 'service type'],
     ];
     for (const [name, column, text, field] of cases) {
       const r = parseSsimText(file(leg41, put(leg41, column, text)));
@@ -56,6 +58,12 @@ import { createDesignatorCounter } from '../../src/domain/ssim/designator-counte
       t.match(p, { line: 12, column, field, found: text }, name);
       t.match(p?.message, /^line 12, column \d+: .*expected/, `${name}: message says where and what`);
     }
+  });
+
+  t.test('aircraft type and service type: blank is unknown (null), otherwise carried on the leg', async (t) => {
+    const r = parseSsimText(file(leg41, put(put(put(leg41, 6, '  43'), 73, '   '), 14, ' '), put(put(leg41, 6, '  44'), 73, '32N')));
+    t.equal(r.problemCount, 0);
+    t.same(r.legs.map((l) => [l.leg.flightNumber, l.leg.aircraftType, l.leg.serviceType]), [[41, '733', 'F'], [43, null, null], [44, '32N', 'F']]);
   });
 
   t.test('all problems are reported, not just the first', async (t) => {

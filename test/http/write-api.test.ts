@@ -55,7 +55,7 @@ t.test('every write command, with offsets, and the entity reads', async (t) => {
   t.equal(r.status, 201);
   const id = r.json.id as string;
   t.match(id, /^r/);
-  const l1 = await call('POST', `/api/rotations/${id}/legs`, leg(400, 'FRA', 'JFK', '2026-03-29T10:00:00Z', '2026-03-29T18:00:00Z'));
+  const l1 = await call('POST', `/api/rotations/${id}/legs`, { ...leg(400, 'FRA', 'JFK', '2026-03-29T10:00:00Z', '2026-03-29T18:00:00Z'), aircraftType: '388', serviceType: 'J' });
   t.equal(l1.status, 201);
   t.equal(l1.json.legId, 'LH-400-FRA-2026-03-29');
   const overlap = await call('POST', `/api/rotations/${id}/legs`, leg(401, 'JFK', 'FRA', '2026-03-29T17:00:00Z', '2026-03-30T01:00:00Z'));
@@ -72,6 +72,7 @@ t.test('every write command, with offsets, and the entity reads', async (t) => {
   const rot = await call('GET', `/api/rotations/${id}`);
   t.equal(rot.json.airplane, 'D-AIMA');
   t.equal((rot.json.legs as unknown[]).length, 2);
+  t.same((rot.json.legs as { aircraftType: unknown; serviceType: unknown }[]).map((l) => [l.aircraftType, l.serviceType]), [['388', 'J'], [null, null]], 'aircraft and service type are optional; absent is null');
   t.equal((await call('GET', '/api/airplanes/D-AIMA')).json.rotationId, id);
 
   await call('POST', '/api/airplanes', { registration: 'D-AIMB', aircraftType: '388', minGroundTimeMinutes: 60 });
@@ -99,6 +100,8 @@ t.test('bad input: 4xx problem+json naming the field, and nothing changes', asyn
     ['negative minutes', 'POST', '/api/airports', { code: 'FRA', minGroundTimeMinutes: -1 }, 400, 'minGroundTimeMinutes'],
     ['arrival before departure', 'POST', '/api/rotations/x1/legs', leg(1, 'FRA', 'JFK', '2026-03-29T10:00:00Z', '2026-03-29T09:00:00Z'), 400, 'arrival'],
     ['not an instant', 'POST', '/api/rotations/x1/legs', { ...leg(1, 'FRA', 'JFK', '2026-03-29T10:00:00Z', '2026-03-29T12:00:00Z'), departure: 'tomorrow' }, 400, 'departure'],
+    ['bad aircraft type', 'POST', '/api/rotations/x1/legs', { ...leg(1, 'FRA', 'JFK', '2026-03-29T10:00:00Z', '2026-03-29T12:00:00Z'), aircraftType: 'A320' }, 400, 'aircraftType'],
+    ['bad service type', 'POST', '/api/rotations/x1/legs', { ...leg(1, 'FRA', 'JFK', '2026-03-29T10:00:00Z', '2026-03-29T12:00:00Z'), serviceType: 'pax' }, 400, 'serviceType'],
     ['unknown rotation', 'POST', '/api/rotations/no-such-rotation/legs', leg(1, 'FRA', 'JFK', '2026-03-29T10:00:00Z', '2026-03-29T12:00:00Z'), 404, undefined],
     ['unknown airplane', 'GET', '/api/airplanes/NOPE', undefined, 404, undefined],
     ['unknown route', 'GET', '/api/nothing-here', undefined, 404, undefined],

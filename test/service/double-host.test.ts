@@ -28,6 +28,8 @@ const leg = (n: number): Leg => ({
   arrivalAirport: 'MUC',
   departureUtc: Date.UTC(2026, 5, 1, n * 3),
   arrivalUtc: Date.UTC(2026, 5, 1, n * 3 + 1),
+  aircraftType: null,
+  serviceType: null,
 });
 
 t.test('a forced double host: the journal refuses the stale writer, nothing is stored twice or lost', async (t) => {

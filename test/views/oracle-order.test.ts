@@ -10,9 +10,13 @@ import fc from 'fast-check';
 import type { EventEnvelope } from '../../src/persistence/index.ts';
 import { MemoryScheduleView } from '../../src/views/memory-view.ts';
 import { seasonFeed } from './fixtures/season-feed.ts';
-import { canonical, oracle, viewAnswers } from './fixtures/oracle.ts';
+import { allPages, canonical, oracle, oracleEquipment, viewAnswers } from './fixtures/oracle.ts';
 import { runQuery, type ViewQuery } from '../../src/views/contract.ts';
 import { answerJson } from '../../src/views/answer-json.ts';
+
+/** The three checks and the fourth (equipment), from a view and from the oracle. */
+const answers = async (view: MemoryScheduleView) => ({ ...(await viewAnswers(view)), equipment: await allPages((f) => view.equipment(f)) });
+const want = (feed: readonly EventEnvelope[]) => ({ ...oracle(feed), equipment: oracleEquipment(feed) });
 
 const small = (seed: number) =>
   seasonFeed({ season: { airplanes: 4, airports: 6, days: 3, seed, violations: { continuity: 0.08, groundTime: 0.08, duplicates: 0.08 } }, edits: 120, seed: seed + 100 });
@@ -23,10 +27,11 @@ t.test('event by event', async (t) => {
   let bad = 0;
   for (let i = 0; i < w.feed.length; i++) {
     view.applyNow([w.feed[i] as EventEnvelope]);
-    const want = JSON.stringify(oracle(w.feed.slice(0, i + 1)));
-    if (JSON.stringify(await viewAnswers(view)) !== want && bad++ === 0) t.same(await viewAnswers(view), JSON.parse(want), `first difference at offset ${i + 1}`);
+    const expected = JSON.stringify(want(w.feed.slice(0, i + 1)));
+    if (JSON.stringify(await answers(view)) !== expected && bad++ === 0) t.same(await answers(view), JSON.parse(expected), `first difference at offset ${i + 1}`);
   }
   t.equal(bad, 0, `all ${w.feed.length} prefixes equal the oracle`);
+  t.ok(oracleEquipment(w.feed).length > 0, `the edits made equipment violations too (${oracleEquipment(w.feed).length})`);
 });
 
 /** Interleaves per-aggregate queues by the given choices; repeats some events (redelivery). */
@@ -73,8 +78,8 @@ t.test('random interleavings within aggregate order, with redeliveries', async (
           const slice = delivered.slice(i, i + batch);
           view.applyNow(slice);
           for (const e of slice) if (!seen.has(e)) (seen.add(e), applied.push(e));
-          const got = JSON.stringify(await viewAnswers(view));
-          if (got !== JSON.stringify(oracle(applied))) return false;
+          const got = JSON.stringify(await answers(view));
+          if (got !== JSON.stringify(want(applied))) return false;
         }
         return view.countersNow().applied === order.length && view.countersNow().duplicates === delivered.length - order.length;
       },
@@ -93,7 +98,7 @@ t.test('JSON answers from cached fragments parse to the answer after every batch
   for (let i = 0; i < w.feed.length; i += 9) {
     view.applyNow(w.feed.slice(i, i + 9) as EventEnvelope[]);
     const queries: ViewQuery[] = [
-      { _tag: 'Continuity', filters: { limit: 3 } }, { _tag: 'GroundTime' }, { _tag: 'Designators' },
+      { _tag: 'Continuity', filters: { limit: 3 } }, { _tag: 'GroundTime' }, { _tag: 'Designators' }, { _tag: 'Equipment', filters: { limit: 2 } },
       ...rotations.map((rotationId) => ({ _tag: 'Rotation', rotationId }) as const),
       { _tag: 'Airplane', registration: 'nobody' },
     ];

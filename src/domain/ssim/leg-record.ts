@@ -22,7 +22,8 @@ export interface LegRecord {
   readonly flightNumber: number;
   readonly itineraryVariation: string;
   readonly legSequence: number;
-  readonly serviceType: string;
+  /** One capital letter, null when blank. */
+  readonly serviceType: string | null;
   readonly fromDay: number;
   readonly toDay: number;
   /** Bit n set when the leg operates on ISO weekday n (Monday = 1). */
@@ -35,7 +36,8 @@ export interface LegRecord {
   readonly arrivalStation: string;
   readonly staMinutes: number;
   readonly arrivalVariationMinutes: number;
-  readonly aircraftType: string;
+  /** IATA aircraft type (3 letters/digits), null when blank. */
+  readonly aircraftType: string | null;
   readonly onward: OnwardFlight | null;
   readonly departureDateVariation: number;
   /** Null when the column is blank: the arrival day is then inferred (see docs/domain.md). */
@@ -122,6 +124,16 @@ function airline(s: string, field: Field): string | null {
   return isAlnum(third) ? interned(s, i, 3) : null;
 }
 
+/** IATA aircraft type: null when all blank, undefined when not 3 letters/digits. */
+function aircraftTypeAt(s: string, field: Field): string | null | undefined {
+  const i = at(field);
+  const a = s.charCodeAt(i);
+  const b = s.charCodeAt(i + 1);
+  const c = s.charCodeAt(i + 2);
+  if (a === SPACE && b === SPACE && c === SPACE) return null;
+  return isAlnum(a) && isAlnum(b) && isAlnum(c) ? interned(s, i, 3) : undefined;
+}
+
 /** Blank or a letter; '' for blank. */
 function suffix(s: string, field: Field): string | null {
   const c = s.charCodeAt(at(field));
@@ -161,7 +173,9 @@ export function decodeLegRecord(s: string, line: number, indefiniteTo: number, p
   if (!isDigit(ivi.charCodeAt(0)) || !isDigit(ivi.charCodeAt(1))) bad(problems, line, s, LEG.itineraryVariation, 'two digits');
   const legSequence = number(s, LEG.legSequence);
   if (legSequence < 1) bad(problems, line, s, LEG.legSequence, 'two digits, 01-99');
-  const serviceType = s[at(LEG.serviceType)] ?? ' ';
+  const serviceChar = s.charCodeAt(at(LEG.serviceType));
+  const serviceType = serviceChar === SPACE ? null : isUpper(serviceChar) ? interned(s, at(LEG.serviceType), 1) : undefined;
+  if (serviceType === undefined) bad(problems, line, s, LEG.serviceType, 'blank or a letter A-Z');
   const fromDay = parseDdMmmYy(s, at(LEG.periodFrom));
   if (fromDay < 0) bad(problems, line, s, LEG.periodFrom, 'a date DDMMMYY');
   let toDay = parseDdMmmYy(s, at(LEG.periodTo));
@@ -195,7 +209,8 @@ export function decodeLegRecord(s: string, line: number, indefiniteTo: number, p
   if (staMinutes < 0) bad(problems, line, s, LEG.aircraftSta, 'a time HHMM, 0000-2359');
   const arrivalVariationMinutes = variation(s, LEG.arrivalUtcVariation);
   if (Number.isNaN(arrivalVariationMinutes)) bad(problems, line, s, LEG.arrivalUtcVariation, '+HHMM or -HHMM');
-  const aircraftType = interned(s, at(LEG.aircraftType), 3);
+  const aircraftType = aircraftTypeAt(s, LEG.aircraftType);
+  if (aircraftType === undefined) bad(problems, line, s, LEG.aircraftType, 'blank, or a 3-character IATA aircraft type (letters and digits)');
 
   let onward: OnwardFlight | null = null;
   if (s.charCodeAt(at(LEG.onwardAirline)) !== SPACE) {
@@ -220,10 +235,10 @@ export function decodeLegRecord(s: string, line: number, indefiniteTo: number, p
 
   if (problems.length > before) return null;
   return {
-    suffix: sfx as string, carrier: carrier as string, flightNumber, itineraryVariation: ivi, legSequence, serviceType,
+    suffix: sfx as string, carrier: carrier as string, flightNumber, itineraryVariation: ivi, legSequence, serviceType: serviceType ?? null,
     fromDay, toDay, daysMask, frequency,
     departureStation: departureStation as string, stdMinutes, departureVariationMinutes,
     arrivalStation: arrivalStation as string, staMinutes, arrivalVariationMinutes,
-    aircraftType, onward, departureDateVariation: departureDateVariation ?? 0, arrivalDateVariation: arrivalDateVariation ?? null,
+    aircraftType: aircraftType ?? null, onward, departureDateVariation: departureDateVariation ?? 0, arrivalDateVariation: arrivalDateVariation ?? null,
   };
 }

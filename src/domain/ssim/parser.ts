@@ -17,11 +17,10 @@ import { problem, fieldProblem, type SsimProblem } from './problem.ts';
 
 /** A dated leg as read from SSIM, with what rotation building needs beyond the Leg itself. */
 export interface SsimLeg {
+  /** The leg, with the record's aircraft type and service type (null when blank). */
   readonly leg: Leg;
-  readonly aircraftType: string;
   readonly itineraryVariation: string;
   readonly legSequence: number;
-  readonly serviceType: string;
   /** Epoch days of the departure and arrival dates in the file's time mode (local for L). */
   readonly departureDay: number;
   readonly arrivalDay: number;
@@ -146,8 +145,9 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
         leg: {
           id: n === 1 ? key : `${key}~${n}`, carrier: r.carrier, flightNumber: r.flightNumber, suffix: r.suffix, dateOfOrigin,
           departureAirport: r.departureStation, arrivalAirport: r.arrivalStation, departureUtc: departureMin * MINUTE_MS, arrivalUtc: arrivalMin * MINUTE_MS,
+          aircraftType: r.aircraftType, serviceType: r.serviceType,
         },
-        aircraftType: r.aircraftType, itineraryVariation: r.itineraryVariation, legSequence: r.legSequence, serviceType: r.serviceType,
+        itineraryVariation: r.itineraryVariation, legSequence: r.legSequence,
         departureDay, arrivalDay, onward: r.onward, line: lineNo,
       });
     }
