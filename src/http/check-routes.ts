@@ -1,6 +1,6 @@
 /**
- * The three validation checks over HTTP, answered by the schedule view replicas:
- * GET /api/checks/{continuity,ground-time,designators}?rotation&from&to&limit&cursor&minOffset.
+ * The four validation checks over HTTP, answered by the schedule view replicas:
+ * GET /api/checks/{continuity,ground-time,designators,equipment}?rotation&from&to&limit&cursor&minOffset.
  * The answer is serialised to JSON in the replica's thread and passed through as is.
  *
  * `from`/`to` take a date (YYYY-MM-DD: `to` includes that whole day) or a UTC instant (`to`
@@ -53,6 +53,7 @@ export function checkRoutes(server: HttpServer, pool: Pick<ViewPool, 'queryJson'
     ['continuity', 'Continuity'],
     ['ground-time', 'GroundTime'],
     ['designators', 'Designators'],
+    ['equipment', 'Equipment'],
   ];
   for (const [path, tag] of routes) {
     server.route('get', `/api/checks/${path}`, async (req) => {

@@ -34,7 +34,7 @@ const check = (summary: string) => ({
 
 export const openApi = {
   openapi: '3.1.0',
-  info: { title: 'Aloft flight scheduling', version: '0.1.0', description: 'Commands on rotations, legs, airplanes and airports; the three validation checks; SSIM imports.' },
+  info: { title: 'Aloft flight scheduling', version: '0.1.0', description: 'Commands on rotations, legs, airplanes and airports; the four validation checks; SSIM imports.' },
   paths: {
     '/api/airports': { post: { summary: 'Create an airport or set its minimum ground time', requestBody: body({ type: 'object', properties: { code: { type: 'string', pattern: '^[A-Z]{3}$' }, minGroundTimeMinutes: { type: 'integer', minimum: 0, maximum: 1440 } }, required: ['code', 'minGroundTimeMinutes'], additionalProperties: false }), responses: { '201': json(withOffset({ code: { type: 'string' } }), 'Created'), ...errors } } },
     '/api/airports/{code}': { put: { summary: "Change an airport's minimum ground time", parameters: [idParam('code', 'IATA code')], requestBody: body({ type: 'object', properties: { minGroundTimeMinutes: { type: 'integer', minimum: 0, maximum: 1440 } }, required: ['minGroundTimeMinutes'], additionalProperties: false }), responses: { '200': json(withOffset()), ...errors } } },
@@ -53,6 +53,7 @@ export const openApi = {
     '/api/checks/continuity': check('Rotation continuity: consecutive legs share the airport'),
     '/api/checks/ground-time': check('Minimum ground time between consecutive legs'),
     '/api/checks/designators': check('Flight designator uniqueness'),
+    '/api/checks/equipment': check("Equipment: legs scheduled for another aircraft type than their rotation's airplane (legs of unknown type are not judged)"),
     '/api/live': { get: { summary: 'WebSocket: subscribe to "imports" and "violations" (optionally per rotation)', responses: { '101': { description: 'Switching Protocols' } } } },
     '/api/feed': { get: { summary: 'The global event feed in offset order (for clients that fold their own schedule)', parameters: [query('from', { type: 'integer', minimum: 1, default: 1 }, 'first offset'), query('limit', { type: 'integer', minimum: 1, maximum: 50000, default: 10000 }, 'most events')], responses: { '200': json({ type: 'object', properties: { events: { type: 'array', items: { type: 'object' } }, next: { type: 'integer' }, head: { type: 'integer' } } }), '400': problem } } },
     '/healthz': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }) } } },

@@ -2,7 +2,8 @@
  * Violation changes for the WebSocket. The main thread takes the live feed batches the view pool
  * already decoded; for each change it works out which rotations the events touched and, once the
  * view replicas have applied it, publishes:
- *   - to "violations": {type, offset, rotationIds, totals} — what changed, and the new totals;
+ *   - to "violations": {type, offset, rotationIds, totals} — what changed, and the new totals
+ *     of the four checks (continuity, groundTime, designators, equipment);
  *   - to "violations/<rotationId>", for rotations someone follows: that rotation's violations of
  *     each check as of that offset.
  * An airport's new minimum ground time touches every rotation landing there; it is announced on
@@ -21,6 +22,9 @@ interface Touched {
 function addTouched(into: Touched, events: readonly EventEnvelope[]): void {
   for (const { event } of events) {
     if (typeof event.rotationId === 'string') into.rotations.add(event.rotationId);
+    // An airplane reassigned leaves its previous rotation without it: that one's violations change too.
+    const previous = event.previous as { rotationId?: unknown } | null | undefined;
+    if (event._tag === 'RotationAssigned' && typeof previous?.rotationId === 'string') into.rotations.add(previous.rotationId);
     if (event._tag === 'AirportMinimumGroundTimeSet' && typeof event.iata === 'string') into.airports.add(event.iata);
   }
   into.offset = Math.max(into.offset, (events[events.length - 1] as EventEnvelope).offset);
@@ -45,21 +49,23 @@ export function followViolations(pool: ViewPool, live: Live, hasSubscribers: (to
     try {
       const opts = { minOffset: offset, timeoutMs: 10_000 };
       if (wants) {
-        const [c, g, d] = await Promise.all([
+        const [c, g, d, e] = await Promise.all([
           pool.query({ _tag: 'Continuity', filters: { limit: 1 } }, opts),
           pool.query({ _tag: 'GroundTime', filters: { limit: 1 } }, opts),
           pool.query({ _tag: 'Designators', filters: { limit: 1 } }, opts),
+          pool.query({ _tag: 'Equipment', filters: { limit: 1 } }, opts),
         ]);
-        live.publish('violations', { type: 'violations', offset, rotationIds: [...t.rotations], airports: [...t.airports], totals: { continuity: c.total, groundTime: g.total, designators: d.total } });
+        live.publish('violations', { type: 'violations', offset, rotationIds: [...t.rotations], airports: [...t.airports], totals: { continuity: c.total, groundTime: g.total, designators: d.total, equipment: e.total } });
       }
       for (const rotationId of followed) {
         const filters = { rotationId, limit: 1000 };
-        const [c, g, d] = await Promise.all([
+        const [c, g, d, e] = await Promise.all([
           pool.query({ _tag: 'Continuity', filters }, opts),
           pool.query({ _tag: 'GroundTime', filters }, opts),
           pool.query({ _tag: 'Designators', filters }, opts),
+          pool.query({ _tag: 'Equipment', filters }, opts),
         ]);
-        live.publish(`violations/${rotationId}`, { type: 'violations', offset, rotationId, continuity: c.violations, groundTime: g.violations, designators: d.violations });
+        live.publish(`violations/${rotationId}`, { type: 'violations', offset, rotationId, continuity: c.violations, groundTime: g.violations, designators: d.violations, equipment: e.violations });
       }
     } catch (error) {
       // A slow view must not stop the following; the next change publishes fresh state.

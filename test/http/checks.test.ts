@@ -1,5 +1,5 @@
 /**
- * The read side end to end: the three checks over HTTP against a real node with view replicas in
+ * The read side end to end: the four checks over HTTP against a real node with view replicas in
  * two workers — answers equal the domain's oracle over the journal, read-your-writes with
  * minOffset, filters and pagination, bad query parameters, a minOffset the view cannot reach,
  * live violation changes over the WebSocket, and the corpus file with duplicate designators.
@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connectLive } from './live-client.ts';
-import { checkContinuity, checkDesignatorUniqueness, checkGroundTime, scheduleFromEvents, type DomainEvent } from '../../src/domain/index.ts';
+import { EVENT_VERSIONS, checkContinuity, checkDesignatorUniqueness, checkEquipment, checkGroundTime, scheduleFromEvents, type DomainEvent } from '../../src/domain/index.ts';
 import { startService, type Service } from '../../src/service/service.ts';
 import { eventually } from '../actors/helpers.ts';
 
@@ -40,11 +40,12 @@ async function oracle() {
   for (let from = 1; ; ) {
     const page = await service.journal.read(from, 10_000);
     if (page.length === 0) break;
-    for (const e of page) events.push(e.event as DomainEvent);
+    // The schedule aggregates' events only: the feed also carries the assignment sagas' own.
+    for (const e of page) if (e.type in EVENT_VERSIONS) events.push(e.event as DomainEvent);
     from = (page[page.length - 1] as { offset: number }).offset + 1;
   }
   const schedule = scheduleFromEvents(events);
-  return { continuity: checkContinuity(schedule), groundTime: checkGroundTime(schedule), designators: checkDesignatorUniqueness(schedule) };
+  return { continuity: checkContinuity(schedule), groundTime: checkGroundTime(schedule), designators: checkDesignatorUniqueness(schedule), equipment: checkEquipment(schedule) };
 }
 
 t.test('checks answer what the oracle says, with read-your-writes', async (t) => {
@@ -126,6 +127,39 @@ t.test('live violation changes for one rotation over the WebSocket', async (t) =
   const update = await eventually(() => messages.find((m) => m.type === 'violations' && (m.offset as number) >= (r.json.offset as number)), 10_000, 'a violations message for the write');
   t.equal(update.rotationId, 'R4');
   t.equal((update.continuity as unknown[]).length, 1, 'the break is in the message');
+});
+
+t.test('equipment: legs for another aircraft type than the assigned airplane, over HTTP and live', async (t) => {
+  const { ws, messages } = await connectLive(service.port);
+  t.teardown(() => ws.close());
+  ws.send(JSON.stringify({ subscribe: 'violations', rotation: 'R5' }));
+  ws.send(JSON.stringify({ subscribe: 'violations' }));
+  await eventually(() => messages.filter((m) => m.type === 'subscribed').length >= 2 || undefined, 5_000, 'acks');
+  t.equal((await call('POST', '/api/airplanes', { registration: 'D-AIEQ', aircraftType: '320', minGroundTimeMinutes: 30 })).status, 201);
+  await call('POST', '/api/rotations', { name: 'R5' });
+  const typed = (n: number, dep: string, arr: string, from: string, to: string, aircraftType?: string) => ({ ...leg(n, dep, arr, from, to), ...(aircraftType ? { aircraftType, serviceType: 'J' } : {}) });
+  await call('POST', '/api/rotations/R5/legs', typed(700, 'FRA', 'MUC', '2026-07-01T08:00:00Z', '2026-07-01T09:00:00Z', '320'));
+  await call('POST', '/api/rotations/R5/legs', typed(701, 'MUC', 'FRA', '2026-07-01T11:00:00Z', '2026-07-01T12:00:00Z', '333'));
+  const plain = await call('POST', '/api/rotations/R5/legs', typed(702, 'FRA', 'MUC', '2026-07-01T14:00:00Z', '2026-07-01T15:00:00Z'));
+  const before = await call('GET', `/api/checks/equipment?rotation=R5&minOffset=${plain.json.offset as number}`);
+  t.equal(before.status, 200);
+  t.equal(before.json.total, 0, 'no airplane yet: nothing to compare with');
+  const assigned = await call('PUT', '/api/airplanes/D-AIEQ/rotation', { rotationId: 'R5' });
+  t.equal(assigned.status, 200);
+  const offset = assigned.json.offset as number;
+  const e = await call('GET', `/api/checks/equipment?minOffset=${offset}`);
+  t.equal(e.status, 200);
+  const want = await oracle();
+  t.equal(e.json.total, want.equipment.length, 'as the oracle');
+  t.same((e.json.violations as Array<{ rotationId: string; registration: string; legIds: string[]; legAircraftType: string; airplaneAircraftType: string }>).map((v) => [v.rotationId, v.registration, v.legIds, v.legAircraftType, v.airplaneAircraftType]),
+    [['R5', 'D-AIEQ', ['LH-701-MUC-2026-07-01'], '333', '320']], 'only the 333 leg: the 320 leg fits, the untyped one is not judged');
+  t.equal((await call('GET', '/api/checks/equipment?rotation=R5&from=2026-07-02')).json.total, 0, 'filtered by date like the others');
+  const update = await eventually(() => messages.find((m) => m.type === 'violations' && m.rotationId === 'R5' && (m.offset as number) >= offset && (m.equipment as unknown[]).length === 1), 10_000, 'the per-rotation message');
+  t.match((update.equipment as unknown[])[0], { legAircraftType: '333', airplaneAircraftType: '320' });
+  const totals = await eventually(() => messages.find((m) => m.type === 'violations' && m.totals !== undefined && (m.offset as number) >= offset), 10_000, 'the totals message');
+  t.equal((totals.totals as { equipment: number }).equipment, 1, 'totals carry the fourth check');
+  const unassigned = await call('PUT', '/api/airplanes/D-AIEQ/rotation', {});
+  t.equal((await call('GET', `/api/checks/equipment?minOffset=${unassigned.json.offset as number}`)).json.total, 0, 'unassigned: gone');
 });
 
 t.test('the corpus file with duplicate designators shows them as the oracle does', async (t) => {

@@ -203,7 +203,7 @@ function showSelection() {
   const fmt = (t) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
   const b = document.createElement('b');
   b.textContent = `${designator(leg)} ${leg.departureAirport}–${leg.arrivalAirport}`;
-  head.append(b, ` ${fmt(leg.departureUtc)} → ${fmt(leg.arrivalUtc)} UTC · rotation ${r.id}${r.registration ? ` · ✈ ${r.registration}` : ''} · leg ${leg.id}`);
+  head.append(b, ` ${fmt(leg.departureUtc)} → ${fmt(leg.arrivalUtc)} UTC · rotation ${r.id}${r.registration ? ` · ✈ ${r.registration}` : ''}${leg.aircraftType ? ` · type ${leg.aircraftType}` : ''} · leg ${leg.id}`);
   const vs = [...(model.byLeg.get(leg.id) ?? [])].map((v) => {
     const d = document.createElement('div');
     d.className = 'v';

@@ -46,6 +46,7 @@ export function wireForms({ onImportDone }) {
       arrival: utc(s(fd, 'arrival')),
     };
     if (s(fd, 'suffix')) body.suffix = s(fd, 'suffix').toUpperCase();
+    if (s(fd, 'aircraftType')) body.aircraftType = s(fd, 'aircraftType').toUpperCase();
     const r = await api('POST', `/api/rotations/${encodeURIComponent(rotation)}/legs`, body);
     return `Added leg ${r.legId} (offset ${r.offset})`;
   });

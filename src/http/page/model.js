@@ -1,12 +1,12 @@
 // The page's own projection of the schedule: it folds the global feed (GET /api/feed) into
-// rotations, legs, airplanes and airports, and keeps the three checks' violations indexed by leg
+// rotations, legs, airplanes and airports, and keeps the four checks' violations indexed by leg
 // and by rotation. Nothing here touches the DOM, so the chart and the lists read one model.
 
-/** @typedef {{id:string, carrier:string, flightNumber:number, suffix:string, dateOfOrigin:string, departureAirport:string, arrivalAirport:string, departureUtc:number, arrivalUtc:number}} Leg */
+/** @typedef {{id:string, carrier:string, flightNumber:number, suffix:string, dateOfOrigin:string, departureAirport:string, arrivalAirport:string, departureUtc:number, arrivalUtc:number, aircraftType:string|null, serviceType:string|null}} Leg */
 /** @typedef {{id:string, legs:Leg[], registration:string|null}} Rotation */
 
-export const CHECKS = /** @type {const} */ (['continuity', 'ground-time', 'designators']);
-export const CHECK_LABEL = { continuity: 'Continuity', 'ground-time': 'Ground time', designators: 'Designators' };
+export const CHECKS = /** @type {const} */ (['continuity', 'ground-time', 'designators', 'equipment']);
+export const CHECK_LABEL = { continuity: 'Continuity', 'ground-time': 'Ground time', designators: 'Designators', equipment: 'Equipment' };
 
 export class Model {
   constructor() {
@@ -163,6 +163,7 @@ export class Model {
 export function explain(v) {
   if (v.check === 'ground-time') return `Ground time at ${v.airport}: ${v.actualMinutes} min on the ground, ${v.requiredMinutes} min required`;
   if (v.check === 'continuity') return `Continuity: lands at ${v.arrivalAirport}, next leg leaves from ${v.departureAirport}`;
+  if (v.check === 'equipment') return `Equipment: scheduled for aircraft type ${v.legAircraftType}, but ${v.registration} is a ${v.airplaneAircraftType}`;
   const d = v.designator;
   const name = d ? `${d.carrier} ${d.flightNumber}${d.suffix ?? ''} ${d.departureAirport} ${d.dateOfOrigin}` : '';
   return `Designators: ${name} is planned ${v.legIds.length} times (${v.rotationIds.join(', ')})`;
