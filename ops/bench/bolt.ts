@@ -13,6 +13,7 @@
  *   checks, limit 100; 30% one rotation's checks; 30% a week's checks; 10% a rotation with its
  *   legs); p50/p99 per query, on the Bolt view and on the embedded view (its async methods, on
  *   this thread, no pool; at most 200,000 queries), without live updates.
+ * - each whole-schedule check alone (no other query running), median of 3, on the Bolt view.
  * - agreement: totals and first pages of the three checks are the same in both views.
  *
  * The server (agent string) and its maximum heap (JMX, when the server has it) are logged.
@@ -174,6 +175,19 @@ const suite: Suite = {
       agree &&= same;
     }
 
+    // One query at a time: the cost of each whole-schedule check without queueing behind others.
+    const alone: Row[] = [];
+    for (const q of [{ _tag: 'Continuity' }, { _tag: 'GroundTime' }, { _tag: 'Designators' }] as const) {
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const s0 = performance.now();
+        await runQuery(bolt, { ...q, filters: { limit: 100 } });
+        times.push(performance.now() - s0);
+      }
+      o.log(`  ${q._tag} alone on Bolt: ${times.map((x) => Math.round(x)).join(', ')} ms`);
+      alone.push({ name: `  ${q._tag} whole-schedule check alone (median of 3)`, value: percentile(times, 50), unit: 'ms' });
+    }
+
     const duration = Math.max(5_000, 30_000 * Math.min(1, o.scale));
     const query = mix(prefix);
     const bl = await queryLoad(bolt, query, 4, duration);
@@ -191,6 +205,7 @@ const suite: Suite = {
     for (const k of ['whole', 'rotation', 'week', 'legs'] as const) {
       rows.push({ name: `  p50, ${k === 'whole' ? 'whole-schedule check' : k === 'rotation' ? "one rotation's check" : k === 'week' ? "a week's check" : 'a rotation with its legs'}`, value: percentile(bl.byClass[k], 50), unit: 'ms', baseline: { name: 'embedded view', value: percentile(ml.byClass[k], 50) } });
     }
+    rows.push(...alone);
     rows.push({ name: 'Bolt and embedded answers agree (totals, first pages)', value: agree ? 1 : 0, unit: 'bool', target: '1', met: agree });
     return rows;
   },

@@ -40,7 +40,47 @@ export const openApi = {
     '/api/airports/{code}': { put: { summary: "Change an airport's minimum ground time", parameters: [idParam('code', 'IATA code')], requestBody: body({ type: 'object', properties: { minGroundTimeMinutes: { type: 'integer', minimum: 0, maximum: 1440 } }, required: ['minGroundTimeMinutes'], additionalProperties: false }), responses: { '200': json(withOffset()), ...errors } } },
     '/api/airplanes': { post: { summary: 'Create an airplane', requestBody: body({ type: 'object', properties: { registration: { type: 'string' }, aircraftType: { type: 'string', pattern: '^[A-Z0-9]{3}$' }, minGroundTimeMinutes: { type: 'integer', minimum: 0, maximum: 1440 } }, required: ['registration', 'aircraftType', 'minGroundTimeMinutes'], additionalProperties: false }), responses: { '201': json(withOffset({ id: { type: 'string' } }), 'Created'), ...errors } } },
     '/api/airplanes/{id}': { get: { summary: 'An airplane and its rotation', parameters: [idParam('id', 'registration')], responses: { '200': json({ type: 'object' }), '404': problem } } },
-    '/api/airplanes/{id}/rotation': { put: { summary: 'Assign a rotation (or, without rotationId, unassign) — a saga over both aggregates', parameters: [idParam('id', 'registration')], requestBody: body({ type: 'object', properties: { rotationId: { type: ['string', 'null'] } }, additionalProperties: false }), responses: { '200': json(withOffset({ _tag: { type: 'string' }, replaced: { type: ['string', 'null'] } })), ...errors } } },
+    '/api/airplanes/{id}/rotation': {
+      put: {
+        summary: 'Assign a rotation (or, without rotationId, unassign): a durable saga over both aggregates',
+        description: 'The saga runs to its end even if this request does not: 200 (or the problem of its failure) when it finishes in time, 202 with its assignmentId otherwise; GET /api/assignments/{assignmentId} tells the outcome. With a client-chosen assignmentId, the same request sent again joins the same saga.',
+        parameters: [idParam('id', 'registration')],
+        requestBody: body({ type: 'object', properties: { rotationId: { type: ['string', 'null'] }, assignmentId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'names the saga (idempotency key); generated when absent' } }, additionalProperties: false }),
+        responses: {
+          '200': json(withOffset({ _tag: { enum: ['Assigned', 'Unassigned'] }, assignmentId: { type: 'string' }, rotationId: { type: 'string' }, replaced: { type: ['string', 'null'] } })),
+          '202': json({ type: 'object', properties: { assignmentId: { type: 'string' }, state: { const: 'running' }, href: { type: 'string' } }, required: ['assignmentId', 'state', 'href'] }, 'Not finished in time; it goes on'),
+          ...errors,
+        },
+      },
+    },
+    '/api/assignments/{assignmentId}': {
+      get: {
+        summary: 'An assignment saga: running, or completed with its outcome (asking also resumes an unfinished one)',
+        parameters: [idParam('assignmentId', 'the assignmentId a PUT /api/airplanes/{id}/rotation answered or was given')],
+        responses: {
+          '200': json({
+            type: 'object',
+            properties: {
+              assignmentId: { type: 'string' },
+              kind: { enum: ['assign', 'unassign'] },
+              registration: { type: 'string' },
+              rotationId: { type: ['string', 'null'] },
+              state: { enum: ['running', 'completed'] },
+              phase: { type: 'string' },
+              outcome: { type: ['object', 'null'], description: 'Assigned, Unassigned, AssignmentFailed or UnassignmentFailed (with the domain error)' },
+              offset: { type: 'integer' },
+              steps: { type: 'integer' },
+              startedAt: { type: ['string', 'null'], format: 'date-time' },
+              finishedAt: { type: ['string', 'null'], format: 'date-time' },
+            },
+            required: ['assignmentId', 'kind', 'registration', 'state', 'phase', 'outcome', 'offset'],
+          }),
+          '404': problem,
+          '503': problem,
+          '504': problem,
+        },
+      },
+    },
     '/api/rotations': { post: { summary: 'Create a rotation (the name, if given, is its id)', requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { name: { type: 'string' } }, additionalProperties: false } } } }, responses: { '201': json(withOffset({ id: { type: 'string' } }), 'Created'), ...errors } } },
     '/api/rotations/{id}': {
       get: { summary: 'A rotation with its legs', parameters: [idParam('id', 'rotation id')], responses: { '200': json({ type: 'object' }), '404': problem } },
