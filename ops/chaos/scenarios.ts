@@ -73,12 +73,13 @@ async function kill(ctx: FaultContext): Promise<void> {
   await restart(ctx, node);
 }
 
-async function pause(ctx: FaultContext): Promise<void> {
-  const node = victim(ctx);
+/** `whileDown` runs once the others downed the node, before it is repaired. */
+async function pause(ctx: FaultContext, node = victim(ctx), whileDown?: () => Promise<void>): Promise<void> {
   ctx.note(`SIGSTOP ${node.name} (at least ${ctx.pauseMs} ms)`);
   const resumeAt = performance.now() + ctx.pauseMs;
   node.signal('SIGSTOP');
   await downed(ctx, node);
+  await whileDown?.();
   await sleepUntil(resumeAt);
   ctx.note(`SIGCONT ${node.name}`);
   node.signal('SIGCONT');
@@ -87,12 +88,13 @@ async function pause(ctx: FaultContext): Promise<void> {
   await restart(ctx, node);
 }
 
-async function partition(ctx: FaultContext): Promise<void> {
+async function partition(ctx: FaultContext, node?: NodeProcess, whileDown?: () => Promise<void>): Promise<void> {
   if (ctx.cluster.standalone) throw new Error('partition needs a cluster');
-  const node = victim(ctx);
+  node ??= victim(ctx);
   ctx.note(`cut ${node.name} off from the others (its HTTP port stays reachable)`);
   ctx.cluster.isolate(node);
   await downed(ctx, node);
+  await whileDown?.();
   await expectExit3(ctx, node);
   ctx.cluster.heal();
   ctx.note('healed the partition');
@@ -117,20 +119,32 @@ async function jobHost(ctx: FaultContext, job: string, except?: NodeProcess): Pr
   return undefined;
 }
 
+/** The member running the Kafka publisher now, which a fault may touch. */
+async function publisherHost(ctx: FaultContext): Promise<NodeProcess> {
+  const node = await until(() => jobHost(ctx, 'publisher'), ctx.waitMs, 'a member running the publisher');
+  if (!ctx.cluster.faultable.includes(node)) throw new Error(`the publisher runs on ${node.name}, which no fault may touch (the journal node): use --journal scylla`);
+  ctx.note(`${node.name} runs the publisher (and, as the oldest member, the graph projection)`);
+  return node;
+}
+
+/** Records which member took the publisher over from `from`, and when. */
+async function publisherMoved(ctx: FaultContext, from: NodeProcess, t0: number): Promise<void> {
+  const next = await until(() => jobHost(ctx, 'publisher', from), ctx.waitMs, 'another member to take the publisher over');
+  ctx.note(`${next.name} runs the publisher, ${((performance.now() - t0) / 1000).toFixed(1)} s after the fault`);
+}
+
 /**
  * kill -9 of the member running the Kafka publisher (a cluster singleton): another member must
  * take it over and resume from the stored checkpoint; check 5 then finds nothing missing.
  */
 async function killPublisher(ctx: FaultContext): Promise<void> {
-  const node = await until(() => jobHost(ctx, 'publisher'), ctx.waitMs, 'a member running the publisher');
-  if (!ctx.cluster.faultable.includes(node)) throw new Error(`the publisher runs on ${node.name}, which no fault may touch (the journal node): use --journal scylla`);
-  ctx.note(`kill -9 ${node.name} (it runs the publisher)`);
+  const node = await publisherHost(ctx);
+  ctx.note(`kill -9 ${node.name}`);
   const t0 = performance.now();
   node.signal('SIGKILL');
   await node.exited(ctx.waitMs);
   await downed(ctx, node);
-  const next = await until(() => jobHost(ctx, 'publisher', node), ctx.waitMs, 'another member to take the publisher over');
-  ctx.note(`${next.name} runs the publisher, ${((performance.now() - t0) / 1000).toFixed(1)} s after the kill`);
+  await publisherMoved(ctx, node, t0);
   await restart(ctx, node);
 }
 
@@ -146,6 +160,8 @@ async function addNode(ctx: FaultContext): Promise<void> {
 export const NEEDS: Readonly<Record<string, { readonly spares: number; readonly mesh: boolean; readonly cluster: boolean; readonly bus?: boolean }>> = {
   kill: { spares: 0, mesh: false, cluster: false },
   'kill-publisher': { spares: 0, mesh: false, cluster: true, bus: true },
+  'partition-publisher': { spares: 0, mesh: true, cluster: true, bus: true },
+  'pause-publisher': { spares: 0, mesh: false, cluster: true, bus: true },
   pause: { spares: 0, mesh: false, cluster: false },
   partition: { spares: 0, mesh: true, cluster: true },
   restart: { spares: 0, mesh: false, cluster: false },
@@ -174,6 +190,24 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   'kill-publisher': async (ctx) => {
     await at(ctx, 0.25);
     await killPublisher(ctx);
+  },
+  /**
+   * The publisher's member cut off: the majority downs it and starts the singletons again, while
+   * the cut-off member, which still reaches the database, Kafka and the graph, runs its own until
+   * it downs itself. Two publishers and two graph projections at once, for a few seconds.
+   */
+  'partition-publisher': async (ctx) => {
+    await at(ctx, 0.2);
+    const node = await publisherHost(ctx);
+    const t0 = performance.now();
+    await partition(ctx, node, () => publisherMoved(ctx, node, t0));
+  },
+  /** The publisher's member paused past its downing: on SIGCONT it runs its jobs again briefly before it learns it was downed. */
+  'pause-publisher': async (ctx) => {
+    await at(ctx, 0.2);
+    const node = await publisherHost(ctx);
+    const t0 = performance.now();
+    await pause(ctx, node, () => publisherMoved(ctx, node, t0));
   },
   'add-node': async (ctx) => {
     await at(ctx, 0.3);
