@@ -19,6 +19,7 @@ import { readRoutes } from '../http/read-routes.ts';
 import { importRoutes } from '../http/import-routes.ts';
 import { Live } from '../http/live.ts';
 import { Importer } from './importer.ts';
+import { ImportDirectory, ImportKeeper } from './import-directory.ts';
 import { loadDemoSeason } from './demo-season.ts';
 import { checkRoutes } from '../http/check-routes.ts';
 import { pageRoutes } from '../http/page-routes.ts';
@@ -205,10 +206,15 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   readRoutes(http, { gateway, journal, metrics, views: { ready: () => viewsReady, lag: () => views.lag() }, backends: backendStates });
   checkRoutes(http, graphChecks ?? views);
   const imports = idSource('i');
-  const importer = new Importer(gateway, () => imports.next());
-  importRoutes(http, importer);
+  const importer = new Importer(gateway, () => imports.next(), journal, (line) => log(line));
+  // Every import's status from the journal (any member answers for any job), and the keeper that
+  // resumes a job whose runner stopped (one per cluster).
+  const importDirectory = new ImportDirectory(journal, (line) => log(line));
+  runJob('import-keeper', () => Promise.resolve(new ImportKeeper(importDirectory, importer, (line) => log(line))));
+  importRoutes(http, importer, importDirectory);
   const live = new Live(http.app);
   importer.subscribe((status) => live.publish('imports', { type: 'import', offset: status.offset, status }));
+  importDirectory.subscribe((status) => importer.runningHere(status.importId) || live.publish('imports', { type: 'import', offset: status.offset, status }));
   const following = followViolations(views, live, (topic) => http.app.numSubscribers(topic) > 0, (line) => log(`[live] ${line}`));
   const adminUrl = cluster?.adminPort !== undefined && clusterConfig ? `http://${clusterConfig.bindHost}:${cluster.adminPort}` : process.env.ALOFT_ADMIN_URL;
   pageRoutes(http, { lag: () => views.lag(), actors: () => node.system.actorCount, adminUrl });
@@ -248,6 +254,7 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
       await Promise.all([...jobs.values()].map((j) => j.stop().catch((error: unknown) => log(`backends: stop failed: ${String(error)}`))));
       await graphChecks?.close().catch(() => undefined);
       await following.close();
+      await importDirectory.close().catch(() => undefined);
       // A snapshot at shutdown makes the next start replay nothing.
       await views.snapshot().catch((error: unknown) => log(`views: snapshot at shutdown failed: ${String(error)}`));
       await views.stop();

@@ -1,0 +1,113 @@
+/**
+ * An SSIM import survives kill -9 of the node running it. A node process imports a generated
+ * season and is killed while applying it; restarted on the same data directory, with no client
+ * asking, the import keeper resumes the job from its journalled progress and it finishes: every
+ * command applied once (the journal holds exactly one RotationCreated per rotation and one LegAdded
+ * per leg, the counts add up, nothing refused), GET /api/imports lists it, and WebSocket clients of
+ * the restarted node see its progress to the end.
+ */
+import t from 'tap';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, until } from '../../ops/lib/loopback.ts';
+import { generateSeason } from '../../ops/season/season.ts';
+import { ssimText } from '../../ops/season/files.ts';
+import { parseSsimText, planImport } from '../../src/domain/index.ts';
+import { connectLive } from '../http/live-client.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface Node {
+  readonly child: ChildProcess;
+  readonly exited: Promise<NodeJS.Signals | number | null>;
+  readonly output: () => string;
+}
+
+function startNode(dir: string, port: number): Node {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/service/fixtures/saga-node.ts', dir, String(port)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', ALOFT_TEST_KILL_AT: '' } });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+  return { child, exited, output: () => out };
+}
+
+async function ready(base: string, node: Node): Promise<void> {
+  await until(
+    async () => {
+      if (node.child.exitCode !== null || node.child.signalCode !== null) throw new Error(`the node exited while starting:\n${node.output()}`);
+      return fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+    },
+    60_000,
+    'the node to be ready',
+  );
+}
+
+const get = async (url: string): Promise<Record<string, unknown>> => (await fetch(url)).json() as Promise<Record<string, unknown>>;
+
+t.test('kill -9 in the middle of an import: after a restart it resumes by itself and applies every command once', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-import-crash-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const nodes: Node[] = [];
+  t.teardown(async () => {
+    for (const n of nodes) if (n.child.exitCode === null && n.child.signalCode === null) n.child.kill('SIGKILL');
+    await Promise.all(nodes.map((n) => n.exited));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const text = ssimText(generateSeason({ airplanes: 60, airports: 30, days: 90, seed: 3 }));
+  const plan = planImport(parseSsimText(text), { onError: 'valid-only' });
+  if (plan._tag !== 'ImportReady') throw new Error('the generated season does not plan');
+  const commandsTotal = plan.rotations.length + plan.legCount;
+
+  let node = startNode(dir, port);
+  nodes.push(node);
+  await ready(base, node);
+  const accepted = await fetch(`${base}/api/imports?onError=valid-only`, { method: 'POST', body: text });
+  t.equal(accepted.status, 202);
+  const { importId } = (await accepted.json()) as { importId: string };
+  const before = await until(async () => {
+    const s = await get(`${base}/api/imports/${importId}`);
+    return s.state === 'applying' && (s.commandsApplied as number) > commandsTotal / 10 ? s : undefined;
+  }, 60_000, 'the import to be under way');
+  node.child.kill('SIGKILL');
+  t.equal(await node.exited, 'SIGKILL');
+  t.ok((before.commandsApplied as number) < commandsTotal, `killed with ${String(before.commandsApplied)} of ${commandsTotal} commands applied`);
+
+  node = startNode(dir, port);
+  nodes.push(node);
+  await ready(base, node);
+  const live = await connectLive(port);
+  t.teardown(() => live.ws.close());
+  live.ws.send(JSON.stringify({ subscribe: 'imports' }));
+  const done = await until(async () => {
+    const s = await get(`${base}/api/imports/${importId}`);
+    return ['done', 'failed', 'rejected'].includes(s.state as string) ? s : undefined;
+  }, 90_000, 'the resumed import to finish');
+  t.match(done, { state: 'done', commandsTotal, commandsApplied: commandsTotal, commandsRejected: 0 }, 'every command applied, none refused');
+  t.ok((done.resumes as number) >= 1, 'it was resumed');
+
+  // Exactly one event per command in the journal: nothing applied twice, nothing skipped.
+  let created = 0;
+  let legs = 0;
+  for (let from = 1; ; ) {
+    const page = await get(`${base}/api/feed?from=${from}&limit=50000`);
+    for (const e of page.events as Array<{ type: string }>) {
+      if (e.type === 'RotationCreated') created++;
+      if (e.type === 'LegAdded') legs++;
+    }
+    if ((page.next as number) > (page.head as number)) break;
+    from = page.next as number;
+  }
+  t.equal(created, plan.rotations.length, 'one RotationCreated per rotation');
+  t.equal(legs, plan.legCount, 'one LegAdded per leg');
+
+  const list = await get(`${base}/api/imports`);
+  t.match(list, { imports: [{ importId, state: 'done' }] }, 'GET /api/imports lists the job');
+  await until(() => live.messages.some((m) => m.type === 'import' && (m.status as { importId?: string; state?: string }).importId === importId && (m.status as { state?: string }).state === 'done'), 10_000, 'the WebSocket to tell the end');
+  t.ok(live.messages.some((m) => m.type === 'import' && (m.status as { importId?: string }).importId === importId), 'progress over the WebSocket after the restart');
+});
