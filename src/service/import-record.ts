@@ -19,8 +19,8 @@
 import type { ImportProblem } from '../domain/index.ts';
 
 export const IMPORT_PREFIX = 'import-';
-/** Source chunk size (characters; latin1 text, one character per byte). */
-export const CHUNK = 256 * 1024;
+/** Source chunk size (characters; latin1 text, one character per byte): small enough for any backend (a Kafka record, a CQL row). */
+export const CHUNK = 64 * 1024;
 
 export type ImportState = 'parsing' | 'applying' | 'done' | 'rejected' | 'failed';
 

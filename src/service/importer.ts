@@ -32,7 +32,7 @@ const WINDOW = 256;
 const RECORD_EVERY_MS = 500;
 const HEARTBEAT_MS = 2_000;
 /** Most source chunks in one journal append. */
-const CHUNKS_PER_APPEND = 16;
+const CHUNKS_PER_APPEND = 32;
 /** A job resumed this often without finishing is failed (a command that can never go through). */
 const MAX_RESUMES = 10;
 
