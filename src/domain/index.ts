@@ -21,6 +21,6 @@ export { airportDecider, type Airport, type AirportState, type AirportCommand, t
 export { createSsimParser, parseSsim, parseSsimText, type SsimLeg, type SsimParseOptions, type SsimParseResult, type SsimParser, type SsimProgress } from './ssim/parser.ts';
 export type { SsimProblem } from './ssim/problem.ts';
 export type { OnwardFlight } from './ssim/leg-record.ts';
-export { deriveRotations, parseRotationCsv, formatRotationCsv, ROTATION_CSV_HEADER, type RotationAssignment } from './ssim/rotations.ts';
+export { deriveRotations, deriveRotationsWithProblems, parseRotationCsv, formatRotationCsv, ROTATION_CSV_HEADER, type DerivedRotations, type OnwardProblem, type RotationAssignment } from './ssim/rotations.ts';
 export { planImport, importCommands, type ImportOptions, type ImportPlan, type ImportProblem } from './ssim/import-plan.ts';
 export { LEG as SSIM_LEG_COLUMNS, CARRIER as SSIM_CARRIER_COLUMNS, type Field as SsimField } from './ssim/layout.ts';

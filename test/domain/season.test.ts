@@ -55,6 +55,19 @@ import { World } from './fixtures/saga-world.ts';
     t.same(legLists(plan.rotations), legLists(season.rotations));
   });
 
+  t.test('without a rotation file, the onward flights keep an injected continuity break in its rotation', async (t) => {
+    // The generator writes each leg's onward flight as the next leg of its rotation, also when
+    // that leg leaves from another airport (an injected break): the link is followed there.
+    const season = generateSeason({ ...small, seed: 11, violations: { continuity: 0.05, groundTime: 0, duplicates: 0 } });
+    t.ok(season.injected.length > 0, `breaks injected (${season.injected.length})`);
+    const { plan } = await reimport(season, false);
+    if (plan._tag !== 'ImportReady') return void t.fail(plan.message);
+    const legLists = (rs: readonly { legs: readonly { id: string }[] }[]) => rs.map((r) => r.legs.map((l) => l.id).join(' ')).sort();
+    t.same(legLists(plan.rotations), legLists(season.rotations), 'the rotations the file declares');
+    const breaks = checkSchedule({ ...season.schedule, rotations: plan.rotations }).continuity.map((v) => `continuity ${v.previous.id} ${v.next.id}`).sort();
+    t.same(breaks, season.injected.map((v) => (v.kind === 'continuity' ? `continuity ${v.previousLegId} ${v.nextLegId}` : '')).sort(), 'and the continuity check reports each break');
+  });
+
   t.test('the checks find exactly the injected violations (property over seeds and sizes)', async (t) => {
     let total = 0;
     fc.assert(

@@ -5,17 +5,20 @@
  * applies only the legs that are sound and lists every one it skipped. Either way every problem
  * is in the answer: there is no silent partial load. A leg is skipped when its record was bad
  * (it never became a leg), when the rotation file names it twice or not at all, or when it would
- * overlap an earlier leg of its rotation (the Rotation aggregate would refuse it).
+ * overlap an earlier leg of its rotation (the Rotation aggregate would refuse it). Without a
+ * rotation file, an onward flight the file names but that cannot be followed (missing, ambiguous,
+ * already continuing another leg) is a problem too; the leg itself is kept and ends its rotation.
  */
 import { compareLegs, formatDesignator, iso, type Leg } from '../leg.ts';
 import type { RotationCommand } from '../rotation.ts';
 import type { ScheduleRotation } from '../schedule.ts';
 import type { SsimLeg, SsimParseResult } from './parser.ts';
 import { problem, type SsimProblem } from './problem.ts';
-import { deriveRotations, parseRotationCsv, type RotationAssignment } from './rotations.ts';
+import { deriveRotationsWithProblems, parseRotationCsv, type OnwardProblem, type RotationAssignment } from './rotations.ts';
 
 export type ImportProblem =
   | SsimProblem
+  | OnwardProblem
   | { readonly _tag: 'LegNotInRotationFile'; readonly legId: string; readonly line: number; readonly message: string }
   | { readonly _tag: 'LegOverlapsInRotation'; readonly rotationId: string; readonly legId: string; readonly conflictsWith: string; readonly message: string };
 
@@ -38,7 +41,10 @@ export function planImport(parsed: SsimParseResult, options: ImportOptions): Imp
 
   let assignments: RotationAssignment[];
   if (options.rotationCsv === undefined) {
-    assignments = deriveRotations(parsed.legs);
+    const derived = deriveRotationsWithProblems(parsed.legs);
+    problems.push(...derived.problems);
+    problemCount += derived.problems.length;
+    assignments = derived.assignments;
   } else {
     const csv = parseRotationCsv(options.rotationCsv);
     problems.push(...csv.problems);

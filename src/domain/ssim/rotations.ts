@@ -7,7 +7,7 @@
  * the same rule as the Rotation aggregate.
  */
 import { compareLegs, legId, type Leg } from '../leg.ts';
-import { isIsoDate } from './dates.ts';
+import { isIsoDate, isoDate } from './dates.ts';
 import type { SsimLeg } from './parser.ts';
 import { problem, type SsimProblem } from './problem.ts';
 
@@ -18,53 +18,105 @@ export interface RotationAssignment {
   readonly lines: readonly number[] | null;
 }
 
-function linkKey(carrier: string, flightNumber: number, departureAirport: string, day: number): string {
-  return `${carrier} ${flightNumber} ${departureAirport} ${day}`;
+/**
+ * An onward flight the file names that cannot be followed. The leg is still imported; it ends
+ * its rotation (the rotation the file declared is split there, so the planner is told).
+ * - missing: no leg of that flight (carrier, number, suffix) departs on the onward day, from
+ *   any airport;
+ * - ambiguous: several do, and none is preferred over the others (see deriveRotations);
+ * - taken: the one it names already continues an earlier leg (a leg is continued into once).
+ */
+export type OnwardProblem =
+  | { readonly _tag: 'OnwardFlightMissing'; readonly legId: string; readonly line: number; readonly onward: string; readonly message: string }
+  | { readonly _tag: 'OnwardFlightAmbiguous'; readonly legId: string; readonly line: number; readonly onward: string; readonly candidates: readonly string[]; readonly message: string }
+  | { readonly _tag: 'OnwardFlightTaken'; readonly legId: string; readonly line: number; readonly onward: string; readonly onwardLegId: string; readonly takenBy: string; readonly message: string };
+
+export interface DerivedRotations {
+  readonly assignments: RotationAssignment[];
+  readonly problems: OnwardProblem[];
+}
+
+function flightDayKey(carrier: string, flightNumber: number, day: number): string {
+  return `${carrier} ${flightNumber} ${day}`;
 }
 
 /**
- * Chains legs into rotations: a leg continues with its onward flight (same carrier and number,
- * leaving from where the leg lands, on the arrival day plus the rotation layover; the onward
- * suffix is preferred but not required, since files leave it blank for suffixed continuations),
- * or, without one, with the next leg of its own multi-leg flight. A leg that nothing continues
- * into starts a rotation, named `R-<first leg id>`.
+ * Chains legs into rotations as the file declares them.
+ *
+ * A leg with onward-flight fields continues with the flight they name: same carrier and number,
+ * departing on the leg's arrival day (in the file's time mode) plus the rotation layover. The
+ * onward suffix must match, except that a blank onward suffix also names a suffixed flight when
+ * no unsuffixed one departs that day (files write XX 777 for XX 777B). Among those flights, one
+ * that departs from where the leg lands is preferred; if none does, the flight is followed
+ * wherever it departs, and the continuity check reports the break. Exactly one candidate in the
+ * preferred group is linked; none, several, or one an earlier leg already continues into is an
+ * `OnwardProblem` with the leg's SSIM line, and the leg ends its rotation: never a silent guess.
+ *
+ * A leg without onward fields continues with the next leg sequence of its own multi-leg flight
+ * (same designator, date of origin and itinerary variation). A leg that nothing continues into
+ * starts a rotation, named `R-<first leg id>`. Legs are linked in time order (compareLegs), so
+ * when two legs name the same onward flight the earlier one keeps it.
  */
-export function deriveRotations(legs: readonly SsimLeg[]): RotationAssignment[] {
+export function deriveRotationsWithProblems(legs: readonly SsimLeg[]): DerivedRotations {
   // Indices and typed arrays rather than legs as Map/Set keys: this runs over whole seasons.
   const n = legs.length;
-  const byDeparture = new Map<string, number[]>();
+  const byFlightDay = new Map<string, number[]>();
   const bySequence = new Map<string, number[]>();
   const sequenceKey = (l: SsimLeg, legSequence: number) => `${l.leg.carrier} ${l.leg.flightNumber}${l.leg.suffix} ${l.leg.dateOfOrigin} ${l.itineraryVariation} ${legSequence}`;
   for (let i = 0; i < n; i++) {
     const l = legs[i] as SsimLeg;
-    push(byDeparture, linkKey(l.leg.carrier, l.leg.flightNumber, l.leg.departureAirport, l.departureDay), i);
+    push(byFlightDay, flightDayKey(l.leg.carrier, l.leg.flightNumber, l.departureDay), i);
     // Only later legs of multi-leg flights are ever looked up by sequence.
     if (l.legSequence > 1) push(bySequence, sequenceKey(l, l.legSequence), i);
   }
   const next = new Int32Array(n).fill(-1);
-  const taken = new Uint8Array(n);
+  const takenBy = new Int32Array(n).fill(-1);
+  const problems: OnwardProblem[] = [];
   const ordered = Array.from({ length: n }, (_, i) => i).sort((a, b) => compareLegs((legs[a] as SsimLeg).leg, (legs[b] as SsimLeg).leg));
   for (const i of ordered) {
     const l = legs[i] as SsimLeg;
-    let candidates: number[] | undefined;
     if (l.onward) {
       const o = l.onward;
-      const found = byDeparture.get(linkKey(o.carrier, o.flightNumber, l.leg.arrivalAirport, l.arrivalDay + o.layoverDays));
-      const exact = found?.filter((c) => (legs[c] as SsimLeg).leg.suffix === o.suffix);
-      candidates = exact && exact.length > 0 ? exact : found;
+      const day = l.arrivalDay + o.layoverDays;
+      const named = `${o.carrier} ${o.flightNumber}${o.suffix} on ${isoDate(day)}`;
+      const sameFlight = (byFlightDay.get(flightDayKey(o.carrier, o.flightNumber, day)) ?? []).filter((c) => c !== i);
+      const exact = sameFlight.filter((c) => (legs[c] as SsimLeg).leg.suffix === o.suffix);
+      const flights = exact.length > 0 || o.suffix !== '' ? exact : sameFlight;
+      const here = flights.filter((c) => (legs[c] as SsimLeg).leg.departureAirport === l.leg.arrivalAirport);
+      const candidates = here.length > 0 ? here : flights;
+      const where = here.length > 0 ? ` from ${l.leg.arrivalAirport}` : '';
+      const id = l.leg.id;
+      if (candidates.length === 0) {
+        problems.push({ _tag: 'OnwardFlightMissing', legId: id, line: l.line, onward: named, message: `line ${l.line}: leg ${id} names onward flight ${named}, but no leg of the file is that flight on that day` });
+        continue;
+      }
+      if (candidates.length > 1) {
+        const ids = candidates.map((c) => (legs[c] as SsimLeg).leg.id);
+        problems.push({ _tag: 'OnwardFlightAmbiguous', legId: id, line: l.line, onward: named, candidates: ids, message: `line ${l.line}: leg ${id} names onward flight ${named}, and ${ids.length} legs are that flight${where}: ${ids.join(', ')}` });
+        continue;
+      }
+      const c = candidates[0] as number;
+      const holder = takenBy[c] as number;
+      if (holder >= 0) {
+        const onwardLegId = (legs[c] as SsimLeg).leg.id;
+        const other = (legs[holder] as SsimLeg).leg.id;
+        problems.push({ _tag: 'OnwardFlightTaken', legId: id, line: l.line, onward: named, onwardLegId, takenBy: other, message: `line ${l.line}: leg ${id} names onward flight ${named} (${onwardLegId}), which already continues leg ${other}` });
+        continue;
+      }
+      next[i] = c;
+      takenBy[c] = i;
     } else if (bySequence.size > 0) {
-      candidates = bySequence.get(sequenceKey(l, l.legSequence + 1));
-    }
-    const successor = candidates?.find((c) => c !== i && taken[c] === 0);
-    if (successor !== undefined) {
-      next[i] = successor;
-      taken[successor] = 1;
+      const successor = bySequence.get(sequenceKey(l, l.legSequence + 1))?.find((c) => c !== i && takenBy[c] === -1);
+      if (successor !== undefined) {
+        next[i] = successor;
+        takenBy[successor] = i;
+      }
     }
   }
   const out: RotationAssignment[] = [];
   const seen = new Uint8Array(n);
   for (const head of ordered) {
-    if (taken[head] === 1 || seen[head] === 1) continue;
+    if (takenBy[head] !== -1 || seen[head] === 1) continue;
     const legIds: string[] = [];
     for (let i = head; i >= 0 && seen[i] === 0; i = next[i] as number) {
       seen[i] = 1;
@@ -76,7 +128,12 @@ export function deriveRotations(legs: readonly SsimLeg[]): RotationAssignment[] 
   for (const i of ordered) {
     if (seen[i] === 0) out.push({ rotationId: `R-${(legs[i] as SsimLeg).leg.id}`, legIds: [(legs[i] as SsimLeg).leg.id], lines: null });
   }
-  return out;
+  return { assignments: out, problems: problems.sort((a, b) => a.line - b.line || (a.legId < b.legId ? -1 : a.legId > b.legId ? 1 : 0)) };
+}
+
+/** The rotations of `deriveRotationsWithProblems`, without its problems. */
+export function deriveRotations(legs: readonly SsimLeg[]): RotationAssignment[] {
+  return deriveRotationsWithProblems(legs).assignments;
 }
 
 function push<K>(map: Map<K, number[]>, key: K, value: number): void {
