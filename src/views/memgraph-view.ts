@@ -221,10 +221,12 @@ export class MemgraphScheduleView implements ScheduleView {
    * A check's rows and the offset they reflect, read in one transaction: read apart, an apply
    * committing in between would pair an answer with another offset than the one it reflects.
    */
-  private check(what: string, byRotation: (b: boolean) => string, f: CheckFilters): Promise<{ rows: QueryResult; offset: number }> {
+  private check(what: string, byRotation: (b: boolean) => string, f: CheckFilters, prelude?: string): Promise<{ rows: QueryResult; offset: number }> {
     return this.read(what, async (tx) => {
       const text = byRotation(f.rotationId !== undefined);
-      const rows = await tx.run(text, f.rotationId === undefined ? {} : { rotationId: f.rotationId });
+      // A prelude's one row becomes parameters of the check (the same snapshot of the graph).
+      const params: Props = prelude === undefined ? {} : ((await tx.run(prelude)).records[0]?.toObject() ?? {});
+      const rows = await tx.run(text, { ...params, ...(f.rotationId === undefined ? {} : { rotationId: f.rotationId }) });
       const offset = num((await tx.run(Q.READ_STATE)).records[0]?.get('offset')) ?? 0;
       return { rows, offset };
     });
@@ -241,7 +243,7 @@ export class MemgraphScheduleView implements ScheduleView {
   }
 
   async groundTime(f: CheckFilters = {}): Promise<Page<ViewGroundTime>> {
-    const { rows, offset } = await this.check('ground time', Q.checkGroundTime, f);
+    const { rows, offset } = await this.check('ground time', Q.checkGroundTime, f, Q.MAX_AIRPORT_MGT);
     const vs = rows.records.map((r) => {
       const registration = (r.get('registration') as string | null) ?? null;
       const airportMgt = num(r.get('airportMgt'));

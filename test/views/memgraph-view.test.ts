@@ -63,6 +63,8 @@ t.test('check queries: one rotation uses its key, all rotations no parameter', a
   t.match(checkDesignators(true), /MATCH \(:Rotation \{id: \$rotationId, active: true\}\)/);
   t.notMatch(checkDesignators(false), /\$rotationId/);
   t.match(checkDesignators(false), /count\(\*\) AS held WHERE held > 1/);
+  // Ground time drops pairs that cannot violate before looking up their airport.
+  for (const byRotation of [true, false]) t.ok(checkGroundTime(byRotation).indexOf('$maxAirportMgt') < checkGroundTime(byRotation).indexOf('OPTIONAL MATCH (ap:Airport'));
 });
 
 const env = (persistenceId: string, seq: number, offset: number, event: Record<string, unknown>): EventEnvelope =>
