@@ -46,6 +46,12 @@ import { fileURLToPath } from 'node:url';
     given(rotationDecider, [created, added(a)]).when({ _tag: 'AddLeg', rotationId: R, leg: a }).thenError(t, 'LegAlreadyInRotation', { legId: a.id });
     given(rotationDecider, [created]).when({ _tag: 'AddLeg', rotationId: R, leg: { ...a, arrivalUtc: a.departureUtc } }).thenError(t, 'InvalidLeg');
     given(rotationDecider, [created]).when({ _tag: 'AddLeg', rotationId: R, leg: { ...a, departureAirport: 'frankfurt' } }).thenError(t, 'InvalidLeg');
+    given(rotationDecider, [created]).when({ _tag: 'AddLeg', rotationId: R, leg: { ...a, aircraftType: 'A320' } }).thenError(t, 'InvalidLeg');
+    given(rotationDecider, [created]).when({ _tag: 'AddLeg', rotationId: R, leg: { ...a, serviceType: 'pax' } }).thenError(t, 'InvalidLeg');
+    t.test('a leg with its aircraft and service type: LegAdded version 2 carries them', async (t) => {
+      const typed = { ...a, aircraftType: '32N', serviceType: 'J' };
+      given(rotationDecider, [created]).when({ _tag: 'AddLeg', rotationId: R, leg: typed }).then(t, [{ _tag: 'LegAdded', version: 2, rotationId: R, leg: typed }]);
+    });
     given(rotationDecider, []).when({ _tag: 'AddLeg', rotationId: R, leg: a }).thenError(t, 'RotationNotFound');
     given(rotationDecider, [created, removed]).when({ _tag: 'AddLeg', rotationId: R, leg: a }).thenError(t, 'RotationWasRemoved');
     t.test('legs are kept in departure order whatever the order they were added', async (t) => {
