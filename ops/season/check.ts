@@ -1,5 +1,5 @@
 /**
- * CLI: imports an SSIM file and runs the three checks, printing progress as it reads.
+ * CLI: imports an SSIM file and runs the four checks, printing progress as it reads.
  *
  *   node --import tsx ops/season/check.ts FILE.ssim [--rotations rotations.csv]
  *     [--airports airports.csv] [--airplanes airplanes.csv] [--on-error reject|valid-only] [--show N]
@@ -81,8 +81,8 @@ const schedule: Schedule = {
 };
 const report = checkSchedule(schedule);
 console.log(`imported ${plan.legCount} legs in ${plan.rotations.length} rotations (${plan.problemCount} problems) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-for (const [name, list] of [['continuity', report.continuity], ['minimum ground time', report.groundTime], ['designator uniqueness', report.designators]] as const) {
+for (const [name, list] of [['continuity', report.continuity], ['minimum ground time', report.groundTime], ['designator uniqueness', report.designators], ['equipment', report.equipment]] as const) {
   console.log(`${name}: ${list.length} violation(s)`);
   for (const v of list.slice(0, show)) console.log(`  ${v.message}`);
 }
-process.exit(report.continuity.length + report.groundTime.length + report.designators.length + plan.problemCount > 0 ? 1 : 0);
+process.exit(report.continuity.length + report.groundTime.length + report.designators.length + report.equipment.length + plan.problemCount > 0 ? 1 : 0);
