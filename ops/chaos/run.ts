@@ -2,7 +2,8 @@
  * `npm run chaos -- <scenario> [--nodes N] [--duration-s S] [--seed X] [--planners P] [--standalone] [--keep] [--json]
  *  [--production | --journal scylla --bus kafka --graph memgraph]`
  *
- * Scenarios: kill, kill-publisher, pause, partition, restart, add-node, mixed (docs/chaos.md).
+ * Scenarios: kill, pause, partition, restart, add-node, mixed; with the Kafka bus also
+ * kill-publisher, partition-publisher, pause-publisher (docs/chaos.md).
  * Production mode puts the nodes on the servers named by SCYLLA_CONTACT_POINTS (SCYLLA_DC),
  * KAFKA_BROKERS and MEMGRAPH_URL (`npm run backends -- up` prints them). Prints the report
  * (ending with `lost: N`) and exits 0 when nothing acknowledged was lost and every check passed,
