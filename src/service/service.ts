@@ -78,8 +78,10 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   const localJournal =
     shared || roles.includes(JOURNAL_ROLE) ? await openJournal(backends.journal, () => lmdbJournal({ path: `${config.data}/journal`, durability: config.durability, upcasters: domainUpcasters() }), log) : undefined;
   const entityHosts = Object.values(HOSTS);
-  // --max-entities is per node; each entity type in each worker takes an equal part of it.
-  const maxPerHost = config.maxEntities !== undefined ? Math.max(1, Math.ceil(config.maxEntities / (entityHosts.length * Math.max(1, config.workers)))) : undefined;
+  // --max-entities is per node; each aggregate type in each worker takes an equal part of it (the
+  // assignment sagas, short-lived, get the same part on top).
+  const aggregateHosts = entityHosts.filter((h) => h !== HOSTS.assignment).length;
+  const maxPerHost = config.maxEntities !== undefined ? Math.max(1, Math.ceil(config.maxEntities / (aggregateHosts * Math.max(1, config.workers)))) : undefined;
   const bootData: WorkerBootData = {
     entities: { ...(config.entityIdleMs !== undefined ? { idleTimeoutMs: config.entityIdleMs } : {}), ...(maxPerHost !== undefined ? { maxPerHost } : {}) },
     ...(config.sagaHooksModule !== undefined ? { sagaHooksModule: config.sagaHooksModule } : {}),
