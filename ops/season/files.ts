@@ -49,7 +49,7 @@ export function* ssimChunks(season: Season, recordsPerChunk = 2000): Generator<s
     }
     const onward = r.legs[position + 1] ?? null;
     emit(legRecord({
-      leg, aircraftType: season.airplanes[rotation]?.aircraftType ?? '320',
+      leg, aircraftType: leg.aircraftType ?? season.airplanes[rotation]?.aircraftType ?? '320',
       departureOffsetMin: offset.get(leg.departureAirport) ?? 0, arrivalOffsetMin: offset.get(leg.arrivalAirport) ?? 0,
       onward, onwardOffsetMin: onward ? (offset.get(onward.departureAirport) ?? 0) : 0,
     }, serial + 1));

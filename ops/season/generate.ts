@@ -3,7 +3,7 @@
  *
  *   node --import tsx ops/season/generate.ts --out DIR [--airplanes 300] [--airports 150]
  *     [--days 183] [--legs-per-day 3.3] [--start 2026-03-29] [--seed 1] [--carriers AL,FT,SK]
- *     [--continuity-rate 0.0005] [--ground-time-rate 0.0005] [--duplicate-rate 0.0005]
+ *     [--continuity-rate 0.0005] [--ground-time-rate 0.0005] [--duplicate-rate 0.0005] [--equipment-rate 0.0005]
  *
  * Bad flags print what is wrong and exit 2; nothing is written then.
  */
@@ -21,7 +21,8 @@ const USAGE = `usage: node --import tsx ops/season/generate.ts --out DIR [option
   --carriers A,B         2-character airline codes (default ${DEFAULT_SEASON.carriers.join(',')})
   --continuity-rate R    fraction of legs with an injected continuity break (default ${DEFAULT_SEASON.violations.continuity})
   --ground-time-rate R   fraction with a too-short ground time (default ${DEFAULT_SEASON.violations.groundTime})
-  --duplicate-rate R     fraction with a duplicated flight designator (default ${DEFAULT_SEASON.violations.duplicates})`;
+  --duplicate-rate R     fraction with a duplicated flight designator (default ${DEFAULT_SEASON.violations.duplicates})
+  --equipment-rate R     fraction planned for another aircraft type than their airplane's (default ${DEFAULT_SEASON.violations.equipment ?? 0})`;
 
 function fail(message: string): never {
   console.error(`generate: ${message}\n\n${USAGE}`);
@@ -41,7 +42,7 @@ try {
     options: {
       out: { type: 'string' }, airplanes: { type: 'string' }, airports: { type: 'string' }, days: { type: 'string' },
       'legs-per-day': { type: 'string' }, start: { type: 'string' }, seed: { type: 'string' }, carriers: { type: 'string' },
-      'continuity-rate': { type: 'string' }, 'ground-time-rate': { type: 'string' }, 'duplicate-rate': { type: 'string' },
+      'continuity-rate': { type: 'string' }, 'ground-time-rate': { type: 'string' }, 'duplicate-rate': { type: 'string' }, 'equipment-rate': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -70,6 +71,7 @@ const options: SeasonOptions = {
     continuity: numberFlag('continuity-rate', str('continuity-rate'), d.violations.continuity),
     groundTime: numberFlag('ground-time-rate', str('ground-time-rate'), d.violations.groundTime),
     duplicates: numberFlag('duplicate-rate', str('duplicate-rate'), d.violations.duplicates),
+    equipment: numberFlag('equipment-rate', str('equipment-rate'), d.violations.equipment ?? 0),
   },
 };
 const problems = seasonOptionProblems(options);
@@ -78,8 +80,8 @@ if (problems.length > 0) fail(problems.join('\n  '));
 const started = performance.now();
 const season = generateSeason(options);
 const files = await writeSeason(season, out);
-const counts = { continuity: 0, groundTime: 0, duplicate: 0 };
+const counts = { continuity: 0, groundTime: 0, duplicate: 0, equipment: 0 };
 for (const v of season.injected) counts[v.kind]++;
 console.log(`generated ${season.legCount} legs in ${season.rotations.length} rotations over ${options.days} days, ${options.airports} airports`);
-console.log(`injected: ${counts.continuity} continuity, ${counts.groundTime} ground time, ${counts.duplicate} duplicate designators`);
+console.log(`injected: ${counts.continuity} continuity, ${counts.groundTime} ground time, ${counts.duplicate} duplicate designators, ${counts.equipment} equipment`);
 console.log(`wrote ${Object.values(files).join(', ')} in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -22,6 +22,8 @@ export interface ViolationRates {
   readonly continuity: number;
   readonly groundTime: number;
   readonly duplicates: number;
+  /** Legs scheduled for another aircraft type than their rotation's airplane (default 0.0005). */
+  readonly equipment?: number;
 }
 
 export interface SeasonOptions {
@@ -39,7 +41,7 @@ export interface SeasonOptions {
 /** About the paper's size: six months, ~300 airplanes, ~150 airports, ~180,000 dated legs. */
 export const DEFAULT_SEASON: SeasonOptions = {
   airplanes: 300, airports: 150, days: 183, legsPerDay: 3.3, startDate: '2026-03-29', seed: 1,
-  carriers: ['AL', 'FT', 'SK'], violations: { continuity: 0.0005, groundTime: 0.0005, duplicates: 0.0005 },
+  carriers: ['AL', 'FT', 'SK'], violations: { continuity: 0.0005, groundTime: 0.0005, duplicates: 0.0005, equipment: 0.0005 },
 };
 
 export interface SeasonAirport {
@@ -51,7 +53,8 @@ export interface SeasonAirport {
 export type InjectedViolation =
   | { readonly kind: 'continuity'; readonly rotationId: string; readonly previousLegId: string; readonly nextLegId: string }
   | { readonly kind: 'groundTime'; readonly rotationId: string; readonly previousLegId: string; readonly nextLegId: string }
-  | { readonly kind: 'duplicate'; readonly legIds: readonly string[] };
+  | { readonly kind: 'duplicate'; readonly legIds: readonly string[] }
+  | { readonly kind: 'equipment'; readonly rotationId: string; readonly legId: string; readonly aircraftType: string };
 
 export interface Season {
   readonly options: SeasonOptions;
@@ -103,6 +106,8 @@ interface Draft {
   arrivalMin: number;
   localDay: number;
   rotation: number;
+  /** Set by an equipment injection; otherwise the leg is planned for its airplane's type. */
+  aircraftType?: string;
 }
 
 export function generateSeason(partial: Partial<SeasonOptions> = {}): Season {
@@ -133,16 +138,19 @@ export function generateSeason(partial: Partial<SeasonOptions> = {}): Season {
     const designator = { carrier: d.carrier, flightNumber: d.flightNumber, suffix: d.suffix, departureAirport: d.departureAirport, dateOfOrigin: new Date(d.localDay * DAY_MS).toISOString().slice(0, 10) };
     const n = (seen.get(legId(designator)) ?? 0) + 1;
     seen.set(legId(designator), n);
-    legs[i] = { id: legId(designator, n), ...designator, arrivalAirport: d.arrivalAirport, departureUtc: d.departureMin * MINUTE_MS, arrivalUtc: d.arrivalMin * MINUTE_MS, aircraftType: airplanes[d.rotation]?.aircraftType ?? null, serviceType: 'J' };
+    legs[i] = { id: legId(designator, n), ...designator, arrivalAirport: d.arrivalAirport, departureUtc: d.departureMin * MINUTE_MS, arrivalUtc: d.arrivalMin * MINUTE_MS, aircraftType: d.aircraftType ?? airplanes[d.rotation]?.aircraftType ?? null, serviceType: 'J' };
   }
   const byRotation: Leg[][] = airplanes.map(() => []);
   drafts.forEach((d, i) => byRotation[d.rotation]?.push(legs[i] as Leg));
   const rotations = airplanes.map((a, i) => ({ rotationId: a.rotationId, legs: byRotation[i] as Leg[], registration: a.registration }));
   const idOf = (i: number) => (legs[i] as Leg).id;
+  const rotationOf = (i: number) => rotations[(drafts[i] as Draft).rotation]?.rotationId as string;
   const named: InjectedViolation[] = injected.map((v) =>
     v.kind === 'duplicate'
       ? { kind: 'duplicate', legIds: v.legs.map(idOf).sort() }
-      : { kind: v.kind, rotationId: rotations[(drafts[v.legs[0] as number] as Draft).rotation]?.rotationId as string, previousLegId: idOf(v.legs[0] as number), nextLegId: idOf(v.legs[1] as number) },
+      : v.kind === 'equipment'
+        ? { kind: 'equipment', rotationId: rotationOf(v.legs[0] as number), legId: idOf(v.legs[0] as number), aircraftType: (drafts[v.legs[0] as number] as Draft).aircraftType as string }
+        : { kind: v.kind, rotationId: rotationOf(v.legs[0] as number), previousLegId: idOf(v.legs[0] as number), nextLegId: idOf(v.legs[1] as number) },
   );
   const schedule: Schedule = { airports: airports.map(({ iata, minimumGroundTimeMin }) => ({ iata, minimumGroundTimeMin })), airplanes, rotations };
   const firstOf: number[] = [];
@@ -242,6 +250,19 @@ function inject(o: SeasonOptions, drafts: Draft[], airplanes: readonly ScheduleA
       d.suffix = target.suffix;
       used.add(i).add(j);
       out.push({ kind: 'duplicate', legs: [i, j] });
+      break;
+    }
+  }
+  // Last, so that seasons generated before this kind existed keep their other injections.
+  for (let n = count(o.violations.equipment ?? 0); n > 0; n--) {
+    for (let tries = 0; tries < 50; tries++) {
+      const i = rnd.int(0, drafts.length - 1);
+      if (!free(i)) continue;
+      const d = drafts[i] as Draft;
+      const own = airplanes[d.rotation]?.aircraftType;
+      d.aircraftType = rnd.pick(TYPES.filter((x) => x !== own));
+      used.add(i);
+      out.push({ kind: 'equipment', legs: [i] });
       break;
     }
   }

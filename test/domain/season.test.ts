@@ -27,16 +27,18 @@ import { World } from './fixtures/saga-world.ts';
       ...r.continuity.map((v) => `continuity ${v.rotationId} ${v.previous.id} ${v.next.id}`),
       ...r.groundTime.map((v) => `groundTime ${v.rotationId} ${v.previous.id} ${v.next.id}`),
       ...r.designators.map((v) => `duplicate ${v.legs.map((l) => l.leg.id).sort().join(' ')}`),
+      ...r.equipment.map((v) => `equipment ${v.rotationId} ${v.leg.id} ${v.legAircraftType}`),
     ].sort();
   }
 
   function expected(injected: readonly InjectedViolation[]): string[] {
-    return injected.map((v) => (v.kind === 'duplicate' ? `duplicate ${v.legIds.join(' ')}` : `${v.kind} ${v.rotationId} ${v.previousLegId} ${v.nextLegId}`)).sort();
+    return injected.map((v) => (v.kind === 'duplicate' ? `duplicate ${v.legIds.join(' ')}` : v.kind === 'equipment' ? `equipment ${v.rotationId} ${v.legId} ${v.aircraftType}` : `${v.kind} ${v.rotationId} ${v.previousLegId} ${v.nextLegId}`)).sort();
   }
 
   t.test('a generated season round-trips: generate -> SSIM -> parse -> same legs', async (t) => {
-    const season = generateSeason({ ...small, seed: 7, violations: { continuity: 0.02, groundTime: 0.02, duplicates: 0.02 } });
+    const season = generateSeason({ ...small, seed: 7, violations: { continuity: 0.02, groundTime: 0.02, duplicates: 0.02, equipment: 0.02 } });
     t.ok(season.injected.some((v) => v.kind === 'duplicate'), 'the season has duplicates, so ids need occurrences');
+    t.ok(season.injected.some((v) => v.kind === 'equipment'), 'and legs for another aircraft type, which the SSIM carries');
     const { parsed, plan } = await reimport(season, true);
     t.equal(parsed.problemCount, 0, JSON.stringify(parsed.problems.slice(0, 2)));
     t.equal(parsed.legs.length, season.legCount);
@@ -80,9 +82,10 @@ import { World } from './fixtures/saga-world.ts';
           continuity: fc.constantFrom(0, 0.01, 0.05),
           groundTime: fc.constantFrom(0, 0.01, 0.05),
           duplicates: fc.constantFrom(0, 0.01, 0.05),
+          equipment: fc.constantFrom(0, 0.01, 0.05),
         }),
-        ({ continuity, groundTime, duplicates, ...size }) => {
-          const season = generateSeason({ ...size, violations: { continuity, groundTime, duplicates } });
+        ({ continuity, groundTime, duplicates, equipment, ...size }) => {
+          const season = generateSeason({ ...size, violations: { continuity, groundTime, duplicates, equipment } });
           total += season.injected.length;
           const want = expected(season.injected);
           const got = found(season.schedule);
@@ -143,6 +146,7 @@ import { World } from './fixtures/saga-world.ts';
     t.equal(r.continuity.length, count('continuity'));
     t.equal(r.groundTime.length, count('groundTime'));
     t.equal(r.designators.length, count('duplicate'));
+    t.equal(r.equipment.length, count('equipment'));
     t.same(
       r.groundTime.map((v) => `${v.rotationId} ${v.previous.id}`).sort(),
       season.injected.flatMap((v) => (v.kind === 'groundTime' ? [`${v.rotationId} ${v.previousLegId}`] : [])).sort(),
