@@ -98,7 +98,8 @@ export interface SagaStepPoint {
 }
 
 export interface SagaHooks {
-  readonly onStep?: (at: SagaStepPoint) => void;
+  /** Called at each point; at `before-send` it may hold the step back for a while (a test's handoff). */
+  readonly onStep?: (at: SagaStepPoint) => { readonly delayMs: number } | undefined | void;
 }
 
 export interface SagaRecord {
@@ -238,7 +239,11 @@ export function sagaEntity(spec: SagaEntitySpec): Behavior<SagaMsg> {
     if (s.record.start === null) return;
     const command = pendingCommand(s.record.saga);
     if (command === undefined) return;
-    spec.hooks?.onStep?.({ point: 'before-send', sagaId, step: s.record.steps, phase: s.record.saga.phase, command: command._tag });
+    const held = spec.hooks?.onStep?.({ point: 'before-send', sagaId, step: s.record.steps, phase: s.record.saga.phase, command: command._tag });
+    if (held && held.delayMs > 0) {
+      s.retry = ctx.clock.setTimeout(() => ctx.self.tell({ _tag: 'Wake' }), held.delayMs);
+      return;
+    }
     const token = ++tokens;
     s.stepping = token;
     const timeoutMs = spec.stepTimeoutMs ?? 10_000;

@@ -27,7 +27,7 @@ interface Node {
 }
 
 function startNode(dir: string, port: number): Node {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/service/fixtures/saga-node.ts', dir, String(port)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', ALOFT_TEST_KILL_AT: '' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/service/fixtures/saga-node.ts', '--port', String(port), '--data', dir, '--workers', '1', '--durability', 'commit'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', ALOFT_TEST_KILL_AT: '' } });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));

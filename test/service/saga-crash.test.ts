@@ -26,7 +26,7 @@ interface Node {
 }
 
 function startNode(dir: string, port: number, killAt?: string): Node {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/service/fixtures/saga-node.ts', dir, String(port)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/service/fixtures/saga-node.ts', '--port', String(port), '--data', dir, '--workers', '1', '--durability', 'commit'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: '', ...(killAt !== undefined ? { ALOFT_TEST_KILL_AT: killAt } : { ALOFT_TEST_KILL_AT: '' }) },

@@ -1,0 +1,96 @@
+/**
+ * A handoff in the middle of an assignment saga: a journal node and two shard nodes; the saga is
+ * held back (the fault hook's delay) after claiming the rotation and reading the airplane, and the
+ * node running it is drained (SIGTERM: it hands its shards over and leaves). The saga wakes up at
+ * its new home by itself, finishes there, and the airplane and rotations agree; the client's PUT
+ * got the outcome or a 202 with the assignment id, and GET /api/assignments/{id} tells the end.
+ */
+import t from 'tap';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, until } from '../../ops/lib/loopback.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SECRET = 'saga-handoff-secret-0123456789';
+const FAST = ['--heartbeat-ms', '200', '--gossip-ms', '200', '--acceptable-pause-ms', '3000', '--stable-after-ms', '2000', '--seed-timeout-ms', '2000'];
+const REG = 'D-AHOF';
+const SAGA = 'h-handoff-1';
+
+interface Node {
+  readonly name: string;
+  readonly base: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<NodeJS.Signals | number | null>;
+  readonly output: () => string;
+}
+
+function startNode(name: string, dir: string, port: number, clusterPort: number, seed: number, extra: string[]): Node {
+  const args = ['--import', 'tsx', 'test/service/fixtures/saga-node.ts', '--port', String(port), '--data', path.join(dir, name), '--workers', '1', '--durability', 'commit', '--cluster-name', 'handoff', '--cluster-port', String(clusterPort), '--seeds', `127.0.0.1:${seed}`, '--secret', SECRET, ...FAST, ...extra];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', ALOFT_TEST_DELAY_AT: `before-send:2:${SAGA}:2500` } });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+  return { name, base: `http://127.0.0.1:${port}`, child, exited, output: () => out };
+}
+
+async function ready(node: Node): Promise<void> {
+  await until(
+    async () => {
+      if (node.child.exitCode !== null || node.child.signalCode !== null) throw new Error(`${node.name} exited while starting:\n${node.output()}`);
+      return fetch(`${node.base}/readyz`).then((r) => r.ok, () => false);
+    },
+    90_000,
+    `${node.name} to be ready`,
+  );
+}
+
+async function call(base: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(`${base}${url}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+  const text = await r.text();
+  return { status: r.status, json: text.length > 0 ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+t.test('a saga whose shard is handed off between two steps finishes at its new home', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-saga-handoff-'));
+  const [p0, p1, p2, c0, c1, c2] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]) as [number, number, number, number, number, number];
+  const journal = startNode('journal', dir, p0, c0, c0, ['--roles', 'journal']);
+  const a = startNode('a', dir, p1, c1, c0, []);
+  const b = startNode('b', dir, p2, c2, c0, []);
+  const nodes = [journal, a, b];
+  t.teardown(async () => {
+    for (const n of nodes) if (n.child.exitCode === null && n.child.signalCode === null) n.child.kill('SIGKILL');
+    await Promise.all(nodes.map((n) => n.exited));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await Promise.all(nodes.map(ready));
+  // Both shard nodes host shards once the table has settled: wait until a command goes through everywhere.
+  await until(async () => (await call(journal.base, 'POST', '/api/airplanes', { registration: REG, aircraftType: '320', minGroundTimeMinutes: 30 })).status === 201, 30_000, 'the airplane to be created');
+  for (const name of ['hr1', 'hr2']) t.equal((await call(journal.base, 'POST', '/api/rotations', { name })).status, 201);
+  t.equal((await call(journal.base, 'PUT', `/api/airplanes/${REG}/rotation`, { rotationId: 'hr1', assignmentId: 'h-setup' })).status, 200);
+
+  const put = call(journal.base, 'PUT', `/api/airplanes/${REG}/rotation`, { rotationId: 'hr2', assignmentId: SAGA });
+  const holder = await until(() => [a, b].find((n) => n.output().includes(`saga-hooks: delaying step 2 (SendToAirplane) of ${SAGA}`)), 30_000, 'the saga to be held back after its claim and read');
+  const other = holder === a ? b : a;
+  holder.child.kill('SIGTERM');
+  t.equal(await holder.exited, 0, `${holder.name}, running the saga, drained and left`);
+
+  const answer = await put;
+  t.ok(answer.status === 200 || answer.status === 202, `the PUT answered ${answer.status} (${JSON.stringify(answer.json)})`);
+  t.equal(answer.json.assignmentId, SAGA, 'with the assignment id');
+  const status = await until(async () => {
+    const s = await call(journal.base, 'GET', `/api/assignments/${SAGA}`);
+    return s.json.state === 'completed' ? s.json : undefined;
+  }, 30_000, 'the saga to finish at its new home');
+  t.match(status, { outcome: { _tag: 'Assigned', rotationId: 'hr2', replaced: 'hr1' } });
+  t.ok(other.output().includes(`saga-hooks: delaying step 2 (SendToAirplane) of ${SAGA}`), `the saga ran on ${other.name} after the handoff`);
+  const plane = (await call(journal.base, 'GET', `/api/airplanes/${REG}`)).json;
+  const r1 = (await call(journal.base, 'GET', '/api/rotations/hr1')).json;
+  const r2 = (await call(journal.base, 'GET', '/api/rotations/hr2')).json;
+  t.equal(plane.rotationId, 'hr2', 'the airplane holds hr2');
+  t.equal(r2.airplane, REG, 'hr2 is claimed by the airplane');
+  t.equal(r1.airplane, null, 'hr1 was released');
+});
