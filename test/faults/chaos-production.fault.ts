@@ -5,6 +5,9 @@
  * six checks must pass: the journal's three, every replica against a rebuild, the Kafka topic
  * against the journal, and the graph against a rebuild at its offset (ops/chaos, docs/chaos.md).
  *
+ * It runs in the serial phase of `npm test` (test/faults): it wipes the Bolt database, which the
+ * Memgraph view's live suite also uses, so the two must never run at once.
+ *
  * Gated by liveEnv: skips without the servers locally, fails in CI. The run uses a keyspace and a
  * topic of its own and drops them when it passes; it wipes the Bolt database (it has no other
  * namespace) and never stops the servers.
