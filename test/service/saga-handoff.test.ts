@@ -4,10 +4,12 @@
  * node running it is drained (SIGTERM: it hands its shards over and leaves). The saga wakes up at
  * its new home by itself, finishes there, and the airplane and rotations agree; the client's PUT
  * got the outcome or a 202 with the assignment id, and GET /api/assignments/{id} tells the end.
+ * Then a third shard node joins, and the member running the next saga is killed (kill -9) at the
+ * same point: once the cluster has downed it, the keeper wakes the saga at its new home.
  */
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +19,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const SECRET = 'saga-handoff-secret-0123456789';
 const FAST = ['--heartbeat-ms', '200', '--gossip-ms', '200', '--acceptable-pause-ms', '3000', '--stable-after-ms', '2000', '--seed-timeout-ms', '2000'];
 const REG = 'D-AHOF';
-const SAGA = 'h-handoff-1';
+const SAGA = 'h-hold-drain';
+const KILLED = 'h-hold-kill';
 
 interface Node {
   readonly name: string;
@@ -29,7 +32,7 @@ interface Node {
 
 function startNode(name: string, dir: string, port: number, clusterPort: number, seed: number, extra: string[]): Node {
   const args = ['--import', 'tsx', 'test/service/fixtures/saga-node.ts', '--port', String(port), '--data', path.join(dir, name), '--workers', '1', '--durability', 'commit', '--cluster-name', 'handoff', '--cluster-port', String(clusterPort), '--seeds', `127.0.0.1:${seed}`, '--secret', SECRET, ...FAST, ...extra];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', ALOFT_TEST_DELAY_AT: `before-send:2:${SAGA}:2500` } });
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', ALOFT_TEST_DELAY_AT: 'before-send:2:h-hold-:2500' } });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -62,6 +65,7 @@ t.test('a saga whose shard is handed off between two steps finishes at its new h
   const b = startNode('b', dir, p2, c2, c0, []);
   const nodes = [journal, a, b];
   t.teardown(async () => {
+    if (process.env.SAGA_HANDOFF_DUMP) for (const n of nodes) writeFileSync(path.join(process.env.SAGA_HANDOFF_DUMP, `${n.name}.log`), n.output());
     for (const n of nodes) if (n.child.exitCode === null && n.child.signalCode === null) n.child.kill('SIGKILL');
     await Promise.all(nodes.map((n) => n.exited));
     rmSync(dir, { recursive: true, force: true });
@@ -93,4 +97,27 @@ t.test('a saga whose shard is handed off between two steps finishes at its new h
   t.equal(plane.rotationId, 'hr2', 'the airplane holds hr2');
   t.equal(r2.airplane, REG, 'hr2 is claimed by the airplane');
   t.equal(r1.airplane, null, 'hr1 was released');
+
+  // The member running a saga dies (kill -9) between two steps.
+  const [p3, c3] = [await freePort(), await freePort()];
+  const c = startNode('c', dir, p3, c3, c0, []);
+  nodes.push(c);
+  await ready(c);
+  // Let every member see c up and the membership settle (the resolver counts members when b dies).
+  await new Promise((r) => setTimeout(r, 6_000));
+  const kput = call(c.base, 'PUT', `/api/airplanes/${REG}/rotation`, { rotationId: 'hr1', assignmentId: KILLED }).catch(() => undefined);
+  const victim = await until(() => [other, c].find((n) => n.output().includes(`saga-hooks: delaying step 2 (SendToAirplane) of ${KILLED}`)), 30_000, 'the second saga to be held back');
+  const survivor = victim === c ? other : c;
+  victim.child.kill('SIGKILL');
+  t.equal(await victim.exited, 'SIGKILL', `${victim.name}, running the saga, killed`);
+  await kput;
+  // Nobody asks about the saga: wait for the aggregates to agree on hr1, then read the outcome.
+  await until(async () => {
+    const p = (await call(journal.base, 'GET', `/api/airplanes/${REG}`)).json;
+    const x1 = (await call(journal.base, 'GET', '/api/rotations/hr1')).json;
+    const x2 = (await call(journal.base, 'GET', '/api/rotations/hr2')).json;
+    return p.rotationId === 'hr1' && x1.airplane === REG && x2.airplane === null;
+  }, 60_000, 'the saga to finish after its member died, with the aggregates agreeing');
+  const killed = (await call(journal.base, 'GET', `/api/assignments/${KILLED}`)).json;
+  t.match(killed, { state: 'completed', outcome: { _tag: 'Assigned', rotationId: 'hr1', replaced: 'hr2' } }, `finished on ${survivor.name} after ${victim.name} died`);
 });
