@@ -6,10 +6,11 @@
  * got the outcome or a 202 with the assignment id, and GET /api/assignments/{id} tells the end.
  * Then a third shard node joins, and the member running the next saga is killed (kill -9) at the
  * same point: once the cluster has downed it, the keeper wakes the saga at its new home.
+ * Last, an import accepted by one member is reported and listed by another.
  */
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,4 +121,16 @@ t.test('a saga whose shard is handed off between two steps finishes at its new h
   }, 60_000, 'the saga to finish after its member died, with the aggregates agreeing');
   const killed = (await call(journal.base, 'GET', `/api/assignments/${KILLED}`)).json;
   t.match(killed, { state: 'completed', outcome: { _tag: 'Assigned', rotationId: 'hr1', replaced: 'hr2' } }, `finished on ${survivor.name} after ${victim.name} died`);
+
+  // An import accepted by one member is visible on every member.
+  const ssim = readFileSync(path.join(root, 'test/fixtures/ssim/sample.ssim'));
+  const posted = await fetch(`${survivor.base}/api/imports?onError=valid-only`, { method: 'POST', body: ssim });
+  t.equal(posted.status, 202);
+  const { importId } = (await posted.json()) as { importId: string };
+  const seen = await until(async () => {
+    const r = await call(journal.base, 'GET', `/api/imports/${importId}`);
+    return r.status === 200 && r.json.state === 'done' ? r.json : undefined;
+  }, 30_000, `import ${importId} to be done, as the journal node sees it`);
+  t.ok((seen.commandsApplied as number) > 0, `the journal node reports the import ${survivor.name} ran (${String(seen.commandsApplied)} commands)`);
+  t.match((await call(journal.base, 'GET', '/api/imports')).json, { imports: [{ importId, state: 'done' }] }, 'and lists it');
 });
