@@ -67,6 +67,8 @@ export function wireForms({ onImportDone }) {
   onSubmit('assign', 'as-error', async (fd) => {
     const rotation = s(fd, 'rotation');
     const r = await api('PUT', `/api/airplanes/${encodeURIComponent(s(fd, 'registration'))}/rotation`, { rotationId: rotation || null });
+    // 202: the saga goes on by itself; its outcome is at GET /api/assignments/{assignmentId}.
+    if (r.state === 'running') return `Still running: assignment ${r.assignmentId} finishes by itself (${r.href})`;
     return rotation ? `Assigned${r.replaced ? ` (replacing ${r.replaced})` : ''}` : 'Unassigned';
   });
   onSubmit('airport', 'ap-error', async (fd) => {
