@@ -150,6 +150,7 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
       // started, finishes on its own.
       return { status: 202, body: pending(sagaId) };
     }
+    if (reply._tag === 'NotStarted') throw problem(503, 'journal-unavailable', `the assignment was not started: ${reply.message}`, { retriable: true, assignmentId: sagaId });
     if (reply._tag === 'Conflict') throw problem(409, 'assignment-id-taken', `assignment ${sagaId} exists and is another assignment (${reply.status.kind} of ${reply.status.registration})`, { assignmentId: sagaId });
     return assignmentReply(reply.status);
   });

@@ -61,7 +61,9 @@ export interface AssignmentStatus {
 export type StartReply =
   | { readonly _tag: 'Completed'; readonly status: AssignmentStatus }
   /** The id names another saga (a client reused an assignment id for something else). */
-  | { readonly _tag: 'Conflict'; readonly status: AssignmentStatus };
+  | { readonly _tag: 'Conflict'; readonly status: AssignmentStatus }
+  /** The start could not be journalled (the journal is down): no saga was started. */
+  | { readonly _tag: 'NotStarted'; readonly message: string };
 
 export type SagaMsg =
   | { readonly _tag: 'Start'; readonly input: StartInput; readonly replyTo?: ActorRef<StartReply> }
@@ -344,6 +346,11 @@ export function sagaEntity(spec: SagaEntitySpec): Behavior<SagaMsg> {
           ctx.log('warn', `${persistenceId}: ${m.message}; stopping to recover from the journal`);
           s.stopping = true;
           return stopNow(s, ctx);
+        }
+        if (s.record.start === null) {
+          // The start itself was not stored: nothing runs; say so rather than let the caller wait.
+          for (const w of s.waiters) w.tell({ _tag: 'NotStarted', message: m.message });
+          s.waiters = [];
         }
         if (s.stopping) return stopNow(s, ctx);
         // The step's reply is lost with the write: the step is sent again (it is idempotent).

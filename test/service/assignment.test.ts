@@ -95,6 +95,7 @@ t.test('a saga runs to its end, journals its inputs and answers its status', asy
   const world = new Aggregates();
   const sagas = host(system, world, journal);
   const reply = await sagas.start({ _tag: 'StartAssignment', sagaId: 's1', registration: 'D-AAAA', rotationId: 'r1' });
+  if (reply._tag !== 'Completed') throw new Error(`not completed: ${JSON.stringify(reply)}`);
   t.match(reply, { _tag: 'Completed', status: { state: 'completed', outcome: { _tag: 'Assigned', rotationId: 'r1' }, kind: 'assign' } });
   t.ok(reply.status.offset > 0, 'the offset of the aggregates\' events');
   const events: string[] = [];
@@ -114,8 +115,20 @@ t.test('failing steps are retried until they go through', async (t) => {
   const sagas = host(system, world, await memoryJournal());
   world.failNext = 4;
   const reply = await sagas.start({ _tag: 'StartAssignment', sagaId: 's1', registration: 'D-AAAA', rotationId: 'r1' });
-  t.match(reply.status.outcome, { _tag: 'Assigned' });
+  t.match(reply, { _tag: 'Completed', status: { outcome: { _tag: 'Assigned' } } });
   t.same(world.wrong(), []);
+});
+
+t.test('a start the journal cannot store is answered NotStarted, and nothing runs', async (t) => {
+  const system = new ActorSystem();
+  t.teardown(() => system.shutdown());
+  const world = new Aggregates();
+  const journal = await memoryJournal();
+  const down: Journal = Object.assign(Object.create(journal) as Journal, { append: () => Promise.reject(Object.assign(new Error('the journal is unreachable'), { _tag: 'JournalUnavailable', retriable: true })) });
+  const sagas = host(system, world, down);
+  t.match(await sagas.start({ _tag: 'StartAssignment', sagaId: 's1', registration: 'D-AAAA', rotationId: 'r1' }), { _tag: 'NotStarted', message: /unreachable/ });
+  t.equal(await sagas.status('s1'), null, 'no saga');
+  t.match(world.rotations.get('r1'), { claim: null }, 'nothing claimed');
 });
 
 t.test('a crash at every point between two steps: the recovered saga finishes and the aggregates agree', async (t) => {
