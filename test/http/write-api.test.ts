@@ -144,3 +144,25 @@ t.test('the feed lists every stored event in offset order', async (t) => {
   t.equal(all[0]?.type, 'AirportMinimumGroundTimeSet');
   t.equal((await call('GET', '/api/feed?limit=0')).status, 400);
 });
+
+t.test('assignments: the saga id in every answer, GET /api/assignments/{id}, a named assignment sent twice is one saga', async (t) => {
+  await call('POST', '/api/airplanes', { registration: 'D-ASGA', aircraftType: '320', minGroundTimeMinutes: 30 });
+  for (const name of ['AS1', 'AS2']) t.equal((await call('POST', '/api/rotations', { name })).status, 201);
+  const first = await call('PUT', '/api/airplanes/D-ASGA/rotation', { rotationId: 'AS1' });
+  t.equal(first.status, 200);
+  t.type(first.json.assignmentId, 'string', 'a generated assignment id');
+  const status = await call('GET', `/api/assignments/${String(first.json.assignmentId)}`);
+  t.match(status, { status: 200, json: { assignmentId: first.json.assignmentId, kind: 'assign', registration: 'D-ASGA', rotationId: 'AS1', state: 'completed', outcome: { _tag: 'Assigned', rotationId: 'AS1', replaced: null } } });
+  const named = await call('PUT', '/api/airplanes/D-ASGA/rotation', { rotationId: 'AS2', assignmentId: 'my-assignment-1' });
+  t.match(named, { status: 200, json: { _tag: 'Assigned', rotationId: 'AS2', replaced: 'AS1', assignmentId: 'my-assignment-1' } });
+  const again = await call('PUT', '/api/airplanes/D-ASGA/rotation', { rotationId: 'AS2', assignmentId: 'my-assignment-1' });
+  t.match(again, { status: 200, json: { _tag: 'Assigned', replaced: 'AS1', assignmentId: 'my-assignment-1' } }, 'sent again: the same saga answers, nothing done twice');
+  t.equal((await call('GET', '/api/rotations/AS1')).json.airplane, null, 'the previous rotation was released');
+  const other = await call('PUT', '/api/airplanes/D-ASGA/rotation', { assignmentId: 'my-assignment-1' });
+  t.match(other, { status: 409, json: { type: /assignment-id-taken/ } }, 'the id of another assignment');
+  t.equal((await call('GET', '/api/assignments/no-such-assignment')).status, 404);
+  const failed = await call('PUT', '/api/airplanes/D-NOPE/rotation', { rotationId: 'AS1', assignmentId: 'failing-1' });
+  t.match(failed, { status: 404, json: { assignmentId: 'failing-1', error: { _tag: 'AirplaneNotFound' } } }, 'an unknown airplane: the claim was compensated');
+  t.equal((await call('GET', '/api/rotations/AS1')).json.airplane, null, 'and AS1 is free again');
+  t.match((await call('GET', '/api/assignments/failing-1')).json, { state: 'completed', outcome: { _tag: 'AssignmentFailed' } });
+});
