@@ -115,19 +115,31 @@ export class ScyllaStore implements JournalStore {
     this.clock = options.clock ?? systemClock;
   }
 
+  /** cassandra-driver's client with bounded timeouts and reconnection, and a fix for a leak of it. */
+  private static driverClient(options: ScyllaStoreOptions): Client {
+    const client = new Client({
+      contactPoints: [...options.contactPoints],
+      localDataCenter: options.localDataCenter,
+      socketOptions: { connectTimeout: options.connectTimeoutMs ?? 5_000, readTimeout: options.readTimeoutMs ?? 12_000 },
+      // The driver's default backoff grows to 10 minutes: after an outage of a minute the journal
+      // would stay unavailable for minutes after the server is back. Capped, it returns within
+      // a couple of seconds.
+      policies: { reconnection: new policies.reconnection.ExponentialReconnectionPolicy(100, options.maxReconnectDelayMs ?? 2_000, false) },
+    });
+    // Found live: after an outage of every host, cassandra-driver 4.10's control connection
+    // re-initialises and replaces each Host object with a new one; the client only unhooks the old
+    // Host, whose connection pool goes on reconnecting for ever, holding connections that
+    // shutdown() never closes (a closed store kept its process alive). Drain and close it.
+    client.on('hostRemove', (host: unknown) => {
+      const pool = host as { shutdown?: (waitForPending: boolean) => Promise<void> };
+      pool.shutdown?.(true).catch(() => undefined);
+    });
+    return client;
+  }
+
   /** Connects, creates keyspace and tables if missing, finds the feed's head. */
   static async open(options: ScyllaStoreOptions, cql?: CqlClient): Promise<ScyllaStore> {
-    const client: CqlClient =
-      cql ??
-      new Client({
-        contactPoints: [...options.contactPoints],
-        localDataCenter: options.localDataCenter,
-        socketOptions: { connectTimeout: options.connectTimeoutMs ?? 5_000, readTimeout: options.readTimeoutMs ?? 12_000 },
-        // The driver's default backoff grows to 10 minutes: after an outage of a minute the journal
-        // would stay unavailable for minutes after the server is back. Capped, it returns within
-        // a couple of seconds.
-        policies: { reconnection: new policies.reconnection.ExponentialReconnectionPolicy(100, options.maxReconnectDelayMs ?? 2_000, false) },
-      });
+    const client: CqlClient = cql ?? ScyllaStore.driverClient(options);
     try {
       await client.connect();
       const replication = options.replication ?? "{'class': 'NetworkTopologyStrategy', 'replication_factor': 3}";
@@ -257,7 +269,8 @@ export class ScyllaStore implements JournalStore {
         await this.refreshHead();
         continue;
       }
-      this.nextStart = start + count;
+      // max: a concurrent repair may already have moved past a later chunk.
+      this.nextStart = Math.max(this.nextStart, start + count);
       if (bucket > this.hintBucket) {
         // A plain write: racing nodes may leave an older bucket here, which only makes the
         // next start walk a little further. The hint always names a bucket holding a chunk.
@@ -269,7 +282,7 @@ export class ScyllaStore implements JournalStore {
       // batch size limit (Cassandra refuses a multi-partition batch over 50 KiB, ScyllaDB over
       // 1 MiB); in seq order, an append is completely written exactly when its last row is,
       // which is what repair() checks.
-      await Promise.all(
+      const rows = Promise.all(
         appends.map(async (a, k) => {
           const last = a.firstSeq + a.events.length - 1;
           for (let b = Math.floor(a.firstSeq / this.eventsBucket); b <= Math.floor(last / this.eventsBucket); b++) {
@@ -286,6 +299,17 @@ export class ScyllaStore implements JournalStore {
           }
         }),
       );
+      try {
+        await rows;
+      } catch (e) {
+        // The server failed right after acknowledging the chunk: it may have crashed and lost it
+        // (found live: Cassandra with a periodic commit log loses its last acknowledged writes
+        // when killed). The next chunk must not be built on one that may not exist, or the feed
+        // gets a hole no reader can pass: start over from here, and the LWT's answer (taken, or
+        // free) decides.
+        this.nextStart = Math.min(this.nextStart, start);
+        throw e;
+      }
       this.raiseHead(start + count - 1);
       return firsts;
     }
