@@ -1,7 +1,8 @@
 /**
  * The ScyllaDB backend (cassandra-driver, prepared statements). Schema and design: see
- * scylla-schema.ts and docs/persistence.md. Not run in CI here (no server); its contract test
- * runs when SCYLLA_CONTACT_POINTS is set.
+ * scylla-schema.ts and docs/persistence.md. Tested against a live CQL server (the one-node Apache
+ * Cassandra of `npm run backends -- up`) by test/persistence/scylla.test.ts and
+ * test/faults/cql.fault.ts when SCYLLA_CONTACT_POINTS is set, and against an in-memory fake always.
  *
  * An append goes through three steps:
  *   1. LWT on the aggregate's head row, `IF seq = expectedSeq`, storing the events as
@@ -10,7 +11,8 @@
  *   2. One feed chunk per group commit: every append that passed step 1 in this batch gets
  *      consecutive offsets in a single `INSERT ... IF NOT EXISTS` at the feed's end. One LWT per
  *      batch, not per event: that is the group commit, and the feed's serialisation point.
- *   3. The events rows (with their offsets) into the aggregate's partition.
+ *   3. The events rows (with their offsets), one single-partition batch per events partition,
+ *      partitions in seq order.
  * A crash after 1 leaves the events committed but not yet in the feed/events table; the next
  * replay or highestSeq of that aggregate (its new owner recovering) repairs it from "pending".
  * A crash between 2 and 3 makes that repair chunk the events a second time: the feed is then
