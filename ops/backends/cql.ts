@@ -15,7 +15,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Client } from 'cassandra-driver';
 import { freePort } from '../lib/loopback.ts';
-import { classpath, spawnJava, waitReady, writeFileEnsured, type Backend, type Started, type StartOptions } from './server.ts';
+import { BACKENDS_DIR, classpath, spawnJava, waitReady, writeFileEnsured, type Backend, type Started, type StartOptions } from './server.ts';
 
 export const CASSANDRA_VERSION = '5.0.6';
 const DATA_CENTER = 'datacenter1';
@@ -164,6 +164,19 @@ async function probe(port: number): Promise<boolean> {
   }
 }
 
+/**
+ * Class data sharing for the server's own classes: the first server records the classes it
+ * loaded into an archive when it exits (a graceful stop), and later starts map it instead of
+ * loading ~13,000 classes from jars: measured 5.1-8.7 s instead of 7.5-9.3 s to the first CQL
+ * answer on this 2-core machine under load. The JVM checks the archive against its own version
+ * and the classpath and ignores one that does not match, so a stale one costs nothing but the
+ * saving; it lives beside the cached classpath in target/.
+ */
+function classDataSharing(): string[] {
+  const archive = path.join(BACKENDS_DIR, 'cql', 'target', `cassandra-${CASSANDRA_VERSION}.jsa`);
+  return existsSync(archive) ? [`-XX:SharedArchiveFile=${archive}`, '-Xlog:cds=off', '-Xlog:cds+dynamic=off'] : [`-XX:ArchiveClassesAtExit=${archive}`, '-Xlog:cds=off'];
+}
+
 const backend: Backend = {
   name: 'cql',
   title: `Apache Cassandra ${CASSANDRA_VERSION} (one node, CQL native protocol; stands in for ScyllaDB)`,
@@ -197,6 +210,7 @@ const backend: Backend = {
         // Dead rather than limping on after an OOM (Cassandra's startup check asks for one of these).
         '-XX:+ExitOnOutOfMemoryError',
         ...JPMS,
+        ...classDataSharing(),
         `-Dcassandra.config=file://${config}`,
         `-Dlogback.configurationFile=${logConfig}`,
         `-Dcassandra.storagedir=${dataDir}`,
