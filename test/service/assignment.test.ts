@@ -162,3 +162,33 @@ t.test('a crash at every point between two steps: the recovered saga finishes an
     }
   }
 });
+
+t.test('compensation runs to its end across a crash at every point: an unknown airplane leaves no claim', async (t) => {
+  // Claim, read (no such airplane), release the claim.
+  for (const point of ['before-send', 'after-reply'] as const) {
+    for (let step = 0; step < 3; step++) {
+      const system = new ActorSystem({ log: () => undefined });
+      const journal = await memoryJournal();
+      const world = new Aggregates();
+      let crashed = false;
+      const hooks: SagaHooks = {
+        onStep: (at) => {
+          if (at.point === point && at.step === step && !crashed) {
+            crashed = true;
+            throw new Error(`injected crash ${point} at step ${step}`);
+          }
+        },
+      };
+      const sagas = host(system, world, journal, hooks);
+      void sagas.start({ _tag: 'StartAssignment', sagaId: 'c1', registration: 'D-NONE', rotationId: 'r1' }).catch(() => undefined);
+      const status = await eventually(async () => {
+        const s = await sagas.status('c1').catch(() => null);
+        return s?.state === 'completed' ? s : undefined;
+      }, 10_000, `c1 to finish after a crash ${point} step ${step}`);
+      t.ok(crashed, `crashed ${point} step ${step}`);
+      t.match(status.outcome, { _tag: 'AssignmentFailed', error: { _tag: 'AirplaneNotFound' } }, `${point} step ${step}: failed`);
+      t.match(world.rotations.get('r1'), { claim: null }, `${point} step ${step}: the claim was released`);
+      system.shutdown();
+    }
+  }
+});
