@@ -19,7 +19,7 @@ export class ImportDirectory {
   private readonly listeners = new Set<(s: ImportStatus) => void>();
 
   constructor(journal: Journal, log: (line: string) => void) {
-    this.subscription = journal.subscribe(1, (batch) => this.handle(batch), { batchSize: 1_000 });
+    this.subscription = journal.subscribe(1, (batch) => this.handle(batch), { batchSize: 500 });
     this.subscription.done.catch((error: unknown) => log(`imports: the directory stopped following the feed: ${String(error)}`));
   }
 
@@ -50,7 +50,6 @@ export class ImportDirectory {
     for (const env of batch) {
       if (!env.persistenceId.startsWith(IMPORT_PREFIX)) continue;
       const e = env.event as unknown as ImportEvent;
-      if (e._tag === 'ImportSourceChunk') continue;
       const importId = env.persistenceId.slice(IMPORT_PREFIX.length);
       const before = this.records.get(importId);
       const after = evolveImport(before, e);

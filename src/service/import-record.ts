@@ -2,12 +2,15 @@
  * An import's journal record (persistence id `import-<importId>`): what makes a job durable and
  * visible from every member. The job's own events, in order:
  *
- *   ImportAccepted ─ ImportSourceChunk × n ─ (ImportResumed) ─ ImportPlanned | ImportFinished(rejected)
+ *   ImportAccepted ─ (ImportResumed) ─ ImportPlanned | ImportFinished(rejected)
  *     ─ ImportProgressed × m (rotations finished, with their counts) ─ ImportFinished
  *
- * - The source (the SSIM text and the rotation CSV) is journalled in chunks before the import is
- *   acknowledged, so any member can resume it: parsing and planning are deterministic, and the
- *   plan's rotations are numbered.
+ * - The source (the SSIM text and the rotation CSV) is stored in the journal's snapshot store
+ *   before ImportAccepted (its commit point) and the 202, in 64 KiB chunks under
+ *   `importsource-<importId>` (chunk k at seq k + 1), so any member can resume the job; it stays
+ *   out of the feed (views, the Kafka topic and the planner page have no use for it) and is deleted
+ *   once the job has finished. Parsing and planning are deterministic, and the plan's rotations
+ *   are numbered.
  * - Progress records whole rotations: a rotation's counts count once it is finished. A resumed job
  *   runs every rotation not recorded as finished again; a command refused there as a duplicate
  *   (RotationAlreadyExists, LegAlreadyInRotation) whose event the journal holds after the plan's
@@ -19,7 +22,9 @@
 import type { ImportProblem } from '../domain/index.ts';
 
 export const IMPORT_PREFIX = 'import-';
-/** Source chunk size (characters; latin1 text, one character per byte): small enough for any backend (a Kafka record, a CQL row). */
+/** Where an import's source chunks are kept (snapshots, not events). */
+export const sourceId = (importId: string): string => `importsource-${importId}`;
+/** Source chunk size (characters; latin1 text, one character per byte): small enough for any backend (a CQL row, a cluster frame). */
 export const CHUNK = 64 * 1024;
 
 export type ImportState = 'parsing' | 'applying' | 'done' | 'rejected' | 'failed';
@@ -67,7 +72,6 @@ export type ImportEvent =
       readonly kind: 'ssim' | 'planned';
       readonly ssimChunks: number; readonly rotationChunks: number; readonly at: number;
     }
-  | { readonly _tag: 'ImportSourceChunk'; readonly version: 1; readonly importId: string; readonly part: 'ssim' | 'rotations'; readonly index: number; readonly data: string }
   | { readonly _tag: 'ImportResumed'; readonly version: 1; readonly importId: string; readonly at: number }
   | {
       readonly _tag: 'ImportPlanned'; readonly version: 1; readonly importId: string;
@@ -86,6 +90,13 @@ export type ImportEvent =
       readonly _tag: 'ImportFinished'; readonly version: 1; readonly importId: string; readonly state: 'done' | 'rejected' | 'failed'; readonly message: string;
       readonly problems?: readonly ImportProblem[]; readonly problemCount?: number; readonly records?: number; readonly legs?: number; readonly at: number;
     };
+
+/** A source chunk as stored (snapshot state). */
+export interface SourceChunk {
+  readonly part: 'ssim' | 'rotations';
+  readonly index: number;
+  readonly data: string;
+}
 
 /** A job as its events tell it; `done` (plan indices) only while the job is unfinished. */
 export interface ImportRecord {
@@ -117,7 +128,7 @@ export function evolveImport(r: ImportRecord | undefined, e: ImportEvent): Impor
     if (r !== undefined) return r;
     return { status: newStatus(e.importId, e.bytesTotal, e.at), kind: e.kind, onError: e.onError, ssimChunks: e.ssimChunks, rotationChunks: e.rotationChunks, applyFrom: undefined, done: new Set(), lastEventAt: e.at };
   }
-  if (r === undefined || e._tag === 'ImportSourceChunk') return r;
+  if (r === undefined) return r;
   const s = r.status;
   switch (e._tag) {
     case 'ImportResumed':

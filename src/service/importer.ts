@@ -13,7 +13,7 @@
 import { createSsimParser, planImport, type RotationCommand, type ScheduleRotation } from '../domain/index.ts';
 import type { EventEnvelope, Journal, JournalEvent } from '../persistence/index.ts';
 import type { CommandGateway, RotationReply } from './gateway.ts';
-import { CHUNK, evolveImport, finished, IMPORT_PREFIX, newStatus, type CommandFailure, type ImportEvent, type ImportRecord, type ImportState, type ImportStatus } from './import-record.ts';
+import { CHUNK, evolveImport, finished, IMPORT_PREFIX, newStatus, sourceId, type CommandFailure, type ImportEvent, type ImportRecord, type ImportState, type ImportStatus, type SourceChunk } from './import-record.ts';
 
 export type { CommandFailure, ImportState, ImportStatus } from './import-record.ts';
 
@@ -31,8 +31,8 @@ const WINDOW = 256;
 /** Progress is journalled at most this often, and at least this often while a job runs (a heartbeat the keeper reads). */
 const RECORD_EVERY_MS = 500;
 const HEARTBEAT_MS = 2_000;
-/** Most source chunks in one journal append. */
-const CHUNKS_PER_APPEND = 32;
+/** Source chunks stored at once. */
+const CHUNKS_AT_ONCE = 16;
 /** A job resumed this often without finishing is failed (a command that can never go through). */
 const MAX_RESUMES = 10;
 
@@ -116,16 +116,24 @@ export class Importer {
     const importId = this.nextId();
     const ssim = request.ssim.toString('latin1');
     const csv = request.rotationCsv ?? '';
-    const chunks = (text: string, part: 'ssim' | 'rotations'): ImportEvent[] =>
-      Array.from({ length: Math.ceil(text.length / CHUNK) }, (_, index) => ({ _tag: 'ImportSourceChunk', version: 1, importId, part, index, data: text.slice(index * CHUNK, (index + 1) * CHUNK) }));
+    const chunks = (text: string, part: 'ssim' | 'rotations'): SourceChunk[] => Array.from({ length: Math.ceil(text.length / CHUNK) }, (_, index) => ({ part, index, data: text.slice(index * CHUNK, (index + 1) * CHUNK) }));
     const source = [...chunks(ssim, 'ssim'), ...chunks(csv, 'rotations')];
+    // The source first, then the event that makes the job exist: a crash in between leaves only
+    // unreferenced chunks.
+    let next = 0;
+    const store = async () => {
+      while (next < source.length) {
+        const k = next++;
+        await this.journal.saveSnapshot(sourceId(importId), k + 1, source[k] as SourceChunk);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CHUNKS_AT_ONCE, source.length) }, store));
     const accepted: ImportEvent = {
       _tag: 'ImportAccepted', version: 1, importId, onError: request.onError, bytesTotal: request.ssim.length, kind: 'ssim',
       ssimChunks: Math.ceil(ssim.length / CHUNK), rotationChunks: Math.ceil(csv.length / CHUNK), at: Date.now(),
     };
     const job = this.newJob(importId, request.ssim.length, 0);
-    await job.recorder.append([accepted, ...source.slice(0, CHUNKS_PER_APPEND - 1)]);
-    for (let at = CHUNKS_PER_APPEND - 1; at < source.length; at += CHUNKS_PER_APPEND) await job.recorder.append(source.slice(at, at + CHUNKS_PER_APPEND));
+    await job.recorder.append([accepted]);
     this.jobs.set(importId, job);
     this.launch(job, () => this.run(job, request, undefined, new Set()));
     return { ...job.status };
@@ -141,15 +149,19 @@ export class Importer {
     const pid = `${IMPORT_PREFIX}${importId}`;
     let record: ImportRecord | undefined;
     let seq = 0;
-    const ssim: string[] = [];
-    const csv: string[] = [];
     for await (const env of this.journal.replay(pid)) {
-      const e = env.event as unknown as ImportEvent;
-      record = evolveImport(record, e);
+      record = evolveImport(record, env.event as unknown as ImportEvent);
       seq = env.seq;
-      if (e._tag === 'ImportSourceChunk') (e.part === 'ssim' ? ssim : csv)[e.index] = e.data;
     }
     if (record === undefined || finished(record.status.state)) return;
+    const ssim: string[] = [];
+    const csv: string[] = [];
+    for (let k = 0; k < record.ssimChunks + record.rotationChunks; k++) {
+      const snap = await this.journal.loadSnapshot(sourceId(importId), k + 1);
+      if (snap?.seq !== k + 1) continue;
+      const c = snap.state as SourceChunk;
+      (c.part === 'ssim' ? ssim : csv)[c.index] = c.data;
+    }
     const gaveUp = record.status.resumes >= MAX_RESUMES;
     const job = this.newJob(importId, record.status.bytesTotal, seq);
     Object.assign(job.status, record.status);
@@ -242,6 +254,8 @@ export class Importer {
     job.status.message = message;
     job.status.finishedAt = new Date().toISOString();
     clearInterval(job.heartbeat);
+    // The source is of no use once the job has ended.
+    void this.journal.deleteSnapshots(sourceId(job.status.importId), Number.MAX_SAFE_INTEGER).catch(() => undefined);
     this.emit(job);
   }
 
