@@ -9,6 +9,7 @@
  * directory and serves it to the cluster; `shards` hosts entities. A member started without
  * --roles has `shards` and uses the journal member's journal (remote-journal.ts).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { AloftNode } from '../actors/index.ts';
 import { lmdbJournal, type Journal } from '../persistence/index.ts';
@@ -60,9 +61,11 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** Ids for new rotations and sagas: unique per node start, sortable by creation. */
+/** Ids for new rotations, sagas and imports: unique per node start (the random part keeps two
+ * members started in the same millisecond apart: sagas and imports are durable under their id),
+ * sortable by creation on one node. */
 export function idSource(prefix: string): IdSource {
-  const epoch = Date.now().toString(36);
+  const epoch = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   let n = 0;
   return { next: () => `${prefix}${epoch}-${(n++).toString(36)}` };
 }
