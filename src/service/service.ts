@@ -205,6 +205,10 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   metrics.gauge('aloft_publisher_lag_events', 'Events stored but not yet published to Kafka, on the member running the publisher (0 elsewhere).', () => backendStates().find((b) => b.name === 'publisher')?.lag ?? 0);
   metrics.gauge('aloft_graph_lag_events', 'Events stored but not yet in the graph, on the member running the graph projection (0 elsewhere).', () => backendStates().find((b) => b.name === 'graph')?.lag ?? 0);
   metrics.gauge('aloft_view_replicas_ready', 'View replicas answering queries.', () => views.lag().filter((l) => l.state === 'ready').length);
+  metrics.gauge('aloft_assignment_sagas_unfinished', 'Assignment sagas not finished, as the keeper sees them (on the member running it; 0 elsewhere).', () => {
+    const keeper = jobs.get('assignment-keeper');
+    return keeper instanceof AssignmentKeeper ? keeper.pending().length : 0;
+  });
 
   const http = new HttpServer(metrics, (line) => log(`[http] ${line}`));
   writeRoutes(http, gateway, idSource('r'));
