@@ -24,8 +24,8 @@ import { NodeProcess } from '../chaos/node-process.ts';
 import { Recorder } from '../load/report.ts';
 import type { Row, Suite } from './harness.ts';
 
-const SECRET = 'bench-secret-0123456789';
-const TOKEN = 'bench-admin-token';
+export const SECRET = 'bench-secret-0123456789';
+export const TOKEN = 'bench-admin-token';
 const script = new URL('./_shard-node.ts', import.meta.url).pathname;
 
 // ---------------------------------------------------------------- entity asks (actor level)
@@ -97,7 +97,7 @@ interface Cluster {
   readonly dir: string;
 }
 
-async function serviceNode(dir: string, name: string, extra: string[], admin?: number): Promise<NodeProcess> {
+export async function serviceNode(dir: string, name: string, extra: string[], admin?: number): Promise<NodeProcess> {
   return new NodeProcess({ name, httpPort: await freePort(), dataDir: path.join(dir, name), logDir: path.join(dir, 'logs'), extraArgs: extra, ...(admin !== undefined ? { admin: { port: admin, token: TOKEN } } : {}) });
 }
 
@@ -128,23 +128,23 @@ interface ShardTable {
   readonly shards?: ReadonlyArray<{ readonly shard: number; readonly owner: string | null }>;
 }
 
-async function settled(nodes: readonly NodeProcess[], hosts: number): Promise<void> {
+export async function settled(nodes: readonly NodeProcess[], hosts: number): Promise<void> {
   await until(async () => {
     const views = await Promise.all(nodes.map((n) => n.admin<ShardTable>('/cluster/shards?brief=1').catch(() => undefined)));
     return views.every((v) => v !== undefined && Object.keys(v.owners).length === hosts && v.here.waiting === 0 && v.here.releasing === 0);
   }, 90_000, `${hosts} shard hosts in every table`);
 }
 
-const AIRPORTS = Array.from({ length: 300 }, (_, i) => `A${String.fromCharCode(65 + Math.floor(i / 26) % 26)}${String.fromCharCode(65 + (i % 26))}`);
+export const AIRPORTS = Array.from({ length: 300 }, (_, i) => `A${String.fromCharCode(65 + Math.floor(i / 26) % 26)}${String.fromCharCode(65 + (i % 26))}`);
 
-async function createAirports(url: string): Promise<void> {
+export async function createAirports(url: string): Promise<void> {
   const pool = new Pool(url, { connections: 8 });
   await Promise.all(AIRPORTS.map((code) => pool.request({ method: 'POST', path: '/api/airports', body: JSON.stringify({ code, minGroundTimeMinutes: 30 }), headers: { 'content-type': 'application/json' } }).then((r) => r.body.dump())));
   await pool.close();
 }
 
 /** A closed loop of `concurrency` clients sending one-event commands round-robin over `urls`. */
-async function commandLoad(urls: readonly string[], concurrency: number, ms: number, rec: Recorder): Promise<number> {
+export async function commandLoad(urls: readonly string[], concurrency: number, ms: number, rec: Recorder): Promise<number> {
   const pools = urls.map((u) => new Pool(u, { connections: Math.ceil(concurrency / urls.length) + 1 }));
   let turn = 0;
   const t0 = performance.now();
@@ -170,7 +170,7 @@ async function commandLoad(urls: readonly string[], concurrency: number, ms: num
   return seconds;
 }
 
-async function stopAll(c: { nodes: NodeProcess[]; dir: string }): Promise<void> {
+export async function stopAll(c: { nodes: NodeProcess[]; dir: string }): Promise<void> {
   await Promise.all(c.nodes.map((n) => n.stop(15_000)));
   rmSync(c.dir, { recursive: true, force: true });
 }
