@@ -140,9 +140,10 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
     });
     const sagaId = b.assignmentId ?? ids.next();
     const input = b.rotationId === undefined ? ({ _tag: 'StartUnassignment', sagaId, registration } as const) : ({ _tag: 'StartAssignment', sagaId, registration, rotationId: b.rotationId } as const);
+    const deadline = Date.now() + ASSIGNMENT_WAIT_MS;
     let reply: StartReply;
     try {
-      reply = await gateway.startAssignment(input);
+      reply = await gateway.startAssignment(input, ASSIGNMENT_WAIT_MS);
     } catch (error) {
       // Refused before it reached the saga (its shard moving, its home unreachable): nothing started.
       if (isUnavailable(error) || isActorStopped(error)) throw problem(503, 'entity-unavailable', `the assignment was not started: ${error.message}`, { retriable: true, assignmentId: sagaId });
@@ -150,6 +151,13 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
       // started, finishes on its own.
       return { status: 202, body: pending(sagaId) };
     }
+    // Handed off before it finished: it goes on at its new home; wait for it there, within the time left.
+    while (reply._tag === 'Moved' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      const status = await gateway.assignmentStatus(sagaId, Math.max(100, deadline - Date.now())).catch(() => null);
+      if (status?.state === 'completed') reply = { _tag: 'Completed', status };
+    }
+    if (reply._tag === 'Moved') return { status: 202, body: pending(sagaId) };
     if (reply._tag === 'NotStarted') throw problem(503, 'journal-unavailable', `the assignment was not started: ${reply.message}`, { retriable: true, assignmentId: sagaId });
     if (reply._tag === 'Conflict') throw problem(409, 'assignment-id-taken', `assignment ${sagaId} exists and is another assignment (${reply.status.kind} of ${reply.status.registration})`, { assignmentId: sagaId });
     return assignmentReply(reply.status);
@@ -162,6 +170,9 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
     return { status: 200, body: status };
   });
 }
+
+/** How long the assignment PUT waits for its saga before answering 202. */
+const ASSIGNMENT_WAIT_MS = 10_000;
 
 function pending(sagaId: string): Record<string, unknown> {
   return {

@@ -63,7 +63,9 @@ export type StartReply =
   /** The id names another saga (a client reused an assignment id for something else). */
   | { readonly _tag: 'Conflict'; readonly status: AssignmentStatus }
   /** The start could not be journalled (the journal is down): no saga was started. */
-  | { readonly _tag: 'NotStarted'; readonly message: string };
+  | { readonly _tag: 'NotStarted'; readonly message: string }
+  /** The saga moved (its shard was handed off) before it finished: it goes on at its new home. */
+  | { readonly _tag: 'Moved' };
 
 export type SagaMsg =
   | { readonly _tag: 'Start'; readonly input: StartInput; readonly replyTo?: ActorRef<StartReply> }
@@ -267,8 +269,13 @@ export function sagaEntity(spec: SagaEntitySpec): Behavior<SagaMsg> {
   function stopNow(s: State, ctx: ActorContext<SagaMsg>): void {
     if (s.retry !== undefined) ctx.clock.clearTimeout(s.retry);
     s.retry = undefined;
-    // Unfinished: wake up at the new home (the region buffers this for the shard being handed off).
-    if (s.record.start !== null && s.record.saga.phase !== 'completed') effects.wake(sagaId);
+    // Unfinished: wake up at the new home (the region buffers this for the shard being handed off),
+    // and tell whoever waits that it goes on there.
+    if (s.record.start !== null && s.record.saga.phase !== 'completed') {
+      effects.wake(sagaId);
+      for (const w of s.waiters) w.tell({ _tag: 'Moved' });
+      s.waiters = [];
+    }
     ctx.stop(ctx.self as ActorRef<never>);
   }
 

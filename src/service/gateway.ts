@@ -112,8 +112,8 @@ export class CommandGateway {
   }
 
   /** A saga's status (null: no saga of that id was ever started). Asking also resumes an unfinished one. */
-  assignmentStatus(sagaId: string): Promise<AssignmentStatus | null> {
-    return this.ref<SagaMsg>('assignment', sagaId).ask<AssignmentStatus | null>((replyTo) => ({ _tag: 'GetStatus', replyTo }), this.timeoutMs);
+  assignmentStatus(sagaId: string, timeoutMs = this.timeoutMs): Promise<AssignmentStatus | null> {
+    return this.ref<SagaMsg>('assignment', sagaId).ask<AssignmentStatus | null>((replyTo) => ({ _tag: 'GetStatus', replyTo }), timeoutMs);
   }
 
   /** Tells a saga to resume if it is unfinished and idle (the keeper). */
