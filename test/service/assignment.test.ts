@@ -192,3 +192,35 @@ t.test('compensation runs to its end across a crash at every point: an unknown a
     }
   }
 });
+
+t.test('an unassignment across a crash at every point: the airplane holds nothing and the rotation is released', async (t) => {
+  // Read, unassign, release.
+  for (const point of ['before-send', 'after-reply'] as const) {
+    for (let step = 0; step < 3; step++) {
+      const system = new ActorSystem({ log: () => undefined });
+      const journal = await memoryJournal();
+      const world = new Aggregates();
+      let crashed = false;
+      const hooks: SagaHooks = {
+        onStep: (at) => {
+          if (at.sagaId === 'u1' && at.point === point && at.step === step && !crashed) {
+            crashed = true;
+            throw new Error(`injected crash ${point} at step ${step}`);
+          }
+        },
+      };
+      const sagas = host(system, world, journal, hooks);
+      await sagas.start({ _tag: 'StartAssignment', sagaId: 's1', registration: 'D-AAAA', rotationId: 'r1' });
+      void sagas.start({ _tag: 'StartUnassignment', sagaId: 'u1', registration: 'D-AAAA' }).catch(() => undefined);
+      const status = await eventually(async () => {
+        const s = await sagas.status('u1').catch(() => null);
+        return s?.state === 'completed' ? s : undefined;
+      }, 10_000, `u1 to finish after a crash ${point} step ${step}`);
+      t.ok(crashed, `crashed ${point} step ${step}`);
+      t.match(status.outcome, { _tag: 'Unassigned', rotationId: 'r1' }, `${point} step ${step}: unassigned`);
+      t.match(world.airplanes.get('D-AAAA'), { assignment: null }, `${point} step ${step}: the airplane holds nothing`);
+      t.match(world.rotations.get('r1'), { claim: null }, `${point} step ${step}: r1 released`);
+      system.shutdown();
+    }
+  }
+});
