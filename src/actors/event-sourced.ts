@@ -284,13 +284,14 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
         case '$RecoveryFailed':
           for (const { replyTo } of s.queue) replyTo?.tell({ _tag: 'Failed', error: m.error });
           s.queue = [];
-          if (s.stopping) {
-            // Handed off: the next home recovers it; a restart here would only host it twice.
-            ctx.stop(ctx.self as ActorRef<never>);
-            return s;
-          }
-          // Let the supervisor restart us with backoff: recovery is retried on restart.
-          throw new Error(`${persistenceId}: recovery failed: ${m.error.message}`);
+          // Stop rather than throw: the entity host starts it afresh on its next command, which
+          // retries the recovery. Throwing would go through supervision, and during a journal
+          // outage every entity failing at once exceeded the restart intensity and escalated to
+          // the host, restarting (and finally stopping) every entity of that type on the thread.
+          // A handed-off entity stops too: its next home recovers it.
+          if (!s.stopping) ctx.log('warn', `${persistenceId}: recovery failed (${m.error.message}); stopped until its next command`);
+          ctx.stop(ctx.self as ActorRef<never>);
+          return s;
         case '$Appended':
           appended(s, m, ctx);
           flush(s, ctx);

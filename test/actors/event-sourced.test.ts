@@ -156,3 +156,32 @@ t.test('a burst of commands to one aggregate is decided in order and written in 
   t.ok(appends < 10, `${appends} journal writes for 101 stored events`);
   t.same(await state(a), { state: 0, seq: 101 });
 });
+
+t.test('a journal outage during recovery fails the commands and stops the entity, never its host; the next command recovers it', async (t) => {
+  const journal = await memoryJournal();
+  const system = new ActorSystem({ log: () => undefined });
+  t.teardown(async () => {
+    system.shutdown();
+    await journal.close();
+  });
+  await journal.append('account-0', 0, [{ _tag: 'Deposited', amount: 5 }]);
+  let down = true;
+  const store: EventStore = {
+    append: (id, seq, events) => journal.append(id, seq, events),
+    replay: (id, from) => journal.replay(id, from),
+    loadSnapshot: (id) => (down ? Promise.reject(Object.assign(new Error('journal unavailable: all hosts down'), { _tag: 'JournalUnavailable', retriable: true })) : journal.loadSnapshot(id)),
+    saveSnapshot: (id, seq, s) => journal.saveSnapshot(id, seq, s),
+  };
+  host(system, store);
+  // Many entities failing at once: under supervision this used to exceed the restart intensity
+  // and take the whole host down with it.
+  const failed = await Promise.all(Array.from({ length: 50 }, (_, i) => send(system.refAt<Msg>(`accounts/${i}`), { _tag: 'Deposit', amount: 1 })));
+  t.ok(failed.every((r) => r._tag === 'Failed'), 'every command during the outage is answered Failed (not stored)');
+  t.ok(system.refAt('accounts') !== undefined && system.actorCount > 0, 'the host is still there');
+  down = false;
+  const ok = await send(system.refAt<Msg>('accounts/0'), { _tag: 'Deposit', amount: 1 });
+  t.match(ok, { _tag: 'Accepted', seq: 2 }, 'the next command recovers the entity from the journal and is applied on top');
+  t.same(await state(system.refAt<Msg>('accounts/0')), { state: 6, seq: 2 });
+  const other = await send(system.refAt<Msg>('accounts/49'), { _tag: 'Deposit', amount: 1 });
+  t.match(other, { _tag: 'Accepted', seq: 1 }, 'and any other entity of the host');
+});
