@@ -36,7 +36,10 @@ const TITLES: Record<number, string> = {
 };
 
 export function problem(status: number, type: string, detail: string, extra: Record<string, unknown> = {}): HttpProblem {
-  return new HttpProblem({ type: `https://aloft.dev/problems/${type}`, title: TITLES[status] ?? 'Error', status, detail, ...extra });
+  const core = { type: `https://aloft.dev/problems/${type}`, title: TITLES[status] ?? 'Error', status, detail };
+  // Extensions never replace a standard member: an extension named `status` once became the
+  // HTTP status line itself ("HTTP/1.1 catching-up"), which no client could read.
+  return new HttpProblem({ ...core, ...extra, ...core });
 }
 
 export const badRequest = (detail: string, field?: string) => problem(400, 'invalid-request', detail, field === undefined ? {} : { field });

@@ -73,10 +73,18 @@ export function readRoutes(server: HttpServer, deps: ReadDeps): void {
     const backends = deps.backends?.() ?? [];
     const down = backends.filter((b) => b.state === 'down');
     if (down.length > 0) {
-      throw problem(503, 'backend-unavailable', `not ready: ${down.map((b) => `${b.name} is down (${b.reason ?? 'no reason given'})`).join('; ')}`, { status: 'backend-down', backends, replicas: views.lag() });
+      throw problem(503, 'backend-unavailable', `not ready: ${down.map((b) => `${b.name} is down (${b.reason ?? 'no reason given'})`).join('; ')}`, { state: 'backend-down', backends, replicas: views.lag() });
     }
-    const body = { status: views.ready() ? 'ready' : 'catching-up', offset: await journalRead(() => journal.headOffset()), replicas: views.lag(), backends };
-    if (!views.ready()) throw problem(503, 'not-ready', `the views are catching up with the journal: ${views.lag().map((l) => `${l.name} at ${l.offset}/${l.head}`).join(', ')}`, body);
+    let offset: number;
+    try {
+      offset = await journal.headOffset();
+    } catch (error) {
+      // Between two probes of the journal's health: this request is the first to find it gone.
+      const name = backends.find((b) => b.name.startsWith('journal'))?.name ?? 'journal';
+      throw problem(503, 'backend-unavailable', `not ready: ${name} is down (${error instanceof Error ? error.message : String(error)})`, { state: 'backend-down', backends, replicas: views.lag() });
+    }
+    const body = { status: views.ready() ? 'ready' : 'catching-up', offset, replicas: views.lag(), backends };
+    if (!views.ready()) throw problem(503, 'not-ready', `the views are catching up with the journal: ${views.lag().map((l) => `${l.name} at ${l.offset}/${l.head}`).join(', ')}`, { ...body, state: body.status });
     return { status: 200, body };
   });
   server.route('get', '/metrics', async () => ({ status: 200, body: await metrics.render(), contentType: 'text/plain; version=0.0.4' }));
