@@ -92,7 +92,10 @@ if (contactPoints) {
     serverStopped = false;
     await until(() => fetch(`${base}/readyz`).then((r) => r.ok, () => false), 60_000, 'the node to be ready again');
     const back = outcomes.length;
-    await until(() => outcomes.slice(back).filter((o) => o.status === 201).length >= 30, 30_000, '30 acknowledged commands after the outage');
+    const statuses = () => JSON.stringify(outcomes.slice(back).reduce<Record<string, number>>((m, o) => ((m[`${o.status}${o.type ? ` ${o.type}` : ''}`] = (m[`${o.status}${o.type ? ` ${o.type}` : ''}`] ?? 0) + 1), m), {}));
+    await until(() => outcomes.slice(back).filter((o) => o.status === 201).length >= 30, 30_000, `30 acknowledged commands after the outage (answers so far: ${statuses()}; log: ${output.slice(-800)})`).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message.slice(0, 60)}; answers since the restart: ${statuses()}; node log: ${output.slice(-1500)}`);
+    });
     stop = true;
     await Promise.all(writers);
 
