@@ -10,7 +10,6 @@ import type {
   ContinuityViolation, DuplicateDesignatorViolation, EquipmentViolation, GroundTimeViolation, ScheduleAirplane, ScheduleRotation,
 } from '../domain/index.ts';
 import type { EventEnvelope } from '../persistence/index.ts';
-import { InvalidViewQuery } from './errors.ts';
 
 export type WithLegIds<V> = V & { readonly legIds: readonly string[] };
 export type ViewContinuity = WithLegIds<ContinuityViolation>;
@@ -86,7 +85,7 @@ export interface ScheduleView {
   groundTime(filters?: CheckFilters): Promise<Page<ViewGroundTime>>;
   designators(filters?: CheckFilters): Promise<Page<ViewDesignator>>;
   /** Legs scheduled for another aircraft type than their rotation's airplane. */
-  equipment?(filters?: CheckFilters): Promise<Page<ViewEquipment>>;
+  equipment(filters?: CheckFilters): Promise<Page<ViewEquipment>>;
   rotation(rotationId: string): Promise<ScheduleRotation | null>;
   airplane(registration: string): Promise<AirplaneView | null>;
   /** Highest feed offset applied (0 when empty). */
@@ -104,9 +103,7 @@ export function runQuery<Q extends ViewQuery>(view: ScheduleView, q: Q): Promise
     case 'Continuity': return view.continuity(q.filters) as Promise<AnswerOf[Q['_tag']]>;
     case 'GroundTime': return view.groundTime(q.filters) as Promise<AnswerOf[Q['_tag']]>;
     case 'Designators': return view.designators(q.filters) as Promise<AnswerOf[Q['_tag']]>;
-    case 'Equipment':
-      if (view.equipment === undefined) return Promise.reject(new InvalidViewQuery('this view does not answer the equipment check'));
-      return view.equipment(q.filters) as Promise<AnswerOf[Q['_tag']]>;
+    case 'Equipment': return view.equipment(q.filters) as Promise<AnswerOf[Q['_tag']]>;
     case 'Rotation': return view.rotation(q.rotationId) as Promise<AnswerOf[Q['_tag']]>;
     case 'Airplane': return view.airplane(q.registration) as Promise<AnswerOf[Q['_tag']]>;
   }

@@ -212,6 +212,23 @@ export function checkDesignators(byRotation: boolean): string {
   RETURN key, legs`;
 }
 
+/**
+ * Equipment: legs of a known aircraft type other than the type of their rotation's airplane (the
+ * active one seen first last, as for the other checks). Starts from the airplanes that fly a
+ * rotation (a few hundred), so rotations without an airplane are never read; a leg of unknown
+ * type has no aircraftType property (a null is not stored).
+ */
+export function checkEquipment(byRotation: boolean): string {
+  return `
+  MATCH (a:Airplane)-[:FLIES]->${byRotation ? '(r:Rotation {id: $rotationId})' : '(r:Rotation)'}
+  WHERE a.active = true AND r.active = true
+  WITH r, a ORDER BY a.ordinal DESC
+  WITH r, head(collect(a)) AS plane
+  MATCH (r)<-[:IN]-(l:Leg)
+  WHERE l.aircraftType IS NOT NULL AND l.aircraftType <> plane.aircraftType
+  RETURN r.id AS rotationId, plane.registration AS registration, plane.aircraftType AS airplaneType, l AS leg`;
+}
+
 export const READ_ROTATION = `
   MATCH (r:Rotation {id: $rotationId}) WHERE r.active = true
   OPTIONAL MATCH (r)<-[:IN]-(l:Leg)

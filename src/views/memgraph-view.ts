@@ -19,10 +19,10 @@
 import neo4j, { type Driver, type ManagedTransaction, type QueryResult } from 'neo4j-driver';
 import { designatorKey, type DomainEvent, type Leg, type ScheduleRotation } from '../domain/index.ts';
 import type { EventEnvelope } from '../persistence/index.ts';
-import type { AirplaneView, ApplyResult, CheckFilters, Page, ScheduleView, ViewContinuity, ViewCounters, ViewDesignator, ViewGroundTime } from './contract.ts';
+import type { AirplaneView, ApplyResult, CheckFilters, Page, ScheduleView, ViewContinuity, ViewCounters, ViewDesignator, ViewEquipment, ViewGroundTime } from './contract.ts';
 import * as Q from './memgraph-cypher.ts';
 import { ViewUnavailable } from './errors.ts';
-import { compareKeys, continuityViolation, designatorSortKey, designatorViolation, groundTimeViolation, page, pairKey } from './violations.ts';
+import { compareKeys, continuityViolation, designatorSortKey, designatorViolation, equipmentViolation, groundTimeViolation, legKey, page, pairKey } from './violations.ts';
 
 export interface MemgraphOptions {
   readonly url: string;
@@ -256,6 +256,12 @@ export class MemgraphScheduleView implements ScheduleView {
     const { rows, offset } = await this.check('designators', Q.checkDesignators, f);
     const vs = rows.records.map((r) => designatorViolation((r.get('legs') as { rotationId: string; leg: unknown }[]).map((x) => ({ rotationId: x.rotationId, leg: toLeg(x.leg) }))));
     return page(vs.sort((a, b) => compareKeys(designatorSortKey(a), designatorSortKey(b))), designatorSortKey, f, offset);
+  }
+
+  async equipment(f: CheckFilters = {}): Promise<Page<ViewEquipment>> {
+    const { rows, offset } = await this.check('equipment', Q.checkEquipment, f);
+    const vs = rows.records.map((r) => equipmentViolation(r.get('rotationId') as string, r.get('registration') as string, toLeg(r.get('leg')), r.get('airplaneType') as string));
+    return page(vs.sort((a, b) => compareKeys(legKey(a), legKey(b))), legKey, f, offset);
   }
 
   async rotation(rotationId: string): Promise<ScheduleRotation | null> {

@@ -6,7 +6,7 @@
 import t from 'tap';
 import { designatorKey } from '../../src/domain/index.ts';
 import type { EventEnvelope } from '../../src/persistence/index.ts';
-import { dialectOf, reset, schema, checkContinuity, checkDesignators, checkGroundTime, INDEXED, ONE_PER_AGGREGATE, WRITE } from '../../src/views/memgraph-cypher.ts';
+import { dialectOf, reset, schema, checkContinuity, checkDesignators, checkEquipment, checkGroundTime, INDEXED, ONE_PER_AGGREGATE, WRITE } from '../../src/views/memgraph-cypher.ts';
 import { planBatch } from '../../src/views/memgraph-view.ts';
 import { liveEnv } from '../fixtures/live.ts';
 import { viewContract, leg } from './fixtures/view-contract.ts';
@@ -63,6 +63,8 @@ t.test('check queries: one rotation uses its key, all rotations no parameter', a
   t.match(checkDesignators(true), /MATCH \(:Rotation \{id: \$rotationId, active: true\}\)/);
   t.notMatch(checkDesignators(false), /\$rotationId/);
   t.match(checkDesignators(false), /count\(\*\) AS held WHERE held > 1/);
+  t.match(checkEquipment(true), /MATCH \(a:Airplane\)-\[:FLIES\]->\(r:Rotation \{id: \$rotationId\}\)/);
+  t.notMatch(checkEquipment(false), /\$rotationId/);
   // Ground time drops pairs that cannot violate before looking up their airport.
   for (const byRotation of [true, false]) t.ok(checkGroundTime(byRotation).indexOf('$maxAirportMgt') < checkGroundTime(byRotation).indexOf('OPTIONAL MATCH (ap:Airport'));
 });
