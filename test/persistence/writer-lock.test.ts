@@ -11,6 +11,7 @@ import path from 'node:path';
 import { acquireWriterLock } from '../../src/persistence/writer-lock.ts';
 import { isProcessAlive, selfIdentity } from '../../src/persistence/process-liveness.ts';
 import { until } from '../../ops/lib/loopback.ts';
+import { procState } from '../fixtures/proc.ts';
 
 const LOCK = 'aloft-writer.lock';
 
@@ -18,15 +19,6 @@ function tempDir(t: Test): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-lock-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-function procState(pid: number): string | undefined {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return s.slice(s.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return undefined;
-  }
 }
 
 t.test('a second acquire while the owner lives is refused, naming the owner; release frees it', async (t) => {
