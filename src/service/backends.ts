@@ -13,7 +13,7 @@
  * state for /readyz, /metrics and the admin CLI. cassandra-driver, kafkajs and neo4j-driver are
  * loaded only when selected, so an embedded node loads none of them.
  */
-import { EventJournal, FeedPublisher, type EventBus, type EventEnvelope, type Journal, type Subscription } from '../persistence/index.ts';
+import { EventJournal, FeedPublisher, type EventBus, type EventEnvelope, type Journal, type Subscription, type Upcasters } from '../persistence/index.ts';
 import type { ScheduleView } from '../views/index.ts';
 import type { BusBackend, GraphBackend, JournalBackend } from './config.ts';
 
@@ -37,13 +37,14 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
  * Opens the configured journal. ScyllaDB is retried with backoff until it answers: a member
  * started before its database is reachable waits, saying so, rather than exiting.
  */
-export async function openJournal(backend: JournalBackend, lmdb: () => Promise<Journal>, log: Log, signal?: AbortSignal): Promise<Journal> {
+export async function openJournal(backend: JournalBackend, lmdb: () => Promise<Journal>, log: Log, options: { readonly upcasters?: Upcasters; readonly signal?: AbortSignal } = {}): Promise<Journal> {
+  const { signal } = options;
   if (backend._tag === 'lmdb') return lmdb();
   const { ScyllaStore } = await import('../persistence/scylla-store.ts');
   for (let attempt = 0; ; attempt++) {
     try {
       const store = await ScyllaStore.open({ contactPoints: backend.contactPoints, localDataCenter: backend.localDataCenter, keyspace: backend.keyspace, replication: backend.replication });
-      const journal = await EventJournal.open(store);
+      const journal = await EventJournal.open(store, options.upcasters ? { upcasters: options.upcasters } : {});
       log(`journal: ScyllaDB keyspace ${backend.keyspace} at ${backend.contactPoints.join(',')} (${backend.localDataCenter})`);
       return journal;
     } catch (error) {

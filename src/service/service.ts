@@ -79,7 +79,7 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   if (shared && cluster0?.roles.includes(JOURNAL_ROLE)) log('journal: --roles journal is ignored with --journal scylla: every member opens the shared journal');
   const clusterConfig = cluster0 ? { ...cluster0, roles: roles.length > 0 ? roles : [SHARD_ROLE] } : undefined;
   const localJournal =
-    shared || roles.includes(JOURNAL_ROLE) ? await openJournal(backends.journal, () => lmdbJournal({ path: `${config.data}/journal`, durability: config.durability, upcasters: domainUpcasters() }), log) : undefined;
+    shared || roles.includes(JOURNAL_ROLE) ? await openJournal(backends.journal, () => lmdbJournal({ path: `${config.data}/journal`, durability: config.durability, upcasters: domainUpcasters() }), log, { upcasters: domainUpcasters() }) : undefined;
   const entityHosts = Object.values(HOSTS);
   // --max-entities is per node; each aggregate type in each worker takes an equal part of it (the
   // assignment sagas, short-lived, get the same part on top).
