@@ -84,8 +84,9 @@ t.test('kill -9 between each pair of saga steps: after a restart the saga finish
   t.equal((await call(base, 'POST', '/api/airplanes', { registration: REG, aircraftType: '320', minGroundTimeMinutes: 30 })).status, 201);
   for (const name of ROTATIONS) t.equal((await call(base, 'POST', '/api/rotations', { name })).status, 201);
   const first = await call(base, 'PUT', `/api/airplanes/${REG}/rotation`, { rotationId: ROTATIONS[0], assignmentId: 'k-setup' });
-  t.equal(first.status, 200, 'the first assignment, no crash');
+  t.ok([200, 202].includes(first.status), 'the first assignment, no crash (202 if a loaded machine makes it outlast the wait)');
   t.equal(first.json.assignmentId, 'k-setup');
+  await until(async () => (await call(base, 'GET', '/api/assignments/k-setup')).json.state === 'completed', 30_000, 'the first assignment to finish');
   node.child.kill('SIGTERM');
   await node.exited;
 
