@@ -22,6 +22,8 @@ import type { ActorRef } from './ref.ts';
 export interface StoredEventView {
   readonly seq: number;
   readonly event: unknown;
+  /** Its feed offset, where the store knows it (an accepted command that stores nothing answers the latest one). */
+  readonly offset?: number;
 }
 
 export interface EventStore {
@@ -57,7 +59,7 @@ export type EntityMessage<C, E, S, Err> =
   /** Stop gracefully (a shard handoff): after the write in flight, if any, has completed and been
    * answered. Commands still waiting then fail with EntityStopped (retriable: not applied). */
   | { readonly _tag: 'Passivate' }
-  | { readonly _tag: '$Recovered'; readonly state: S; readonly seq: number; readonly discarded?: string }
+  | { readonly _tag: '$Recovered'; readonly state: S; readonly seq: number; readonly lastOffset: number; readonly discarded?: string }
   | { readonly _tag: '$RecoveryFailed'; readonly error: CommandFailure }
   | { readonly _tag: '$Appended'; readonly token: number; readonly lastSeq: number; readonly lastOffset: number }
   | { readonly _tag: '$AppendFailed'; readonly token: number; readonly error: CommandFailure };
@@ -125,6 +127,8 @@ interface EsState<C, E, S, Err> {
   phase: 'recovering' | 'ready';
   state: S;
   seq: number;
+  /** Feed offset of the entity's latest event, 0 while unknown (recovered from a snapshot alone). */
+  lastOffset: number;
   queue: Queued<C, E, Err>[];
   inFlight: InFlight<E, S, Err> | undefined;
   /** GetState asked during recovery, answered once it is done. */
@@ -152,17 +156,19 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
   // Tokens tell this incarnation's write completions from a previous incarnation's.
   let tokens = 0;
 
-  async function recover(): Promise<{ state: S; seq: number; discarded?: string }> {
+  async function recover(): Promise<{ state: S; seq: number; lastOffset: number; discarded?: string }> {
     const snapshot = await store.loadSnapshot(persistenceId);
     const read = snapshot ? readSnapshotState(snapshot.state, spec.snapshotSchema) : undefined;
     const usable = read !== undefined && 'state' in read;
     let state = usable ? read.state : decider.initialState();
     let seq = usable && snapshot ? snapshot.seq : 0;
+    let lastOffset = 0;
     for await (const stored of store.replay(persistenceId, seq + 1)) {
       state = decider.evolve(state, lift(stored.event));
       seq = stored.seq;
+      lastOffset = stored.offset ?? lastOffset;
     }
-    return read !== undefined && 'discard' in read ? { state, seq, discarded: `snapshot at seq ${snapshot?.seq ?? 0} discarded (${read.discard}); rebuilt from the events` } : { state, seq };
+    return read !== undefined && 'discard' in read ? { state, seq, lastOffset, discarded: `snapshot at seq ${snapshot?.seq ?? 0} discarded (${read.discard}); rebuilt from the events` } : { state, seq, lastOffset };
   }
 
   /** Decides everything queued (up to maxBatch) and starts one write; replies at once if nothing to write. */
@@ -185,7 +191,9 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
         outcomes.push({ replyTo, kind: 'accepted', events: decision.events, lastIndex: events.length - 1 });
       }
       if (events.length === 0) {
-        for (const o of outcomes) o.replyTo?.tell(o.kind === 'rejected' ? { _tag: 'Rejected', error: o.error } : { _tag: 'Accepted', events: [], seq: s.seq, offset: 0 });
+        // Nothing to store (an idempotent repeat): the offset of the latest event, so a query
+        // waiting for it sees the state this answer was decided on.
+        for (const o of outcomes) o.replyTo?.tell(o.kind === 'rejected' ? { _tag: 'Rejected', error: o.error } : { _tag: 'Accepted', events: [], seq: s.seq, offset: s.lastOffset });
         continue;
       }
       const token = ++tokens;
@@ -204,6 +212,7 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
     const before = s.seq;
     s.state = batch.next;
     s.seq = m.lastSeq;
+    s.lastOffset = m.lastOffset;
     const firstSeq = m.lastSeq - batch.count + 1;
     const firstOffset = m.lastOffset - batch.count + 1;
     for (const o of batch.outcomes) {
@@ -245,10 +254,10 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
   return stateful<EsState<C, E, S, Err>, Msg>({
     initial: (ctx) => {
       recover().then(
-        (r) => ctx.self.tell(r.discarded === undefined ? { _tag: '$Recovered', state: r.state, seq: r.seq } : { _tag: '$Recovered', state: r.state, seq: r.seq, discarded: r.discarded }),
+        (r) => ctx.self.tell(r.discarded === undefined ? { _tag: '$Recovered', state: r.state, seq: r.seq, lastOffset: r.lastOffset } : { _tag: '$Recovered', state: r.state, seq: r.seq, lastOffset: r.lastOffset, discarded: r.discarded }),
         (error: unknown) => ctx.self.tell({ _tag: '$RecoveryFailed', error: toFailure(error) }),
       );
-      return { phase: 'recovering', state: decider.initialState(), seq: 0, queue: [], inFlight: undefined, waiting: [], stopping: false };
+      return { phase: 'recovering', state: decider.initialState(), seq: 0, lastOffset: 0, queue: [], inFlight: undefined, waiting: [], stopping: false };
     },
     receive(s, m, ctx) {
       switch (m._tag) {
@@ -272,6 +281,7 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
           s.phase = 'ready';
           s.state = m.state;
           s.seq = m.seq;
+          s.lastOffset = m.lastOffset;
           if (m.discarded !== undefined) {
             // The old snapshot stays the latest until a newer one replaces it: write one now.
             ctx.log('warn', `${persistenceId}: ${m.discarded}`);

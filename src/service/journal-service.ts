@@ -48,7 +48,7 @@ function answer<T>(replyTo: ActorRef<JournalReply<T>>, work: Promise<T>): void {
 
 async function collect(journal: Journal, persistenceId: string, fromSeq: number): Promise<StoredEventView[]> {
   const out: StoredEventView[] = [];
-  for await (const e of journal.replay(persistenceId, fromSeq)) out.push({ seq: e.seq, event: e.event });
+  for await (const e of journal.replay(persistenceId, fromSeq)) out.push({ seq: e.seq, event: e.event, offset: e.offset });
   return out;
 }
 

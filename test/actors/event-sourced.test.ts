@@ -185,3 +185,31 @@ t.test('a journal outage during recovery fails the commands and stops the entity
   const other = await send(system.refAt<Msg>('accounts/49'), { _tag: 'Deposit', amount: 1 });
   t.match(other, { _tag: 'Accepted', seq: 1 }, 'and any other entity of the host');
 });
+
+t.test('a command accepted with nothing to store answers the offset of the latest event, also after recovery', async (t) => {
+  type NCmd = { _tag: 'Add' } | { _tag: 'Again' };
+  type NEvt = { _tag: 'Added' };
+  type NMsg = EntityMessage<NCmd, NEvt, number, never>;
+  const idempotent: Decider<NCmd, NEvt, number, never> = {
+    initialState: () => 0,
+    decide: (c) => ({ _tag: 'Accepted', events: c._tag === 'Add' ? [{ _tag: 'Added' }] : [] }),
+    evolve: (n) => n + 1,
+  };
+  const journal = await memoryJournal();
+  await journal.append('other', 0, [{ _tag: 'Added' }, { _tag: 'Added' }]);
+  const spawnHost = (system: ActorSystem) =>
+    system.spawn(stateless<never>(() => undefined), { name: 'n', childFactory: (id) => childSpec(eventSourced({ persistenceId: `n-${id}`, store: journal, decider: idempotent })) });
+  const ask = (system: ActorSystem, command: NCmd) => system.refAt<NMsg>('n/a').ask<CommandReply<NEvt, never>>((replyTo) => ({ _tag: 'Command', command, replyTo }), 5_000);
+  const first = new ActorSystem({ log: () => undefined });
+  spawnHost(first);
+  t.match(await ask(first, { _tag: 'Add' }), { _tag: 'Accepted', seq: 1, offset: 3 });
+  t.match(await ask(first, { _tag: 'Again' }), { _tag: 'Accepted', events: [], seq: 1, offset: 3 }, 'the offset of the event it stored');
+  first.shutdown();
+  const second = new ActorSystem({ log: () => undefined });
+  t.teardown(async () => {
+    second.shutdown();
+    await journal.close();
+  });
+  spawnHost(second);
+  t.match(await ask(second, { _tag: 'Again' }), { _tag: 'Accepted', events: [], seq: 1, offset: 3 }, 'recovered from the journal, it still knows that offset');
+});
