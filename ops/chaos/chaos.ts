@@ -7,9 +7,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { lmdbJournal, type Journal } from '../../src/persistence/index.ts';
+import { lmdbJournal, type EventEnvelope, type Journal } from '../../src/persistence/index.ts';
 import { seeded } from '../season/random.ts';
-import { checkJournal, readFeed, type JournalReport } from './checker.ts';
+import { checkAssignments, checkJournal, readFeed, type AssignmentsReport, type JournalReport } from './checker.ts';
 import { ChaosCluster, type ShardsView } from './cluster.ts';
 import { until } from './net.ts';
 import type { Exit, NodeProcess } from './node-process.ts';
@@ -53,6 +53,8 @@ export interface ChaosReport {
   readonly shardsAfter: ShardsView | undefined;
   readonly journal: JournalReport | undefined;
   readonly views: readonly ViewComparison[];
+  /** Check 7: every saga finished, and claims and airplanes' rotations agree. */
+  readonly assignments?: AssignmentsReport;
   /** Production mode: which backends, and checks 5 (the Kafka topic) and 6 (the graph) when selected. */
   readonly production?: string;
   readonly topic?: TopicCheck;
@@ -166,6 +168,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await cluster.converged(waitMs).catch((e: unknown) => errors.push(`after the load: ${message(e)}`));
     // Any running node reports the head of the one journal (the journal node's, or the shared one).
     const reporter = () => (shared ? cluster.running.find((n) => !n.paused) : (cluster.nodes[0] as NodeProcess));
+    // Assignment sagas the faults interrupted finish by themselves (the keeper wakes them); check 7
+    // needs every one finished, so wait for that (reading the feed over HTTP).
+    await until(async () => {
+      const url = reporter()?.url;
+      if (url === undefined) return false;
+      const feed = await readFeed({ read: (from, limit) => fetch(`${url}/api/feed?from=${from}&limit=${limit}`).then((r) => r.json() as Promise<{ events: EventEnvelope[] }>).then((p) => p.events) }, 50_000);
+      return checkAssignments(feed).unfinished === 0;
+    }, waitMs, 'every assignment saga to finish').catch((e: unknown) => errors.push(`after the load: ${message(e)}`));
     let head = -1;
     let since = performance.now();
     await until(async () => {
@@ -205,6 +215,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   }
 
   let journal: JournalReport | undefined;
+  let assignments: AssignmentsReport | undefined;
   let views: ViewComparison[] = [];
   let topic: TopicCheck | undefined;
   let graph: GraphCheck | undefined;
@@ -215,6 +226,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const feed = await readFeed(j).finally(() => j.close());
       // The CQL feed is at least once (an append repaired after a crash can be in it twice).
       journal = checkJournal(feed, load?.acks ?? [], { repeatsAllowed: prod?.journal !== undefined });
+      assignments = checkAssignments(feed);
       views = await compareViews(answers, feed);
       if (prod?.bus) {
         log(`check 5: reading topic ${prod.bus.topic} from the beginning`);
@@ -236,7 +248,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   }
   const lost = journal?.lost ?? load?.acks.length ?? 0;
   const productionPassed = productionErrors.length === 0 && (!prod?.bus || topic?.passed === true) && (!prod?.graph || graph?.passed === true);
-  const passed = journal !== undefined && Object.values(journal.passed).every(Boolean) && views.length > 0 && views.every((v) => v.equal) && errors.length === 0 && lost === 0 && productionPassed;
+  const passed = journal !== undefined && Object.values(journal.passed).every(Boolean) && assignments?.passed === true && views.length > 0 && views.every((v) => v.equal) && errors.length === 0 && lost === 0 && productionPassed;
   if ((passed || skipped) && !o.keep) {
     rmSync(dir, { recursive: true, force: true });
     // The run's keyspace and topic too; a failed or kept run leaves them to look at.
@@ -246,7 +258,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     scenario: o.scenario, seed: o.seed, topology, dir, loadSeconds: load?.seconds ?? 0, totalSeconds: (performance.now() - started) / 1000,
     sent: load?.sent ?? 0, acked: load?.acks.length ?? 0, ackedBy, failures: Object.fromEntries(load?.failures ?? []), faults,
     exits: Object.fromEntries(cluster.nodes.filter((n) => n.exits.length > 0).map((n) => [n.name, n.exits])),
-    shardsBefore, shardsAfter, journal, views, errors, warnings, lost, passed,
+    shardsBefore, shardsAfter, journal, ...(assignments ? { assignments } : {}), views, errors, warnings, lost, passed,
     ...(prod ? { production: describe(prod), productionErrors, ...(topic ? { topic } : {}), ...(graph ? { graph } : {}) } : {}), kept: !(passed || skipped) || o.keep, ...(skipped ? { skipped } : {}),
   };
 }

@@ -21,6 +21,7 @@
  * still two writers. Offsets stay checked over the whole feed.
  */
 import type { EventEnvelope } from '../../src/persistence/index.ts';
+import { emptyRecord, evolveRecord, SAGA_PREFIX, type AssignmentSagaEvent, type SagaRecord } from '../../src/service/assignment.ts';
 
 export type CheckName = 'acknowledged' | 'sequences' | 'single-writer';
 
@@ -34,6 +35,9 @@ export interface AckedCommand {
   readonly command: string;
   readonly offset: number;
   readonly expect: readonly string[];
+  /** An assignment saga's answer: its offset is the highest of its events' (at or after each
+   * expected one), not the last expected one's. */
+  readonly atOrAfter?: boolean;
 }
 
 export interface JournalReport {
@@ -68,13 +72,15 @@ export function eventKey(persistenceId: string, type: string, event: Readonly<Re
     case 'LegRemoved':
       id = event.legId;
       break;
+    // One claim, release, assignment or unassignment per assignment (saga) id; the same airplane
+    // may claim one rotation again under another.
     case 'RotationClaimed':
     case 'RotationReleased':
-      id = event.registration;
+      id = `${String(event.registration)}/${String(event.assignmentId)}`;
       break;
     case 'RotationAssigned':
     case 'RotationUnassigned':
-      id = event.rotationId;
+      id = `${String(event.rotationId)}/${String(event.assignmentId)}`;
       break;
     case 'AirportMinimumGroundTimeSet':
     case 'AirplaneMinimumGroundTimeSet':
@@ -149,6 +155,13 @@ export function checkJournal(feed: readonly EventEnvelope[], acks: readonly Acke
       } else if (n > 1) find('acknowledged', `${ack.command} acknowledged at offset ${ack.offset}: ${key} is in the journal ${n} times`);
     }
     if (missing) lost++;
+    if (ack.atOrAfter) {
+      for (const key of ack.expect) {
+        const e = byKey.get(key)?.[0];
+        if (e && e.offset > ack.offset) find('single-writer', `${ack.command} acknowledged at offset ${ack.offset}, but its event ${key} is at offset ${e.offset}, after it`);
+      }
+      continue;
+    }
     const last = ack.expect[ack.expect.length - 1];
     const at = last === undefined ? undefined : byKey.get(last)?.[0];
     if (at && at.offset !== ack.offset) find('single-writer', `${ack.command} acknowledged at offset ${ack.offset}, but its event ${last} is at offset ${at.offset}`);
@@ -173,6 +186,73 @@ export function checkJournal(feed: readonly EventEnvelope[], acks: readonly Acke
     passed: { acknowledged: !failed.has('acknowledged'), sequences: !failed.has('sequences'), 'single-writer': !failed.has('single-writer') },
     findings,
   };
+}
+
+export interface AssignmentsReport {
+  /** Assignment sagas in the journal, and those not completed. */
+  readonly sagas: number;
+  readonly unfinished: number;
+  /** Rotations claimed and airplanes holding a rotation, at the end. */
+  readonly claims: number;
+  readonly assigned: number;
+  readonly passed: boolean;
+  readonly findings: readonly string[];
+}
+
+/**
+ * The assignment invariant over the whole feed: every assignment saga has finished, and then every
+ * rotation claimed by an airplane is that airplane's rotation (the same assignment id) and every
+ * airplane's rotation is claimed by it. Repeats of an event at a (persistenceId, seq) are folded once.
+ */
+export function checkAssignments(feed: readonly EventEnvelope[]): AssignmentsReport {
+  const findings: string[] = [];
+  const claims = new Map<string, { registration: string; assignmentId: string }>();
+  const planes = new Map<string, { rotationId: string; assignmentId: string }>();
+  const sagas = new Map<string, SagaRecord>();
+  const seen = new Set<string>();
+  for (const env of feed) {
+    const slot = `${env.persistenceId}#${env.seq}`;
+    if (seen.has(slot)) continue;
+    seen.add(slot);
+    const e = env.event as Readonly<Record<string, unknown>>;
+    const str = (k: string) => String(e[k]);
+    switch (env.type) {
+      case 'RotationClaimed':
+        claims.set(str('rotationId'), { registration: str('registration'), assignmentId: str('assignmentId') });
+        break;
+      case 'RotationReleased':
+        if (claims.get(str('rotationId'))?.assignmentId === str('assignmentId')) claims.delete(str('rotationId'));
+        break;
+      case 'RotationRemoved':
+        if (claims.has(str('rotationId'))) findings.push(`rotation ${str('rotationId')} was removed while claimed`);
+        claims.delete(str('rotationId'));
+        break;
+      case 'RotationAssigned':
+        planes.set(str('registration'), { rotationId: str('rotationId'), assignmentId: str('assignmentId') });
+        break;
+      case 'RotationUnassigned':
+        planes.delete(str('registration'));
+        break;
+      default:
+        if (env.persistenceId.startsWith(SAGA_PREFIX)) {
+          const id = env.persistenceId.slice(SAGA_PREFIX.length);
+          sagas.set(id, evolveRecord(sagas.get(id) ?? emptyRecord, env.event as unknown as AssignmentSagaEvent));
+        }
+    }
+  }
+  const unfinished = [...sagas].filter(([, r]) => r.saga.phase !== 'completed');
+  for (const [id, r] of unfinished.slice(0, 20)) findings.push(`saga ${id} has not finished (phase ${r.saga.phase})`);
+  if (unfinished.length === 0) {
+    for (const [registration, a] of planes) {
+      const c = claims.get(a.rotationId);
+      if (c?.registration !== registration || c.assignmentId !== a.assignmentId) findings.push(`airplane ${registration} holds rotation ${a.rotationId} (${a.assignmentId}), whose claim is ${c ? `${c.registration} (${c.assignmentId})` : 'none'}`);
+    }
+    for (const [rotationId, c] of claims) {
+      const a = planes.get(c.registration);
+      if (a?.rotationId !== rotationId || a.assignmentId !== c.assignmentId) findings.push(`rotation ${rotationId} is claimed by ${c.registration} (${c.assignmentId}), which holds ${a ? `${a.rotationId} (${a.assignmentId})` : 'nothing'}`);
+    }
+  }
+  return { sagas: sagas.size, unfinished: unfinished.length, claims: claims.size, assigned: planes.size, passed: findings.length === 0, findings };
 }
 
 /** Reads the whole feed of a journal, in offset order. */

@@ -31,6 +31,11 @@ export function formatReport(r: ChaosReport): string {
   const viewsOk = r.views.length > 0 && r.views.every((v) => v.equal);
   out.push(`  ${mark(viewsOk)} 4. every replica's checks equal a fresh rebuild of the journal at the replica's offset (${r.views.length} answers)`);
   for (const v of r.views) out.push(`       ${v.equal ? 'equal' : 'DIFFERS'}  ${v.node.padEnd(8)} ${v.check.padEnd(12)} offset ${v.offset ?? '-'}, ${v.violations} violations${v.detail ? `: ${v.detail}` : ''}`);
+  const a = r.assignments;
+  if (a) {
+    out.push(`  ${mark(a.passed)} 7. assignments: every saga finished, and every rotation claimed by an airplane is that airplane's rotation and vice versa (${a.sagas} sagas, ${a.unfinished} unfinished; ${a.claims} claims, ${a.assigned} airplanes assigned)`);
+    for (const f of a.findings.slice(0, MAX_FINDINGS)) out.push(`       ${f}`);
+  } else out.push('  FAIL 7. the assignments could not be checked');
   if (r.production !== undefined) {
     const t = r.topic;
     if (t) {

@@ -26,8 +26,10 @@ export interface Ack {
   readonly offset: number;
   /** When the reply came, in ms since the load started. */
   readonly at: number;
-  /** eventKey()s of the events the command produced; the last one is at `offset`. */
+  /** eventKey()s of the events the command produced; the last one is at `offset` (or, with
+   * `atOrAfter`, an assignment saga's answer: none is after it). */
   readonly expect: readonly string[];
+  readonly atOrAfter?: boolean;
 }
 
 export interface WorkloadOptions {
@@ -76,7 +78,7 @@ class Client {
   }
 
   /** Sends to the next node in turn; records an Ack on 2xx. */
-  async send(method: 'POST' | 'PUT', path: string, body: unknown, command: string, expect: readonly string[]): Promise<Record<string, unknown> | undefined> {
+  async send(method: 'POST' | 'PUT', path: string, body: unknown, command: string, expect: readonly string[], atOrAfter = false): Promise<Record<string, unknown> | undefined> {
     const urls = this.urls();
     const url = urls[this.turn++ % urls.length] as string;
     this.sent++;
@@ -86,7 +88,7 @@ class Client {
       if (res.statusCode < 200 || res.statusCode >= 300) return this.fail(String(res.statusCode));
       const json = JSON.parse(text) as Record<string, unknown>;
       if (typeof json.offset !== 'number') return this.fail('2xx-without-offset');
-      this.acks.push({ command, node: url, offset: json.offset, at: performance.now() - this.started, expect });
+      this.acks.push({ command, node: url, offset: json.offset, at: performance.now() - this.started, expect, ...(atOrAfter ? { atOrAfter } : {}) });
       return json;
     } catch (error) {
       // Not even an HTTP answer (refused, reset, timed out): back off a little, as a client
@@ -120,7 +122,13 @@ function planLeg(rnd: Random, planner: number, n: number, at: number, from: stri
   return { body, id: legId({ carrier, flightNumber, suffix: '', departureAirport, dateOfOrigin }) };
 }
 
-async function planner(client: Client, o: WorkloadOptions, id: number, until: number): Promise<void> {
+/** Airplanes and rotations assigned by the planners: what the dispatchers fight over. */
+interface Fleet {
+  readonly registrations: string[];
+  readonly rotations: string[];
+}
+
+async function planner(client: Client, o: WorkloadOptions, id: number, until: number, fleet: Fleet): Promise<void> {
   const rnd = seeded(o.seed * 7919 + id);
   let n = 0;
   for (let round = 0; performance.now() < until; round++) {
@@ -139,12 +147,43 @@ async function planner(client: Client, o: WorkloadOptions, id: number, until: nu
     const registration = `${o.runId.slice(-3)}-${id.toString(36)}${round.toString(36)}`.toUpperCase().slice(0, 10);
     const created = await client.send('POST', '/api/airplanes', { registration, aircraftType: '320', minGroundTimeMinutes: 30 }, 'CreateAirplane', [eventKey(`airplane-${registration}`, 'AirplaneCreated', {})]);
     if (created) {
-      // The saga claims the rotation, then assigns the airplane; its reply carries the airplane's offset.
-      await client.send('PUT', `/api/airplanes/${registration}/rotation`, { rotationId: name }, 'AssignRotation', [
-        eventKey(pid, 'RotationClaimed', { registration }),
-        eventKey(`airplane-${registration}`, 'RotationAssigned', { rotationId: name }),
+      // The saga claims the rotation, then assigns the airplane (it held nothing: no release);
+      // its reply carries the airplane's offset. Named, so its events are known before the reply.
+      const assignmentId = `${name}-a`;
+      const assigned = await client.send('PUT', `/api/airplanes/${registration}/rotation`, { rotationId: name, assignmentId }, 'AssignRotation', [
+        eventKey(pid, 'RotationClaimed', { registration, assignmentId }),
+        eventKey(`airplane-${registration}`, 'RotationAssigned', { rotationId: name, assignmentId }),
       ]);
+      if (assigned) {
+        fleet.registrations.push(registration);
+        fleet.rotations.push(name);
+      }
     }
+  }
+}
+
+/**
+ * Contention: dispatchers reassign the planners' airplanes and rotations at random (a fifth of the
+ * time they unassign), several at once on the same ones. An answered assignment must have its claim
+ * and its airplane event in the journal; the invariant check (checkAssignments) covers the rest.
+ */
+async function dispatcher(client: Client, o: WorkloadOptions, id: number, until: number, fleet: Fleet): Promise<void> {
+  const rnd = seeded(o.seed * 104_729 + id);
+  for (let n = 0; performance.now() < until; n++) {
+    await new Promise((r) => setTimeout(r, rnd.int(20, 120)));
+    if (fleet.registrations.length === 0) continue;
+    // The first few of each: the dispatchers keep running into each other.
+    const registration = fleet.registrations[rnd.int(0, Math.min(fleet.registrations.length, 6) - 1)] as string;
+    const assignmentId = `${o.runId}-d${id}-${n}`;
+    if (rnd.next() < 0.2) {
+      await client.send('PUT', `/api/airplanes/${registration}/rotation`, { assignmentId }, 'UnassignRotation', [], true);
+      continue;
+    }
+    const rotationId = fleet.rotations[rnd.int(0, Math.min(fleet.rotations.length, 8) - 1)] as string;
+    await client.send('PUT', `/api/airplanes/${registration}/rotation`, { rotationId, assignmentId }, 'Reassign', [
+      eventKey(`rotation-${rotationId}`, 'RotationClaimed', { registration, assignmentId }),
+      eventKey(`airplane-${registration}`, 'RotationAssigned', { rotationId, assignmentId }),
+    ], true);
   }
 }
 
@@ -161,7 +200,11 @@ export async function writeWorkload(o: WorkloadOptions): Promise<WorkloadResult>
   try {
     await airports(client);
     const until = started + o.durationMs;
-    await Promise.all(Array.from({ length: o.planners }, (_, id) => planner(client, o, id, until)));
+    const fleet: Fleet = { registrations: [], rotations: [] };
+    await Promise.all([
+      ...Array.from({ length: o.planners }, (_, id) => planner(client, o, id, until, fleet)),
+      ...Array.from({ length: Math.max(2, Math.floor(o.planners / 4)) }, (_, id) => dispatcher(client, o, id, until, fleet)),
+    ]);
     return { acks: client.acks, sent: client.sent, failures: client.failures, seconds: (performance.now() - started) / 1000 };
   } finally {
     await client.close();

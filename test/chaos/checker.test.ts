@@ -5,7 +5,7 @@
  * journal passes. The view comparison must tell a replica missing one violation from a rebuild.
  */
 import t from 'tap';
-import { checkJournal, eventKey, type AckedCommand } from '../../ops/chaos/checker.ts';
+import { checkAssignments, checkJournal, eventKey, type AckedCommand } from '../../ops/chaos/checker.ts';
 import { compareViews, rebuild } from '../../ops/chaos/views.ts';
 import type { EventEnvelope } from '../../src/persistence/index.ts';
 
@@ -121,4 +121,34 @@ t.test('a replica missing one violation differs from the rebuild; the rebuild it
   t.equal(behind?.equal, true, 'a replica is compared at the offset it reports');
   const [silent] = await compareViews([{ node: 'd', check: 'designators', offset: undefined, violations: [], error: 'refused' }], journal);
   t.equal(silent?.equal, false, 'a node that did not answer fails');
+});
+
+t.test('check 7, assignments: claims and airplanes agree once every saga finished', async (t) => {
+  const claim = (rot: string, reg: string, id: string): [string, Ev] => [`rotation-${rot}`, { _tag: 'RotationClaimed', rotationId: rot, registration: reg, assignmentId: id }];
+  const release = (rot: string, reg: string, id: string): [string, Ev] => [`rotation-${rot}`, { _tag: 'RotationReleased', rotationId: rot, registration: reg, assignmentId: id }];
+  const assign = (reg: string, rot: string, id: string, previous: unknown = null): [string, Ev] => [`airplane-${reg}`, { _tag: 'RotationAssigned', registration: reg, rotationId: rot, assignmentId: id, previous }];
+  const saga = (id: string, steps: number, done: boolean): Array<[string, Ev]> => {
+    const input = { _tag: 'StartUnassignment', sagaId: id, registration: 'D-X' };
+    const out: Array<[string, Ev]> = [[`assignment-${id}`, { _tag: 'AssignmentSagaStarted', sagaId: id, input, at: 0 }]];
+    // An unassignment of an airplane that does not exist: one read, and it is completed.
+    if (done && steps > 0) out.push([`assignment-${id}`, { _tag: 'AssignmentSagaStepped', sagaId: id, step: 1, input: { _tag: 'AirplaneRead', reading: { exists: false, assignment: null, version: 0 } }, offset: 0, at: 0 }]);
+    return out;
+  };
+  const good = feed([claim('R1', 'D-A', 's1'), assign('D-A', 'R1', 's1'), claim('R2', 'D-A', 's2'), assign('D-A', 'R2', 's2', { rotationId: 'R1', assignmentId: 's1' }), release('R1', 'D-A', 's1'), ...saga('u1', 1, true)]);
+  t.match(checkAssignments(good), { passed: true, sagas: 1, unfinished: 0, claims: 1, assigned: 1 }, 'a reassignment, its release, a finished saga');
+  const dangling = checkAssignments(feed([claim('R1', 'D-A', 's1'), assign('D-A', 'R1', 's1'), claim('R2', 'D-A', 's2'), assign('D-A', 'R2', 's2', { rotationId: 'R1', assignmentId: 's1' })]));
+  t.equal(dangling.passed, false, 'the previous rotation never released');
+  t.match(dangling.findings, [/rotation R1 is claimed by D-A \(s1\), which holds R2 \(s2\)/]);
+  const crossed = checkAssignments(feed([claim('R1', 'D-A', 's1'), assign('D-A', 'R1', 's2')]));
+  t.match(crossed.findings, [/airplane D-A holds rotation R1 \(s2\), whose claim is D-A \(s1\)/, /rotation R1 is claimed by D-A \(s1\)/], 'assignment ids crossed');
+  const running = checkAssignments(feed([claim('R1', 'D-A', 's1'), ...saga('s1', 0, false)]));
+  t.match(running, { passed: false, unfinished: 1, findings: [/saga s1 has not finished/] }, 'an unfinished saga fails the check (and the claim is not judged yet)');
+  t.not(eventKey('rotation-R1', 'RotationClaimed', { registration: 'D-A', assignmentId: 's1' }), eventKey('rotation-R1', 'RotationClaimed', { registration: 'D-A', assignmentId: 's2' }), 'one airplane claiming a rotation again, under another assignment, is another event');
+});
+
+t.test('a saga acknowledgement is at or after each of its events', async (t) => {
+  const j = feed([[R, created], ['rotation-R9', { _tag: 'RotationClaimed', rotationId: 'R9', registration: 'D-A', assignmentId: 'a1' }], ['airplane-D-A', { _tag: 'RotationAssigned', registration: 'D-A', rotationId: 'R9', assignmentId: 'a1', previous: null }]]);
+  const expect = [eventKey('rotation-R9', 'RotationClaimed', { registration: 'D-A', assignmentId: 'a1' }), eventKey('airplane-D-A', 'RotationAssigned', { rotationId: 'R9', assignmentId: 'a1' })];
+  t.same(failed(checkJournal(j, [acks[0]!, { command: 'Reassign', offset: 3, expect, atOrAfter: true }])), [], 'at its last event');
+  t.same(failed(checkJournal(j, [acks[0]!, { command: 'Reassign', offset: 2, expect, atOrAfter: true }])), ['single-writer'], 'before one of its events');
 });

@@ -16,6 +16,8 @@ function assertClean(t: Test, r: ChaosReport): void {
   t.equal(r.lost, 0, 'lost: 0');
   t.same(r.journal?.passed, { acknowledged: true, sequences: true, 'single-writer': true }, 'journal checks 1-3 pass');
   t.ok(r.views.length > 0 && r.views.every((v) => v.equal), 'check 4: every replica equals a fresh rebuild');
+  t.ok((r.assignments?.sagas ?? 0) > 0, `${r.assignments?.sagas ?? 0} assignment sagas, with contention`);
+  t.equal(r.assignments?.passed, true, 'check 7: every saga finished; claims and airplanes agree');
   t.ok(r.faults.some((f) => /kill -9/.test(f)), 'a node was killed');
   t.ok(r.passed, 'the run passed');
 }
