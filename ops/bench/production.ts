@@ -22,7 +22,7 @@ import type { NodeProcess } from '../chaos/node-process.ts';
 import { nodeFlags, prepare, productionFromEnv, runName } from '../chaos/production.ts';
 import { Recorder } from '../load/report.ts';
 import type { Row, Suite } from './harness.ts';
-import { AIRPORTS, commandLoad, createAirports, SECRET, serviceNode, settled, stopAll, TOKEN } from './sharding.ts';
+import { AIRPORTS, commandLoad, createAirports, SECRET, serviceNode, settled, standaloneCommands, stopAll, TOKEN } from './sharding.ts';
 
 interface Cluster {
   readonly nodes: NodeProcess[];
@@ -138,16 +138,7 @@ const suite: Suite = {
     const concurrency = 64;
 
     log('HTTP commands: one standalone node (LMDB)');
-    const aloneDir = mkdtempSync(path.join(os.tmpdir(), 'aloft-bench-alone-'));
-    const alone = await serviceNode(aloneDir, 'alone', []);
-    alone.start();
-    await alone.ready(60_000);
-    await createAirports(alone.url);
-    const recAlone = new Recorder();
-    const secAlone = await commandLoad([alone.url], concurrency, ms, recAlone);
-    const perAlone = recAlone.ok / secAlone;
-    await stopAll({ nodes: [alone], dir: aloneDir });
-    log(`  ${Math.round(perAlone)} commands/s, p99 ${recAlone.percentileMs(99).toFixed(1)} ms`);
+    const { perSecond: perAlone, recorder: recAlone } = await standaloneCommands(concurrency, ms, log);
 
     log('HTTP commands: 3 members, the first holding the LMDB journal');
     const lmdb = await threeMembers([], false);

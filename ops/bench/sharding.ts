@@ -170,6 +170,21 @@ export async function commandLoad(urls: readonly string[], concurrency: number, 
   return seconds;
 }
 
+/** The baseline of the cluster rows: one standalone node on the embedded defaults under the same closed loop. */
+export async function standaloneCommands(concurrency: number, ms: number, log: (l: string) => void): Promise<{ perSecond: number; recorder: Recorder }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-bench-alone-'));
+  const alone = await serviceNode(dir, 'alone', []);
+  alone.start();
+  await alone.ready(60_000);
+  await createAirports(alone.url);
+  const recorder = new Recorder();
+  const seconds = await commandLoad([alone.url], concurrency, ms, recorder);
+  await stopAll({ nodes: [alone], dir });
+  const perSecond = recorder.ok / seconds;
+  log(`  ${Math.round(perSecond)} commands/s, p99 ${recorder.percentileMs(99).toFixed(1)} ms`);
+  return { perSecond, recorder };
+}
+
 export async function stopAll(c: { nodes: NodeProcess[]; dir: string }): Promise<void> {
   await Promise.all(c.nodes.map((n) => n.stop(15_000)));
   rmSync(c.dir, { recursive: true, force: true });
@@ -187,16 +202,7 @@ const suite: Suite = {
     rows.push({ name: 'sharded entity asks, 3 nodes (2/3 remote)', value: asks.three, unit: 'asks/s', baseline: { name: '1 node, all local', value: asks.one }, target: '>= 50,000', met: asks.three >= 50_000 });
 
     log('HTTP commands: one standalone node');
-    const aloneDir = mkdtempSync(path.join(os.tmpdir(), 'aloft-bench-alone-'));
-    const alone = await serviceNode(aloneDir, 'alone', []);
-    alone.start();
-    await alone.ready(60_000);
-    await createAirports(alone.url);
-    const recAlone = new Recorder();
-    const secAlone = await commandLoad([alone.url], 64, ms, recAlone);
-    await stopAll({ nodes: [alone], dir: aloneDir });
-    const perAlone = recAlone.ok / secAlone;
-    log(`  ${Math.round(perAlone)} commands/s, p99 ${recAlone.percentileMs(99).toFixed(1)} ms`);
+    const { perSecond: perAlone, recorder: recAlone } = await standaloneCommands(64, ms, log);
 
     log('HTTP commands: journal node + 3 shard nodes, round-robin over all four');
     const c = await serviceCluster(3, 1);
