@@ -81,7 +81,9 @@ else {
     const second = await call(`${node.url}/api/rotations/LIVE1/legs`, 'POST', leg(901, 'FRA', 'JFK', '09:20', '17:00'));
     t.equal(second.status, 201);
     const legIds = [first.json.legId as string, second.json.legId as string];
-    await page.waitForFunction((ids) => ids.every((id) => window.aloft.violatedLegs().includes(id)), legIds, { timeout: 20_000 });
+    // The violations (from the view's live topic) and the legs (from the feed) arrive on two
+    // channels: wait for both, in either order.
+    await page.waitForFunction((ids) => ids.every((id) => window.aloft.violatedLegs().includes(id)) && window.aloft.legCount() >= 3072, legIds, { timeout: 20_000 });
     t.equal(await page.evaluate(() => window.aloft.legCount()), 3072, 'the new legs were drawn without a reload');
     const item = page.locator('#violation-list li[data-rotation="LIVE1"]');
     await item.click();
