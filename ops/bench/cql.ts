@@ -22,29 +22,7 @@ import { EventJournal } from '../../src/persistence/event-journal.ts';
 import { LmdbStore } from '../../src/persistence/lmdb-store.ts';
 import { ScyllaStore } from '../../src/persistence/scylla-store.ts';
 import { percentile, type Row, type Suite, type SuiteOptions } from './harness.ts';
-
-const leg = (w: number, i: number) => ({ _tag: 'LegAdded', version: 1, rotation: `rot-${w}`, flight: 'LH400', suffix: '', from: 'FRA', to: 'JFK', dep: 1700000000000 + i * 60_000, arr: 1700000030000 + i * 60_000 });
-
-/** `writers` loops of append-await for `ms`; events/s and each append's latency. */
-async function appends(journal: EventJournal, writers: number, ms: number, prefix: string): Promise<{ rate: number; latencies: number[] }> {
-  const latencies: number[] = [];
-  let n = 0;
-  const start = performance.now();
-  const deadline = start + ms;
-  await Promise.all(
-    Array.from({ length: writers }, async (_, w) => {
-      let seq = 0;
-      while (performance.now() < deadline) {
-        const t0 = performance.now();
-        await journal.append(`${prefix}-${w}`, seq, [leg(w, seq)]);
-        latencies.push(performance.now() - t0);
-        seq++;
-        n++;
-      }
-    }),
-  );
-  return { rate: n / ((performance.now() - start) / 1000), latencies };
-}
+import { ourAppends as appends } from './journal.ts';
 
 /** Reads the whole feed in pages of 1,000 decoded envelopes, best of `rounds`. */
 async function feedRate(journal: EventJournal, rounds: number): Promise<{ rate: number; head: number }> {

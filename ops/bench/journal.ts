@@ -19,14 +19,14 @@ import { LmdbStore } from '../../src/persistence/lmdb-store.ts';
 import { encodeEvent, encodeRecord } from '../../src/persistence/codec.ts';
 import { percentile, type Row, type Suite, type SuiteOptions } from './harness.ts';
 
-const leg = (w: number, i: number) => ({ _tag: 'LegAdded', version: 1, rotation: `rot-${w}`, flight: 'LH400', suffix: '', from: 'FRA', to: 'JFK', dep: 1700000000000 + i * 60_000, arr: 1700000030000 + i * 60_000 });
+export const leg = (w: number, i: number) => ({ _tag: 'LegAdded', version: 1, rotation: `rot-${w}`, flight: 'LH400', suffix: '', from: 'FRA', to: 'JFK', dep: 1700000000000 + i * 60_000, arr: 1700000030000 + i * 60_000 });
 
 function tempDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'aloft-bench-journal-'));
 }
 
 /** Our journal: `writers` loops of append-await for `ms`; returns events/s and latencies. */
-async function ourAppends(journal: EventJournal, writers: number, ms: number, prefix: string): Promise<{ rate: number; latencies: number[] }> {
+export async function ourAppends(journal: EventJournal, writers: number, ms: number, prefix: string): Promise<{ rate: number; latencies: number[] }> {
   const latencies: number[] = [];
   let n = 0;
   const start = performance.now();
