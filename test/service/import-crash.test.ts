@@ -7,44 +7,17 @@
  * the restarted node see its progress to the end.
  */
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort, until } from '../../ops/lib/loopback.ts';
+import { ready, startNode, type Node } from './fixtures/node-process.ts';
 import { generateSeason } from '../../ops/season/season.ts';
 import { ssimText } from '../../ops/season/files.ts';
 import { parseSsimText, planImport } from '../../src/domain/index.ts';
 import { connectLive } from '../http/live-client.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-interface Node {
-  readonly child: ChildProcess;
-  readonly exited: Promise<NodeJS.Signals | number | null>;
-  readonly output: () => string;
-}
-
-function startNode(dir: string, port: number): Node {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/service/fixtures/saga-node.ts', '--port', String(port), '--data', dir, '--workers', '1', '--durability', 'commit'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', ALOFT_TEST_KILL_AT: '' } });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
-  return { child, exited, output: () => out };
-}
-
-async function ready(base: string, node: Node): Promise<void> {
-  await until(
-    async () => {
-      if (node.child.exitCode !== null || node.child.signalCode !== null) throw new Error(`the node exited while starting:\n${node.output()}`);
-      return fetch(`${base}/readyz`).then((r) => r.ok, () => false);
-    },
-    60_000,
-    'the node to be ready',
-  );
-}
 
 const get = async (url: string): Promise<Record<string, unknown>> => (await fetch(url)).json() as Promise<Record<string, unknown>>;
 
