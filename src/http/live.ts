@@ -7,9 +7,13 @@
  *   → {"subscribe": "violations"}                     every violation change
  *   → {"subscribe": "violations", "rotation": "R1"}   changes of one rotation
  *   → {"unsubscribe": "violations", "rotation": "R1"}
+ *   → {"subscribe": "window", "window": {"by": "rotation", "from": …, "start": 0, …}, "offset": 812, "id": "w3"}
+ *                                                     changes inside one window of the planner
+ *                                                     (one per connection; window-live.ts)
  *   ← {"type": "subscribed", "topic": "violations/R1"}
  *   ← {"type": "import", "offset": 0, "status": {...}}
  *   ← {"type": "violations", "offset": 1234, "rotationId": "R1", ...}
+ *   ← {"type": "window", "id": "w3", "offset": 1240, "rows": [...], ...}
  *   ← {"type": "error", "detail": "..."} for a message the server does not understand
  *
  * Backpressure is uWS's: past `maxBackpressure` buffered bytes a publish skips the socket and the
@@ -22,21 +26,64 @@ export const MAX_BACKPRESSURE = 1 << 20;
 
 export type LiveTopic = 'imports' | 'feed' | 'violations' | `violations/${string}`;
 
+/** One connection, as a channel sees it. */
+export interface LiveClient {
+  readonly id: number;
+  /** Sends a JSON message; false (and nothing sent) once the connection is closed. */
+  send(message: object): boolean;
+}
+
+/**
+ * A topic whose subscriptions carry parameters and whose messages differ per connection (a
+ * planner's window), which uWS's shared topics cannot express. `subscribe` gets the whole
+ * message and throws an Error whose message goes back to the client as an error.
+ */
+export interface LiveChannel {
+  subscribe(client: LiveClient, message: Record<string, unknown>): void;
+  unsubscribe(client: LiveClient): void;
+  /** The server is stopping: no more messages. */
+  close(): void;
+}
+
+type Socket = uws.WebSocket<Record<string, never>>;
+
 function topicOf(message: Record<string, unknown>, key: 'subscribe' | 'unsubscribe'): LiveTopic | string {
   const what = message[key];
   if (what === 'imports') return 'imports';
   if (what === 'feed') return 'feed';
   if (what === 'violations') return typeof message.rotation === 'string' && message.rotation.length > 0 ? `violations/${message.rotation}` : 'violations';
-  return `unknown topic ${JSON.stringify(what)}; topics are "imports", "feed" and "violations" (optionally with "rotation")`;
+  return `unknown topic ${JSON.stringify(what)}; topics are "imports", "feed", "violations" (optionally with "rotation") and "window" (with "window")`;
 }
 
 export class Live {
-  private readonly sockets = new Set<uws.WebSocket<Record<string, never>>>();
+  private readonly sockets = new Set<Socket>();
+  private readonly channels = new Map<string, LiveChannel>();
+  private readonly clients = new Map<Socket, LiveClient & { closed: boolean }>();
+  private nextClient = 1;
 
   constructor(private readonly app: uws.TemplatedApp) {
     app.ws<Record<string, never>>('/api/live', {
-      open: (ws) => void this.sockets.add(ws),
-      close: (ws) => void this.sockets.delete(ws),
+      open: (ws) => {
+        this.sockets.add(ws);
+        const client = {
+          id: this.nextClient++,
+          closed: false,
+          send: (message: object) => {
+            if (client.closed) return false;
+            ws.send(JSON.stringify(message));
+            return true;
+          },
+        };
+        this.clients.set(ws, client);
+      },
+      close: (ws) => {
+        this.sockets.delete(ws);
+        const client = this.clients.get(ws);
+        this.clients.delete(ws);
+        if (client === undefined) return;
+        client.closed = true;
+        for (const channel of this.channels.values()) channel.unsubscribe(client);
+      },
       maxPayloadLength: 16 * 1024,
       maxBackpressure: MAX_BACKPRESSURE,
       closeOnBackpressureLimit: 1,
@@ -57,6 +104,25 @@ export class Live {
           ws.send(JSON.stringify({ type: 'error', detail: 'expected "subscribe" or "unsubscribe"' }));
           return;
         }
+        const channel = typeof message[key] === 'string' ? this.channels.get(message[key]) : undefined;
+        const client = this.clients.get(ws);
+        if (channel !== undefined && client !== undefined) {
+          const topic = message[key] as string;
+          try {
+            // A channel checks the subscription at once and sends anything for it only later
+            // (asynchronously), so the acknowledgement still comes first.
+            if (key === 'subscribe') {
+              channel.subscribe(client, message);
+              ws.send(JSON.stringify({ type: 'subscribed', topic, ...(message.id === undefined ? {} : { id: message.id }) }));
+            } else {
+              channel.unsubscribe(client);
+              ws.send(JSON.stringify({ type: 'unsubscribed', topic }));
+            }
+          } catch (error) {
+            ws.send(JSON.stringify({ type: 'error', topic, detail: error instanceof Error ? error.message : String(error) }));
+          }
+          return;
+        }
         const topic = topicOf(message, key);
         if (topic.startsWith('unknown topic')) {
           ws.send(JSON.stringify({ type: 'error', detail: topic }));
@@ -69,8 +135,15 @@ export class Live {
     });
   }
 
+  /** Adds a parameterised topic (see LiveChannel). */
+  channel(topic: string, channel: LiveChannel): void {
+    this.channels.set(topic, channel);
+  }
+
   /** Closes every connection (graceful shutdown: clients see 1001 and reconnect elsewhere). */
   closeAll(): void {
+    for (const channel of this.channels.values()) channel.close();
+    for (const client of this.clients.values()) client.closed = true;
     for (const ws of [...this.sockets]) ws.end(1001, 'server shutting down');
     this.sockets.clear();
   }

@@ -24,6 +24,7 @@ import { ImportDirectory, ImportKeeper } from './import-directory.ts';
 import { loadDemoSeason } from './demo-season.ts';
 import { checkRoutes } from '../http/check-routes.ts';
 import { pageRoutes } from '../http/page-routes.ts';
+import { windowRoutes } from '../http/window-routes.ts';
 import { ViewPool } from '../views/index.ts';
 import { followViolations } from './live-violations.ts';
 import { EMBEDDED, type ServiceConfig } from './config.ts';
@@ -227,6 +228,7 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   const following = followViolations(views, live, (topic) => http.app.numSubscribers(topic) > 0, (line) => log(`[live] ${line}`));
   const adminUrl = cluster?.adminPort !== undefined && clusterConfig ? `http://${clusterConfig.bindHost}:${cluster.adminPort}` : process.env.ALOFT_ADMIN_URL;
   pageRoutes(http, { lag: () => views.lag(), actors: () => node.system.actorCount, adminUrl });
+  windowRoutes(http, views, live, (line) => log(`[live] ${line}`));
   http.fallback();
   let port: number;
   try {

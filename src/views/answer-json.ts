@@ -45,6 +45,7 @@ export function answerJson<Q extends ViewQuery>(q: Q, answer: AnswerOf[Q['_tag']
     case 'Rotation':
       return answer === null ? 'null' : rotationJson(answer as ScheduleRotation);
     case 'Airplane':
+    case 'Window':
       return JSON.stringify(answer);
   }
 }

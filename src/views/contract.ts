@@ -10,6 +10,8 @@ import type {
   ContinuityViolation, DuplicateDesignatorViolation, EquipmentViolation, GroundTimeViolation, ScheduleAirplane, ScheduleRotation,
 } from '../domain/index.ts';
 import type { EventEnvelope } from '../persistence/index.ts';
+import type { WindowAnswer, WindowQuery } from './window.ts';
+import { InvalidViewQuery } from './errors.ts';
 
 export type WithLegIds<V> = V & { readonly legIds: readonly string[] };
 export type ViewContinuity = WithLegIds<ContinuityViolation>;
@@ -48,7 +50,9 @@ export type ViewQuery =
   | { readonly _tag: 'Designators'; readonly filters?: CheckFilters }
   | { readonly _tag: 'Equipment'; readonly filters?: CheckFilters }
   | { readonly _tag: 'Rotation'; readonly rotationId: string }
-  | { readonly _tag: 'Airplane'; readonly registration: string };
+  | { readonly _tag: 'Airplane'; readonly registration: string }
+  /** The planner's window: a page of rows and a time range (window.ts). */
+  | { readonly _tag: 'Window'; readonly window: WindowQuery };
 
 /** The answer type of each query, by tag: `ask` stays typed end to end. */
 export interface AnswerOf {
@@ -58,6 +62,7 @@ export interface AnswerOf {
   readonly Equipment: Page<ViewEquipment>;
   readonly Rotation: ScheduleRotation | null;
   readonly Airplane: AirplaneView | null;
+  readonly Window: WindowAnswer;
 }
 export type ViewAnswer = AnswerOf[keyof AnswerOf];
 
@@ -88,6 +93,8 @@ export interface ScheduleView {
   equipment(filters?: CheckFilters): Promise<Page<ViewEquipment>>;
   rotation(rotationId: string): Promise<ScheduleRotation | null>;
   airplane(registration: string): Promise<AirplaneView | null>;
+  /** The planner's windowed query; a view without it refuses Window queries. */
+  window?(query: WindowQuery): Promise<WindowAnswer>;
   /** Highest feed offset applied (0 when empty). */
   offset(): Promise<number>;
   counters(): Promise<ViewCounters>;
@@ -106,5 +113,6 @@ export function runQuery<Q extends ViewQuery>(view: ScheduleView, q: Q): Promise
     case 'Equipment': return view.equipment(q.filters) as Promise<AnswerOf[Q['_tag']]>;
     case 'Rotation': return view.rotation(q.rotationId) as Promise<AnswerOf[Q['_tag']]>;
     case 'Airplane': return view.airplane(q.registration) as Promise<AnswerOf[Q['_tag']]>;
+    case 'Window': return (view.window?.(q.window) ?? Promise.reject(new InvalidViewQuery('this view does not answer windowed queries'))) as Promise<AnswerOf[Q['_tag']]>;
   }
 }

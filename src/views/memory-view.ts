@@ -25,6 +25,7 @@ import {
 } from './violations.ts';
 import { VIEW_SNAPSHOT_FORMAT, type ViewSnapshot } from './snapshot-format.ts';
 import { rotationJson } from './answer-json.ts';
+import { windowNow, type CheckKind, type WindowAnswer, type WindowQuery, type WindowSource } from './window.ts';
 
 interface Rotation {
   readonly id: string;
@@ -65,6 +66,7 @@ export class MemoryScheduleView implements ScheduleView {
   private applied = 0;
   private duplicates = 0;
   private gaps = 0;
+  private source: WindowSource | undefined;
 
   // ---- the write side -------------------------------------------------------------------------
 
@@ -356,6 +358,7 @@ export class MemoryScheduleView implements ScheduleView {
       case 'Equipment': return this.equipmentNow(q.filters) as AnswerOf[Q['_tag']];
       case 'Rotation': return this.rotationNow(q.rotationId) as AnswerOf[Q['_tag']];
       case 'Airplane': return this.airplaneNow(q.registration) as AnswerOf[Q['_tag']];
+      case 'Window': return windowNow(this.windowSource(), q.window, this.at) as AnswerOf[Q['_tag']];
     }
   }
 
@@ -376,6 +379,19 @@ export class MemoryScheduleView implements ScheduleView {
   }
   airplane(registration: string): Promise<AirplaneView | null> {
     return settle(() => this.airplaneNow(registration));
+  }
+  window(q: WindowQuery): Promise<WindowAnswer> {
+    return settle(() => windowNow(this.windowSource(), q, this.at));
+  }
+  /** The maps as they are and the violations by rotation, for the planner's windows (window.ts). */
+  windowSource(): WindowSource {
+    const of = { continuity: this.cont, 'ground-time': this.ground, designators: this.dups, equipment: this.equip } as const;
+    return (this.source ??= {
+      rotations: this.rotations,
+      airplanes: this.airplanes,
+      violationsOf: (rotationId: string, check: CheckKind) => of[check].ofRotation(rotationId),
+      totals: () => ({ continuity: this.cont.size, groundTime: this.ground.size, designators: this.dups.size, equipment: this.equip.size }),
+    });
   }
   offsetNow(): number {
     return this.at;

@@ -78,7 +78,7 @@ function answer(view: MemoryScheduleView, q: Query, cache: Map<string, CachedBod
     const query = q.query;
     let json: string;
     if (query._tag === 'Rotation') json = view.rotationJsonNow(query.rotationId);
-    else if (query._tag === 'Airplane') json = answerJson(query, view.queryNow(query));
+    else if (query._tag === 'Airplane' || query._tag === 'Window') json = answerJson(query, view.queryNow(query));
     else {
       // Check answers survive events that touch no violation (most planner edits): only the
       // offset they report moves on, and it is appended at reply time.
