@@ -74,10 +74,12 @@ const HELP = `usage: npm start -- [options]
   --host HOST        address to serve HTTP on          (ALOFT_HOST, default 127.0.0.1)
   --port PORT        HTTP port, 0 for any free one     (ALOFT_PORT, default 8080)
   --data DIR         data directory (the LMDB journal)  (ALOFT_DATA, default ./data)
-  --workers N        worker threads                     (ALOFT_WORKERS, default: cores)
+  --workers N        worker threads for the entities; 0 runs them on the main thread
+                     (ALOFT_WORKERS, default: 0 on up to 2 cores, else one per core)
   --demo-season      load the generated demo season on first start (ALOFT_DEMO_SEASON=1)
   --durability MODE  flush (fsync before acknowledging) or commit (ALOFT_DURABILITY, default flush)
-  --views WHERE      schedule-view replicas: main (one, beside HTTP) or workers (one each) (ALOFT_VIEWS, default main)
+  --views WHERE      schedule-view replicas: main (one, beside HTTP) or workers (one each; main
+                     when there are none) (ALOFT_VIEWS, default main)
   --shards N         shards of the entity space; the same on every member (ALOFT_SHARDS, default 1024)
   --max-entities N   live entities per node before the least recently used passivate (ALOFT_MAX_ENTITIES, default 100000)
   --entity-idle-ms N passivate an entity after this long without a message (ALOFT_ENTITY_IDLE_MS, default 120000)
@@ -133,6 +135,16 @@ const SETTINGS: ReadonlyArray<readonly [string, string]> = [
 /** Every environment variable the node's own settings read (the cluster's are in src/cluster/config.ts). */
 export const SERVICE_ENV: readonly string[] = [...SETTINGS.map(([, env]) => env), 'ALOFT_MEMGRAPH_PASSWORD'];
 
+/**
+ * Worker threads for a machine with `cores` cores. On two cores the entities run on the main
+ * thread beside HTTP and the journal: each command then crosses no thread, and the measured
+ * write rate was 1.8 times that of two workers (docs/benchmarks.md, thread layout). Bigger
+ * machines keep one worker per core.
+ */
+export function defaultWorkers(cores: number): number {
+  return cores <= 2 ? 0 : cores;
+}
+
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServiceConfig | 'help' {
   const raw = new Map<string, string>();
   const fromEnv = SETTINGS;
@@ -158,7 +170,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
   const host = raw.get('host') ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new ConfigError(`--host/ALOFT_HOST "${host}" is not a host name or address`);
   const port = int(raw.get('port') ?? '8080', '--port/ALOFT_PORT', 0, 65535);
-  const workers = int(raw.get('workers') ?? String(os.availableParallelism()), '--workers/ALOFT_WORKERS', 1, 64);
+  const workers = int(raw.get('workers') ?? String(defaultWorkers(os.availableParallelism())), '--workers/ALOFT_WORKERS', 0, 64);
   const durability = raw.get('durability') ?? 'flush';
   if (durability !== 'flush' && durability !== 'commit') throw new ConfigError(`--durability/ALOFT_DURABILITY must be flush or commit, got "${durability}"`);
   const demo = raw.get('demo-season') ?? '0';

@@ -2,7 +2,7 @@
  * The aggregates as event-sourced entities: one entity host per aggregate type in every worker,
  * each entity started by its first command, recovered from the journal, and passivated when idle.
  */
-import { childSpec, eventSourced, type ActorSystem, type EntityMessage } from '../actors/index.ts';
+import { childSpec, eventSourced, type ActorSystem, type EntityMessage, type EventStore } from '../actors/index.ts';
 import { shardHost } from '../cluster/index.ts';
 import {
   AIRPLANE_SNAPSHOT,
@@ -46,8 +46,12 @@ export interface EntityOptions {
   readonly maxPerHost?: number;
 }
 
-export function startEntityHosts(system: ActorSystem, options: EntityOptions = {}, hooks: SagaHooks = {}): void {
-  const store = remoteEventStore(system.ref<JournalMsg>({ node: system.node, thread: 0, path: JOURNAL_PATH }));
+/**
+ * Spawns the entity hosts in `system`. `store` is how their entities reach the journal: by
+ * default the journal service on thread 0 (entities in a worker, or a member without the
+ * journal); the node passes the journal itself when the entities share its thread.
+ */
+export function startEntityHosts(system: ActorSystem, options: EntityOptions = {}, hooks: SagaHooks = {}, store: EventStore = remoteEventStore(system.ref<JournalMsg>({ node: system.node, thread: 0, path: JOURNAL_PATH }))): void {
   const idle = { idleTimeoutMs: options.idleTimeoutMs ?? 120_000 };
   const snapshotEvery = options.snapshotEvery ?? 500;
   const max = options.maxPerHost !== undefined ? { maxChildren: options.maxPerHost } : {};

@@ -132,6 +132,25 @@ export class RemoteJournalError extends Error {
   }
 }
 
+/**
+ * The EventStore of entities on the thread that owns the journal: the journal itself, without
+ * the journal service's message hop and its reply actor. Its errors are JournalErrors, which
+ * carry the same `_tag` and `retriable` as a RemoteJournalError.
+ */
+export function localEventStore(journal: Journal): EventStore {
+  return {
+    append: (persistenceId, expectedSeq, events) => journal.append(persistenceId, expectedSeq, events as readonly JournalEvent[]),
+    async *replay(persistenceId, fromSeq = 1) {
+      for await (const e of journal.replay(persistenceId, fromSeq)) yield { seq: e.seq, event: e.event, offset: e.offset };
+    },
+    loadSnapshot: async (persistenceId) => {
+      const s = await journal.loadSnapshot(persistenceId);
+      return s ? { seq: s.seq, state: s.state } : undefined;
+    },
+    saveSnapshot: (persistenceId, seq, state) => journal.saveSnapshot(persistenceId, seq, state),
+  };
+}
+
 export function remoteEventStore(journal: ActorRef<JournalMsg>, timeoutMs = 10_000): EventStore {
   async function call<T>(make: (replyTo: ActorRef<JournalReply<T>>) => JournalMsg): Promise<T> {
     const reply = await journal.ask<JournalReply<T>>(make, timeoutMs);

@@ -35,12 +35,12 @@ import { stateful } from '../actors/index.ts';
 import { bindCluster, type ClusterConfig, type ClusterNode, type Termination } from '../cluster/index.ts';
 import { CommandGateway } from './gateway.ts';
 import { AssignmentKeeper } from './assignment-keeper.ts';
-import { journalService, JOURNAL_PATH, type JournalMsg } from './journal-service.ts';
+import { journalService, localEventStore, JOURNAL_PATH, type JournalMsg } from './journal-service.ts';
 import { clusterJournalLocator, journalProxy, JOURNAL_ROLE, RemoteJournal } from './remote-journal.ts';
 import { clusterShardHosts, SHARD_ROLE, ShardRegion, standaloneHosts } from '../cluster/index.ts';
 import { HOSTS } from './entities.ts';
 import { serviceAdminRoutes } from './admin-routes.ts';
-import type { WorkerBootData } from './worker-boot.ts';
+import { setup as setupEntityThread, type WorkerBootData } from './worker-boot.ts';
 
 export interface Service {
   readonly port: number;
@@ -97,6 +97,9 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   let cluster: ClusterNode | undefined;
   try {
     node = await AloftNode.start({ ...(bound ? { node: bound.nodeId } : {}), workers: config.workers, boot: new URL('./worker-boot.ts', import.meta.url), bootData, log: (level, line) => level !== 'debug' && log(`[${level}] ${line}`) });
+    // Without workers the entities share the main thread with HTTP and the journal: the layout
+    // that serves most on two cores (docs/benchmarks.md), and then they call the journal directly.
+    if (config.workers === 0) await setupEntityThread(node.system, bootData, localJournal ? localEventStore(localJournal) : undefined);
     cluster = bound ? await bound.start(node) : undefined;
   } catch (error) {
     await bound?.close();
@@ -133,7 +136,7 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   }
   // Schedule-view replicas (one per worker, or one on the main thread); each keeps a snapshot so
   // a restart replays only the tail.
-  const views = await ViewPool.start({ journal, system: node.system, node, threads: (config.viewThreads ?? 'main') === 'main' ? [0] : node.threads.filter((t) => t > 0), snapshotDir: `${config.data}/views` });
+  const views = await ViewPool.start({ journal, system: node.system, node, threads: (config.viewThreads ?? 'main') === 'main' || config.workers === 0 ? [0] : node.threads.filter((t) => t > 0), snapshotDir: `${config.data}/views` });
   let viewsReady = false;
   void views.ready.then(() => {
     viewsReady = true;

@@ -2,7 +2,7 @@
  * Boot module of the service's worker threads: the entity hosts for rotations, airplanes and
  * airports, and the kind the main thread spawns schedule-view replicas from.
  */
-import type { ActorSystem } from '../actors/index.ts';
+import type { ActorSystem, EventStore } from '../actors/index.ts';
 import { defineViewKinds } from '../views/index.ts';
 import { startEntityHosts, type EntityOptions } from './entities.ts';
 import type { SagaHooks } from './assignment.ts';
@@ -14,8 +14,10 @@ export interface WorkerBootData {
   readonly sagaHooksModule?: string;
 }
 
-export async function setup(system: ActorSystem, data: WorkerBootData): Promise<void> {
+/** Runs in every worker; with `--workers 0` the node runs it on the main thread, passing the
+ * journal as `store` when this member owns it. */
+export async function setup(system: ActorSystem, data: WorkerBootData, store?: EventStore): Promise<void> {
   const hooks = data.sagaHooksModule === undefined ? {} : ((await import(data.sagaHooksModule)) as { sagaHooks?: SagaHooks }).sagaHooks ?? {};
-  startEntityHosts(system, data.entities, hooks);
+  startEntityHosts(system, data.entities, hooks, store);
   defineViewKinds(system);
 }

@@ -14,7 +14,7 @@ let base: string;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-http-'));
 
 t.before(async () => {
-  service = await startService({ host: '127.0.0.1', port: 0, data: dir, workers: 1, demoSeason: false, durability: 'commit' }, () => undefined);
+  service = await startService({ host: '127.0.0.1', port: 0, data: dir, workers: 0, demoSeason: false, durability: 'commit' }, () => undefined);
   base = `http://127.0.0.1:${service.port}`;
 });
 t.teardown(async () => {

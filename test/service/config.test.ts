@@ -1,6 +1,6 @@
 import t from 'tap';
 import path from 'node:path';
-import { ConfigError, parseConfig } from '../../src/service/config.ts';
+import { ConfigError, defaultWorkers, parseConfig } from '../../src/service/config.ts';
 
 t.test('defaults, environment, and flags over environment', async (t) => {
   const d = parseConfig([], {});
@@ -16,11 +16,19 @@ t.test('defaults, environment, and flags over environment', async (t) => {
   t.equal(parseConfig(['--help'], {}), 'help');
 });
 
+t.test('the default thread layout: entities on the main thread up to two cores, a worker per core above', async (t) => {
+  t.same([1, 2, 3, 4, 16].map(defaultWorkers), [0, 0, 3, 4, 16]);
+  const z = parseConfig(['--workers', '0'], {});
+  if (z === 'help') return t.fail('help');
+  t.equal(z.workers, 0, '--workers 0 is a valid layout');
+});
+
 t.test('bad settings are refused with a message naming them', async (t) => {
   const cases: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
     [['--port', 'eighty'], {}, /--port\/ALOFT_PORT must be an integer/],
     [[], { ALOFT_PORT: '70000' }, /from 0 to 65535/],
-    [['--workers', '0'], {}, /--workers/],
+    [['--workers', '-1'], {}, /--workers/],
+    [['--workers', '65'], {}, /--workers/],
     [['--durability', 'maybe'], {}, /flush or commit/],
     [['--views', 'gpu'], {}, /workers or main/],
     [['--colour', 'red'], {}, /unknown flag --colour/],
