@@ -420,7 +420,9 @@ export class MemoryScheduleView implements ScheduleView {
       dedup: this.dedup.entries(),
       airports: [...this.airportMgt],
       airplanes: [...this.airplanes.values()].map((a) => [a.registration, a.active, a.aircraftType, a.mgt, a.assignment]),
-      rotations: [...this.rotations.values()].map((r) => [r.id, r.active, r.legs]),
+      // Copies of the leg arrays (legs are immutable, their arrays are not): the file is written
+      // in slices while the view goes on applying events.
+      rotations: [...this.rotations.values()].map((r) => [r.id, r.active, r.legs.slice()]),
     };
   }
 

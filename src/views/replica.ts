@@ -21,7 +21,8 @@ export interface ReplicaArgs {
   readonly name: string;
   /** Snapshot file to start from and to keep writing; none: the replica rebuilds from offset 0. */
   readonly snapshotFile?: string;
-  /** Applied events between snapshots (default 50,000). */
+  /** Applied events between snapshots at least (default 50,000); the gap grows to half the
+   * snapshot's offset, so writing snapshots costs the same per event at any view size. */
   readonly snapshotEvery?: number;
 }
 
@@ -51,6 +52,8 @@ interface State {
   json: Map<string, CachedBody>;
   sinceSnapshot: number;
   snapshotOffset: number;
+  /** A snapshot is being written; the next waits for it rather than queueing behind it. */
+  snapshotting: boolean;
   writing: Promise<void>;
 }
 
@@ -110,11 +113,14 @@ export function replicaBehavior(args: ReplicaArgs): Behavior<ReplicaMsg> {
     if (args.snapshotFile === undefined) return Promise.resolve();
     const snap = s.view.snapshot();
     s.sinceSnapshot = 0;
+    s.snapshotting = true;
     // One write at a time, in order: a newer snapshot must never be overwritten by an older one.
+    // The file is encoded in slices between other messages (snapshot-file.ts), so the feed and
+    // the queries go on while it is written.
     s.writing = s.writing.then(() => writeSnapshotFile(args.snapshotFile as string, snap)).then(
       () => void (s.snapshotOffset = snap.offset),
       () => undefined, // the next one tries again; the old file is intact
-    );
+    ).finally(() => void (s.snapshotting = false));
     return s.writing;
   };
   return stateful<State | null, ReplicaMsg>({
@@ -124,7 +130,7 @@ export function replicaBehavior(args: ReplicaArgs): Behavior<ReplicaMsg> {
       // Every later message is handled synchronously (see `answer`), except SaveSnapshot.
       if (state === null) {
         return (loading ??= load()).then((view) =>
-          handle({ view, parked: [], json: new Map(), sinceSnapshot: 0, snapshotOffset: view.offsetNow(), writing: Promise.resolve() }, m, ctx));
+          handle({ view, parked: [], json: new Map(), sinceSnapshot: 0, snapshotOffset: view.offsetNow(), snapshotting: false, writing: Promise.resolve() }, m, ctx));
       }
       return handle(state, m, ctx);
     },
@@ -136,7 +142,7 @@ export function replicaBehavior(args: ReplicaArgs): Behavior<ReplicaMsg> {
         const r = s.view.applyNow(m.batch);
         m.replyTo.tell({ _tag: 'Applied', offset: r.offset, applied: r.applied, duplicates: r.duplicates });
         s.sinceSnapshot += r.applied;
-        if (s.sinceSnapshot >= every) void snapshot(s);
+        if (s.sinceSnapshot >= Math.max(every, s.snapshotOffset / 2) && !s.snapshotting) void snapshot(s);
         if (s.parked.length > 0) {
           const ready = s.parked.filter((p) => p.q.minOffset <= r.offset);
           if (ready.length > 0) {

@@ -13,8 +13,52 @@ import { upcastViewSnapshot, VIEW_SNAPSHOT_FORMAT, type ViewSnapshot } from './s
 // Plain maps and arrays only; records off so the file does not depend on a structure table.
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
+/** Rotations encoded per slice; the event loop runs between slices. */
+const SLICE = 2_000;
+
+/**
+ * The snapshot as one msgpack map, encoded a slice of rotations at a time with a turn of the event
+ * loop between slices: a season's view takes hundreds of milliseconds to encode, which in one
+ * piece would stall every request on the thread. `snapshot` must not change meanwhile (the
+ * view hands out copies of its arrays).
+ */
+async function encode(snapshot: ViewSnapshot): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  const entries = Object.entries(snapshot);
+  parts.push(mapHeader(entries.length));
+  for (const [key, value] of entries) {
+    parts.push(packr.pack(key));
+    if (key !== 'rotations') {
+      parts.push(packr.pack(value));
+      continue;
+    }
+    const rotations = value as ViewSnapshot['rotations'];
+    parts.push(arrayHeader(rotations.length));
+    for (let i = 0; i < rotations.length; i += SLICE) {
+      if (i > 0) await new Promise<void>((r) => setImmediate(r));
+      for (const rotation of rotations.slice(i, i + SLICE)) parts.push(packr.pack(rotation));
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+function mapHeader(n: number): Buffer {
+  if (n < 16) return Buffer.from([0x80 | n]);
+  const b = Buffer.alloc(5);
+  b[0] = 0xdf;
+  b.writeUInt32BE(n, 1);
+  return b;
+}
+
+function arrayHeader(n: number): Buffer {
+  const b = Buffer.alloc(5);
+  b[0] = 0xdd;
+  b.writeUInt32BE(n, 1);
+  return b;
+}
+
 export async function writeSnapshotFile(file: string, snapshot: ViewSnapshot): Promise<number> {
-  const bytes = packr.pack(snapshot);
+  const bytes = await encode(snapshot);
   const tmp = `${file}.tmp-${process.pid}`;
   const fh = await open(tmp, 'w');
   try {
