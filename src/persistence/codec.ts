@@ -36,7 +36,7 @@ export function encodeEvent(event: JournalEvent): EncodedEvent {
   } catch (e) {
     throw new InvalidAppend(`${event._tag}: cannot encode: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return { type: event._tag, version, payload };
+  return { type: event._tag, version, payload, source: event };
 }
 
 export function decodePayload(bytes: Uint8Array): unknown {

@@ -72,6 +72,9 @@ interface Located {
 
 const NO_HEAD: Head = { seq: 0, offset: 0, segment: 0 };
 
+/** Recently committed events kept in memory for the feed (LmdbStore.recent). */
+const RECENT = 16_384;
+
 export class LmdbStore implements JournalStore {
   readonly kind = 'lmdb';
   /** Counters for tests and benchmarks: appends per transaction is the group-commit factor. */
@@ -89,6 +92,12 @@ export class LmdbStore implements JournalStore {
   private readonly heads = new Map<string, Head>();
   private readonly dirty = new Set<string>();
   private readonly writer = new SegmentWriter();
+  /**
+   * The most recently committed events, by offset modulo its size, with the objects they were
+   * encoded from: the feed's readers (views, publisher) follow the head closely, and reading an
+   * event back from here costs neither the segment read nor the payload decode.
+   */
+  private readonly recent: (StoredEvent | undefined)[] = new Array<StoredEvent | undefined>(RECENT);
   private queue: Pending[] = [];
   private draining: Promise<void> | undefined;
   /** Last committed offset, and the last acknowledged (durable) one. */
@@ -158,13 +167,14 @@ export class LmdbStore implements JournalStore {
         let changed = new Map<string, Head>();
         let end = this.committed;
         let wroteHeads = false;
+        let fresh: StoredEvent[] = [];
         try {
           // A child transaction: if the callback throws, its writes are rolled back. A plain
           // lmdb-js transaction() callback that throws still commits what it wrote before.
           await this.root.childTransaction(() => {
             // Taken when the write lock is ours: whatever arrived meanwhile rides along.
             batch = this.queue.splice(0, this.maxBatch);
-            ({ outcomes, changed, end, wroteHeads } = this.applyBatch(batch));
+            ({ outcomes, changed, end, wroteHeads, fresh } = this.applyBatch(batch));
           });
         } catch (e) {
           // The transaction aborted: nothing of it is visible; `committed` and heads unchanged.
@@ -185,7 +195,7 @@ export class LmdbStore implements JournalStore {
         }
         const acknowledged = this.durability === 'flush' ? this.root.flushed : Promise.resolve(true);
         void acknowledged.then(
-          () => this.settle(batch, outcomes, end),
+          () => this.settle(batch, outcomes, end, fresh),
           (e: unknown) => {
             const err = new JournalUnavailable(`lmdb flush failed: ${(e as Error).message}`, e);
             for (const p of batch) p.reject(err);
@@ -201,6 +211,7 @@ export class LmdbStore implements JournalStore {
   private applyBatch(batch: readonly Pending[]) {
     const first = this.committed + 1;
     const changed = new Map<string, Head>();
+    const fresh: StoredEvent[] = [];
     this.writer.reset();
     const outcomes: Outcome[] = batch.map(({ request: r }) => {
       const head = changed.get(r.persistenceId) ?? this.headOf(r.persistenceId);
@@ -209,8 +220,9 @@ export class LmdbStore implements JournalStore {
       let prev = head;
       for (const e of r.events) {
         // Spelled out rather than `{ ...e, ... }`: the spread cost ~5 µs per event here.
-        const event = { type: e.type, version: e.version, payload: e.payload, persistenceId: r.persistenceId, seq: prev.seq + 1, offset: first + this.writer.count, timestamp: r.timestamp };
+        const event = { type: e.type, version: e.version, payload: e.payload, persistenceId: r.persistenceId, seq: prev.seq + 1, offset: first + this.writer.count, timestamp: r.timestamp, decoded: e.source };
         this.writer.add(event, prev.offset, prev.segment);
+        if (e.source !== undefined) fresh.push(event);
         prev = { seq: event.seq, offset: event.offset, segment: first };
       }
       changed.set(r.persistenceId, prev);
@@ -227,7 +239,7 @@ export class LmdbStore implements JournalStore {
     }
     const fault = this.injectFault?.();
     if (fault) throw fault;
-    return { outcomes, changed, end, wroteHeads };
+    return { outcomes, changed, end, wroteHeads, fresh };
   }
 
   private putHead(id: string, h: Head): void {
@@ -243,7 +255,9 @@ export class LmdbStore implements JournalStore {
     return head;
   }
 
-  private settle(batch: readonly Pending[], outcomes: readonly Outcome[], end: number): void {
+  private settle(batch: readonly Pending[], outcomes: readonly Outcome[], end: number, fresh: readonly StoredEvent[]): void {
+    // Durable now: readers may get these from memory (before the listeners wake them).
+    for (const e of fresh) this.recent[e.offset % RECENT] = e;
     if (end > this.durableHead) {
       this.durableHead = end;
       for (const l of this.listeners) l(end);
@@ -321,6 +335,13 @@ export class LmdbStore implements JournalStore {
     this.checkOpen();
     const last = Math.min(this.durableHead, fromOffset + limit - 1);
     const out: StoredEvent[] = [];
+    if (last < fromOffset) return out;
+    while (fromOffset <= last) {
+      const e = this.recent[fromOffset % RECENT];
+      if (e?.offset !== fromOffset) break;
+      out.push(e);
+      fromOffset += 1;
+    }
     if (last < fromOffset) return out;
     let start = fromOffset;
     for (const key of this.segments.getKeys({ start: fromOffset, reverse: true, limit: 1 })) start = key;

@@ -17,6 +17,9 @@ export interface EncodedEvent {
   readonly version: number;
   /** msgpack bytes of the whole event object (see codec.ts). */
   readonly payload: Uint8Array;
+  /** The event the payload was encoded from, in this process. A store may hand it back as
+   * `decoded` when recently appended events are read again, instead of decoding the payload. */
+  readonly source?: unknown;
 }
 
 export interface StoredEvent extends EncodedEvent {
