@@ -32,18 +32,33 @@ export type WorkerEvent =
   | { readonly _tag: 'WorkerRestarted'; readonly thread: number }
   | { readonly _tag: 'WorkerAbandoned'; readonly thread: number };
 
-const workerUrl = new URL('./worker-main.ts', import.meta.url);
-
 /**
- * The script a worker starts with. Node 20 does not run the main thread's `--import` loaders in
- * workers, and checks an entry file's extension before any loader could help; so while Aloft runs
- * from TypeScript sources, the entry is a small script that registers tsx's loader (the fastest to
- * start: a worker boots in well under a second) and then imports the real entry. Compiled to
- * JavaScript, it imports the entry directly.
+ * The script a worker starts with. It imports worker-main from beside this module: the .ts source
+ * while Aloft runs from TypeScript, the compiled .js file in the built package (so the package's
+ * workers boot from dist/ with plain `node`).
+ *
+ * Node 20 does not run the main thread's `--import` loaders in workers, and checks an entry
+ * file's extension before any loader could help; so when the worker has TypeScript to load (its
+ * own entry while running from sources, or a boot module ending in .ts while the package itself is
+ * compiled, as when an application runs under tsx), the script first registers tsx's loader (the
+ * fastest to start: a worker boots in well under a second). Compiled and booting a .js module,
+ * the worker registers nothing, and tsx need not be installed.
  */
 function workerEntry(): string {
-  const register = workerUrl.pathname.endsWith('.ts') ? `(await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})).register();` : '';
-  return `(async () => { ${register} await import(${JSON.stringify(workerUrl.href)}); })().catch((e) => { console.error(e); process.exit(70); });`;
+  const fromSource = new URL(import.meta.url).pathname.endsWith('.ts');
+  const entry = new URL(fromSource ? './worker-main.ts' : './worker-main.js', import.meta.url).href;
+  let tsx: string | undefined;
+  try {
+    tsx = import.meta.resolve('tsx/esm/api');
+  } catch {
+    tsx = undefined; // not installed: only a .ts boot module needs it, and its import says so
+  }
+  // Runs in the worker as a script (CommonJS), before any module of ours is loaded.
+  const needsLoader = fromSource
+    ? 'true'
+    : `/\\.[cm]?tsx?$/.test(String(require('node:worker_threads').workerData?.boot ?? '').replace(/[?#].*$/, ''))`;
+  const register = tsx === undefined ? '' : `if (${needsLoader}) (await import(${JSON.stringify(tsx)})).register();`;
+  return `(async () => { ${register} await import(${JSON.stringify(entry)}); })().catch((e) => { console.error(e); process.exit(70); });`;
 }
 
 export class AloftNode {
