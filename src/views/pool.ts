@@ -18,7 +18,7 @@ import type { EventEnvelope, Journal } from '../persistence/index.ts';
 import type { AnswerOf, ViewCounters, ViewQuery } from './contract.ts';
 import { fromErrorData, NoReplicaReady, ViewUnavailable } from './errors.ts';
 import { FeedPump, Signal, type PumpTarget } from './feed-pump.ts';
-import { defineViewKinds, scheduleReplicaKind, type QueryReply, type ReplicaMsg, type ReplicaStatus } from './replica.ts';
+import { defineViewKinds, localReplica, scheduleReplicaKind, type QueryReply, type ReplicaMsg, type ReplicaStatus } from './replica.ts';
 import type { ActorRef } from '../actors/index.ts';
 
 export interface ViewPoolOptions {
@@ -245,6 +245,14 @@ export class ViewPool {
       await Promise.race([this.changed.wait(), new Promise<void>((res) => (timer = clock.setTimeout(res, left)))]);
       if (timer !== undefined) clock.clearTimeout(timer);
       r = this.pick(minOffset);
+    }
+    // A replica on this thread answers at once when it has applied every batch sent to it (so
+    // the answer is the one its mailbox order would give) and reached minOffset.
+    const here = r.ref.address.node === this.options.system.node && r.ref.address.thread === this.options.system.thread ? localReplica(this.options.system, r.ref.address.path) : undefined;
+    const now = here?.answerNow(query, Math.max(minOffset, r.position - 1), json);
+    if (now !== undefined) {
+      if (now._tag === 'Failed') throw fromErrorData(now.error);
+      return { reply: now, replica: r.name };
     }
     const wait = Math.max(0, deadline - clock.now());
     let reply: QueryReply;
