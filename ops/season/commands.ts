@@ -15,10 +15,15 @@ export interface SeasonCommands {
 }
 
 export function seasonCommands(season: Season): SeasonCommands {
+  return { ...fleetCommands(season), rotations: importCommands(season.rotations) };
+}
+
+/** All but the rotations' commands, for a loader that sends the rotations as an import (one
+ * command object per leg is a lot of memory on a big season). */
+export function fleetCommands(season: Season): Omit<SeasonCommands, 'rotations'> {
   return {
     airports: season.airports.map((a) => ({ _tag: 'SetAirportMinimumGroundTime', iata: a.iata, minimumGroundTimeMin: a.minimumGroundTimeMin })),
     airplanes: season.airplanes.map((a) => ({ _tag: 'CreateAirplane', registration: a.registration, aircraftType: a.aircraftType, minimumGroundTimeMin: a.minimumGroundTimeMin })),
-    rotations: importCommands(season.rotations),
     assignments: season.airplanes.map((a) => ({ _tag: 'StartAssignment', sagaId: `assign-${a.rotationId}`, registration: a.registration, rotationId: a.rotationId })),
   };
 }

@@ -4,11 +4,12 @@
  *   node --import tsx ops/season/generate.ts --out DIR [--airplanes 300] [--airports 150]
  *     [--days 183] [--legs-per-day 3.3] [--start 2026-03-29] [--seed 1] [--carriers AL,FT,SK]
  *     [--continuity-rate 0.0005] [--ground-time-rate 0.0005] [--duplicate-rate 0.0005] [--equipment-rate 0.0005]
+ *     [--scale 1]
  *
  * Bad flags print what is wrong and exit 2; nothing is written then.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_SEASON, generateSeason, seasonOptionProblems, type SeasonOptions } from './season.ts';
+import { DEFAULT_SEASON, generateSeason, seasonOfSize, seasonOptionProblems, type SeasonOptions } from './season.ts';
 import { writeSeason } from './files.ts';
 
 const USAGE = `usage: node --import tsx ops/season/generate.ts --out DIR [options]
@@ -22,7 +23,8 @@ const USAGE = `usage: node --import tsx ops/season/generate.ts --out DIR [option
   --continuity-rate R    fraction of legs with an injected continuity break (default ${DEFAULT_SEASON.violations.continuity})
   --ground-time-rate R   fraction with a too-short ground time (default ${DEFAULT_SEASON.violations.groundTime})
   --duplicate-rate R     fraction with a duplicated flight designator (default ${DEFAULT_SEASON.violations.duplicates})
-  --equipment-rate R     fraction planned for another aircraft type than their airplane's (default ${DEFAULT_SEASON.violations.equipment ?? 0})`;
+  --equipment-rate R     fraction planned for another aircraft type than their airplane's (default ${DEFAULT_SEASON.violations.equipment ?? 0})
+  --scale X              X times the airplanes, same density per airplane (10: ~1.8 M legs; default 1)`;
 
 function fail(message: string): never {
   console.error(`generate: ${message}\n\n${USAGE}`);
@@ -43,7 +45,7 @@ try {
       out: { type: 'string' }, airplanes: { type: 'string' }, airports: { type: 'string' }, days: { type: 'string' },
       'legs-per-day': { type: 'string' }, start: { type: 'string' }, seed: { type: 'string' }, carriers: { type: 'string' },
       'continuity-rate': { type: 'string' }, 'ground-time-rate': { type: 'string' }, 'duplicate-rate': { type: 'string' }, 'equipment-rate': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      scale: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
     allowPositionals: false,
@@ -59,7 +61,7 @@ const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string
 const out = str('out');
 if (!out) fail('--out DIR is required');
 const d = DEFAULT_SEASON;
-const options: SeasonOptions = {
+const given: SeasonOptions = {
   airplanes: numberFlag('airplanes', str('airplanes'), d.airplanes),
   airports: numberFlag('airports', str('airports'), d.airports),
   days: numberFlag('days', str('days'), d.days),
@@ -74,8 +76,15 @@ const options: SeasonOptions = {
     equipment: numberFlag('equipment-rate', str('equipment-rate'), d.violations.equipment ?? 0),
   },
 };
-const problems = seasonOptionProblems(options);
+const scale = numberFlag('scale', str('scale'), 1);
+const problems = seasonOptionProblems(given);
 if (problems.length > 0) fail(problems.join('\n  '));
+let options: SeasonOptions;
+try {
+  options = seasonOfSize(scale, given);
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
 
 const started = performance.now();
 const season = generateSeason(options);

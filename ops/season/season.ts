@@ -44,6 +44,32 @@ export const DEFAULT_SEASON: SeasonOptions = {
   carriers: ['AL', 'FT', 'SK'], violations: { continuity: 0.0005, groundTime: 0.0005, duplicates: 0.0005, equipment: 0.0005 },
 };
 
+/** Flight numbers run from 1 to this per carrier and local date (SSIM's four digits). */
+const MAX_FLIGHT_NUMBER = 9999;
+
+/**
+ * The season `multiplier` times the size of `base` (the demo season by default): that many times
+ * the airplanes, each with its own rotation at the same legs per day, over the same days and the
+ * same airports (the network stays, the traffic on it grows). `seasonOfSize(1)` is `base` itself.
+ * Past about 12x three carriers run out of flight numbers per local date, so carriers Q0, Q1, …
+ * are added, only then (the carrier of each airplane decides its flight numbers, so adding one
+ * reshuffles them).
+ */
+export function seasonOfSize(multiplier: number, base: SeasonOptions = DEFAULT_SEASON): SeasonOptions {
+  if (!(Number.isFinite(multiplier) && multiplier > 0)) throw new RangeError(`season multiplier must be a number above 0, got ${multiplier}`);
+  const airplanes = Math.max(1, Math.round(base.airplanes * multiplier));
+  // Registrations are D-A plus three letters.
+  if (airplanes > 17_576) throw new RangeError(`season multiplier ${multiplier} gives ${airplanes} airplanes; at most 17,576 have registrations`);
+  if (airplanes === base.airplanes) return base;
+  const needed = Math.ceil((airplanes * Math.ceil(base.legsPerDay) * 2) / MAX_FLIGHT_NUMBER);
+  const carriers = [...base.carriers];
+  for (let i = 0; carriers.length < needed; i++) {
+    const code = `${String.fromCharCode(81 + Math.floor(i / 10))}${i % 10}`;
+    if (!carriers.includes(code)) carriers.push(code);
+  }
+  return { ...base, airplanes, carriers };
+}
+
 export interface SeasonAirport {
   readonly iata: string;
   readonly minimumGroundTimeMin: number;
@@ -81,7 +107,7 @@ export function seasonOptionProblems(o: SeasonOptions): string[] {
   if (!(o.legsPerDay > 0 && o.legsPerDay <= 5)) p.push(`legsPerDay must be more than 0 and at most 5, got ${o.legsPerDay}`);
   if (!isIsoDate(o.startDate)) p.push(`startDate must be a date YYYY-MM-DD, got ${o.startDate}`);
   if (o.carriers.length === 0 || o.carriers.some((c) => !/^[A-Z0-9]{2}$/.test(c))) p.push(`carriers must be 2-character airline codes, got ${o.carriers.join(',')}`);
-  else if ((o.airplanes * Math.ceil(o.legsPerDay) * 2) / o.carriers.length > 9999) p.push('too few carriers: flight numbers per carrier and day would pass 9999');
+  else if ((o.airplanes * Math.ceil(o.legsPerDay) * 2) / o.carriers.length > MAX_FLIGHT_NUMBER) p.push('too few carriers: flight numbers per carrier and day would pass 9999');
   for (const [k, v] of Object.entries(o.violations)) if (!(v >= 0 && v <= 0.2)) p.push(`violation rate ${k} must be from 0 to 0.2, got ${v}`);
   return p;
 }
