@@ -105,7 +105,11 @@ for (const via of [a, b]) {
   console.log(`ticket ${t.ticket} from the singleton on ${t.node} (asked via ${names.get(via.cluster.nodeId)})`);
 }
 
-// A leaves gracefully: its shards and the singleton move to B.
+// A leaves gracefully. Leaving takes it out of every shard table; its region hands its shards
+// over (stops their entities, tells the new owner) and `drained` says when that is done. Then
+// the leave completes. The singleton stops on A at once and starts on B once A has exited.
+a.cluster.membership.leave();
+console.log(`A handed its shards over: ${await a.region.drained(10_000)}`);
 await a.cluster.leave();
 a.region.stop();
 await a.node.stop();

@@ -68,6 +68,7 @@ t.test('cluster: two nodes, sharded entities, a singleton that moves', (t) =>
     /counters\/c4 lives on [AB]: \+1 via A -> 1, \+10 via B -> 11/,
     'ticket 1 from the singleton on A (asked via A)',
     'ticket 2 from the singleton on A (asked via B)',
+    'A handed its shards over: true',
     'A left',
     'ticket 1 from the singleton on B',
     /counters\/c1 now on B: \+100 -> 1(00|11)\n/,

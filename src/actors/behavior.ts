@@ -22,8 +22,15 @@ export interface Terminated {
   readonly reason: StopReason;
 }
 
+/**
+ * Why an actor stopped, as its watchers are told: `stopped` (asked to), `failed` (its supervisor
+ * gave up on it), `passivated` (idle, or it asked to), `parent-stopped`, `system-stopped`,
+ * `thread-down` / `node-down` (its worker thread or node died), `unknown-actor` (it did not exist
+ * when the watch reached it).
+ */
 export type StopReason = 'stopped' | 'failed' | 'passivated' | 'parent-stopped' | 'system-stopped' | 'thread-down' | 'node-down' | 'unknown-actor';
 
+/** How `spawn` (or `ctx.spawn`) starts an actor. Every field is optional. */
 export interface SpawnOptions {
   /** Name unique among the parent's children; generated when absent. */
   readonly name?: string;
@@ -53,20 +60,24 @@ export interface ChildSpec {
   readonly options?: Omit<SpawnOptions, 'name'>;
 }
 
+/** Packs a typed behaviour and its options for a `childFactory`, which starts children by name. */
 export function childSpec<M>(behavior: Behavior<M>, options?: Omit<SpawnOptions, 'name'>): ChildSpec {
   // Erasing M is safe: the cell only hands the behaviour messages addressed to its ref.
   return { behavior: behavior as unknown as Behavior<unknown>, ...(options ? { options } : {}) };
 }
 
+/** What a behaviour can do besides returning its next state: the `ctx` passed to `receive`. */
 export interface ActorContext<M> {
   readonly self: ActorRef<M>;
   readonly parent: AnyRef | undefined;
   /** Sender of the current message, if the teller gave one. */
   readonly sender: AnyRef | undefined;
   readonly clock: Clock;
+  /** Starts a child of this actor: supervised by it, stopped with it. */
   spawn<C>(behavior: Behavior<C>, options?: SpawnOptions): ActorRef<C>;
   /** Deliver Terminated to this actor when `ref` stops. Works across threads. */
   watch(ref: AnyRef): void;
+  /** Cancels a `watch`; a Terminated already on its way may still arrive. */
   unwatch(ref: AnyRef): void;
   /** The names of this actor's live children, oldest (or least recently used, for an entity host
    * with `maxChildren`) first. */
@@ -80,6 +91,7 @@ export interface ActorContext<M> {
   stop(ref: AnyRef): void;
   /** Stop this actor once the current message is handled; an entity host restarts it on the next message. */
   passivate(): void;
+  /** A line to the system's log, prefixed with this actor's path. */
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
 }
 
@@ -87,11 +99,20 @@ export interface ActorContext<M> {
 export interface Behavior<M> {
   readonly _tag: 'Behavior';
   readonly kind: 'stateful' | 'stateless' | 'event-sourced';
+  /** The state at start, and again after each restart. */
   readonly initial: (ctx: ActorContext<M>) => unknown;
+  /** Handles one message and returns the next state (or a promise of it: the actor takes no other message meanwhile). */
   readonly receive: (state: unknown, message: M, ctx: ActorContext<M>) => unknown;
+  /** Runs once when the actor stops, whatever the reason. */
   readonly onStop?: (state: unknown, ctx: ActorContext<M>) => void;
 }
 
+/**
+ * A behaviour with state: `receive(state, message, ctx)` returns the next state, or a promise of
+ * it (messages wait meanwhile, so an actor's state is never seen half-updated). `initial` is the
+ * state at start and after a restart: a value, or a function of the context (to spawn children).
+ * A `receive` that throws hands the failure to the actor's supervisor.
+ */
 export function stateful<S, M>(spec: {
   initial: S | ((ctx: ActorContext<M>) => S);
   receive: (state: S, message: M, ctx: ActorContext<M>) => S | Promise<S>;
@@ -107,6 +128,7 @@ export function stateful<S, M>(spec: {
   };
 }
 
+/** A behaviour without state: `receive(message, ctx)`, sync or async. */
 export function stateless<M>(receive: (message: M, ctx: ActorContext<M>) => void | Promise<void>): Behavior<M> {
   return {
     _tag: 'Behavior',

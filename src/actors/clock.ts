@@ -3,16 +3,22 @@
  * tests move time by hand with `ManualClock` instead of sleeping on the wall clock.
  */
 
+/** A timer set on a `Clock`, to cancel it with. */
 export interface TimerHandle {
   readonly _timer: unknown;
 }
 
+/** Time as the runtime sees it; pass one in `SystemOptions.clock` (default `systemClock`). */
 export interface Clock {
+  /** Milliseconds since the epoch (or since whatever a test chose). */
   now(): number;
+  /** Calls `fn` once after `ms`. */
   setTimeout(fn: () => void, ms: number): TimerHandle;
+  /** Cancels a timer that has not fired yet (no effect on one that has). */
   clearTimeout(handle: TimerHandle): void;
 }
 
+/** The wall clock. Its timers are unref'd: they never keep a process alive on their own. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn, ms) {
@@ -65,6 +71,7 @@ export class ManualClock implements Clock {
     return this.timers.size;
   }
 
+  /** Moves time forward by `ms`, firing the timers that fall due on the way, in order. */
   async advance(ms: number): Promise<void> {
     const target = this.current + ms;
     await settle();

@@ -5,8 +5,10 @@
  */
 import type { Clock } from './clock.ts';
 
+/** Why a message was not delivered. */
 export type DeadLetterReason = 'no-such-actor' | 'mailbox-full' | 'stopped' | 'no-route' | 'link-overflow' | 'late-reply';
 
+/** A message that could not be delivered, as `system.deadLetters.subscribe` listeners get it. */
 export interface DeadLetter {
   readonly _tag: 'DeadLetter';
   readonly target: string;
@@ -14,6 +16,7 @@ export interface DeadLetter {
   readonly message: unknown;
 }
 
+/** A thread's dead letters: `system.deadLetters`. Counts, listeners and the bounded log. */
 export class DeadLetters {
   private total = 0;
   private readonly byReason = new Map<DeadLetterReason, number>();
@@ -34,15 +37,18 @@ export class DeadLetters {
     return this.total;
   }
 
+  /** Dead letters so far for one reason. */
   countOf(reason: DeadLetterReason): number {
     return this.byReason.get(reason) ?? 0;
   }
 
+  /** Calls `listener` with every dead letter from now on; returns the unsubscribe function. */
   subscribe(listener: (d: DeadLetter) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
+  /** Records an undeliverable message (the runtime calls it; so may code that drops messages itself). */
   publish(target: string, reason: DeadLetterReason, message: unknown): void {
     this.total++;
     this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + 1);

@@ -4,8 +4,14 @@
  * as plain data.
  */
 
+/** The kinds of runtime error, one `_tag` each. */
 export type ActorErrorTag = 'AskTimeout' | 'DeadLetter' | 'MailboxFull' | 'ActorStopped' | 'InvalidMessage' | 'NameTaken' | 'Unavailable';
 
+/**
+ * An error of the runtime: an ask that timed out, a full mailbox, a stopped actor... A failed
+ * `ask` rejects with one. Test it with the guards below rather than `instanceof`: one that came
+ * from another thread or node is plain data with the same fields.
+ */
 export class ActorError extends Error {
   readonly _tag: ActorErrorTag;
   readonly retriable: boolean;
@@ -44,11 +50,18 @@ function hasTag(e: unknown, tag: ActorErrorTag): e is ActorError {
   return typeof e === 'object' && e !== null && (e as { _tag?: unknown })._tag === tag;
 }
 
+/** No reply within the ask's timeout (retriable: the message may or may not have been handled). */
 export const isAskTimeout = (e: unknown): e is ActorError => hasTag(e, 'AskTimeout');
+/** The target's mailbox was at its bound; nothing was delivered (retriable). */
 export const isMailboxFull = (e: unknown): e is ActorError => hasTag(e, 'MailboxFull');
+/** The target is stopped or never existed. */
 export const isActorStopped = (e: unknown): e is ActorError => hasTag(e, 'ActorStopped');
+/** The message was not delivered. */
 export const isDeadLetterError = (e: unknown): e is ActorError => hasTag(e, 'DeadLetter');
+/** Any of the runtime's errors. */
 export const isActorError = (e: unknown): e is ActorError =>
   typeof e === 'object' && e !== null && ['AskTimeout', 'DeadLetter', 'MailboxFull', 'ActorStopped', 'InvalidMessage', 'NameTaken', 'Unavailable'].includes(String((e as { _tag?: unknown })._tag));
+/** A registry name is held by another actor. */
 export const isNameTaken = (e: unknown): e is ActorError => hasTag(e, 'NameTaken');
+/** The target cannot take messages now (its shard is moving, its node unreachable): retry later. */
 export const isUnavailable = (e: unknown): e is ActorError => hasTag(e, 'Unavailable');

@@ -19,6 +19,7 @@
 import { stateful, type ActorContext, type Behavior } from './behavior.ts';
 import type { ActorRef } from './ref.ts';
 
+/** An event as `EventStore.replay` yields it. */
 export interface StoredEventView {
   readonly seq: number;
   readonly event: unknown;
@@ -26,18 +27,34 @@ export interface StoredEventView {
   readonly offset?: number;
 }
 
+/**
+ * The slice of a journal an event-sourced actor needs. The `Journal` of `aloft/persistence`
+ * satisfies it; wrap one to observe or adapt what the actor does.
+ */
 export interface EventStore {
+  /** Appends after `expectedSeq`, atomically; rejects (a conflict) when the aggregate is elsewhere. */
   append(persistenceId: string, expectedSeq: number, events: readonly { readonly _tag: string }[]): Promise<{ readonly lastSeq: number; readonly lastOffset: number }>;
+  /** The aggregate's events from `fromSeq` on, in order. */
   replay(persistenceId: string, fromSeq?: number): AsyncIterable<StoredEventView>;
+  /** The newest snapshot, if any. */
   loadSnapshot(persistenceId: string): Promise<{ readonly seq: number; readonly state: unknown } | undefined>;
+  /** Stores the state as of `seq`. */
   saveSnapshot(persistenceId: string, seq: number, state: unknown): Promise<void>;
 }
 
+/** What `decide` answers: the events a command causes (possibly none), or why it is refused. */
 export type Decision<E, Err> = { readonly _tag: 'Accepted'; readonly events: readonly E[] } | { readonly _tag: 'Rejected'; readonly error: Err };
 
+/**
+ * An aggregate's logic as three pure functions over plain data, with no actor or storage in
+ * sight, so it is tested with tables: given(events).when(command).then(events).
+ */
 export interface Decider<C, E, S, Err> {
+  /** Accepts a command with the events it causes, or rejects it; must not change `state`. */
   readonly decide: (command: C, state: S) => Decision<E, Err>;
+  /** Folds one event into the state. Also runs on replay, so it must not fail on a stored event. */
   readonly evolve: (state: S, event: E) => S;
+  /** The state before the first event. */
   readonly initialState: () => S;
 }
 
@@ -48,11 +65,20 @@ export interface CommandFailure {
   readonly retriable: boolean;
 }
 
+/**
+ * The answer to a `Command`: `Accepted` once its events are stored (with the aggregate's `seq`
+ * and the feed `offset` of the last one), `Rejected` by the decider, or `Failed` when it could not
+ * be carried out (see `CommandFailure.retriable`).
+ */
 export type CommandReply<E, Err> =
   | { readonly _tag: 'Accepted'; readonly events: readonly E[]; readonly seq: number; readonly offset: number }
   | { readonly _tag: 'Rejected'; readonly error: Err }
   | { readonly _tag: 'Failed'; readonly error: CommandFailure };
 
+/**
+ * What an event-sourced actor takes: `Command` (with `replyTo` for a `CommandReply`),
+ * `GetState`, and `Passivate`. The `$`-tagged ones are its own internal messages.
+ */
 export type EntityMessage<C, E, S, Err> =
   | { readonly _tag: 'Command'; readonly command: C; readonly replyTo?: ActorRef<CommandReply<E, Err>> }
   | { readonly _tag: 'GetState'; readonly replyTo: ActorRef<{ readonly state: S; readonly seq: number }> }
@@ -64,7 +90,9 @@ export type EntityMessage<C, E, S, Err> =
   | { readonly _tag: '$Appended'; readonly token: number; readonly lastSeq: number; readonly lastOffset: number }
   | { readonly _tag: '$AppendFailed'; readonly token: number; readonly error: CommandFailure };
 
+/** The options of `eventSourced`. */
 export interface EventSourcedSpec<C, E extends { readonly _tag: string }, S, Err> {
+  /** The aggregate's id in the journal; one actor per id at a time. */
   readonly persistenceId: string;
   readonly store: EventStore;
   readonly decider: Decider<C, E, S, Err>;
@@ -88,8 +116,10 @@ export interface EventSourcedSpec<C, E extends { readonly _tag: string }, S, Err
   readonly maxBatch?: number;
 }
 
+/** A version for the shape of an actor's snapshots (see `EventSourcedSpec.snapshotSchema`). */
 export interface SnapshotSchema<S> {
   readonly version: number;
+  /** Lifts a snapshot of an older version to this one; undefined discards it (the state is rebuilt from the events). */
   readonly upcast?: (state: unknown, fromVersion: number) => S | undefined;
 }
 
@@ -106,6 +136,7 @@ export function readSnapshotState<S>(stored: unknown, schema: SnapshotSchema<S> 
   return lifted === undefined ? { discard: `snapshot schema version ${version} cannot be lifted to ${schema.version}` } : { state: lifted };
 }
 
+/** The value stored for a snapshot of `state`: wrapped with its version when there is a schema. */
 export function snapshotValue<S>(state: S, schema: SnapshotSchema<S> | undefined): unknown {
   return schema === undefined ? state : { $schema: schema.version, state };
 }
@@ -141,6 +172,12 @@ interface EsState<C, E, S, Err> {
 export const ENTITY_STOPPED = 'EntityStopped';
 
 /**
+ * The behaviour of an event-sourced actor, one per aggregate (`persistenceId`): it recovers from
+ * the latest snapshot plus the events after it, then decides each `Command`, appends the events
+ * with the expected seq, folds them, and replies only once they are stored. A journal conflict
+ * (another writer of the same aggregate) answers `Failed` and stops the actor, so that the next
+ * message recovers a fresh incarnation from the journal.
+ *
  * Commands that arrive while a write is in flight are queued and then decided together, each
  * against the state its predecessors produced, into ONE append: a burst of commands to one
  * aggregate costs one journal write, not one per command (Akka Persistence batches the same way).

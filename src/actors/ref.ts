@@ -14,6 +14,7 @@ export interface Address {
   readonly path: string;
 }
 
+/** An address as text: `aloft://node/thread/path`. */
 export function formatAddress(a: Address): string {
   return `aloft://${a.node}/${a.thread}/${a.path}`;
 }
@@ -24,6 +25,11 @@ export interface Router {
   ask<R>(to: Address, make: (replyTo: ActorRef<R>) => unknown, timeoutMs: number): Promise<R>;
 }
 
+/**
+ * Where to send an actor messages of type `M`. Plain to pass around: it may travel inside
+ * messages to other threads and nodes, where it arrives bound to the receiving thread. A ref does
+ * not keep its actor alive; a message to one that has stopped is a dead letter.
+ */
 export class ActorRef<M> {
   /** Phantom field so that refs of different message types are not interchangeable. */
   declare readonly _message?: (m: M) => void;
@@ -33,6 +39,7 @@ export class ActorRef<M> {
     /** @internal */ readonly router: Router,
   ) {}
 
+  /** Sends `message` and returns at once; `sender`, if given, is the receiver's `ctx.sender`. */
   tell(message: M, sender?: AnyRef): void {
     this.router.deliver(this.address, message, sender);
   }
@@ -46,10 +53,12 @@ export class ActorRef<M> {
     return this.router.ask<R>(this.address, make as (replyTo: ActorRef<R>) => unknown, timeoutMs);
   }
 
+  /** True when both refs name the same actor (same node, thread and path). */
   equals(other: AnyRef | undefined): boolean {
     return other !== undefined && sameAddress(this.address, other.address);
   }
 
+  /** The address as text (see `formatAddress`). */
   toString(): string {
     return formatAddress(this.address);
   }
@@ -58,6 +67,7 @@ export class ActorRef<M> {
 /** A ref whose message type is not known here: it can be compared and watched, not told. */
 export type AnyRef = ActorRef<never>;
 
+/** True when two addresses name the same actor. */
 export function sameAddress(a: Address, b: Address): boolean {
   return a.path === b.path && a.thread === b.thread && a.node === b.node;
 }

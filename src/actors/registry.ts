@@ -14,15 +14,18 @@ import type { ActorSystem } from './system.ts';
 /** A typed name: `lookup(key)` gives back a ref of the right message type. */
 export interface ServiceKey<M> {
   readonly name: string;
+  /** Phantom field carrying the message type; never set. */
   readonly _message?: (m: M) => void;
 }
 
+/** A typed registry name, e.g. `serviceKey<OrderMsg>('orders')`. */
 export function serviceKey<M>(name: string): ServiceKey<M> {
   return { name };
 }
 
 const AUTHORITY = 0;
 
+/** A thread's view of the node-wide registry: `system.registry`. */
 export class Registry {
   private readonly names = new Map<string, AnyRef>();
 
@@ -41,6 +44,7 @@ export class Registry {
     // The authority broadcast the entry before replying; on the same link it arrived first.
   }
 
+  /** The actor registered under `key` on this node, if any: a local read of this thread's replica. */
   lookup<M>(key: ServiceKey<M>): ActorRef<M> | undefined {
     return this.names.get(key.name) as ActorRef<M> | undefined;
   }

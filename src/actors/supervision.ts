@@ -13,14 +13,17 @@
  * The runtime executes the decision; this module only does the arithmetic, tested with tables.
  */
 
+/** What a supervisor does with a failed child (see the module comment). */
 export type Directive = 'restart' | 'resume' | 'stop' | 'escalate';
 
+/** The wait before the n-th restart within the window: min(maxMs, minMs * factor^n). */
 export interface Backoff {
   readonly minMs: number;
   readonly maxMs: number;
   readonly factor: number;
 }
 
+/** How an actor supervises its children: `SpawnOptions.supervisor`; build one with `oneForOne` or `allForOne`. */
 export interface SupervisorStrategy {
   readonly kind: 'one-for-one' | 'all-for-one';
   /** Maps a child's error to a directive. Defaults to restart. */
@@ -32,6 +35,10 @@ export interface SupervisorStrategy {
 
 export const defaultBackoff: Backoff = { minMs: 10, maxMs: 5_000, factor: 2 };
 
+/**
+ * A strategy that handles a failed child alone. Defaults: restart on any error, at most 10
+ * restarts in 10 s (then escalate), backoff from 10 ms doubling up to 5 s.
+ */
 export function oneForOne(options: Partial<Omit<SupervisorStrategy, 'kind'>> = {}): SupervisorStrategy {
   return {
     kind: 'one-for-one',
@@ -42,6 +49,7 @@ export function oneForOne(options: Partial<Omit<SupervisorStrategy, 'kind'>> = {
   };
 }
 
+/** Like `oneForOne`, but a restart restarts every child of the supervisor, for children that only work together. */
 export function allForOne(options: Partial<Omit<SupervisorStrategy, 'kind'>> = {}): SupervisorStrategy {
   return { ...oneForOne(options), kind: 'all-for-one' };
 }
@@ -89,6 +97,7 @@ export function decideFailure(strategy: SupervisorStrategy, error: unknown, hist
   }
 }
 
+/** The wait before restart number `attempt` (0-based) within the intensity window. */
 export function backoffDelay(backoff: Backoff, attempt: number): number {
   if (attempt <= 0) return backoff.minMs;
   return Math.min(backoff.maxMs, backoff.minMs * backoff.factor ** attempt);

@@ -18,6 +18,7 @@ import type { MembersView } from './cluster-node.ts';
 
 /** An answer from an added route; undefined: not mine. */
 export type AdminAnswer = { readonly status: number; readonly body: unknown };
+/** Routes an application adds to the admin API (`cluster.extra`): answer a request, or undefined to pass. */
 export type AdminRoutes = (method: string, path: string, query: URLSearchParams) => Promise<AdminAnswer | undefined> | AdminAnswer | undefined;
 
 export interface AdminTarget {

@@ -9,6 +9,11 @@
  */
 import { compareAddress, compareAge, type Member } from './member.ts';
 
+/**
+ * How the split-brain resolver picks the side that survives a partition (docs/cluster.md):
+ * keep-majority, static-quorum, keep-oldest, or lease-majority (a Redis lease). `role` limits
+ * the members that count to those with the role.
+ */
 export type DowningStrategy =
   | { readonly _tag: 'KeepMajority'; readonly role?: string }
   | { readonly _tag: 'StaticQuorum'; readonly quorum: number; readonly role?: string }

@@ -5,6 +5,11 @@
 import type { Member } from './member.ts';
 import { leader, unreachable, type GossipState } from './membership-state.ts';
 
+/**
+ * A change of membership: a member's status moved (joined, up, left, exited, downed, removed),
+ * it became unreachable or reachable again, or the leader changed. Code on the main thread gets
+ * them from `cluster.onClusterEvent`, actors by subscribing to the `cluster` actor.
+ */
 export type ClusterEvent =
   | { readonly _tag: 'MemberJoined'; readonly member: Member }
   | { readonly _tag: 'MemberUp'; readonly member: Member }

@@ -21,8 +21,10 @@
  * exchanged state, whatever the order of messages.
  */
 
+/** Where a member is in its life (the diagram above). */
 export type MemberStatus = 'joining' | 'up' | 'leaving' | 'exiting' | 'down' | 'removed';
 
+/** A member of the cluster as the gossip state holds it. */
 export interface Member {
   /** host:port#incarnation: the identity every Address carries. */
   readonly node: string;

@@ -15,6 +15,7 @@ import type { RegistryEntry } from './membership-state.ts';
 
 type WatchMsg = Terminated | { readonly _tag: 'Watch'; readonly ref: AnyRef };
 
+/** The cluster-wide registry of a node: `cluster.registry` (see the module comment). */
 export class ClusterRegistry {
   private readonly own = new Map<string, AnyRef[]>();
   private readonly watcher: ActorRef<WatchMsg>;
@@ -44,6 +45,7 @@ export class ClusterRegistry {
     this.publish();
   }
 
+  /** Withdraws a registration of this node (it also goes when the actor stops). */
   unregister<M>(key: ServiceKey<M> | string, ref: ActorRef<M>): void {
     const name = typeof key === 'string' ? key : key.name;
     const refs = (this.own.get(name) ?? []).filter((r) => !r.equals(ref as unknown as AnyRef));
@@ -83,6 +85,7 @@ export class ClusterRegistry {
     return out;
   }
 
+  /** The ref under `key` on the oldest member, if any. */
   lookupOne<M>(key: ServiceKey<M> | string): ActorRef<M> | undefined {
     return this.lookup(key)[0];
   }

@@ -16,6 +16,7 @@ import type { Membership } from './gossip.ts';
 import { compareAge, type Member } from './member.ts';
 import type { ClusterRegistry } from './registry.ts';
 
+/** The cluster registry key a singleton registers under: look it up to reach the instance from anywhere. */
 export function singletonKey(name: string): string {
   return `$singleton/${name}`;
 }

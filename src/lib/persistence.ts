@@ -31,7 +31,8 @@ export type { AppendResult, EventEnvelope, FeedHandler, Journal, JournalEvent, S
 export { EventJournal, type EventJournalOptions } from '../persistence/event-journal.ts';
 export type { AppendRequest, EncodedEvent, JournalStore, StoredAppend, StoredEvent, StoredSnapshot } from '../persistence/store.ts';
 export { MemoryStore, memoryJournal } from '../persistence/memory-store.ts';
-export { Upcasters, type Upcaster } from '../persistence/upcasters.ts';
+export { Upcasters, type Upcaster, type UpcastContext } from '../persistence/upcasters.ts';
+export type { Clock as JournalClock } from '../persistence/clock.ts';
 export {
   CorruptEvent,
   InvalidAppend,

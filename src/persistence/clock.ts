@@ -3,6 +3,7 @@
  * delays). Injected so tests move time by hand. Structurally a supertype of src/actors/clock.ts
  * (methods are bivariant in their parameters), so the runtime's clock can be passed as is.
  */
+/** The journal's time source (`EventJournalOptions.clock`); the runtime's `systemClock` or a `ManualClock` fits. */
 export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;

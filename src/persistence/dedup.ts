@@ -9,8 +9,10 @@
  * mid-stream or lost messages, and should not silently carry on.
  */
 
+/** How `DedupFilter.check` classifies an event. */
 export type Verdict = 'new' | 'duplicate' | 'gap';
 
+/** Drops events already applied, by (persistenceId, seq): see the module comment. */
 export class DedupFilter {
   private readonly last = new Map<string, number>();
 
@@ -31,10 +33,12 @@ export class DedupFilter {
     return this.check(persistenceId, seq) !== 'duplicate';
   }
 
+  /** The last seq seen of the aggregate, 0 if none. */
   lastSeq(persistenceId: string): number {
     return this.last.get(persistenceId) ?? 0;
   }
 
+  /** The filter's state, to store with the read model it protects (and pass to the constructor on restart). */
   entries(): [string, number][] {
     return [...this.last];
   }

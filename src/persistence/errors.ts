@@ -8,6 +8,7 @@
  * an error that crossed a worker or node boundary arrives as plain data (see `toErrorData`).
  */
 
+/** The cases of `JournalError`, one `_tag` each. */
 export type JournalErrorTag =
   | 'JournalConflict'
   | 'JournalUnavailable'
@@ -27,9 +28,11 @@ export interface JournalErrorData {
   readonly actualSeq?: number;
 }
 
+/** Every error the journal throws; test it with the guards (`isJournalConflict`...), not `instanceof`. */
 export abstract class JournalError extends Error {
   abstract readonly _tag: JournalErrorTag;
   abstract readonly retriable: boolean;
+  /** The error as plain data, to send across a thread or node boundary. */
   toData(): JournalErrorData {
     const { _tag, message, retriable } = this;
     return { ...(this as unknown as Record<string, unknown>), _tag, message, retriable } as JournalErrorData;
@@ -123,13 +126,19 @@ const TAGS: ReadonlySet<string> = new Set<JournalErrorTag>([
   'InvalidAppend',
 ]);
 
+/** Any journal error, as thrown or as plain data. */
 export const isJournalError = (e: unknown): e is JournalErrorData =>
   typeof e === 'object' && e !== null && TAGS.has(String((e as { _tag?: unknown })._tag));
+/** Another writer appended first (see `JournalConflict`). */
 export const isJournalConflict = (e: unknown): e is JournalErrorData & { persistenceId: string; expectedSeq: number; actualSeq: number } =>
   hasTag(e, 'JournalConflict');
+/** Storage failed or is unreachable; retrying later may succeed (see `JournalUnavailable`). */
 export const isJournalUnavailable = (e: unknown): e is JournalErrorData => hasTag(e, 'JournalUnavailable');
+/** A stored record could not be decoded (see `CorruptEvent`). */
 export const isCorruptEvent = (e: unknown): e is JournalErrorData => hasTag(e, 'CorruptEvent');
+/** An event type or version this code does not know (see `UnknownEvent`). */
 export const isUnknownEvent = (e: unknown): e is JournalErrorData => hasTag(e, 'UnknownEvent');
+/** The journal refused the arguments of an append (see `InvalidAppend`). */
 export const isInvalidAppend = (e: unknown): e is JournalErrorData => hasTag(e, 'InvalidAppend');
 
 /** Plain data for the wire (msgpackr, postMessage): keeps `_tag`, `retriable` and the fields. */

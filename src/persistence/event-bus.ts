@@ -7,28 +7,35 @@ import { Packr } from 'msgpackr';
 import { CorruptEvent } from './errors.ts';
 import type { EventEnvelope, JournalEvent } from './journal.ts';
 
+/** One message on the bus: an event envelope, keyed by its persistence id. */
 export interface BusRecord {
   /** The persistence id: the partitioning key. */
   readonly key: string;
   readonly value: Uint8Array;
 }
 
+/** Handles a batch of records; the consumer moves on once its promise resolves. */
 export type BusHandler = (records: readonly BusRecord[]) => Promise<void> | void;
 
+/** A running `EventBus.consume`. */
 export interface BusConsumer {
+  /** Stops after the batch in hand. */
   close(): Promise<void>;
 }
 
+/** Where `FeedPublisher` publishes the feed, and consumers read it: Kafka, or `MemoryEventBus` in tests. */
 export interface EventBus {
   /** Publishes `records` in order; resolves once the bus has them durably (Kafka: acks=all). */
   publish(topic: string, records: readonly BusRecord[]): Promise<void>;
   /** Delivers every record of `topic` from the group's committed position, at least once. */
   consume(topic: string, groupId: string, handler: BusHandler): Promise<BusConsumer>;
+  /** Closes the producer and every consumer. */
   close(): Promise<void>;
 }
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, int64AsType: 'number' });
 
+/** An envelope as a bus message (plain msgpack, keyed by persistence id). */
 export function toBusRecord(e: EventEnvelope): BusRecord {
   return { key: e.persistenceId, value: packr.pack(e).slice() };
 }
@@ -65,6 +72,7 @@ export class MemoryEventBus implements EventBus {
     this.failure = decide;
   }
 
+  /** Everything published to `topic` so far, in order. */
   records(topic: string): readonly BusRecord[] {
     return this.topics.get(topic) ?? [];
   }

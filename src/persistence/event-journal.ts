@@ -13,6 +13,7 @@ import { MAX_EVENTS_PER_APPEND, type JournalStore, type StoredEvent } from './st
 import { systemClock, type Clock } from './clock.ts';
 import { Upcasters } from './upcasters.ts';
 
+/** Options of `EventJournal.open` (and of `memoryJournal`, `lmdbJournal`). */
 export interface EventJournalOptions {
   readonly upcasters?: Upcasters;
   readonly clock?: Clock;
@@ -20,6 +21,7 @@ export interface EventJournalOptions {
   readonly replayPage?: number;
 }
 
+/** The `Journal`, over any `JournalStore`: open one with `EventJournal.open(store)`. */
 export class EventJournal implements Journal {
   private readonly upcasters: Upcasters;
   private readonly clock: Clock;
@@ -41,6 +43,7 @@ export class EventJournal implements Journal {
     this.unlisten = store.onDurable((h) => this.head.raise(h));
   }
 
+  /** A journal over `store`, which it owns from now on (its `close` closes the store). */
   static async open(store: JournalStore, options: EventJournalOptions = {}): Promise<EventJournal> {
     return new EventJournal(store, options, await store.headOffset());
   }

@@ -33,6 +33,7 @@ export interface EventEnvelope<E extends JournalEvent = JournalEvent> {
   readonly event: E;
 }
 
+/** Where an append's events landed. */
 export interface AppendResult {
   readonly persistenceId: string;
   /** seq of the first and last event written; lastSeq is the aggregate's new expectedSeq. */
@@ -44,6 +45,7 @@ export interface AppendResult {
   readonly lastOffset: number;
 }
 
+/** An aggregate's state as of a seq, so that recovery replays only the events after it. */
 export interface Snapshot<S = unknown> {
   readonly persistenceId: string;
   /** The state includes every event up to and including this seq. */
@@ -53,13 +55,16 @@ export interface Snapshot<S = unknown> {
   readonly state: S;
 }
 
+/** Handles one batch of the feed, in offset order; the next batch waits for its promise. */
 export type FeedHandler = (batch: readonly EventEnvelope[]) => void | Promise<void>;
 
+/** Options of `Journal.subscribe`. */
 export interface SubscribeOptions {
   /** Largest batch handed to the handler at once (default 256). */
   readonly batchSize?: number;
 }
 
+/** A running `Journal.subscribe`. */
 export interface Subscription {
   /** Stops after the batch in hand; resolves once the loop has ended. */
   close(): Promise<void>;
@@ -70,6 +75,11 @@ export interface Subscription {
   readonly position: () => number;
 }
 
+/**
+ * The event journal: per-aggregate event streams with optimistic concurrency, one global feed
+ * over all of them, snapshots and named checkpoints. `EventJournal` implements it over any
+ * backend; an event-sourced actor takes one as its `store`, a projection follows its feed.
+ */
 export interface Journal {
   /**
    * Appends `events` after `expectedSeq`, atomically: all are stored or none is. Rejects with
@@ -92,6 +102,7 @@ export interface Journal {
   /** Catches up from `fromOffset` and then follows the feed live, in offset order, never
    * skipping; the handler's promise is awaited before the next batch (backpressure). */
   subscribe(fromOffset: number, handler: FeedHandler, options?: SubscribeOptions): Subscription;
+  /** Stores the aggregate's state as of `seq` (plain data, msgpack-encodable). */
   saveSnapshot(persistenceId: string, seq: number, state: unknown): Promise<void>;
   /** The newest snapshot with seq <= maxSeq (default: newest of all). */
   loadSnapshot(persistenceId: string, maxSeq?: number): Promise<Snapshot | undefined>;
@@ -99,6 +110,7 @@ export interface Journal {
   deleteSnapshots(persistenceId: string, beforeSeq: number): Promise<number>;
   /** Named offsets (publisher and projection checkpoints) kept beside the journal. */
   loadCheckpoint(name: string): Promise<number>;
+  /** Stores a named offset (0 is what `loadCheckpoint` answers for a name never saved). */
   saveCheckpoint(name: string, offset: number): Promise<void>;
   /** Waits for in-flight appends, stops subscriptions, releases the store. */
   close(): Promise<void>;

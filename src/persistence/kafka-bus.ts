@@ -21,6 +21,7 @@ import { Kafka, Partitioners, logLevel, type Consumer, type LogEntry, type Produ
 import { JournalUnavailable } from './errors.ts';
 import type { BusConsumer, BusHandler, BusRecord, EventBus } from './event-bus.ts';
 
+/** How `KafkaEventBus` reaches the brokers and sizes its requests. */
 export interface KafkaBusOptions {
   readonly brokers: readonly string[];
   readonly clientId?: string;
@@ -57,6 +58,7 @@ export interface KafkaBusOptions {
   readonly onConsumerStopped?: (groupId: string, error: Error) => void;
 }
 
+/** The `EventBus` on Apache Kafka (kafkajs), see the module comment. */
 export class KafkaEventBus implements EventBus {
   private readonly kafka: Kafka;
   private producer: Producer | undefined;

@@ -8,6 +8,7 @@ import { JournalConflict, JournalUnavailable } from './errors.ts';
 import type { AppendRequest, JournalStore, StoredAppend, StoredEvent, StoredSnapshot } from './store.ts';
 import { EventJournal, type EventJournalOptions } from './event-journal.ts';
 
+/** The in-memory `JournalStore` (see the module comment); `memoryJournal()` wraps a fresh one. */
 export class MemoryStore implements JournalStore {
   readonly kind = 'memory';
   private readonly feed: Uint8Array[] = []; // feed[offset - 1]

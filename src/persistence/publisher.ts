@@ -16,6 +16,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { toBusRecord, type EventBus } from './event-bus.ts';
 import type { EventEnvelope, Journal, Subscription } from './journal.ts';
 
+/** Options of `FeedPublisher`. */
 export interface PublisherOptions {
   readonly topic: string;
   /** Checkpoint name in the journal (default `publisher:<topic>`). */
@@ -30,6 +31,7 @@ export interface PublisherOptions {
   readonly onError?: (error: unknown, attempt: number) => void;
 }
 
+/** Publishes the journal's feed to an `EventBus`, at least once, from a checkpoint (see the module comment). */
 export class FeedPublisher {
   private subscription: Subscription | undefined;
   private stopped = false;
@@ -45,6 +47,7 @@ export class FeedPublisher {
     private readonly options: PublisherOptions,
   ) {}
 
+  /** The checkpoint it keeps in the journal. */
   get checkpointName(): string {
     return this.options.checkpoint ?? `publisher:${this.options.topic}`;
   }
@@ -70,6 +73,7 @@ export class FeedPublisher {
     return this.subscription?.position() ?? 0;
   }
 
+  /** Stops after the batch in hand (a send in flight is abandoned; its batch is published again after a restart). */
   async stop(): Promise<void> {
     this.stopped = true;
     this.signalStop();

@@ -25,10 +25,13 @@ import { systemClock, type Clock } from './clock.ts';
 import { schemaStatements, validIdentifier } from './scylla-schema.ts';
 import type { AppendRequest, EncodedEvent, JournalStore, StoredAppend, StoredEvent, StoredSnapshot } from './store.ts';
 
+/** Where the ScyllaDB (or Cassandra) journal lives and how it is laid out. */
 export interface ScyllaStoreOptions {
   readonly contactPoints: readonly string[];
   readonly localDataCenter: string;
+  /** Created, with its tables, when missing. */
   readonly keyspace: string;
+  /** CQL replication map for a keyspace this store creates (default NetworkTopologyStrategy, factor 3). */
   readonly replication?: string;
   /** Events per (persistence_id, bucket) partition (default 10,000). */
   readonly eventsBucket?: number;
@@ -52,20 +55,29 @@ export interface ScyllaStoreOptions {
   readonly clock?: Clock;
 }
 
-/** The part of cassandra-driver's Client this store uses; tests pass an in-memory fake
- * (test/persistence/fixtures/fake-cql.ts) to run the contract without a server. */
+/** A row of a `CqlResult`. */
 export interface CqlRow {
+  /** The value of a column, as cassandra-driver returns it. */
   get(column: string): unknown;
 }
+/** The result of one CQL statement, as much of it as the store reads. */
 export interface CqlResult {
   readonly rows: CqlRow[];
+  /** The first row, or null. */
   first(): CqlRow | null;
+  /** For a lightweight transaction: whether its condition held and it was applied. */
   wasApplied(): boolean;
 }
+/** The part of cassandra-driver's Client this store uses; tests pass an in-memory fake
+ * (test/persistence/fixtures/fake-cql.ts) to run the contract without a server. */
 export interface CqlClient {
+  /** Connects to the contact points. */
   connect(): Promise<void>;
+  /** Runs one statement. */
   execute(query: string, params?: unknown[], options?: object): Promise<CqlResult>;
+  /** Runs statements as one batch. */
   batch(queries: { query: string; params: unknown[] }[], options?: object): Promise<unknown>;
+  /** Closes every connection. */
   shutdown(): Promise<void>;
 }
 
@@ -85,6 +97,7 @@ interface Committed {
 const Q = { prepare: true, consistency: types.consistencies.localQuorum, serialConsistency: types.consistencies.localSerial };
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : typeof v === 'number' ? v : Number(String(v)));
 
+/** The `JournalStore` on ScyllaDB or Cassandra (see the module comment); open it with `ScyllaStore.open`. */
 export class ScyllaStore implements JournalStore {
   readonly kind = 'scylla';
   private readonly ks: string;

@@ -12,6 +12,7 @@
  * - throw CorruptEvent naming persistenceId/seq/offset (as far as known) for an undecodable record.
  */
 
+/** An event as a store keeps it: its type and version beside the encoded bytes. */
 export interface EncodedEvent {
   readonly type: string;
   readonly version: number;
@@ -22,6 +23,7 @@ export interface EncodedEvent {
   readonly source?: unknown;
 }
 
+/** An event as a store reads it back, with its place in the aggregate and in the feed. */
 export interface StoredEvent extends EncodedEvent {
   readonly persistenceId: string;
   readonly seq: number;
@@ -32,6 +34,7 @@ export interface StoredEvent extends EncodedEvent {
   readonly decoded?: unknown;
 }
 
+/** One append, as `EventJournal` hands it to the store: encoded and validated. */
 export interface AppendRequest {
   readonly persistenceId: string;
   readonly expectedSeq: number;
@@ -39,6 +42,7 @@ export interface AppendRequest {
   readonly timestamp: number;
 }
 
+/** Where an append's events landed: their seqs and feed offsets, first and last. */
 export interface StoredAppend {
   readonly firstSeq: number;
   readonly lastSeq: number;
@@ -46,6 +50,7 @@ export interface StoredAppend {
   readonly lastOffset: number;
 }
 
+/** A snapshot as a store keeps it, its state encoded. */
 export interface StoredSnapshot {
   readonly persistenceId: string;
   readonly seq: number;
@@ -53,21 +58,36 @@ export interface StoredSnapshot {
   readonly state: Uint8Array;
 }
 
+/**
+ * A storage backend under `EventJournal` (the contract is in the module comment above): memory,
+ * LMDB and ScyllaDB implement it; `EventJournal.open(store)` turns one into a `Journal`.
+ */
 export interface JournalStore {
   /** Short name for messages and benchmarks, e.g. "lmdb". */
   readonly kind: string;
+  /** Stores the events after `expectedSeq` atomically, or throws JournalConflict / JournalUnavailable. */
   append(request: AppendRequest): Promise<StoredAppend>;
+  /** Up to `limit` events of one aggregate with `fromSeq <= seq <= toSeq`, in seq order. */
   replay(persistenceId: string, fromSeq: number, toSeq: number, limit: number): Promise<StoredEvent[]>;
+  /** The aggregate's last seq, 0 when it has none. */
   highestSeq(persistenceId: string): Promise<number>;
+  /** Up to `limit` events of the feed from `fromOffset`, in offset order. */
   read(fromOffset: number, limit: number): Promise<StoredEvent[]>;
+  /** The last acknowledged offset, 0 when empty. */
   headOffset(): Promise<number>;
   /** Subscribes to "head offset is now at least h"; returns the unsubscribe function. */
   onDurable(listener: (headOffset: number) => void): () => void;
+  /** Stores a snapshot of the aggregate as of its seq. */
   saveSnapshot(snapshot: StoredSnapshot): Promise<void>;
+  /** The newest snapshot with seq <= maxSeq. */
   loadSnapshot(persistenceId: string, maxSeq: number): Promise<StoredSnapshot | undefined>;
+  /** Deletes the snapshots below `beforeSeq`; returns how many went. */
   deleteSnapshots(persistenceId: string, beforeSeq: number): Promise<number>;
+  /** A named offset, 0 when never saved. */
   loadCheckpoint(name: string): Promise<number>;
+  /** Stores a named offset. */
   saveCheckpoint(name: string, offset: number): Promise<void>;
+  /** Releases the storage; later calls fail with JournalUnavailable. */
   close(): Promise<void>;
 }
 

@@ -14,14 +14,17 @@
 import { CorruptEvent, UnknownEvent } from './errors.ts';
 import type { JournalEvent } from './journal.ts';
 
+/** Turns an event of version n into version n + 1. */
 export type Upcaster = (event: JournalEvent) => JournalEvent;
 
+/** Where the event being upcast was stored, for error messages. */
 export interface UpcastContext {
   readonly persistenceId: string;
   readonly seq: number;
   readonly offset: number;
 }
 
+/** The upcasters of a journal (`EventJournalOptions.upcasters`): see the module comment. */
 export class Upcasters {
   private readonly steps = new Map<string, Map<number, Upcaster>>();
   private readonly current = new Map<string, number>();
@@ -29,6 +32,7 @@ export class Upcasters {
   /** @param strict reject events whose type was never registered or declared */
   constructor(private readonly strict = false) {}
 
+  /** Adds the step from `fromVersion` to `fromVersion + 1` for events of `type`; chains. */
   register(type: string, fromVersion: number, upcast: Upcaster): this {
     if (!Number.isInteger(fromVersion) || fromVersion < 1) throw new RangeError(`fromVersion must be >= 1, got ${fromVersion}`);
     let byVersion = this.steps.get(type);
@@ -52,6 +56,7 @@ export class Upcasters {
     return current === undefined ? this.strict : current !== version;
   }
 
+  /** The version events of `type` are lifted to; undefined for a type never registered or declared. */
   currentVersion(type: string): number | undefined {
     return this.current.get(type);
   }
