@@ -1,10 +1,12 @@
 // The editing forms and the SSIM upload. Each form posts to the API and shows the API's refusal
-// (the problem's `detail`) in its own <output>, next to the fields; success is not echoed into
-// the chart here — the change comes back through the feed like anyone else's.
+// (the problem's `detail`) in its own <output>, next to the fields; on success the page reloads
+// what it shows at the command's offset (read your writes), and the live window follows anyway.
 
 import { api, ApiError } from './api.js';
 
 const $ = (id) => /** @type {any} */ (document.getElementById(id));
+
+let committed = (_offset) => {};
 
 /** Runs `action` for `form`'s submit, showing its outcome in `out`. */
 function onSubmit(form, out, action) {
@@ -17,7 +19,7 @@ function onSubmit(form, out, action) {
     button.disabled = true;
     try {
       const message = await action(new FormData($(form)));
-      el.className = 'msg ok';
+      el.className = message.startsWith('Interrupted') ? 'msg wait' : 'msg ok';
       el.textContent = message;
     } catch (error) {
       el.className = 'msg';
@@ -33,7 +35,45 @@ const s = (fd, name) => String(fd.get(name) ?? '').trim();
 /** datetime-local values are read as UTC (the whole page works in UTC). */
 const utc = (v) => (v.length === 16 ? `${v}:00Z` : `${v}Z`);
 
-export function wireForms({ onImportDone }) {
+/** Tells the page a command went through at `offset`, and passes its reply on. */
+function done(r) {
+  if (r && typeof r.offset === 'number') committed(r.offset);
+  return r;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Follows an assignment saga that did not finish within its request (202: interrupted, e.g. by
+ * a slow step or a member handing its shard over) until it ends, showing where it is meanwhile.
+ */
+async function followAssignment(r, el) {
+  el.className = 'msg wait';
+  el.textContent = `Interrupted: assignment ${r.assignmentId} is still running; it finishes by itself (${r.href}). Waiting for its outcome…`;
+  for (let i = 0; i < 240; i++) {
+    await sleep(500);
+    let s;
+    try {
+      s = await api('GET', r.href);
+    } catch {
+      continue;
+    }
+    if (s.state !== 'completed' || !s.outcome) continue;
+    const o = s.outcome;
+    committed(s.offset);
+    if (o._tag === 'Assigned' || o._tag === 'Unassigned') {
+      el.className = 'msg ok';
+      el.textContent = `${o._tag} (after an interruption; assignment ${r.assignmentId})`;
+    } else {
+      el.className = 'msg';
+      el.textContent = `Refused after an interruption: ${o.message ?? o.error?.message ?? o._tag} (assignment ${r.assignmentId}; its claim was undone)`;
+    }
+    return;
+  }
+}
+
+export function wireForms({ onImportDone, onCommand }) {
+  committed = onCommand;
   onSubmit('add-leg', 'l-error', async (fd) => {
     const rotation = s(fd, 'rotation');
     const body = {
@@ -47,33 +87,36 @@ export function wireForms({ onImportDone }) {
     };
     if (s(fd, 'suffix')) body.suffix = s(fd, 'suffix').toUpperCase();
     if (s(fd, 'aircraftType')) body.aircraftType = s(fd, 'aircraftType').toUpperCase();
-    const r = await api('POST', `/api/rotations/${encodeURIComponent(rotation)}/legs`, body);
+    const r = done(await api('POST', `/api/rotations/${encodeURIComponent(rotation)}/legs`, body));
     return `Added leg ${r.legId} (offset ${r.offset})`;
   });
   onSubmit('remove-leg', 'rl-error', async (fd) => {
-    const r = await api('DELETE', `/api/rotations/${encodeURIComponent(s(fd, 'rotation'))}/legs/${encodeURIComponent(s(fd, 'leg'))}`);
+    const r = done(await api('DELETE', `/api/rotations/${encodeURIComponent(s(fd, 'rotation'))}/legs/${encodeURIComponent(s(fd, 'leg'))}`));
     return `Removed (offset ${r.offset})`;
   });
   onSubmit('create-rotation', 'r-error', async (fd) => {
     const name = s(fd, 'name');
-    const r = await api('POST', '/api/rotations', name ? { name } : {});
+    const r = done(await api('POST', '/api/rotations', name ? { name } : {}));
     $('l-rotation').value = r.id;
     return `Created rotation ${r.id}`;
   });
   onSubmit('create-airplane', 'a-error', async (fd) => {
-    const r = await api('POST', '/api/airplanes', { registration: s(fd, 'registration'), aircraftType: s(fd, 'aircraftType').toUpperCase(), minGroundTimeMinutes: Number(s(fd, 'minGroundTimeMinutes')) });
+    const r = done(await api('POST', '/api/airplanes', { registration: s(fd, 'registration'), aircraftType: s(fd, 'aircraftType').toUpperCase(), minGroundTimeMinutes: Number(s(fd, 'minGroundTimeMinutes')) }));
     return `Created airplane ${r.id}`;
   });
   onSubmit('assign', 'as-error', async (fd) => {
     const rotation = s(fd, 'rotation');
-    const r = await api('PUT', `/api/airplanes/${encodeURIComponent(s(fd, 'registration'))}/rotation`, { rotationId: rotation || null });
+    const r = done(await api('PUT', `/api/airplanes/${encodeURIComponent(s(fd, 'registration'))}/rotation`, { rotationId: rotation || null }));
     // 202: the saga goes on by itself; its outcome is at GET /api/assignments/{assignmentId}.
-    if (r.state === 'running') return `Still running: assignment ${r.assignmentId} finishes by itself (${r.href})`;
-    return rotation ? `Assigned${r.replaced ? ` (replacing ${r.replaced})` : ''}` : 'Unassigned';
+    if (r.state === 'running') {
+      void followAssignment(r, $('as-error'));
+      return `Interrupted: assignment ${r.assignmentId} is still running; it finishes by itself (${r.href})`;
+    }
+    return rotation ? `Assigned ${rotation}${r.replaced ? ` (replacing ${r.replaced})` : ''}` : 'Unassigned';
   });
   onSubmit('airport', 'ap-error', async (fd) => {
     const code = s(fd, 'code').toUpperCase();
-    await api('POST', '/api/airports', { code, minGroundTimeMinutes: Number(s(fd, 'minutes')) });
+    done(await api('POST', '/api/airports', { code, minGroundTimeMinutes: Number(s(fd, 'minutes')) }));
     return `${code}: minimum ground time set`;
   });
 
@@ -117,7 +160,7 @@ export function wireForms({ onImportDone }) {
       );
       $('i-progress').dataset.state = status.state;
       current = null;
-      onImportDone();
+      onImportDone(status.offset ?? 0);
     }
   }
 
@@ -125,10 +168,16 @@ export function wireForms({ onImportDone }) {
     importProgress: progress,
     /** A click on the chart fills the rotation (and leg) fields of the forms. */
     select(rotationId, legId) {
-      $('l-rotation').value = rotationId;
-      $('rl-rotation').value = rotationId;
-      $('as-rotation').value = rotationId;
+      if (rotationId) {
+        $('l-rotation').value = rotationId;
+        $('rl-rotation').value = rotationId;
+        $('as-rotation').value = rotationId;
+      }
       if (legId) $('rl-leg').value = legId;
+    },
+    /** A click on an airplane row fills the assignment's airplane. */
+    selectAirplane(registration) {
+      $('as-reg').value = registration;
     },
   };
 }

@@ -1,162 +1,116 @@
-// The page's own projection of the schedule: it folds the global feed (GET /api/feed) into
-// rotations, legs, airplanes and airports, and keeps the four checks' violations indexed by leg
-// and by rotation. Nothing here touches the DOM, so the chart and the lists read one model.
+// The page's copy of what the chart shows: the loaded window (a page of rows, each with its legs
+// in a time range and the violations touching them, from GET /api/window), patched by the live
+// window messages, and the schedule's summary (counts, totals, extent). Nothing here touches the
+// DOM, so the chart, the lists and the test hooks read one model.
 
-/** @typedef {{id:string, carrier:string, flightNumber:number, suffix:string, dateOfOrigin:string, departureAirport:string, arrivalAirport:string, departureUtc:number, arrivalUtc:number, aircraftType:string|null, serviceType:string|null}} Leg */
-/** @typedef {{id:string, legs:Leg[], registration:string|null}} Rotation */
+/** @typedef {{id:string, flight:string, from:string, to:string, dep:number, arr:number, date:string, type:string|null}} Leg */
+/** @typedef {{kind:'rotation'|'airplane'|'unassigned', id:string, rotationId:string|null, registration:string|null, aircraftType:string|null, legCount:number, first:number|null, last:number|null, violationCount:number, legs:Leg[], violations:any[], byLeg?: Map<string, any[]>}} Row */
 
 export const CHECKS = /** @type {const} */ (['continuity', 'ground-time', 'designators', 'equipment']);
 export const CHECK_LABEL = { continuity: 'Continuity', 'ground-time': 'Ground time', designators: 'Designators', equipment: 'Equipment' };
+/** Bar colours per check (white text on each has a contrast of at least 4.5:1). */
+export const CHECK_COLOUR = { continuity: '#c62828', 'ground-time': '#a14a00', designators: '#6d28d9', equipment: '#0f6b63' };
+export const LEG_COLOUR = '#2f5f8a';
+const TOTAL_KEY = { continuity: 'continuity', 'ground-time': 'groundTime', designators: 'designators', equipment: 'equipment' };
+
+export const rowKey = (r) => `${r.kind}:${r.id}`;
+
+/** Indexes a row's violations by its leg ids (only this row's legs: ids repeat across rotations). */
+function indexRow(row) {
+  const byLeg = new Map();
+  for (const v of row.violations) {
+    const ids = v.legs ? v.legs.filter((x) => x.rotationId === row.rotationId).map((x) => x.leg.id) : v.legIds;
+    for (const id of ids) {
+      let list = byLeg.get(id);
+      if (!list) byLeg.set(id, (list = []));
+      list.push(v);
+    }
+  }
+  row.byLeg = byLeg;
+  return row;
+}
 
 export class Model {
   constructor() {
-    /** @type {Map<string, Rotation>} */ this.rotations = new Map();
-    /** @type {Map<string, {registration:string, aircraftType:string, mgt:number, rotationId:string|null}>} */ this.airplanes = new Map();
-    /** @type {Map<string, number>} */ this.airports = new Map();
-    /** Next feed offset to read. */ this.next = 1;
-    this.legCount = 0;
-    this.minTime = Infinity;
-    this.maxTime = -Infinity;
-    /** check -> key -> violation (with `check`, `key`, `legIds`, `rotationIds` added) */
-    this.violations = new Map(CHECKS.map((c) => [c, new Map()]));
-    /** legId -> Set of violation keys */ this.byLeg = new Map();
-    /** Bumped on every change so views know to rebuild derived data. */ this.version = 0;
+    /** The loaded window: its spec key and answer, or null. */
+    this.window = null;
+    /** The latest summary: total rows of the current filters, counts, totals, extent, and the offset it reflects. */
+    this.summary = { total: 0, airplaneRows: 0, counts: { rotations: 0, airplanes: 0, legs: 0, unassigned: 0 }, totals: { continuity: 0, groundTime: 0, designators: 0, equipment: 0 }, extent: null, offset: 0, key: '' };
+    /** Bumped on every change, so views know to rebuild derived data. */
+    this.version = 0;
   }
 
-  /** @param {{offset:number, event:any}[]} events */
-  apply(events) {
-    for (const { offset, event: e } of events) {
-      this.next = offset + 1;
-      switch (e._tag) {
-        case 'RotationCreated':
-          if (!this.rotations.has(e.rotationId)) this.rotations.set(e.rotationId, { id: e.rotationId, legs: [], registration: null });
-          break;
-        case 'LegAdded': {
-          const r = this.rotation(e.rotationId);
-          const legs = r.legs;
-          // Legs arrive mostly in time order: insert from the end.
-          let i = legs.length;
-          while (i > 0 && legs[i - 1].departureUtc > e.leg.departureUtc) i--;
-          legs.splice(i, 0, e.leg);
-          this.legCount++;
-          if (e.leg.departureUtc < this.minTime) this.minTime = e.leg.departureUtc;
-          if (e.leg.arrivalUtc > this.maxTime) this.maxTime = e.leg.arrivalUtc;
-          break;
-        }
-        case 'LegRemoved': {
-          const r = this.rotations.get(e.rotationId);
-          const i = r ? r.legs.findIndex((l) => l.id === e.legId) : -1;
-          if (r && i >= 0) {
-            r.legs.splice(i, 1);
-            this.legCount--;
-          }
-          break;
-        }
-        case 'RotationRemoved': {
-          const r = this.rotations.get(e.rotationId);
-          if (r) this.legCount -= r.legs.length;
-          this.rotations.delete(e.rotationId);
-          break;
-        }
-        case 'RotationClaimed':
-          this.rotation(e.rotationId).registration = e.registration;
-          break;
-        case 'RotationReleased':
-          if (this.rotations.get(e.rotationId)?.registration === e.registration) this.rotation(e.rotationId).registration = null;
-          break;
-        case 'AirplaneCreated':
-          this.airplanes.set(e.registration, { registration: e.registration, aircraftType: e.aircraftType, mgt: e.minimumGroundTimeMin, rotationId: null });
-          break;
-        case 'AirplaneMinimumGroundTimeSet': {
-          const a = this.airplanes.get(e.registration);
-          if (a) a.mgt = e.minimumGroundTimeMin;
-          break;
-        }
-        case 'RotationAssigned': {
-          const a = this.airplanes.get(e.registration);
-          if (a) a.rotationId = e.rotationId;
-          break;
-        }
-        case 'RotationUnassigned': {
-          const a = this.airplanes.get(e.registration);
-          if (a && a.rotationId === e.rotationId) a.rotationId = null;
-          break;
-        }
-        case 'AirportMinimumGroundTimeSet':
-          this.airports.set(e.iata, e.minimumGroundTimeMin);
-          break;
-        default:
-          break; // events the page does not draw
-      }
-    }
-    if (events.length > 0) this.version++;
-  }
-
-  /** @param {string} id */
-  rotation(id) {
-    let r = this.rotations.get(id);
-    if (!r) this.rotations.set(id, (r = { id, legs: [], registration: null }));
-    return r;
-  }
-
-  /** Replaces every violation of `check` (a full reload). */
-  setViolations(check, list) {
-    const map = this.violations.get(check);
-    for (const v of map.values()) this.unindex(v);
-    map.clear();
-    for (const raw of list) this.addViolation(check, raw);
+  /** A window answer for the spec with `key` (filters and view) replaces the loaded one. */
+  setWindow(key, spec, answer) {
+    answer.rows.forEach(indexRow);
+    this.window = { key, spec, from: answer.from, to: answer.to, start: answer.start, rows: answer.rows, offset: answer.offset };
+    this.setSummary(key, answer);
     this.version++;
   }
 
-  /** Replaces the violations of `check` that concern `rotationId` with `list`. */
-  setRotationViolations(check, rotationId, list) {
-    const map = this.violations.get(check);
-    for (const [key, v] of map) {
-      if (v.rotationIds.includes(rotationId)) {
-        this.unindex(v);
-        map.delete(key);
-      }
-    }
-    for (const raw of list) this.addViolation(check, raw);
+  setSummary(key, s) {
+    if (s.offset < this.summary.offset && key === this.summary.key) return;
+    this.summary = { total: s.total, airplaneRows: s.airplaneRows, counts: s.counts, totals: s.totals, extent: s.extent, offset: s.offset, key };
     this.version++;
   }
 
-  addViolation(check, raw) {
-    const legIds = raw.legIds ?? (raw.legs ? raw.legs.map((x) => x.leg.id) : []);
-    const rotationIds = raw.rotationId ? [raw.rotationId] : raw.legs ? [...new Set(raw.legs.map((x) => x.rotationId))] : [];
-    const key = raw.key ?? `${rotationIds.join(',')}|${legIds.join(',')}`;
-    const map = this.violations.get(check);
-    const old = map.get(key);
-    if (old) this.unindex(old);
-    const v = { ...raw, check, key: `${check}:${key}`, legIds, rotationIds };
-    map.set(key, v);
-    for (const id of legIds) {
-      let set = this.byLeg.get(id);
-      if (!set) this.byLeg.set(id, (set = new Set()));
-      set.add(v);
-    }
+  /**
+   * A live window message (see src/http/window-live.ts): changed rows, the new order when rows
+   * came, went or moved, and the totals.
+   */
+  applyLive(msg) {
+    const w = this.window;
+    if (!w) return;
+    const changed = new Map(msg.rows.map((r) => [rowKey(indexRow(r)), r]));
+    if (msg.full || msg.order) {
+      const old = new Map(w.rows.map((r) => [rowKey(r), r]));
+      w.rows = (msg.order ?? msg.rows.map(rowKey)).map((k) => changed.get(k) ?? old.get(k)).filter(Boolean);
+    } else w.rows = w.rows.map((r) => changed.get(rowKey(r)) ?? r);
+    w.start = msg.start;
+    w.offset = msg.offset;
+    this.setSummary(w.key, msg);
+    this.version++;
   }
 
-  unindex(v) {
-    for (const id of v.legIds) {
-      const set = this.byLeg.get(id);
-      if (!set) continue;
-      set.delete(v);
-      if (set.size === 0) this.byLeg.delete(id);
-    }
+  /** The row at index `i` of the current filters, if loaded. */
+  row(i, key) {
+    const w = this.window;
+    if (!w || w.key !== key) return undefined;
+    return w.rows[i - w.start];
   }
 
-  violationCount() {
-    let n = 0;
-    for (const m of this.violations.values()) n += m.size;
-    return n;
+  loadedRows(key) {
+    return this.window && this.window.key === key ? this.window.rows : [];
   }
 
-  /** @param {string} rotationId */
-  rotationHasViolation(rotationId) {
-    const r = this.rotations.get(rotationId);
-    return r ? r.legs.some((l) => this.byLeg.has(l.id)) : false;
+  violationTotal() {
+    const t = this.summary.totals;
+    return t.continuity + t.groundTime + t.designators + t.equipment;
   }
+
+  total(check) {
+    return this.summary.totals[TOTAL_KEY[check]] ?? 0;
+  }
+}
+
+/** When a violation happens: its first leg's departure. */
+export function violationTime(v) {
+  if (v.previous) return v.previous.departureUtc;
+  if (v.leg) return v.leg.departureUtc;
+  if (v.legs) return Math.min(...v.legs.map((x) => x.leg.departureUtc));
+  return 0;
+}
+
+/** Rotations a violation involves. */
+export function rotationsOf(v) {
+  return v.rotationId ? [v.rotationId] : v.legs ? [...new Set(v.legs.map((x) => x.rotationId))] : [];
+}
+
+/** The legs of a violation as full domain legs (from the check's answer), by id. */
+export function legsOf(v) {
+  if (v.previous) return [v.previous, v.next];
+  if (v.leg) return [v.leg];
+  return v.legs ? v.legs.map((x) => x.leg) : [];
 }
 
 /** Human explanation of a violation: which check, where, required and actual ground time. */
@@ -166,10 +120,12 @@ export function explain(v) {
   if (v.check === 'equipment') return `Equipment: scheduled for aircraft type ${v.legAircraftType}, but ${v.registration} is a ${v.airplaneAircraftType}`;
   const d = v.designator;
   const name = d ? `${d.carrier} ${d.flightNumber}${d.suffix ?? ''} ${d.departureAirport} ${d.dateOfOrigin}` : '';
-  return `Designators: ${name} is planned ${v.legIds.length} times (${v.rotationIds.join(', ')})`;
+  return `Designators: ${name} is planned ${v.legIds.length} times (${rotationsOf(v).join(', ')})`;
 }
 
-/** "XX 201" or "XX 201A". */
+/** "XX 201" or "XX 201A" of a domain leg. */
 export function designator(leg) {
   return `${leg.carrier} ${leg.flightNumber}${leg.suffix ?? ''}`;
 }
+
+export const fmtTime = (t) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
