@@ -166,8 +166,10 @@ function readBody(res: uws.HttpResponse, limit: number): Promise<Buffer> {
         failed = true;
         return reject(problem(413, 'body-too-large', `the request body is over the limit of ${limit} bytes`));
       }
-      // uWS owns `chunk` and reuses it after this callback: copy.
-      chunks.push(Buffer.from(chunk.slice(0)));
+      // uWS owns `chunk` and reuses it after this callback: copy (once: most bodies are one chunk).
+      const copy = Buffer.from(chunk.slice(0));
+      if (isLast && chunks.length === 0) return resolve(copy);
+      chunks.push(copy);
       if (isLast) resolve(Buffer.concat(chunks, size));
     });
   });
