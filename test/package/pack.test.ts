@@ -27,6 +27,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
+// Packing runs tsc over the library and a cold npm cache sends the install to the registry: on a
+// loaded two-core machine this file can outlast tap's default timeout (about 25 s here, idle).
+t.setTimeout(300_000);
+
 interface Run {
   readonly code: number;
   readonly stdout: string;
