@@ -6,14 +6,20 @@
  * nodes dialling each other at once and keeps each side's write path single-owner. Handshake
  * frames go both ways on both.
  *
- * The writer batches: messages accumulate into one MESSAGES frame (up to `BATCH` messages) and
- * frames are flushed together on a microtask inside cork/uncork, so a burst of tells costs a few
- * syscalls instead of one per message. Backpressure: when `socket.write` returns false we stop
- * and wait for 'drain'; frames wait in our queue, which is bounded in bytes. Past the bound,
- * messages become dead letters (link-overflow, logged at a bounded rate) instead of memory.
+ * The writer batches, per link and per turn of the event loop (see `Outbound.kick`): a link that
+ * has not written in the current turn writes at the end of the current job (a microtask), so a
+ * lone ask or reply waits for nothing, and everything that job sent goes in that one write; a
+ * link that has already written in this turn waits for the loop's check phase, so the replies of
+ * a whole turn's worth of actors share one write. Messages for one (node, thread) share a
+ * MESSAGES frame (up to `BATCH` messages); a burst of tells costs a few syscalls, not one per
+ * message. Backpressure: when `socket.write` returns false we stop and wait for 'drain'; frames
+ * wait in our queue, which is bounded in bytes. Past the bound, messages become dead letters
+ * (link-overflow, logged at a bounded rate) instead of memory.
  */
 import type { Socket } from 'node:net';
-import { encode, type Address, type AnyRef } from '../actors/index.ts';
+import type { Address, AnyRef } from '../actors/index.ts';
+// The runtime's codec without its defensive copy: `seal` copies the bytes into the frame at once.
+import { encodeShared } from '../actors/codec.ts';
 import { nonce, proof, verify } from './handshake.ts';
 import { controlFrame, decodeControl, frame, FrameReader, FrameType, PREAMBLE, WireError, type ControlMessage, type HandshakeMessage } from './wire.ts';
 
@@ -41,6 +47,12 @@ export class Outbound {
   private pathIndex = new Map<string, number>();
   private items: unknown[] = [];
   private flushScheduled = false;
+  /** The turn of the event loop (see `currentTurn`) in which this link last wrote. */
+  private wroteIn = -1;
+  private readonly runFlush = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
   private blocked = false;
   private myNonce: Uint8Array | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -89,7 +101,7 @@ export class Outbound {
       if (this.timer) clearTimeout(this.timer);
       this.state = 'ready';
       this.onReady(this.remoteNode);
-      this.scheduleFlush();
+      this.flush();
     } else if (m._tag === 'Reject') {
       this.close(`refused by peer: ${m.reason}`);
     } else throw new WireError(`unexpected ${m._tag} in the handshake`);
@@ -109,7 +121,7 @@ export class Outbound {
     }
     this.items.push(index, message, sender ?? null);
     if (this.items.length >= BATCH * 3) this.seal();
-    else this.scheduleFlush();
+    this.kick();
     return true;
   }
 
@@ -117,64 +129,69 @@ export class Outbound {
   sendControl(message: ControlMessage): void {
     if (this.state === 'closed') return;
     this.enqueue(controlFrame(FrameType.Control, message));
+    this.kick();
   }
 
   private seal(): void {
     if (this.items.length === 0) return;
     let bytes: Uint8Array;
     try {
-      bytes = encode([this.batchNode, this.batchThread, this.paths, this.items]);
+      bytes = encodeShared([this.batchNode, this.batchThread, this.paths, this.items]);
     } catch (error) {
       // One unencodable message must not lose the batch: encode one by one, drop the bad ones.
       const ok: unknown[] = [];
       for (let i = 0; i < this.items.length; i += 3) {
         try {
-          encode(this.items[i + 1]);
+          encodeShared(this.items[i + 1]);
           ok.push(this.items[i], this.items[i + 1], this.items[i + 2]);
         } catch {
           this.log('warn', `dropped a message for ${this.batchNode}: not encodable (${(error as Error).message})`);
         }
       }
-      bytes = encode([this.batchNode, this.batchThread, this.paths, ok]);
+      bytes = encodeShared([this.batchNode, this.batchThread, this.paths, ok]);
     }
     this.items = [];
     this.paths = [];
     this.pathIndex = new Map();
+    // `frame` copies the codec's shared buffer before anything else can encode into it.
     this.enqueue(frame(FrameType.Messages, bytes));
   }
 
   private enqueue(f: Buffer): void {
     this.frames.push(f);
     this.queuedBytes += f.length;
-    this.scheduleFlush();
   }
 
   /**
-   * The first flush of an event-loop turn happens at the end of the current job (a microtask:
-   * the lowest latency for a lone message). Once a turn has flushed, later flushes in it wait
-   * for the loop's check phase: under request/response load the replies and follow-ups of a
-   * whole turn then go out in one write instead of one write per message. Measured over three
-   * nodes: about twice the asks per second; a lone ask's latency is unchanged.
+   * Gets what is queued on its way. A link that has not written in this turn of the event loop
+   * flushes at the end of the current job (a microtask): a lone message never waits for the
+   * loop, and whatever else the job sends (a burst of tells, the asks a frame of replies set off)
+   * leaves in the same write. A link that already wrote in this turn flushes in the loop's check
+   * phase: under request/response load each actor's reply is its own job, and one write then
+   * carries the replies of the whole turn instead of one write per actor. (Writing an idle
+   * link's first message synchronously, inside `send`, saves about a microsecond per hop but
+   * splits a job's burst into two writes: with 16 asks in flight between two nodes, half the
+   * asks per second.) The turn is per link: a write on one link never delays another.
    */
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
+  private kick(): void {
+    if (this.flushScheduled || this.blocked || this.state !== 'ready') return; // 'drain' and the handshake flush
     this.flushScheduled = true;
-    const run = () => {
-      this.flushScheduled = false;
-      this.flush();
-    };
-    if (flushedThisTurn) setImmediate(run);
-    else {
-      flushedThisTurn = true;
-      setImmediate(endTurn);
-      queueMicrotask(run);
-    }
+    if (this.wroteIn !== currentTurn()) queueMicrotask(this.runFlush);
+    else setImmediate(this.runFlush);
   }
 
   private flush(): void {
     if (this.state !== 'ready') return;
     this.seal();
     if (this.blocked || this.frames.length === 0) return;
+    this.wroteIn = currentTurn();
+    if (this.frames.length === 1) {
+      // The common case of a lone message: no round through the stream's cork buffer.
+      const f = this.frames.pop() as Buffer;
+      this.queuedBytes -= f.length;
+      if (!this.socket.write(f)) this.blocked = true;
+      return;
+    }
     this.socket.cork();
     let i = 0;
     while (i < this.frames.length) {
@@ -219,11 +236,23 @@ export class Outbound {
   }
 }
 
-/** Whether a connection already flushed in this event-loop turn (see Outbound.scheduleFlush). */
-let flushedThisTurn = false;
+/**
+ * Turns of the event loop, numbered: one shared setImmediate ends the current turn in the loop's
+ * check phase, so a link can tell whether it already wrote in this one.
+ */
+let turnNumber = 0;
+let turnEnding = false;
 const endTurn = () => {
-  flushedThisTurn = false;
+  turnNumber++;
+  turnEnding = false;
 };
+function currentTurn(): number {
+  if (!turnEnding) {
+    turnEnding = true;
+    setImmediate(endTurn);
+  }
+  return turnNumber;
+}
 
 export interface InboundHandlers {
   /** Decides whether a peer may connect at all (e.g. not a downed incarnation); a reason refuses it. */
