@@ -5,8 +5,11 @@
  */
 /** The journal's time source (`EventJournalOptions.clock`); the runtime's `systemClock` or a `ManualClock` fits. */
 export interface Clock {
+  /** Milliseconds since the epoch: append timestamps. */
   now(): number;
+  /** Calls `fn` once after `ms`; returns a handle for `clearTimeout`. */
   setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancels a timer that has not fired yet. */
   clearTimeout(handle: unknown): void;
 }
 
