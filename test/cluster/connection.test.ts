@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { ActorSystem, decodeWith } from '../../src/actors/index.ts';
 import { Outbound } from '../../src/cluster/connection.ts';
 import { proof } from '../../src/cluster/handshake.ts';
@@ -58,7 +58,7 @@ class MemorySocket extends EventEmitter {
 const macrotask = () => new Promise<void>((r) => setImmediate(r));
 
 /** An Outbound over a MemorySocket, through the handshake (the test plays the server). */
-function connected(t: Tap.Test): { conn: Outbound; socket: MemorySocket; closed: string[] } {
+function connected(t: Test): { conn: Outbound; socket: MemorySocket; closed: string[] } {
   const socket = new MemorySocket();
   const closed: string[] = [];
   const conn = new Outbound(socket as unknown as Socket, { cluster: CLUSTER, node: ME, secret: SECRET }, 1 << 20, 5_000, () => undefined, () => undefined, (reason) => closed.push(reason));
