@@ -2,15 +2,30 @@
  * What a behaviour sees of the runtime (`ctx` in `receive`): one small object per actor rather
  * than a bag of closures, which matters at a million idle actors.
  */
-import type { ActorContext, Behavior, SpawnOptions } from './behavior.ts';
+import type { ActorContext, Behavior, SpawnOptions, StopReason } from './behavior.ts';
 import type { Cell } from './cell.ts';
 import type { Clock } from './clock.ts';
 import type { ActorRef, AnyRef } from './ref.ts';
-import type { ActorSystem } from './system.ts';
 
+/**
+ * What a context needs from its thread's runtime. The ActorSystem implements it; declared here so
+ * that this module does not depend on the system it serves.
+ */
+export interface ContextHost {
+  readonly clock: Clock;
+  spawnCell(parent: Cell | undefined, behavior: Behavior<unknown>, options: SpawnOptions): Cell;
+  watch(watcher: Cell, target: AnyRef): void;
+  unwatch(watcher: Cell, target: AnyRef): void;
+  stopCell(cell: Cell, reason: StopReason): void;
+  /** The cell of a ref that lives in this thread, if it is alive. */
+  localCell(ref: AnyRef): Cell | undefined;
+  logLine(level: 'debug' | 'info' | 'warn' | 'error', line: string): void;
+}
+
+/** The `ctx` of one actor: its side of the runtime, bound to its cell. */
 export class CellContext implements ActorContext<unknown> {
   constructor(
-    private readonly system: ActorSystem,
+    private readonly system: ContextHost,
     private readonly cell: Cell,
   ) {}
 

@@ -27,18 +27,23 @@ export class ActorError extends Error {
   }
 }
 
+/** AskTimeout: no reply to an ask within `ms`. */
 export const askTimeout = (target: string, ms: number): ActorError =>
   new ActorError('AskTimeout', target, `ask to ${target} got no reply within ${ms} ms`, true);
 
+/** MailboxFull: the target's mailbox was at its bound of `capacity`. */
 export const mailboxFull = (target: string, capacity: number): ActorError =>
   new ActorError('MailboxFull', target, `mailbox of ${target} is full (capacity ${capacity})`, true);
 
+/** ActorStopped: the target is stopped or never existed. */
 export const actorStopped = (target: string): ActorError =>
   new ActorError('ActorStopped', target, `${target} is stopped or never existed`, false);
 
+/** DeadLetter: the message was not delivered, for `reason`. */
 export const deadLetter = (target: string, reason: string): ActorError =>
   new ActorError('DeadLetter', target, `message to ${target} was not delivered: ${reason}`, false);
 
+/** InvalidMessage: the message failed validation at a boundary. */
 export const invalidMessage = (target: string, reason: string): ActorError =>
   new ActorError('InvalidMessage', target, `message to ${target} is invalid: ${reason}`, false);
 
@@ -65,3 +70,8 @@ export const isActorError = (e: unknown): e is ActorError =>
 export const isNameTaken = (e: unknown): e is ActorError => hasTag(e, 'NameTaken');
 /** The target cannot take messages now (its shard is moving, its node unreachable): retry later. */
 export const isUnavailable = (e: unknown): e is ActorError => hasTag(e, 'Unavailable');
+
+/** An error as one line for the log (name and message), whatever was thrown. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

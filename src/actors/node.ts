@@ -15,11 +15,13 @@ import { ThreadLink } from './thread-link.ts';
 import { decideFailure, oneForOne, type SupervisorStrategy } from './supervision.ts';
 import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.ts';
 
+/** How `AloftNode.start` sets up a node: the system options of every thread, and its workers. */
 export interface NodeOptions extends Omit<SystemOptions, 'thread'> {
   /** Worker threads; default: number of cores. 0 runs everything on the main thread. */
   readonly workers?: number;
   /** Module URL whose `setup(system, data)` runs in every worker at start and after a restart. */
   readonly boot?: URL | string;
+  /** Passed to every worker's `setup` as its second argument; must survive structured clone. */
   readonly bootData?: unknown;
   /** How dead workers are restarted. Default: restart, at most 5 in 30 s, backoff from 50 ms. */
   readonly workerSupervision?: SupervisorStrategy;
@@ -27,6 +29,10 @@ export interface NodeOptions extends Omit<SystemOptions, 'thread'> {
   readonly bootTimeoutMs?: number;
 }
 
+/**
+ * What happened to a worker thread, as `onWorkerEvent` listeners get it: it exited (crashed, or
+ * was killed), it was restarted and booted again, or it crashed too often and stays down.
+ */
 export type WorkerEvent =
   | { readonly _tag: 'WorkerExited'; readonly thread: number; readonly code: number; readonly error?: string }
   | { readonly _tag: 'WorkerRestarted'; readonly thread: number }
@@ -61,7 +67,12 @@ function workerEntry(): string {
   return `(async () => { ${register} await import(${JSON.stringify(entry)}); })().catch((e) => { console.error(e); process.exit(70); });`;
 }
 
+/**
+ * A node: the main thread's actor system and K worker threads, each with its own, linked so that
+ * any ref works from any thread. Start one with `AloftNode.start`; stop it with `stop`.
+ */
 export class AloftNode {
+  /** The main thread's actor system (thread 0). */
   readonly system: ActorSystem;
   private readonly workers = new Map<number, Worker>();
   private readonly links = new Map<number, ThreadLink>();
@@ -71,11 +82,16 @@ export class AloftNode {
 
   private constructor(
     private readonly options: NodeOptions,
+    /** Worker threads the node started with. */
     readonly workerCount: number,
   ) {
     this.system = new ActorSystem({ ...options, thread: 0 });
   }
 
+  /**
+   * Starts the workers, links every thread to every other, and resolves once each worker has run
+   * its boot module's `setup`; rejects (after stopping what started) if one fails to boot.
+   */
   static async start(options: NodeOptions = {}): Promise<AloftNode> {
     const count = options.workers ?? os.availableParallelism();
     if (!Number.isInteger(count) || count < 0) throw new RangeError(`workers must be a non-negative integer, got ${count}`);
@@ -101,10 +117,12 @@ export class AloftNode {
     return this.system.ref<M>({ node: this.system.node, thread, path });
   }
 
+  /** The main thread (0) and the workers running now. */
   get threads(): number[] {
     return [0, ...this.workers.keys()].sort((a, b) => a - b);
   }
 
+  /** Calls `listener` with every worker exit, restart and abandonment; returns the unsubscribe function. */
   onWorkerEvent(listener: (e: WorkerEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -9,7 +9,19 @@
 import { ActorError } from './errors.ts';
 import { sameAddress, type ActorRef, type AnyRef } from './ref.ts';
 import type { SystemMessage } from './envelope.ts';
-import type { ActorSystem } from './system.ts';
+
+/**
+ * What the registry needs from its thread's runtime. The ActorSystem implements it; declared here
+ * so that this module does not depend on the system it serves.
+ */
+export interface RegistryHost {
+  readonly thread: number;
+  /** Every thread of the node this one has a link to, itself included. */
+  readonly threads: readonly number[];
+  askSystem<R>(thread: number, make: (replyTo: ActorRef<R>) => SystemMessage, timeoutMs: number): Promise<R>;
+  sendSystem(thread: number, message: SystemMessage): void;
+  logLine(level: 'debug' | 'info' | 'warn' | 'error', line: string): void;
+}
 
 /** A typed name: `lookup(key)` gives back a ref of the right message type. */
 export interface ServiceKey<M> {
@@ -29,7 +41,7 @@ const AUTHORITY = 0;
 export class Registry {
   private readonly names = new Map<string, AnyRef>();
 
-  constructor(private readonly system: ActorSystem) {}
+  constructor(private readonly system: RegistryHost) {}
 
   /** Registers `ref` under `key`; rejects with NameTaken if another actor holds the name. */
   async register<M>(key: ServiceKey<M>, ref: ActorRef<M>, timeoutMs = 5_000): Promise<void> {
@@ -49,6 +61,7 @@ export class Registry {
     return this.names.get(key.name) as ActorRef<M> | undefined;
   }
 
+  /** Names registered on this node, as this thread's replica knows them. */
   get size(): number {
     return this.names.size;
   }

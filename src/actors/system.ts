@@ -1,31 +1,46 @@
 /**
- * One actor system per thread: spawns cells on the nact kernel, runs their turns, routes messages
- * (local, to another worker through a ThreadLink, later to another node), supervises failures,
- * delivers Terminated to watchers, and answers asks through temporary refs.
+ * One actor system per thread: the facade users hold (spawn, ask, stop, refs) and the delivery
+ * path, which routes every message (local, to another worker through a ThreadLink, to another
+ * node through the RemoteTransport), queues it in its cell's mailbox and runs the cell's turns
+ * on the nact kernel.
+ *
+ * The rest of the runtime lives beside it, one concept per module, each reaching back only
+ * through a narrow host interface that this class implements:
+ *
+ * - tree.ts: the thread's actors, spawning and stopping them;
+ * - supervisor.ts: what happens when a behaviour throws (supervision.ts decides);
+ * - death-watch.ts: Terminated for watchers, here and across threads and nodes;
+ * - passivation.ts: idle timers, entity hosts, LRU eviction;
+ * - registry.ts, asks.ts, dead-letters.ts: the node-wide registry, asks in flight, dead letters.
  *
  * Nothing a behaviour does can throw out of here: failures go to the supervisor, and an error in
  * the runtime's own bookkeeping is logged, never rethrown into nact (where it would become an
  * unhandled rejection and take the process down).
  */
 import nact from 'nact';
-import { type ActorContext, type Behavior, type SpawnOptions, type StopReason, type Terminated } from './behavior.ts';
-import { Cell } from './cell.ts';
+import type { Behavior, SpawnOptions, StopReason } from './behavior.ts';
+import type { Cell } from './cell.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { decodeWith, encodeShared } from './codec.ts';
+import { DeathWatch, isTerminated } from './death-watch.ts';
 import { DeadLetters, type DeadLetterReason } from './dead-letters.ts';
-import { ActorError, actorStopped, mailboxFull } from './errors.ts';
+import { ActorError, actorStopped, describeError, mailboxFull } from './errors.ts';
 import { askFailure, PendingAsks, TEMP_PREFIX } from './asks.ts';
-import { CellContext } from './context.ts';
-import { ActorRef, addressKey, formatAddress, type Address, type AnyRef, type Router } from './ref.ts';
+import { markRecent, Passivation } from './passivation.ts';
+import { ActorRef, formatAddress, type Address, type AnyRef, type Router } from './ref.ts';
 import { Registry } from './registry.ts';
-import { decideFailure, oneForOne, type SupervisorStrategy } from './supervision.ts';
+import { Supervisor } from './supervisor.ts';
+import { oneForOne, type SupervisorStrategy } from './supervision.ts';
+import { ActorTree } from './tree.ts';
 import { SYSTEM_PATH, type SystemMessage } from './envelope.ts';
 
+/** How `new ActorSystem(options)` sets up a thread's system. Every field is optional. */
 export interface SystemOptions {
   /** The node's identity; refs carry it. */
   readonly node?: string;
   /** 0 is the main thread; workers are 1..K. */
   readonly thread?: number;
+  /** Time and timers for the whole runtime (idle timeouts, ask timeouts, restart backoff). Default: the real clock; tests pass a ManualClock. */
   readonly clock?: Clock;
   /** How top-level actors are supervised. Default: one-for-one restart, 10 in 10 s, then stop. */
   readonly guardian?: SupervisorStrategy;
@@ -35,16 +50,19 @@ export interface SystemOptions {
   readonly throughput?: number;
   /** Encode and decode even local messages, so that what works locally is proven to work remotely. */
   readonly serializeLocal?: boolean;
+  /** Where the runtime's log lines go. Default: stderr, without the debug lines. */
   readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', line: string) => void;
 }
 
 /** Carries messages to actors on other nodes (the cluster's TCP transport implements it). */
 export interface RemoteTransport {
+  /** Sends `message` to the actor at `to`, on another node. */
   send(to: Address, message: unknown, sender: AnyRef | undefined): void;
 }
 
-/** Sends messages to another thread of this node. */
+/** Sends messages to another thread of this node (a ThreadLink). */
 export interface Link {
+  /** Queues `message` for the actor at `path` in the thread at the other end. */
   send(path: string, message: unknown, sender: AnyRef | null): void;
 }
 
@@ -54,43 +72,55 @@ type Entry = [unknown, AnyRef | undefined];
 
 /** A typed name for behaviours other threads may start here (Erlang's spawn(Node, M, F, A)). */
 export interface Kind<A, M> {
+  /** The name it is defined under in each thread; unique per node. */
   readonly name: string;
+  /** Phantom field carrying the argument and message types; never set. */
   readonly _types?: (a: A) => M;
 }
 
+/**
+ * Names a kind: behaviours built from arguments of type `A`, taking messages of type `M`. Define
+ * it in a thread with `system.define(k, factory)`; start one there from any thread of the node
+ * with `spawnAt(thread, k, args)`.
+ */
 export function kind<A, M>(name: string): Kind<A, M> {
   return { name };
 }
 
+/**
+ * The actor system of one thread: spawns actors, routes their messages, supervises them, and
+ * answers asks. Create one per thread (`AloftNode` does it for the main thread and each worker);
+ * refs it hands out may travel to any thread or node.
+ */
+// It is also the host of each runtime module (TreeHost, SupervisorHost, WatchHost,
+// PassivationHost, RegistryHost, ContextHost): the compiler checks that where the constructor
+// hands `this` to them, rather than in an `implements` list, which would put those internal
+// interfaces into the public API.
 export class ActorSystem implements Router {
+  /** The node's identity, as refs carry it. */
   readonly node: string;
+  /** This thread: 0 is the node's main thread, 1..K its workers. */
   readonly thread: number;
+  /** The clock every timer of this system runs on. */
   readonly clock: Clock;
+  /** Messages that could not be delivered: counts, listeners, a rate-limited log. */
   readonly deadLetters: DeadLetters;
-  /** Children passivated because their entity host reached `maxChildren`. */
-  lruPassivations = 0;
+  /** The node-wide registry, as this thread sees it. */
   readonly registry: Registry;
   private readonly kernel: ReturnType<typeof nact.start>;
-  private readonly cells = new Map<string, Cell>();
-  private readonly topLevel = new Map<string, Cell>();
-  private readonly guardianStrategy: SupervisorStrategy;
-  private guardianHistory: readonly number[] = [];
-  private readonly capacity: number;
+  private readonly tree: ActorTree;
+  /** The tree's index by path, held here for delivery's lookups. */
+  private readonly cells: ReadonlyMap<string, Cell>;
+  private readonly supervisor: Supervisor;
+  private readonly deathWatch: DeathWatch;
+  private readonly passivation: Passivation;
   private readonly throughput: number;
   private readonly serializeLocal: boolean;
   private readonly logFn: NonNullable<SystemOptions['log']>;
   private readonly asks: PendingAsks;
   private readonly links = new Map<number, Link>();
-  /**
-   * Actors in other threads or nodes watched from here, by "node|thread", so that a thread or a
-   * node that dies still yields Terminated for them.
-   */
-  private readonly remoteWatches = new Map<string, Map<string, { target: AnyRef; watchers: Set<Cell> }>>();
   private remote: RemoteTransport | undefined;
-  /** Nodes known to be gone: watching an actor on one of them yields Terminated at once. */
-  private readonly downNodes = new Set<string>();
   private readonly kinds = new Map<string, (args: unknown) => Behavior<unknown>>();
-  private nextId = 0;
   private nextKernelName = 0;
   private stopped = false;
   /** While shutting down, messages between dying actors are counted but not logged. */
@@ -101,22 +131,30 @@ export class ActorSystem implements Router {
     this.node = options.node ?? 'local';
     this.thread = options.thread ?? 0;
     this.clock = options.clock ?? systemClock;
-    this.guardianStrategy = options.guardian ?? oneForOne({ decide: () => 'restart', maxRestarts: 10, withinMs: 10_000 });
-    this.capacity = options.mailboxCapacity ?? 100_000;
     this.throughput = options.throughput ?? 512;
     this.serializeLocal = options.serializeLocal ?? false;
     this.logFn = options.log ?? ((level, line) => (level === 'debug' ? undefined : console.error(`[aloft ${this.node}/${this.thread}] ${level}: ${line}`)));
     this.deadLetters = new DeadLetters(this.clock, (line) => this.logFn('warn', line));
     // nact's typings say a name string, its code reads an object's `name`; the object is what works.
     this.kernel = nact.start({ name: `aloft-${this.node}-${this.thread}-${Math.random().toString(36).slice(2)}` } as unknown as nact.Plugin);
+    this.tree = new ActorTree(this, options.mailboxCapacity ?? 100_000);
+    this.cells = this.tree.byPath;
+    const guardian = options.guardian ?? oneForOne({ decide: () => 'restart', maxRestarts: 10, withinMs: 10_000 });
+    this.supervisor = new Supervisor(this, guardian, this.tree.topLevel);
+    this.deathWatch = new DeathWatch(this, this.cells);
+    this.passivation = new Passivation(this, this.cells);
     this.registry = new Registry(this);
     this.asks = new PendingAsks(this.clock);
   }
 
   // ---------------------------------------------------------------- spawning
 
+  /**
+   * Starts a top-level actor (a child of this thread's guardian) and returns its ref. Throws if
+   * `options.name` is taken or invalid, or the system is shut down.
+   */
   spawn<M>(behavior: Behavior<M>, options: SpawnOptions = {}): ActorRef<M> {
-    return this.spawnCell(undefined, behavior as unknown as Behavior<unknown>, options).ref as ActorRef<M>;
+    return this.tree.spawn(undefined, behavior as unknown as Behavior<unknown>, options).ref as ActorRef<M>;
   }
 
   /** Makes `factory` startable by name from other threads (see `spawnAt`). */
@@ -133,35 +171,21 @@ export class ActorSystem implements Router {
   private spawnKind(kindName: string, args: unknown, options: SpawnOptions): AnyRef {
     const factory = this.kinds.get(kindName);
     if (!factory) throw new Error(`no kind "${kindName}" is defined in thread ${this.thread}`);
-    return this.spawnCell(undefined, factory(args), options).ref as AnyRef;
+    return this.tree.spawn(undefined, factory(args), options).ref as AnyRef;
   }
 
   /** @internal */
   spawnCell(parent: Cell | undefined, behavior: Behavior<unknown>, options: SpawnOptions): Cell {
-    if (this.stopped) throw actorStopped(`aloft://${this.node}/${this.thread}`);
-    const siblings = parent ? parent.children : this.topLevel;
-    const name = options.name ?? `$${(this.nextId++).toString(36)}`;
-    if (name.length === 0 || name.includes('/')) throw new Error(`invalid actor name "${name}": must be non-empty and contain no "/"`);
-    if (siblings.has(name)) throw new Error(`an actor named "${name}" already exists under ${parent ? parent.path : 'the guardian'}`);
-    const path = parent ? `${parent.path}/${name}` : name;
-    const ref = new ActorRef<unknown>({ node: this.node, thread: this.thread, path }, this);
-    const cell = new Cell(path, name, parent, ref, behavior, options, options.mailboxCapacity ?? this.capacity);
-    cell.ctx = new CellContext(this, cell);
-    siblings.set(name, cell);
-    this.cells.set(path, cell);
-    cell.lastActive = this.clock.now();
-    try {
-      cell.state = behavior.initial(cell.ctx);
-    } catch (error) {
-      this.fail(cell, error);
-      return cell;
-    }
-    this.armIdle(cell);
-    return cell;
+    return this.tree.spawn(parent, behavior, options);
   }
 
   // ---------------------------------------------------------------- delivery
 
+  /**
+   * Routes one message to the actor at `to`, wherever it lives: this thread, another thread of
+   * this node, or another node. What refs' `tell` calls; never throws (an undeliverable message
+   * becomes a dead letter, and an ask waiting on it fails at once).
+   */
   deliver(to: Address, message: unknown, sender: AnyRef | undefined): void {
     if (to.thread === this.thread && to.node === this.node) {
       this.deliverLocal(to.path, this.serializeLocal ? this.roundTrip(message) : message, sender);
@@ -199,47 +223,17 @@ export class ActorSystem implements Router {
     }
     if (path === SYSTEM_PATH) return this.handleSystem(message as SystemMessage, sender);
     let cell = this.cells.get(path);
-    if (cell === undefined) cell = this.startEntity(path);
-    else if (cell.parent !== undefined && cell.parent.options.maxChildren !== undefined) {
-      // Recency for LRU passivation: the host's children map is kept in last-message order.
-      cell.parent.children.delete(cell.name);
-      cell.parent.children.set(cell.name, cell);
-    }
+    if (cell === undefined) cell = this.passivation.startEntity(path);
+    else if (cell.parent !== undefined && cell.parent.options.maxChildren !== undefined) markRecent(cell.parent, cell);
     if (cell === undefined || cell.status === 'stopped') return this.undeliverable(path, 'no-such-actor', message, sender);
     if (cell.queued >= cell.capacity) return this.undeliverable(path, 'mailbox-full', message, sender, cell.capacity);
-    if (cell.watching !== undefined && isTerminated(message)) this.forgetWatch(cell, message.ref);
+    if (cell.watching !== undefined && isTerminated(message)) this.deathWatch.forget(cell, message.ref);
     cell.enqueue(message, sender);
     if (!cell.scheduled) this.schedule(cell);
   }
 
-  /** A message for a missing child of an entity host starts that child first. */
-  private startEntity(path: string): Cell | undefined {
-    const slash = path.lastIndexOf('/');
-    if (slash < 0) return undefined;
-    const host = this.cells.get(path.slice(0, slash));
-    const factory = host?.options.childFactory;
-    if (!host || !factory || host.status === 'stopped') return undefined;
-    const name = path.slice(slash + 1);
-    const spec = factory(name);
-    if (!spec) return undefined;
-    const max = host.options.maxChildren;
-    if (max !== undefined && host.hasChildren && host.children.size >= max) this.evictLeastRecent(host, host.children.size - max + 1);
-    return this.spawnCell(host, spec.behavior, { ...spec.options, name });
-  }
-
-  /** Passivates up to `n` idle children of an entity host, least recently used first. A child
-   * with work queued or in hand is skipped: the limit is then exceeded until it goes idle. */
-  private evictLeastRecent(host: Cell, n: number): void {
-    for (const child of host.children.values()) {
-      if (n <= 0) break;
-      if (child.status !== 'running' || child.scheduled || child.queued > 0) continue;
-      this.stopCell(child, 'passivated');
-      this.lruPassivations++;
-      n--;
-    }
-  }
-
-  private undeliverable(target: string, reason: DeadLetterReason, message: unknown, sender: AnyRef | undefined, capacity = 0): void {
+  /** @internal A dead letter; an ask waiting on the message fails at once. */
+  undeliverable(target: string, reason: DeadLetterReason, message: unknown, sender: AnyRef | undefined, capacity = 0): void {
     if (this.shuttingDown) return;
     this.deadLetters.publish(target, reason, message);
     // An ask to a dead or full actor fails at once instead of waiting for its timeout.
@@ -249,7 +243,8 @@ export class ActorSystem implements Router {
     }
   }
 
-  private schedule(cell: Cell): void {
+  /** @internal Hands nact a turn token for `cell`. */
+  schedule(cell: Cell): void {
     cell.scheduled = true;
     // The kernel actor is created on first use: an actor that never received a message costs no
     // nact actor (about 1 KB each), which is what lets a node hold a million idle entities.
@@ -279,7 +274,7 @@ export class ActorSystem implements Router {
       try {
         next = receive(cell.state, message, cell.ctx);
       } catch (error) {
-        this.fail(cell, error);
+        this.supervisor.fail(cell, error);
         return undefined;
       }
       if (next !== null && typeof next === 'object' && typeof (next as PromiseLike<unknown>).then === 'function') {
@@ -298,7 +293,7 @@ export class ActorSystem implements Router {
     try {
       next = await pending;
     } catch (error) {
-      if (generation === cell.generation && cell.status === 'running') this.fail(cell, error);
+      if (generation === cell.generation && cell.status === 'running') this.supervisor.fail(cell, error);
       return;
     }
     // Restarted or stopped while we waited: the result belongs to a dead incarnation.
@@ -311,200 +306,75 @@ export class ActorSystem implements Router {
     return undefined;
   }
 
-  private endTurn(cell: Cell): void {
+  /** @internal After a turn: passivate if asked to, else another turn or idle. */
+  endTurn(cell: Cell): void {
     cell.currentSender = undefined;
     cell.lastActive = this.clock.now();
-    if (cell.passivateRequested) return this.stopCell(cell, 'passivated');
+    if (cell.passivateRequested) return this.tree.stop(cell, 'passivated');
     if (cell.status !== 'running') return;
     if (cell.queued > 0) this.schedule(cell);
     else {
       cell.scheduled = false;
-      this.armIdle(cell);
+      this.passivation.armIdle(cell);
     }
   }
 
-  // ---------------------------------------------------------------- passivation
+  // ---------------------------------------------------------------- host methods for the other modules
 
-  private armIdle(cell: Cell): void {
-    const idle = cell.options.idleTimeoutMs;
-    if (idle === undefined || cell.idleTimer !== undefined || cell.status === 'stopped') return;
-    const wait = Math.max(1, idle - (this.clock.now() - cell.lastActive));
-    cell.idleTimer = this.clock.setTimeout(() => {
-      cell.idleTimer = undefined;
-      if (cell.status !== 'running') return;
-      if (cell.scheduled || cell.queued > 0) return; // busy: endTurn re-arms when it goes quiet
-      if (this.clock.now() - cell.lastActive >= idle) this.stopCell(cell, 'passivated');
-      else this.armIdle(cell);
-    }, wait);
+  /** @internal */
+  fail(cell: Cell, error: unknown): void {
+    this.supervisor.fail(cell, error);
   }
 
-  // ---------------------------------------------------------------- supervision
-
-  private fail(cell: Cell, error: unknown): void {
-    if (cell.status === 'stopped') return;
-    cell.status = 'suspended';
-    cell.generation++;
-    const supervisor = cell.parent;
-    const strategy = supervisor?.options.supervisor ?? (supervisor ? oneForOne() : this.guardianStrategy);
-    const history = supervisor ? supervisor.restartHistory : this.guardianHistory;
-    const plan = decideFailure(strategy, error, history, this.clock.now());
-    this.logFn('warn', `${cell.path} failed: ${describeError(error)}; ${plan._tag.toLowerCase()}`);
-    switch (plan._tag) {
-      case 'Resume':
-        cell.status = 'running';
-        this.endTurn(cell);
-        return;
-      case 'Stop':
-        return this.stopCell(cell, 'failed');
-      case 'Restart': {
-        if (supervisor) supervisor.restartHistory = plan.history;
-        else this.guardianHistory = plan.history;
-        const siblings = plan.scope === 'one' ? [cell] : [...(supervisor ? supervisor.children : this.topLevel).values()];
-        for (const s of siblings) {
-          if (s.status === 'running') {
-            s.status = 'suspended';
-            s.generation++;
-          }
-        }
-        this.clock.setTimeout(() => {
-          for (const s of siblings) this.restart(s);
-        }, plan.delayMs);
-        return;
-      }
-      case 'Escalate':
-        if (supervisor === undefined) {
-          this.logFn('error', `${cell.path}: failure escalated to the guardian (${plan.reason}); stopping it`);
-          return this.stopCell(cell, 'failed');
-        }
-        // The supervisor fails in turn; its own supervisor decides, and a restart of it stops this child.
-        return this.fail(supervisor, error);
-      default: {
-        const unknown: never = plan;
-        throw new Error(`unknown plan ${String(unknown)}`);
-      }
-    }
+  /** @internal */
+  armIdle(cell: Cell): void {
+    this.passivation.armIdle(cell);
   }
-
-  private restart(cell: Cell): void {
-    if (cell.status === 'stopped') return;
-    if (cell.hasChildren) for (const child of [...cell.children.values()]) this.stopCell(child, 'parent-stopped');
-    cell.generation++;
-    cell.passivateRequested = false;
-    cell.status = 'running';
-    cell.lastActive = this.clock.now();
-    try {
-      cell.state = cell.behavior.initial(cell.ctx);
-    } catch (error) {
-      return this.fail(cell, error);
-    }
-    // A token may still be with nact from before the failure; a fresh one is harmless (the turn
-    // of an idle cell does nothing) and a missing one would strand the mailbox.
-    if (cell.queued > 0) this.schedule(cell);
-    else cell.scheduled = false;
-  }
-
-  // ---------------------------------------------------------------- stopping
 
   /** @internal */
   stopCell(cell: Cell, reason: StopReason): void {
-    if (cell.status === 'stopped') return;
-    cell.status = 'stopped';
-    cell.generation++;
-    if (cell.hasChildren) for (const child of [...cell.children.values()]) this.stopCell(child, reason === 'system-stopped' ? reason : 'parent-stopped');
-    (cell.parent ? cell.parent.children : this.topLevel).delete(cell.name);
-    this.cells.delete(cell.path);
-    if (cell.idleTimer !== undefined) this.clock.clearTimeout(cell.idleTimer);
-    try {
-      cell.behavior.onStop?.(cell.state, cell.ctx);
-    } catch (error) {
-      this.logFn('warn', `${cell.path}: onStop threw ${describeError(error)}`);
-    }
-    const left = cell.drain();
-    if (reason === 'passivated' && cell.parent?.options.childFactory && cell.parent.status !== 'stopped') {
-      // Messages that arrived while it was passivating go to the next incarnation.
-      for (const [m, s] of left) this.deliverLocal(cell.path, m, s);
-    } else {
-      for (const [m, s] of left) this.undeliverable(cell.path, 'stopped', m, s);
-    }
-    if (cell.watching) for (const target of cell.watching.values()) this.unwatch(cell, target);
-    if (cell.watchers) {
-      const terminated: Terminated = { _tag: 'Terminated', ref: cell.ref as AnyRef, reason };
-      for (const w of cell.watchers.values()) (w as ActorRef<unknown>).tell(terminated);
-    }
+    this.tree.stop(cell, reason);
+  }
+
+  /** @internal The tree stopped `cell`: its watches, its registry names and its kernel actor go. */
+  cellStopped(cell: Cell, reason: StopReason): void {
+    this.deathWatch.stopped(cell, reason);
     this.registry.actorStopped(cell.ref as AnyRef);
     if (cell.kernelRef !== undefined) nact.stop(cell.kernelRef as Parameters<typeof nact.stop>[0]);
   }
+
+  /** @internal */
+  watch(watcher: Cell, target: AnyRef): void {
+    this.deathWatch.watch(watcher, target);
+  }
+
+  /** @internal */
+  unwatch(watcher: Cell, target: AnyRef): void {
+    this.deathWatch.unwatch(watcher, target);
+  }
+
+  // ---------------------------------------------------------------- stopping
 
   /** Stops a top-level actor or any local actor by ref. */
   stop(ref: AnyRef): void {
     if (ref.address.thread !== this.thread || ref.address.node !== this.node) return;
     const cell = this.cells.get(ref.address.path);
-    if (cell) this.stopCell(cell, 'stopped');
+    if (cell) this.tree.stop(cell, 'stopped');
   }
 
   /** Stops every actor; pending asks fail. */
   shutdown(): void {
     if (this.stopped) return;
     this.shuttingDown = true;
-    for (const cell of [...this.topLevel.values()]) this.stopCell(cell, 'system-stopped');
+    this.tree.stopAll();
     this.stopped = true;
     this.asks.failAll(`aloft://${this.node}/${this.thread}`);
     this.kernel && nact.stop(this.kernel);
   }
 
-  // ---------------------------------------------------------------- death watch
-
-  /** @internal */
-  watch(watcher: Cell, target: AnyRef): void {
-    const key = addressKey(target.address);
-    (watcher.watching ??= new Map()).set(key, target);
-    const a = target.address;
-    if (a.node === this.node && a.thread === this.thread) {
-      const cell = this.cells.get(a.path);
-      if (cell === undefined || cell.status === 'stopped') {
-        const t: Terminated = { _tag: 'Terminated', ref: target, reason: 'unknown-actor' };
-        return this.deliverLocal(watcher.path, t, undefined);
-      }
-      (cell.watchers ??= new Map()).set(addressKey(watcher.ref.address), watcher.ref as AnyRef);
-      return;
-    }
-    if (this.downNodes.has(a.node)) {
-      const t: Terminated = { _tag: 'Terminated', ref: target, reason: 'node-down' };
-      return this.deliverLocal(watcher.path, t, undefined);
-    }
-    const where = `${a.node}|${a.thread}`;
-    let byPlace = this.remoteWatches.get(where);
-    if (!byPlace) this.remoteWatches.set(where, (byPlace = new Map()));
-    let entry = byPlace.get(key);
-    if (!entry) byPlace.set(key, (entry = { target, watchers: new Set() }));
-    entry.watchers.add(watcher);
-    this.sendSystemTo(a.node, a.thread, { _tag: '$Watch', target: a.path, watcher: watcher.ref as AnyRef });
-  }
-
-  /** A Terminated reached its watcher: the watch is over, wherever the target lived. */
-  private forgetWatch(watcher: Cell, target: AnyRef): void {
-    const key = addressKey(target.address);
-    watcher.watching?.delete(key);
-    const where = `${target.address.node}|${target.address.thread}`;
-    const entry = this.remoteWatches.get(where)?.get(key);
-    entry?.watchers.delete(watcher);
-    if (entry && entry.watchers.size === 0) this.remoteWatches.get(where)?.delete(key);
-  }
-
-  /** @internal */
-  unwatch(watcher: Cell, target: AnyRef): void {
-    const key = addressKey(target.address);
-    watcher.watching?.delete(key);
-    const a = target.address;
-    if (a.node === this.node && a.thread === this.thread) {
-      this.cells.get(a.path)?.watchers?.delete(addressKey(watcher.ref.address));
-      return;
-    }
-    const where = `${a.node}|${a.thread}`;
-    const entry = this.remoteWatches.get(where)?.get(key);
-    entry?.watchers.delete(watcher);
-    if (entry && entry.watchers.size === 0) this.remoteWatches.get(where)?.delete(key);
-    this.sendSystemTo(a.node, a.thread, { _tag: '$Unwatch', target: a.path, watcher: watcher.ref as AnyRef });
+  /** Children passivated because their entity host reached `maxChildren`. */
+  get lruPassivations(): number {
+    return this.passivation.lruPassivations;
   }
 
   // ---------------------------------------------------------------- asks
@@ -518,6 +388,11 @@ export class ActorSystem implements Router {
     return this.asks.start<R>(target, timeoutMs, (path) => send(new ActorRef<R>({ node: this.node, thread: this.thread, path }, this)));
   }
 
+  /**
+   * Request-reply to the actor at `to` (what refs' `ask` calls): `make` builds the message around
+   * a temporary reply ref; the promise settles with the first reply, or rejects with AskTimeout
+   * after `timeoutMs`, or at once with an ActorError if the message cannot be delivered.
+   */
   ask<R>(to: Address, make: (replyTo: ActorRef<R>) => unknown, timeoutMs: number): Promise<R> {
     return this.asks.start<R>(formatAddress(to), timeoutMs, (path) => {
       const replyTo = new ActorRef<R>({ node: this.node, thread: this.thread, path }, this);
@@ -540,7 +415,7 @@ export class ActorSystem implements Router {
   /** @internal Another thread of this node is gone: its actors are Terminated for our watchers. */
   threadDown(thread: number): void {
     this.links.delete(thread);
-    this.placeDown(`${this.node}|${thread}`, 'thread-down');
+    this.deathWatch.threadDown(thread);
     this.registry.threadDown(thread);
   }
 
@@ -551,24 +426,11 @@ export class ActorSystem implements Router {
    */
   nodeDown(node: string): void {
     if (node === this.node) return;
-    this.downNodes.add(node);
-    for (const where of [...this.remoteWatches.keys()]) if (where.startsWith(`${node}|`)) this.placeDown(where, 'node-down');
+    this.deathWatch.nodeDown(node);
     if (this.thread === 0) for (const t of this.links.keys()) this.sendSystem(t, { _tag: '$NodeDown', node });
   }
 
-  private placeDown(where: string, reason: StopReason): void {
-    const watched = this.remoteWatches.get(where);
-    this.remoteWatches.delete(where);
-    if (!watched) return;
-    for (const { target, watchers } of watched.values()) {
-      const t: Terminated = { _tag: 'Terminated', ref: target, reason };
-      for (const w of watchers) {
-        w.watching?.delete(addressKey(target.address));
-        this.deliverLocal(w.path, t, undefined);
-      }
-    }
-  }
-
+  /** This thread and every thread of the node it has a link to, in order. */
   get threads(): number[] {
     return [this.thread, ...this.links.keys()].sort((a, b) => a - b);
   }
@@ -620,17 +482,9 @@ export class ActorSystem implements Router {
 
   private handleSystem(message: SystemMessage, sender?: AnyRef): void {
     switch (message._tag) {
-      case '$Watch': {
-        const cell = this.cells.get(message.target);
-        if (cell === undefined || cell.status === 'stopped') {
-          const t: Terminated = { _tag: 'Terminated', ref: this.refAt(message.target), reason: 'unknown-actor' };
-          (message.watcher as ActorRef<unknown>).tell(t);
-        } else (cell.watchers ??= new Map()).set(addressKey(message.watcher.address), message.watcher);
-        return;
-      }
+      case '$Watch':
       case '$Unwatch':
-        this.cells.get(message.target)?.watchers?.delete(addressKey(message.watcher.address));
-        return;
+        return this.deathWatch.handle(message);
       case '$Spawn': {
         let reply: unknown;
         try {
@@ -653,6 +507,8 @@ export class ActorSystem implements Router {
         this.registry.handle(message, sender);
     }
   }
+
+  // ---------------------------------------------------------------- refs and inspection
 
   /** A ref to any address (this thread, another worker, later another node), bound to this system. */
   ref<M = never>(address: Address): ActorRef<M> {
@@ -680,6 +536,10 @@ export class ActorSystem implements Router {
     return this.cells.get(ref.address.path);
   }
 
+  /**
+   * True when `ref` names a live actor of this thread. An actor of another thread or node is
+   * never alive from here: watch it to learn when it stops.
+   */
   isAlive(ref: AnyRef): boolean {
     return ref.address.thread === this.thread && ref.address.node === this.node && this.cells.get(ref.address.path)?.status !== undefined;
   }
@@ -688,12 +548,4 @@ export class ActorSystem implements Router {
   logLine(level: 'debug' | 'info' | 'warn' | 'error', line: string): void {
     this.logFn(level, line);
   }
-}
-
-function isTerminated(m: unknown): m is Terminated {
-  return typeof m === 'object' && m !== null && (m as { _tag?: unknown })._tag === 'Terminated' && (m as { ref?: unknown }).ref instanceof ActorRef;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
