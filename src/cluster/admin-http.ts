@@ -14,7 +14,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MembersView } from './cluster-node.ts';
+import type { MembersView } from './members-view.ts';
 
 /** An answer from an added route; undefined: not mine. */
 export type AdminAnswer = { readonly status: number; readonly body: unknown };

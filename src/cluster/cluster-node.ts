@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import type { ClusterConfig } from './config.ts';
 import type { ClusterEvent } from './events.ts';
 import { Membership } from './gossip.ts';
-import { hostPort, incarnation, newNodeId, type Member } from './member.ts';
+import { hostPort, incarnation, newNodeId } from './member.ts';
 import { leader, unreachable, type GossipState } from './membership-state.ts';
 import { RedisDiscovery } from './redis-discovery.ts';
 import { RedisLease } from './redis-lease.ts';
@@ -26,6 +26,9 @@ import { ClusterRegistry } from './registry.ts';
 import { SingletonManager, singletonKey } from './singleton.ts';
 import { ClusterTransport } from './transport.ts';
 import { startAdminHttp, type AdminRoutes, type AdminServer } from './admin-http.ts';
+import type { MembersView } from './members-view.ts';
+
+export type { MembersView, MemberView } from './members-view.ts';
 
 export type Log = (level: 'debug' | 'info' | 'warn' | 'error', line: string) => void;
 
@@ -39,23 +42,6 @@ export type ClusterMsg =
   | Terminated;
 
 export type ClusterEventMessage = ClusterEvent | ({ readonly _tag: 'CurrentClusterState' } & MembersView);
-
-export interface MemberView {
-  readonly node: string;
-  readonly address: string;
-  readonly incarnation: string;
-  readonly status: Member['status'];
-  readonly reachable: boolean;
-  readonly roles: readonly string[];
-  readonly upNumber: number;
-}
-
-export interface MembersView {
-  readonly self: string;
-  readonly leader: string | undefined;
-  readonly converged: boolean;
-  readonly members: readonly MemberView[];
-}
 
 export type Termination = { readonly reason: 'left' | 'downed' | 'stopped' };
 
