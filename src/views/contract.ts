@@ -6,18 +6,13 @@
  * answer compares exactly with the pure oracle and the wire shows the same objects the oracle
  * would. Queries are tagged plain data, because they cross worker threads as actor messages.
  */
-import type {
-  ContinuityViolation, DuplicateDesignatorViolation, EquipmentViolation, GroundTimeViolation, ScheduleAirplane, ScheduleRotation,
-} from '../domain/index.ts';
+import type { ScheduleAirplane, ScheduleRotation } from '../domain/index.ts';
 import type { EventEnvelope } from '../persistence/index.ts';
 import type { WindowAnswer, WindowQuery } from './window.ts';
 import { InvalidViewQuery } from './errors.ts';
+import type { ViewContinuity, ViewDesignator, ViewEquipment, ViewGroundTime } from './view-violations.ts';
 
-export type WithLegIds<V> = V & { readonly legIds: readonly string[] };
-export type ViewContinuity = WithLegIds<ContinuityViolation>;
-export type ViewGroundTime = WithLegIds<GroundTimeViolation>;
-export type ViewDesignator = WithLegIds<DuplicateDesignatorViolation>;
-export type ViewEquipment = WithLegIds<EquipmentViolation>;
+export type { ViewContinuity, ViewDesignator, ViewEquipment, ViewGroundTime, WithLegIds } from './view-violations.ts';
 
 export interface CheckFilters {
   /** Only violations involving this rotation. */

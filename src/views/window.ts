@@ -11,7 +11,7 @@
  * per shown row, whatever the number of legs. Legs go out in a short form (WindowLeg).
  */
 import type { Leg } from '../domain/index.ts';
-import type { ViewContinuity, ViewDesignator, ViewEquipment, ViewGroundTime } from './contract.ts';
+import type { ViewContinuity, ViewDesignator, ViewEquipment, ViewGroundTime } from './view-violations.ts';
 import { InvalidViewQuery } from './errors.ts';
 
 export const CHECK_KINDS = ['continuity', 'ground-time', 'designators', 'equipment'] as const;
