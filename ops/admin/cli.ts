@@ -13,6 +13,7 @@
  * --url defaults to ALOFT_ADMIN_URL or http://127.0.0.1:8558; --token to ALOFT_ADMIN_TOKEN.
  * Exit codes: 0 done, 2 usage, 3 node unreachable, 4 token refused, 5 other API error.
  */
+import { defineCli, EXIT_USAGE } from '../../src/cli/args.ts';
 import type { MembersView } from '../../src/cluster/index.ts';
 
 interface ShardsView {
@@ -34,17 +35,7 @@ interface BackendsView {
   readonly backends: ReadonlyArray<{ readonly name: string; readonly state: string; readonly reason?: string; readonly position?: number; readonly lag?: number }>;
 }
 
-interface Args {
-  url: string;
-  token: string | undefined;
-  json: boolean;
-  command: string[];
-}
-
-const USAGE = 'usage: aloft-admin [--url http://host:port] [--token T] [--json] members | shards | views | backends | rebalance | leave <node> | down <node> | drain <node>';
-const LISTINGS = ['members', 'shards', 'views', 'backends', 'rebalance'];
-const ACTIONS = ['leave', 'down', 'drain'];
-
+/** A failure with the process exit code it means (see the module comment). */
 class CliError extends Error {
   constructor(
     message: string,
@@ -54,25 +45,49 @@ class CliError extends Error {
   }
 }
 
+interface Args {
+  url: string;
+  token: string | undefined;
+  json: boolean;
+  command: string[];
+}
+
+const LISTINGS = ['members', 'shards', 'views', 'backends', 'rebalance'];
+const ACTIONS = ['leave', 'down', 'drain'];
+
+/** The admin CLI's flags: parser and `--help` from this one table (src/cli/args.ts). */
+export const ADMIN_CLI = defineCli({
+  name: 'aloft-admin',
+  usage: 'usage: aloft-admin [--url http://host:port] [--token T] [--json] members | shards | views | backends | rebalance | leave <node> | down <node> | drain <node>',
+  description: [
+    'commands:',
+    "  members             the cluster's members: status, reachability, roles, the leader",
+    '  shards              shards per node, entities here',
+    "  views               lag of the node's view replicas",
+    "  backends            the node's journal, publisher and graph projection: state, lag",
+    '  rebalance           recompute the shard table now',
+    '  leave <node>        ask a member to leave (node id or host:port)',
+    '  down <node>         mark a member down',
+    '  drain <node>        hand off its shards, then leave',
+  ].join('\n'),
+  footer: 'Exit codes: 0 done, 2 usage, 3 node unreachable, 4 token refused, 5 other API error.',
+  positionals: true,
+  error: (message) => new CliError(message, 2),
+  flags: {
+    url: { type: 'string', value: 'URL', env: 'ALOFT_ADMIN_URL', default: 'http://127.0.0.1:8558', help: "the node's admin API" },
+    token: { type: 'string', value: 'T', env: 'ALOFT_ADMIN_TOKEN', help: 'the admin token (--admin-token of the node)' },
+    json: { type: 'boolean', help: "print the API's JSON instead of a table" },
+  },
+});
+
+/** The command line of the admin CLI; a CliError (code 0 with the help text for --help). */
 export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Args {
-  const args: Args = { url: env.ALOFT_ADMIN_URL ?? 'http://127.0.0.1:8558', token: env.ALOFT_ADMIN_TOKEN, json: false, command: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new CliError(`${a} needs a value\n${USAGE}`, 2);
-      return v;
-    };
-    if (a === '--url') args.url = value();
-    else if (a === '--token') args.token = value();
-    else if (a === '--json') args.json = true;
-    else if (a === '--help' || a === '-h') throw new CliError(USAGE, 0);
-    else if (a.startsWith('--')) throw new CliError(`unknown flag ${a}\n${USAGE}`, 2);
-    else args.command.push(a);
-  }
+  const parsed = ADMIN_CLI.parse(argv, env);
+  if (parsed.help) throw new CliError(ADMIN_CLI.help(), 0);
+  const args: Args = { url: parsed.values.url, token: parsed.values.token, json: parsed.values.json, command: parsed.positionals };
   const [cmd, target, ...extra] = args.command;
   const ok = LISTINGS.includes(cmd ?? '') ? target === undefined : ACTIONS.includes(cmd ?? '') && target !== undefined && extra.length === 0;
-  if (!ok) throw new CliError(USAGE, 2);
+  if (!ok) throw new CliError(cmd === undefined ? 'a command is needed' : `bad command: ${args.command.join(' ')}`, 2);
   if (!args.token) throw new CliError('no admin token: pass --token or set ALOFT_ADMIN_TOKEN', 2);
   return args;
 }
@@ -91,6 +106,7 @@ async function call(args: Args, method: 'GET' | 'POST', path: string): Promise<u
   return body;
 }
 
+/** The members as a table, with the leader and convergence under it. */
 export function membersTable(view: MembersView): string {
   const rows = view.members.map((m) => [m.address, m.incarnation, m.status, m.reachable ? 'reachable' : 'UNREACHABLE', String(m.upNumber), m.roles.join(',') || '-', [m.node === view.leader ? 'leader' : '', m.node === view.self ? 'self' : ''].filter(Boolean).join(' ')]);
   const header = ['ADDRESS', 'INCARNATION', 'STATUS', 'REACHABILITY', 'AGE', 'ROLES', ''];
@@ -99,6 +115,7 @@ export function membersTable(view: MembersView): string {
   return [line(header), ...rows.map(line), '', `leader: ${view.leader ?? '(none)'}   converged: ${view.converged ? 'yes' : 'no'}`].join('\n');
 }
 
+/** Shards per node, this node's handoff state and its busiest shards. */
 export function shardsTable(v: ShardsView): string {
   const rows = Object.entries(v.owners)
     .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -120,6 +137,7 @@ export function shardsTable(v: ShardsView): string {
   ].join('\n');
 }
 
+/** Runs one command; resolves to the process exit code (see the module comment). */
 export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, print: (s: string) => void): Promise<number> {
   try {
     const args = parseArgs(argv, env);
@@ -148,7 +166,8 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     return 0;
   } catch (error) {
     if (error instanceof CliError) {
-      (error.code === 0 ? print : (s: string) => process.stderr.write(`${s}\n`))(error.code === 0 ? error.message : `aloft-admin: ${error.message}`);
+      if (error.code === 0) print(error.message);
+      else process.stderr.write(`${error.code === EXIT_USAGE ? ADMIN_CLI.usageText(error) : `aloft-admin: ${error.message}`}\n`);
       return error.code;
     }
     process.stderr.write(`aloft-admin: ${(error as Error).message}\n`);

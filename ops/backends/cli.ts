@@ -6,44 +6,51 @@
  * real client request, and prints shell export lines on stdout, so that
  * `eval "$(npm run -s backends -- up)"` hands them to the tests; progress goes to stderr.
  */
-import { parseArgs } from 'node:util';
+import { defineCli, EXIT_USAGE, UsageError } from '../../src/cli/args.ts';
 import { defaultDir, down, exportLines, parseNames, readState, statePath, statusLines, up } from './control.ts';
 
-const USAGE = `usage: npm run backends -- <up|down|status|env> [--only kafka,cql,bolt] [--dir DIR]
-
-  up       start the servers (Kafka, a CQL server for the ScyllaDB journal, a Bolt server for the
-           Memgraph view) on free loopback ports and print export lines for their variables
-  down     stop them and remove their data
-  status   say what runs where
-  env      print the export lines of the running servers again
-
-  --only   a comma-separated subset (default: all three)
-  --dir    where their data, logs and state file go (ALOFT_BACKENDS_DIR, default ${defaultDir()})`;
+const BACKENDS_CLI = defineCli({
+  name: 'backends',
+  usage: 'usage: npm run backends -- <up|down|status|env> [--only kafka,cql,bolt] [--dir DIR]',
+  description: [
+    '  up       start the servers (Kafka, a CQL server for the ScyllaDB journal, a Bolt server for the',
+    '           Memgraph view) on free loopback ports and print export lines for their variables',
+    '  down     stop them and remove their data',
+    '  status   say what runs where',
+    '  env      print the export lines of the running servers again',
+  ].join('\n'),
+  positionals: true,
+  flags: {
+    only: { type: 'string', value: 'LIST', defaultText: 'all three', help: 'a comma-separated subset of kafka, cql, bolt' },
+    dir: { type: 'string', value: 'DIR', env: 'ALOFT_BACKENDS_DIR', defaultText: defaultDir(), help: 'where their data, logs and state file go' },
+  },
+});
 
 async function main(argv: readonly string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { only: { type: 'string' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = BACKENDS_CLI.parse(argv, process.env);
   } catch (e) {
-    console.error(`backends: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
+    if (!(e instanceof UsageError)) throw e;
+    console.error(BACKENDS_CLI.usageText(e));
+    return EXIT_USAGE;
   }
   const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(USAGE);
+  if (parsed.help) {
+    console.log(BACKENDS_CLI.help());
     return 0;
   }
   const [command, ...extra] = positionals;
   if (!command || extra.length > 0 || !['up', 'down', 'status', 'env'].includes(command)) {
-    console.error(`backends: ${command ? `unknown command ${[command, ...extra].join(' ')}` : 'a command is needed'}\n\n${USAGE}`);
-    return 2;
+    console.error(BACKENDS_CLI.usageText(command ? `unknown command ${[command, ...extra].join(' ')}` : 'a command is needed'));
+    return EXIT_USAGE;
   }
   let names;
   try {
     names = parseNames(values.only);
   } catch (e) {
-    console.error(`backends: --only: ${(e as Error).message}`);
-    return 2;
+    console.error(BACKENDS_CLI.usageText(`--only: ${(e as Error).message}`));
+    return EXIT_USAGE;
   }
   const dir = values.dir ?? defaultDir();
   const progress = (line: string) => console.error(`backends: ${line}`);

@@ -1,10 +1,11 @@
 /**
- * One entry point for every benchmark: `npm run bench -- <suite…> [--json] [--scale=0.1]`.
- * With no suite named it lists the suites. Suites live beside this file as `<name>.ts`.
+ * One entry point for every benchmark: `npm run bench -- <suite…> [--json] [--scale 0.1]`.
+ * With no suite named it says so and lists the suites (exit 2). Suites live beside this file as `<name>.ts`.
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
+import { defineCli, EXIT_USAGE, UsageError } from '../../src/cli/args.ts';
 import { machine, table, type Report, type Suite } from './harness.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -13,25 +14,42 @@ const suites = readdirSync(here)
   .map((f) => f.slice(0, -3))
   .sort();
 
-const args = process.argv.slice(2);
-const json = args.includes('--json');
-const scaleArg = args.find((a) => a.startsWith('--scale='));
-const scale = scaleArg ? Number(scaleArg.slice('--scale='.length)) : 1;
-const named = args.filter((a) => !a.startsWith('--'));
+const BENCH_CLI = defineCli({
+  name: 'bench',
+  usage: 'usage: npm run bench -- <suite…> [--json] [--scale N]',
+  description: `suites: ${suites.join(', ')}`,
+  positionals: true,
+  flags: {
+    json: { type: 'boolean', help: 'print the reports as JSON on stdout (progress goes to stderr)' },
+    scale: { type: 'string', value: 'X', default: '1', help: 'scale factor for iteration counts; 1 is the documented run, smaller is a quick one' },
+  },
+});
 
-if (!Number.isFinite(scale) || scale <= 0) {
-  console.error(`bench: --scale must be a positive number, got ${scaleArg}`);
-  process.exit(2);
+function parse(argv: readonly string[]): { json: boolean; scale: number; named: string[] } | 'help' {
+  const parsed = BENCH_CLI.parse(argv, process.env);
+  if (parsed.help) return 'help';
+  const scale = Number(parsed.values.scale);
+  if (!Number.isFinite(scale) || scale <= 0) throw new UsageError(`--scale must be a positive number, got ${parsed.values.scale}`);
+  const named = parsed.positionals;
+  if (named.length === 0) throw new UsageError(`name at least one suite: ${suites.join(', ')}`);
+  const unknown = named.filter((n) => !suites.includes(n));
+  if (unknown.length > 0) throw new UsageError(`unknown suite ${unknown.join(', ')}; suites: ${suites.join(', ')}`);
+  return { json: parsed.values.json, scale, named };
 }
-if (named.length === 0) {
-  console.error(`usage: npm run bench -- <suite…> [--json] [--scale=N]\nsuites: ${suites.join(', ')}`);
-  process.exit(2);
+
+let options: ReturnType<typeof parse>;
+try {
+  options = parse(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(BENCH_CLI.usageText(error));
+  process.exit(EXIT_USAGE);
 }
-const unknown = named.filter((n) => !suites.includes(n));
-if (unknown.length > 0) {
-  console.error(`bench: unknown suite ${unknown.join(', ')}; suites: ${suites.join(', ')}`);
-  process.exit(2);
+if (options === 'help') {
+  console.log(BENCH_CLI.help());
+  process.exit(0);
 }
+const { json, scale, named } = options;
 
 const reports: Report[] = [];
 for (const name of named) {

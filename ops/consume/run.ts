@@ -1,5 +1,6 @@
 /**
  * `npm run consume -- --kafka-brokers h:p[,h:p] [--topic aloft-events] [--verify] [--from-beginning] [--json]`
+ * (the brokers and topic also from ALOFT_KAFKA_BROKERS and ALOFT_KAFKA_TOPIC, as the node reads them)
  *
  * Without --verify: prints each event of the topic as it arrives (from the end, or from the
  * beginning with --from-beginning) until Ctrl-C: partition and Kafka offset, persistence id, seq,
@@ -11,13 +12,25 @@
  * reordering or conflict. Exit 0 when there is none, 1 when there is one (or the topic cannot be
  * read), 2 on a usage error.
  */
-import { parseArgs } from 'node:util';
+import { defineCli, EXIT_USAGE, UsageError } from '../../src/cli/args.ts';
 import { decode, followTopic, readWholeTopic, type RawRecord } from './topic.ts';
 import { TopicVerifier, type VerifyReport } from './verify.ts';
 
-const USAGE = 'usage: npm run consume -- --kafka-brokers h:p[,h:p] [--topic aloft-events] [--verify] [--from-beginning] [--json]';
 /** Anomalies printed in the text report; --json has them all. */
 const SHOWN = 50;
+
+const CONSUME_CLI = defineCli({
+  name: 'consume',
+  usage: 'usage: npm run consume -- --kafka-brokers h:p[,h:p] [--topic aloft-events] [--verify] [--from-beginning] [--json]',
+  description: 'Prints the events of the topic as they arrive, or with --verify reads the whole topic and reports\nduplicates, gaps and reordering (exit 0: none, 1: some or unreadable, 2: usage).',
+  flags: {
+    'kafka-brokers': { type: 'string', value: 'H:P,H:P', env: 'ALOFT_KAFKA_BROKERS', help: 'the brokers (required), as the node is given them' },
+    topic: { type: 'string', value: 'NAME', env: 'ALOFT_KAFKA_TOPIC', default: 'aloft-events', help: 'the event topic' },
+    verify: { type: 'boolean', help: 'read the whole topic once and check it instead of following it' },
+    'from-beginning': { type: 'boolean', help: 'follow from the beginning of the topic instead of its end' },
+    json: { type: 'boolean', help: 'one JSON object per event, or the report as JSON' },
+  },
+});
 
 interface Options {
   readonly brokers: string[];
@@ -27,34 +40,16 @@ interface Options {
   readonly json: boolean;
 }
 
-class UsageError extends Error {}
-
-function parse(argv: string[]): Options | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'kafka-brokers': { type: 'string' },
-        topic: { type: 'string', default: 'aloft-events' },
-        verify: { type: 'boolean', default: false },
-        'from-beginning': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
-  if (values.help) return 'help';
+function parse(argv: string[], env: NodeJS.ProcessEnv): Options | 'help' {
+  const parsed = CONSUME_CLI.parse(argv, env);
+  if (parsed.help) return 'help';
+  const values = parsed.values;
   const raw = values['kafka-brokers'];
-  if (raw === undefined || raw.trim() === '') throw new UsageError('--kafka-brokers is required');
+  if (raw === undefined || raw.trim() === '') throw new UsageError('--kafka-brokers is required (or ALOFT_KAFKA_BROKERS)');
   const brokers = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const b of brokers) if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(b)) throw new UsageError(`--kafka-brokers: "${b}" is not host:port`);
+  for (const b of brokers) if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(b)) throw new UsageError(`${CONSUME_CLI.label('kafka-brokers')}: "${b}" is not host:port`);
   const topic = values.topic;
-  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) throw new UsageError(`--topic: "${topic}" is not a Kafka topic name`);
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) throw new UsageError(`${CONSUME_CLI.label('topic')}: "${topic}" is not a Kafka topic name`);
   if (values.verify && values['from-beginning']) throw new UsageError('--from-beginning is for following the topic; --verify always reads it from the beginning');
   return { brokers, topic, verify: values.verify, fromBeginning: values['from-beginning'], json: values.json };
 }
@@ -107,14 +102,14 @@ async function follow(o: Options): Promise<number> {
 async function main(): Promise<number> {
   let o: Options | 'help';
   try {
-    o = parse(process.argv.slice(2));
+    o = parse(process.argv.slice(2), process.env);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`consume: ${e.message}\n${USAGE}`);
-    return 2;
+    console.error(CONSUME_CLI.usageText(e));
+    return EXIT_USAGE;
   }
   if (o === 'help') {
-    console.log(USAGE);
+    console.log(CONSUME_CLI.help());
     return 0;
   }
   return o.verify ? verify(o) : follow(o);

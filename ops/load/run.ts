@@ -35,6 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import { defineCli, EXIT_USAGE, UsageError } from '../../src/cli/args.ts';
 import { closedLoop } from './closed.ts';
 import { cpuMeter } from './cpu.ts';
 import { connections } from './http.ts';
@@ -42,24 +43,49 @@ import { figures, print, type ClosedFigures, type Figures } from './report.ts';
 import { readWorkload } from './read.ts';
 import { registrations, writeWorkload } from './write.ts';
 
-const USAGE = 'usage: npm run load -- write|read [--url URL] [--connections N] [--duration S] [--planners N --ramp N --ramp-every-ms MS --legs N --closed-connections N --closed-duration S --no-baseline --no-closed --workers N] [--rate N --ramp-seconds S] [--timeout-ms MS] [--json]';
-const SWITCHES = new Set(['json', 'no-baseline', 'no-closed']);
 const CLOSED_WARMUP_MS = 1000;
 
-function parse(argv: readonly string[]): { workload: 'write' | 'read'; flags: Map<string, string> } {
-  const [workload, ...rest] = argv;
-  if (workload !== 'write' && workload !== 'read') throw new Error(`first argument must be write or read\n${USAGE}`);
+const LOAD_CLI = defineCli({
+  name: 'load',
+  usage: 'usage: npm run load -- write|read [options]',
+  description: 'Without --url it starts its own node on a free loopback port (the demo season loaded for read)\nand stops it afterwards.',
+  positionals: true,
+  flags: {
+    url: { type: 'string', value: 'URL', defaultText: 'a node started here', help: 'drive this node (loopback only)' },
+    connections: { type: 'string', help: 'write: connections shared by all planners (default one per planner); read: connections (default 64)' },
+    duration: { type: 'string', value: 'S', help: 'seconds of load (default write 30, read 20)' },
+    'timeout-ms': { type: 'string', value: 'MS', default: '10000', help: 'timeout of one request' },
+    json: { type: 'boolean', help: 'print the figures as JSON (progress goes to stderr)' },
+    planners: { type: 'string', default: '400', group: 'write:', help: "the paper's planners" },
+    ramp: { type: 'string', default: '50', help: 'planners added per step' },
+    'ramp-every-ms': { type: 'string', value: 'MS', default: '1000', help: 'time between steps' },
+    legs: { type: 'string', default: '10', help: 'legs per rotation' },
+    'closed-connections': { type: 'string', default: '64', help: 'connections of the closed loop after the planners' },
+    'closed-duration': { type: 'string', value: 'S', default: '5', help: 'seconds of the closed loop' },
+    'no-baseline': { type: 'boolean', help: 'skip the closed loop against the bare server' },
+    'no-closed': { type: 'boolean', help: 'skip the closed loop altogether' },
+    workers: { type: 'string', defaultText: "the node's own", help: "the started node's worker threads" },
+    rate: { type: 'string', value: 'N', default: '5000', group: 'read:', help: 'queries per second' },
+    'ramp-seconds': { type: 'string', value: 'S', default: '5', help: 'seconds to reach the rate' },
+  },
+});
+
+/** Flags whose value is a positive number (the rest are --url, --workers and the switches). */
+const NUMBERS = ['connections', 'duration', 'timeout-ms', 'planners', 'ramp', 'ramp-every-ms', 'legs', 'closed-connections', 'closed-duration', 'rate', 'ramp-seconds'] as const;
+
+/** The workload and the flags set or defaulted (a switch as '1'), every number checked before anything starts. */
+function parse(argv: readonly string[]): { workload: 'write' | 'read'; flags: Map<string, string> } | 'help' {
+  const parsed = LOAD_CLI.parse(argv, {});
+  if (parsed.help) return 'help';
+  const [workload, ...extra] = parsed.positionals;
+  if (workload !== 'write' && workload !== 'read') throw new UsageError(workload === undefined ? 'name a workload: write or read' : `unknown workload ${workload}: write or read`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" (try --help)`);
   const flags = new Map<string, string>();
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i] as string;
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}\n${USAGE}`);
-    if (SWITCHES.has(a.slice(2))) flags.set(a.slice(2), '1');
-    else {
-      const v = rest[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      flags.set(a.slice(2), v);
-    }
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (value === true) flags.set(name, '1');
+    else if (typeof value === 'string') flags.set(name, value);
   }
+  for (const name of NUMBERS) num(flags, name, 1);
   return { workload, flags };
 }
 
@@ -67,7 +93,7 @@ function num(flags: Map<string, string>, name: string, fallback: number): number
   const v = flags.get(name);
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${v}`);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got ${v}`);
   return n;
 }
 
@@ -177,7 +203,19 @@ async function write(origin: string, flags: Map<string, string>, serverPid: numb
 }
 
 async function main(): Promise<void> {
-  const { workload, flags } = parse(process.argv.slice(2));
+  let parsed;
+  try {
+    parsed = parse(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(LOAD_CLI.usageText(error));
+    process.exit(EXIT_USAGE);
+  }
+  if (parsed === 'help') {
+    console.log(LOAD_CLI.help());
+    return;
+  }
+  const { workload, flags } = parsed;
   const json = flags.has('json');
   const log = json ? (l: string) => console.error(l) : (l: string) => console.log(l);
   let own: Child | undefined;

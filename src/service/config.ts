@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { defineCli, type FlagValues } from '../cli/args.ts';
 
 export interface ServiceConfig {
   readonly host: string;
@@ -65,75 +66,57 @@ export const EMBEDDED: Backends = { journal: { _tag: 'lmdb' }, bus: { _tag: 'non
 
 export const DEV_REPLICATION = "{'class': 'SimpleStrategy', 'replication_factor': 1}";
 
+/** A bad setting: its message names the flag and its environment variable. The node exits with code 2. */
 export class ConfigError extends Error {
   readonly _tag = 'ConfigError';
 }
 
-const HELP = `usage: npm start -- [options]
+/**
+ * The node's flags, each with its environment form and default: the parser and `--help` both
+ * come from this one table (src/cli/args.ts). The cluster's flags are parsed first, by
+ * src/cluster/config.ts, and never reach it.
+ */
+export const SERVICE_CLI = defineCli({
+  name: 'aloft',
+  usage: 'usage: npm start -- [options]   (cluster flags: docs/cluster.md)',
+  error: (message) => new ConfigError(message),
+  flags: {
+    host: { type: 'string', value: 'HOST', env: 'ALOFT_HOST', default: '127.0.0.1', help: 'address to serve HTTP on' },
+    port: { type: 'string', value: 'PORT', env: 'ALOFT_PORT', default: '8080', help: 'HTTP port, 0 for any free one' },
+    data: { type: 'string', value: 'DIR', env: 'ALOFT_DATA', default: 'data', defaultText: './data', help: 'data directory (the LMDB journal, view snapshots)' },
+    workers: { type: 'string', env: 'ALOFT_WORKERS', defaultText: '0 on up to 2 cores, else one per core', help: 'worker threads for the entities; 0 runs them on the main thread' },
+    'demo-season': { type: 'boolean', env: 'ALOFT_DEMO_SEASON', help: 'load the generated demo season on first start' },
+    durability: { type: 'string', value: 'MODE', env: 'ALOFT_DURABILITY', default: 'flush', help: 'flush (fsync before acknowledging: survives power loss) or commit (survives a process kill)' },
+    views: { type: 'string', value: 'WHERE', env: 'ALOFT_VIEWS', default: 'main', help: 'schedule-view replicas: main (one, beside HTTP) or workers (one each; main when there are none)' },
+    shards: { type: 'string', env: 'ALOFT_SHARDS', default: '1024', help: 'shards of the entity space; the same on every member' },
+    'max-entities': { type: 'string', env: 'ALOFT_MAX_ENTITIES', default: '100000', help: 'live entities per node before the least recently used passivate' },
+    'entity-idle-ms': { type: 'string', env: 'ALOFT_ENTITY_IDLE_MS', default: '120000', help: 'passivate an entity after this long without a message' },
+    'handoff-timeout-ms': { type: 'string', env: 'ALOFT_HANDOFF_TIMEOUT_MS', default: '5000', help: 'how long a shard waits for unreachable members to release it' },
+    journal: { type: 'string', value: 'KIND', env: 'ALOFT_JOURNAL', default: 'lmdb', group: 'Production backends (docs/persistence.md; the defaults need no server):', help: 'lmdb (embedded, in --data) or scylla (shared by every member)' },
+    'scylla-contact-points': { type: 'string', value: 'H:P,H:P', env: 'ALOFT_SCYLLA_CONTACT_POINTS', default: '127.0.0.1:9042', help: 'ScyllaDB/Cassandra nodes' },
+    'scylla-dc': { type: 'string', value: 'NAME', env: 'ALOFT_SCYLLA_DC', default: 'datacenter1', help: 'the local data centre' },
+    'scylla-keyspace': { type: 'string', value: 'NAME', env: 'ALOFT_SCYLLA_KEYSPACE', default: 'aloft', help: 'keyspace, created with its tables if missing' },
+    'scylla-replication': { type: 'string', value: 'MAP', env: 'ALOFT_SCYLLA_REPLICATION', default: DEV_REPLICATION, help: 'CQL replication map for a new keyspace; the default is for development only' },
+    bus: { type: 'string', value: 'KIND', env: 'ALOFT_BUS', default: 'none', help: 'none or kafka: publish every journal event' },
+    'kafka-brokers': { type: 'string', value: 'H:P,H:P', env: 'ALOFT_KAFKA_BROKERS', default: '127.0.0.1:9092', help: 'Kafka brokers' },
+    'kafka-topic': { type: 'string', value: 'NAME', env: 'ALOFT_KAFKA_TOPIC', default: 'aloft-events', help: 'the topic events are published to' },
+    'kafka-partitions': { type: 'string', env: 'ALOFT_KAFKA_PARTITIONS', default: '12', help: 'partitions of a topic the node creates' },
+    'kafka-client-id': { type: 'string', value: 'ID', env: 'ALOFT_KAFKA_CLIENT_ID', default: 'aloft', help: 'the Kafka client id' },
+    graph: { type: 'string', value: 'KIND', env: 'ALOFT_GRAPH', default: 'none', help: 'none or memgraph: keep the schedule graph in a Bolt database' },
+    'memgraph-url': { type: 'string', value: 'URL', env: 'ALOFT_MEMGRAPH_URL', default: 'bolt://127.0.0.1:7687', help: 'bolt://host:port' },
+    'memgraph-user': { type: 'string', value: 'USER', env: 'ALOFT_MEMGRAPH_USER', defaultText: 'none', help: 'the user; the password only from ALOFT_MEMGRAPH_PASSWORD' },
+    checks: { type: 'string', value: 'FROM', env: 'ALOFT_CHECKS', default: 'memory', help: 'memory (the in-memory replicas) or graph (Cypher on --graph)' },
+  },
+});
 
-  --host HOST        address to serve HTTP on          (ALOFT_HOST, default 127.0.0.1)
-  --port PORT        HTTP port, 0 for any free one     (ALOFT_PORT, default 8080)
-  --data DIR         data directory (the LMDB journal)  (ALOFT_DATA, default ./data)
-  --workers N        worker threads for the entities; 0 runs them on the main thread
-                     (ALOFT_WORKERS, default: 0 on up to 2 cores, else one per core)
-  --demo-season      load the generated demo season on first start (ALOFT_DEMO_SEASON=1)
-  --durability MODE  flush (fsync before acknowledging) or commit (ALOFT_DURABILITY, default flush)
-  --views WHERE      schedule-view replicas: main (one, beside HTTP) or workers (one each; main
-                     when there are none) (ALOFT_VIEWS, default main)
-  --shards N         shards of the entity space; the same on every member (ALOFT_SHARDS, default 1024)
-  --max-entities N   live entities per node before the least recently used passivate (ALOFT_MAX_ENTITIES, default 100000)
-  --entity-idle-ms N passivate an entity after this long without a message (ALOFT_ENTITY_IDLE_MS, default 120000)
-  --handoff-timeout-ms N  how long a shard waits for unreachable members to release it (ALOFT_HANDOFF_TIMEOUT_MS, default 5000)
+type ServiceValues = FlagValues<typeof SERVICE_CLI.spec.flags>;
+type ServiceFlag = keyof ServiceValues & string;
 
-Production backends (docs/persistence.md; the defaults need no server):
-  --journal KIND     lmdb (embedded, in --data) or scylla (shared by every member) (ALOFT_JOURNAL, default lmdb)
-  --scylla-contact-points H:P,H:P   ScyllaDB/Cassandra nodes (ALOFT_SCYLLA_CONTACT_POINTS, default 127.0.0.1:9042)
-  --scylla-dc NAME   the local data centre (ALOFT_SCYLLA_DC, default datacenter1)
-  --scylla-keyspace NAME  keyspace, created if missing (ALOFT_SCYLLA_KEYSPACE, default aloft)
-  --scylla-replication MAP  CQL replication map for a new keyspace (ALOFT_SCYLLA_REPLICATION,
-                     default ${DEV_REPLICATION}: development only)
-  --bus KIND         none or kafka: publish every journal event (ALOFT_BUS, default none)
-  --kafka-brokers H:P,H:P  (ALOFT_KAFKA_BROKERS, default 127.0.0.1:9092)
-  --kafka-topic NAME (ALOFT_KAFKA_TOPIC, default aloft-events)
-  --kafka-partitions N  partitions of a topic the node creates (ALOFT_KAFKA_PARTITIONS, default 12)
-  --kafka-client-id ID  (ALOFT_KAFKA_CLIENT_ID, default aloft)
-  --graph KIND       none or memgraph: keep the schedule graph in a Bolt database (ALOFT_GRAPH, default none)
-  --memgraph-url URL bolt://host:port (ALOFT_MEMGRAPH_URL, default bolt://127.0.0.1:7687)
-  --memgraph-user U  (ALOFT_MEMGRAPH_USER, default none); the password only from ALOFT_MEMGRAPH_PASSWORD
-  --checks FROM      memory (the in-memory replicas) or graph (Cypher on --graph) (ALOFT_CHECKS, default memory)
-  --help             this text`;
-
-/** Each flag of the node and its environment form. */
-const SETTINGS: ReadonlyArray<readonly [string, string]> = [
-    ['host', 'ALOFT_HOST'],
-    ['port', 'ALOFT_PORT'],
-    ['data', 'ALOFT_DATA'],
-    ['workers', 'ALOFT_WORKERS'],
-    ['demo-season', 'ALOFT_DEMO_SEASON'],
-    ['durability', 'ALOFT_DURABILITY'],
-    ['views', 'ALOFT_VIEWS'],
-    ['shards', 'ALOFT_SHARDS'],
-    ['max-entities', 'ALOFT_MAX_ENTITIES'],
-    ['entity-idle-ms', 'ALOFT_ENTITY_IDLE_MS'],
-    ['handoff-timeout-ms', 'ALOFT_HANDOFF_TIMEOUT_MS'],
-    ['journal', 'ALOFT_JOURNAL'],
-    ['scylla-contact-points', 'ALOFT_SCYLLA_CONTACT_POINTS'],
-    ['scylla-dc', 'ALOFT_SCYLLA_DC'],
-    ['scylla-keyspace', 'ALOFT_SCYLLA_KEYSPACE'],
-    ['scylla-replication', 'ALOFT_SCYLLA_REPLICATION'],
-    ['bus', 'ALOFT_BUS'],
-    ['kafka-brokers', 'ALOFT_KAFKA_BROKERS'],
-    ['kafka-topic', 'ALOFT_KAFKA_TOPIC'],
-    ['kafka-partitions', 'ALOFT_KAFKA_PARTITIONS'],
-    ['kafka-client-id', 'ALOFT_KAFKA_CLIENT_ID'],
-    ['graph', 'ALOFT_GRAPH'],
-    ['memgraph-url', 'ALOFT_MEMGRAPH_URL'],
-    ['memgraph-user', 'ALOFT_MEMGRAPH_USER'],
-    ['checks', 'ALOFT_CHECKS'],
-];
+/** The text of `npm start -- --help`. */
+const HELP = SERVICE_CLI.help();
 
 /** Every environment variable the node's own settings read (the cluster's are in src/cluster/config.ts). */
-export const SERVICE_ENV: readonly string[] = [...SETTINGS.map(([, env]) => env), 'ALOFT_MEMGRAPH_PASSWORD'];
+export const SERVICE_ENV: readonly string[] = [...Object.values(SERVICE_CLI.spec.flags).flatMap((f) => (f.env === undefined ? [] : [f.env])), 'ALOFT_MEMGRAPH_PASSWORD'];
 
 /**
  * Worker threads for a machine with `cores` cores. On two cores the entities run on the main
@@ -145,49 +128,33 @@ export function defaultWorkers(cores: number): number {
   return cores <= 2 ? 0 : cores;
 }
 
+/**
+ * The node's settings from `argv` (the cluster's flags already taken out) and `env`; 'help' when
+ * `--help` was asked for. Throws a ConfigError naming the setting at fault.
+ */
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServiceConfig | 'help' {
-  const raw = new Map<string, string>();
-  const fromEnv = SETTINGS;
-  for (const [key, name] of fromEnv) {
-    const v = env[name];
-    if (v !== undefined && v !== '') raw.set(key, v);
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--help' || arg === '-h') return 'help';
-    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument "${arg}" (try --help)`);
-    const eq = arg.indexOf('=');
-    const key = arg.slice(2, eq < 0 ? undefined : eq);
-    if (!fromEnv.some(([k]) => k === key)) throw new ConfigError(`unknown flag --${key} (try --help)`);
-    if (key === 'demo-season') {
-      raw.set(key, eq < 0 ? '1' : arg.slice(eq + 1));
-      continue;
-    }
-    const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
-    if (value === undefined || value.startsWith('--')) throw new ConfigError(`--${key} needs a value`);
-    raw.set(key, value);
-  }
-  const host = raw.get('host') ?? '127.0.0.1';
-  if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new ConfigError(`--host/ALOFT_HOST "${host}" is not a host name or address`);
-  const port = int(raw.get('port') ?? '8080', '--port/ALOFT_PORT', 0, 65535);
-  const workers = int(raw.get('workers') ?? String(defaultWorkers(os.availableParallelism())), '--workers/ALOFT_WORKERS', 0, 64);
-  const durability = raw.get('durability') ?? 'flush';
-  if (durability !== 'flush' && durability !== 'commit') throw new ConfigError(`--durability/ALOFT_DURABILITY must be flush or commit, got "${durability}"`);
-  const demo = raw.get('demo-season') ?? '0';
-  if (!['0', '1', 'true', 'false'].includes(demo)) throw new ConfigError(`--demo-season/ALOFT_DEMO_SEASON must be 1/true or 0/false, got "${demo}"`);
-  const viewThreads = raw.get('views') ?? 'main';
-  if (viewThreads !== 'workers' && viewThreads !== 'main') throw new ConfigError(`--views/ALOFT_VIEWS must be workers or main, got "${viewThreads}"`);
-  const shards = int(raw.get('shards') ?? '1024', '--shards/ALOFT_SHARDS', 1, 65_536);
-  const maxEntities = int(raw.get('max-entities') ?? '100000', '--max-entities/ALOFT_MAX_ENTITIES', 1, 100_000_000);
-  const entityIdleMs = int(raw.get('entity-idle-ms') ?? '120000', '--entity-idle-ms/ALOFT_ENTITY_IDLE_MS', 1, 86_400_000);
-  const handoffTimeoutMs = int(raw.get('handoff-timeout-ms') ?? '5000', '--handoff-timeout-ms/ALOFT_HANDOFF_TIMEOUT_MS', 1, 600_000);
-  const backends = parseBackends(raw, env);
-  return { host, port, data: path.resolve(raw.get('data') ?? 'data'), workers, demoSeason: demo === '1' || demo === 'true', durability, viewThreads, shards, maxEntities, entityIdleMs, handoffTimeoutMs, backends };
+  const parsed = SERVICE_CLI.parse(argv, env);
+  if (parsed.help) return 'help';
+  const v = parsed.values;
+  const label = SERVICE_CLI.label;
+  const host = v.host;
+  if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new ConfigError(`${label('host')} "${host}" is not a host name or address`);
+  const port = int(v.port, label('port'), 0, 65535);
+  const workers = int(v.workers ?? String(defaultWorkers(os.availableParallelism())), label('workers'), 0, 64);
+  const durability = v.durability;
+  if (durability !== 'flush' && durability !== 'commit') throw new ConfigError(`${label('durability')} must be flush or commit, got "${durability}"`);
+  const viewThreads = v.views;
+  if (viewThreads !== 'workers' && viewThreads !== 'main') throw new ConfigError(`${label('views')} must be workers or main, got "${viewThreads}"`);
+  const shards = int(v.shards, label('shards'), 1, 65_536);
+  const maxEntities = int(v['max-entities'], label('max-entities'), 1, 100_000_000);
+  const entityIdleMs = int(v['entity-idle-ms'], label('entity-idle-ms'), 1, 86_400_000);
+  const handoffTimeoutMs = int(v['handoff-timeout-ms'], label('handoff-timeout-ms'), 1, 600_000);
+  const backends = parseBackends(v, parsed.given, env);
+  return { host, port, data: path.resolve(v.data), workers, demoSeason: v['demo-season'], durability, viewThreads, shards, maxEntities, entityIdleMs, handoffTimeoutMs, backends };
 }
 
-function oneOf<T extends string>(raw: ReadonlyMap<string, string>, key: string, env: string, choices: readonly T[]): T {
-  const v = raw.get(key) ?? choices[0]!;
-  if (!(choices as readonly string[]).includes(v)) throw new ConfigError(`--${key}/${env} must be ${choices.join(' or ')}, got "${v}"`);
+function oneOf<T extends string>(v: string, key: ServiceFlag, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(v)) throw new ConfigError(`${SERVICE_CLI.label(key)} must be ${choices.join(' or ')}, got "${v}"`);
   return v as T;
 }
 
@@ -208,14 +175,15 @@ function identifier(value: string, name: string): string {
   return value;
 }
 
-function parseBackends(raw: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv): Backends {
-  const journalKind = oneOf(raw, 'journal', 'ALOFT_JOURNAL', ['lmdb', 'scylla'] as const);
-  const busKind = oneOf(raw, 'bus', 'ALOFT_BUS', ['none', 'kafka'] as const);
-  const graphKind = oneOf(raw, 'graph', 'ALOFT_GRAPH', ['none', 'memgraph'] as const);
-  const checks = oneOf(raw, 'checks', 'ALOFT_CHECKS', ['memory', 'graph'] as const);
+function parseBackends(v: ServiceValues, given: ReadonlySet<ServiceFlag>, env: NodeJS.ProcessEnv): Backends {
+  const label = SERVICE_CLI.label;
+  const journalKind = oneOf(v.journal, 'journal', ['lmdb', 'scylla'] as const);
+  const busKind = oneOf(v.bus, 'bus', ['none', 'kafka'] as const);
+  const graphKind = oneOf(v.graph, 'graph', ['none', 'memgraph'] as const);
+  const checks = oneOf(v.checks, 'checks', ['memory', 'graph'] as const);
   // Settings of a backend that is not selected are a mistake worth saying (a typo in --journal).
   const unused = (prefix: string, selected: boolean, flag: string) => {
-    const stray = [...raw.keys()].filter((k) => k.startsWith(prefix));
+    const stray = [...given].filter((k) => k.startsWith(prefix));
     if (!selected && stray.length > 0) throw new ConfigError(`--${stray[0]} is set but ${flag} does not select that backend`);
   };
   unused('scylla-', journalKind === 'scylla', '--journal');
@@ -227,26 +195,26 @@ function parseBackends(raw: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv)
       ? { _tag: 'lmdb' }
       : {
           _tag: 'scylla',
-          contactPoints: hostPorts(raw.get('scylla-contact-points') ?? '127.0.0.1:9042', '--scylla-contact-points/ALOFT_SCYLLA_CONTACT_POINTS', 9042),
-          localDataCenter: raw.get('scylla-dc') ?? 'datacenter1',
-          keyspace: identifier(raw.get('scylla-keyspace') ?? 'aloft', '--scylla-keyspace/ALOFT_SCYLLA_KEYSPACE'),
-          replication: replicationMap(raw.get('scylla-replication') ?? DEV_REPLICATION),
+          contactPoints: hostPorts(v['scylla-contact-points'], label('scylla-contact-points'), 9042),
+          localDataCenter: v['scylla-dc'],
+          keyspace: identifier(v['scylla-keyspace'], label('scylla-keyspace')),
+          replication: replicationMap(v['scylla-replication']),
         };
   const bus: BusBackend =
     busKind === 'none'
       ? { _tag: 'none' }
       : {
           _tag: 'kafka',
-          brokers: hostPorts(raw.get('kafka-brokers') ?? '127.0.0.1:9092', '--kafka-brokers/ALOFT_KAFKA_BROKERS', 9092),
-          topic: topicName(raw.get('kafka-topic') ?? 'aloft-events'),
-          partitions: int(raw.get('kafka-partitions') ?? '12', '--kafka-partitions/ALOFT_KAFKA_PARTITIONS', 1, 10_000),
-          clientId: raw.get('kafka-client-id') ?? 'aloft',
+          brokers: hostPorts(v['kafka-brokers'], label('kafka-brokers'), 9092),
+          topic: topicName(v['kafka-topic']),
+          partitions: int(v['kafka-partitions'], label('kafka-partitions'), 1, 10_000),
+          clientId: v['kafka-client-id'],
         };
   let graph: GraphBackend = { _tag: 'none' };
   if (graphKind === 'memgraph') {
-    const url = raw.get('memgraph-url') ?? 'bolt://127.0.0.1:7687';
-    if (!/^(bolt|neo4j|bolt\+s|neo4j\+s|bolt\+ssc|neo4j\+ssc):\/\/[^\s/]+$/.test(url)) throw new ConfigError(`--memgraph-url/ALOFT_MEMGRAPH_URL must be bolt://host:port, got "${url}"`);
-    graph = { _tag: 'memgraph', url, user: raw.get('memgraph-user') ?? '', password: env.ALOFT_MEMGRAPH_PASSWORD ?? '' };
+    const url = v['memgraph-url'];
+    if (!/^(bolt|neo4j|bolt\+s|neo4j\+s|bolt\+ssc|neo4j\+ssc):\/\/[^\s/]+$/.test(url)) throw new ConfigError(`${label('memgraph-url')} must be bolt://host:port, got "${url}"`);
+    graph = { _tag: 'memgraph', url, user: v['memgraph-user'] ?? '', password: env.ALOFT_MEMGRAPH_PASSWORD ?? '' };
   }
   return { journal, bus, graph, checks };
 }
@@ -254,13 +222,13 @@ function parseBackends(raw: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv)
 function replicationMap(value: string): string {
   // Handed to CREATE KEYSPACE as it is, so only a map literal of quoted names and numbers passes.
   if (!/^\{\s*'class'\s*:\s*'[A-Za-z.]+'(\s*,\s*'[A-Za-z0-9_.-]+'\s*:\s*('?\d+'?|'[A-Za-z0-9_.-]+'))*\s*\}$/.test(value)) {
-    throw new ConfigError(`--scylla-replication/ALOFT_SCYLLA_REPLICATION must be a CQL replication map such as {'class': 'NetworkTopologyStrategy', 'dc1': 3}, got "${value}"`);
+    throw new ConfigError(`${SERVICE_CLI.label('scylla-replication')} must be a CQL replication map such as {'class': 'NetworkTopologyStrategy', 'dc1': 3}, got "${value}"`);
   }
   return value;
 }
 
 function topicName(value: string): string {
-  if (!/^[A-Za-z0-9._-]{1,249}$/.test(value)) throw new ConfigError(`--kafka-topic/ALOFT_KAFKA_TOPIC must be 1-249 letters, digits, '.', '_' or '-', got "${value}"`);
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(value)) throw new ConfigError(`${SERVICE_CLI.label('kafka-topic')} must be 1-249 letters, digits, '.', '_' or '-', got "${value}"`);
   return value;
 }
 
