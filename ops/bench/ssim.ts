@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { checkContinuity, checkDesignatorUniqueness, checkGroundTime, formatRotationCsv, parseSsim, planImport, type SsimParseResult } from '../../src/domain/index.ts';
-import { generateSeason } from '../season/season.ts';
+import { generateSeason } from '../../src/domain/season/season.ts';
 import { ssimChunks, writeSeason } from '../season/files.ts';
 import type { Row, Suite } from './harness.ts';
 

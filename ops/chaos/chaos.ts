@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { lmdbJournal, type EventEnvelope, type Journal } from '../../src/persistence/index.ts';
-import { seeded } from '../season/random.ts';
+import { seeded } from '../../src/domain/season/random.ts';
 import { checkAssignments, checkJournal, readFeed, type AssignmentsReport, type JournalReport } from './checker.ts';
 import { ChaosCluster, type ShardsView } from './cluster.ts';
 import { until } from './net.ts';

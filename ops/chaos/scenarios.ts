@@ -7,7 +7,7 @@
  * production); losing it is a database outage, which these scripts do not simulate. In
  * production mode there is no journal node, and every member may be hit.
  */
-import type { Random } from '../season/random.ts';
+import type { Random } from '../../src/domain/season/random.ts';
 import type { ChaosCluster } from './cluster.ts';
 import { until } from './net.ts';
 import type { NodeProcess } from './node-process.ts';

@@ -14,7 +14,7 @@
  */
 import { Pool } from 'undici';
 import { legId } from '../../src/domain/index.ts';
-import { seeded, type Random } from '../season/random.ts';
+import { seeded, type Random } from '../../src/domain/season/random.ts';
 import { eventKey } from './checker.ts';
 
 /** One acknowledged (2xx) command and the events it must have put in the journal. */

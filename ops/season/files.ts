@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { formatRotationCsv } from '../../src/domain/index.ts';
 import { epochDayOfIso } from '../../src/domain/ssim/dates.ts';
 import { carrierRecord, headerRecord, legRecord, trailerRecord, ZERO_RECORD } from './ssim-writer.ts';
-import type { Season } from './season.ts';
+import type { Season } from '../../src/domain/season/season.ts';
 
 const BLOCK = 5;
 

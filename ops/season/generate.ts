@@ -9,7 +9,7 @@
  * Bad flags print what is wrong and exit 2; nothing is written then.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_SEASON, generateSeason, seasonOfSize, seasonOptionProblems, type SeasonOptions } from './season.ts';
+import { DEFAULT_SEASON, generateSeason, seasonOfSize, seasonOptionProblems, type SeasonOptions } from '../../src/domain/season/season.ts';
 import { writeSeason } from './files.ts';
 
 const USAGE = `usage: node --import tsx ops/season/generate.ts --out DIR [options]

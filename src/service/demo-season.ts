@@ -4,10 +4,10 @@
  * through the same commands a planner's client would send: airport ground times, airplanes,
  * rotations with their legs (as an import), then one assignment saga per airplane. A `scale`
  * other than 1 loads that many times the airplanes over the same days and airports
- * (ops/season `seasonOfSize`: 10 is about 1.8 M legs).
+ * (src/domain/season `seasonOfSize`: 10 is about 1.8 M legs).
  */
-import { generateSeason, seasonOfSize, type Season } from '../../ops/season/season.ts';
-import { fleetCommands } from '../../ops/season/commands.ts';
+import { generateSeason, seasonOfSize, type Season } from '../domain/season/season.ts';
+import { fleetCommands } from '../domain/season/commands.ts';
 import type { Journal } from '../persistence/index.ts';
 import type { CommandGateway } from './gateway.ts';
 import type { ImportStatus, Importer } from './importer.ts';

@@ -6,9 +6,9 @@
  */
 import t from 'tap';
 import fc from 'fast-check';
-import { generateSeason, seasonOptionProblems, DEFAULT_SEASON, type InjectedViolation, type Season } from '../../ops/season/season.ts';
+import { generateSeason, seasonOptionProblems, DEFAULT_SEASON, type InjectedViolation, type Season } from '../../src/domain/season/season.ts';
 import { ssimChunks } from '../../ops/season/files.ts';
-import { seasonCommands } from '../../ops/season/commands.ts';
+import { seasonCommands } from '../../src/domain/season/commands.ts';
 import { airportDecider, checkSchedule, formatRotationCsv, parseSsim, planImport, scheduleFromEvents, type AirportEvent, type AirportState, type Schedule } from '../../src/domain/index.ts';
 import { World } from './fixtures/saga-world.ts';
 

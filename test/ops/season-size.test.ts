@@ -5,7 +5,7 @@
  * one: the multiplier changes airplanes only.
  */
 import t from 'tap';
-import { DEFAULT_SEASON, generateSeason, seasonOfSize, seasonOptionProblems } from '../../ops/season/season.ts';
+import { DEFAULT_SEASON, generateSeason, seasonOfSize, seasonOptionProblems } from '../../src/domain/season/season.ts';
 
 const week = { ...DEFAULT_SEASON, days: 7 };
 

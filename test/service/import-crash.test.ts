@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, until } from '../../ops/lib/loopback.ts';
 import { ready, startNode, type Node } from './fixtures/node-process.ts';
-import { generateSeason } from '../../ops/season/season.ts';
+import { generateSeason } from '../../src/domain/season/season.ts';
 import { ssimText } from '../../ops/season/files.ts';
 import { parseSsimText, planImport } from '../../src/domain/index.ts';
 import { connectLive } from '../http/live-client.ts';

@@ -4,7 +4,7 @@
  * assignment saga per airplane. Saga ids are derived from the rotation, so loading twice is
  * predictable.
  */
-import { importCommands, type AirplaneCommand, type AirportCommand, type AssignmentSagaInput, type RotationCommand } from '../../src/domain/index.ts';
+import { importCommands, type AirplaneCommand, type AirportCommand, type AssignmentSagaInput, type RotationCommand } from '../index.ts';
 import type { Season } from './season.ts';
 
 export interface SeasonCommands {

@@ -13,8 +13,8 @@
  * - duplicate: a leg takes the carrier, number and suffix of another leg leaving the same airport
  *   on the same local date.
  */
-import { legId, type Leg, type Schedule, type ScheduleAirplane, type ScheduleRotation } from '../../src/domain/index.ts';
-import { DAY_MS, MINUTE_MS, epochDayOfIso, isIsoDate } from '../../src/domain/ssim/dates.ts';
+import { legId, type Leg, type Schedule, type ScheduleAirplane, type ScheduleRotation } from '../index.ts';
+import { DAY_MS, MINUTE_MS, epochDayOfIso, isIsoDate } from '../ssim/dates.ts';
 import { seeded, type Random } from './random.ts';
 
 export interface ViolationRates {
