@@ -10,8 +10,8 @@
  * per-line problems; GET /api/imports lists every job. Both answer on every member: a job this
  * member runs is reported as it runs, any other from the journal (ImportDirectory).
  */
-import type { ImportDirectory } from '../service/import-directory.ts';
-import type { Importer, ImportStatus } from '../service/importer.ts';
+import type { ImportDirectory } from '../app/import-directory.ts';
+import type { Importer, ImportStatus } from '../app/importer.ts';
 import { badRequest, journalRead, notFound } from './problem.ts';
 import type { HttpServer } from './server.ts';
 import { fields, parseJson } from './validate.ts';

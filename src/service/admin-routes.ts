@@ -11,7 +11,7 @@
  */
 import type { AdminAnswer, ClusterNode, ShardRegion } from '../cluster/index.ts';
 import type { ReplicaLag } from '../views/index.ts';
-import type { BackendState } from './backends.ts';
+import type { BackendState } from '../app/feed-job.ts';
 
 export function serviceAdminRoutes(cluster: ClusterNode, region: ShardRegion, views: { lag(): ReplicaLag[] }, log: (line: string) => void, backends: () => BackendState[] = () => []) {
   return async (method: string, path: string, query: URLSearchParams): Promise<AdminAnswer | undefined> => {

@@ -15,20 +15,10 @@
  */
 import { EventJournal, FeedPublisher, type EventBus, type EventEnvelope, type Journal, type Subscription, type Upcasters } from '../persistence/index.ts';
 import type { ScheduleView } from '../views/index.ts';
+import type { BackendState, FeedJob } from '../app/feed-job.ts';
 import type { BusBackend, GraphBackend, JournalBackend } from './config.ts';
 
 export type Log = (line: string) => void;
-
-/** What a background job or a backend says of itself. */
-export interface BackendState {
-  readonly name: string;
-  readonly state: 'connected' | 'down' | 'starting' | 'standby';
-  /** Why it is down, when it is. */
-  readonly reason?: string;
-  /** For followers of the feed: the next offset they will handle, and how far behind the head they are. */
-  readonly position?: number;
-  readonly lag?: number;
-}
 
 const backoffMs = (attempt: number) => Math.min(5_000, 100 * 2 ** Math.min(attempt, 10)) * (0.5 + Math.random() / 2);
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -99,12 +89,6 @@ export class JournalHealth {
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
   }
-}
-
-/** A job that follows the feed, restarted with backoff whenever its subscription ends in error. */
-export interface FeedJob {
-  readonly state: BackendState;
-  stop(): Promise<void>;
 }
 
 class Follower implements FeedJob {

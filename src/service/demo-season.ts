@@ -10,7 +10,7 @@ import { generateSeason, seasonOfSize, type Season } from '../domain/season/seas
 import { fleetCommands } from '../domain/season/commands.ts';
 import type { Journal } from '../persistence/index.ts';
 import type { CommandGateway } from './gateway.ts';
-import type { ImportStatus, Importer } from './importer.ts';
+import type { ImportStatus, Importer } from '../app/importer.ts';
 
 export interface DemoSeasonOptions {
   /** Multiplier of the default season's airplanes (default 1: the default season itself). */

@@ -2,42 +2,15 @@
  * The aggregates as event-sourced entities: one entity host per aggregate type in every worker,
  * each entity started by its first command, recovered from the journal, and passivated when idle.
  */
-import { childSpec, eventSourced, type ActorSystem, type EntityMessage, type EventStore } from '../actors/index.ts';
+import { childSpec, eventSourced, type ActorSystem, type EventStore } from '../actors/index.ts';
 import { shardHost } from '../cluster/index.ts';
-import {
-  AIRPLANE_SNAPSHOT,
-  AIRPORT_SNAPSHOT,
-  ROTATION_SNAPSHOT,
-  airplaneDecider,
-  airportDecider,
-  rotationDecider,
-  type AirplaneCommand,
-  type AirplaneError,
-  type AirplaneEvent,
-  type AirplaneState,
-  type AirportCommand,
-  type AirportError,
-  type AirportEvent,
-  type AirportState,
-  type RotationCommand,
-  type RotationError,
-  type RotationEvent,
-  type RotationState,
-} from '../domain/index.ts';
-import { JOURNAL_PATH, remoteEventStore, type JournalMsg } from './journal-service.ts';
+import { AIRPLANE_SNAPSHOT, AIRPORT_SNAPSHOT, ROTATION_SNAPSHOT, airplaneDecider, airportDecider, rotationDecider } from '../domain/index.ts';
+import { HOSTS, persistenceId } from '../app/aggregates.ts';
+import { JOURNAL_PATH, remoteEventStore, type JournalMsg } from '../app/journal-service.ts';
 import { sagaEntity, type SagaHooks } from './assignment.ts';
-import { regionClient, sagaEffects } from './region-client.ts';
+import { regionClient, sagaEffects } from '../app/region-client.ts';
 
-export type RotationMsg = EntityMessage<RotationCommand, RotationEvent, RotationState, RotationError>;
-export type AirplaneMsg = EntityMessage<AirplaneCommand, AirplaneEvent, AirplaneState, AirplaneError>;
-export type AirportMsg = EntityMessage<AirportCommand, AirportEvent, AirportState, AirportError>;
-
-/** Entity host names, which are also the first segment of an entity's path. */
-export const HOSTS = { rotation: 'rotations', airplane: 'airplanes', airport: 'airports', assignment: 'assignments' } as const;
-export type AggregateKind = keyof typeof HOSTS;
-
-/** Persistence ids: "<kind>-<id>". Changing them orphans every stored event. */
-export const persistenceId = (kind: AggregateKind, id: string): string => `${kind}-${id}`;
+export { HOSTS, persistenceId, type AggregateKind, type AirplaneMsg, type AirportMsg, type RotationMsg } from '../app/aggregates.ts';
 
 export interface EntityOptions {
   readonly idleTimeoutMs?: number;

@@ -2,7 +2,7 @@
  * The journal of a cluster, seen from a member that does not hold it.
  *
  * One member runs with the `journal` role: it opens the embedded LMDB journal and serves it at
- * JOURNAL_PATH (journal-service.ts), standing in for the shared ScyllaDB of production. On every
+ * JOURNAL_PATH (src/app/journal-service.ts), standing in for the shared ScyllaDB of production. On every
  * other member:
  * - `journalProxy` runs at JOURNAL_PATH on the main thread, so entities in the workers keep
  *   sending to "the journal of my node"; it forwards each message to the journal member, whose
@@ -16,7 +16,7 @@
 import { stateless, type ActorRef, type ActorSystem, type AnyRef } from '../actors/index.ts';
 import type { ClusterNode } from '../cluster/index.ts';
 import { JournalUnavailable, type AppendResult, type EventEnvelope, type FeedHandler, type Journal, type JournalEvent, type Snapshot, type SubscribeOptions, type Subscription } from '../persistence/index.ts';
-import { failure, JOURNAL_PATH, RemoteJournalError, type JournalMsg, type JournalReply } from './journal-service.ts';
+import { failure, JOURNAL_PATH, RemoteJournalError, type JournalMsg, type JournalReply } from '../app/journal-service.ts';
 
 /** Where the journal is: the member's node id, and whether it can be reached now. */
 export type JournalLocator = () => { readonly node: string; readonly reachable: boolean } | undefined;

@@ -14,7 +14,7 @@ import { ActorSystem, type ActorRef, type CommandReply } from '../../src/actors/
 import type { Leg, RotationCommand, RotationError, RotationEvent } from '../../src/domain/index.ts';
 import { lmdbJournal, type EventEnvelope } from '../../src/persistence/index.ts';
 import { startEntityHosts, type RotationMsg } from '../../src/service/entities.ts';
-import { journalService, JOURNAL_PATH } from '../../src/service/journal-service.ts';
+import { journalService, JOURNAL_PATH } from '../../src/app/journal-service.ts';
 
 type Reply = CommandReply<RotationEvent, RotationError>;
 

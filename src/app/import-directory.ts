@@ -9,7 +9,7 @@
  * a heartbeat every 2 s) lost its runner, and is resumed on the keeper's member.
  */
 import type { EventEnvelope, Journal, Subscription } from '../persistence/index.ts';
-import type { BackendState, FeedJob } from './backends.ts';
+import type { BackendState, FeedJob } from './feed-job.ts';
 import { evolveImport, finished, IMPORT_PREFIX, type ImportEvent, type ImportRecord, type ImportStatus } from './import-record.ts';
 import type { Importer } from './importer.ts';
 

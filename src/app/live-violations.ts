@@ -10,8 +10,12 @@
  * "violations" with `airports` instead of enumerating rotations.
  */
 import type { EventEnvelope } from '../persistence/index.ts';
-import type { Live } from '../http/live.ts';
 import type { ViewPool } from '../views/index.ts';
+
+/** Where the changes go: the WebSocket hub (src/http/live.ts `Live`) satisfies it. */
+export interface LivePublisher {
+  publish(topic: string, message: { readonly type: string; readonly offset: number; readonly [k: string]: unknown }): void;
+}
 
 interface Touched {
   readonly rotations: Set<string>;
@@ -36,7 +40,7 @@ function addTouched(into: Touched, events: readonly EventEnvelope[]): void {
  * change (their rotations together, the latest offset), so a slow view or a burst of writes
  * never queues more than one pending publication.
  */
-export function followViolations(pool: ViewPool, live: Live, hasSubscribers: (topic: string) => boolean, log: (line: string) => void): { close(): Promise<void> } {
+export function followViolations(pool: ViewPool, live: LivePublisher, hasSubscribers: (topic: string) => boolean, log: (line: string) => void): { close(): Promise<void> } {
   let pending: Touched | undefined;
   let running: Promise<void> | undefined;
   let closed = false;

@@ -7,9 +7,8 @@
 import type { ActorRef, ActorSystem, AnyRef } from '../actors/index.ts';
 import { REGION_PATH, type RegionMsg } from '../cluster/index.ts';
 import type { AirplaneCommand, AirplaneState, RotationCommand } from '../domain/index.ts';
-import type { SagaEffects } from './assignment.ts';
-import { HOSTS } from './entities.ts';
-import type { AirplaneReply, RotationReply } from './gateway.ts';
+import type { SagaEffects } from '../service/assignment.ts';
+import { HOSTS, type AirplaneReply, type RotationReply } from './aggregates.ts';
 
 export interface RegionClient {
   ask<R>(path: string, make: (replyTo: ActorRef<R>) => unknown, timeoutMs: number): Promise<R>;
