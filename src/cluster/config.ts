@@ -19,9 +19,10 @@
  *   --admin-token T            ALOFT_ADMIN_TOKEN
  *   --route adv=dial           ALOFT_ROUTES (adv=dial,adv=dial)   dial another address for a peer
  *   --leave-timeout-ms N       how long a graceful leave waits for the others to see it go
- *   --gone-after-ms N          ALOFT_GONE_AFTER_MS    down a member whose address refused connections (or
- *                              answers as a new incarnation) this long without waiting for
- *                              stable-after; 0 turns this off (default 1000)
+ *   --gone-after-ms N          ALOFT_GONE_AFTER_MS    a member whose address refused connections (or
+ *                              answers as a new incarnation) this long, silent since, is
+ *                              unreachable; found so by every member, it is downed without
+ *                              waiting for stable-after; 0 turns this off (default 300)
  */
 import { readFileSync } from 'node:fs';
 import type { DowningStrategy } from './downing.ts';
@@ -155,7 +156,7 @@ export function parseClusterConfig(argv: readonly string[], env: Readonly<Record
     stableAfterMs: int('--stable-after-ms', defaultTimings.stableAfterMs),
     joinRetryMs: int('--heartbeat-ms', defaultTimings.joinRetryMs, 10),
     seedTimeoutMs: int('--seed-timeout-ms', defaultTimings.seedTimeoutMs),
-    goneAfterMs: int('--gone-after-ms', defaultTimings.goneAfterMs ?? 1_000),
+    goneAfterMs: int('--gone-after-ms', defaultTimings.goneAfterMs ?? 300),
   };
   if (!(timings.phiThreshold > 0)) throw new ConfigError('--phi-threshold must be a positive number');
   const stableAfter = timings.stableAfterMs;

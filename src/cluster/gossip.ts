@@ -27,8 +27,9 @@ export interface MembershipTimings {
   readonly seedTimeoutMs: number;
   /**
    * A member whose process is known to be gone — its address refuses connections, or a new
-   * incarnation answers there — for this long is unreachable at once and the resolver decides
-   * without waiting for stable-after (0: never; wait for the heartbeats and stable-after).
+   * incarnation answers there — for this long, and that has sent nothing since, is unreachable
+   * at once; when every other member has found it unreachable too, the resolver decides without
+   * waiting for stable-after (0: never; wait for the heartbeats and stable-after).
    */
   readonly goneAfterMs?: number;
 }
@@ -37,12 +38,14 @@ export interface MembershipTimings {
  * Defaults, and why: heartbeats every second with phi 8 and a 3 s acceptable pause survive a long
  * GC or a saturated event loop yet notice a dead node in about 4-5 s; stable-after 7 s lets both
  * sides of a partition see the same picture (several gossip rounds) before anyone is downed, so a
- * dead node is down about 12 s after it died. Akka's defaults are similar (stable-after 20 s for
- * clusters of hundreds; we are small). A crashed process is the common case and needs neither
- * wait: its port refuses connections (or its restart answers there as a new incarnation), which
- * a paused or partitioned process never does, so after gone-after (1 s) of that evidence and of
- * silence it is unreachable and downed at once — about 2 s after a kill -9 (Erlang notices a
- * closed distribution connection the same way).
+ * silent node is down about 12 s after it went silent. Akka's defaults are similar (stable-after
+ * 20 s for clusters of hundreds; we are small). A crashed process is the common case and needs
+ * neither wait: its connections close and its port refuses re-dialling (or its restart answers
+ * there as a new incarnation), which a paused, slow or partitioned process never does (the kernel
+ * still accepts for it). So 300 ms of that evidence, with nothing heard from it meanwhile, makes
+ * it unreachable, and once every other member has found the same it is downed at once — about
+ * 0.5 s after a kill -9 (Erlang notices a closed distribution connection the same way). Phi and
+ * stable-after still decide every case without that evidence.
  */
 export const defaultTimings: MembershipTimings = {
   gossipIntervalMs: 1_000,
@@ -52,7 +55,7 @@ export const defaultTimings: MembershipTimings = {
   stableAfterMs: 7_000,
   joinRetryMs: 1_000,
   seedTimeoutMs: 3_000,
-  goneAfterMs: 1_000,
+  goneAfterMs: 300,
 };
 
 export interface MembershipDeps {
@@ -76,8 +79,12 @@ export class Membership {
   private readonly seen = new Map<string, string>();
   private readonly detectors = new Map<string, PhiState>();
   private readonly firstSeen = new Map<string, number>();
-  /** What this node's own detector found unreachable at the last tick (to log changes once). */
-  private lostHere = new Set<string>();
+  /** When this node first saw each member in its state (checked at every gone check). */
+  private readonly knownSince = new Map<string, number>();
+  /** What this node's heartbeat detector found unreachable at the last heartbeat tick. */
+  private silentHere = new Set<string>();
+  /** Members this node judged gone at the last check (to log changes once). */
+  private goneHere = new Set<string>();
   private readonly firstContactMs: number;
   private readonly listeners = new Set<(e: ClusterEvent) => void>();
   private readonly timers: TimerHandle[] = [];
@@ -127,6 +134,10 @@ export class Membership {
     this.every(this.deps.timings.joinRetryMs, () => void this.tryJoin());
     this.every(this.deps.timings.gossipIntervalMs, () => this.gossipTick());
     this.every(this.deps.timings.heartbeatIntervalMs, () => this.heartbeatTick());
+    // The transport's evidence of a gone process raises no event: look for it often (a few map
+    // lookups per member), so that a kill -9 is acted on within a fraction of gone-after.
+    const after = this.deps.timings.goneAfterMs ?? 0;
+    if (after > 0 && this.deps.goneFor !== undefined) this.every(Math.max(10, Math.min(50, after / 4, this.deps.timings.heartbeatIntervalMs)), () => this.judge());
     void this.tryJoin();
   }
 
@@ -275,20 +286,15 @@ export class Membership {
     if (!me) return;
     const now = this.deps.clock.now();
     const hb: ControlMessage = { _tag: 'Heartbeat', from: this.deps.self, seq: this.heartbeatSeq++ };
-    const lost: string[] = [];
+    const silent = new Set<string>();
     for (const x of this.state.members) {
       if (x.node === this.deps.self || x.status === 'down') continue;
       this.deps.send(x.node, hb);
-      if (this.isGone(x.node)) {
-        lost.push(x.node);
-        if (!this.lostHere.has(x.node)) this.deps.log('warn', `${x.node} is gone: its address refuses connections or a new incarnation answers there`);
-        continue;
-      }
       const fd = this.detectors.get(x.node);
       if (fd !== undefined) {
         if (!isAvailable(fd, now, this.phiOptions)) {
-          lost.push(x.node);
-          if (!this.lostHere.has(x.node)) this.deps.log('warn', `no heartbeat from ${x.node} for ${now - (fd.last ?? now)} ms (phi ${phi(fd, now, this.phiOptions).toFixed(1)})`);
+          silent.add(x.node);
+          if (!this.silentHere.has(x.node)) this.deps.log('warn', `no heartbeat from ${x.node} for ${now - (fd.last ?? now)} ms (phi ${phi(fd, now, this.phiOptions).toFixed(1)})`);
         }
         continue;
       }
@@ -298,13 +304,35 @@ export class Membership {
       const since = this.firstSeen.get(x.node);
       if (since === undefined) this.firstSeen.set(x.node, now);
       else if (now - since > this.firstContactMs) {
-        lost.push(x.node);
-        if (!this.lostHere.has(x.node)) this.deps.log('warn', `never heard from ${x.node} in ${now - since} ms`);
+        silent.add(x.node);
+        if (!this.silentHere.has(x.node)) this.deps.log('warn', `never heard from ${x.node} in ${now - since} ms`);
       }
     }
-    this.lostHere = new Set(lost);
+    this.silentHere = silent;
+    this.judge();
+  }
+
+  /**
+   * This observer's reachability record: the members its heartbeat detector lost at the last
+   * heartbeat tick, and the members gone now (checked more often than heartbeats arrive).
+   */
+  private judge(): void {
+    const me = this.selfMember;
+    if (!me) return;
+    const gone = new Set<string>();
+    const now = this.deps.clock.now();
+    for (const x of this.state.members) {
+      if (x.node !== this.deps.self && !this.knownSince.has(x.node)) this.knownSince.set(x.node, now);
+      if (x.node === this.deps.self || x.status === 'down' || !this.isGone(x.node)) continue;
+      gone.add(x.node);
+      if (!this.goneHere.has(x.node)) this.deps.log('warn', `${x.node} is gone: its connection closed and its address refuses connections (or a new incarnation answers there), and nothing was heard from it since`);
+    }
+    this.goneHere = gone;
+    const lost = [...new Set([...this.silentHere, ...gone])].filter((n) => member(this.state, n) !== undefined);
     const next = setReachability(this.state, this.deps.self, lost);
     if (next !== this.state) this.update(next);
+    // Unchanged, but the evidence may now be complete for the resolver's fast path.
+    else if (gone.size > 0) this.resolve();
   }
 
   // ------------------------------------------------------------- changes
@@ -323,6 +351,7 @@ export class Membership {
     }
     for (const d of this.detectors.keys()) if (!member(next, d)) this.detectors.delete(d);
     for (const d of this.firstSeen.keys()) if (!member(next, d)) this.firstSeen.delete(d);
+    for (const d of this.knownSince.keys()) if (!member(next, d)) this.knownSince.delete(d);
     for (const e of events) {
       this.deps.log(e._tag === 'UnreachableMember' || e._tag === 'MemberDowned' ? 'warn' : 'info', describe(e));
       for (const l of this.listeners) {
@@ -365,25 +394,55 @@ export class Membership {
     }
     // Stable-after exists so that both sides of a partition see the same picture before acting.
     // A crashed process has no side: when every lost member is known to be gone, decide now.
-    const waited = now - this.stableSince >= this.deps.timings.stableAfterMs || (lost.size > 0 && [...lost].every((n) => this.isGone(n)));
+    const waited = now - this.stableSince >= this.deps.timings.stableAfterMs || (lost.size > 0 && this.allGone(lost, now));
     if (lost.size === 0 || this.resolving || !waited) return;
     const decision = decide(this.state.members, lost, this.deps.self, this.deps.strategy);
     void this.apply(decision);
   }
 
-  /** Known gone: the transport's evidence (refused connections, a new incarnation at the
-   * address) has held for goneAfterMs, and nothing was heard from the node meanwhile — a live
-   * node that we merely failed to dial while it started still heartbeats to us, and a member
-   * never heard from is not judged on this evidence at all. */
+  /**
+   * Known gone, here: the transport's evidence (the address of the incarnation we last reached
+   * refuses connections, or a new incarnation answers there) has held for goneAfterMs, and
+   * nothing was heard from the node since that evidence began. A live node that only we cannot
+   * dial (a one-way fault) still heartbeats to us and is never judged gone.
+   *
+   * A member not heard from yet (it joined less than a heartbeat interval ago) is judged on
+   * evidence that began after this node first saw it: a member killed right after joining
+   * otherwise waited for first contact and stable-after, 13 s with the defaults. That is safe
+   * because the transport counts refusals only against the incarnation it has reached, and a
+   * process that listened never refuses while it lives: a node still starting is not taken for
+   * a gone one.
+   */
   private isGone(node: string): boolean {
     const after = this.deps.timings.goneAfterMs ?? 0;
-    if (after <= 0 || this.deps.goneFor === undefined || this.deps.goneFor(node) < after) return false;
-    // Never heard from (it is joining, or we are): the first-contact allowance applies instead.
-    // Silent for at least two heartbeat intervals, so a heartbeat that is merely due is not
-    // mistaken for silence.
-    const heard = this.detectors.get(node)?.last;
-    const silence = Math.max(after, 2 * this.deps.timings.heartbeatIntervalMs);
-    return heard !== undefined && this.deps.clock.now() - heard >= silence;
+    if (after <= 0 || this.deps.goneFor === undefined) return false;
+    const evidence = this.deps.goneFor(node);
+    if (evidence < after) return false;
+    const now = this.deps.clock.now();
+    const since = this.detectors.get(node)?.last ?? this.knownSince.get(node);
+    return since !== undefined && now - since >= evidence;
+  }
+
+  /**
+   * The resolver's fast path: every lost member is gone by this node's evidence, and every other
+   * member that votes has found each of them unreachable too (by its own refusals, or by its
+   * heartbeats). One observer's evidence alone could be a fault on its own link (a REJECT rule, a
+   * dead proxy) while the others still hear the member; all of them losing it at once, with its
+   * port refusing, is a dead process. With nobody else to confirm (two members, or everyone else
+   * lost), the silence must also have lasted two heartbeat intervals, so a heartbeat that is
+   * merely due is not taken for silence.
+   */
+  private allGone(lost: ReadonlySet<string>, now: number): boolean {
+    for (const n of lost) if (!this.isGone(n)) return false;
+    const observers = this.state.members.filter((m) => m.node !== this.deps.self && !lost.has(m.node) && (m.status === 'up' || m.status === 'leaving'));
+    if (observers.length === 0) {
+      const silence = 2 * this.deps.timings.heartbeatIntervalMs;
+      return [...lost].every((n) => now - (this.detectors.get(n)?.last ?? 0) >= silence);
+    }
+    return observers.every((o) => {
+      const seen = this.state.reachability[o.node]?.value;
+      return seen !== undefined && [...lost].every((n) => seen.includes(n));
+    });
   }
 
   private async apply(d: DowningDecision): Promise<void> {
