@@ -32,6 +32,18 @@ interface Routed<M> {
   ask<R>(make: (replyTo: ActorRef<R>) => M, timeoutMs: number): Promise<R>;
 }
 
+/**
+ * Retries of a refusal (nothing applied) stop after this long: a shard whose home is partitioned
+ * away then answers 503 in under two seconds instead of holding the caller for its whole timeout.
+ */
+const RETRY_BUDGET_MS = 1_600;
+/**
+ * The wait between retries doubles from 50 ms up to this. After a kill -9 the shard is ready at
+ * its new home in about half a second; an 800 ms step (the doubling unbounded) made the retry that
+ * finds it land up to 0.8 s after it was ready.
+ */
+const MAX_RETRY_DELAY_MS = 200;
+
 function handedOff(reply: unknown): boolean {
   const r = reply as { _tag?: unknown; error?: { _tag?: unknown } } | null;
   return r !== null && typeof r === 'object' && r._tag === 'Failed' && r.error?._tag === ENTITY_STOPPED;
@@ -55,19 +67,23 @@ export class CommandGateway {
   }
 
   /**
-   * The region's ask, retried (within the same timeout) while the answer says the message was
-   * not applied: its shard is moving or its home unreachable (Unavailable), or its entity was
-   * stopped for a handoff with the command still queued (ActorStopped, or a Failed reply
-   * EntityStopped). A handoff or a failover then costs the caller a short wait instead of an
-   * error; anything else is the caller's.
+   * The region's ask, retried (within the same timeout, for at most RETRY_BUDGET_MS) while the
+   * answer says the message was not applied: its shard is moving or its home unreachable
+   * (Unavailable), or its entity was stopped for a handoff with the command still queued
+   * (ActorStopped, or a Failed reply EntityStopped). A handoff or a failover then costs the
+   * caller a short wait instead of an error; anything else is the caller's. In particular an ask
+   * whose member was lost after it was sent (OutcomeUnknown) is never retried here: the command
+   * may have been applied, and only the client knows whether sending it again is safe.
    */
   private async routed<R>(path: string, make: (replyTo: ActorRef<R>) => unknown, timeoutMs: number): Promise<R> {
     const reason = this.closed();
     if (reason !== undefined) throw unavailable('the journal', reason);
-    const deadline = Date.now() + timeoutMs;
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    const retryUntil = Math.min(deadline, started + RETRY_BUDGET_MS);
     for (let attempt = 0; ; attempt++) {
-      const delay = 50 * 2 ** attempt;
-      const more = attempt < 5 && Date.now() + delay < deadline;
+      const delay = Math.min(MAX_RETRY_DELAY_MS, 50 * 2 ** attempt);
+      const more = Date.now() + delay < retryUntil;
       try {
         const reply = await this.region.ask<R>(path, make, Math.max(1, deadline - Date.now()));
         if (!(more && handedOff(reply))) return reply;

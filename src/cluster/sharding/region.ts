@@ -28,12 +28,17 @@
  *
  * Failing fast: a message for a shard whose owner is unreachable, whose buffer is full, or that
  * bounced between regions more than `maxHops` times is refused at once with a retriable
- * Unavailable error to its asker, instead of timing out.
+ * Unavailable error to its asker, instead of timing out: nothing was applied. An ask of this
+ * node's (`ask`) that was already forwarded when its member is lost (downed, unreachable, or its
+ * connection closed and re-dialling refused) fails at once with OutcomeUnknown (in-flight.ts):
+ * it may or may not have been applied, so nothing here retries it.
  */
 import { askFailure, stateless, unavailable, type ActorRef, type ActorSystem, type AnyRef, type Clock, type TimerHandle } from '../../actors/index.ts';
 import { hostPort } from '../member.ts';
 import { allocate, shardOf, stableHash } from './allocation.ts';
 import type { ShardHostMsg } from './host.ts';
+import type { LostCause } from './errors.ts';
+import { InFlightAsks } from './in-flight.ts';
 
 export const REGION_PATH = 'shards';
 
@@ -59,6 +64,12 @@ export interface ShardHosts {
   /** Every member that may still run entities (not down, not removed), self excluded. */
   others(): readonly string[];
   reachable(node: string): boolean;
+  /**
+   * Why asks already sent to `node` will get no answer: it was downed, it is unreachable, or its
+   * connection closed and re-dialling it is refused (its process is gone). Undefined while it may
+   * still answer. Absent: asks in flight wait for their timeout.
+   */
+  lost?(node: string): LostCause | undefined;
   /** Calls `listener` after every membership change; returns the unsubscribe function. */
   onChange(listener: () => void): () => void;
 }
@@ -90,6 +101,8 @@ export interface RegionStats {
   handoffs: number;
   handoffTimeouts: number;
   releases: number;
+  /** Asks of this node failed with OutcomeUnknown because the member they were sent to was lost. */
+  lostInFlight: number;
 }
 
 interface Buffered {
@@ -101,6 +114,13 @@ interface Buffered {
 
 /** A shard waits this many handoff timeouts for reachable members before it starts anyway. */
 const HARD_CAP_FACTOR = 6;
+
+/** How often the members that have asks of ours in flight are checked for a lost connection
+ * (the transport reports a refused re-dial, but raises no event for it). */
+const IN_FLIGHT_CHECK_MS = 25;
+
+/** What `route` returns for a message it buffered (node ids are never empty). */
+const BUFFERED = '';
 
 const REMOTE = 0;
 const ACTIVE = 1;
@@ -124,7 +144,7 @@ export interface RegionOptions {
 
 export class ShardRegion {
   readonly settings: ShardingSettings;
-  readonly stats: RegionStats = { delivered: 0, forwarded: 0, buffered: 0, refused: 0, handoffs: 0, handoffTimeouts: 0, releases: 0 };
+  readonly stats: RegionStats = { delivered: 0, forwarded: 0, buffered: 0, refused: 0, handoffs: 0, handoffTimeouts: 0, releases: 0, lostInFlight: 0 };
   private readonly system: ActorSystem;
   private readonly hosts: ShardHosts;
   private readonly self: string;
@@ -142,6 +162,8 @@ export class ShardRegion {
   private readonly buffers = new Map<number, Buffered[]>();
   private bufferedNow = 0;
   private timer: TimerHandle | undefined;
+  private readonly inFlight = new InFlightAsks();
+  private inFlightTimer: TimerHandle | undefined;
   private lastAsk = 0;
   private stopped = false;
   private readonly unsubscribe: () => void;
@@ -160,7 +182,10 @@ export class ShardRegion {
     this.log = options.log ?? (() => undefined);
     this.state = new Uint8Array(this.settings.shardCount);
     this.system.spawn(this.behavior(), { name: REGION_PATH, mailboxCapacity: 1_000_000 });
-    this.unsubscribe = this.hosts.onChange(() => this.recompute());
+    this.unsubscribe = this.hosts.onChange(() => {
+      this.checkInFlight();
+      this.recompute();
+    });
     this.recompute();
   }
 
@@ -170,9 +195,22 @@ export class ShardRegion {
     return shardOf(path, this.settings.shardCount);
   }
 
-  /** An ask to the entity at `path` ("<host>/<id>") wherever its shard lives. */
+  /**
+   * An ask to the entity at `path` ("<host>/<id>") wherever its shard lives. Fails with
+   * Unavailable when it could not be sent (nothing applied), with OutcomeUnknown when the member
+   * it was sent to is lost before answering, with AskTimeout after `timeoutMs`.
+   */
   ask<R>(path: string, make: (replyTo: ActorRef<R>) => unknown, timeoutMs: number): Promise<R> {
-    return this.system.askVia<R>(path, timeoutMs, (replyTo) => this.route(path, make(replyTo), replyTo as AnyRef, 0));
+    let sent: { replyTo: AnyRef; to: string } | undefined;
+    const answer = this.system.askVia<R>(path, timeoutMs, (replyTo) => {
+      const to = this.route(path, make(replyTo), replyTo as AnyRef, 0);
+      if (to !== undefined) sent = { replyTo: replyTo as AnyRef, to };
+    });
+    // Delivered here or refused: nothing to watch (the common local case costs nothing more).
+    if (sent === undefined) return answer;
+    const tracked = this.inFlight.track(path, sent.replyTo, sent.to === BUFFERED ? undefined : sent.to, answer);
+    this.armInFlightCheck();
+    return tracked;
   }
 
   /** A tell to the entity at `path`, wherever its shard lives. */
@@ -180,14 +218,16 @@ export class ShardRegion {
     this.route(path, message, undefined, 0);
   }
 
-  private route(path: string, message: unknown, replyTo: AnyRef | undefined, hops: number): void {
+  /** Returns the member the message was forwarded to, BUFFERED, or undefined (delivered here, or refused). */
+  private route(path: string, message: unknown, replyTo: AnyRef | undefined, hops: number): string | undefined {
     const shard = this.shardOf(path);
     switch (this.state[shard]) {
       case ACTIVE:
-        return this.deliverHere(path, message, replyTo);
+        this.deliverHere(path, message, replyTo);
+        return undefined;
       case WAITING:
       case RELEASING:
-        return this.buffer(shard, { path, message, replyTo, hops });
+        return this.buffer(shard, { path, message, replyTo, hops }) ? BUFFERED : undefined;
       default:
         return this.forward(shard, path, message, replyTo, hops);
     }
@@ -201,7 +241,7 @@ export class ShardRegion {
     this.system.deliver({ node: this.self, thread, path }, message, replyTo);
   }
 
-  private forward(shard: number, path: string, message: unknown, replyTo: AnyRef | undefined, hops: number): void {
+  private forward(shard: number, path: string, message: unknown, replyTo: AnyRef | undefined, hops: number): string | undefined {
     const owner = this.owners[shard];
     if (owner === undefined) return this.refuse(path, replyTo, 'no member hosts shards (is any node up with the shards role?)');
     if (owner === this.self) return this.refuse(path, replyTo, `shard ${shard} is in an inconsistent state here`);
@@ -210,19 +250,22 @@ export class ShardRegion {
     this.stats.forwarded++;
     const deliver: RegionMsg = { _tag: 'Deliver', path, message, hops: hops + 1 };
     // The asker travels as the sender (once on the wire); if the link to the owner cannot take
-    // the message, the transport fails the ask at once.
+    // the message, the transport fails the ask at once (Unavailable: it was not sent).
     this.system.deliver({ node: owner, thread: 0, path: REGION_PATH }, deliver, replyTo);
+    return owner;
   }
 
-  private buffer(shard: number, b: Buffered): void {
+  private buffer(shard: number, b: Buffered): boolean {
     if (this.bufferedNow >= this.settings.bufferLimit) {
-      return this.refuse(b.path, b.replyTo, `shard ${shard} is being handed off and the handoff buffer is full (${this.settings.bufferLimit} messages); retry`);
+      this.refuse(b.path, b.replyTo, `shard ${shard} is being handed off and the handoff buffer is full (${this.settings.bufferLimit} messages); retry`);
+      return false;
     }
     this.stats.buffered++;
     this.bufferedNow++;
     let list = this.buffers.get(shard);
     if (list === undefined) this.buffers.set(shard, (list = []));
     list.push(b);
+    return true;
   }
 
   private flush(shard: number): void {
@@ -230,13 +273,45 @@ export class ShardRegion {
     if (list === undefined) return;
     this.buffers.delete(shard);
     this.bufferedNow -= list.length;
-    for (const b of list) this.route(b.path, b.message, b.replyTo, b.hops);
+    let sent = false;
+    for (const b of list) {
+      const to = this.route(b.path, b.message, b.replyTo, b.hops);
+      // One of our own asks that waited here is on its way now: from here on it is in flight.
+      if (to !== undefined && to !== BUFFERED && b.replyTo !== undefined) sent = this.inFlight.sentTo(b.replyTo, to) || sent;
+    }
+    if (sent) this.armInFlightCheck();
   }
 
-  private refuse(path: string, replyTo: AnyRef | undefined, reason: string): void {
+  private refuse(path: string, replyTo: AnyRef | undefined, reason: string): undefined {
     this.stats.refused++;
     if (replyTo !== undefined) (replyTo as ActorRef<unknown>).tell(askFailure(unavailable(path, reason)));
     else this.system.deadLetters.publish(path, 'no-route', reason);
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- asks in flight
+
+  /** Fails the asks in flight to every member that is lost now (see ShardHosts.lost). */
+  private checkInFlight(): void {
+    const lost = this.hosts.lost;
+    if (lost === undefined) return;
+    for (const node of this.inFlight.nodes()) {
+      const why = lost.call(this.hosts, node);
+      if (why === undefined) continue;
+      const n = this.inFlight.fail(node, why);
+      this.stats.lostInFlight += n;
+      this.log('warn', `${n} ask(s) in flight to ${node} failed with an unknown outcome: ${node} is ${why}`);
+    }
+    this.armInFlightCheck();
+  }
+
+  /** The transport raises no event when a re-dial is refused: while asks are in flight, look. */
+  private armInFlightCheck(): void {
+    if (this.inFlightTimer !== undefined || this.stopped || this.hosts.lost === undefined || this.inFlight.remote === 0) return;
+    this.inFlightTimer = this.clock.setTimeout(() => {
+      this.inFlightTimer = undefined;
+      this.checkInFlight();
+    }, IN_FLIGHT_CHECK_MS);
   }
 
   // ---------------------------------------------------------------- the table
@@ -394,7 +469,8 @@ export class ShardRegion {
     return stateless<RegionMsg>((m, ctx) => {
       switch (m._tag) {
         case 'Deliver':
-          return this.route(m.path, m.message, ctx.sender, m.hops);
+          this.route(m.path, m.message, ctx.sender, m.hops);
+          return;
         case 'Release': {
           // "Do you run any of these?" Answer for the ones we do not. A shard still active here
           // is answered by release() once our own table moves it; one we are waiting for is not
@@ -498,6 +574,7 @@ export class ShardRegion {
     this.stopped = true;
     this.unsubscribe();
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    if (this.inFlightTimer !== undefined) this.clock.clearTimeout(this.inFlightTimer);
     for (const [shard, list] of this.buffers) for (const b of list) this.refuse(b.path, b.replyTo, `shard ${shard}: this node is stopping`);
     this.buffers.clear();
     this.bufferedNow = 0;
