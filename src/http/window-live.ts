@@ -14,10 +14,11 @@
  * (the answer at the client's offset; if the view had moved on by the time of the subscription,
  * it sends the whole window first, with "full": true) and, after each batch of the feed that
  * could change the window, asks a replica for the window again (at that batch's offset) and
- * sends the rows whose content changed, and the new order if it changed. Legs, violations,
- * the airplane or the row's totals changing outside the window's rows and time range send
- * nothing. Batches arriving while the replicas answer are merged, so a burst of writes costs each
- * subscriber one query per round, not one per batch.
+ * sends the rows whose content changed, and the new order if it changed. A change outside the
+ * window's rows and time range sends nothing (a row's leg count and first and last times, which
+ * such changes move, go out only along with a change inside it). Batches arriving while the
+ * replicas answer are merged, so a burst of writes costs each subscriber one query per round, not
+ * one per batch.
  */
 import type { EventEnvelope } from '../persistence/index.ts';
 import type { ViewPool } from '../views/index.ts';

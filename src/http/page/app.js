@@ -45,12 +45,22 @@ function covers(spec, v, total) {
   return spec.start <= v.r0 && spec.start + spec.limit >= end && times;
 }
 
+/** Legs an answer may hold (the server refuses more than 25,000): margins shrink to stay under it. */
+const LEG_BUDGET = 15_000;
+
 /** The window to ask for: the visible rows and times, and half as much again around them. */
 function specFor(v) {
   const rows = v.r1 - v.r0;
-  const margin = Math.max(6, Math.ceil(rows / 2));
+  let margin = Math.max(6, Math.ceil(rows / 2));
   const span = v.t1 - v.t0;
-  const around = Math.max(6 * HOUR, span / 2);
+  let around = Math.max(6 * HOUR, span / 2);
+  // Legs per row and day, from the counts: zoomed far out, a wide margin would be too many legs.
+  const c = model.summary.counts;
+  const e = model.summary.extent;
+  const perRowDay = c.rotations > 0 && e ? c.legs / c.rotations / Math.max(1, (e.to - e.from) / DAY) : 0;
+  const legs = (m, a) => (rows + 2 * m) * ((span + 2 * a) / DAY) * perRowDay;
+  if (legs(margin, around) > LEG_BUDGET) around = Math.max(0, Math.min(around, ((LEG_BUDGET / ((rows + 2 * margin) * perRowDay)) * DAY - span) / 2));
+  if (legs(margin, around) > LEG_BUDGET) margin = 2;
   const from = Math.floor((v.t0 - around) / HOUR) * HOUR;
   const to = Math.min(Math.ceil((v.t1 + around) / HOUR) * HOUR, from + 400 * DAY);
   return { by: state.by, ...filters(), start: Math.max(0, v.r0 - margin), limit: Math.min(500, rows + 2 * margin), from, to };
@@ -359,6 +369,8 @@ $('goto').addEventListener('submit', (e) => {
 /** Rows changed (view or filters): start again at the top. */
 function rowsChanged() {
   state.key = keyOf();
+  state.selection = null;
+  chart.selected = null;
   $('scroller').scrollTop = 0;
   void load(specFor(chart.visible()));
   chart.requestDraw();
@@ -387,7 +399,8 @@ $('filters').addEventListener('input', (e) => {
  */
 async function focusViolation(v) {
   const rotationId = rotationsOf(v)[0];
-  const legId = v.legIds[v.legIds.length - 1];
+  // The pair's second leg; for a duplicate designator, the leg of that rotation (ids repeat across rotations).
+  const legId = v.legs ? (v.legs.find((x) => x.rotationId === rotationId)?.leg.id ?? v.legIds[0]) : v.legIds[v.legIds.length - 1];
   const leg = legsOf(v).find((l) => l.id === legId);
   const t = leg ? (leg.departureUtc + leg.arrivalUtc) / 2 : violationTime(v);
   state.selection = { rotationId, legId, violation: v };

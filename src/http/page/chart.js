@@ -89,7 +89,8 @@ export class Chart {
   /** Zooms the time axis by `factor`, keeping `atTime` at `screenX` px right of the labels. */
   zoomBy(factor, atTime, screenX) {
     this.zoomName = 'custom';
-    this.pxPerMs = Math.min(600 / HOUR, Math.max(this.plotWidth() / (400 * DAY), this.pxPerMs * factor));
+    // At most ninety days across: further out, legs are narrower than a pixel.
+    this.pxPerMs = Math.min(600 / HOUR, Math.max(this.plotWidth() / (90 * DAY), this.pxPerMs * factor));
     this.resize();
     this.scroller.scrollLeft = Math.max(0, (atTime - this.t0) * this.pxPerMs - screenX);
     this.onView();
@@ -375,7 +376,7 @@ export class Chart {
     ctx.fillStyle = '#12324f';
     const total = this.source.total();
     const split = this.source.airplaneRows();
-    ctx.fillText(this.source.by() === 'airplane' ? `${split} airplanes · ${total - split} unassigned · UTC` : `${total} rotations · UTC`, 8, AXIS / 2);
+    ctx.fillText(this.source.by() === 'airplane' ? `${split} airplanes · ${total - split} unassigned` : `${total} rotations · UTC`, 8, AXIS / 2, GUTTER - 14);
     ctx.strokeStyle = '#aab4c0';
     ctx.beginPath();
     ctx.moveTo(0, AXIS - 0.5);

@@ -23,7 +23,7 @@ export function wireCluster() {
     const token = sessionStorage.getItem(KEY) ?? '';
     const err = $('cluster-error');
     try {
-      const data = await api('GET', '/api/cluster/panel', undefined, token ? { authorization: `Bearer ${token}` } : {});
+      const data = await api('GET', '/api/cluster/panel', undefined, { headers: token ? { authorization: `Bearer ${token}` } : {} });
       err.textContent = '';
       hooks.error = '';
       render(data);
