@@ -5,18 +5,18 @@
  * Importing this module runs it: other modules take its types only.
  *
  * import: generates `seasonOfSize(MULTIPLIER)`, starts a node as `npm start` does (LMDB journal
- *   with `flush` durability, entities in one worker per core, the view replica on the main
- *   thread) and loads the season through `loadSeason`, the code behind `--demo-season`. Import
+ *   with `flush` durability, entities where `defaultWorkers` puts them: on the main thread on up
+ *   to two cores, else one worker per core; the view replica on the main thread) and loads the season through `loadSeason`, the code behind `--demo-season`. Import
  *   time is until the import and the assignment sagas are done; then until the node's view has
  *   applied the head. The main thread's event-loop stalls are watched throughout. A failed
  *   import is reported as such (`ImportFailed`), with how far it got.
  * read: the same season's events, decided by the real deciders and saga in this process, are
  *   appended to an LMDB journal directly (so this phase does not depend on the import's
- *   success); then a node is started on it (its view rebuilds from offset 0, as after a restart
- *   without a view snapshot), the checks are queried through its view pool as JSON (what HTTP
- *   sends), one at a time and never from the replica's answer cache; the node is stopped; an
- *   embedded view is rebuilt from the journal on this thread alone (read + decode + apply,
- *   batches of 512) and its heap measured after GC; last, one view snapshot is written.
+ *   success); an embedded view is rebuilt from it on this thread alone (read + decode + apply,
+ *   batches of 512), its heap measured after GC, and one snapshot of it written; then a node is
+ *   started on the journal (its view rebuilds from offset 0, as after a restart without a view
+ *   snapshot) and the checks are queried through its view pool as JSON (what HTTP sends), one at
+ *   a time and never from the replica's answer cache; last, the node is stopped.
  */
 import { readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -24,7 +24,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { generateSeason, seasonOfSize, type Season } from '../season/season.ts';
 import { startService, type Service } from '../../src/service/service.ts';
-import type { ServiceConfig } from '../../src/service/config.ts';
+import { defaultWorkers, type ServiceConfig } from '../../src/service/config.ts';
 import { loadSeason } from '../../src/service/demo-season.ts';
 import { domainUpcasters } from '../../src/service/schema.ts';
 import { lmdbJournal } from '../../src/persistence/index.ts';
@@ -120,7 +120,7 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
 };
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const count = (n: number) => n.toLocaleString('en-US');
-const config: ServiceConfig = { host: '127.0.0.1', port: 0, data: dir, workers: os.availableParallelism(), demoSeason: false, durability: 'flush' };
+const config: ServiceConfig = { host: '127.0.0.1', port: 0, data: dir, workers: defaultWorkers(os.availableParallelism()), demoSeason: false, durability: 'flush' };
 // The node's failures, not its late replies (dead letters follow every timeout; the suite counts them).
 const nodeLog = (line: string) => (/fail|error|refus/i.test(line) && !line.includes('dead letter') ? say(line) : undefined);
 
@@ -253,31 +253,9 @@ async function readPhase(): Promise<ReadFigures> {
   world = null;
   say(`${count(events)} events decided in ${s(feedMs)}, appended to the journal in ${s(appendMs)}`);
 
-  gc?.();
-  const loop = await stalls();
-  t0 = performance.now();
-  const service = await startService(config, nodeLog);
-  const stopProgress = await progress(service, t0);
-  await service.views.ready;
-  const nodeReadyMs = performance.now() - t0;
-  stopProgress();
-  loop.disable();
-  gc?.();
-  const rssReady = process.memoryUsage.rss();
-  const mainHeapReady = process.memoryUsage().heapUsed;
-  say(`node ready (view rebuilt from offset 0) in ${s(nodeReadyMs)}, longest event-loop stall ${(loop.max / 1e6).toFixed(0)} ms, rss ${(rssReady / 2 ** 30).toFixed(2)} GiB`);
-  const n = Math.max(150, Math.min(1_500, Math.round(1_500 * multiplier)));
-  const queries = {} as Record<CheckTag, QueryFigures>;
-  for (const tag of CHECKS) {
-    queries[tag] = await checkQueries(service.views, tag, plan, n);
-    say(`${tag}: ${queries[tag].violations} violations; ${n} queries p50 ${queries[tag].p50.toFixed(3)} ms, p99 ${queries[tag].p99.toFixed(3)} ms, max ${queries[tag].max.toFixed(1)} ms`);
-  }
-  t0 = performance.now();
-  await service.stop();
-  const stopMs = performance.now() - t0;
-  const journalBytes = diskBytes(path.join(dir, 'journal'));
-
-  // The rebuild a node without a view snapshot does at start, on this thread alone.
+  // The rebuild a node without a view snapshot does at start, on this thread alone, before any
+  // node has run in this process (after a node with its entities on this thread, the same heap
+  // delta came out at twice the size: the node leaves state behind that GC timing can shift).
   const journal = await lmdbJournal({ path: path.join(dir, 'journal'), durability: 'commit', upcasters: domainUpcasters() });
   gc?.();
   let view: MemoryScheduleView | null = new MemoryScheduleView();
@@ -311,6 +289,31 @@ async function readPhase(): Promise<ReadFigures> {
   gc?.();
   const viewHeapBytes = withView - process.memoryUsage().heapUsed;
   say(`rebuilt ${count(events)} events in ${s(rebuildMs)} (apply alone ${s(applyMs)}); view heap ${(viewHeapBytes / 2 ** 20).toFixed(0)} MiB (${(viewHeapBytes / viewLegs).toFixed(0)} bytes/leg); one view snapshot ${s(snapshotMs)}, longest stall ${(snapLoop.max / 1e6).toFixed(0)} ms`);
+
+  gc?.();
+  const loop = await stalls();
+  t0 = performance.now();
+  const service = await startService(config, nodeLog);
+  const stopProgress = await progress(service, t0);
+  await service.views.ready;
+  const nodeReadyMs = performance.now() - t0;
+  stopProgress();
+  loop.disable();
+  gc?.();
+  const rssReady = process.memoryUsage.rss();
+  const mainHeapReady = process.memoryUsage().heapUsed;
+  say(`node ready (view rebuilt from offset 0) in ${s(nodeReadyMs)}, longest event-loop stall ${(loop.max / 1e6).toFixed(0)} ms, rss ${(rssReady / 2 ** 30).toFixed(2)} GiB`);
+  const n = Math.max(150, Math.min(1_500, Math.round(1_500 * multiplier)));
+  const queries = {} as Record<CheckTag, QueryFigures>;
+  for (const tag of CHECKS) {
+    queries[tag] = await checkQueries(service.views, tag, plan, n);
+    say(`${tag}: ${queries[tag].violations} violations; ${n} queries p50 ${queries[tag].p50.toFixed(3)} ms, p99 ${queries[tag].p99.toFixed(3)} ms, max ${queries[tag].max.toFixed(1)} ms`);
+  }
+  t0 = performance.now();
+  await service.stop();
+  const stopMs = performance.now() - t0;
+  const journalBytes = diskBytes(path.join(dir, 'journal'));
+
   return {
     _tag: 'Read', multiplier, legs, events, feedMs, appendMs, journalBytes, nodeReadyMs, nodeReadyLoopDelayMaxMs: loop.max / 1e6, rssReady, mainHeapReady,
     queries, stopMs, rebuildMs, rebuildCpuMs, applyMs, viewHeapBytes, viewLegs, snapshotMs, snapshotStallMs: snapLoop.max / 1e6, snapshotBytes,

@@ -5,8 +5,8 @@
  * `seasonOfSize(10)`: the same legs per airplane and day, the same days and airports), each
  * measured alike in two node processes of its own (_scale-node.ts: heap capped, --expose-gc):
  * - import: the season through the node's write path, the code behind `--demo-season` (airports,
- *   airplanes, the rotations as one planned import through the entities in the workers, the
- *   assignment sagas; LMDB journal with `flush` durability): time, legs/s, CPU per leg, until the
+ *   airplanes, the rotations as one planned import through the entities, the assignment sagas;
+ *   LMDB journal with `flush` durability; threads as `npm start` chooses them): time, legs/s, CPU per leg, until the
  *   node's view has applied it, the main thread's longest event-loop stall, the node's RSS and
  *   the journal on disk. An import that fails is reported with how far it got.
  * - read: the season's events appended to a journal directly (so these figures do not depend on
