@@ -22,7 +22,7 @@ import { readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { generateSeason, seasonOfSize, type Season } from '../season/season.ts';
+import { generateSeason, seasonOfSize, type Season } from '../../src/domain/season/season.ts';
 import { startService, type Service } from '../../src/service/service.ts';
 import { defaultWorkers, type ServiceConfig } from '../../src/service/config.ts';
 import { loadSeason } from '../../src/service/demo-season.ts';

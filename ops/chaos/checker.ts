@@ -21,7 +21,7 @@
  * still two writers. Offsets stay checked over the whole feed.
  */
 import type { EventEnvelope } from '../../src/persistence/index.ts';
-import { emptyRecord, evolveRecord, SAGA_PREFIX, type AssignmentSagaEvent, type SagaRecord } from '../../src/service/assignment.ts';
+import { emptyRecord, evolveRecord, SAGA_PREFIX, type AssignmentSagaEvent, type SagaRecord } from '../../src/app/assignment.ts';
 
 export type CheckName = 'acknowledged' | 'sequences' | 'single-writer';
 

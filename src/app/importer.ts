@@ -13,7 +13,7 @@
 import { createSsimParser, planImport, type RotationCommand, type ScheduleRotation } from '../domain/index.ts';
 import type { EventEnvelope, Journal, JournalEvent } from '../persistence/index.ts';
 import type { RotationReply } from './aggregates.ts';
-import type { CommandGateway } from '../service/gateway.ts';
+import type { CommandGateway } from './gateway.ts';
 import { CHUNK, evolveImport, finished, IMPORT_PREFIX, newStatus, sourceId, type CommandFailure, type ImportEvent, type ImportRecord, type ImportState, type ImportStatus, type SourceChunk } from './import-record.ts';
 
 export type { CommandFailure, ImportState, ImportStatus } from './import-record.ts';

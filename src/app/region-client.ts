@@ -7,7 +7,7 @@
 import type { ActorRef, ActorSystem, AnyRef } from '../actors/index.ts';
 import { REGION_PATH, type RegionMsg } from '../cluster/index.ts';
 import type { AirplaneCommand, AirplaneState, RotationCommand } from '../domain/index.ts';
-import type { SagaEffects } from '../service/assignment.ts';
+import type { SagaEffects } from './assignment.ts';
 import { HOSTS, type AirplaneReply, type RotationReply } from './aggregates.ts';
 
 export interface RegionClient {

@@ -2,7 +2,7 @@
  * The assignment saga: "a rotation is flown by at most one airplane" across two aggregates,
  * kept with compensation instead of a transaction spanning both.
  *
- * Pure decision logic. The runtime (src/service/assignment.ts) runs it as an event-sourced entity
+ * Pure decision logic. The runtime (src/app/assignment.ts) runs it as an event-sourced entity
  * of its own: it journals every input before acting on it, delivers the one command the state
  * waits on (`pendingCommand`), and feeds the reply back. After a crash, a handoff or the loss of
  * its member the saga recovers its state from its inputs and sends its pending command again, so

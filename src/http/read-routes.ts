@@ -4,7 +4,7 @@
  */
 import type { Journal } from '../persistence/index.ts';
 import { iso } from '../domain/index.ts';
-import type { CommandGateway } from '../service/gateway.ts';
+import type { CommandGateway } from '../app/gateway.ts';
 import type { Metrics } from './metrics.ts';
 import { command, journalRead, notFound, problem } from './problem.ts';
 import { queryInt } from './validate.ts';

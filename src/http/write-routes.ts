@@ -7,9 +7,9 @@
  */
 import type { CommandReply } from '../actors/index.ts';
 import { legId as makeLegId, type Leg } from '../domain/index.ts';
-import type { CommandGateway } from '../service/gateway.ts';
+import type { CommandGateway } from '../app/gateway.ts';
 import { isUnavailable, isActorStopped } from '../actors/index.ts';
-import type { AssignmentStatus, StartReply } from '../service/assignment.ts';
+import type { AssignmentStatus, StartReply } from '../app/assignment.ts';
 import { command, problem, notFound } from './problem.ts';
 import type { HttpServer, Reply } from './server.ts';
 import { fields, parseJson } from './validate.ts';
@@ -126,7 +126,7 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
     return replyOf(r, 200, { rotationId });
   });
 
-  // The assignment saga is durable (src/service/assignment.ts): it runs to its end whatever
+  // The assignment saga is durable (src/app/assignment.ts): it runs to its end whatever
   // happens to this request. Finished in time, the answer is the outcome as for any command;
   // otherwise 202 with the assignment id, whose outcome GET /api/assignments/{id} tells later.
   // A client may name the assignment (`assignmentId`): sending the same request again then joins

@@ -30,7 +30,7 @@ export interface ServiceConfig {
   /** Which journal, event bus and graph store the node uses (production mode); embedded defaults when absent. */
   readonly backends?: Backends;
   /** Tests only, never a flag: a module exporting `sagaHooks` (fault injection in the assignment
-   * sagas' steps, src/service/assignment.ts), loaded in every worker. */
+   * sagas' steps, src/app/assignment.ts), loaded in every worker. */
   readonly sagaHooksModule?: string;
 }
 

@@ -9,7 +9,7 @@
 import { generateSeason, seasonOfSize, type Season } from '../domain/season/season.ts';
 import { fleetCommands } from '../domain/season/commands.ts';
 import type { Journal } from '../persistence/index.ts';
-import type { CommandGateway } from './gateway.ts';
+import type { CommandGateway } from '../app/gateway.ts';
 import type { ImportStatus, Importer } from '../app/importer.ts';
 
 export interface DemoSeasonOptions {

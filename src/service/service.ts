@@ -34,12 +34,12 @@ import { GraphChecks } from '../app/graph-checks.ts';
 import { domainUpcasters } from './schema.ts';
 import { stateful } from '../actors/index.ts';
 import { bindCluster, type ClusterConfig, type ClusterNode, type Termination } from '../cluster/index.ts';
-import { CommandGateway } from './gateway.ts';
-import { AssignmentKeeper } from './assignment-keeper.ts';
+import { CommandGateway } from '../app/gateway.ts';
+import { AssignmentKeeper } from '../app/assignment-keeper.ts';
 import { journalService, localEventStore, JOURNAL_PATH, type JournalMsg } from '../app/journal-service.ts';
 import { clusterJournalLocator, journalProxy, JOURNAL_ROLE, RemoteJournal } from './remote-journal.ts';
 import { clusterShardHosts, SHARD_ROLE, ShardRegion, standaloneHosts } from '../cluster/index.ts';
-import { HOSTS } from './entities.ts';
+import { HOSTS } from '../app/aggregates.ts';
 import { serviceAdminRoutes } from './admin-routes.ts';
 import { setup as setupEntityThread, type WorkerBootData } from './worker-boot.ts';
 

@@ -4,8 +4,8 @@
  */
 import type { ActorSystem, EventStore } from '../actors/index.ts';
 import { defineViewKinds } from '../views/index.ts';
-import { startEntityHosts, type EntityOptions } from './entities.ts';
-import type { SagaHooks } from './assignment.ts';
+import { startEntityHosts, type EntityOptions } from '../app/entities.ts';
+import type { SagaHooks } from '../app/assignment.ts';
 
 export interface WorkerBootData {
   readonly entities: EntityOptions;

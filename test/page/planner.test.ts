@@ -8,7 +8,7 @@
  * Timings are reported (t.comment), not asserted. Screenshots: .tap/browser-artifacts/planner-*.png.
  *
  * ALOFT_PLANNER_SCALE=10 runs the same on ten times the season (3,000 airplanes, ~1.8 M legs:
- * ops/season seasonOfSize): its events, decided by the real deciders, are written to the node's
+ * src/domain/season seasonOfSize): its events, decided by the real deciders, are written to the node's
  * journal first (as the scale benchmark's read phase does; a few minutes), and the node starts
  * on it. The screenshots are then named planner-x10-*.png.
  */
@@ -20,7 +20,7 @@ import type { Page } from 'playwright-core';
 import { startService, type Service } from '../../src/service/service.ts';
 import { lmdbJournal } from '../../src/persistence/index.ts';
 import { domainUpcasters } from '../../src/service/schema.ts';
-import { seasonOfSize } from '../../ops/season/season.ts';
+import { seasonOfSize } from '../../src/domain/season/season.ts';
 import { ARTIFACTS, call, launch, screenshot, skipReason } from '../browser/browser.ts';
 import { seasonFeed } from '../views/fixtures/season-feed.ts';
 import { appendFeed } from '../views/fixtures/journal-feed.ts';

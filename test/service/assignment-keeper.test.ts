@@ -5,8 +5,8 @@
  */
 import t from 'tap';
 import { memoryJournal } from '../../src/persistence/memory-store.ts';
-import { AssignmentKeeper, KEEPER_CHECKPOINT } from '../../src/service/assignment-keeper.ts';
-import type { AssignmentSagaEvent } from '../../src/service/assignment.ts';
+import { AssignmentKeeper, KEEPER_CHECKPOINT } from '../../src/app/assignment-keeper.ts';
+import type { AssignmentSagaEvent } from '../../src/app/assignment.ts';
 import { eventually } from '../actors/helpers.ts';
 
 const started = (sagaId: string): AssignmentSagaEvent => ({ _tag: 'AssignmentSagaStarted', version: 1, sagaId, input: { _tag: 'StartUnassignment', sagaId, registration: 'D-X' }, at: 0 });

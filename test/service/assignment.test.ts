@@ -1,5 +1,5 @@
 /**
- * The durable assignment saga entity (src/service/assignment.ts) in one process, against
+ * The durable assignment saga entity (src/app/assignment.ts) in one process, against
  * in-memory aggregates: it journals each input, completes, answers its waiters and status; a
  * crash at any point between two steps (the fault hook throws: the actor fails and its restart
  * recovers from the journal, as a new host would) still ends with the airplane and the rotation
@@ -10,7 +10,7 @@ import { ActorSystem, childSpec, stateless, type ActorRef, type CommandReply } f
 import { memoryJournal } from '../../src/persistence/memory-store.ts';
 import type { Journal } from '../../src/persistence/index.ts';
 import { airplaneDecider, rotationDecider, type AirplaneCommand, type AirplaneEvent, type AirplaneError, type AirplaneState, type RotationCommand, type RotationError, type RotationEvent, type RotationState } from '../../src/domain/index.ts';
-import { sagaEntity, type AssignmentStatus, type SagaEffects, type SagaHooks, type SagaMsg, type SagaStepPoint, type StartInput, type StartReply } from '../../src/service/assignment.ts';
+import { sagaEntity, type AssignmentStatus, type SagaEffects, type SagaHooks, type SagaMsg, type SagaStepPoint, type StartInput, type StartReply } from '../../src/app/assignment.ts';
 import { eventually } from '../actors/helpers.ts';
 
 // The actor clock's timers (a saga's retry backoff) do not hold the process open; a node's server does.

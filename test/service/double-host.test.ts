@@ -13,7 +13,8 @@ import path from 'node:path';
 import { ActorSystem, type ActorRef, type CommandReply } from '../../src/actors/index.ts';
 import type { Leg, RotationCommand, RotationError, RotationEvent } from '../../src/domain/index.ts';
 import { lmdbJournal, type EventEnvelope } from '../../src/persistence/index.ts';
-import { startEntityHosts, type RotationMsg } from '../../src/service/entities.ts';
+import type { RotationMsg } from '../../src/app/aggregates.ts';
+import { startEntityHosts } from '../../src/app/entities.ts';
 import { journalService, JOURNAL_PATH } from '../../src/app/journal-service.ts';
 
 type Reply = CommandReply<RotationEvent, RotationError>;

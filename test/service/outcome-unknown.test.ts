@@ -8,7 +8,7 @@ import t from 'tap';
 import { unavailable, type ActorRef } from '../../src/actors/index.ts';
 import { OutcomeUnknown, type ShardRegion } from '../../src/cluster/index.ts';
 import { command, HttpProblem } from '../../src/http/problem.ts';
-import { CommandGateway } from '../../src/service/gateway.ts';
+import { CommandGateway } from '../../src/app/gateway.ts';
 
 /** A region that answers each ask with the next of `answers` (an Error is thrown). */
 function region(answers: unknown[]) {

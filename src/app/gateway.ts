@@ -4,28 +4,20 @@
  * hop away) and returns the entity's reply. The HTTP layer and the importer call it; it holds no
  * business rules.
  */
-import { ENTITY_STOPPED, isActorStopped, isUnavailable, unavailable, type ActorRef, type CommandReply } from '../actors/index.ts';
+import { ENTITY_STOPPED, isActorStopped, isUnavailable, unavailable, type ActorRef } from '../actors/index.ts';
 import type { ShardRegion } from '../cluster/index.ts';
 import type {
   AirplaneCommand,
-  AirplaneError,
-  AirplaneEvent,
   AirplaneState,
   AirportCommand,
-  AirportError,
-  AirportEvent,
   AirportState,
   RotationCommand,
-  RotationError,
-  RotationEvent,
   RotationState,
 } from '../domain/index.ts';
-import { HOSTS, type AggregateKind, type AirplaneMsg, type AirportMsg, type RotationMsg } from './entities.ts';
+import { HOSTS, type AggregateKind, type AirplaneMsg, type AirplaneReply, type AirportMsg, type AirportReply, type RotationMsg, type RotationReply } from './aggregates.ts';
 import type { AssignmentStatus, SagaMsg, StartInput, StartReply } from './assignment.ts';
 
-export type RotationReply = CommandReply<RotationEvent, RotationError>;
-export type AirplaneReply = CommandReply<AirplaneEvent, AirplaneError>;
-export type AirportReply = CommandReply<AirportEvent, AirportError>;
+export type { AirplaneReply, AirportReply, RotationReply } from './aggregates.ts';
 
 /** The subset of an entity ref the gateway uses: an ask, routed by the region. */
 interface Routed<M> {

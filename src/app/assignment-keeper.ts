@@ -11,7 +11,7 @@
  */
 import type { EventEnvelope, Journal, Subscription } from '../persistence/index.ts';
 import { emptyRecord, evolveRecord, SAGA_PREFIX, type AssignmentSagaEvent, type SagaRecord } from './assignment.ts';
-import type { BackendState, FeedJob } from '../app/feed-job.ts';
+import type { BackendState, FeedJob } from './feed-job.ts';
 
 export const KEEPER_CHECKPOINT = 'assignment-keeper';
 

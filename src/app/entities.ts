@@ -5,12 +5,10 @@
 import { childSpec, eventSourced, type ActorSystem, type EventStore } from '../actors/index.ts';
 import { shardHost } from '../cluster/index.ts';
 import { AIRPLANE_SNAPSHOT, AIRPORT_SNAPSHOT, ROTATION_SNAPSHOT, airplaneDecider, airportDecider, rotationDecider } from '../domain/index.ts';
-import { HOSTS, persistenceId } from '../app/aggregates.ts';
-import { JOURNAL_PATH, remoteEventStore, type JournalMsg } from '../app/journal-service.ts';
+import { HOSTS, persistenceId } from './aggregates.ts';
+import { JOURNAL_PATH, remoteEventStore, type JournalMsg } from './journal-service.ts';
 import { sagaEntity, type SagaHooks } from './assignment.ts';
-import { regionClient, sagaEffects } from '../app/region-client.ts';
-
-export { HOSTS, persistenceId, type AggregateKind, type AirplaneMsg, type AirportMsg, type RotationMsg } from '../app/aggregates.ts';
+import { regionClient, sagaEffects } from './region-client.ts';
 
 export interface EntityOptions {
   readonly idleTimeoutMs?: number;
