@@ -19,83 +19,91 @@ export interface InFlight {
   readonly replyTo: AnyRef;
   /** The member it was sent to; undefined while it is buffered here. */
   node: string | undefined;
-  reject: ((error: OutcomeUnknown) => void) | undefined;
+  /** Set when its member is lost: the error the caller gets instead of the runtime's. */
+  lost: OutcomeUnknown | undefined;
 }
 
 export class InFlightAsks {
-  private readonly byPath = new Map<string, InFlight>();
+  /** Asks buffered here, by their reply path, until they are forwarded (see sentTo). */
+  private readonly buffered = new Map<string, InFlight>();
   private readonly byNode = new Map<string, Set<InFlight>>();
+  private count = 0;
 
   /** Asks sent to another member and not settled yet. */
   get remote(): number {
-    let n = 0;
-    for (const s of this.byNode.values()) n += s.size;
-    return n;
+    return this.count;
   }
 
   /** The members that have asks of ours in flight. */
   nodes(): string[] {
-    return [...this.byNode.keys()];
+    const out: string[] = [];
+    for (const [node, set] of this.byNode) if (set.size > 0) out.push(node);
+    return out;
   }
 
   /**
    * Starts tracking an ask just routed (`node` undefined: buffered here), and returns its promise
    * as the caller should see it: the runtime's answer, or OutcomeUnknown if `node` is lost first.
+   * The hot path (every remote ask) costs one derived promise and a set entry.
    */
   track<R>(target: string, replyTo: AnyRef, node: string | undefined, answer: Promise<R>): Promise<R> {
-    const entry: InFlight = { target, replyTo, node: undefined, reject: undefined };
-    this.byPath.set(replyTo.address.path, entry);
-    if (node !== undefined) this.sentTo(replyTo, node);
-    return new Promise<R>((resolve, reject) => {
-      entry.reject = reject;
-      answer.then(
-        (value) => {
-          this.forget(entry);
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.forget(entry);
-          reject(error);
-        },
-      );
-    });
+    const entry: InFlight = { target, replyTo, node: undefined, lost: undefined };
+    if (node === undefined) this.buffered.set(replyTo.address.path, entry);
+    else this.add(entry, node);
+    return answer.then(
+      (value) => {
+        this.forget(entry);
+        return value;
+      },
+      (error: unknown) => {
+        this.forget(entry);
+        // fail() settled the runtime's ask to end its timer; the caller gets why.
+        throw entry.lost ?? error;
+      },
+    );
   }
 
   /** A tracked ask (buffered until now) was forwarded to `node`. Untracked refs are ignored. */
   sentTo(replyTo: AnyRef, node: string): boolean {
-    const entry = this.byPath.get(replyTo.address.path);
+    const entry = this.buffered.get(replyTo.address.path);
     if (entry === undefined || entry.replyTo !== replyTo) return false;
-    if (entry.node !== undefined) this.byNode.get(entry.node)?.delete(entry);
-    entry.node = node;
-    let set = this.byNode.get(node);
-    if (set === undefined) this.byNode.set(node, (set = new Set()));
-    set.add(entry);
+    this.buffered.delete(replyTo.address.path);
+    this.add(entry, node);
     return true;
   }
 
   /**
-   * Fails every ask in flight to `node` with OutcomeUnknown; returns how many. The runtime's own
-   * pending ask is settled too (its reply would now be a late one), so it does not keep a timer
-   * until its timeout.
+   * Fails every ask in flight to `node` with OutcomeUnknown; returns how many. Each is failed by
+   * settling the runtime's pending ask (so it does not keep a timer until its timeout, and a late
+   * answer is a dead letter); the caller then sees the OutcomeUnknown.
    */
-  fail(node: string, cause: LostCause): number {
+  fail(node: string, lost: LostCause): number {
     const set = this.byNode.get(node);
-    if (set === undefined) return 0;
+    if (set === undefined || set.size === 0) return 0;
     this.byNode.delete(node);
+    this.count -= set.size;
     for (const entry of set) {
-      this.byPath.delete(entry.replyTo.address.path);
-      const error = new OutcomeUnknown(entry.target, node, cause);
-      entry.reject?.(error);
-      (entry.replyTo as ActorRef<unknown>).tell(askFailure(unavailable(entry.target, error.message)));
+      entry.node = undefined;
+      entry.lost = new OutcomeUnknown(entry.target, node, lost);
+      (entry.replyTo as ActorRef<unknown>).tell(askFailure(unavailable(entry.target, entry.lost.message)));
     }
     return set.size;
   }
 
+  private add(entry: InFlight, node: string): void {
+    entry.node = node;
+    let set = this.byNode.get(node);
+    if (set === undefined) this.byNode.set(node, (set = new Set()));
+    set.add(entry);
+    this.count++;
+  }
+
   private forget(entry: InFlight): void {
-    if (this.byPath.get(entry.replyTo.address.path) === entry) this.byPath.delete(entry.replyTo.address.path);
-    if (entry.node === undefined) return;
-    const set = this.byNode.get(entry.node);
-    set?.delete(entry);
-    if (set !== undefined && set.size === 0) this.byNode.delete(entry.node);
+    if (entry.node === undefined) {
+      if (this.buffered.get(entry.replyTo.address.path) === entry) this.buffered.delete(entry.replyTo.address.path);
+      return;
+    }
+    if (this.byNode.get(entry.node)?.delete(entry) === true) this.count--;
+    entry.node = undefined;
   }
 }
