@@ -19,12 +19,23 @@ export interface FeedSource {
   waitFor(offset: number, abort: AbortSignal): Promise<void>;
 }
 
+/** Longest run of feed reading and handling before the loop lets the event loop turn. */
+const YIELD_MS = 10;
+
 export function subscribeFeed(source: FeedSource, fromOffset: number, handler: FeedHandler, batchSize: number): Subscription {
   if (!Number.isInteger(fromOffset) || fromOffset < 1) throw new RangeError(`fromOffset must be an integer >= 1, got ${fromOffset}`);
   const abort = new AbortController();
   let position = fromOffset;
   const loop = async (): Promise<void> => {
+    let ranSince = performance.now();
     while (!abort.signal.aborted) {
+      // A store whose reads complete synchronously (LMDB) resolves every await here at once: a
+      // catch-up over a long journal would then never let timers or I/O run. Yield a turn of the
+      // event loop after every YIELD_MS of work.
+      if (performance.now() - ranSince > YIELD_MS) {
+        await new Promise<void>((r) => setImmediate(r));
+        ranSince = performance.now();
+      }
       const headBefore = source.knownHead();
       const batch = await source.read(position, batchSize);
       if (abort.signal.aborted) return;

@@ -13,11 +13,11 @@ import { upcastViewSnapshot, VIEW_SNAPSHOT_FORMAT, type ViewSnapshot } from './s
 // Plain maps and arrays only; records off so the file does not depend on a structure table.
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
-/** Rotations encoded per slice; the event loop runs between slices. */
-const SLICE = 2_000;
+/** Legs (and rotations) encoded per slice; the event loop runs between slices. */
+const SLICE = 5_000;
 
 /**
- * The snapshot as one msgpack map, encoded a slice of rotations at a time with a turn of the event
+ * The snapshot as one msgpack map, encoded a slice of about SLICE legs at a time with a turn of the event
  * loop between slices: a season's view takes hundreds of milliseconds to encode, which in one
  * piece would stall every request on the thread. `snapshot` must not change meanwhile (the
  * view hands out copies of its arrays).
@@ -34,9 +34,14 @@ async function encode(snapshot: ViewSnapshot): Promise<Buffer> {
     }
     const rotations = value as ViewSnapshot['rotations'];
     parts.push(arrayHeader(rotations.length));
-    for (let i = 0; i < rotations.length; i += SLICE) {
-      if (i > 0) await new Promise<void>((r) => setImmediate(r));
-      for (const rotation of rotations.slice(i, i + SLICE)) parts.push(packr.pack(rotation));
+    let legs = 0;
+    for (const rotation of rotations) {
+      if (legs >= SLICE) {
+        await new Promise<void>((r) => setImmediate(r));
+        legs = 0;
+      }
+      parts.push(packr.pack(rotation));
+      legs += rotation[2].length + 1;
     }
   }
   return Buffer.concat(parts);
