@@ -39,17 +39,9 @@ export { singletonKey } from '../cluster/singleton.ts';
 export type { AdminAnswer, AdminRoutes } from '../cluster/admin-http.ts';
 export { allocate, moves, shardOf, stableHash } from '../cluster/sharding/allocation.ts';
 export { shardHost, type ShardHostMsg } from '../cluster/sharding/host.ts';
-export {
-  defaultSharding,
-  REGION_PATH,
-  ShardRegion,
-  standaloneHosts,
-  type RegionMsg,
-  type RegionOptions,
-  type RegionStats,
-  type ShardHosts,
-  type ShardInfo,
-  type ShardingSettings,
-  type ShardState,
-} from '../cluster/sharding/region.ts';
+export { ShardRegion, type RegionOptions } from '../cluster/sharding/region.ts';
+export type { RegionStats } from '../cluster/sharding/region-stats.ts';
+export { defaultSharding, REGION_PATH, type RegionMsg, type ShardingSettings } from '../cluster/sharding/settings.ts';
+export { standaloneHosts, type ShardHosts } from '../cluster/sharding/shard-hosts.ts';
+export type { ShardInfo, ShardState } from '../cluster/sharding/shard-table.ts';
 export { clusterShardHosts, SHARD_ROLE } from '../cluster/sharding/cluster-hosts.ts';

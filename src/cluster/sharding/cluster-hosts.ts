@@ -7,7 +7,7 @@
 import type { ClusterNode } from '../cluster-node.ts';
 import { hostPort } from '../member.ts';
 import { unreachable } from '../membership-state.ts';
-import type { ShardHosts } from './region.ts';
+import type { ShardHosts } from './shard-hosts.ts';
 
 export const SHARD_ROLE = 'shards';
 
