@@ -9,8 +9,12 @@
  *   CPU on this machine, so the figure is the cost of the hop, not a speed-up);
  * - join under load: from starting a fourth shard node to its share of shards active everywhere,
  *   and the slowest command meanwhile;
- * - failover: kill -9 of one shard node of three, to the first successful command on an
- *   aggregate it hosted (target <= 5 s with default settings).
+ * - failover: kill -9 of one shard node of three under load (one client per aggregate, a command
+ *   about every 100 ms, 10 s client timeout): for every aggregate it hosted, the time from the
+ *   kill until it answers a command again (max and p99; target <= 1.5 s with default settings),
+ *   beside the first one to answer (the earlier figure); and what the requests in flight to it
+ *   at the kill got back (503 outcome unknown, 503 not applied, success, 504, client timeout:
+ *   target no timeout).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -190,6 +194,129 @@ export async function stopAll(c: { nodes: NodeProcess[]; dir: string }): Promise
   rmSync(c.dir, { recursive: true, force: true });
 }
 
+// ---------------------------------------------------------------- failover
+
+interface Outcome {
+  readonly code: string;
+  readonly sentAt: number;
+  readonly doneAt: number;
+}
+
+/** Aggregates under load in the failover case, a third of them on the victim. */
+const FAILOVER_AGGREGATES = 120;
+/**
+ * Each failover client pauses this long between commands: at most 1,200 commands/s offered, about
+ * half of what the nodes take on this machine. With no pause the 120 clients saturate two cores
+ * and every command waits 100-300 ms in queues, which measures the queueing, not the failover.
+ * The pause bounds how late a client notices that its aggregate is back.
+ */
+const FAILOVER_THINK_MS = 100;
+
+export interface FailoverFigures {
+  /** Aggregates the victim hosted (each had its own client). */
+  readonly aggregates: number;
+  /** From the kill to the first hosted aggregate answering (the earlier single-client figure). */
+  readonly firstS: number;
+  /** From the kill until every hosted aggregate has answered again: the slowest, and p99. */
+  readonly maxS: number;
+  readonly p99S: number;
+  readonly p50S: number;
+  /** Requests for hosted aggregates outstanding at the kill, by what they got back. */
+  readonly inFlight: { readonly total: number; readonly unknown: number; readonly notApplied: number; readonly ok: number; readonly gatewayTimeout: number; readonly timedOut: number; readonly other: number };
+}
+
+/**
+ * kill -9 of `c.nodes[victimIndex]` (a shard node) under load, measured from outside: one
+ * client per aggregate of the first FAILOVER_AGGREGATES airports (PUT, round-robin over the
+ * nodes that stay up, FAILOVER_THINK_MS between commands, client timeout 10 s, honouring
+ * Retry-After on a 503). For each aggregate the victim hosted, the time from the kill to the
+ * answer of its first successful command sent after the kill. Fewer clients than aggregates would
+ * blur that figure by the time a client takes to come back to an aggregate.
+ */
+export async function failover(c: Cluster, victimIndex: number, log: (l: string) => void): Promise<FailoverFigures> {
+  const full = await c.nodes[0]?.admin<ShardTable>('/cluster/shards');
+  const victim = c.nodes[victimIndex] as NodeProcess;
+  const victimAddress = `127.0.0.1:${c.clusterPorts[victimIndex]}`;
+  const codes = AIRPORTS.slice(0, FAILOVER_AGGREGATES);
+  const hosted = new Set(codes.filter((code) => full?.shards?.[shardOf(`airports/${code}`, 1024)]?.owner?.startsWith(`${victimAddress}#`)));
+  if (hosted.size === 0) throw new Error('no airport hosted by the victim');
+  const fronts = c.nodes.filter((n, i) => i !== victimIndex && n.running);
+  const pools = fronts.map((n) => new Pool(n.url, { connections: Math.ceil(codes.length / fronts.length) + 1 }));
+  const outcomes = new Map<string, Outcome[]>(codes.map((a) => [a, []]));
+  let killedAt = Number.POSITIVE_INFINITY;
+  let stopAt = Number.POSITIVE_INFINITY;
+  let turn = 0;
+  /** One command; its outcome ('200', '503-unknown', '503-not-applied', '504', 'timeout', ...) and the Retry-After asked for. */
+  const send = async (airport: string, pool: Pool): Promise<{ code: string; retryAfterMs: number }> => {
+    try {
+      const res = await pool.request({ method: 'PUT', path: `/api/airports/${airport}`, body: JSON.stringify({ minGroundTimeMinutes: 20 + Math.floor(Math.random() * 40) }), headers: { 'content-type': 'application/json' }, headersTimeout: 10_000, bodyTimeout: 10_000 });
+      const text = await res.body.text();
+      if (res.statusCode !== 503) return { code: String(res.statusCode), retryAfterMs: 0 };
+      const body = JSON.parse(text) as { type?: unknown; retryAfter?: unknown };
+      // The Retry-After header, or the problem's own retryAfter member where the front does not send the header.
+      const header = res.headers['retry-after'];
+      const after = Number(header ?? body.retryAfter ?? 0);
+      return { code: String(body.type).endsWith('/outcome-unknown') ? '503-unknown' : '503-not-applied', retryAfterMs: Number.isFinite(after) ? after * 1000 : 0 };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      return { code: code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ? 'timeout' : (code ?? 'error'), retryAfterMs: 0 };
+    }
+  };
+  const client = async (airport: string) => {
+    const mine = outcomes.get(airport) as Outcome[];
+    while (performance.now() < stopAt) {
+      const sentAt = performance.now();
+      const { code, retryAfterMs } = await send(airport, pools[turn++ % pools.length] as Pool);
+      mine.push({ code, sentAt, doneAt: performance.now() });
+      await new Promise((r) => setTimeout(r, Math.max(retryAfterMs, FAILOVER_THINK_MS)));
+    }
+  };
+  const clients = codes.map((airport) => client(airport));
+  await new Promise((r) => setTimeout(r, 2_000));
+  killedAt = performance.now();
+  victim.signal('SIGKILL');
+  // New requests stop 6 s after the kill; one still waiting then has its 10 s to end.
+  stopAt = killedAt + 6_000;
+  await Promise.all(clients);
+  await Promise.all(pools.map((p) => p.close()));
+
+  const again: number[] = [];
+  const inFlight = { total: 0, unknown: 0, notApplied: 0, ok: 0, gatewayTimeout: 0, timedOut: 0, other: 0 };
+  for (const code of hosted) {
+    const mine = outcomes.get(code) as Outcome[];
+    const ok = mine.find((o) => o.sentAt >= killedAt && o.code.startsWith('2'));
+    again.push(ok === undefined ? Number.POSITIVE_INFINITY : (ok.doneAt - killedAt) / 1000);
+    for (const o of mine) {
+      if (!(o.sentAt < killedAt && o.doneAt > killedAt)) continue;
+      inFlight.total++;
+      if (o.code === '503-unknown') inFlight.unknown++;
+      else if (o.code === '503-not-applied') inFlight.notApplied++;
+      else if (o.code.startsWith('2')) inFlight.ok++;
+      else if (o.code === '504') inFlight.gatewayTimeout++;
+      else if (o.code === 'timeout') inFlight.timedOut++;
+      else inFlight.other++;
+    }
+  }
+  again.sort((x, y) => x - y);
+  const answeredAt = (code: string) => [...hosted].flatMap((a) => (outcomes.get(a) as Outcome[]).filter((o) => o.code.startsWith(code) && o.sentAt < killedAt && o.doneAt > killedAt).map((o) => o.doneAt - killedAt)).sort((x, y) => x - y);
+  const unknownAt = answeredAt('503-unknown');
+  const okAt = answeredAt('2');
+  // Sent after the kill, but forwarded before any node knew: on a link the kernel had closed and
+  // the front had not yet noticed. Unknown is the honest answer for those too.
+  const unknownAfter = [...hosted].flatMap((a) => (outcomes.get(a) as Outcome[]).filter((o) => o.code === '503-unknown' && o.sentAt >= killedAt)).length;
+  const at = (p: number) => again[Math.min(again.length - 1, Math.ceil((p / 100) * again.length) - 1)] as number;
+  const all = [...outcomes.values()].flat().filter((o) => o.doneAt > killedAt);
+  const timeouts = all.filter((o) => o.code === 'timeout').length;
+  const f: FailoverFigures = { aggregates: hosted.size, firstS: again[0] as number, maxS: again[again.length - 1] as number, p99S: at(99), p50S: at(50), inFlight };
+  log(`  ${hosted.size} of ${codes.length} aggregates on the victim, one client each (${fronts.length} fronts, client timeout 10 s)`);
+  log(`  first hosted aggregate answered ${f.firstS.toFixed(2)} s after the kill; every one again within ${f.maxS.toFixed(2)} s (p99 ${f.p99S.toFixed(2)} s, p50 ${f.p50S.toFixed(2)} s)`);
+  log(`  in flight to them at the kill: ${inFlight.total}: ${inFlight.unknown} answered 503 outcome unknown, ${inFlight.notApplied} 503 not applied, ${inFlight.ok} succeeded, ${inFlight.gatewayTimeout} 504, ${inFlight.timedOut} timed out, ${inFlight.other} other`);
+  if (unknownAt.length > 0) log(`  their 503s (outcome unknown) came ${(unknownAt[0] as number).toFixed(0)}-${(unknownAt[unknownAt.length - 1] as number).toFixed(0)} ms after the kill; ${unknownAfter} more for commands sent just after it`);
+  if (okAt.length > 0) log(`  those that succeeded answered ${(okAt[0] as number).toFixed(0)}-${(okAt[okAt.length - 1] as number).toFixed(0)} ms after the kill`);
+  log(`  all requests answered after the kill: ${all.length}, of which ${timeouts} timed out`);
+  return f;
+}
+
 const suite: Suite = {
   name: 'sharding',
   description: 'sharded entity asks across 3 nodes, sharded HTTP commands 3 nodes vs 1, join under load, kill -9 failover',
@@ -255,30 +382,15 @@ const suite: Suite = {
       rows.push({ name: 'rolling restart of 4 shard nodes: slowest command', value: rollRec.maxMs, unit: 'ms' });
       rows.push({ name: 'rolling restart: commands answered 503/504 (not applied / unknown)', value: answered, unit: 'commands', baseline: { name: 'acknowledged', value: rollRec.ok } });
 
-      log('failover: kill -9 of a shard node (default timings)');
-      const full = await c.nodes[0]?.admin<ShardTable>('/cluster/shards');
-      const victim = c.nodes[2] as NodeProcess;
-      const victimAddress = `127.0.0.1:${c.clusterPorts[2]}`;
-      const hosted = AIRPORTS.find((code) => full?.shards?.[shardOf(`airports/${code}`, 1024)]?.owner?.startsWith(`${victimAddress}#`));
-      if (hosted === undefined) throw new Error('no airport hosted by the victim');
-      // A client retrying as a real one would: a request in flight to the node when it died
-      // never gets an answer (its outcome is unknown), so each try gives up after 1 s.
-      const killedAt = performance.now();
-      victim.signal('SIGKILL');
-      let firstOk = Number.NaN;
-      for (let i = 0; i < 1_000 && performance.now() - killedAt < 30_000; i++) {
-        const status = await fetch(`${c.nodes[0]?.url}/api/airports/${hosted}`, { method: 'PUT', body: JSON.stringify({ minGroundTimeMinutes: 33 }), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(1_000) }).then(
-          (r) => r.text().then(() => r.status),
-          () => 0,
-        );
-        if (status >= 200 && status < 300) {
-          firstOk = (performance.now() - killedAt) / 1000;
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      log(`  first successful command on ${hosted} ${firstOk.toFixed(2)} s after the kill`);
-      rows.push({ name: 'failover: kill -9 to first command on a hosted aggregate', value: firstOk, unit: 's', target: '<= 5 s', met: firstOk <= 5 });
+      log('failover: the fourth shard node leaves; kill -9 of one of the three under load (default timings)');
+      await c.nodes[4]?.stop(30_000);
+      await settled(c.nodes.slice(0, 4), 3);
+      const f = await failover(c, 2, log);
+      rows.push({ name: 'failover: kill -9 to first command on a hosted aggregate', value: f.firstS, unit: 's', target: '<= 5 s', met: f.firstS <= 5 });
+      rows.push({ name: `failover: kill -9 until every hosted aggregate answers again, max (${f.aggregates} aggregates)`, value: f.maxS, unit: 's', target: '<= 1.5 s', met: f.maxS <= 1.5 });
+      rows.push({ name: 'failover: kill -9 until a hosted aggregate answers again, p99', value: f.p99S, unit: 's', target: '<= 1.5 s', met: f.p99S <= 1.5 });
+      rows.push({ name: 'failover: requests in flight at the kill answered 503 outcome unknown', value: f.inFlight.unknown, unit: 'requests', baseline: { name: 'in flight', value: f.inFlight.total } });
+      rows.push({ name: 'failover: requests in flight at the kill that timed out (client timeout 10 s)', value: f.inFlight.timedOut, unit: 'requests', target: '0', met: f.inFlight.timedOut === 0 });
     } finally {
       await stopAll(c);
     }
