@@ -28,6 +28,8 @@ export interface Reply {
   readonly contentType?: string;
   /** The body is a string already serialised (e.g. JSON made in a worker): send it as is. */
   readonly raw?: boolean;
+  /** Extra response headers (lower-case names), e.g. retry-after with a 503. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type Handler = (req: Request) => Promise<Reply> | Reply;
@@ -90,7 +92,7 @@ export class HttpServer {
       const body = maxBody === 0 ? Buffer.alloc(0) : await readBody(res, maxBody);
       reply = await handler({ ...partial, body });
     } catch (error) {
-      if (error instanceof HttpProblem) reply = { status: error.problem.status, body: error.problem, contentType: 'application/problem+json' };
+      if (error instanceof HttpProblem) reply = { status: error.problem.status, body: error.problem, contentType: 'application/problem+json', headers: error.headers };
       else {
         this.log(`${partial.method} ${partial.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         reply = { status: 500, body: problem(500, 'internal', 'the server failed to handle this request; it has been logged').problem, contentType: 'application/problem+json' };
@@ -102,6 +104,7 @@ export class HttpServer {
       if (reply.status === 204) return void res.end();
       const type = reply.contentType ?? 'application/json';
       res.writeHeader('content-type', type);
+      if (reply.headers !== undefined) for (const name in reply.headers) res.writeHeader(name, reply.headers[name] as string);
       res.end(typeof reply.body === 'string' && (reply.raw === true || !type.includes('json')) ? reply.body : JSON.stringify(reply.body), this.closing);
     });
   }
