@@ -13,8 +13,14 @@
 import { ActorSystem, type ActorRef } from 'aloft';
 import { eventSourced, memoryJournal, type CommandReply, type Decider, type EntityMessage, type EventStore } from 'aloft/persistence';
 
-type Command = { readonly _tag: 'Open'; readonly owner: string } | { readonly _tag: 'Deposit'; readonly amount: number } | { readonly _tag: 'Withdraw'; readonly amount: number };
-type Event = { readonly _tag: 'Opened'; readonly owner: string } | { readonly _tag: 'Deposited'; readonly amount: number } | { readonly _tag: 'Withdrawn'; readonly amount: number };
+type Command =
+  | { readonly _tag: 'Open'; readonly owner: string }
+  | { readonly _tag: 'Deposit'; readonly amount: number }
+  | { readonly _tag: 'Withdraw'; readonly amount: number };
+type Event =
+  | { readonly _tag: 'Opened'; readonly owner: string }
+  | { readonly _tag: 'Deposited'; readonly amount: number }
+  | { readonly _tag: 'Withdrawn'; readonly amount: number };
 type Account = { readonly status: 'none' } | { readonly status: 'open'; readonly owner: string; readonly balance: number };
 type Rejection = 'AlreadyOpen' | 'NotOpen' | 'InvalidAmount' | 'InsufficientFunds';
 
@@ -59,7 +65,8 @@ const store: EventStore = {
 };
 
 const system = new ActorSystem();
-const spawnAccount = (): AccountRef => system.spawn(eventSourced({ persistenceId: 'account-1', store, decider: account, snapshotEvery: 3 }), { name: 'account-1' });
+const spawnAccount = (): AccountRef =>
+  system.spawn(eventSourced({ persistenceId: 'account-1', store, decider: account, snapshotEvery: 3 }), { name: 'account-1' });
 
 const send = async (ref: AccountRef, command: Command) => {
   const reply = await ref.ask<CommandReply<Event, Rejection>>((replyTo) => ({ _tag: 'Command', command, replyTo }), 2_000);

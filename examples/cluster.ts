@@ -18,7 +18,11 @@
 import { AloftNode, childSpec, stateful, type ActorRef } from 'aloft';
 import { bindCluster, clusterShardHosts, parseClusterConfig, shardHost, ShardRegion, type ClusterNode } from 'aloft/cluster';
 
-type CounterMsg = { readonly _tag: 'Add'; readonly n: number; readonly replyTo: ActorRef<{ readonly count: number; readonly node: string }> };
+type CounterMsg = {
+  readonly _tag: 'Add';
+  readonly n: number;
+  readonly replyTo: ActorRef<{ readonly count: number; readonly node: string }>;
+};
 type OfficeMsg = { readonly _tag: 'Ticket'; readonly replyTo: ActorRef<{ readonly ticket: number; readonly node: string }> };
 
 const names = new Map<string, string>(); // node id -> A or B, for the output
@@ -50,21 +54,37 @@ interface Member {
 const log = (level: string, line: string) => (level === 'warn' || level === 'error' ? console.log(`  [${level}] ${line}`) : undefined);
 
 async function startMember(name: string, seeds: readonly string[]): Promise<Member> {
-  const { config } = parseClusterConfig([
-    '--cluster-name', 'example',
-    '--secret', 'an-example-secret-of-32-characters',
-    '--cluster-port', '0', // any free port
-    '--roles', 'shards', // this member hosts entities
-    ...(seeds.length > 0 ? ['--seeds', seeds.join(',')] : []), // none: a cluster of one, at once
-    '--heartbeat-ms', '200', '--gossip-ms', '200', // quicker than the defaults, for the example
-  ], {});
+  const { config } = parseClusterConfig(
+    [
+      '--cluster-name',
+      'example',
+      '--secret',
+      'an-example-secret-of-32-characters',
+      '--cluster-port',
+      '0', // any free port
+      '--roles',
+      'shards', // this member hosts entities
+      ...(seeds.length > 0 ? ['--seeds', seeds.join(',')] : []), // none: a cluster of one, at once
+      '--heartbeat-ms',
+      '200',
+      '--gossip-ms',
+      '200', // quicker than the defaults, for the example
+    ],
+    {},
+  );
   const bound = await bindCluster(config!, { log });
   names.set(bound.nodeId, name);
   // No worker threads here; with workers, each worker's boot module spawns the entity hosts.
   const node = await AloftNode.start({ node: bound.nodeId, workers: 0, log });
   const cluster = await bound.start(node);
   node.system.spawn(shardHost(), { name: 'counters', childFactory: () => childSpec(counter(bound.nodeId)) });
-  const region = new ShardRegion({ system: node.system, hosts: clusterShardHosts(cluster), threads: [0], entityHosts: ['counters'], settings: { shardCount: 64 } });
+  const region = new ShardRegion({
+    system: node.system,
+    hosts: clusterShardHosts(cluster),
+    threads: [0],
+    entityHosts: ['counters'],
+    settings: { shardCount: 64 },
+  });
   cluster.singleton('ticket-office', () => ticketOffice(bound.nodeId));
   return { node, cluster, region };
 }
@@ -84,11 +104,21 @@ const upCount = (m: Member) => m.cluster.view().members.filter((x) => x.status =
 const a = await startMember('A', []);
 await until('A up', () => upCount(a) === 1);
 const b = await startMember('B', [a.cluster.nodeId.split('#')[0] as string]);
-await until('both members up, seen by both', () => upCount(a) === 2 && upCount(b) === 2 && a.cluster.view().converged && b.cluster.view().converged);
-console.log(`cluster up: ${a.cluster.view().members.map((m) => `${names.get(m.node)} ${m.status}`).sort().join(', ')}`);
+await until(
+  'both members up, seen by both',
+  () => upCount(a) === 2 && upCount(b) === 2 && a.cluster.view().converged && b.cluster.view().converged,
+);
+console.log(
+  `cluster up: ${a.cluster
+    .view()
+    .members.map((m) => `${names.get(m.node)} ${m.status}`)
+    .sort()
+    .join(', ')}`,
+);
 
 // Sharded entities: the same entity answers whichever region the message enters through.
-const add = (via: Member, id: string, n: number) => via.region.ask<{ count: number; node: string }>(`counters/${id}`, (replyTo) => ({ _tag: 'Add', n, replyTo }) satisfies CounterMsg, 5_000);
+const add = (via: Member, id: string, n: number) =>
+  via.region.ask<{ count: number; node: string }>(`counters/${id}`, (replyTo) => ({ _tag: 'Add', n, replyTo }) satisfies CounterMsg, 5_000);
 for (const id of ['c1', 'c2', 'c3', 'c4']) {
   const first = await add(a, id, 1);
   const second = await add(b, id, 10);

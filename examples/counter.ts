@@ -8,9 +8,7 @@
  */
 import { ActorSystem, stateful, type ActorRef } from 'aloft';
 
-type CounterMsg =
-  | { readonly _tag: 'Add'; readonly n: number }
-  | { readonly _tag: 'Get'; readonly replyTo: ActorRef<number> };
+type CounterMsg = { readonly _tag: 'Add'; readonly n: number } | { readonly _tag: 'Get'; readonly replyTo: ActorRef<number> };
 
 const counter = () =>
   stateful<number, CounterMsg>({

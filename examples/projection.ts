@@ -17,7 +17,9 @@
 import { memoryJournal } from 'aloft/persistence';
 import type { EventEnvelope, Subscription } from 'aloft/projections';
 
-type OrderEvent = { readonly _tag: 'OrderPlaced'; readonly customer: string; readonly total: number } | { readonly _tag: 'OrderCancelled'; readonly customer: string; readonly total: number };
+type OrderEvent =
+  | { readonly _tag: 'OrderPlaced'; readonly customer: string; readonly total: number }
+  | { readonly _tag: 'OrderCancelled'; readonly customer: string; readonly total: number };
 
 const journal = await memoryJournal();
 const CHECKPOINT = 'revenue-by-customer';
@@ -46,8 +48,10 @@ async function start(): Promise<Subscription> {
   return journal.subscribe(from, apply);
 }
 
-const place = async (order: string, customer: string, total: number) => (await journal.append(order, 0, [{ _tag: 'OrderPlaced', customer, total }])).lastOffset;
-const cancel = async (order: string, customer: string, total: number) => (await journal.append(order, 1, [{ _tag: 'OrderCancelled', customer, total }])).lastOffset;
+const place = async (order: string, customer: string, total: number) =>
+  (await journal.append(order, 0, [{ _tag: 'OrderPlaced', customer, total }])).lastOffset;
+const cancel = async (order: string, customer: string, total: number) =>
+  (await journal.append(order, 1, [{ _tag: 'OrderCancelled', customer, total }])).lastOffset;
 const show = () => [...revenue].map(([c, r]) => `${c} ${r}`).join(', ');
 
 // Two orders stored before the projection exists: it catches up on them first.

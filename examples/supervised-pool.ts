@@ -39,7 +39,10 @@ const worker = (name: string) =>
 
 const pool = (size: number) =>
   stateful<{ readonly workers: readonly ActorRef<WorkerMsg>[]; readonly next: number }, PoolMsg>({
-    initial: (ctx) => ({ workers: Array.from({ length: size }, (_, i) => ctx.spawn(worker(`worker-${i + 1}`), { name: `worker-${i + 1}` })), next: 0 }),
+    initial: (ctx) => ({
+      workers: Array.from({ length: size }, (_, i) => ctx.spawn(worker(`worker-${i + 1}`), { name: `worker-${i + 1}` })),
+      next: 0,
+    }),
     receive(state, m) {
       const target = state.workers[state.next % state.workers.length] as ActorRef<WorkerMsg>;
       target.tell({ _tag: 'Job', input: m.input, replyTo: m.replyTo });
@@ -65,7 +68,9 @@ for (const input of ['alpha', 'beta', 'gamma', 'delta']) {
 try {
   await submit('poison');
 } catch (error) {
-  console.log(`poison -> no reply (${isAskTimeout(error) ? 'AskTimeout' : String(error)}): worker-2 crashed and its supervisor restarted it`);
+  console.log(
+    `poison -> no reply (${isAskTimeout(error) ? 'AskTimeout' : String(error)}): worker-2 crashed and its supervisor restarted it`,
+  );
 }
 for (const input of ['epsilon', 'zeta', 'eta']) {
   const d = await submit(input);

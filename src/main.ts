@@ -31,7 +31,9 @@ async function main(): Promise<void> {
   const say = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
   const started = performance.now();
   const service = await startService(config, say, cluster);
-  say(`aloft: node up in ${Math.round(performance.now() - started)} ms — http://${config.host}:${service.port}/ (data ${config.data}, ${config.workers} workers${service.cluster ? `, cluster ${cluster?.clusterName} as ${service.cluster.nodeId}` : ''})`);
+  say(
+    `aloft: node up in ${Math.round(performance.now() - started)} ms — http://${config.host}:${service.port}/ (data ${config.data}, ${config.workers} workers${service.cluster ? `, cluster ${cluster?.clusterName} as ${service.cluster.nodeId}` : ''})`,
+  );
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

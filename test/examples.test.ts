@@ -12,7 +12,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 function run(example: string, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     // A clean NODE_OPTIONS: tap's own loader hooks must not leak into the example.
-    const child = spawn(process.execPath, ['--conditions=aloft-source', '--import', 'tsx', `examples/${example}`], { cwd: root, env: { ...process.env, NODE_OPTIONS: '' } });
+    const child = spawn(process.execPath, ['--conditions=aloft-source', '--import', 'tsx', `examples/${example}`], {
+      cwd: root,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -45,10 +48,17 @@ t.test('supervised pool: one worker crashes and is restarted, its siblings keep 
     'poison -> no reply (AskTimeout)',
     'zeta -> ZETA by worker-1 (incarnation 1, job 3 of this incarnation)',
     'eta -> ETA by worker-2 (incarnation 2, job 1 of this incarnation)',
-  ]));
+  ]),
+);
 
 t.test('death watch across threads: stopped, then thread-down, then the restarted worker', (t) =>
-  check(t, 'death-watch.ts', ['node started: threads 0, 1, 2', 'Terminated: sensor on thread 1, reason stopped', 'Terminated: sensor on thread 2, reason thread-down', 'after the restart: sensor on thread 2 is alive']));
+  check(t, 'death-watch.ts', [
+    'node started: threads 0, 1, 2',
+    'Terminated: sensor on thread 1, reason stopped',
+    'Terminated: sensor on thread 2, reason thread-down',
+    'after the restart: sensor on thread 2 is alive',
+  ]),
+);
 
 t.test('bank account: event-sourced, rejected command, snapshot, recovery', (t) =>
   check(t, 'bank-account.ts', [
@@ -56,10 +66,18 @@ t.test('bank account: event-sourced, rejected command, snapshot, recovery', (t) 
     'Withdraw 30: accepted, seq 4, feed offset 4',
     'latest snapshot: seq 3, state {"status":"open","owner":"Ada","balance":150}',
     "recovered: Ada's balance is 120 at seq 4, from the snapshot and 1 replayed event(s)",
-  ]));
+  ]),
+);
 
 t.test('projection: catches up, follows live, resumes from its checkpoint', (t) =>
-  check(t, 'projection.ts', ['projection starts at offset 1', 'revenue: ada 42, grace 0', 'projection stopped at offset 4', 'projection starts at offset 5', 'revenue: ada 42, grace 99, linus 7']));
+  check(t, 'projection.ts', [
+    'projection starts at offset 1',
+    'revenue: ada 42, grace 0',
+    'projection stopped at offset 4',
+    'projection starts at offset 5',
+    'revenue: ada 42, grace 99, linus 7',
+  ]),
+);
 
 t.test('cluster: two nodes, sharded entities, a singleton that moves', (t) =>
   check(t, 'cluster.ts', [
@@ -72,4 +90,5 @@ t.test('cluster: two nodes, sharded entities, a singleton that moves', (t) =>
     'A left',
     'ticket 1 from the singleton on B',
     /counters\/c1 now on B: \+100 -> 1(00|11)\n/,
-  ]));
+  ]),
+);

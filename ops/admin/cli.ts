@@ -32,7 +32,13 @@ interface ViewsView {
 
 interface BackendsView {
   readonly self: string;
-  readonly backends: ReadonlyArray<{ readonly name: string; readonly state: string; readonly reason?: string; readonly position?: number; readonly lag?: number }>;
+  readonly backends: ReadonlyArray<{
+    readonly name: string;
+    readonly state: string;
+    readonly reason?: string;
+    readonly position?: number;
+    readonly lag?: number;
+  }>;
 }
 
 /** A failure with the process exit code it means (see the module comment). */
@@ -58,7 +64,8 @@ const ACTIONS = ['leave', 'down', 'drain'];
 /** The admin CLI's flags: parser and `--help` from this one table (src/cli/args.ts). */
 export const ADMIN_CLI = defineCli({
   name: 'aloft-admin',
-  usage: 'usage: aloft-admin [--url http://host:port] [--token T] [--json] members | shards | views | backends | rebalance | leave <node> | down <node> | drain <node>',
+  usage:
+    'usage: aloft-admin [--url http://host:port] [--token T] [--json] members | shards | views | backends | rebalance | leave <node> | down <node> | drain <node>',
   description: [
     'commands:',
     "  members             the cluster's members: status, reachability, roles, the leader",
@@ -86,7 +93,9 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   if (parsed.help) throw new CliError(ADMIN_CLI.help(), 0);
   const args: Args = { url: parsed.values.url, token: parsed.values.token, json: parsed.values.json, command: parsed.positionals };
   const [cmd, target, ...extra] = args.command;
-  const ok = LISTINGS.includes(cmd ?? '') ? target === undefined : ACTIONS.includes(cmd ?? '') && target !== undefined && extra.length === 0;
+  const ok = LISTINGS.includes(cmd ?? '')
+    ? target === undefined
+    : ACTIONS.includes(cmd ?? '') && target !== undefined && extra.length === 0;
   if (!ok) throw new CliError(cmd === undefined ? 'a command is needed' : `bad command: ${args.command.join(' ')}`, 2);
   if (!args.token) throw new CliError('no admin token: pass --token or set ALOFT_ADMIN_TOKEN', 2);
   return args;
@@ -95,7 +104,11 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
 async function call(args: Args, method: 'GET' | 'POST', path: string): Promise<unknown> {
   let res: Response;
   try {
-    res = await fetch(new URL(path, args.url), { method, headers: { authorization: `Bearer ${args.token}` }, signal: AbortSignal.timeout(5_000) });
+    res = await fetch(new URL(path, args.url), {
+      method,
+      headers: { authorization: `Bearer ${args.token}` },
+      signal: AbortSignal.timeout(5_000),
+    });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     throw new CliError(`cannot reach the node at ${args.url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, 3);
@@ -108,11 +121,25 @@ async function call(args: Args, method: 'GET' | 'POST', path: string): Promise<u
 
 /** The members as a table, with the leader and convergence under it. */
 export function membersTable(view: MembersView): string {
-  const rows = view.members.map((m) => [m.address, m.incarnation, m.status, m.reachable ? 'reachable' : 'UNREACHABLE', String(m.upNumber), m.roles.join(',') || '-', [m.node === view.leader ? 'leader' : '', m.node === view.self ? 'self' : ''].filter(Boolean).join(' ')]);
+  const rows = view.members.map((m) => [
+    m.address,
+    m.incarnation,
+    m.status,
+    m.reachable ? 'reachable' : 'UNREACHABLE',
+    String(m.upNumber),
+    m.roles.join(',') || '-',
+    [m.node === view.leader ? 'leader' : '', m.node === view.self ? 'self' : ''].filter(Boolean).join(' '),
+  ]);
   const header = ['ADDRESS', 'INCARNATION', 'STATUS', 'REACHABILITY', 'AGE', 'ROLES', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(header), ...rows.map(line), '', `leader: ${view.leader ?? '(none)'}   converged: ${view.converged ? 'yes' : 'no'}`].join('\n');
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line), '', `leader: ${view.leader ?? '(none)'}   converged: ${view.converged ? 'yes' : 'no'}`].join(
+    '\n',
+  );
 }
 
 /** Shards per node, this node's handoff state and its busiest shards. */
@@ -122,7 +149,11 @@ export function shardsTable(v: ShardsView): string {
     .map(([node, n]) => [node, String(n), node === v.self ? 'self' : '']);
   const header = ['NODE', 'SHARDS', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   const busiest = Object.entries(v.entities)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 5)
@@ -138,7 +169,11 @@ export function shardsTable(v: ShardsView): string {
 }
 
 /** Runs one command; resolves to the process exit code (see the module comment). */
-export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, print: (s: string) => void): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  print: (s: string) => void,
+): Promise<number> {
   try {
     const args = parseArgs(argv, env);
     const [cmd, target] = args.command as [string, string | undefined];
@@ -150,18 +185,34 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
       print(args.json ? JSON.stringify(view, null, 2) : shardsTable(view));
     } else if (cmd === 'views') {
       const view = (await call(args, 'GET', '/cluster/views')) as ViewsView;
-      print(args.json ? JSON.stringify(view, null, 2) : view.replicas.map((r) => `thread ${r.thread}: ${r.state}, offset ${r.offset}, lag ${r.lag}`).join('\n'));
+      print(
+        args.json
+          ? JSON.stringify(view, null, 2)
+          : view.replicas.map((r) => `thread ${r.thread}: ${r.state}, offset ${r.offset}, lag ${r.lag}`).join('\n'),
+      );
     } else if (cmd === 'backends') {
       const view = (await call(args, 'GET', '/cluster/backends')) as BackendsView;
       const line = (b: BackendsView['backends'][number]) =>
         `${b.name}: ${b.state}${b.lag !== undefined ? `, lag ${b.lag}` : ''}${b.position !== undefined ? ` (next offset ${b.position})` : ''}${b.reason ? ` - ${b.reason}` : ''}`;
       print(args.json ? JSON.stringify(view, null, 2) : [`${view.self}:`, ...view.backends.map((b) => `  ${line(b)}`)].join('\n'));
     } else if (cmd === 'rebalance') {
-      const r = (await call(args, 'POST', '/cluster/shards/rebalance')) as { coming: number; leaving: number; owners: Record<string, number> };
-      print(args.json ? JSON.stringify(r) : `rebalance: ${r.coming} shard(s) coming to this node, ${r.leaving} leaving; ${Object.keys(r.owners).length} node(s) host shards`);
+      const r = (await call(args, 'POST', '/cluster/shards/rebalance')) as {
+        coming: number;
+        leaving: number;
+        owners: Record<string, number>;
+      };
+      print(
+        args.json
+          ? JSON.stringify(r)
+          : `rebalance: ${r.coming} shard(s) coming to this node, ${r.leaving} leaving; ${Object.keys(r.owners).length} node(s) host shards`,
+      );
     } else {
       const r = await call(args, 'POST', `/cluster/members/${encodeURIComponent(target as string)}/${cmd}`);
-      print(args.json ? JSON.stringify(r) : `${cmd} ${(r as { node: string }).node}: ${(r as { ok: boolean }).ok ? 'accepted' : 'no change (already in that state or later)'}`);
+      print(
+        args.json
+          ? JSON.stringify(r)
+          : `${cmd} ${(r as { node: string }).node}: ${(r as { ok: boolean }).ok ? 'accepted' : 'no change (already in that state or later)'}`,
+      );
     }
     return 0;
   } catch (error) {

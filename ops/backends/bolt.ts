@@ -18,7 +18,11 @@ const HEAP = '512m';
 
 /** One real client request: a Bolt handshake, then `RETURN 1` in a session. */
 async function probe(url: string): Promise<boolean> {
-  const driver = neo4j.driver(url, neo4j.auth.basic('', ''), { disableLosslessIntegers: true, connectionTimeout: 2_000, maxConnectionPoolSize: 1 });
+  const driver = neo4j.driver(url, neo4j.auth.basic('', ''), {
+    disableLosslessIntegers: true,
+    connectionTimeout: 2_000,
+    maxConnectionPoolSize: 1,
+  });
   try {
     const session = driver.session();
     try {
@@ -51,7 +55,11 @@ const bolt: Backend = {
       cwd: options.dataDir,
     });
     options.progress(`bolt: Neo4j ${NEO4J_VERSION} starting on ${url} (pid ${proc.pid})`);
-    await waitReady('bolt', proc, () => probe(url), { timeoutMs: 180_000, progress: options.progress, what: `answered RETURN 1 on ${url}` });
+    await waitReady('bolt', proc, () => probe(url), {
+      timeoutMs: 180_000,
+      progress: options.progress,
+      what: `answered RETURN 1 on ${url}`,
+    });
     return {
       name: 'bolt',
       pid: proc.pid,

@@ -22,7 +22,13 @@ const BACKENDS_CLI = defineCli({
   positionals: true,
   flags: {
     only: { type: 'string', value: 'LIST', defaultText: 'all three', help: 'a comma-separated subset of kafka, cql, bolt' },
-    dir: { type: 'string', value: 'DIR', env: 'ALOFT_BACKENDS_DIR', defaultText: defaultDir(), help: 'where their data, logs and state file go' },
+    dir: {
+      type: 'string',
+      value: 'DIR',
+      env: 'ALOFT_BACKENDS_DIR',
+      defaultText: defaultDir(),
+      help: 'where their data, logs and state file go',
+    },
   },
 });
 

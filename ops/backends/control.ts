@@ -40,7 +40,10 @@ export async function loadBackend(name: BackendName): Promise<Backend> {
 
 export function parseNames(list: string | undefined): BackendName[] {
   if (list === undefined || list.trim() === '') return [...BACKEND_NAMES];
-  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !(BACKEND_NAMES as readonly string[]).includes(n));
   if (unknown.length > 0) throw new Error(`unknown backend ${unknown.join(', ')}; the backends are ${BACKEND_NAMES.join(', ')}`);
   return names as BackendName[];
@@ -51,7 +54,10 @@ export function parseNames(list: string | undefined): BackendName[] {
  * readiness probe), and records them. A server that fails to start makes this throw after the
  * others were recorded, so `down` can still stop them.
  */
-export async function up(names: readonly BackendName[], options: { dir?: string; progress: (line: string) => void }): Promise<BackendsState> {
+export async function up(
+  names: readonly BackendName[],
+  options: { dir?: string; progress: (line: string) => void },
+): Promise<BackendsState> {
   const dir = options.dir ?? defaultDir();
   const previous = readState(statePath(dir));
   const servers: Partial<Record<BackendName, Started>> = { ...(previous?.servers ?? {}) };
@@ -78,7 +84,11 @@ export async function up(names: readonly BackendName[], options: { dir?: string;
   );
   const state = { dir, servers };
   writeState(state);
-  if (failures.length > 0) throw new AggregateError(failures, failures.map((f) => `${f.message}${'logTail' in f ? `\n${String((f as { logTail: unknown }).logTail)}` : ''}`).join('\n\n'));
+  if (failures.length > 0)
+    throw new AggregateError(
+      failures,
+      failures.map((f) => `${f.message}${'logTail' in f ? `\n${String((f as { logTail: unknown }).logTail)}` : ''}`).join('\n\n'),
+    );
   return state;
 }
 
@@ -109,7 +119,8 @@ export async function down(options: { dir?: string; names?: readonly BackendName
 function recorded(name: BackendName, file?: string): { state: BackendsState; server: Started } {
   const state = readState(file ?? statePath());
   const server = state?.servers[name];
-  if (!state || !server) throw new Error(`no ${name} server is recorded in ${file ?? statePath()}: start it with \`npm run backends -- up\``);
+  if (!state || !server)
+    throw new Error(`no ${name} server is recorded in ${file ?? statePath()}: start it with \`npm run backends -- up\``);
   return { state, server };
 }
 
@@ -123,7 +134,10 @@ export async function stopServer(name: BackendName, options: { kill?: boolean; s
 }
 
 /** Starts a stopped server again on its data directory and ports, and waits until it answers. */
-export async function startServer(name: BackendName, options: { progress?: (line: string) => void; stateFile?: string } = {}): Promise<Started> {
+export async function startServer(
+  name: BackendName,
+  options: { progress?: (line: string) => void; stateFile?: string } = {},
+): Promise<Started> {
   const { state, server } = recorded(name, options.stateFile);
   if (isAlive(server.pid)) return server;
   const backend = await loadBackend(name);

@@ -13,7 +13,18 @@ import net from 'node:net';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePort } from '../lib/loopback.ts';
-import { BACKENDS_DIR, BackendStartError, classpath, spawnJava, tail, waitReady, writeFileEnsured, type Backend, type Started, type StartOptions } from './server.ts';
+import {
+  BACKENDS_DIR,
+  BackendStartError,
+  classpath,
+  spawnJava,
+  tail,
+  waitReady,
+  writeFileEnsured,
+  type Backend,
+  type Started,
+  type StartOptions,
+} from './server.ts';
 
 /** Read from the pom so the title cannot drift from the jars actually run. */
 function kafkaVersion(): string {
@@ -68,12 +79,17 @@ function clusterId(): string {
 
 function runJava(cp: string, main: string, args: readonly string[], logFile: string, cwd: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile('java', [HEAP, `-Dlog4j.configuration=file:${path.join(cwd, 'log4j.properties')}`, '-cp', cp, main, ...args], { cwd, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const out = `${stdout}${stderr}`;
-      appendFileSync(logFile, out);
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, out });
-    });
+    execFile(
+      'java',
+      [HEAP, `-Dlog4j.configuration=file:${path.join(cwd, 'log4j.properties')}`, '-cp', cp, main, ...args],
+      { cwd, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const out = `${stdout}${stderr}`;
+        appendFileSync(logFile, out);
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        resolve({ code, out });
+      },
+    );
   });
 }
 
@@ -143,8 +159,16 @@ async function start(options: StartOptions): Promise<Started> {
   // A restart on given ports while the old server still runs would start a second JVM that dies
   // on bind, while the readiness probe succeeds against the old one: we would record a dead pid
   // and leave the live server untracked (seen in the fault test). Refuse instead.
-  for (const [role, port] of [['broker', broker], ['controller', controller]] as const) {
-    if (!(await portFree(port))) throw new BackendStartError('kafka', `the ${role} port 127.0.0.1:${port} is in use (is this server still running?)`, tail(logFile, 5));
+  for (const [role, port] of [
+    ['broker', broker],
+    ['controller', controller],
+  ] as const) {
+    if (!(await portFree(port)))
+      throw new BackendStartError(
+        'kafka',
+        `the ${role} port 127.0.0.1:${port} is in use (is this server still running?)`,
+        tail(logFile, 5),
+      );
   }
   const propsFile = path.join(dataDir, 'server.properties');
   writeFileEnsured(propsFile, serverProperties(dataDir, broker, controller));
@@ -157,7 +181,8 @@ async function start(options: StartOptions): Promise<Started> {
   if (!existsSync(path.join(dataDir, 'logs', 'meta.properties'))) {
     progress('kafka: formatting the KRaft storage');
     const r = await runJava(cp, 'kafka.tools.StorageTool', ['format', '-t', clusterId(), '-c', propsFile], logFile, dataDir);
-    if (r.code !== 0) throw new BackendStartError('kafka', `storage format failed (exit ${r.code}); its log (${logFile}) ends with:`, tail(logFile));
+    if (r.code !== 0)
+      throw new BackendStartError('kafka', `storage format failed (exit ${r.code}); its log (${logFile}) ends with:`, tail(logFile));
   }
 
   progress(`kafka: starting Apache Kafka ${kafkaVersion()} on 127.0.0.1:${broker} (controller ${controller})`);
@@ -175,7 +200,11 @@ async function start(options: StartOptions): Promise<Started> {
     cwd: dataDir,
   });
   const brokers = `127.0.0.1:${broker}`;
-  await waitReady('kafka', proc, () => probeKafka(brokers), { timeoutMs: 120_000, progress, what: 'produced and fetched back a probe record' });
+  await waitReady('kafka', proc, () => probeKafka(brokers), {
+    timeoutMs: 120_000,
+    progress,
+    what: 'produced and fetched back a probe record',
+  });
   return {
     name: 'kafka',
     pid: proc.pid,

@@ -67,7 +67,7 @@ export class BackendStartError extends Error {
 function run(cmd: string, args: readonly string[], cwd: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args as string[], { cwd, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, out: `${stdout}${stderr}` });
     });
   });
@@ -84,12 +84,14 @@ export async function classpath(project: string, progress: (line: string) => voi
   const target = path.join(dir, 'target');
   const cache = path.join(target, 'classpath.txt');
   const hasSources = existsSync(path.join(dir, 'src', 'main', 'java'));
-  const fresh = existsSync(cache) && statSync(cache).mtimeMs >= statSync(pom).mtimeMs && (!hasSources || existsSync(path.join(target, 'classes')));
+  const fresh =
+    existsSync(cache) && statSync(cache).mtimeMs >= statSync(pom).mtimeMs && (!hasSources || existsSync(path.join(target, 'classes')));
   if (!fresh) {
     progress(`${project}: resolving jars with Maven (the first run downloads them)`);
     const goals = hasSources ? ['compile'] : [];
     const r = await run('mvn', ['-q', '-B', ...goals, 'dependency:build-classpath', `-Dmdep.outputFile=${cache}`], dir);
-    if (r.code !== 0 || !existsSync(cache)) throw new Error(`mvn in ${dir} failed (exit ${r.code}):\n${r.out.split('\n').slice(-30).join('\n')}`);
+    if (r.code !== 0 || !existsSync(cache))
+      throw new Error(`mvn in ${dir} failed (exit ${r.code}):\n${r.out.split('\n').slice(-30).join('\n')}`);
   }
   const deps = readFileSync(cache, 'utf8').trim();
   return hasSources ? `${path.join(target, 'classes')}${path.delimiter}${deps}` : deps;
@@ -156,7 +158,12 @@ export async function waitReady(
   const started = Date.now();
   let lastReport = started;
   for (;;) {
-    if (!isAlive(proc.pid)) throw new BackendStartError(name, `the server process ${proc.pid} exited before it ${options.what}; its log (${proc.logFile}) ends with:`, tail(proc.logFile));
+    if (!isAlive(proc.pid))
+      throw new BackendStartError(
+        name,
+        `the server process ${proc.pid} exited before it ${options.what}; its log (${proc.logFile}) ends with:`,
+        tail(proc.logFile),
+      );
     let ok = false;
     try {
       ok = await probe();
@@ -168,7 +175,12 @@ export async function waitReady(
       return;
     }
     const now = Date.now();
-    if (now - started > options.timeoutMs) throw new BackendStartError(name, `not ready after ${options.timeoutMs / 1000} s (it has not ${options.what}); its log (${proc.logFile}) ends with:`, tail(proc.logFile));
+    if (now - started > options.timeoutMs)
+      throw new BackendStartError(
+        name,
+        `not ready after ${options.timeoutMs / 1000} s (it has not ${options.what}); its log (${proc.logFile}) ends with:`,
+        tail(proc.logFile),
+      );
     if (now - lastReport >= 5000) {
       lastReport = now;
       options.progress(`${name}: starting (${Math.round((now - started) / 1000)} s)`);

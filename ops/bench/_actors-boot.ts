@@ -4,8 +4,15 @@
  */
 import { kind, stateful, type ActorRef, type ActorSystem } from '../../src/actors/index.ts';
 
-export type SinkMsg = { readonly _tag: 'Hit'; readonly i: number } | { readonly _tag: 'Expect'; readonly n: number; readonly replyTo: ActorRef<{ readonly _tag: 'Done'; readonly n: number }> };
-export type BlastMsg = { readonly _tag: 'Blast'; readonly to: ActorRef<SinkMsg>; readonly n: number; readonly replyTo: ActorRef<{ readonly _tag: 'Done'; readonly n: number }> };
+export type SinkMsg =
+  | { readonly _tag: 'Hit'; readonly i: number }
+  | { readonly _tag: 'Expect'; readonly n: number; readonly replyTo: ActorRef<{ readonly _tag: 'Done'; readonly n: number }> };
+export type BlastMsg = {
+  readonly _tag: 'Blast';
+  readonly to: ActorRef<SinkMsg>;
+  readonly n: number;
+  readonly replyTo: ActorRef<{ readonly _tag: 'Done'; readonly n: number }>;
+};
 export type PingMsg = { readonly _tag: 'Ping'; readonly replyTo: ActorRef<{ readonly _tag: 'Pong' }> };
 
 export const sinkKind = kind<null, SinkMsg>('sink');

@@ -19,7 +19,9 @@ import { ActorSystem, stateful, stateless, type ActorRef } from '../../src/actor
 import { bindCluster, parseClusterConfig } from '../../src/cluster/index.ts';
 import { frame, FrameReader, FrameType, PREAMBLE } from '../../src/cluster/wire.ts';
 
-export type SinkMsg = { readonly _tag: 'Inc'; readonly i: number } | { readonly _tag: 'Expect'; readonly n: number; readonly replyTo: ActorRef<number> };
+export type SinkMsg =
+  | { readonly _tag: 'Inc'; readonly i: number }
+  | { readonly _tag: 'Expect'; readonly n: number; readonly replyTo: ActorRef<number> };
 export type EchoMsg = { readonly _tag: 'Ping'; readonly replyTo: ActorRef<string> };
 
 const out = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...o, t: Date.now() })}\n`);
@@ -28,10 +30,14 @@ const ri = argv.indexOf('--raw-port');
 const rawPort = ri >= 0 ? Number(argv.splice(ri, 2)[1]) : undefined;
 const { config } = parseClusterConfig(argv, process.env);
 if (!config) throw new Error('needs --cluster-name');
-const bound = await bindCluster(config, { log: (level, line) => level !== 'debug' && level !== 'info' && process.stderr.write(`${line}\n`) });
+const bound = await bindCluster(config, {
+  log: (level, line) => level !== 'debug' && level !== 'info' && process.stderr.write(`${line}\n`),
+});
 const system = new ActorSystem({ node: bound.nodeId, mailboxCapacity: 50_000_000, log: () => undefined });
 const cluster = await bound.start({ system });
-cluster.onClusterEvent((e) => out({ event: 'cluster', tag: e._tag, node: 'member' in e ? e.member.node : 'node' in e ? e.node : e.leader }));
+cluster.onClusterEvent((e) =>
+  out({ event: 'cluster', tag: e._tag, node: 'member' in e ? e.member.node : 'node' in e ? e.node : e.leader }),
+);
 
 system.spawn(
   stateful<{ count: number; want: number; replyTo: ActorRef<number> | undefined }, SinkMsg>({
@@ -45,7 +51,10 @@ system.spawn(
   }),
   { name: 'sink' },
 );
-system.spawn(stateless<EchoMsg>((m) => m.replyTo.tell('pong')), { name: 'echo' });
+system.spawn(
+  stateless<EchoMsg>((m) => m.replyTo.tell('pong')),
+  { name: 'echo' },
+);
 
 /** The raw baselines' first frame types (bench-only; ops/bench/cluster.ts sends them). */
 const RawMode = { Sink: 0x01, Echo: 0x03, BarePing: 0x7f } as const;

@@ -29,13 +29,19 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-page-bench-'));
 const started = performance.now();
 let loaded: () => void;
 const seasonLoaded = new Promise<void>((r) => (loaded = r));
-const service = await startService({ host: '127.0.0.1', port: 0, data: dir, workers: Math.max(1, os.availableParallelism() - 1), demoSeason: true, durability: 'commit' }, (line) => {
-  if (line.startsWith('demo season')) console.log(line);
-  if (line.startsWith('demo season: loaded')) loaded();
-});
+const service = await startService(
+  { host: '127.0.0.1', port: 0, data: dir, workers: Math.max(1, os.availableParallelism() - 1), demoSeason: true, durability: 'commit' },
+  (line) => {
+    if (line.startsWith('demo season')) console.log(line);
+    if (line.startsWith('demo season: loaded')) loaded();
+  },
+);
 await seasonLoaded;
 const url = `http://127.0.0.1:${service.port}`;
-const browser = await chromium.launch({ executablePath: process.env.ALOFT_CHROMIUM ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+const browser = await chromium.launch({
+  executablePath: process.env.ALOFT_CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+});
 try {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   const opened = performance.now();
@@ -53,8 +59,11 @@ try {
     const s = [...xs].sort((a, b) => a - b);
     return (s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0).toFixed(1);
   };
-  const describe = (xs: number[]) => `p50 ${pct(xs, 50)} ms, p95 ${pct(xs, 95)} ms, p99 ${pct(xs, 99)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
-  console.log(`season: ${model.legs} legs, ${model.rows} rotations, ${model.violations} violations; node start + season load ${((opened - started) / 1000).toFixed(0)} s`);
+  const describe = (xs: number[]) =>
+    `p50 ${pct(xs, 50)} ms, p95 ${pct(xs, 95)} ms, p99 ${pct(xs, 99)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
+  console.log(
+    `season: ${model.legs} legs, ${model.rows} rotations, ${model.violations} violations; node start + season load ${((opened - started) / 1000).toFixed(0)} s`,
+  );
   console.log(`page load (feed folded + checks read): ${(loadMs / 1000).toFixed(1)} s`);
   console.log(`scrolling ${result.deltas.length} frames (10 px down, 40 px right per frame, 1600x1000 viewport):`);
   console.log(`  frame interval (rAF delta): ${describe(result.deltas)}`);

@@ -120,7 +120,14 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
 };
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const count = (n: number) => n.toLocaleString('en-US');
-const config: ServiceConfig = { host: '127.0.0.1', port: 0, data: dir, workers: defaultWorkers(os.availableParallelism()), demoSeason: false, durability: 'flush' };
+const config: ServiceConfig = {
+  host: '127.0.0.1',
+  port: 0,
+  data: dir,
+  workers: defaultWorkers(os.availableParallelism()),
+  demoSeason: false,
+  durability: 'flush',
+};
 // The node's failures, not its late replies (dead letters follow every timeout; the suite counts them).
 const nodeLog = (line: string) => (/fail|error|refus/i.test(line) && !line.includes('dead letter') ? say(line) : undefined);
 
@@ -147,7 +154,9 @@ async function progress(service: Service, t0: number): Promise<() => void> {
   const window = await stalls();
   const timer = setInterval(() => {
     const l = service.views.lag()[0];
-    say(`  … ${s(performance.now() - t0)}: feed offset ${count(l?.head ?? 0)}, view at ${count(l?.offset ?? 0)}, rss ${(process.memoryUsage.rss() / 2 ** 30).toFixed(2)} GiB, longest event-loop stall ${(window.max / 1e6).toFixed(0)} ms`);
+    say(
+      `  … ${s(performance.now() - t0)}: feed offset ${count(l?.head ?? 0)}, view at ${count(l?.offset ?? 0)}, rss ${(process.memoryUsage.rss() / 2 ** 30).toFixed(2)} GiB, longest event-loop stall ${(window.max / 1e6).toFixed(0)} ms`,
+    );
     window.reset();
   }, 30_000);
   return () => {
@@ -179,9 +188,11 @@ async function checkQueries(views: ViewPool, tag: CheckTag, plan: QueryPlan, n: 
   const { rotations, first, hours } = plan;
   const query = (i: number): ViewQuery => {
     const at = first + ((i * 31) % hours) * 3_600_000;
-    return i % 3 === 0 ? { _tag: tag, filters: { rotationId: rotations[(i * 7919) % rotations.length] as string, limit: 100 } }
-      : i % 3 === 1 ? { _tag: tag, filters: { from: at, to: at + 7 * 86_400_000, limit: 100 } }
-      : { _tag: tag, filters: { to: first + hours * 3_600_000 - (i % hours) * 3_600_000, limit: 100 } };
+    return i % 3 === 0
+      ? { _tag: tag, filters: { rotationId: rotations[(i * 7919) % rotations.length] as string, limit: 100 } }
+      : i % 3 === 1
+        ? { _tag: tag, filters: { from: at, to: at + 7 * 86_400_000, limit: 100 } }
+        : { _tag: tag, filters: { to: first + hours * 3_600_000 - (i % hours) * 3_600_000, limit: 100 } };
   };
   const whole = JSON.parse((await views.queryJson({ _tag: tag, filters: { limit: 1 } })).answer) as { total: number };
   const warm = Math.ceil(n / 10);
@@ -196,7 +207,9 @@ async function checkQueries(views: ViewPool, tag: CheckTag, plan: QueryPlan, n: 
     ms.push(d);
     byShape[i % 3]?.push(d);
   }
-  say(`${tag}: ${whole.total} violations; p99 by shape: ${SHAPES.map((s, k) => `${s} ${percentile(byShape[k] ?? [], 99).toFixed(3)} ms`).join(', ')}`);
+  say(
+    `${tag}: ${whole.total} violations; p99 by shape: ${SHAPES.map((s, k) => `${s} ${percentile(byShape[k] ?? [], 99).toFixed(3)} ms`).join(', ')}`,
+  );
   return { n, p50: percentile(ms, 50), p99: percentile(ms, 99), max: Math.max(...ms), violations: whole.total };
 }
 
@@ -223,13 +236,26 @@ async function importPhase(): Promise<ImportFigures> {
   const viewCaughtUpMs = performance.now() - t0;
   stopProgress();
   loop.disable();
-  say(`import ${result.state}: ${count(result.commandsApplied)} rotation commands applied, ${result.commandsRejected} refused, ${count(events)} events in ${s(importMs)}${ok ? `; view caught up at ${s(viewCaughtUpMs)}` : `: ${result.message}`}`);
+  say(
+    `import ${result.state}: ${count(result.commandsApplied)} rotation commands applied, ${result.commandsRejected} refused, ${count(events)} events in ${s(importMs)}${ok ? `; view caught up at ${s(viewCaughtUpMs)}` : `: ${result.message}`}`,
+  );
   gc?.();
   const rssAfterLoad = process.memoryUsage.rss();
   const mainHeapAfterLoad = process.memoryUsage().heapUsed;
   const figures = {
-    _tag: ok ? 'Imported' : 'ImportFailed', multiplier, legs, message: ok ? '' : result.message, events, generateMs, importMs, importCpuMs, viewCaughtUpMs,
-    loopDelayMaxMs: loop.max / 1e6, loopDelayP99Ms: loop.percentile(99) / 1e6, rssAfterLoad, mainHeapAfterLoad,
+    _tag: ok ? 'Imported' : 'ImportFailed',
+    multiplier,
+    legs,
+    message: ok ? '' : result.message,
+    events,
+    generateMs,
+    importMs,
+    importCpuMs,
+    viewCaughtUpMs,
+    loopDelayMaxMs: loop.max / 1e6,
+    loopDelayP99Ms: loop.percentile(99) / 1e6,
+    rssAfterLoad,
+    mainHeapAfterLoad,
   } as const;
   // A failed load leaves sagas and entities retrying; its journal is not measured.
   if (!ok) return { ...figures, peakRss: process.resourceUsage().maxRSS * 1024, journalBytes: diskBytes(path.join(dir, 'journal')) };
@@ -244,7 +270,11 @@ async function readPhase(): Promise<ReadFigures> {
   const feedMs = performance.now() - t0;
   const events = world.feed.length;
   const legs = world.feed.reduce((n, e) => n + (e.type === 'LegAdded' ? 1 : 0), 0);
-  const plan: QueryPlan = { rotations: [...world.rotations.keys()], first: Date.parse(`${options.startDate}T00:00:00Z`), hours: options.days * 24 };
+  const plan: QueryPlan = {
+    rotations: [...world.rotations.keys()],
+    first: Date.parse(`${options.startDate}T00:00:00Z`),
+    hours: options.days * 24,
+  };
   const journal0 = await lmdbJournal({ path: path.join(dir, 'journal'), durability: 'commit', upcasters: domainUpcasters() });
   t0 = performance.now();
   await appendFeed(journal0, world.feed, 512);
@@ -263,7 +293,7 @@ async function readPhase(): Promise<ReadFigures> {
   let applyMs = 0;
   const c0 = process.cpuUsage();
   t0 = performance.now();
-  for (let from = 1; ;) {
+  for (let from = 1; ; ) {
     const batch = await journal.read(from, 512);
     if (batch.length === 0) break;
     for (const e of batch) viewLegs += e.type === 'LegAdded' ? 1 : e.type === 'LegRemoved' ? -1 : 0;
@@ -288,7 +318,9 @@ async function readPhase(): Promise<ReadFigures> {
   view = null;
   gc?.();
   const viewHeapBytes = withView - process.memoryUsage().heapUsed;
-  say(`rebuilt ${count(events)} events in ${s(rebuildMs)} (apply alone ${s(applyMs)}); view heap ${(viewHeapBytes / 2 ** 20).toFixed(0)} MiB (${(viewHeapBytes / viewLegs).toFixed(0)} bytes/leg); one view snapshot ${s(snapshotMs)}, longest stall ${(snapLoop.max / 1e6).toFixed(0)} ms`);
+  say(
+    `rebuilt ${count(events)} events in ${s(rebuildMs)} (apply alone ${s(applyMs)}); view heap ${(viewHeapBytes / 2 ** 20).toFixed(0)} MiB (${(viewHeapBytes / viewLegs).toFixed(0)} bytes/leg); one view snapshot ${s(snapshotMs)}, longest stall ${(snapLoop.max / 1e6).toFixed(0)} ms`,
+  );
 
   gc?.();
   const loop = await stalls();
@@ -302,12 +334,16 @@ async function readPhase(): Promise<ReadFigures> {
   gc?.();
   const rssReady = process.memoryUsage.rss();
   const mainHeapReady = process.memoryUsage().heapUsed;
-  say(`node ready (view rebuilt from offset 0) in ${s(nodeReadyMs)}, longest event-loop stall ${(loop.max / 1e6).toFixed(0)} ms, rss ${(rssReady / 2 ** 30).toFixed(2)} GiB`);
+  say(
+    `node ready (view rebuilt from offset 0) in ${s(nodeReadyMs)}, longest event-loop stall ${(loop.max / 1e6).toFixed(0)} ms, rss ${(rssReady / 2 ** 30).toFixed(2)} GiB`,
+  );
   const n = Math.max(150, Math.min(1_500, Math.round(1_500 * multiplier)));
   const queries = {} as Record<CheckTag, QueryFigures>;
   for (const tag of CHECKS) {
     queries[tag] = await checkQueries(service.views, tag, plan, n);
-    say(`${tag}: ${queries[tag].violations} violations; ${n} queries p50 ${queries[tag].p50.toFixed(3)} ms, p99 ${queries[tag].p99.toFixed(3)} ms, max ${queries[tag].max.toFixed(1)} ms`);
+    say(
+      `${tag}: ${queries[tag].violations} violations; ${n} queries p50 ${queries[tag].p50.toFixed(3)} ms, p99 ${queries[tag].p99.toFixed(3)} ms, max ${queries[tag].max.toFixed(1)} ms`,
+    );
   }
   t0 = performance.now();
   await service.stop();
@@ -315,8 +351,27 @@ async function readPhase(): Promise<ReadFigures> {
   const journalBytes = diskBytes(path.join(dir, 'journal'));
 
   return {
-    _tag: 'Read', multiplier, legs, events, feedMs, appendMs, journalBytes, nodeReadyMs, nodeReadyLoopDelayMaxMs: loop.max / 1e6, rssReady, mainHeapReady,
-    queries, stopMs, rebuildMs, rebuildCpuMs, applyMs, viewHeapBytes, viewLegs, snapshotMs, snapshotStallMs: snapLoop.max / 1e6, snapshotBytes,
+    _tag: 'Read',
+    multiplier,
+    legs,
+    events,
+    feedMs,
+    appendMs,
+    journalBytes,
+    nodeReadyMs,
+    nodeReadyLoopDelayMaxMs: loop.max / 1e6,
+    rssReady,
+    mainHeapReady,
+    queries,
+    stopMs,
+    rebuildMs,
+    rebuildCpuMs,
+    applyMs,
+    viewHeapBytes,
+    viewLegs,
+    snapshotMs,
+    snapshotStallMs: snapLoop.max / 1e6,
+    snapshotBytes,
   };
 }
 

@@ -15,8 +15,17 @@ export type CounterMsg = { readonly _tag: 'Inc'; readonly replyTo: ActorRef<numb
 const out = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(o)}\n`);
 const argv = process.argv.slice(2);
 const alone = argv.includes('--alone');
-const { config } = parseClusterConfig(argv.filter((a) => a !== '--alone'), process.env);
-const bound = config && !alone ? await bindCluster({ ...config, roles: ['shards'] }, { log: (level, line) => (level === 'warn' || level === 'error') && process.stderr.write(`${line}\n`) }) : undefined;
+const { config } = parseClusterConfig(
+  argv.filter((a) => a !== '--alone'),
+  process.env,
+);
+const bound =
+  config && !alone
+    ? await bindCluster(
+        { ...config, roles: ['shards'] },
+        { log: (level, line) => (level === 'warn' || level === 'error') && process.stderr.write(`${line}\n`) },
+      )
+    : undefined;
 const system = new ActorSystem({ node: bound?.nodeId ?? 'alone', mailboxCapacity: 10_000_000, log: () => undefined });
 const cluster = bound ? await bound.start({ system }) : undefined;
 system.spawn(shardHost(), {
@@ -32,7 +41,12 @@ system.spawn(shardHost(), {
       }),
     ),
 });
-const region = new ShardRegion({ system, hosts: cluster ? clusterShardHosts(cluster) : standaloneHosts(system.node), threads: [0], entityHosts: ['counters'] });
+const region = new ShardRegion({
+  system,
+  hosts: cluster ? clusterShardHosts(cluster) : standaloneHosts(system.node),
+  threads: [0],
+  entityHosts: ['counters'],
+});
 
 async function drive(ms: number, concurrency: number, entities: number): Promise<{ asks: number; seconds: number; failed: number }> {
   let asks = 0;

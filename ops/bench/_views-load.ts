@@ -37,11 +37,21 @@ export function liveWriter(journal: Journal, feed: readonly EventEnvelope[], per
         // and airports, which breaks continuity and duplicates a designator: violations come and go.
         const clean = i % 10 !== 0;
         const leg: Leg = clean
-          ? { ...last, id: `${last.id}~live`, flightNumber: 9000 + (i % 999), suffix: 'L', departureAirport: last.arrivalAirport, arrivalAirport: last.departureAirport, departureUtc: last.arrivalUtc + 3 * 3_600_000, arrivalUtc: last.arrivalUtc + 5 * 3_600_000 }
+          ? {
+              ...last,
+              id: `${last.id}~live`,
+              flightNumber: 9000 + (i % 999),
+              suffix: 'L',
+              departureAirport: last.arrivalAirport,
+              arrivalAirport: last.departureAirport,
+              departureUtc: last.arrivalUtc + 3 * 3_600_000,
+              arrivalUtc: last.arrivalUtc + 5 * 3_600_000,
+            }
           : { ...last, id: `${last.id}~live`, departureUtc: last.arrivalUtc + 3_600_000, arrivalUtc: last.arrivalUtc + 7_200_000 };
-        const event = extra !== undefined
-          ? { _tag: 'LegRemoved', version: 1, rotationId, legId: extra }
-          : { _tag: 'LegAdded', version: 1, rotationId, leg };
+        const event =
+          extra !== undefined
+            ? { _tag: 'LegRemoved', version: 1, rotationId, legId: extra }
+            : { _tag: 'LegAdded', version: 1, rotationId, leg };
         await journal.append(pid, seq, [event]);
         seqs.set(pid, seq + 1);
         if (extra !== undefined) added.delete(rotationId);
@@ -60,32 +70,49 @@ export function liveWriter(journal: Journal, feed: readonly EventEnvelope[], per
   };
 }
 
-export async function queryLoad(pool: ViewPool, feed: readonly EventEnvelope[], o: { concurrency: number; durationMs: number; json: boolean }): Promise<{ count: number; qps: number; p50: number; p99: number; errors: number }> {
-  const rotations = [...new Set(feed.flatMap((e) => (e.event._tag === 'RotationCreated' ? [(e.event as unknown as { rotationId: string }).rotationId] : [])))];
-  const first = feed.reduce((t, e) => (e.event._tag === 'LegAdded' ? Math.min(t, (e.event as unknown as { leg: Leg }).leg.departureUtc) : t), Infinity);
+export async function queryLoad(
+  pool: ViewPool,
+  feed: readonly EventEnvelope[],
+  o: { concurrency: number; durationMs: number; json: boolean },
+): Promise<{ count: number; qps: number; p50: number; p99: number; errors: number }> {
+  const rotations = [
+    ...new Set(
+      feed.flatMap((e) => (e.event._tag === 'RotationCreated' ? [(e.event as unknown as { rotationId: string }).rotationId] : [])),
+    ),
+  ];
+  const first = feed.reduce(
+    (t, e) => (e.event._tag === 'LegAdded' ? Math.min(t, (e.event as unknown as { leg: Leg }).leg.departureUtc) : t),
+    Infinity,
+  );
   const kinds = ['Continuity', 'GroundTime', 'Designators'] as const;
   const latencies: number[] = [];
   let errors = 0;
   const deadline = performance.now() + o.durationMs;
   const start = performance.now();
-  await Promise.all(Array.from({ length: o.concurrency }, async (_, w) => {
-    for (let i = w; performance.now() < deadline; i += o.concurrency) {
-      const kind = kinds[i % 3] as (typeof kinds)[number];
-      const rotationId = rotations[(i * 31) % rotations.length] as string;
-      const q: ViewQuery = i % 10 === 9 ? { _tag: 'Rotation', rotationId }
-        : i % 10 >= 6 ? { _tag: kind, filters: { from: first + (i % 150) * 86_400_000, to: first + ((i % 150) + 7) * 86_400_000, limit: 100 } }
-        : i % 10 >= 3 ? { _tag: kind, filters: { rotationId, limit: 100 } }
-        : { _tag: kind, filters: { limit: 100 } };
-      const t0 = performance.now();
-      try {
-        if (o.json) await pool.queryJson(q);
-        else await pool.query(q);
-        latencies.push(performance.now() - t0);
-      } catch {
-        errors++;
+  await Promise.all(
+    Array.from({ length: o.concurrency }, async (_, w) => {
+      for (let i = w; performance.now() < deadline; i += o.concurrency) {
+        const kind = kinds[i % 3] as (typeof kinds)[number];
+        const rotationId = rotations[(i * 31) % rotations.length] as string;
+        const q: ViewQuery =
+          i % 10 === 9
+            ? { _tag: 'Rotation', rotationId }
+            : i % 10 >= 6
+              ? { _tag: kind, filters: { from: first + (i % 150) * 86_400_000, to: first + ((i % 150) + 7) * 86_400_000, limit: 100 } }
+              : i % 10 >= 3
+                ? { _tag: kind, filters: { rotationId, limit: 100 } }
+                : { _tag: kind, filters: { limit: 100 } };
+        const t0 = performance.now();
+        try {
+          if (o.json) await pool.queryJson(q);
+          else await pool.query(q);
+          latencies.push(performance.now() - t0);
+        } catch {
+          errors++;
+        }
       }
-    }
-  }));
+    }),
+  );
   const secs = (performance.now() - start) / 1000;
   return { count: latencies.length, qps: latencies.length / secs, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
 }

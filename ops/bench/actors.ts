@@ -94,11 +94,23 @@ const suite: Suite = {
       raw = Math.max(raw, await rawNactTell(tellN));
       ours = Math.max(ours, await aloftTell(tellN));
     }
-    rows.push({ name: 'local tell, 1 actor', value: ours, unit: 'msg/s', baseline: { name: 'raw nact', value: raw }, target: '>= 90% of raw nact', met: ours >= 0.9 * raw });
+    rows.push({
+      name: 'local tell, 1 actor',
+      value: ours,
+      unit: 'msg/s',
+      baseline: { name: 'raw nact', value: raw },
+      target: '>= 90% of raw nact',
+      met: ours >= 0.9 * raw,
+    });
 
     const askN = Math.round(20_000 * scale);
     const local = new ActorSystem({ log: quiet });
-    local.define(pongKind, () => stateful({ initial: null, receive: (_s: null, m: { _tag: 'Ping'; replyTo: ActorRef<{ _tag: 'Pong' }> }) => (m.replyTo.tell({ _tag: 'Pong' }), null) }));
+    local.define(pongKind, () =>
+      stateful({
+        initial: null,
+        receive: (_s: null, m: { _tag: 'Ping'; replyTo: ActorRef<{ _tag: 'Pong' }> }) => (m.replyTo.tell({ _tag: 'Pong' }), null),
+      }),
+    );
     const localPong = await local.spawnAt(0, pongKind, null);
     log(`ask round trips, ${askN} sequential, local…`);
     const l = await roundTrips(() => localPong.ask((replyTo) => ({ _tag: 'Ping', replyTo }), 5_000), askN);
@@ -107,7 +119,12 @@ const suite: Suite = {
     rows.push({ name: 'ask p99, local', value: l.p99, unit: 'µs' });
     rows.push({ name: 'asks/s, local, sequential', value: l.rate, unit: 'asks/s' });
 
-    const node = await AloftNode.start({ workers: 2, boot: new URL('./_actors-boot.ts', import.meta.url), mailboxCapacity: 10_000_000, log: quiet });
+    const node = await AloftNode.start({
+      workers: 2,
+      boot: new URL('./_actors-boot.ts', import.meta.url),
+      mailboxCapacity: 10_000_000,
+      log: quiet,
+    });
     try {
       const pong = await node.system.spawnAt(1, pongKind, null);
       log(`ask round trips, ${askN} sequential, main thread -> worker…`);
@@ -123,11 +140,20 @@ const suite: Suite = {
       for (let round = 0; round < 3; round++) {
         log(`cross-worker tell, ${crossN} messages worker 1 -> worker 2 (round ${round + 1})…`);
         const t0 = performance.now();
-        const done = await blaster.ask<{ _tag: 'Done'; n: number }>((replyTo) => ({ _tag: 'Blast', to: sink, n: crossN, replyTo }), 120_000);
+        const done = await blaster.ask<{ _tag: 'Done'; n: number }>(
+          (replyTo) => ({ _tag: 'Blast', to: sink, n: crossN, replyTo }),
+          120_000,
+        );
         if (done.n !== crossN) throw new Error(`sink counted ${done.n} of ${crossN}`);
         best = Math.max(best, crossN / ((performance.now() - t0) / 1000));
       }
-      rows.push({ name: 'cross-worker tell, worker 1 -> worker 2', value: best, unit: 'msg/s', target: '>= 1,000,000 msg/s', met: best >= 1_000_000 });
+      rows.push({
+        name: 'cross-worker tell, worker 1 -> worker 2',
+        value: best,
+        unit: 'msg/s',
+        target: '>= 1,000,000 msg/s',
+        met: best >= 1_000_000,
+      });
     } finally {
       await node.stop();
     }
@@ -135,8 +161,20 @@ const suite: Suite = {
     const spawnN = Math.round(1_000_000 * scale);
     log(`spawn ${spawnN} idle actors, nact then Aloft…`);
     const s = await spawnAndMemory(spawnN);
-    rows.push({ name: `spawn rate (${spawnN} actors)`, value: s.aloftRate, unit: 'actors/s', baseline: { name: 'raw nact', value: s.nactRate } });
-    rows.push({ name: `memory per idle actor (${spawnN} actors)`, value: s.aloftBytes, unit: 'bytes', baseline: { name: 'raw nact', value: s.nactBytes }, target: '< 1024 bytes', met: s.aloftBytes < 1024 });
+    rows.push({
+      name: `spawn rate (${spawnN} actors)`,
+      value: s.aloftRate,
+      unit: 'actors/s',
+      baseline: { name: 'raw nact', value: s.nactRate },
+    });
+    rows.push({
+      name: `memory per idle actor (${spawnN} actors)`,
+      value: s.aloftBytes,
+      unit: 'bytes',
+      baseline: { name: 'raw nact', value: s.nactBytes },
+      target: '< 1024 bytes',
+      met: s.aloftBytes < 1024,
+    });
     return rows;
   },
 };

@@ -32,14 +32,18 @@ const REBUILD_BUDGET_MS = 5 * 60_000;
 
 /** The server's agent string and maximum heap, for the record. */
 async function serverFacts(url: string): Promise<{ agent: string; heap: string }> {
-  const driver = neo4j.driver(url, neo4j.auth.basic(process.env['MEMGRAPH_USER'] ?? '', process.env['MEMGRAPH_PASSWORD'] ?? ''), { disableLosslessIntegers: true });
+  const driver = neo4j.driver(url, neo4j.auth.basic(process.env['MEMGRAPH_USER'] ?? '', process.env['MEMGRAPH_PASSWORD'] ?? ''), {
+    disableLosslessIntegers: true,
+  });
   try {
     const agent = (await driver.getServerInfo()).agent ?? 'unknown';
     let heap = 'unknown';
     const session = driver.session();
     try {
       // Neo4j only (Memgraph has no JMX); a failure just leaves it unknown.
-      const r = await session.run("CALL dbms.queryJmx('java.lang:type=Memory') YIELD attributes RETURN attributes.HeapMemoryUsage.value.properties.max AS max");
+      const r = await session.run(
+        "CALL dbms.queryJmx('java.lang:type=Memory') YIELD attributes RETURN attributes.HeapMemoryUsage.value.properties.max AS max",
+      );
       const max = r.records[0]?.get('max') as number | null | undefined;
       if (typeof max === 'number') heap = `${Math.round(max / 2 ** 20)} MiB max heap`;
     } catch {
@@ -55,16 +59,26 @@ async function serverFacts(url: string): Promise<{ agent: string; heap: string }
 
 /** The views bench's query mix, the i-th query. */
 function mix(feed: readonly EventEnvelope[]): (i: number) => ViewQuery {
-  const rotations = [...new Set(feed.flatMap((e) => (e.event._tag === 'RotationCreated' ? [(e.event as unknown as { rotationId: string }).rotationId] : [])))];
-  const first = feed.reduce((t, e) => (e.event._tag === 'LegAdded' ? Math.min(t, (e.event as unknown as { leg: Leg }).leg.departureUtc) : t), Infinity);
+  const rotations = [
+    ...new Set(
+      feed.flatMap((e) => (e.event._tag === 'RotationCreated' ? [(e.event as unknown as { rotationId: string }).rotationId] : [])),
+    ),
+  ];
+  const first = feed.reduce(
+    (t, e) => (e.event._tag === 'LegAdded' ? Math.min(t, (e.event as unknown as { leg: Leg }).leg.departureUtc) : t),
+    Infinity,
+  );
   const kinds = ['Continuity', 'GroundTime', 'Designators'] as const;
   return (i) => {
     const kind = kinds[i % 3] as (typeof kinds)[number];
     const rotationId = rotations[(i * 31) % rotations.length] as string;
-    return i % 10 === 9 ? { _tag: 'Rotation', rotationId }
-      : i % 10 >= 6 ? { _tag: kind, filters: { from: first + (i % 150) * 86_400_000, to: first + ((i % 150) + 7) * 86_400_000, limit: 100 } }
-      : i % 10 >= 3 ? { _tag: kind, filters: { rotationId, limit: 100 } }
-      : { _tag: kind, filters: { limit: 100 } };
+    return i % 10 === 9
+      ? { _tag: 'Rotation', rotationId }
+      : i % 10 >= 6
+        ? { _tag: kind, filters: { from: first + (i % 150) * 86_400_000, to: first + ((i % 150) + 7) * 86_400_000, limit: 100 } }
+        : i % 10 >= 3
+          ? { _tag: kind, filters: { rotationId, limit: 100 } }
+          : { _tag: kind, filters: { limit: 100 } };
   };
 }
 
@@ -82,41 +96,59 @@ interface Load {
 
 /** Closed loops for `durationMs` or `maxCount` queries, whichever ends first (the embedded view
  * answers millions per second: its sample is capped so the percentiles stay cheap). */
-async function queryLoad(view: ScheduleView, query: (i: number) => ViewQuery, concurrency: number, durationMs: number, maxCount = 200_000): Promise<Load> {
+async function queryLoad(
+  view: ScheduleView,
+  query: (i: number) => ViewQuery,
+  concurrency: number,
+  durationMs: number,
+  maxCount = 200_000,
+): Promise<Load> {
   const latencies: number[] = [];
   const byClass: Record<QueryClass, number[]> = { whole: [], rotation: [], week: [], legs: [] };
   let errors = 0;
   const start = performance.now();
   const deadline = start + durationMs;
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < deadline && next < maxCount) {
-      const i = next++;
-      const t0 = performance.now();
-      try {
-        await runQuery(view, query(i));
-        const ms = performance.now() - t0;
-        latencies.push(ms);
-        byClass[classOf(i)].push(ms);
-      } catch {
-        errors++;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline && next < maxCount) {
+        const i = next++;
+        const t0 = performance.now();
+        try {
+          await runQuery(view, query(i));
+          const ms = performance.now() - t0;
+          latencies.push(ms);
+          byClass[classOf(i)].push(ms);
+        } catch {
+          errors++;
+        }
       }
-    }
-  }));
+    }),
+  );
   const seconds = (performance.now() - start) / 1000;
-  return { count: latencies.length, qps: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, byClass };
+  return {
+    count: latencies.length,
+    qps: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+    byClass,
+  };
 }
 
 const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
 
 const suite: Suite = {
   name: 'bolt',
-  description: 'Memgraph schedule view on a live Bolt server (Neo4j or Memgraph) vs the embedded view: rebuild events/s, check query p50/p99',
+  description:
+    'Memgraph schedule view on a live Bolt server (Neo4j or Memgraph) vs the embedded view: rebuild events/s, check query p50/p99',
   async run(o: SuiteOptions): Promise<Row[]> {
     const url = process.env['MEMGRAPH_URL'];
     if (!url) {
       o.log('bolt: MEMGRAPH_URL is not set, so there is no Bolt server to measure and this suite measured nothing.');
-      o.log('bolt: start one with `eval "$(npm run -s backends -- up --only bolt)"` (Neo4j Community on loopback), or point MEMGRAPH_URL at a Memgraph.');
+      o.log(
+        'bolt: start one with `eval "$(npm run -s backends -- up --only bolt)"` (Neo4j Community on loopback), or point MEMGRAPH_URL at a Memgraph.',
+      );
       return [];
     }
     const { MemgraphScheduleView } = await import('../../src/views/memgraph-view.ts');
@@ -127,12 +159,16 @@ const suite: Suite = {
     const t0 = performance.now();
     const feed = seasonFeed({ season: { days } }).feed;
     const legs = feed.filter((e) => e.event._tag === 'LegAdded').length;
-    o.log(`season: ${days} days, ${feed.length} events (${legs} legs added) through the deciders in ${Math.round(performance.now() - t0)} ms`);
+    o.log(
+      `season: ${days} days, ${feed.length} events (${legs} legs added) through the deciders in ${Math.round(performance.now() - t0)} ms`,
+    );
 
     // The Bolt rebuild, batch by batch, within the budget.
     const r0 = performance.now();
     const bolt = await MemgraphScheduleView.open({
-      url, reset: true, retryMs: 30_000,
+      url,
+      reset: true,
+      retryMs: 30_000,
       ...(process.env['MEMGRAPH_USER'] ? { user: process.env['MEMGRAPH_USER'] } : {}),
       ...(process.env['MEMGRAPH_PASSWORD'] ? { password: process.env['MEMGRAPH_PASSWORD'] } : {}),
     });
@@ -146,10 +182,14 @@ const suite: Suite = {
       const now = performance.now();
       if (now - lastReport > 15_000) {
         lastReport = now;
-        o.log(`  bolt rebuild: ${applied} of ${feed.length} events after ${Math.round((now - b0) / 1000)} s (${Math.round(applied / ((now - b0) / 1000))} events/s)`);
+        o.log(
+          `  bolt rebuild: ${applied} of ${feed.length} events after ${Math.round((now - b0) / 1000)} s (${Math.round(applied / ((now - b0) / 1000))} events/s)`,
+        );
       }
       if (now - b0 > REBUILD_BUDGET_MS && applied < feed.length) {
-        o.log(`  bolt rebuild: budget of ${REBUILD_BUDGET_MS / 60_000} min spent at ${applied} of ${feed.length} events: the rest is not applied, and the queries run on this prefix`);
+        o.log(
+          `  bolt rebuild: budget of ${REBUILD_BUDGET_MS / 60_000} min spent at ${applied} of ${feed.length} events: the rest is not applied, and the queries run on this prefix`,
+        );
         break;
       }
     }
@@ -191,22 +231,47 @@ const suite: Suite = {
     const duration = Math.max(5_000, 30_000 * Math.min(1, o.scale));
     const query = mix(prefix);
     const bl = await queryLoad(bolt, query, 4, duration);
-    o.log(`  bolt queries: ${bl.count} in ${duration / 1000} s, errors ${bl.errors}; p50 by class: ${Object.entries(bl.byClass).map(([k, v]) => `${k} ${ms(percentile(v, 50))} (n=${v.length})`).join(', ')}`);
+    o.log(
+      `  bolt queries: ${bl.count} in ${duration / 1000} s, errors ${bl.errors}; p50 by class: ${Object.entries(bl.byClass)
+        .map(([k, v]) => `${k} ${ms(percentile(v, 50))} (n=${v.length})`)
+        .join(', ')}`,
+    );
     const ml = await queryLoad(memory, query, 4, duration);
     o.log(`  embedded queries: ${ml.count} (at most 200,000, within ${duration / 1000} s), errors ${ml.errors}`);
     await bolt.close();
 
     const rows: Row[] = [
-      { name: `rebuild on ${facts.agent}, ${label}, batches of ${BATCH}`, value: applied / (boltMs / 1000), unit: 'events/s', baseline: { name: 'embedded view, same events', value: prefix.length / (memoryMs / 1000) } },
-      { name: `check queries/s on ${facts.agent}, 4 loops, no live updates`, value: bl.qps, unit: 'q/s', baseline: { name: 'embedded view', value: ml.qps } },
+      {
+        name: `rebuild on ${facts.agent}, ${label}, batches of ${BATCH}`,
+        value: applied / (boltMs / 1000),
+        unit: 'events/s',
+        baseline: { name: 'embedded view, same events', value: prefix.length / (memoryMs / 1000) },
+      },
+      {
+        name: `check queries/s on ${facts.agent}, 4 loops, no live updates`,
+        value: bl.qps,
+        unit: 'q/s',
+        baseline: { name: 'embedded view', value: ml.qps },
+      },
       { name: `check query p50 on ${facts.agent}`, value: bl.p50, unit: 'ms', baseline: { name: 'embedded view', value: ml.p50 } },
       { name: `check query p99 on ${facts.agent}`, value: bl.p99, unit: 'ms', baseline: { name: 'embedded view', value: ml.p99 } },
     ];
     for (const k of ['whole', 'rotation', 'week', 'legs'] as const) {
-      rows.push({ name: `  p50, ${k === 'whole' ? 'whole-schedule check' : k === 'rotation' ? "one rotation's check" : k === 'week' ? "a week's check" : 'a rotation with its legs'}`, value: percentile(bl.byClass[k], 50), unit: 'ms', baseline: { name: 'embedded view', value: percentile(ml.byClass[k], 50) } });
+      rows.push({
+        name: `  p50, ${k === 'whole' ? 'whole-schedule check' : k === 'rotation' ? "one rotation's check" : k === 'week' ? "a week's check" : 'a rotation with its legs'}`,
+        value: percentile(bl.byClass[k], 50),
+        unit: 'ms',
+        baseline: { name: 'embedded view', value: percentile(ml.byClass[k], 50) },
+      });
     }
     rows.push(...alone);
-    rows.push({ name: 'Bolt and embedded answers agree (totals, first pages)', value: agree ? 1 : 0, unit: 'bool', target: '1', met: agree });
+    rows.push({
+      name: 'Bolt and embedded answers agree (totals, first pages)',
+      value: agree ? 1 : 0,
+      unit: 'bool',
+      target: '1',
+      met: agree,
+    });
     return rows;
   },
 };

@@ -32,7 +32,10 @@ interface Proc {
 }
 
 function startNode(args: string[]): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   const lines: Array<Record<string, unknown>> = [];
   readline.createInterface({ input: child.stdout! }).on('line', (l) => {
     try {
@@ -170,7 +173,12 @@ interface Latency {
  * microseconds: on a shared machine the load moves during a run, and a baseline measured only
  * before the subject would compare two different machines.
  */
-async function interleaved<K extends string>(kinds: Record<K, () => Promise<unknown>>, n: number, blocks: number, warmup: number): Promise<Record<K, Latency>> {
+async function interleaved<K extends string>(
+  kinds: Record<K, () => Promise<unknown>>,
+  n: number,
+  blocks: number,
+  warmup: number,
+): Promise<Record<K, Latency>> {
   const names = Object.keys(kinds) as K[];
   const samples = new Map<K, number[]>(names.map((k) => [k, []]));
   for (const k of names) for (let i = 0; i < warmup; i++) await kinds[k]();
@@ -199,7 +207,8 @@ const ASK_TARGET = 1.2;
 
 const suite: Suite = {
   name: 'cluster',
-  description: 'remote tell throughput and ask latency between two node processes on loopback; convergence and kill -9 detection/downing with default timings',
+  description:
+    'remote tell throughput and ask latency between two node processes on loopback; convergence and kill -9 detection/downing with default timings',
   async run({ scale, log }): Promise<Row[]> {
     const rows: Row[] = [];
     const children: ChildProcess[] = [];
@@ -207,13 +216,39 @@ const suite: Suite = {
     let system: ActorSystem | undefined;
     try {
       // ---- two nodes: this process and a child
-      const { config } = parseClusterConfig(['--cluster-name', 'bench', '--cluster-port', '0', '--secret', SECRET, '--heartbeat-ms', '200', '--gossip-ms', '200']);
+      const { config } = parseClusterConfig([
+        '--cluster-name',
+        'bench',
+        '--cluster-port',
+        '0',
+        '--secret',
+        SECRET,
+        '--heartbeat-ms',
+        '200',
+        '--gossip-ms',
+        '200',
+      ]);
       if (!config) throw new Error('no config');
       const bound = await bindCluster(config, { log: () => undefined });
       system = new ActorSystem({ node: bound.nodeId, log: () => undefined });
       a = await bound.start({ system });
       const rawPort = await freePort();
-      const b = startNode(['--cluster-name', 'bench', '--cluster-port', '0', '--secret', SECRET, '--heartbeat-ms', '200', '--gossip-ms', '200', '--seeds', bound.nodeId.split('#')[0] as string, '--raw-port', String(rawPort)]);
+      const b = startNode([
+        '--cluster-name',
+        'bench',
+        '--cluster-port',
+        '0',
+        '--secret',
+        SECRET,
+        '--heartbeat-ms',
+        '200',
+        '--gossip-ms',
+        '200',
+        '--seeds',
+        bound.nodeId.split('#')[0] as string,
+        '--raw-port',
+        String(rawPort),
+      ]);
       children.push(b.child);
       const bNode = await until(() => b.lines.find((l) => l.event === 'ready')?.node as string | undefined, 20_000, 'node B ready');
       await until(() => a?.view().members.filter((m) => m.status === 'up').length === 2, 20_000, 'B joined');
@@ -224,7 +259,14 @@ const suite: Suite = {
       const rawRate = await rawTell(rawPort, bNode, n);
       const tell = await remoteTell(system, bNode, n);
       log(`remote tell: ${Math.round(tell)} msg/s (raw socket, same frames: ${Math.round(rawRate)} msg/s)`);
-      rows.push({ name: 'remote tell, 2 processes, loopback', value: tell, unit: 'msg/s', baseline: { name: 'raw socket, same msgpackr frames', value: rawRate }, target: '>= 500,000 msg/s', met: tell >= 500_000 });
+      rows.push({
+        name: 'remote tell, 2 processes, loopback',
+        value: tell,
+        unit: 'msg/s',
+        baseline: { name: 'raw socket, same msgpackr frames', value: rawRate },
+        target: '>= 500,000 msg/s',
+        met: tell >= 500_000,
+      });
 
       const echo = system.ref<EchoMsg>({ node: bNode, thread: 0, path: 'echo' });
       const asks = Math.max(2_000, Math.round(20_000 * scale));
@@ -245,10 +287,21 @@ const suite: Suite = {
       const ratio = l.ask.p50 / l.raw.p50;
       const met = ratio <= ASK_TARGET;
       log(`remote ask: p50 ${l.ask.p50.toFixed(1)} µs, p99 ${l.ask.p99.toFixed(1)} µs, ${Math.round(l.ask.rate)} asks/s`);
-      log(`raw ping-pong (same frames, codec and connections, no transport or actors): p50 ${l.raw.p50.toFixed(1)} µs, p99 ${l.raw.p99.toFixed(1)} µs; bare socket ping-pong p50 ${l.bare.p50.toFixed(1)} µs`);
-      log(`remote ask p50 = ${(ratio * 100).toFixed(0)}% of the raw ping-pong's (target <= ${ASK_TARGET * 100}%: ${met ? 'met' : 'NOT met'}; issue 7's absolute <= 50 µs: ${l.ask.p50 <= 50 ? 'met' : 'not met'})`);
+      log(
+        `raw ping-pong (same frames, codec and connections, no transport or actors): p50 ${l.raw.p50.toFixed(1)} µs, p99 ${l.raw.p99.toFixed(1)} µs; bare socket ping-pong p50 ${l.bare.p50.toFixed(1)} µs`,
+      );
+      log(
+        `remote ask p50 = ${(ratio * 100).toFixed(0)}% of the raw ping-pong's (target <= ${ASK_TARGET * 100}%: ${met ? 'met' : 'NOT met'}; issue 7's absolute <= 50 µs: ${l.ask.p50 <= 50 ? 'met' : 'not met'})`,
+      );
       const rawName = 'raw ping-pong, same frames and connections';
-      rows.push({ name: 'remote ask p50', value: l.ask.p50, unit: 'µs', baseline: { name: `${rawName} p50`, value: l.raw.p50 }, target: `<= ${ASK_TARGET * 100}% of raw`, met });
+      rows.push({
+        name: 'remote ask p50',
+        value: l.ask.p50,
+        unit: 'µs',
+        baseline: { name: `${rawName} p50`, value: l.raw.p50 },
+        target: `<= ${ASK_TARGET * 100}% of raw`,
+        met,
+      });
       rows.push({ name: 'remote ask p99', value: l.ask.p99, unit: 'µs', baseline: { name: `${rawName} p99`, value: l.raw.p99 } });
       rows.push({ name: 'remote ask, sequential', value: l.ask.rate, unit: 'asks/s', baseline: { name: rawName, value: l.raw.rate } });
       rows.push({ name: 'bare socket ping-pong p50 (5-byte frame, 1 connection)', value: l.bare.p50, unit: 'µs' });
@@ -261,25 +314,40 @@ const suite: Suite = {
       const ports = [await freePort(), await freePort(), await freePort()];
       const seeds = ports.map((p) => `127.0.0.1:${p}`).join(',');
       const spawnedAt = Date.now();
-      const three = ports.map((p) => startNode(['--cluster-name', 'bench3', '--cluster-port', String(p), '--seeds', seeds, '--secret', SECRET]));
+      const three = ports.map((p) =>
+        startNode(['--cluster-name', 'bench3', '--cluster-port', String(p), '--seeds', seeds, '--secret', SECRET]),
+      );
       children.push(...three.map((x) => x.child));
-      const ids = await Promise.all(three.map((x) => until(() => x.lines.find((l) => l.event === 'ready')?.node as string | undefined, 30_000, 'ready')));
+      const ids = await Promise.all(
+        three.map((x) => until(() => x.lines.find((l) => l.event === 'ready')?.node as string | undefined, 30_000, 'ready')),
+      );
       const lastReady = Math.max(...three.map((x) => x.lines.find((l) => l.event === 'ready')?.t as number));
-      const allUp = await until(() => {
-        const times = three.map((x) => {
-          const ups = x.lines.filter((l) => l.event === 'cluster' && l.tag === 'MemberUp');
-          return ups.length >= 3 ? Math.max(...ups.map((l) => l.t as number)) : undefined;
-        });
-        return times.every((v) => v !== undefined) ? Math.max(...(times as number[])) : undefined;
-      }, 30_000, 'three nodes up everywhere');
+      const allUp = await until(
+        () => {
+          const times = three.map((x) => {
+            const ups = x.lines.filter((l) => l.event === 'cluster' && l.tag === 'MemberUp');
+            return ups.length >= 3 ? Math.max(...ups.map((l) => l.t as number)) : undefined;
+          });
+          return times.every((v) => v !== undefined) ? Math.max(...(times as number[])) : undefined;
+        },
+        30_000,
+        'three nodes up everywhere',
+      );
       log(`convergence: ${allUp - lastReady} ms after the last node was listening (${allUp - spawnedAt} ms from spawning the processes)`);
-      rows.push({ name: '3 nodes started together: all up everywhere', value: allUp - lastReady, unit: 'ms', baseline: { name: 'from process spawn', value: allUp - spawnedAt } });
+      rows.push({
+        name: '3 nodes started together: all up everywhere',
+        value: allUp - lastReady,
+        unit: 'ms',
+        baseline: { name: 'from process spawn', value: allUp - spawnedAt },
+      });
 
       const victim = three[2] as Proc;
       const killedAt = Date.now();
       victim.child.kill('SIGKILL');
       const seen = (tag: string) => () => {
-        const ts = three.slice(0, 2).map((x) => x.lines.find((l) => l.event === 'cluster' && l.tag === tag && l.node === ids[2])?.t as number | undefined);
+        const ts = three
+          .slice(0, 2)
+          .map((x) => x.lines.find((l) => l.event === 'cluster' && l.tag === tag && l.node === ids[2])?.t as number | undefined);
         return ts.every((v) => v !== undefined) ? Math.max(...(ts as number[])) : undefined;
       };
       const unreachableAt = await until(seen('UnreachableMember'), 30_000, 'unreachable');

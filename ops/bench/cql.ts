@@ -55,15 +55,25 @@ const suite: Suite = {
     const contactPoints = process.env.SCYLLA_CONTACT_POINTS?.trim();
     if (!contactPoints) {
       o.log('bench cql: SCYLLA_CONTACT_POINTS is not set, so there is no CQL server to measure and no row is reported.');
-      o.log('  Start one with `eval "$(npm run -s backends -- up --only cql)"` (SCYLLA_DC defaults to datacenter1), then run `npm run bench -- cql` again.');
+      o.log(
+        '  Start one with `eval "$(npm run -s backends -- up --only cql)"` (SCYLLA_DC defaults to datacenter1), then run `npm run bench -- cql` again.',
+      );
       return [];
     }
-    const points = contactPoints.split(',').map((s) => s.trim()).filter(Boolean);
+    const points = contactPoints
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const localDataCenter = process.env.SCYLLA_DC ?? 'datacenter1';
     o.log(`CQL server at ${points.join(',')} (${localDataCenter}): release_version ${await serverVersion(points, localDataCenter)}`);
     const keyspace = `aloft_bench_${process.pid}_${Date.now() % 100000}`;
     const cql = await EventJournal.open(
-      await ScyllaStore.open({ contactPoints: points, localDataCenter, keyspace, replication: "{'class': 'SimpleStrategy', 'replication_factor': 1}" }),
+      await ScyllaStore.open({
+        contactPoints: points,
+        localDataCenter,
+        keyspace,
+        replication: "{'class': 'SimpleStrategy', 'replication_factor': 1}",
+      }),
     );
     const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-bench-cql-'));
     const lmdb = await EventJournal.open(new LmdbStore({ path: dir, durability: 'flush' }));
@@ -78,15 +88,29 @@ const suite: Suite = {
         const base = await appends(lmdb, writers, ms, `w${writers}`);
         const p99 = percentile(ours.latencies, 99);
         const baseP99 = percentile(base.latencies, 99);
-        o.log(`${writers} writers: CQL ${Math.round(ours.rate)} events/s (p99 ${p99.toFixed(1)} ms), LMDB ${Math.round(base.rate)} events/s (p99 ${baseP99.toFixed(1)} ms)`);
+        o.log(
+          `${writers} writers: CQL ${Math.round(ours.rate)} events/s (p99 ${p99.toFixed(1)} ms), LMDB ${Math.round(base.rate)} events/s (p99 ${baseP99.toFixed(1)} ms)`,
+        );
         const s = writers > 1 ? 's' : '';
-        rows.push({ name: `CQL journal appends, ${writers} writer${s}`, value: ours.rate, unit: 'events/s', baseline: { name: `LMDB journal (flush), ${writers} writer${s}`, value: base.rate } });
-        rows.push({ name: `CQL journal append p99, ${writers} writer${s}`, value: p99, unit: 'ms', baseline: { name: 'LMDB p99', value: baseP99 } });
+        rows.push({
+          name: `CQL journal appends, ${writers} writer${s}`,
+          value: ours.rate,
+          unit: 'events/s',
+          baseline: { name: `LMDB journal (flush), ${writers} writer${s}`, value: base.rate },
+        });
+        rows.push({
+          name: `CQL journal append p99, ${writers} writer${s}`,
+          value: p99,
+          unit: 'ms',
+          baseline: { name: 'LMDB p99', value: baseP99 },
+        });
       }
       const rounds = Math.max(2, Math.round(3 * o.scale));
       const ours = await feedRate(cql, rounds);
       const base = await feedRate(lmdb, rounds);
-      o.log(`feed read: CQL ${Math.round(ours.rate)} events/s over ${ours.head} events, LMDB ${Math.round(base.rate)} events/s over ${base.head}`);
+      o.log(
+        `feed read: CQL ${Math.round(ours.rate)} events/s over ${ours.head} events, LMDB ${Math.round(base.rate)} events/s over ${base.head}`,
+      );
       rows.push({
         name: `CQL feed read, decoded envelopes (${ours.head.toLocaleString('en-US')} events)`,
         value: ours.rate,

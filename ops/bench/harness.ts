@@ -71,7 +71,11 @@ export function table(report: Report): string {
     r.met === undefined ? '' : r.met ? 'yes' : 'NO',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  const row = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const row = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   const m = report.machine;
   return [
     `suite ${report.suite} — ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, node ${m.node}, ${report.startedAt}`,
@@ -93,7 +97,11 @@ export function percentile(sample: readonly number[], p: number): number {
  * Times `n` sequential round trips (after a warm-up of up to `warmup`), in microseconds: p50, p99
  * and round trips per second.
  */
-export async function roundTrips(call: () => Promise<unknown>, n: number, warmup = 1_000): Promise<{ p50: number; p99: number; rate: number }> {
+export async function roundTrips(
+  call: () => Promise<unknown>,
+  n: number,
+  warmup = 1_000,
+): Promise<{ p50: number; p99: number; rate: number }> {
   for (let i = 0; i < Math.min(warmup, n); i++) await call();
   const sample: number[] = [];
   const t0 = performance.now();

@@ -19,14 +19,29 @@ import { LmdbStore } from '../../src/persistence/lmdb-store.ts';
 import { encodeEvent, encodeRecord } from '../../src/persistence/codec.ts';
 import { percentile, type Row, type Suite, type SuiteOptions } from './harness.ts';
 
-export const leg = (w: number, i: number) => ({ _tag: 'LegAdded', version: 1, rotation: `rot-${w}`, flight: 'LH400', suffix: '', from: 'FRA', to: 'JFK', dep: 1700000000000 + i * 60_000, arr: 1700000030000 + i * 60_000 });
+export const leg = (w: number, i: number) => ({
+  _tag: 'LegAdded',
+  version: 1,
+  rotation: `rot-${w}`,
+  flight: 'LH400',
+  suffix: '',
+  from: 'FRA',
+  to: 'JFK',
+  dep: 1700000000000 + i * 60_000,
+  arr: 1700000030000 + i * 60_000,
+});
 
 function tempDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'aloft-bench-journal-'));
 }
 
 /** Our journal: `writers` loops of append-await for `ms`; returns events/s and latencies. */
-export async function ourAppends(journal: EventJournal, writers: number, ms: number, prefix: string): Promise<{ rate: number; latencies: number[] }> {
+export async function ourAppends(
+  journal: EventJournal,
+  writers: number,
+  ms: number,
+  prefix: string,
+): Promise<{ rate: number; latencies: number[] }> {
   const latencies: number[] = [];
   let n = 0;
   const start = performance.now();
@@ -58,7 +73,15 @@ async function rawAppends(dir: string, group: number, ms: number): Promise<numbe
     await root.transaction(() => {
       for (let w = 0; w < group; w++) {
         offset++;
-        const record = encodeRecord({ type: e.type, version: e.version, payload: e.payload, persistenceId: `raw-${w}`, seq: n + 1, offset, timestamp: 0 });
+        const record = encodeRecord({
+          type: e.type,
+          version: e.version,
+          payload: e.payload,
+          persistenceId: `raw-${w}`,
+          seq: n + 1,
+          offset,
+          timestamp: 0,
+        });
         feed.putSync(offset, record, { append: true });
       }
     });
@@ -85,7 +108,9 @@ async function appendRows(o: SuiteOptions): Promise<{ rows: Row[]; dir: string; 
     const rawDir = tempDir();
     const raw = await rawAppends(rawDir, writers, ms);
     rmSync(rawDir, { recursive: true, force: true });
-    o.log(`${writers} writers: ${Math.round(ours.rate)} events/s, ${perTxn.toFixed(1)} appends per transaction; raw lmdb ${Math.round(raw)}`);
+    o.log(
+      `${writers} writers: ${Math.round(ours.rate)} events/s, ${perTxn.toFixed(1)} appends per transaction; raw lmdb ${Math.round(raw)}`,
+    );
     const target = writers === 1000 ? 50_000 : undefined;
     rows.push({
       name: `durable appends, ${writers} writer${writers > 1 ? 's' : ''} (${perTxn.toFixed(0)}/txn)`,
@@ -105,7 +130,11 @@ async function appendRows(o: SuiteOptions): Promise<{ rows: Row[]; dir: string; 
 async function replayRows(journal: EventJournal, o: SuiteOptions): Promise<Row[]> {
   const total = 10_000;
   for (let seq = 0; seq < total; seq += 100) {
-    await journal.append('big-rotation', seq, Array.from({ length: 100 }, (_, i) => leg(1, seq + i)));
+    await journal.append(
+      'big-rotation',
+      seq,
+      Array.from({ length: 100 }, (_, i) => leg(1, seq + i)),
+    );
   }
   const state = { legs: Array.from({ length: 200 }, (_, i) => ({ flight: `LH${i}`, dep: i })) };
   await journal.saveSnapshot('big-rotation', total - 100, state);
@@ -181,7 +210,12 @@ async function feedRows(journal: EventJournal, store: LmdbStore, o: SuiteOptions
       target: '>= 500,000',
       met: decoded >= 500_000,
     },
-    { name: 'feed read, store records (payload decoded, no envelope)', value: stored, unit: 'events/s', baseline: { name: 'raw lmdb getRange, record bytes', value: rawRate } },
+    {
+      name: 'feed read, store records (payload decoded, no envelope)',
+      value: stored,
+      unit: 'events/s',
+      baseline: { name: 'raw lmdb getRange, record bytes', value: rawRate },
+    },
   ];
 }
 

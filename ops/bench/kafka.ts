@@ -24,7 +24,17 @@ import type { Row, Suite, SuiteOptions } from './harness.ts';
 const AGGREGATES = 1_000;
 const PARTITIONS = 12; // KafkaEventBus's default for the topics it creates
 
-const leg = (a: number, i: number) => ({ _tag: 'LegAdded', version: 1, rotation: `rot-${a}`, flight: 'LH400', suffix: '', from: 'FRA', to: 'JFK', dep: 1700000000000 + i * 60_000, arr: 1700000030000 + i * 60_000 });
+const leg = (a: number, i: number) => ({
+  _tag: 'LegAdded',
+  version: 1,
+  rotation: `rot-${a}`,
+  flight: 'LH400',
+  suffix: '',
+  from: 'FRA',
+  to: 'JFK',
+  dep: 1700000000000 + i * 60_000,
+  arr: 1700000030000 + i * 60_000,
+});
 
 async function filledJournal(events: number): Promise<EventJournal> {
   const journal = await memoryJournal();
@@ -33,7 +43,11 @@ async function filledJournal(events: number): Promise<EventJournal> {
   for (let i = 0; i < events; i += 10) {
     const a = (i / 10) % AGGREGATES;
     const seq = seqs[a] ?? 0;
-    await journal.append(`rot-${a}`, seq, Array.from({ length: 10 }, (_, k) => leg(a, seq + k)));
+    await journal.append(
+      `rot-${a}`,
+      seq,
+      Array.from({ length: 10 }, (_, k) => leg(a, seq + k)),
+    );
     seqs[a] = seq + 10;
   }
   return journal;
@@ -105,7 +119,9 @@ const suite: Suite = {
       await memory.close();
       o.log(`in-memory bus: publish ${show(mem500)} (page 500), ${show(mem5000)} (page 5000); read ${show(memRead)}`);
       if (!brokers) {
-        o.log('KAFKA_BROKERS is not set: only the in-memory baseline was measured. Start a broker with `eval "$(npm run -s backends -- up --only kafka)"` and run again.');
+        o.log(
+          'KAFKA_BROKERS is not set: only the in-memory baseline was measured. Start a broker with `eval "$(npm run -s backends -- up --only kafka)"` and run again.',
+        );
         return [
           { name: 'FeedPublisher -> MemoryEventBus, page 500 (no Kafka: KAFKA_BROKERS unset)', value: mem500.perSecond, unit: 'events/s' },
           { name: 'MemoryEventBus consume + decode (no Kafka: KAFKA_BROKERS unset)', value: memRead.perSecond, unit: 'events/s' },
@@ -114,7 +130,12 @@ const suite: Suite = {
       o.log(`Kafka at ${brokers} (started by \`npm run backends\`: ${kafkaBackend.title}); topics of ${PARTITIONS} partitions`);
       // kafkajs's own warnings as plain lines among the progress lines, not JSON on stdout.
       const log = (level: string, message: string) => o.log(`${level}: ${message}`);
-      const kafka = new KafkaEventBus({ brokers: brokers.split(',').map((s) => s.trim()), partitions: PARTITIONS, clientId: 'aloft-bench', log });
+      const kafka = new KafkaEventBus({
+        brokers: brokers.split(',').map((s) => s.trim()),
+        partitions: PARTITIONS,
+        clientId: 'aloft-bench',
+        log,
+      });
       try {
         const k500 = await publishRate(journal, kafka, `bench-500-${run}`, 500);
         o.log(`Kafka publish, page 500: ${show(k500)}`);
@@ -123,11 +144,36 @@ const suite: Suite = {
         const kRead = await readRate(kafka, `bench-500-${run}`, events);
         o.log(`Kafka read: ${show(kRead)}`);
         rows.push(
-          { name: `FeedPublisher -> Kafka, page 500 (${events.toLocaleString('en-US')} events, acked + checkpointed)`, value: k500.perSecond, unit: 'events/s', baseline: { name: 'same to MemoryEventBus', value: mem500.perSecond } },
-          { name: 'FeedPublisher -> Kafka, page 5000', value: k5000.perSecond, unit: 'events/s', baseline: { name: 'same to MemoryEventBus', value: mem5000.perSecond } },
-          { name: 'Kafka consumer group read + decode, from the start', value: kRead.perSecond, unit: 'events/s', baseline: { name: 'MemoryEventBus consume + decode', value: memRead.perSecond } },
-          { name: 'Node CPU per event published to Kafka, page 500', value: k500.cpuMicrosPerEvent, unit: 'µs', baseline: { name: 'to MemoryEventBus', value: mem500.cpuMicrosPerEvent } },
-          { name: 'Node CPU per event read from Kafka', value: kRead.cpuMicrosPerEvent, unit: 'µs', baseline: { name: 'from MemoryEventBus', value: memRead.cpuMicrosPerEvent } },
+          {
+            name: `FeedPublisher -> Kafka, page 500 (${events.toLocaleString('en-US')} events, acked + checkpointed)`,
+            value: k500.perSecond,
+            unit: 'events/s',
+            baseline: { name: 'same to MemoryEventBus', value: mem500.perSecond },
+          },
+          {
+            name: 'FeedPublisher -> Kafka, page 5000',
+            value: k5000.perSecond,
+            unit: 'events/s',
+            baseline: { name: 'same to MemoryEventBus', value: mem5000.perSecond },
+          },
+          {
+            name: 'Kafka consumer group read + decode, from the start',
+            value: kRead.perSecond,
+            unit: 'events/s',
+            baseline: { name: 'MemoryEventBus consume + decode', value: memRead.perSecond },
+          },
+          {
+            name: 'Node CPU per event published to Kafka, page 500',
+            value: k500.cpuMicrosPerEvent,
+            unit: 'µs',
+            baseline: { name: 'to MemoryEventBus', value: mem500.cpuMicrosPerEvent },
+          },
+          {
+            name: 'Node CPU per event read from Kafka',
+            value: kRead.cpuMicrosPerEvent,
+            unit: 'µs',
+            baseline: { name: 'from MemoryEventBus', value: memRead.cpuMicrosPerEvent },
+          },
         );
       } finally {
         await kafka.close();

@@ -34,12 +34,37 @@ interface Cluster {
 async function threeMembers(extra: readonly string[], production: boolean): Promise<Cluster> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-bench-prod-'));
   const clusterPorts = [await freePort(), await freePort(), await freePort()];
-  const seeds = clusterPorts.slice(0, 2).map((p) => `127.0.0.1:${p}`).join(',');
+  const seeds = clusterPorts
+    .slice(0, 2)
+    .map((p) => `127.0.0.1:${p}`)
+    .join(',');
   const nodes: NodeProcess[] = [];
   for (let i = 0; i < 3; i++) {
     const admin = await freePort();
     const roles = production ? [] : ['--roles', i === 0 ? 'journal,shards' : 'shards'];
-    nodes.push(await serviceNode(dir, `m${i}`, ['--cluster-name', 'bench', '--cluster-port', String(clusterPorts[i]), '--seeds', seeds, '--secret', SECRET, '--admin-port', String(admin), '--admin-token', TOKEN, ...roles, ...extra], admin));
+    nodes.push(
+      await serviceNode(
+        dir,
+        `m${i}`,
+        [
+          '--cluster-name',
+          'bench',
+          '--cluster-port',
+          String(clusterPorts[i]),
+          '--seeds',
+          seeds,
+          '--secret',
+          SECRET,
+          '--admin-port',
+          String(admin),
+          '--admin-token',
+          TOKEN,
+          ...roles,
+          ...extra,
+        ],
+        admin,
+      ),
+    );
   }
   nodes[0]?.start();
   await nodes[0]?.ready(120_000);
@@ -62,7 +87,11 @@ function lagSampler(nodes: readonly NodeProcess[]): { stop(): { publisher: numbe
   const loop = (async () => {
     while (running) {
       const views = await Promise.all(nodes.map((n) => n.admin<BackendsBody>('/cluster/backends').catch(() => undefined)));
-      const lag = (name: string) => Math.max(-1, ...views.flatMap((v) => v?.backends.filter((b) => b.name === name && b.lag !== undefined).map((b) => b.lag as number) ?? []));
+      const lag = (name: string) =>
+        Math.max(
+          -1,
+          ...views.flatMap((v) => v?.backends.filter((b) => b.name === name && b.lag !== undefined).map((b) => b.lag as number) ?? []),
+        );
       const p = lag('publisher');
       const g = lag('graph');
       if (p >= 0) publisher.push(p);
@@ -108,7 +137,12 @@ async function failover(c: Cluster, log: (l: string) => void): Promise<number> {
   const killedAt = performance.now();
   c.nodes[2]?.signal('SIGKILL');
   for (let i = 0; i < 2_000 && performance.now() - killedAt < 60_000; i++) {
-    const status = await fetch(`${c.nodes[0]?.url}/api/airports/${hosted}`, { method: 'PUT', body: JSON.stringify({ minGroundTimeMinutes: 33 }), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(2_000) }).then(
+    const status = await fetch(`${c.nodes[0]?.url}/api/airports/${hosted}`, {
+      method: 'PUT',
+      body: JSON.stringify({ minGroundTimeMinutes: 33 }),
+      headers: { 'content-type': 'application/json' },
+      signal: AbortSignal.timeout(2_000),
+    }).then(
       (r) => r.text().then(() => r.status),
       () => 0,
     );
@@ -124,7 +158,8 @@ async function failover(c: Cluster, log: (l: string) => void): Promise<number> {
 
 const suite: Suite = {
   name: 'production',
-  description: 'HTTP commands through 3 members on the CQL journal + Kafka + Bolt graph vs the LMDB journal member vs 1 node; publisher and graph lag; graph check p99; failover',
+  description:
+    'HTTP commands through 3 members on the CQL journal + Kafka + Bolt graph vs the LMDB journal member vs 1 node; publisher and graph lag; graph check p99; failover',
   async run({ scale, log }) {
     const rows: Row[] = [];
     let production;
@@ -146,11 +181,26 @@ const suite: Suite = {
     try {
       await createAirports(lmdb.nodes[0]?.url as string);
       const rec = new Recorder();
-      const sec = await commandLoad(lmdb.nodes.map((n) => n.url), concurrency, ms, rec);
+      const sec = await commandLoad(
+        lmdb.nodes.map((n) => n.url),
+        concurrency,
+        ms,
+        rec,
+      );
       perLmdb = rec.ok / sec;
       log(`  ${Math.round(perLmdb)} commands/s, p99 ${rec.percentileMs(99).toFixed(1)} ms (${rec.errors} errors)`);
-      rows.push({ name: 'HTTP commands, 3 members on the LMDB journal member', value: perLmdb, unit: 'cmd/s', baseline: { name: '1 standalone node', value: perAlone } });
-      rows.push({ name: 'HTTP commands p99, 3 members on the LMDB journal member', value: rec.percentileMs(99), unit: 'ms', baseline: { name: '1 standalone node', value: recAlone.percentileMs(99) } });
+      rows.push({
+        name: 'HTTP commands, 3 members on the LMDB journal member',
+        value: perLmdb,
+        unit: 'cmd/s',
+        baseline: { name: '1 standalone node', value: perAlone },
+      });
+      rows.push({
+        name: 'HTTP commands p99, 3 members on the LMDB journal member',
+        value: rec.percentileMs(99),
+        unit: 'ms',
+        baseline: { name: '1 standalone node', value: recAlone.percentileMs(99) },
+      });
     } finally {
       await stopAll(lmdb);
     }
@@ -163,14 +213,46 @@ const suite: Suite = {
       const rec = new Recorder();
       const checks = new Recorder();
       const sampler = lagSampler(prod.nodes);
-      const [seconds] = await Promise.all([commandLoad(prod.nodes.map((n) => n.url), concurrency, ms, rec), checkQueries(prod.nodes.map((n) => n.url), ms, checks)]);
+      const [seconds] = await Promise.all([
+        commandLoad(
+          prod.nodes.map((n) => n.url),
+          concurrency,
+          ms,
+          rec,
+        ),
+        checkQueries(
+          prod.nodes.map((n) => n.url),
+          ms,
+          checks,
+        ),
+      ]);
       const lags = sampler.stop();
       const per = rec.ok / seconds;
-      log(`  ${Math.round(per)} commands/s, p99 ${rec.percentileMs(99).toFixed(1)} ms (${rec.errors} errors); checks p99 ${checks.percentileMs(99).toFixed(1)} ms`);
-      rows.push({ name: 'HTTP commands, 3 members on CQL + Kafka + Bolt', value: per, unit: 'cmd/s', baseline: { name: '3 members on the LMDB journal member', value: perLmdb } });
-      rows.push({ name: 'HTTP commands p99, 3 members on CQL + Kafka + Bolt', value: rec.percentileMs(99), unit: 'ms', baseline: { name: '1 standalone node', value: recAlone.percentileMs(99) } });
-      rows.push({ name: 'publisher lag behind the journal at that load, mean (max)', value: mean(lags.publisher), unit: `events (max ${Math.max(0, ...lags.publisher)})` });
-      rows.push({ name: 'graph projection lag at that load, mean (max)', value: mean(lags.graph), unit: `events (max ${Math.max(0, ...lags.graph)})` });
+      log(
+        `  ${Math.round(per)} commands/s, p99 ${rec.percentileMs(99).toFixed(1)} ms (${rec.errors} errors); checks p99 ${checks.percentileMs(99).toFixed(1)} ms`,
+      );
+      rows.push({
+        name: 'HTTP commands, 3 members on CQL + Kafka + Bolt',
+        value: per,
+        unit: 'cmd/s',
+        baseline: { name: '3 members on the LMDB journal member', value: perLmdb },
+      });
+      rows.push({
+        name: 'HTTP commands p99, 3 members on CQL + Kafka + Bolt',
+        value: rec.percentileMs(99),
+        unit: 'ms',
+        baseline: { name: '1 standalone node', value: recAlone.percentileMs(99) },
+      });
+      rows.push({
+        name: 'publisher lag behind the journal at that load, mean (max)',
+        value: mean(lags.publisher),
+        unit: `events (max ${Math.max(0, ...lags.publisher)})`,
+      });
+      rows.push({
+        name: 'graph projection lag at that load, mean (max)',
+        value: mean(lags.graph),
+        unit: `events (max ${Math.max(0, ...lags.graph)})`,
+      });
       rows.push({ name: 'check query p50, --checks graph, under the write load', value: checks.percentileMs(50), unit: 'ms' });
       rows.push({ name: 'check query p99, --checks graph, under the write load', value: checks.percentileMs(99), unit: 'ms' });
       log('failover: kill -9 of a member of the production cluster');

@@ -21,7 +21,12 @@ const BENCH_CLI = defineCli({
   positionals: true,
   flags: {
     json: { type: 'boolean', help: 'print the reports as JSON on stdout (progress goes to stderr)' },
-    scale: { type: 'string', value: 'X', default: '1', help: 'scale factor for iteration counts; 1 is the documented run, smaller is a quick one' },
+    scale: {
+      type: 'string',
+      value: 'X',
+      default: '1',
+      help: 'scale factor for iteration counts; 1 is the documented run, smaller is a quick one',
+    },
   },
 });
 

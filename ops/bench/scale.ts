@@ -62,7 +62,11 @@ async function run<F extends PhaseFigures>(multiplier: number, phase: 'import' |
   try {
     const cap = heapCapMiB(multiplier);
     o.log(`${multiplier}x ${phase}: a node process with --max-old-space-size=${cap}, data in ${dir}`);
-    const child = spawn(process.execPath, ['--expose-gc', `--max-old-space-size=${cap}`, '--import', 'tsx', CHILD, String(multiplier), dir, phase], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', `--max-old-space-size=${cap}`, '--import', 'tsx', CHILD, String(multiplier), dir, phase],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
     const log = nodeLog(o);
@@ -77,7 +81,10 @@ async function run<F extends PhaseFigures>(multiplier: number, phase: 'import' |
     log.summary();
     if (code !== 0) throw new Error(`the ${multiplier}x ${phase} process exited with ${code}`);
     const figures = JSON.parse(out.trim().split('\n').pop() as string) as F;
-    if (figures._tag === 'ImportFailed') o.log(`${multiplier}x: THE IMPORT FAILED after ${(figures.importMs / 1000).toFixed(0)} s at ${figures.events.toLocaleString('en-US')} events (longest event-loop stall ${figures.loopDelayMaxMs.toFixed(0)} ms): ${figures.message}`);
+    if (figures._tag === 'ImportFailed')
+      o.log(
+        `${multiplier}x: THE IMPORT FAILED after ${(figures.importMs / 1000).toFixed(0)} s at ${figures.events.toLocaleString('en-US')} events (longest event-loop stall ${figures.loopDelayMaxMs.toFixed(0)} ms): ${figures.message}`,
+      );
     return { ...figures, wallMs: performance.now() - t0 };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -98,10 +105,10 @@ const IMPORT: readonly Measure<ImportFigures>[] = [
   { name: 'import: season through the node (import + sagas)', unit: 's', kind: 'total', of: (f) => f.importMs / 1000 },
   { name: 'import rate', unit: 'legs/s', kind: 'rate', of: (f) => f.legs / (f.importMs / 1000) },
   { name: 'import CPU per leg (all threads)', unit: 'µs/leg', kind: 'rate', of: (f) => (f.importCpuMs * 1000) / f.legs },
-  { name: 'import until the node\'s view has applied it', unit: 's', kind: 'total', of: (f) => f.viewCaughtUpMs / 1000 },
+  { name: "import until the node's view has applied it", unit: 's', kind: 'total', of: (f) => f.viewCaughtUpMs / 1000 },
   { name: 'import: longest main-thread event-loop stall', unit: 'ms', kind: 'rate', of: (f) => f.loopDelayMaxMs },
   { name: 'import: main-thread event-loop delay p99', unit: 'ms', kind: 'rate', of: (f) => f.loopDelayP99Ms },
-  { name: 'import: node RSS after the load (main thread GC\'d)', unit: 'MiB', kind: 'total', of: (f) => f.rssAfterLoad / MiB },
+  { name: "import: node RSS after the load (main thread GC'd)", unit: 'MiB', kind: 'total', of: (f) => f.rssAfterLoad / MiB },
   { name: 'import: node peak RSS', unit: 'MiB', kind: 'total', of: (f) => f.peakRss / MiB },
   { name: 'import: node main-thread heap after the load', unit: 'MiB', kind: 'total', of: (f) => f.mainHeapAfterLoad / MiB },
   { name: 'import: journal on disk (with import records, entity snapshots)', unit: 'MiB', kind: 'total', of: (f) => f.journalBytes / MiB },
@@ -113,7 +120,7 @@ const READ: readonly Measure<ReadFigures>[] = [
   { name: 'read: journal on disk per event', unit: 'bytes/event', kind: 'rate', of: (f) => f.journalBytes / f.events },
   { name: 'read: node start until its view is ready (rebuild from 0)', unit: 's', kind: 'total', of: (f) => f.nodeReadyMs / 1000 },
   { name: 'read: the same, longest main-thread event-loop stall', unit: 'ms', kind: 'rate', of: (f) => f.nodeReadyLoopDelayMaxMs },
-  { name: 'read: node RSS with the view ready (main thread GC\'d)', unit: 'MiB', kind: 'total', of: (f) => f.rssReady / MiB },
+  { name: "read: node RSS with the view ready (main thread GC'd)", unit: 'MiB', kind: 'total', of: (f) => f.rssReady / MiB },
   { name: 'read: node main-thread heap with the view ready', unit: 'MiB', kind: 'total', of: (f) => f.mainHeapReady / MiB },
   ...CHECKS.flatMap((c): Measure<ReadFigures>[] => [
     { name: `read: ${c} check query p50`, unit: 'ms', kind: 'rate', of: (f) => f.queries[c].p50 },
@@ -121,7 +128,12 @@ const READ: readonly Measure<ReadFigures>[] = [
     { name: `read: ${c} violations`, unit: 'violations', kind: 'total', of: (f) => f.queries[c].violations },
   ]),
   { name: 'read: node stop (writes the view snapshot)', unit: 's', kind: 'total', of: (f) => f.stopMs / 1000 },
-  { name: 'read: view rebuild from the journal (read, decode, apply)', unit: 'events/s', kind: 'rate', of: (f) => f.events / (f.rebuildMs / 1000) },
+  {
+    name: 'read: view rebuild from the journal (read, decode, apply)',
+    unit: 'events/s',
+    kind: 'rate',
+    of: (f) => f.events / (f.rebuildMs / 1000),
+  },
   { name: 'read: view rebuild, apply alone', unit: 'events/s', kind: 'rate', of: (f) => f.events / (f.applyMs / 1000) },
   { name: 'read: view rebuild CPU per event', unit: 'µs/event', kind: 'rate', of: (f) => (f.rebuildCpuMs * 1000) / f.events },
   { name: 'read: view heap (embedded view, after GC)', unit: 'MiB', kind: 'total', of: (f) => f.viewHeapBytes / MiB },
@@ -140,25 +152,57 @@ function fmt(n: number): string {
 }
 
 /** Both sizes side by side, with the growth and what linear growth would be. */
-function sideBySide<F>(measures: readonly Measure<F>[], small: Timed<F> | undefined, big: Timed<F> | undefined, k: number, labels: readonly [string, string]): string[] {
+function sideBySide<F>(
+  measures: readonly Measure<F>[],
+  small: Timed<F> | undefined,
+  big: Timed<F> | undefined,
+  k: number,
+  labels: readonly [string, string],
+): string[] {
   const head = ['', labels[0], labels[1], 'growth', `linear (x${k.toFixed(2)} legs)`, 'unit'];
   const lines = measures.map((m) => {
     const a = small ? m.of(small) : NaN;
     const b = big ? m.of(big) : NaN;
-    return [m.name, fmt(a), fmt(b), Number.isFinite(a / b) && a !== 0 ? `x${(b / a).toFixed(2)}` : '', m.kind === 'total' ? `x${k.toFixed(2)}` : 'x1', m.unit];
+    return [
+      m.name,
+      fmt(a),
+      fmt(b),
+      Number.isFinite(a / b) && a !== 0 ? `x${(b / a).toFixed(2)}` : '',
+      m.kind === 'total' ? `x${k.toFixed(2)}` : 'x1',
+      m.unit,
+    ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  return [head, ...lines].map((cells) => cells.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ').trimEnd());
+  return [head, ...lines].map((cells) =>
+    cells
+      .map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
-function rows<F>(measures: readonly Measure<F>[], small: Timed<F> | undefined, big: Timed<F> | undefined, labels: readonly [string, string]): Row[] {
+function rows<F>(
+  measures: readonly Measure<F>[],
+  small: Timed<F> | undefined,
+  big: Timed<F> | undefined,
+  labels: readonly [string, string],
+): Row[] {
   if (!big) return small ? measures.map((m) => ({ name: `${m.name}, ${labels[0]}`, value: m.of(small), unit: m.unit })) : [];
-  return measures.map((m) => ({ name: `${m.name}, ${labels[1]}`, value: m.of(big), unit: m.unit, ...(small ? { baseline: { name: labels[0], value: m.of(small) } } : {}) }));
+  return measures.map((m) => ({
+    name: `${m.name}, ${labels[1]}`,
+    value: m.of(big),
+    unit: m.unit,
+    ...(small ? { baseline: { name: labels[0], value: m.of(small) } } : {}),
+  }));
 }
 
 function failedRows(f: Timed<ImportFigures>): Row[] {
   return [
-    { name: `import of the ${f.multiplier}x season (${f.legs} legs) FAILED: events stored when it failed`, value: f.events, unit: 'events' },
+    {
+      name: `import of the ${f.multiplier}x season (${f.legs} legs) FAILED: events stored when it failed`,
+      value: f.events,
+      unit: 'events',
+    },
     { name: '  the same: failed after', value: f.importMs / 1000, unit: 's' },
     { name: '  the same: events stored per second until then', value: f.events / (f.importMs / 1000), unit: 'events/s' },
     { name: '  the same: longest main-thread event-loop stall', value: f.loopDelayMaxMs, unit: 'ms' },
@@ -179,7 +223,12 @@ const suite: Suite = {
       imports.push(await run<ImportFigures>(m, 'import', o));
       reads.push(await run<ReadFigures>(m, 'read', o));
     }
-    o.log(`\nall runs in ${((performance.now() - t0) / 1000).toFixed(0)} s (${os.cpus().length} cores, shared; load average now ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})\n`);
+    o.log(
+      `\nall runs in ${((performance.now() - t0) / 1000).toFixed(0)} s (${os.cpus().length} cores, shared; load average now ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')})\n`,
+    );
     const ok = imports.map((f) => (f._tag === 'Imported' ? f : undefined));
     const k = (reads[1]?.legs ?? 1) / (reads[0]?.legs ?? 1);
     for (const line of sideBySide(IMPORT, ok[0], ok[1], k, labels)) o.log(line);

@@ -41,7 +41,10 @@ class BenchNode {
   readonly ready: Promise<void>;
 
   constructor(args: string[]) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
+    this.child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     let ready!: () => void;
     this.ready = new Promise((r) => (ready = r));
     readline.createInterface({ input: this.child.stdout! }).on('line', (text) => {
@@ -75,14 +78,36 @@ export async function entityAsks(ms: number, log: (l: string) => void): Promise<
 
   const ports = [await freePort(), await freePort(), await freePort()];
   const seeds = ports.map((p) => `127.0.0.1:${p}`).join(',');
-  const nodes = ports.map((p) => new BenchNode(['--cluster-name', 'bench', '--cluster-port', String(p), '--seeds', seeds, '--secret', SECRET, '--heartbeat-ms', '200', '--gossip-ms', '200', '--seed-timeout-ms', '1000']));
+  const nodes = ports.map(
+    (p) =>
+      new BenchNode([
+        '--cluster-name',
+        'bench',
+        '--cluster-port',
+        String(p),
+        '--seeds',
+        seeds,
+        '--secret',
+        SECRET,
+        '--heartbeat-ms',
+        '200',
+        '--gossip-ms',
+        '200',
+        '--seed-timeout-ms',
+        '1000',
+      ]),
+  );
   try {
     await Promise.all(nodes.map((n) => n.ready));
-    await until(async () => {
-      const counts = await Promise.all(nodes.map((n) => n.cmd('shards')));
-      const c = counts.map((x) => x.shards as { active: number; waiting: number });
-      return c.every((x) => x.active >= 341 && x.waiting === 0);
-    }, 60_000, 'three nodes sharing the shards');
+    await until(
+      async () => {
+        const counts = await Promise.all(nodes.map((n) => n.cmd('shards')));
+        const c = counts.map((x) => x.shards as { active: number; waiting: number });
+        return c.every((x) => x.active >= 341 && x.waiting === 0);
+      },
+      60_000,
+      'three nodes sharing the shards',
+    );
     const results = await Promise.all(nodes.map((n) => n.cmd('drive', drive)));
     const three = results.reduce((sum, r) => sum + (r.asks as number) / (r.seconds as number), 0);
     const failed = results.reduce((sum, r) => sum + (r.failed as number), 0);
@@ -102,7 +127,14 @@ interface Cluster {
 }
 
 export async function serviceNode(dir: string, name: string, extra: string[], admin?: number): Promise<NodeProcess> {
-  return new NodeProcess({ name, httpPort: await freePort(), dataDir: path.join(dir, name), logDir: path.join(dir, 'logs'), extraArgs: extra, ...(admin !== undefined ? { admin: { port: admin, token: TOKEN } } : {}) });
+  return new NodeProcess({
+    name,
+    httpPort: await freePort(),
+    dataDir: path.join(dir, name),
+    logDir: path.join(dir, 'logs'),
+    extraArgs: extra,
+    ...(admin !== undefined ? { admin: { port: admin, token: TOKEN } } : {}),
+  });
 }
 
 /** A journal node and `shardNodes` shard nodes (plus `spares` not started), default cluster timings. */
@@ -111,11 +143,28 @@ async function serviceCluster(shardNodes: number, spares: number): Promise<Clust
   const n = 1 + shardNodes + spares;
   const clusterPorts: number[] = [];
   for (let i = 0; i < n; i++) clusterPorts.push(await freePort());
-  const seeds = clusterPorts.slice(0, 2).map((p) => `127.0.0.1:${p}`).join(',');
+  const seeds = clusterPorts
+    .slice(0, 2)
+    .map((p) => `127.0.0.1:${p}`)
+    .join(',');
   const nodes: NodeProcess[] = [];
   for (let i = 0; i < n; i++) {
     const admin = await freePort();
-    const args = ['--cluster-name', 'bench', '--cluster-port', String(clusterPorts[i]), '--seeds', seeds, '--secret', SECRET, '--admin-port', String(admin), '--admin-token', TOKEN, ...(i === 0 ? ['--roles', 'journal'] : [])];
+    const args = [
+      '--cluster-name',
+      'bench',
+      '--cluster-port',
+      String(clusterPorts[i]),
+      '--seeds',
+      seeds,
+      '--secret',
+      SECRET,
+      '--admin-port',
+      String(admin),
+      '--admin-token',
+      TOKEN,
+      ...(i === 0 ? ['--roles', 'journal'] : []),
+    ];
     nodes.push(await serviceNode(dir, i === 0 ? 'journal' : `shard${i}`, args, admin));
   }
   nodes[0]?.start();
@@ -133,17 +182,37 @@ interface ShardTable {
 }
 
 export async function settled(nodes: readonly NodeProcess[], hosts: number): Promise<void> {
-  await until(async () => {
-    const views = await Promise.all(nodes.map((n) => n.admin<ShardTable>('/cluster/shards?brief=1').catch(() => undefined)));
-    return views.every((v) => v !== undefined && Object.keys(v.owners).length === hosts && v.here.waiting === 0 && v.here.releasing === 0);
-  }, 90_000, `${hosts} shard hosts in every table`);
+  await until(
+    async () => {
+      const views = await Promise.all(nodes.map((n) => n.admin<ShardTable>('/cluster/shards?brief=1').catch(() => undefined)));
+      return views.every(
+        (v) => v !== undefined && Object.keys(v.owners).length === hosts && v.here.waiting === 0 && v.here.releasing === 0,
+      );
+    },
+    90_000,
+    `${hosts} shard hosts in every table`,
+  );
 }
 
-export const AIRPORTS = Array.from({ length: 300 }, (_, i) => `A${String.fromCharCode(65 + Math.floor(i / 26) % 26)}${String.fromCharCode(65 + (i % 26))}`);
+export const AIRPORTS = Array.from(
+  { length: 300 },
+  (_, i) => `A${String.fromCharCode(65 + (Math.floor(i / 26) % 26))}${String.fromCharCode(65 + (i % 26))}`,
+);
 
 export async function createAirports(url: string): Promise<void> {
   const pool = new Pool(url, { connections: 8 });
-  await Promise.all(AIRPORTS.map((code) => pool.request({ method: 'POST', path: '/api/airports', body: JSON.stringify({ code, minGroundTimeMinutes: 30 }), headers: { 'content-type': 'application/json' } }).then((r) => r.body.dump())));
+  await Promise.all(
+    AIRPORTS.map((code) =>
+      pool
+        .request({
+          method: 'POST',
+          path: '/api/airports',
+          body: JSON.stringify({ code, minGroundTimeMinutes: 30 }),
+          headers: { 'content-type': 'application/json' },
+        })
+        .then((r) => r.body.dump()),
+    ),
+  );
   await pool.close();
 }
 
@@ -159,7 +228,14 @@ export async function commandLoad(urls: readonly string[], concurrency: number, 
       const code = AIRPORTS[Math.floor(Math.random() * AIRPORTS.length)] as string;
       const started = performance.now();
       try {
-        const res = await pool.request({ method: 'PUT', path: `/api/airports/${code}`, body: JSON.stringify({ minGroundTimeMinutes: 20 + Math.floor(Math.random() * 40) }), headers: { 'content-type': 'application/json' }, headersTimeout: 10_000, bodyTimeout: 10_000 });
+        const res = await pool.request({
+          method: 'PUT',
+          path: `/api/airports/${code}`,
+          body: JSON.stringify({ minGroundTimeMinutes: 20 + Math.floor(Math.random() * 40) }),
+          headers: { 'content-type': 'application/json' },
+          headersTimeout: 10_000,
+          bodyTimeout: 10_000,
+        });
         await res.body.dump();
         if (res.statusCode < 300) rec.record((performance.now() - started) * 1000);
         else rec.error(String(res.statusCode));
@@ -175,7 +251,11 @@ export async function commandLoad(urls: readonly string[], concurrency: number, 
 }
 
 /** The baseline of the cluster rows: one standalone node on the embedded defaults under the same closed loop. */
-export async function standaloneCommands(concurrency: number, ms: number, log: (l: string) => void): Promise<{ perSecond: number; recorder: Recorder }> {
+export async function standaloneCommands(
+  concurrency: number,
+  ms: number,
+  log: (l: string) => void,
+): Promise<{ perSecond: number; recorder: Recorder }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-bench-alone-'));
   const alone = await serviceNode(dir, 'alone', []);
   alone.start();
@@ -222,7 +302,15 @@ export interface FailoverFigures {
   readonly p99S: number;
   readonly p50S: number;
   /** Requests for hosted aggregates outstanding at the kill, by what they got back. */
-  readonly inFlight: { readonly total: number; readonly unknown: number; readonly notApplied: number; readonly ok: number; readonly gatewayTimeout: number; readonly timedOut: number; readonly other: number };
+  readonly inFlight: {
+    readonly total: number;
+    readonly unknown: number;
+    readonly notApplied: number;
+    readonly ok: number;
+    readonly gatewayTimeout: number;
+    readonly timedOut: number;
+    readonly other: number;
+  };
 }
 
 /**
@@ -249,17 +337,30 @@ export async function failover(c: Cluster, victimIndex: number, log: (l: string)
   /** One command; its outcome ('200', '503-unknown', '503-not-applied', '504', 'timeout', ...) and the Retry-After asked for. */
   const send = async (airport: string, pool: Pool): Promise<{ code: string; retryAfterMs: number }> => {
     try {
-      const res = await pool.request({ method: 'PUT', path: `/api/airports/${airport}`, body: JSON.stringify({ minGroundTimeMinutes: 20 + Math.floor(Math.random() * 40) }), headers: { 'content-type': 'application/json' }, headersTimeout: 10_000, bodyTimeout: 10_000 });
+      const res = await pool.request({
+        method: 'PUT',
+        path: `/api/airports/${airport}`,
+        body: JSON.stringify({ minGroundTimeMinutes: 20 + Math.floor(Math.random() * 40) }),
+        headers: { 'content-type': 'application/json' },
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+      });
       const text = await res.body.text();
       if (res.statusCode !== 503) return { code: String(res.statusCode), retryAfterMs: 0 };
       const body = JSON.parse(text) as { type?: unknown; retryAfter?: unknown };
       // The Retry-After header, or the problem's own retryAfter member where the front does not send the header.
       const header = res.headers['retry-after'];
       const after = Number(header ?? body.retryAfter ?? 0);
-      return { code: String(body.type).endsWith('/outcome-unknown') ? '503-unknown' : '503-not-applied', retryAfterMs: Number.isFinite(after) ? after * 1000 : 0 };
+      return {
+        code: String(body.type).endsWith('/outcome-unknown') ? '503-unknown' : '503-not-applied',
+        retryAfterMs: Number.isFinite(after) ? after * 1000 : 0,
+      };
     } catch (error) {
       const code = (error as { code?: string }).code;
-      return { code: code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ? 'timeout' : (code ?? 'error'), retryAfterMs: 0 };
+      return {
+        code: code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ? 'timeout' : (code ?? 'error'),
+        retryAfterMs: 0,
+      };
     }
   };
   const client = async (airport: string) => {
@@ -298,21 +399,47 @@ export async function failover(c: Cluster, victimIndex: number, log: (l: string)
     }
   }
   again.sort((x, y) => x - y);
-  const answeredAt = (code: string) => [...hosted].flatMap((a) => (outcomes.get(a) as Outcome[]).filter((o) => o.code.startsWith(code) && o.sentAt < killedAt && o.doneAt > killedAt).map((o) => o.doneAt - killedAt)).sort((x, y) => x - y);
+  const answeredAt = (code: string) =>
+    [...hosted]
+      .flatMap((a) =>
+        (outcomes.get(a) as Outcome[])
+          .filter((o) => o.code.startsWith(code) && o.sentAt < killedAt && o.doneAt > killedAt)
+          .map((o) => o.doneAt - killedAt),
+      )
+      .sort((x, y) => x - y);
   const unknownAt = answeredAt('503-unknown');
   const okAt = answeredAt('2');
   // Sent after the kill, but forwarded before any node knew: on a link the kernel had closed and
   // the front had not yet noticed. Unknown is the honest answer for those too.
-  const unknownAfter = [...hosted].flatMap((a) => (outcomes.get(a) as Outcome[]).filter((o) => o.code === '503-unknown' && o.sentAt >= killedAt)).length;
+  const unknownAfter = [...hosted].flatMap((a) =>
+    (outcomes.get(a) as Outcome[]).filter((o) => o.code === '503-unknown' && o.sentAt >= killedAt),
+  ).length;
   const at = (p: number) => again[Math.min(again.length - 1, Math.ceil((p / 100) * again.length) - 1)] as number;
   const all = [...outcomes.values()].flat().filter((o) => o.doneAt > killedAt);
   const timeouts = all.filter((o) => o.code === 'timeout').length;
-  const f: FailoverFigures = { aggregates: hosted.size, firstS: again[0] as number, maxS: again[again.length - 1] as number, p99S: at(99), p50S: at(50), inFlight };
+  const f: FailoverFigures = {
+    aggregates: hosted.size,
+    firstS: again[0] as number,
+    maxS: again[again.length - 1] as number,
+    p99S: at(99),
+    p50S: at(50),
+    inFlight,
+  };
   log(`  ${hosted.size} of ${codes.length} aggregates on the victim, one client each (${fronts.length} fronts, client timeout 10 s)`);
-  log(`  first hosted aggregate answered ${f.firstS.toFixed(2)} s after the kill; every one again within ${f.maxS.toFixed(2)} s (p99 ${f.p99S.toFixed(2)} s, p50 ${f.p50S.toFixed(2)} s)`);
-  log(`  in flight to them at the kill: ${inFlight.total}: ${inFlight.unknown} answered 503 outcome unknown, ${inFlight.notApplied} 503 not applied, ${inFlight.ok} succeeded, ${inFlight.gatewayTimeout} 504, ${inFlight.timedOut} timed out, ${inFlight.other} other`);
-  if (unknownAt.length > 0) log(`  their 503s (outcome unknown) came ${(unknownAt[0] as number).toFixed(0)}-${(unknownAt[unknownAt.length - 1] as number).toFixed(0)} ms after the kill; ${unknownAfter} more for commands sent just after it`);
-  if (okAt.length > 0) log(`  those that succeeded answered ${(okAt[0] as number).toFixed(0)}-${(okAt[okAt.length - 1] as number).toFixed(0)} ms after the kill`);
+  log(
+    `  first hosted aggregate answered ${f.firstS.toFixed(2)} s after the kill; every one again within ${f.maxS.toFixed(2)} s (p99 ${f.p99S.toFixed(2)} s, p50 ${f.p50S.toFixed(2)} s)`,
+  );
+  log(
+    `  in flight to them at the kill: ${inFlight.total}: ${inFlight.unknown} answered 503 outcome unknown, ${inFlight.notApplied} 503 not applied, ${inFlight.ok} succeeded, ${inFlight.gatewayTimeout} 504, ${inFlight.timedOut} timed out, ${inFlight.other} other`,
+  );
+  if (unknownAt.length > 0)
+    log(
+      `  their 503s (outcome unknown) came ${(unknownAt[0] as number).toFixed(0)}-${(unknownAt[unknownAt.length - 1] as number).toFixed(0)} ms after the kill; ${unknownAfter} more for commands sent just after it`,
+    );
+  if (okAt.length > 0)
+    log(
+      `  those that succeeded answered ${(okAt[0] as number).toFixed(0)}-${(okAt[okAt.length - 1] as number).toFixed(0)} ms after the kill`,
+    );
   log(`  all requests answered after the kill: ${all.length}, of which ${timeouts} timed out`);
   return f;
 }
@@ -326,7 +453,14 @@ const suite: Suite = {
 
     log('entity asks through the shard region');
     const asks = await entityAsks(ms, log);
-    rows.push({ name: 'sharded entity asks, 3 nodes (2/3 remote)', value: asks.three, unit: 'asks/s', baseline: { name: '1 node, all local', value: asks.one }, target: '>= 50,000', met: asks.three >= 50_000 });
+    rows.push({
+      name: 'sharded entity asks, 3 nodes (2/3 remote)',
+      value: asks.three,
+      unit: 'asks/s',
+      baseline: { name: '1 node, all local', value: asks.one },
+      target: '>= 50,000',
+      met: asks.three >= 50_000,
+    });
 
     log('HTTP commands: one standalone node');
     const { perSecond: perAlone, recorder: recAlone } = await standaloneCommands(64, ms, log);
@@ -340,8 +474,18 @@ const suite: Suite = {
       const sec = await commandLoad(urls, 64, ms, rec);
       const per = rec.ok / sec;
       log(`  ${Math.round(per)} commands/s, p99 ${rec.percentileMs(99).toFixed(1)} ms (${rec.errors} errors)`);
-      rows.push({ name: 'sharded HTTP commands, 3 shard nodes + journal node', value: per, unit: 'cmd/s', baseline: { name: '1 standalone node', value: perAlone } });
-      rows.push({ name: 'sharded HTTP commands p99', value: rec.percentileMs(99), unit: 'ms', baseline: { name: '1 standalone node', value: recAlone.percentileMs(99) } });
+      rows.push({
+        name: 'sharded HTTP commands, 3 shard nodes + journal node',
+        value: per,
+        unit: 'cmd/s',
+        baseline: { name: '1 standalone node', value: perAlone },
+      });
+      rows.push({
+        name: 'sharded HTTP commands p99',
+        value: rec.percentileMs(99),
+        unit: 'ms',
+        baseline: { name: '1 standalone node', value: recAlone.percentileMs(99) },
+      });
 
       log('join under load: a fourth shard node');
       const joinRec = new Recorder();
@@ -354,7 +498,9 @@ const suite: Suite = {
       await settled(c.nodes.slice(0, 5), 4);
       const joinS = (performance.now() - t0) / 1000;
       await load;
-      log(`  joined and took its share in ${joinS.toFixed(1)} s; slowest command meanwhile ${joinRec.maxMs.toFixed(0)} ms, ${joinRec.errors} not acknowledged of ${joinRec.ok + joinRec.errors}`);
+      log(
+        `  joined and took its share in ${joinS.toFixed(1)} s; slowest command meanwhile ${joinRec.maxMs.toFixed(0)} ms, ${joinRec.errors} not acknowledged of ${joinRec.ok + joinRec.errors}`,
+      );
       rows.push({ name: 'join under load: start to share taken everywhere', value: joinS, unit: 's' });
       rows.push({ name: 'join under load: slowest command', value: joinRec.maxMs, unit: 'ms' });
       rows.push({ name: 'join under load: commands refused (retriable 503)', value: joinRec.errors, unit: 'commands' });
@@ -378,19 +524,55 @@ const suite: Suite = {
       // Requests sent to the node while it is down fail to connect (a balancer would skip it);
       // what counts is what the running nodes answered.
       const answered = [...rollRec.errorKinds].filter(([k]) => /^\d+$/.test(k)).reduce((sum, [, n]) => sum + n, 0);
-      log(`  4 nodes restarted in ${rollS.toFixed(1)} s; slowest command ${rollRec.maxMs.toFixed(0)} ms, p99 ${rollRec.percentileMs(99).toFixed(0)} ms; ${answered} answered 503/504 and ${rollRec.errors - answered} could not connect, of ${rollRec.ok + rollRec.errors}`);
+      log(
+        `  4 nodes restarted in ${rollS.toFixed(1)} s; slowest command ${rollRec.maxMs.toFixed(0)} ms, p99 ${rollRec.percentileMs(99).toFixed(0)} ms; ${answered} answered 503/504 and ${rollRec.errors - answered} could not connect, of ${rollRec.ok + rollRec.errors}`,
+      );
       rows.push({ name: 'rolling restart of 4 shard nodes: slowest command', value: rollRec.maxMs, unit: 'ms' });
-      rows.push({ name: 'rolling restart: commands answered 503/504 (not applied / unknown)', value: answered, unit: 'commands', baseline: { name: 'acknowledged', value: rollRec.ok } });
+      rows.push({
+        name: 'rolling restart: commands answered 503/504 (not applied / unknown)',
+        value: answered,
+        unit: 'commands',
+        baseline: { name: 'acknowledged', value: rollRec.ok },
+      });
 
       log('failover: the fourth shard node leaves; kill -9 of one of the three under load (default timings)');
       await c.nodes[4]?.stop(30_000);
       await settled(c.nodes.slice(0, 4), 3);
       const f = await failover(c, 2, log);
-      rows.push({ name: 'failover: kill -9 to first command on a hosted aggregate', value: f.firstS, unit: 's', target: '<= 5 s', met: f.firstS <= 5 });
-      rows.push({ name: `failover: kill -9 until every hosted aggregate answers again, max (${f.aggregates} aggregates)`, value: f.maxS, unit: 's', target: '<= 1.5 s', met: f.maxS <= 1.5 });
-      rows.push({ name: 'failover: kill -9 until a hosted aggregate answers again, p99', value: f.p99S, unit: 's', target: '<= 1.5 s', met: f.p99S <= 1.5 });
-      rows.push({ name: 'failover: requests in flight at the kill answered 503 outcome unknown', value: f.inFlight.unknown, unit: 'requests', baseline: { name: 'in flight', value: f.inFlight.total } });
-      rows.push({ name: 'failover: requests in flight at the kill that timed out (client timeout 10 s)', value: f.inFlight.timedOut, unit: 'requests', target: '0', met: f.inFlight.timedOut === 0 });
+      rows.push({
+        name: 'failover: kill -9 to first command on a hosted aggregate',
+        value: f.firstS,
+        unit: 's',
+        target: '<= 5 s',
+        met: f.firstS <= 5,
+      });
+      rows.push({
+        name: `failover: kill -9 until every hosted aggregate answers again, max (${f.aggregates} aggregates)`,
+        value: f.maxS,
+        unit: 's',
+        target: '<= 1.5 s',
+        met: f.maxS <= 1.5,
+      });
+      rows.push({
+        name: 'failover: kill -9 until a hosted aggregate answers again, p99',
+        value: f.p99S,
+        unit: 's',
+        target: '<= 1.5 s',
+        met: f.p99S <= 1.5,
+      });
+      rows.push({
+        name: 'failover: requests in flight at the kill answered 503 outcome unknown',
+        value: f.inFlight.unknown,
+        unit: 'requests',
+        baseline: { name: 'in flight', value: f.inFlight.total },
+      });
+      rows.push({
+        name: 'failover: requests in flight at the kill that timed out (client timeout 10 s)',
+        value: f.inFlight.timedOut,
+        unit: 'requests',
+        target: '0',
+        met: f.inFlight.timedOut === 0,
+      });
     } finally {
       await stopAll(c);
     }

@@ -13,7 +13,18 @@ import { checkAssignments, checkJournal, readFeed, type AssignmentsReport, type 
 import { ChaosCluster, type ShardsView } from './cluster.ts';
 import { until } from './net.ts';
 import type { Exit, NodeProcess } from './node-process.ts';
-import { checkGraph, checkTopic, cleanUp, describe, nodeFlags, openSharedJournal, prepare, type GraphCheck, type ProductionBackends, type TopicCheck } from './production.ts';
+import {
+  checkGraph,
+  checkTopic,
+  cleanUp,
+  describe,
+  nodeFlags,
+  openSharedJournal,
+  prepare,
+  type GraphCheck,
+  type ProductionBackends,
+  type TopicCheck,
+} from './production.ts';
 import { NEEDS, SCENARIOS } from './scenarios.ts';
 import { CHECKS, compareViews, replicaAnswer, type ReplicaAnswer, type ViewComparison } from './views.ts';
 import { writeWorkload } from './workload.ts';
@@ -99,7 +110,8 @@ async function jobPositions(nodes: readonly NodeProcess[]): Promise<Map<string, 
     const backends = (r?.body as { backends?: unknown } | undefined)?.backends;
     if (!Array.isArray(backends)) continue;
     for (const b of backends as Array<{ name?: unknown; state?: unknown; position?: unknown }>) {
-      if (typeof b.name === 'string' && b.state === 'connected' && typeof b.position === 'number') out.set(b.name, Math.max(out.get(b.name) ?? 0, b.position));
+      if (typeof b.name === 'string' && b.state === 'connected' && typeof b.position === 'number')
+        out.set(b.name, Math.max(out.get(b.name) ?? 0, b.position));
     }
   }
   return out;
@@ -119,8 +131,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   // A graph left by an earlier run would make this run's projection resume at its offset.
   if (prod) await prepare(prod);
   const shared = prod?.journal !== undefined;
-  const cluster = await ChaosCluster.create({ shardNodes: o.shardNodes, spares: needs.spares, standalone: o.standalone, mesh: needs.mesh, dir, sharedJournal: shared, nodeArgs: prod ? nodeFlags(prod) : [] });
-  const topology = (o.standalone ? '1 standalone node' : `${shared ? '' : '1 journal node + '}${o.shardNodes} shard nodes${needs.spares ? ` (+${needs.spares} added)` : ''}${needs.mesh ? ', every cluster link through a proxy' : ''}`) + (prod ? `; production mode: ${describe(prod)}` : '');
+  const cluster = await ChaosCluster.create({
+    shardNodes: o.shardNodes,
+    spares: needs.spares,
+    standalone: o.standalone,
+    mesh: needs.mesh,
+    dir,
+    sharedJournal: shared,
+    nodeArgs: prod ? nodeFlags(prod) : [],
+  });
+  const topology =
+    (o.standalone
+      ? '1 standalone node'
+      : `${shared ? '' : '1 journal node + '}${o.shardNodes} shard nodes${needs.spares ? ` (+${needs.spares} added)` : ''}${needs.mesh ? ', every cluster link through a proxy' : ''}`) +
+    (prod ? `; production mode: ${describe(prod)}` : '');
   const errors: string[] = [];
   const warnings: string[] = [];
   const faults: string[] = [];
@@ -140,7 +164,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     log(`starting ${topology} in ${dir}`);
     await cluster.start(waitMs);
     shardsBefore = await cluster.shards();
-    log(`cluster up in ${((performance.now() - started) / 1000).toFixed(1)} s${shardsBefore ? `; shards per owner ${JSON.stringify(shardsBefore.owners)}` : ' (no /cluster/shards on the admin API yet)'}`);
+    log(
+      `cluster up in ${((performance.now() - started) / 1000).toFixed(1)} s${shardsBefore ? `; shards per owner ${JSON.stringify(shardsBefore.owners)}` : ' (no /cluster/shards on the admin API yet)'}`,
+    );
     if (o.requireShards && !o.standalone && !shardsBefore) {
       skipped = 'the nodes do not shard yet (the admin API has no GET /cluster/shards): each member would write its own journal';
       throw new Error(skipped);
@@ -149,7 +175,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     loadStart = performance.now();
     const rnd = seeded(o.seed);
     const [loaded, fault] = await Promise.allSettled([
-      writeWorkload({ urls: () => cluster.members.map((n) => n.url), planners: o.planners, legsPerRotation: 8, durationMs: o.durationS * 1000, timeoutMs: 10_000, runId: `c${o.seed.toString(36)}${Date.now().toString(36)}`, seed: o.seed }),
+      writeWorkload({
+        urls: () => cluster.members.map((n) => n.url),
+        planners: o.planners,
+        legsPerRotation: 8,
+        durationMs: o.durationS * 1000,
+        timeoutMs: 10_000,
+        runId: `c${o.seed.toString(36)}${Date.now().toString(36)}`,
+        seed: o.seed,
+      }),
       scenario({ cluster, rnd, loadStart, durationMs: o.durationS * 1000, waitMs, pauseMs: 10_000, note }),
     ]);
     if (loaded.status === 'rejected') throw loaded.reason;
@@ -158,40 +192,62 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     log(`load done: ${load.acks.length} of ${load.sent} commands acknowledged in ${load.seconds.toFixed(1)} s`);
     // A run that stored (next to) nothing proves nothing, and neither does one whose cluster
     // never took a write again after its faults.
-    if (load.acks.length < MIN_ACKED) errors.push(`only ${load.acks.length} commands acknowledged (at least ${MIN_ACKED} needed for the run to prove anything)`);
+    if (load.acks.length < MIN_ACKED)
+      errors.push(`only ${load.acks.length} commands acknowledged (at least ${MIN_ACKED} needed for the run to prove anything)`);
     const tail = load.acks.filter((a) => a.at >= 0.85 * o.durationS * 1000).length;
     if (tail === 0) errors.push('no command was acknowledged in the last 15% of the load: the cluster did not recover from the faults');
 
     // Settle: every node that should run is ready and seen up, and the head has stopped moving.
-    for (const n of cluster.members.filter((m) => !m.running)) errors.push(`${n.name} is not running at the end of the load (last exit ${JSON.stringify(n.lastExit)})`);
+    for (const n of cluster.members.filter((m) => !m.running))
+      errors.push(`${n.name} is not running at the end of the load (last exit ${JSON.stringify(n.lastExit)})`);
     await Promise.all(cluster.running.map((n) => n.ready(waitMs)));
     await cluster.converged(waitMs).catch((e: unknown) => errors.push(`after the load: ${message(e)}`));
     // Any running node reports the head of the one journal (the journal node's, or the shared one).
     const reporter = () => (shared ? cluster.running.find((n) => !n.paused) : (cluster.nodes[0] as NodeProcess));
     // Assignment sagas the faults interrupted finish by themselves (the keeper wakes them); check 7
     // needs every one finished, so wait for that (reading the feed over HTTP).
-    await until(async () => {
-      const url = reporter()?.url;
-      if (url === undefined) return false;
-      const feed = await readFeed({ read: (from, limit) => fetch(`${url}/api/feed?from=${from}&limit=${limit}`).then((r) => r.json() as Promise<{ events: EventEnvelope[] }>).then((p) => p.events) }, 50_000);
-      return checkAssignments(feed).unfinished === 0;
-    }, waitMs, 'every assignment saga to finish').catch((e: unknown) => errors.push(`after the load: ${message(e)}`));
+    await until(
+      async () => {
+        const url = reporter()?.url;
+        if (url === undefined) return false;
+        const feed = await readFeed(
+          {
+            read: (from, limit) =>
+              fetch(`${url}/api/feed?from=${from}&limit=${limit}`)
+                .then((r) => r.json() as Promise<{ events: EventEnvelope[] }>)
+                .then((p) => p.events),
+          },
+          50_000,
+        );
+        return checkAssignments(feed).unfinished === 0;
+      },
+      waitMs,
+      'every assignment saga to finish',
+    ).catch((e: unknown) => errors.push(`after the load: ${message(e)}`));
     let head = -1;
     let since = performance.now();
-    await until(async () => {
-      const h = await journalHead(reporter());
-      if (h !== head) [head, since] = [h ?? -1, performance.now()];
-      return performance.now() - since > 2_000;
-    }, waitMs, 'the journal head to stop moving');
+    await until(
+      async () => {
+        const h = await journalHead(reporter());
+        if (h !== head) [head, since] = [h ?? -1, performance.now()];
+        return performance.now() - since > 2_000;
+      },
+      waitMs,
+      'the journal head to stop moving',
+    );
     // The publisher and the graph projection follow the feed: checks 5 and 6 compare what they
     // have with the whole journal, so they get the time to reach its head first.
     const jobs = [...(prod?.bus ? ['publisher'] : []), ...(prod?.graph ? ['graph'] : [])];
     if (jobs.length > 0) {
       let last = new Map<string, number>();
-      await until(async () => {
-        last = await jobPositions(cluster.running.filter((n) => !n.paused));
-        return jobs.every((j) => (last.get(j) ?? 0) > head);
-      }, waitMs, `the ${jobs.join(' and ')} to reach the journal head`).catch((e: unknown) => {
+      await until(
+        async () => {
+          last = await jobPositions(cluster.running.filter((n) => !n.paused));
+          return jobs.every((j) => (last.get(j) ?? 0) > head);
+        },
+        waitMs,
+        `the ${jobs.join(' and ')} to reach the journal head`,
+      ).catch((e: unknown) => {
         throw new Error(`${message(e)} ${head}: ${jobs.map((j) => `${j} at ${last.get(j) ?? 'unknown'}`).join(', ')}`);
       });
       log(`${jobs.join(' and ')} caught up with the journal head ${head}`);
@@ -230,11 +286,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       views = await compareViews(answers, feed);
       if (prod?.bus) {
         log(`check 5: reading topic ${prod.bus.topic} from the beginning`);
-        topic = await checkTopic(prod.bus, feed, load?.acks ?? []).catch((e: unknown) => (productionErrors.push(`check 5 (topic): ${message(e)}`), undefined));
+        topic = await checkTopic(prod.bus, feed, load?.acks ?? []).catch(
+          (e: unknown) => (productionErrors.push(`check 5 (topic): ${message(e)}`), undefined),
+        );
       }
       if (prod?.graph) {
         log('check 6: the graph against a rebuild at its offset');
-        graph = await checkGraph(prod.graph, feed).catch((e: unknown) => (productionErrors.push(`check 6 (graph): ${message(e)}`), undefined));
+        graph = await checkGraph(prod.graph, feed).catch(
+          (e: unknown) => (productionErrors.push(`check 6 (graph): ${message(e)}`), undefined),
+        );
       }
     } catch (e) {
       errors.push(`reading the journal: ${message(e)}`);
@@ -247,18 +307,46 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     ackedBy[name] = (ackedBy[name] ?? 0) + 1;
   }
   const lost = journal?.lost ?? load?.acks.length ?? 0;
-  const productionPassed = productionErrors.length === 0 && (!prod?.bus || topic?.passed === true) && (!prod?.graph || graph?.passed === true);
-  const passed = journal !== undefined && Object.values(journal.passed).every(Boolean) && assignments?.passed === true && views.length > 0 && views.every((v) => v.equal) && errors.length === 0 && lost === 0 && productionPassed;
+  const productionPassed =
+    productionErrors.length === 0 && (!prod?.bus || topic?.passed === true) && (!prod?.graph || graph?.passed === true);
+  const passed =
+    journal !== undefined &&
+    Object.values(journal.passed).every(Boolean) &&
+    assignments?.passed === true &&
+    views.length > 0 &&
+    views.every((v) => v.equal) &&
+    errors.length === 0 &&
+    lost === 0 &&
+    productionPassed;
   if ((passed || skipped) && !o.keep) {
     rmSync(dir, { recursive: true, force: true });
     // The run's keyspace and topic too; a failed or kept run leaves them to look at.
     if (prod) await cleanUp(prod).catch((e: unknown) => warnings.push(`dropping the run's keyspace and topic: ${message(e)}`));
   }
   return {
-    scenario: o.scenario, seed: o.seed, topology, dir, loadSeconds: load?.seconds ?? 0, totalSeconds: (performance.now() - started) / 1000,
-    sent: load?.sent ?? 0, acked: load?.acks.length ?? 0, ackedBy, failures: Object.fromEntries(load?.failures ?? []), faults,
+    scenario: o.scenario,
+    seed: o.seed,
+    topology,
+    dir,
+    loadSeconds: load?.seconds ?? 0,
+    totalSeconds: (performance.now() - started) / 1000,
+    sent: load?.sent ?? 0,
+    acked: load?.acks.length ?? 0,
+    ackedBy,
+    failures: Object.fromEntries(load?.failures ?? []),
+    faults,
     exits: Object.fromEntries(cluster.nodes.filter((n) => n.exits.length > 0).map((n) => [n.name, n.exits])),
-    shardsBefore, shardsAfter, journal, ...(assignments ? { assignments } : {}), views, errors, warnings, lost, passed,
-    ...(prod ? { production: describe(prod), productionErrors, ...(topic ? { topic } : {}), ...(graph ? { graph } : {}) } : {}), kept: !(passed || skipped) || o.keep, ...(skipped ? { skipped } : {}),
+    shardsBefore,
+    shardsAfter,
+    journal,
+    ...(assignments ? { assignments } : {}),
+    views,
+    errors,
+    warnings,
+    lost,
+    passed,
+    ...(prod ? { production: describe(prod), productionErrors, ...(topic ? { topic } : {}), ...(graph ? { graph } : {}) } : {}),
+    kept: !(passed || skipped) || o.keep,
+    ...(skipped ? { skipped } : {}),
   };
 }

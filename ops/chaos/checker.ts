@@ -99,11 +99,20 @@ export function keyOf(e: EventEnvelope): string {
 
 /** The same event: type, and the event itself (key order aside). */
 function sameEvent(a: EventEnvelope, b: EventEnvelope): boolean {
-  const sorted = (x: unknown) => JSON.stringify(x, (_k, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([p], [q]) => (p < q ? -1 : 1))) : v));
+  const sorted = (x: unknown) =>
+    JSON.stringify(x, (_k, v: unknown) =>
+      v !== null && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([p], [q]) => (p < q ? -1 : 1)))
+        : v,
+    );
   return a.type === b.type && sorted(a.event) === sorted(b.event);
 }
 
-export function checkJournal(feed: readonly EventEnvelope[], acks: readonly AckedCommand[], options: { readonly repeatsAllowed?: boolean } = {}): JournalReport {
+export function checkJournal(
+  feed: readonly EventEnvelope[],
+  acks: readonly AckedCommand[],
+  options: { readonly repeatsAllowed?: boolean } = {},
+): JournalReport {
   const findings: Finding[] = [];
   const find = (check: CheckName, message: string) => findings.push({ check, message });
 
@@ -114,7 +123,11 @@ export function checkJournal(feed: readonly EventEnvelope[], acks: readonly Acke
   let expectedOffset = 1;
   let repeated = 0;
   for (const e of feed) {
-    if (e.offset !== expectedOffset) find('sequences', `feed: offset ${e.offset} where ${expectedOffset} was next (${e.offset > expectedOffset ? 'a hole' : 'out of order or repeated'})`);
+    if (e.offset !== expectedOffset)
+      find(
+        'sequences',
+        `feed: offset ${e.offset} where ${expectedOffset} was next (${e.offset > expectedOffset ? 'a hole' : 'out of order or repeated'})`,
+      );
     expectedOffset = Math.max(expectedOffset, e.offset) + 1;
     const first = atSeq.get(`${e.persistenceId}#${e.seq}`);
     if (options.repeatsAllowed && first && sameEvent(first, e)) {
@@ -126,7 +139,11 @@ export function checkJournal(feed: readonly EventEnvelope[], acks: readonly Acke
     lastSeq.set(e.persistenceId, Math.max(prev, e.seq));
     const slot = `${e.persistenceId}#${e.seq}`;
     const other = atSeq.get(slot);
-    if (other) find('single-writer', `${e.persistenceId} seq ${e.seq}: two events, ${other.type} at offset ${other.offset} and ${e.type} at offset ${e.offset}`);
+    if (other)
+      find(
+        'single-writer',
+        `${e.persistenceId} seq ${e.seq}: two events, ${other.type} at offset ${other.offset} and ${e.type} at offset ${e.offset}`,
+      );
     else atSeq.set(slot, e);
     const key = keyOf(e);
     const same = byKey.get(key);
@@ -158,15 +175,24 @@ export function checkJournal(feed: readonly EventEnvelope[], acks: readonly Acke
     if (ack.atOrAfter) {
       for (const key of ack.expect) {
         const e = byKey.get(key)?.[0];
-        if (e && e.offset > ack.offset) find('single-writer', `${ack.command} acknowledged at offset ${ack.offset}, but its event ${key} is at offset ${e.offset}, after it`);
+        if (e && e.offset > ack.offset)
+          find(
+            'single-writer',
+            `${ack.command} acknowledged at offset ${ack.offset}, but its event ${key} is at offset ${e.offset}, after it`,
+          );
       }
       continue;
     }
     const last = ack.expect[ack.expect.length - 1];
     const at = last === undefined ? undefined : byKey.get(last)?.[0];
-    if (at && at.offset !== ack.offset) find('single-writer', `${ack.command} acknowledged at offset ${ack.offset}, but its event ${last} is at offset ${at.offset}`);
+    if (at && at.offset !== ack.offset)
+      find('single-writer', `${ack.command} acknowledged at offset ${ack.offset}, but its event ${last} is at offset ${at.offset}`);
     const twin = claimedOffsets.get(ack.offset);
-    if (twin && ack.offset > 0) find('single-writer', `offset ${ack.offset} acknowledged twice: ${twin.command} (${twin.expect.join(' ')}) and ${ack.command} (${ack.expect.join(' ')})`);
+    if (twin && ack.offset > 0)
+      find(
+        'single-writer',
+        `offset ${ack.offset} acknowledged twice: ${twin.command} (${twin.expect.join(' ')}) and ${ack.command} (${ack.expect.join(' ')})`,
+      );
     else claimedOffsets.set(ack.offset, ack);
   }
 
@@ -183,7 +209,11 @@ export function checkJournal(feed: readonly EventEnvelope[], acks: readonly Acke
     duplicated,
     unacknowledged,
     repeated,
-    passed: { acknowledged: !failed.has('acknowledged'), sequences: !failed.has('sequences'), 'single-writer': !failed.has('single-writer') },
+    passed: {
+      acknowledged: !failed.has('acknowledged'),
+      sequences: !failed.has('sequences'),
+      'single-writer': !failed.has('single-writer'),
+    },
     findings,
   };
 }
@@ -245,18 +275,34 @@ export function checkAssignments(feed: readonly EventEnvelope[]): AssignmentsRep
   if (unfinished.length === 0) {
     for (const [registration, a] of planes) {
       const c = claims.get(a.rotationId);
-      if (c?.registration !== registration || c.assignmentId !== a.assignmentId) findings.push(`airplane ${registration} holds rotation ${a.rotationId} (${a.assignmentId}), whose claim is ${c ? `${c.registration} (${c.assignmentId})` : 'none'}`);
+      if (c?.registration !== registration || c.assignmentId !== a.assignmentId)
+        findings.push(
+          `airplane ${registration} holds rotation ${a.rotationId} (${a.assignmentId}), whose claim is ${c ? `${c.registration} (${c.assignmentId})` : 'none'}`,
+        );
     }
     for (const [rotationId, c] of claims) {
       const a = planes.get(c.registration);
-      if (a?.rotationId !== rotationId || a.assignmentId !== c.assignmentId) findings.push(`rotation ${rotationId} is claimed by ${c.registration} (${c.assignmentId}), which holds ${a ? `${a.rotationId} (${a.assignmentId})` : 'nothing'}`);
+      if (a?.rotationId !== rotationId || a.assignmentId !== c.assignmentId)
+        findings.push(
+          `rotation ${rotationId} is claimed by ${c.registration} (${c.assignmentId}), which holds ${a ? `${a.rotationId} (${a.assignmentId})` : 'nothing'}`,
+        );
     }
   }
-  return { sagas: sagas.size, unfinished: unfinished.length, claims: claims.size, assigned: planes.size, passed: findings.length === 0, findings };
+  return {
+    sagas: sagas.size,
+    unfinished: unfinished.length,
+    claims: claims.size,
+    assigned: planes.size,
+    passed: findings.length === 0,
+    findings,
+  };
 }
 
 /** Reads the whole feed of a journal, in offset order. */
-export async function readFeed(journal: { read(from: number, limit: number): Promise<EventEnvelope[]> }, pageSize = 5_000): Promise<EventEnvelope[]> {
+export async function readFeed(
+  journal: { read(from: number, limit: number): Promise<EventEnvelope[]> },
+  pageSize = 5_000,
+): Promise<EventEnvelope[]> {
   const feed: EventEnvelope[] = [];
   for (let from = 1; ; ) {
     const page = await journal.read(from, pageSize);

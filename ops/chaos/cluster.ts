@@ -80,18 +80,39 @@ export class ChaosCluster {
     // The journal node is the one seed: it is never faulted, so a restarted node always finds the
     // cluster through it. Without one, every initial node is a seed (spares are not: a seed that
     // never answers would only make the first one wait out the seed timeout).
-    const seeds = shared ? clusterPorts.slice(0, o.shardNodes).map((p) => `127.0.0.1:${p}`).join(',') : `127.0.0.1:${clusterPorts[0]}`;
+    const seeds = shared
+      ? clusterPorts
+          .slice(0, o.shardNodes)
+          .map((p) => `127.0.0.1:${p}`)
+          .join(',')
+      : `127.0.0.1:${clusterPorts[0]}`;
     const nodes = httpPorts.map((httpPort, i) => {
       const name = o.standalone ? 'node' : !shared && i === 0 ? 'journal' : `shard${i + 1 - first}`;
       const cluster = o.standalone
         ? []
         : [
-            '--cluster-name', 'chaos', '--cluster-port', String(clusterPorts[i]), '--seeds', seeds, '--secret', SECRET,
-            '--admin-port', String(adminPorts[i]), '--admin-token', ADMIN_TOKEN, ...(!shared && i === 0 ? ['--roles', 'journal'] : []),
-            ...(mesh ? mesh.routes(i) : []), ...FAST_TIMINGS,
+            '--cluster-name',
+            'chaos',
+            '--cluster-port',
+            String(clusterPorts[i]),
+            '--seeds',
+            seeds,
+            '--secret',
+            SECRET,
+            '--admin-port',
+            String(adminPorts[i]),
+            '--admin-token',
+            ADMIN_TOKEN,
+            ...(!shared && i === 0 ? ['--roles', 'journal'] : []),
+            ...(mesh ? mesh.routes(i) : []),
+            ...FAST_TIMINGS,
           ];
       return new NodeProcess({
-        name, httpPort, dataDir: path.join(o.dir, name), logDir: path.join(o.dir, 'logs'), extraArgs: [...cluster, ...(o.nodeArgs ?? [])],
+        name,
+        httpPort,
+        dataDir: path.join(o.dir, name),
+        logDir: path.join(o.dir, 'logs'),
+        extraArgs: [...cluster, ...(o.nodeArgs ?? [])],
         ...(o.standalone ? {} : { admin: { port: adminPorts[i] as number, token: ADMIN_TOKEN } }),
       });
     });
@@ -175,18 +196,25 @@ export class ChaosCluster {
   async converged(timeoutMs: number): Promise<void> {
     if (this.standalone) return;
     let last = '';
-    await until(async () => {
-      const live = this.running.filter((n) => !n.paused);
-      const want = live.map((n) => `127.0.0.1:${this.clusterPorts[this.slotOf(n)]}`).sort().join(',');
-      for (const n of live) {
-        const view = await n.admin<{ members: MemberView[] }>('/cluster/members').catch(() => undefined);
-        const up = (view?.members ?? []).filter((m) => m.status === 'up' && m.reachable).map((m) => m.address);
-        const all = (view?.members ?? []).filter((m) => m.status !== 'removed').map((m) => m.address);
-        last = `${n.name} sees up [${up.sort().join(',')}] of [${all.sort().join(',')}], want [${want}]`;
-        if (up.join(',') !== want || all.length !== up.length) return false;
-      }
-      return true;
-    }, timeoutMs, 'the cluster to converge').catch((e: Error) => {
+    await until(
+      async () => {
+        const live = this.running.filter((n) => !n.paused);
+        const want = live
+          .map((n) => `127.0.0.1:${this.clusterPorts[this.slotOf(n)]}`)
+          .sort()
+          .join(',');
+        for (const n of live) {
+          const view = await n.admin<{ members: MemberView[] }>('/cluster/members').catch(() => undefined);
+          const up = (view?.members ?? []).filter((m) => m.status === 'up' && m.reachable).map((m) => m.address);
+          const all = (view?.members ?? []).filter((m) => m.status !== 'removed').map((m) => m.address);
+          last = `${n.name} sees up [${up.sort().join(',')}] of [${all.sort().join(',')}], want [${want}]`;
+          if (up.join(',') !== want || all.length !== up.length) return false;
+        }
+        return true;
+      },
+      timeoutMs,
+      'the cluster to converge',
+    ).catch((e: Error) => {
       throw new Error(`${e.message}: ${last}`);
     });
   }
@@ -194,13 +222,17 @@ export class ChaosCluster {
   /** Waits until no live member lists `node`'s address as up any more (it was downed or removed). */
   async seenGone(node: NodeProcess, timeoutMs: number): Promise<void> {
     const address = `127.0.0.1:${this.clusterPorts[this.slotOf(node)]}`;
-    await until(async () => {
-      for (const n of this.running.filter((m) => m !== node && !m.paused)) {
-        const view = await n.admin<{ members: MemberView[] }>('/cluster/members').catch(() => undefined);
-        if (!view || view.members.some((m) => m.address === address && (m.status === 'up' || m.status === 'joining'))) return false;
-      }
-      return true;
-    }, timeoutMs, `the others to down ${node.name}`);
+    await until(
+      async () => {
+        for (const n of this.running.filter((m) => m !== node && !m.paused)) {
+          const view = await n.admin<{ members: MemberView[] }>('/cluster/members').catch(() => undefined);
+          if (!view || view.members.some((m) => m.address === address && (m.status === 'up' || m.status === 'joining'))) return false;
+        }
+        return true;
+      },
+      timeoutMs,
+      `the others to down ${node.name}`,
+    );
   }
 
   /** The shard table as one member sees it; undefined until the admin API has /cluster/shards. */

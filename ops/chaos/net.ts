@@ -23,7 +23,10 @@ export async function freePort(): Promise<number> {
 
 /** Cuts node i off from every other node of the mesh, both ways. */
 export function isolate(mesh: ProxyMesh, i: number, nodes: number): void {
-  mesh.partition([i], Array.from({ length: nodes }, (_, j) => j).filter((j) => j !== i));
+  mesh.partition(
+    [i],
+    Array.from({ length: nodes }, (_, j) => j).filter((j) => j !== i),
+  );
 }
 
 export function healAll(mesh: ProxyMesh): void {

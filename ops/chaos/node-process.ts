@@ -15,7 +15,18 @@ import { until } from './net.ts';
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
 /** The node contract's short timings (docs/cluster.md), as the cluster tests use them. */
-export const FAST_TIMINGS = ['--heartbeat-ms', '200', '--gossip-ms', '200', '--acceptable-pause-ms', '3000', '--stable-after-ms', '2000', '--seed-timeout-ms', '2000'];
+export const FAST_TIMINGS = [
+  '--heartbeat-ms',
+  '200',
+  '--gossip-ms',
+  '200',
+  '--acceptable-pause-ms',
+  '3000',
+  '--stable-after-ms',
+  '2000',
+  '--seed-timeout-ms',
+  '2000',
+];
 
 export interface NodeSpec {
   readonly name: string;
@@ -71,7 +82,22 @@ export class NodeProcess {
     this.exit = undefined;
     this.paused = false;
     const fd = openSync(this.logFile, 'a');
-    const args = ['--import', 'tsx', MAIN, '--host', '127.0.0.1', '--port', String(this.spec.httpPort), '--data', this.spec.dataDir, '--workers', '1', '--durability', 'commit', ...this.spec.extraArgs];
+    const args = [
+      '--import',
+      'tsx',
+      MAIN,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(this.spec.httpPort),
+      '--data',
+      this.spec.dataDir,
+      '--workers',
+      '1',
+      '--durability',
+      'commit',
+      ...this.spec.extraArgs,
+    ];
     // NODE_OPTIONS cleared: a test runner's own --import hooks must not leak into the node.
     const proc = spawn(process.execPath, args, { stdio: ['ignore', fd, fd], env: { ...process.env, NODE_OPTIONS: '' } });
     closeSync(fd);
@@ -85,10 +111,18 @@ export class NodeProcess {
 
   /** Waits until GET /readyz answers 200 (the node listens and its views caught up). */
   async ready(timeoutMs: number): Promise<void> {
-    await until(async () => {
-      if (this.exit) throw new Error(`${this.name} exited (code ${this.exit.code}, signal ${this.exit.signal}) before it was ready:\n${this.tail()}`);
-      return this.get('/readyz').then((r) => r.status === 200, () => false);
-    }, timeoutMs, `${this.name} ready`);
+    await until(
+      async () => {
+        if (this.exit)
+          throw new Error(`${this.name} exited (code ${this.exit.code}, signal ${this.exit.signal}) before it was ready:\n${this.tail()}`);
+        return this.get('/readyz').then(
+          (r) => r.status === 200,
+          () => false,
+        );
+      },
+      timeoutMs,
+      `${this.name} ready`,
+    );
   }
 
   async get(pathAndQuery: string, timeoutMs = 10_000): Promise<{ status: number; body: unknown }> {
@@ -101,7 +135,10 @@ export class NodeProcess {
   async admin<T>(route: string, timeoutMs = 5_000): Promise<T | undefined> {
     const a = this.spec.admin;
     if (!a) return undefined;
-    const res = await fetch(`http://127.0.0.1:${a.port}${route}`, { headers: { authorization: `Bearer ${a.token}` }, signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`http://127.0.0.1:${a.port}${route}`, {
+      headers: { authorization: `Bearer ${a.token}` },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw new Error(`${this.name}: GET ${route} answered ${res.status}`);
     return (await res.json()) as T;
@@ -114,7 +151,11 @@ export class NodeProcess {
   }
 
   async exited(timeoutMs: number): Promise<Exit> {
-    return until(() => this.exit ?? (this.proc === undefined ? { code: null, signal: null } : undefined), timeoutMs, `${this.name} to exit`);
+    return until(
+      () => this.exit ?? (this.proc === undefined ? { code: null, signal: null } : undefined),
+      timeoutMs,
+      `${this.name} to exit`,
+    );
   }
 
   /** SIGTERM (graceful leave and stop), SIGKILL when it has not exited by the deadline (`forced`). */
@@ -132,7 +173,12 @@ export class NodeProcess {
 
   tail(lines = 20): string {
     try {
-      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `  [${this.name}] ${l}`).join('\n');
+      return readFileSync(this.logFile, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .slice(-lines)
+        .map((l) => `  [${this.name}] ${l}`)
+        .join('\n');
     } catch {
       return `  [${this.name}] (no log)`;
     }

@@ -34,13 +34,23 @@ const START = '`eval "$(npm run -s backends -- up)"` (or `npm run backends -- up
  * The servers for the selected backends, from KAFKA_BROKERS, SCYLLA_CONTACT_POINTS (+ SCYLLA_DC)
  * and MEMGRAPH_URL. Throws naming every variable missing and the command that sets them.
  */
-export function productionFromEnv(select: ReadonlySet<BackendKind>, runName: string, env: NodeJS.ProcessEnv = process.env): ProductionBackends {
-  const need: Array<[BackendKind, string]> = [['journal', 'SCYLLA_CONTACT_POINTS'], ['bus', 'KAFKA_BROKERS'], ['graph', 'MEMGRAPH_URL']];
+export function productionFromEnv(
+  select: ReadonlySet<BackendKind>,
+  runName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ProductionBackends {
+  const need: Array<[BackendKind, string]> = [
+    ['journal', 'SCYLLA_CONTACT_POINTS'],
+    ['bus', 'KAFKA_BROKERS'],
+    ['graph', 'MEMGRAPH_URL'],
+  ];
   const missing = need.filter(([kind, name]) => select.has(kind) && !env[name]?.trim()).map(([, name]) => name);
   if (missing.length > 0) throw new Error(`production mode needs ${missing.join(', ')}: start the servers with ${START}`);
   const v = (name: string) => (env[name] ?? '').trim();
   return {
-    ...(select.has('journal') ? { journal: { contactPoints: v('SCYLLA_CONTACT_POINTS'), dc: v('SCYLLA_DC') || 'datacenter1', keyspace: runName } } : {}),
+    ...(select.has('journal')
+      ? { journal: { contactPoints: v('SCYLLA_CONTACT_POINTS'), dc: v('SCYLLA_DC') || 'datacenter1', keyspace: runName } }
+      : {}),
     ...(select.has('bus') ? { bus: { brokers: v('KAFKA_BROKERS'), topic: runName } } : {}),
     ...(select.has('graph') ? { graph: { url: v('MEMGRAPH_URL') } } : {}),
   };
@@ -54,7 +64,18 @@ export function runName(seed: number): string {
 /** The flags that put a node on these backends (src/service/config.ts). */
 export function nodeFlags(p: ProductionBackends): string[] {
   return [
-    ...(p.journal ? ['--journal', 'scylla', '--scylla-contact-points', p.journal.contactPoints, '--scylla-dc', p.journal.dc, '--scylla-keyspace', p.journal.keyspace] : []),
+    ...(p.journal
+      ? [
+          '--journal',
+          'scylla',
+          '--scylla-contact-points',
+          p.journal.contactPoints,
+          '--scylla-dc',
+          p.journal.dc,
+          '--scylla-keyspace',
+          p.journal.keyspace,
+        ]
+      : []),
     ...(p.bus ? ['--bus', 'kafka', '--kafka-brokers', p.bus.brokers, '--kafka-topic', p.bus.topic] : []),
     ...(p.graph ? ['--graph', 'memgraph', '--memgraph-url', p.graph.url] : []),
   ];
@@ -69,7 +90,11 @@ export function describe(p: ProductionBackends): string {
   return parts.join(', ');
 }
 
-const brokers = (p: NonNullable<ProductionBackends['bus']>) => p.brokers.split(',').map((s) => s.trim()).filter(Boolean);
+const brokers = (p: NonNullable<ProductionBackends['bus']>) =>
+  p.brokers
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 async function openGraph(url: string, reset: boolean) {
   const { MemgraphScheduleView } = await import('../../src/views/memgraph-view.ts');
@@ -84,7 +109,12 @@ export async function prepare(p: ProductionBackends): Promise<void> {
 /** The shared journal, opened from this process (the nodes may still run: it is shared). */
 export async function openSharedJournal(p: NonNullable<ProductionBackends['journal']>): Promise<Journal> {
   const { ScyllaStore } = await import('../../src/persistence/scylla-store.ts');
-  const store = await ScyllaStore.open({ contactPoints: p.contactPoints.split(','), localDataCenter: p.dc, keyspace: p.keyspace, replication: "{'class': 'SimpleStrategy', 'replication_factor': 1}" });
+  const store = await ScyllaStore.open({
+    contactPoints: p.contactPoints.split(','),
+    localDataCenter: p.dc,
+    keyspace: p.keyspace,
+    replication: "{'class': 'SimpleStrategy', 'replication_factor': 1}",
+  });
   return EventJournal.open(store);
 }
 
@@ -102,7 +132,11 @@ export interface TopicCheck {
 }
 
 /** Check 5: the whole topic against the whole feed (the publisher was waited for before the nodes stopped). */
-export async function checkTopic(bus: NonNullable<ProductionBackends['bus']>, feed: readonly EventEnvelope[], acks: readonly AckedCommand[]): Promise<TopicCheck> {
+export async function checkTopic(
+  bus: NonNullable<ProductionBackends['bus']>,
+  feed: readonly EventEnvelope[],
+  acks: readonly AckedCommand[],
+): Promise<TopicCheck> {
   const verifier = new TopicVerifier();
   const keys = new Set<string>();
   const examples: string[] = [];
@@ -118,12 +152,19 @@ export async function checkTopic(bus: NonNullable<ProductionBackends['bus']>, fe
     keys.add(keyOf(d.envelope));
   });
   const verify = verifier.report();
-  for (const a of verify.anomalies.slice(0, 10)) examples.push(`${a.kind}: ${a.persistenceId} ${a.detail} (partition ${a.partition}, offset ${a.kafkaOffset})`);
+  for (const a of verify.anomalies.slice(0, 10))
+    examples.push(`${a.kind}: ${a.persistenceId} ${a.detail} (partition ${a.partition}, offset ${a.kafkaOffset})`);
   const cmp = compareWithFeed(verifier, feed);
   examples.push(...cmp.examples);
   const ackedMissing = acks.filter((a) => a.expect.some((k) => !keys.has(k))).length;
   return {
-    topic: bus.topic, verify, undecodable, missing: cmp.missing, foreign: cmp.foreign, ackedMissing, examples,
+    topic: bus.topic,
+    verify,
+    undecodable,
+    missing: cmp.missing,
+    foreign: cmp.foreign,
+    ackedMissing,
+    examples,
     passed: verify.ok && undecodable === 0 && cmp.missing === 0 && cmp.foreign === 0 && ackedMissing === 0,
   };
 }
@@ -132,7 +173,12 @@ export interface GraphCheck {
   /** The offset the graph has stored (its projection applied the feed up to there). */
   readonly offset: number;
   readonly head: number;
-  readonly answers: ReadonlyArray<{ readonly check: CheckPath; readonly violations: number; readonly equal: boolean; readonly detail?: string }>;
+  readonly answers: ReadonlyArray<{
+    readonly check: CheckPath;
+    readonly violations: number;
+    readonly equal: boolean;
+    readonly detail?: string;
+  }>;
   readonly passed: boolean;
   readonly error?: string;
 }
@@ -144,7 +190,10 @@ function difference(got: readonly unknown[], want: readonly unknown[]): string {
   const wanted = new Set(w);
   const have = new Set(g);
   const at = g.findIndex((x, i) => x !== w[i]);
-  const first = at < 0 ? '' : `; first difference at #${at}: graph ${(g[at] ?? 'nothing').slice(0, 300)} / rebuild ${(w[at] ?? 'nothing').slice(0, 300)}`;
+  const first =
+    at < 0
+      ? ''
+      : `; first difference at #${at}: graph ${(g[at] ?? 'nothing').slice(0, 300)} / rebuild ${(w[at] ?? 'nothing').slice(0, 300)}`;
   return `${got.length} violations against ${want.length} in the rebuild: ${w.filter((x) => !have.has(x)).length} missing, ${g.filter((x) => !wanted.has(x)).length} extra${first}`;
 }
 
@@ -164,7 +213,13 @@ export async function checkGraph(graph: NonNullable<ProductionBackends['graph']>
     }
     // The run waited for the projection to reach the head; one that did not fell behind for good.
     const caughtUp = offset >= head;
-    return { offset, head, answers, passed: caughtUp && answers.every((a) => a.equal), ...(caughtUp ? {} : { error: `the graph is at offset ${offset}, the journal head at ${head}` }) };
+    return {
+      offset,
+      head,
+      answers,
+      passed: caughtUp && answers.every((a) => a.equal),
+      ...(caughtUp ? {} : { error: `the graph is at offset ${offset}, the journal head at ${head}` }),
+    };
   } finally {
     await view.close();
   }

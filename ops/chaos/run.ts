@@ -18,7 +18,8 @@ import { SCENARIOS } from './scenarios.ts';
 const CHAOS_CLI = defineCli({
   name: 'chaos',
   usage: `usage: npm run chaos -- <${Object.keys(SCENARIOS).join('|')}> [options]`,
-  description: "Runs the write workload against a cluster while injecting the scenario's faults, then checks\nthat nothing acknowledged was lost (docs/chaos.md). Exit 0: passed, 1: failed, 2: usage.",
+  description:
+    "Runs the write workload against a cluster while injecting the scenario's faults, then checks\nthat nothing acknowledged was lost (docs/chaos.md). Exit 0: passed, 1: failed, 2: usage.",
   positionals: true,
   flags: {
     nodes: { type: 'string', default: '3', help: 'shard nodes (beside the journal node), 3 to 5' },
@@ -28,7 +29,12 @@ const CHAOS_CLI = defineCli({
     standalone: { type: 'boolean', help: 'one unclustered node owning its journal, instead of the cluster' },
     keep: { type: 'boolean', help: 'keep the run directory (data and logs) after a pass too; a failed run always keeps it' },
     json: { type: 'boolean', help: 'print the report as JSON (progress goes to stderr either way)' },
-    production: { type: 'boolean', group: 'Production backends (the servers named by SCYLLA_CONTACT_POINTS, KAFKA_BROKERS and MEMGRAPH_URL,\nas `npm run backends -- up` prints them):', help: 'all three of the below' },
+    production: {
+      type: 'boolean',
+      group:
+        'Production backends (the servers named by SCYLLA_CONTACT_POINTS, KAFKA_BROKERS and MEMGRAPH_URL,\nas `npm run backends -- up` prints them):',
+      help: 'all three of the below',
+    },
     journal: { type: 'string', value: 'scylla', help: 'journal to ScyllaDB (leave out for the embedded LMDB journal)' },
     bus: { type: 'string', value: 'kafka', help: 'publish events to Kafka' },
     graph: { type: 'string', value: 'memgraph', help: 'keep the schedule graph in Memgraph' },
@@ -39,7 +45,8 @@ function parse(argv: readonly string[]) {
   const parsed = CHAOS_CLI.parse(argv, {});
   if (parsed.help) return 'help' as const;
   const [scenario, ...extra] = parsed.positionals;
-  if (scenario === undefined || !(scenario in SCENARIOS)) throw new UsageError(scenario === undefined ? 'name a scenario' : `unknown scenario ${scenario}`);
+  if (scenario === undefined || !(scenario in SCENARIOS))
+    throw new UsageError(scenario === undefined ? 'name a scenario' : `unknown scenario ${scenario}`);
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" (try --help)`);
   const v = parsed.values;
   const int = (name: 'nodes' | 'duration-s' | 'seed' | 'planners', fallback: number, min: number, max: number) => {
@@ -51,7 +58,11 @@ function parse(argv: readonly string[]) {
   // Production backends: --production selects all three; each flag names the one choice it has
   // (the embedded default is what leaving it out means).
   const select = new Set<BackendKind>(v.production ? ['journal', 'bus', 'graph'] : []);
-  for (const [flag, kind, value] of [['journal', 'journal', 'scylla'], ['bus', 'bus', 'kafka'], ['graph', 'graph', 'memgraph']] as const) {
+  for (const [flag, kind, value] of [
+    ['journal', 'journal', 'scylla'],
+    ['bus', 'bus', 'kafka'],
+    ['graph', 'graph', 'memgraph'],
+  ] as const) {
     const given = v[flag];
     if (given === undefined) continue;
     if (given !== value) throw new UsageError(`--${flag} takes ${value} (leave it out for the embedded default), got ${given}`);

@@ -59,7 +59,10 @@ async function restart(ctx: FaultContext, node: NodeProcess): Promise<void> {
 /** A downed node that learns it should exit with code 3; one that does not is stopped (and the report says so). */
 async function expectExit3(ctx: FaultContext, node: NodeProcess): Promise<void> {
   const exit = await node.exited(ctx.waitMs).catch(() => undefined);
-  if (exit) return ctx.note(`${node.name} exited with code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''}${exit.code === 3 ? ' (downed)' : ' (expected 3: downed)'}`);
+  if (exit)
+    return ctx.note(
+      `${node.name} exited with code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''}${exit.code === 3 ? ' (downed)' : ' (expected 3: downed)'}`,
+    );
   ctx.note(`${node.name} did not exit within ${ctx.waitMs} ms of being downed; stopping it`);
   await node.stop(ctx.waitMs);
 }
@@ -105,7 +108,9 @@ async function gracefulRestart(ctx: FaultContext, node = victim(ctx)): Promise<v
   ctx.note(`SIGTERM ${node.name} (graceful leave)`);
   const t0 = performance.now();
   const { exit, forced } = await node.stop(ctx.waitMs);
-  ctx.note(`${node.name} ${forced ? `did not stop within ${ctx.waitMs} ms of SIGTERM: killed` : `stopped with code ${exit?.code}`} after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  ctx.note(
+    `${node.name} ${forced ? `did not stop within ${ctx.waitMs} ms of SIGTERM: killed` : `stopped with code ${exit?.code}`} after ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   await restart(ctx, node);
 }
 
@@ -114,7 +119,11 @@ async function jobHost(ctx: FaultContext, job: string, except?: NodeProcess): Pr
   for (const n of ctx.cluster.running.filter((m) => !m.paused && m !== except)) {
     const r = await n.get('/readyz', 5_000).catch(() => undefined);
     const backends = (r?.body as { backends?: unknown } | undefined)?.backends;
-    if (Array.isArray(backends) && (backends as Array<{ name?: unknown; state?: unknown }>).some((b) => b.name === job && b.state === 'connected')) return n;
+    if (
+      Array.isArray(backends) &&
+      (backends as Array<{ name?: unknown; state?: unknown }>).some((b) => b.name === job && b.state === 'connected')
+    )
+      return n;
   }
   return undefined;
 }
@@ -122,7 +131,8 @@ async function jobHost(ctx: FaultContext, job: string, except?: NodeProcess): Pr
 /** The member running the Kafka publisher now, which a fault may touch. */
 async function publisherHost(ctx: FaultContext): Promise<NodeProcess> {
   const node = await until(() => jobHost(ctx, 'publisher'), ctx.waitMs, 'a member running the publisher');
-  if (!ctx.cluster.faultable.includes(node)) throw new Error(`the publisher runs on ${node.name}, which no fault may touch (the journal node): use --journal scylla`);
+  if (!ctx.cluster.faultable.includes(node))
+    throw new Error(`the publisher runs on ${node.name}, which no fault may touch (the journal node): use --journal scylla`);
   ctx.note(`${node.name} runs the publisher (and, as the oldest member, the graph projection)`);
   return node;
 }
@@ -157,7 +167,9 @@ async function addNode(ctx: FaultContext): Promise<void> {
 }
 
 /** Which scenarios need a spare slot or the proxy mesh, so the cluster is built with them. */
-export const NEEDS: Readonly<Record<string, { readonly spares: number; readonly mesh: boolean; readonly cluster: boolean; readonly bus?: boolean }>> = {
+export const NEEDS: Readonly<
+  Record<string, { readonly spares: number; readonly mesh: boolean; readonly cluster: boolean; readonly bus?: boolean }>
+> = {
   kill: { spares: 0, mesh: false, cluster: false },
   'kill-publisher': { spares: 0, mesh: false, cluster: true, bus: true },
   'partition-publisher': { spares: 0, mesh: true, cluster: true, bus: true },

@@ -46,7 +46,8 @@ export async function replicaAnswer(node: NodeProcess, check: CheckPath, minOffs
         const r = await node.get(q, 40_000);
         if (r.status !== 200) throw new Error(`GET ${q} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
         const page = r.body as Page<unknown>;
-        if (offset !== undefined && page.offset !== offset) throw new Error(`the answer moved from offset ${offset} to ${page.offset} between pages`);
+        if (offset !== undefined && page.offset !== offset)
+          throw new Error(`the answer moved from offset ${offset} to ${page.offset} between pages`);
         offset = page.offset;
         violations.push(...page.violations);
         if ((cursor = page.next) === null) return { node: node.name, check, offset, violations };
@@ -60,7 +61,8 @@ export async function replicaAnswer(node: NodeProcess, check: CheckPath, minOffs
 }
 
 export async function allPages(view: ScheduleView, check: CheckPath): Promise<unknown[]> {
-  const q = (f: CheckFilters): Promise<Page<unknown>> => (check === 'continuity' ? view.continuity(f) : check === 'ground-time' ? view.groundTime(f) : view.designators(f));
+  const q = (f: CheckFilters): Promise<Page<unknown>> =>
+    check === 'continuity' ? view.continuity(f) : check === 'ground-time' ? view.groundTime(f) : view.designators(f);
   const out: unknown[] = [];
   let cursor: string | undefined;
   for (;;) {
@@ -74,14 +76,21 @@ export async function allPages(view: ScheduleView, check: CheckPath): Promise<un
 /** JSON with object keys sorted, so equal answers compare equal whatever order keys were built in. */
 export function canonical(x: unknown): string {
   return JSON.stringify(x, (_k, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : v);
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
 }
 
 /** The three answers of a fresh view over the feed up to `offset`. */
 export async function rebuild(feed: readonly EventEnvelope[], offset: number): Promise<Record<CheckPath, unknown[]>> {
   const view = new MemoryScheduleView();
   view.applyNow(feed.filter((e) => e.offset <= offset));
-  const out = { continuity: await allPages(view, 'continuity'), 'ground-time': await allPages(view, 'ground-time'), designators: await allPages(view, 'designators') };
+  const out = {
+    continuity: await allPages(view, 'continuity'),
+    'ground-time': await allPages(view, 'ground-time'),
+    designators: await allPages(view, 'designators'),
+  };
   await view.close();
   return out;
 }
@@ -91,7 +100,14 @@ export async function compareViews(answers: readonly ReplicaAnswer[], feed: read
   const out: ViewComparison[] = [];
   for (const a of answers) {
     if (a.offset === undefined) {
-      out.push({ node: a.node, check: a.check, offset: undefined, violations: 0, equal: false, detail: `no answer: ${a.error ?? 'unknown error'}` });
+      out.push({
+        node: a.node,
+        check: a.check,
+        offset: undefined,
+        violations: 0,
+        equal: false,
+        detail: `no answer: ${a.error ?? 'unknown error'}`,
+      });
       continue;
     }
     let fresh = rebuilt.get(a.offset);

@@ -50,7 +50,18 @@ export interface WorkloadResult {
   readonly seconds: number;
 }
 
-export const AIRPORTS: ReadonlyArray<readonly [string, number]> = [['FRA', 45], ['MUC', 40], ['JFK', 60], ['LHR', 50], ['CDG', 45], ['BOS', 35], ['ORD', 55], ['DXB', 60], ['SIN', 50], ['HND', 40]];
+export const AIRPORTS: ReadonlyArray<readonly [string, number]> = [
+  ['FRA', 45],
+  ['MUC', 40],
+  ['JFK', 60],
+  ['LHR', 50],
+  ['CDG', 45],
+  ['BOS', 35],
+  ['ORD', 55],
+  ['DXB', 60],
+  ['SIN', 50],
+  ['HND', 40],
+];
 const HOUR = 3_600_000;
 
 class Client {
@@ -78,17 +89,38 @@ class Client {
   }
 
   /** Sends to the next node in turn; records an Ack on 2xx. */
-  async send(method: 'POST' | 'PUT', path: string, body: unknown, command: string, expect: readonly string[], atOrAfter = false): Promise<Record<string, unknown> | undefined> {
+  async send(
+    method: 'POST' | 'PUT',
+    path: string,
+    body: unknown,
+    command: string,
+    expect: readonly string[],
+    atOrAfter = false,
+  ): Promise<Record<string, unknown> | undefined> {
     const urls = this.urls();
     const url = urls[this.turn++ % urls.length] as string;
     this.sent++;
     try {
-      const res = await this.pool(url).request({ method, path, body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+      const res = await this.pool(url).request({
+        method,
+        path,
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
       const text = await res.body.text();
       if (res.statusCode < 200 || res.statusCode >= 300) return this.fail(String(res.statusCode));
       const json = JSON.parse(text) as Record<string, unknown>;
       if (typeof json.offset !== 'number') return this.fail('2xx-without-offset');
-      this.acks.push({ command, node: url, offset: json.offset, at: performance.now() - this.started, expect, ...(atOrAfter ? { atOrAfter } : {}) });
+      this.acks.push({
+        command,
+        node: url,
+        offset: json.offset,
+        at: performance.now() - this.started,
+        expect,
+        ...(atOrAfter ? { atOrAfter } : {}),
+      });
       return json;
     } catch (error) {
       // Not even an HTTP answer (refused, reset, timed out): back off a little, as a client
@@ -111,14 +143,24 @@ interface PlannedLeg {
 function planLeg(rnd: Random, planner: number, n: number, at: number, from: string): PlannedLeg {
   const duplicate = rnd.next() < 0.05;
   // Unique designators: carrier per planner, flight number per leg; a few share one on purpose.
-  const carrier = duplicate ? 'DP' : `Q${String.fromCharCode(65 + (planner % 26))}${String.fromCharCode(65 + Math.floor(planner / 26) % 26)}`;
+  const carrier = duplicate
+    ? 'DP'
+    : `Q${String.fromCharCode(65 + (planner % 26))}${String.fromCharCode(65 + (Math.floor(planner / 26) % 26))}`;
   const flightNumber = duplicate ? rnd.int(1, 10) : 1 + (n % 9999);
-  const departureAirport = rnd.next() < 0.08 ? (rnd.pick(AIRPORTS)[0]) : from;
+  const departureAirport = rnd.next() < 0.08 ? rnd.pick(AIRPORTS)[0] : from;
   let arrivalAirport = rnd.pick(AIRPORTS)[0];
   if (arrivalAirport === departureAirport) arrivalAirport = departureAirport === 'FRA' ? 'MUC' : 'FRA';
   const departure = new Date(at).toISOString();
   const dateOfOrigin = duplicate ? '2026-06-01' : departure.slice(0, 10);
-  const body = { carrier, flightNumber, dateOfOrigin, departureAirport, arrivalAirport, departure, arrival: new Date(at + 2 * HOUR).toISOString() };
+  const body = {
+    carrier,
+    flightNumber,
+    dateOfOrigin,
+    departureAirport,
+    arrivalAirport,
+    departure,
+    arrival: new Date(at + 2 * HOUR).toISOString(),
+  };
   return { body, id: legId({ carrier, flightNumber, suffix: '', departureAirport, dateOfOrigin }) };
 }
 
@@ -145,15 +187,27 @@ async function planner(client: Client, o: WorkloadOptions, id: number, until: nu
       await client.send('POST', `/api/rotations/${name}/legs`, leg.body, 'AddLeg', [eventKey(pid, 'LegAdded', { leg: { id: leg.id } })]);
     }
     const registration = `${o.runId.slice(-3)}-${id.toString(36)}${round.toString(36)}`.toUpperCase().slice(0, 10);
-    const created = await client.send('POST', '/api/airplanes', { registration, aircraftType: '320', minGroundTimeMinutes: 30 }, 'CreateAirplane', [eventKey(`airplane-${registration}`, 'AirplaneCreated', {})]);
+    const created = await client.send(
+      'POST',
+      '/api/airplanes',
+      { registration, aircraftType: '320', minGroundTimeMinutes: 30 },
+      'CreateAirplane',
+      [eventKey(`airplane-${registration}`, 'AirplaneCreated', {})],
+    );
     if (created) {
       // The saga claims the rotation, then assigns the airplane (it held nothing: no release);
       // its reply carries the airplane's offset. Named, so its events are known before the reply.
       const assignmentId = `${name}-a`;
-      const assigned = await client.send('PUT', `/api/airplanes/${registration}/rotation`, { rotationId: name, assignmentId }, 'AssignRotation', [
-        eventKey(pid, 'RotationClaimed', { registration, assignmentId }),
-        eventKey(`airplane-${registration}`, 'RotationAssigned', { rotationId: name, assignmentId }),
-      ]);
+      const assigned = await client.send(
+        'PUT',
+        `/api/airplanes/${registration}/rotation`,
+        { rotationId: name, assignmentId },
+        'AssignRotation',
+        [
+          eventKey(pid, 'RotationClaimed', { registration, assignmentId }),
+          eventKey(`airplane-${registration}`, 'RotationAssigned', { rotationId: name, assignmentId }),
+        ],
+      );
       if (assigned) {
         fleet.registrations.push(registration);
         fleet.rotations.push(name);
@@ -180,17 +234,26 @@ async function dispatcher(client: Client, o: WorkloadOptions, id: number, until:
       continue;
     }
     const rotationId = fleet.rotations[rnd.int(0, Math.min(fleet.rotations.length, 8) - 1)] as string;
-    await client.send('PUT', `/api/airplanes/${registration}/rotation`, { rotationId, assignmentId }, 'Reassign', [
-      eventKey(`rotation-${rotationId}`, 'RotationClaimed', { registration, assignmentId }),
-      eventKey(`airplane-${registration}`, 'RotationAssigned', { rotationId, assignmentId }),
-    ], true);
+    await client.send(
+      'PUT',
+      `/api/airplanes/${registration}/rotation`,
+      { rotationId, assignmentId },
+      'Reassign',
+      [
+        eventKey(`rotation-${rotationId}`, 'RotationClaimed', { registration, assignmentId }),
+        eventKey(`airplane-${registration}`, 'RotationAssigned', { rotationId, assignmentId }),
+      ],
+      true,
+    );
   }
 }
 
 /** Sets every airport's minimum ground time once; these acknowledgements are checked like the rest. */
 async function airports(client: Client): Promise<void> {
   for (const [code, minutes] of AIRPORTS) {
-    await client.send('POST', '/api/airports', { code, minGroundTimeMinutes: minutes }, 'SetAirportMinimumGroundTime', [eventKey(`airport-${code}`, 'AirportMinimumGroundTimeSet', { minimumGroundTimeMin: minutes })]);
+    await client.send('POST', '/api/airports', { code, minGroundTimeMinutes: minutes }, 'SetAirportMinimumGroundTime', [
+      eventKey(`airport-${code}`, 'AirportMinimumGroundTimeSet', { minimumGroundTimeMin: minutes }),
+    ]);
   }
 }
 

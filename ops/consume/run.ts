@@ -22,9 +22,15 @@ const SHOWN = 50;
 const CONSUME_CLI = defineCli({
   name: 'consume',
   usage: 'usage: npm run consume -- --kafka-brokers h:p[,h:p] [--topic aloft-events] [--verify] [--from-beginning] [--json]',
-  description: 'Prints the events of the topic as they arrive, or with --verify reads the whole topic and reports\nduplicates, gaps and reordering (exit 0: none, 1: some or unreadable, 2: usage).',
+  description:
+    'Prints the events of the topic as they arrive, or with --verify reads the whole topic and reports\nduplicates, gaps and reordering (exit 0: none, 1: some or unreadable, 2: usage).',
   flags: {
-    'kafka-brokers': { type: 'string', value: 'H:P,H:P', env: 'ALOFT_KAFKA_BROKERS', help: 'the brokers (required), as the node is given them' },
+    'kafka-brokers': {
+      type: 'string',
+      value: 'H:P,H:P',
+      env: 'ALOFT_KAFKA_BROKERS',
+      help: 'the brokers (required), as the node is given them',
+    },
     topic: { type: 'string', value: 'NAME', env: 'ALOFT_KAFKA_TOPIC', default: 'aloft-events', help: 'the event topic' },
     verify: { type: 'boolean', help: 'read the whole topic once and check it instead of following it' },
     'from-beginning': { type: 'boolean', help: 'follow from the beginning of the topic instead of its end' },
@@ -46,11 +52,16 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): Options | 'help' {
   const values = parsed.values;
   const raw = values['kafka-brokers'];
   if (raw === undefined || raw.trim() === '') throw new UsageError('--kafka-brokers is required (or ALOFT_KAFKA_BROKERS)');
-  const brokers = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const b of brokers) if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(b)) throw new UsageError(`${CONSUME_CLI.label('kafka-brokers')}: "${b}" is not host:port`);
+  const brokers = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const b of brokers)
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(b)) throw new UsageError(`${CONSUME_CLI.label('kafka-brokers')}: "${b}" is not host:port`);
   const topic = values.topic;
   if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) throw new UsageError(`${CONSUME_CLI.label('topic')}: "${topic}" is not a Kafka topic name`);
-  if (values.verify && values['from-beginning']) throw new UsageError('--from-beginning is for following the topic; --verify always reads it from the beginning');
+  if (values.verify && values['from-beginning'])
+    throw new UsageError('--from-beginning is for following the topic; --verify always reads it from the beginning');
   return { brokers, topic, verify: values.verify, fromBeginning: values['from-beginning'], json: values.json };
 }
 
@@ -64,10 +75,15 @@ function formatVerify(topic: string, partitions: number, r: VerifyReport, corrup
     `  aggregates:          ${r.aggregates}`,
     `  gaps: ${count('gap')}, reorderings: ${count('reorder')}, conflicts: ${count('conflict')}, undecodable records: ${corrupt.length}`,
   ];
-  for (const a of r.anomalies.slice(0, SHOWN)) out.push(`  ${a.kind.padEnd(8)} ${a.persistenceId}: ${a.detail} (partition ${a.partition}, offset ${a.kafkaOffset})`);
+  for (const a of r.anomalies.slice(0, SHOWN))
+    out.push(`  ${a.kind.padEnd(8)} ${a.persistenceId}: ${a.detail} (partition ${a.partition}, offset ${a.kafkaOffset})`);
   if (r.anomalies.length > SHOWN) out.push(`  … and ${r.anomalies.length - SHOWN} more`);
   for (const c of corrupt.slice(0, SHOWN)) out.push(`  corrupt  ${c}`);
-  out.push(r.ok && corrupt.length === 0 ? 'result: OK (every aggregate in order, nothing missing between its first and last event)' : 'result: FAIL');
+  out.push(
+    r.ok && corrupt.length === 0
+      ? 'result: OK (every aggregate in order, nothing missing between its first and last event)'
+      : 'result: FAIL',
+  );
   return out.join('\n');
 }
 
@@ -80,7 +96,11 @@ async function verify(o: Options): Promise<number> {
     else corrupt.push(`partition ${raw.partition} offset ${raw.kafkaOffset} key ${raw.key}: ${d.error}`);
   });
   const report = verifier.report();
-  console.log(o.json ? JSON.stringify({ topic: o.topic, partitions, ...report, corrupt }, null, 2) : formatVerify(o.topic, partitions, report, corrupt));
+  console.log(
+    o.json
+      ? JSON.stringify({ topic: o.topic, partitions, ...report, corrupt }, null, 2)
+      : formatVerify(o.topic, partitions, report, corrupt),
+  );
   return report.ok && corrupt.length === 0 ? 0 : 1;
 }
 
@@ -90,8 +110,24 @@ async function follow(o: Options): Promise<number> {
   const print = (raw: RawRecord) => {
     const d = decode(raw);
     if (o.json) {
-      console.log(JSON.stringify(d.ok ? { partition: raw.partition, kafkaOffset: raw.kafkaOffset, persistenceId: d.record.persistenceId, seq: d.record.seq, offset: d.record.feedOffset, type: d.record.type } : { partition: raw.partition, kafkaOffset: raw.kafkaOffset, key: raw.key, error: d.error }));
-    } else if (d.ok) console.log(`p${raw.partition}@${raw.kafkaOffset}  ${d.record.persistenceId}  seq ${d.record.seq}  offset ${d.record.feedOffset}  ${d.record.type}`);
+      console.log(
+        JSON.stringify(
+          d.ok
+            ? {
+                partition: raw.partition,
+                kafkaOffset: raw.kafkaOffset,
+                persistenceId: d.record.persistenceId,
+                seq: d.record.seq,
+                offset: d.record.feedOffset,
+                type: d.record.type,
+              }
+            : { partition: raw.partition, kafkaOffset: raw.kafkaOffset, key: raw.key, error: d.error },
+        ),
+      );
+    } else if (d.ok)
+      console.log(
+        `p${raw.partition}@${raw.kafkaOffset}  ${d.record.persistenceId}  seq ${d.record.seq}  offset ${d.record.feedOffset}  ${d.record.type}`,
+      );
     else console.log(`p${raw.partition}@${raw.kafkaOffset}  key ${raw.key}: ${d.error}`);
   };
   console.error(`following ${o.topic} on ${o.brokers.join(',')} from ${o.fromBeginning ? 'the beginning' : 'the end'}; Ctrl-C stops`);

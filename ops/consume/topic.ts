@@ -21,12 +21,26 @@ export interface RawRecord {
 }
 
 /** A record decoded into the event it carries, or why it could not be. */
-export type Decoded = { readonly ok: true; readonly record: TopicRecord; readonly envelope: EventEnvelope } | { readonly ok: false; readonly raw: RawRecord; readonly error: string };
+export type Decoded =
+  | { readonly ok: true; readonly record: TopicRecord; readonly envelope: EventEnvelope }
+  | { readonly ok: false; readonly raw: RawRecord; readonly error: string };
 
 export function decode(raw: RawRecord): Decoded {
   try {
     const envelope = fromBusRecord({ key: raw.key, value: raw.value });
-    return { ok: true, envelope, record: { partition: raw.partition, kafkaOffset: raw.kafkaOffset, persistenceId: envelope.persistenceId, seq: envelope.seq, feedOffset: envelope.offset, type: envelope.type, digest: eventDigest(envelope.event) } };
+    return {
+      ok: true,
+      envelope,
+      record: {
+        partition: raw.partition,
+        kafkaOffset: raw.kafkaOffset,
+        persistenceId: envelope.persistenceId,
+        seq: envelope.seq,
+        feedOffset: envelope.offset,
+        type: envelope.type,
+        digest: eventDigest(envelope.event),
+      },
+    };
   } catch (e) {
     return { ok: false, raw, error: e instanceof Error ? e.message : String(e) };
   }
@@ -36,7 +50,13 @@ export class TopicMissing extends Error {}
 
 function client(brokers: readonly string[]): Kafka {
   // No retries for minutes on a wrong address: a user or a check wants to hear it soon.
-  return new Kafka({ clientId: 'aloft-consume', brokers: [...brokers], logLevel: logLevel.NOTHING, connectionTimeout: 3_000, retry: { retries: 5 } });
+  return new Kafka({
+    clientId: 'aloft-consume',
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3_000,
+    retry: { retries: 5 },
+  });
 }
 
 async function dropGroup(admin: Admin, groupId: string): Promise<void> {
@@ -55,7 +75,12 @@ export interface ReadTopicResult {
  * started, in partition order per partition, calling `onRecord` for each record. Rejects with
  * TopicMissing when the topic does not exist, and when the end is not reached within `timeoutMs`.
  */
-export async function readWholeTopic(brokers: readonly string[], topic: string, onRecord: (r: RawRecord) => void, timeoutMs = 60_000): Promise<ReadTopicResult> {
+export async function readWholeTopic(
+  brokers: readonly string[],
+  topic: string,
+  onRecord: (r: RawRecord) => void,
+  timeoutMs = 60_000,
+): Promise<ReadTopicResult> {
   const kafka = client(brokers);
   const admin = kafka.admin();
   await admin.connect();
@@ -72,7 +97,15 @@ export async function readWholeTopic(brokers: readonly string[], topic: string, 
     await c.connect();
     await c.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`reading ${topic} did not reach the end offsets within ${timeoutMs} ms; partitions left: ${[...pending.keys()].join(', ')}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `reading ${topic} did not reach the end offsets within ${timeoutMs} ms; partitions left: ${[...pending.keys()].join(', ')}`,
+            ),
+          ),
+        timeoutMs,
+      );
       c.run({
         autoCommit: false,
         eachBatch: async ({ batch, isRunning, isStale }) => {
@@ -81,7 +114,12 @@ export async function readWholeTopic(brokers: readonly string[], topic: string, 
           for (const m of batch.messages) {
             // Records past the end offset at start are not part of this read.
             if (last === undefined || BigInt(m.offset) > last) continue;
-            onRecord({ partition: batch.partition, kafkaOffset: m.offset, key: m.key?.toString() ?? '', value: new Uint8Array(m.value ?? Buffer.alloc(0)) });
+            onRecord({
+              partition: batch.partition,
+              kafkaOffset: m.offset,
+              key: m.key?.toString() ?? '',
+              value: new Uint8Array(m.value ?? Buffer.alloc(0)),
+            });
           }
           const tail = batch.messages[batch.messages.length - 1];
           if (last !== undefined && tail && BigInt(tail.offset) >= last) pending.delete(batch.partition);
@@ -107,7 +145,13 @@ export async function readWholeTopic(brokers: readonly string[], topic: string, 
  * Follows `topic` from its end (or its beginning), calling `onRecord` for each record as it
  * arrives, until `signal` aborts. Like readWholeTopic, in a group of its own.
  */
-export async function followTopic(brokers: readonly string[], topic: string, fromBeginning: boolean, onRecord: (r: RawRecord) => void, signal: AbortSignal): Promise<void> {
+export async function followTopic(
+  brokers: readonly string[],
+  topic: string,
+  fromBeginning: boolean,
+  onRecord: (r: RawRecord) => void,
+  signal: AbortSignal,
+): Promise<void> {
   const kafka = client(brokers);
   const admin = kafka.admin();
   await admin.connect();

@@ -35,7 +35,10 @@ export interface TopicRecord {
 /** JSON with object keys sorted: equal events give equal digests whatever their key order. */
 export function eventDigest(event: unknown): string {
   return JSON.stringify(event, (_k, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : v);
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
 }
 
 export type AnomalyKind = 'gap' | 'reorder' | 'conflict';
@@ -89,13 +92,24 @@ export class TopicVerifier {
     const first = this.seen.get(slot);
     const expected = this.filter.lastSeq(r.persistenceId) + 1;
     const anomaly = (kind: AnomalyKind, detail: string): AnomalyKind => {
-      this.anomalies.push({ kind, persistenceId: r.persistenceId, expected, got: r.seq, partition: r.partition, kafkaOffset: r.kafkaOffset, detail });
+      this.anomalies.push({
+        kind,
+        persistenceId: r.persistenceId,
+        expected,
+        got: r.seq,
+        partition: r.partition,
+        kafkaOffset: r.kafkaOffset,
+        detail,
+      });
       return kind;
     };
     if (first) {
       this.duplicates++;
       if (first.type !== r.type || (first.digest !== undefined && r.digest !== undefined && first.digest !== r.digest)) {
-        return anomaly('conflict', `seq ${r.seq} first as ${first.type} at feed offset ${first.feedOffset}, again as ${r.type} at feed offset ${r.feedOffset}`);
+        return anomaly(
+          'conflict',
+          `seq ${r.seq} first as ${first.type} at feed offset ${first.feedOffset}, again as ${r.type} at feed offset ${r.feedOffset}`,
+        );
       }
       return 'duplicate';
     }
@@ -103,7 +117,11 @@ export class TopicVerifier {
     this.events.set(slot, r);
     const verdict = this.filter.check(r.persistenceId, r.seq);
     if (verdict === 'new') return 'new';
-    if (verdict === 'gap') return anomaly('gap', `seq ${r.seq} after ${expected - 1}: seq ${expected}${r.seq - 1 > expected ? `..${r.seq - 1}` : ''} missing before it`);
+    if (verdict === 'gap')
+      return anomaly(
+        'gap',
+        `seq ${r.seq} after ${expected - 1}: seq ${expected}${r.seq - 1 > expected ? `..${r.seq - 1}` : ''} missing before it`,
+      );
     // DedupFilter calls it a duplicate, but this seq was never read before: it came late.
     return anomaly('reorder', `seq ${r.seq} read after seq ${expected - 1}`);
   }
@@ -170,14 +188,18 @@ export function compareWithFeed(verifier: TopicVerifier, feed: Iterable<JournalE
       example(`missing: ${e.persistenceId} seq ${e.seq} (${e.type}, feed offset ${e.offset})`);
     } else if (t.type !== e.type || (t.digest !== undefined && e.event !== undefined && t.digest !== eventDigest(e.event))) {
       foreign++;
-      example(`differs: ${e.persistenceId} seq ${e.seq} is ${e.type} in the journal, ${t.type}${t.type === e.type ? ' with other content' : ''} on the topic`);
+      example(
+        `differs: ${e.persistenceId} seq ${e.seq} is ${e.type} in the journal, ${t.type}${t.type === e.type ? ' with other content' : ''} on the topic`,
+      );
     }
     matched.add(slot);
   }
   for (const [slot, t] of verifier.events) {
     if (matched.has(slot) || t.feedOffset > upTo) continue;
     foreign++;
-    example(`not in the journal: ${t.persistenceId} seq ${t.seq} (${t.type}, feed offset ${t.feedOffset}, partition ${t.partition} offset ${t.kafkaOffset})`);
+    example(
+      `not in the journal: ${t.persistenceId} seq ${t.seq} (${t.type}, feed offset ${t.feedOffset}, partition ${t.partition} offset ${t.kafkaOffset})`,
+    );
   }
   return { missing, foreign, examples };
 }

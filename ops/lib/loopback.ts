@@ -25,7 +25,11 @@ export async function freePort(): Promise<number> {
   throw new Error('no free port found in 20000-31999 after 50 tries');
 }
 
-export async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+export async function until<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -98,7 +102,9 @@ export class ProxyMesh {
 
   /** The --route flags for node i. */
   routes(i: number): string[] {
-    return this.ports.flatMap((port, j) => (j === i ? [] : ['--route', `127.0.0.1:${port}=127.0.0.1:${this.proxies.get(`${i}>${j}`)?.port}`]));
+    return this.ports.flatMap((port, j) =>
+      j === i ? [] : ['--route', `127.0.0.1:${port}=127.0.0.1:${this.proxies.get(`${i}>${j}`)?.port}`],
+    );
   }
 
   /** Cuts every link between the two sides, both ways. */

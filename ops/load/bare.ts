@@ -57,14 +57,22 @@ export function bareApp(seen?: (route: string, body: Record<string, unknown>) =>
       readJson(res, 'POST /api/rotations', (b) => reply(res, '201 Created', { id: b.name, offset: ++offset, version: 1 }));
     })
     .post('/api/rotations/:id/legs', (res) => {
-      readJson(res, 'POST /api/rotations/:id/legs', (b) => reply(res, '201 Created', { legId: `${String(b.carrier)}${String(b.flightNumber)}-${String(b.dateOfOrigin)}-${String(b.departureAirport)}`, offset: ++offset, version: 2 }));
+      readJson(res, 'POST /api/rotations/:id/legs', (b) =>
+        reply(res, '201 Created', {
+          legId: `${String(b.carrier)}${String(b.flightNumber)}-${String(b.dateOfOrigin)}-${String(b.departureAirport)}`,
+          offset: ++offset,
+          version: 2,
+        }),
+      );
     })
     .post('/api/airplanes', (res) => {
       readJson(res, 'POST /api/airplanes', (b) => reply(res, '201 Created', { id: b.registration, offset: ++offset, version: 1 }));
     })
     .put('/api/airplanes/:id/rotation', (res, req) => {
       const registration = req.getParameter(0);
-      readJson(res, 'PUT /api/airplanes/:id/rotation', (b) => reply(res, '200 OK', { _tag: 'Assigned', registration, rotationId: b.rotationId, offset: ++offset, assignmentId: `a${offset}` }));
+      readJson(res, 'PUT /api/airplanes/:id/rotation', (b) =>
+        reply(res, '200 OK', { _tag: 'Assigned', registration, rotationId: b.rotationId, offset: ++offset, assignmentId: `a${offset}` }),
+      );
     })
     .any('/*', (res) => {
       res.cork(() => res.writeStatus('404 Not Found').end());

@@ -27,7 +27,17 @@ export async function closedLoop(origin: string, o: ClosedOptions): Promise<{ re
   const rec = new Recorder();
   const recordFrom = performance.now() + o.warmupMs;
   const until = recordFrom + o.durationMs;
-  const options = { planners: o.connections, rampEvery: o.connections, rampStepMs: 0, legsPerRotation: o.legsPerRotation, durationMs: o.warmupMs + o.durationMs, timeoutMs: o.timeoutMs, runId: o.runId, registration: o.registration, recordFrom };
+  const options = {
+    planners: o.connections,
+    rampEvery: o.connections,
+    rampStepMs: 0,
+    legsPerRotation: o.legsPerRotation,
+    durationMs: o.warmupMs + o.durationMs,
+    timeoutMs: o.timeoutMs,
+    runId: o.runId,
+    registration: o.registration,
+    recordFrom,
+  };
   try {
     await Promise.all(Array.from({ length: o.connections }, (_, i) => planner(conns.of(i), rec, options, i, until)));
   } finally {

@@ -24,12 +24,25 @@ const JSON_HEADERS = ['content-type', 'application/json'];
 
 /** One request; resolves with the status and the body as text, rejects with undici's error (its
  * `code` says what failed, e.g. UND_ERR_HEADERS_TIMEOUT). */
-export function call(d: Dispatcher, method: 'GET' | 'POST' | 'PUT', path: string, body: string | undefined, timeoutMs: number): Promise<Answer> {
+export function call(
+  d: Dispatcher,
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  body: string | undefined,
+  timeoutMs: number,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     let status = 0;
     const chunks: Buffer[] = [];
     d.dispatch(
-      { method, path, body: body ?? null, headers: body === undefined ? null : JSON_HEADERS, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
+      {
+        method,
+        path,
+        body: body ?? null,
+        headers: body === undefined ? null : JSON_HEADERS,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      },
       {
         onConnect() {},
         onError: reject,

@@ -38,7 +38,8 @@ export async function readWorkload(pool: Pool, o: ReadOptions, log: (line: strin
     for (let i = 0; i < due; i++) {
       const n = sent++;
       const check = CHECKS[n % 3] as string;
-      const rotation = o.rotations.length > 0 && n % 2 === 1 ? `&rotation=${encodeURIComponent(o.rotations[n % o.rotations.length] as string)}` : '';
+      const rotation =
+        o.rotations.length > 0 && n % 2 === 1 ? `&rotation=${encodeURIComponent(o.rotations[n % o.rotations.length] as string)}` : '';
       const t0 = performance.now();
       const p: Promise<void> = pool
         .request({ method: 'GET', path: `/api/checks/${check}?limit=20${rotation}`, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs })

@@ -6,7 +6,11 @@ import hdr from 'hdr-histogram-js';
 import type { Cpu } from './cpu.ts';
 
 export class Recorder {
-  private readonly histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
+  private readonly histogram = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 120_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   ok = 0;
   errors = 0;
   timeouts = 0;
@@ -63,9 +67,18 @@ export interface ClosedFigures {
 
 export function figures(workload: 'write' | 'read', r: Recorder, seconds: number, more: { connections?: string; cpu?: Cpu } = {}): Figures {
   return {
-    workload, seconds, ok: r.ok, perSecond: r.ok / seconds,
-    p50: r.percentileMs(50), p75: r.percentileMs(75), p95: r.percentileMs(95), p99: r.percentileMs(99), max: r.maxMs,
-    errors: r.errors, timeouts: r.timeouts, errorKinds: Object.fromEntries(r.errorKinds),
+    workload,
+    seconds,
+    ok: r.ok,
+    perSecond: r.ok / seconds,
+    p50: r.percentileMs(50),
+    p75: r.percentileMs(75),
+    p95: r.percentileMs(95),
+    p99: r.percentileMs(99),
+    max: r.maxMs,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    errorKinds: Object.fromEntries(r.errorKinds),
     ...more,
   };
 }
@@ -86,7 +99,12 @@ export const TARGET = {
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 const pct = (x: number | undefined) => (x === undefined ? 'n/a' : `${Math.round(x)}%`);
-const errorText = (f: Figures) => `${f.errors} (${Object.entries(f.errorKinds).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'}), timeouts ${f.timeouts}`;
+const errorText = (f: Figures) =>
+  `${f.errors} (${
+    Object.entries(f.errorKinds)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ') || 'none'
+  }), timeouts ${f.timeouts}`;
 
 export function print(f: Figures): string {
   const paper = PAPER[f.workload];
@@ -103,7 +121,8 @@ export function print(f: Figures): string {
     `  errors         ${errorText(f)}`,
   ];
   if (f.connections !== undefined) lines.push(`  connections    ${f.connections}`);
-  if (f.cpu !== undefined) lines.push(`  CPU            load generator ${pct(f.cpu.client)} of a core, server ${pct(f.cpu.server)} (200% = both cores)`);
+  if (f.cpu !== undefined)
+    lines.push(`  CPU            load generator ${pct(f.cpu.client)} of a core, server ${pct(f.cpu.server)} (200% = both cores)`);
   if (f.closed !== undefined) lines.push('', printClosed(f.closed));
   return lines.join('\n');
 }
@@ -115,13 +134,43 @@ function printClosed(c: ClosedFigures): string {
   return [
     `closed loop: ${c.connections} connections, each sending its next command when the previous one is answered; ${aloft.seconds.toFixed(1)} s after a ${c.warmupSeconds} s warm-up`,
     `                 ${col('Aloft', 'bare uWS (no work)', 'Aloft/bare', 'target')}`,
-    `  throughput     ${col(`${n(aloft.perSecond)} commands/s`, cell(bare, (b) => `${n(b.perSecond)} commands/s`), c.ratio === undefined ? '' : `${(c.ratio * 100).toFixed(1)}%`, `>= ${TARGET.closed.ratio * 100}% of bare`)}`,
-    `  p50            ${col(ms(aloft.p50), cell(bare, (b) => ms(b.p50)), '', '')}`,
-    `  p99            ${col(ms(aloft.p99), cell(bare, (b) => ms(b.p99)), '', `<= ${TARGET.closed.p99} ms`)}`,
-    `  max            ${col(ms(aloft.max), cell(bare, (b) => ms(b.max)), '', '')}`,
+    `  throughput     ${col(
+      `${n(aloft.perSecond)} commands/s`,
+      cell(bare, (b) => `${n(b.perSecond)} commands/s`),
+      c.ratio === undefined ? '' : `${(c.ratio * 100).toFixed(1)}%`,
+      `>= ${TARGET.closed.ratio * 100}% of bare`,
+    )}`,
+    `  p50            ${col(
+      ms(aloft.p50),
+      cell(bare, (b) => ms(b.p50)),
+      '',
+      '',
+    )}`,
+    `  p99            ${col(
+      ms(aloft.p99),
+      cell(bare, (b) => ms(b.p99)),
+      '',
+      `<= ${TARGET.closed.p99} ms`,
+    )}`,
+    `  max            ${col(
+      ms(aloft.max),
+      cell(bare, (b) => ms(b.max)),
+      '',
+      '',
+    )}`,
     `  CPU, % of a core`,
-    `    generator    ${col(pct(aloft.cpu?.client), cell(bare, (b) => pct(b.cpu?.client)), '', '')}`,
-    `    server       ${col(pct(aloft.cpu?.server), cell(bare, (b) => pct(b.cpu?.server)), '', '')}`,
+    `    generator    ${col(
+      pct(aloft.cpu?.client),
+      cell(bare, (b) => pct(b.cpu?.client)),
+      '',
+      '',
+    )}`,
+    `    server       ${col(
+      pct(aloft.cpu?.server),
+      cell(bare, (b) => pct(b.cpu?.server)),
+      '',
+      '',
+    )}`,
     `  errors         Aloft ${errorText(aloft)}${bare === undefined ? '' : `; bare ${errorText(bare)}`}`,
   ].join('\n');
 }

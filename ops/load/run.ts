@@ -52,7 +52,10 @@ const LOAD_CLI = defineCli({
   positionals: true,
   flags: {
     url: { type: 'string', value: 'URL', defaultText: 'a node started here', help: 'drive this node (loopback only)' },
-    connections: { type: 'string', help: 'write: connections shared by all planners (default one per planner); read: connections (default 64)' },
+    connections: {
+      type: 'string',
+      help: 'write: connections shared by all planners (default one per planner); read: connections (default 64)',
+    },
     duration: { type: 'string', value: 'S', help: 'seconds of load (default write 30, read 20)' },
     'timeout-ms': { type: 'string', value: 'MS', default: '10000', help: 'timeout of one request' },
     json: { type: 'boolean', help: 'print the figures as JSON (progress goes to stderr)' },
@@ -71,14 +74,27 @@ const LOAD_CLI = defineCli({
 });
 
 /** Flags whose value is a positive number (the rest are --url, --workers and the switches). */
-const NUMBERS = ['connections', 'duration', 'timeout-ms', 'planners', 'ramp', 'ramp-every-ms', 'legs', 'closed-connections', 'closed-duration', 'rate', 'ramp-seconds'] as const;
+const NUMBERS = [
+  'connections',
+  'duration',
+  'timeout-ms',
+  'planners',
+  'ramp',
+  'ramp-every-ms',
+  'legs',
+  'closed-connections',
+  'closed-duration',
+  'rate',
+  'ramp-seconds',
+] as const;
 
 /** The workload and the flags set or defaulted (a switch as '1'), every number checked before anything starts. */
 function parse(argv: readonly string[]): { workload: 'write' | 'read'; flags: Map<string, string> } | 'help' {
   const parsed = LOAD_CLI.parse(argv, {});
   if (parsed.help) return 'help';
   const [workload, ...extra] = parsed.positionals;
-  if (workload !== 'write' && workload !== 'read') throw new UsageError(workload === undefined ? 'name a workload: write or read' : `unknown workload ${workload}: write or read`);
+  if (workload !== 'write' && workload !== 'read')
+    throw new UsageError(workload === undefined ? 'name a workload: write or read' : `unknown workload ${workload}: write or read`);
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" (try --help)`);
   const flags = new Map<string, string>();
   for (const [name, value] of Object.entries(parsed.values)) {
@@ -130,7 +146,14 @@ async function startChild(script: string, args: readonly string[], label: string
 
 async function startNode(demoSeason: boolean, workers: string | undefined, log: (l: string) => void): Promise<Child> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-load-'));
-  const args = ['--port', '0', '--data', dir, ...(demoSeason ? ['--demo-season'] : []), ...(workers === undefined ? [] : ['--workers', workers])];
+  const args = [
+    '--port',
+    '0',
+    '--data',
+    dir,
+    ...(demoSeason ? ['--demo-season'] : []),
+    ...(workers === undefined ? [] : ['--workers', workers]),
+  ];
   const node = await startChild('../../src/main.ts', args, 'node', log).catch((error: unknown) => {
     rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -147,7 +170,10 @@ async function startNode(demoSeason: boolean, workers: string | undefined, log: 
 async function waitReady(pool: Pool, log: (l: string) => void, demo: boolean): Promise<void> {
   const deadline = Date.now() + 15 * 60_000;
   for (;;) {
-    const ready = await pool.request({ method: 'GET', path: '/readyz' }).then(async (r) => (await r.body.text(), r.statusCode === 200), () => false);
+    const ready = await pool.request({ method: 'GET', path: '/readyz' }).then(
+      async (r) => (await r.body.text(), r.statusCode === 200),
+      () => false,
+    );
     let loaded = !demo;
     if (demo && ready) {
       const r = await pool.request({ method: 'GET', path: '/api/checks/designators?limit=1' });
@@ -161,7 +187,12 @@ async function waitReady(pool: Pool, log: (l: string) => void, demo: boolean): P
   }
 }
 
-async function write(origin: string, flags: Map<string, string>, serverPid: number | undefined, log: (l: string) => void): Promise<Figures> {
+async function write(
+  origin: string,
+  flags: Map<string, string>,
+  serverPid: number | undefined,
+  log: (l: string) => void,
+): Promise<Figures> {
   const timeoutMs = num(flags, 'timeout-ms', 10_000);
   const legsPerRotation = num(flags, 'legs', 10);
   const runId = `L${Date.now().toString(36)}`;
@@ -169,24 +200,51 @@ async function write(origin: string, flags: Map<string, string>, serverPid: numb
   const shared = flags.has('connections') ? num(flags, 'connections', 64) : undefined;
   const conns = connections(origin, shared);
   const planners = num(flags, 'planners', 400);
-  log(`write workload against ${origin}: ${planners} planners, connections ${shared === undefined ? 'one per planner' : `${shared} shared`}`);
+  log(
+    `write workload against ${origin}: ${planners} planners, connections ${shared === undefined ? 'one per planner' : `${shared} shared`}`,
+  );
   const meter = cpuMeter(serverPid);
   let result;
   try {
-    result = await writeWorkload(conns, { planners, rampEvery: num(flags, 'ramp', 50), rampStepMs: num(flags, 'ramp-every-ms', 1000), legsPerRotation, durationMs: num(flags, 'duration', 30) * 1000, timeoutMs, runId, registration }, log);
+    result = await writeWorkload(
+      conns,
+      {
+        planners,
+        rampEvery: num(flags, 'ramp', 50),
+        rampStepMs: num(flags, 'ramp-every-ms', 1000),
+        legsPerRotation,
+        durationMs: num(flags, 'duration', 30) * 1000,
+        timeoutMs,
+        runId,
+        registration,
+      },
+      log,
+    );
   } finally {
     await conns.close();
   }
-  const planned = figures('write', result.rec, result.seconds, { connections: shared === undefined ? `${planners} (one per planner)` : `${shared} shared by ${planners} planners`, cpu: meter() });
+  const planned = figures('write', result.rec, result.seconds, {
+    connections: shared === undefined ? `${planners} (one per planner)` : `${shared} shared by ${planners} planners`,
+    cpu: meter(),
+  });
   if (flags.has('no-closed')) return planned;
 
-  const closed = { connections: num(flags, 'closed-connections', 64), warmupMs: CLOSED_WARMUP_MS, durationMs: num(flags, 'closed-duration', 5) * 1000, legsPerRotation, timeoutMs, registration };
+  const closed = {
+    connections: num(flags, 'closed-connections', 64),
+    warmupMs: CLOSED_WARMUP_MS,
+    durationMs: num(flags, 'closed-duration', 5) * 1000,
+    legsPerRotation,
+    timeoutMs,
+    registration,
+  };
   const phase = async (url: string, pid: number | undefined, suffix: string): Promise<Figures> => {
     const m = cpuMeter(pid);
     const r = await closedLoop(url, { ...closed, runId: `${runId}-${suffix}` });
     return figures('write', r.rec, r.seconds, { connections: `${closed.connections} (one per slot)`, cpu: m() });
   };
-  log(`closed loop against Aloft: ${closed.connections} connections, ${closed.durationMs / 1000} s after ${CLOSED_WARMUP_MS / 1000} s warm-up`);
+  log(
+    `closed loop against Aloft: ${closed.connections} connections, ${closed.durationMs / 1000} s after ${CLOSED_WARMUP_MS / 1000} s warm-up`,
+  );
   const aloft = await phase(origin, serverPid, 'c');
   let bare: Figures | undefined;
   if (!flags.has('no-baseline')) {
@@ -198,7 +256,12 @@ async function write(origin: string, flags: Map<string, string>, serverPid: numb
       await server.stop();
     }
   }
-  const c: ClosedFigures = { connections: closed.connections, warmupSeconds: CLOSED_WARMUP_MS / 1000, aloft, ...(bare === undefined ? {} : { bare, ratio: aloft.perSecond / bare.perSecond }) };
+  const c: ClosedFigures = {
+    connections: closed.connections,
+    warmupSeconds: CLOSED_WARMUP_MS / 1000,
+    aloft,
+    ...(bare === undefined ? {} : { bare, ratio: aloft.perSecond / bare.perSecond }),
+  };
   return { ...planned, closed: c };
 }
 
@@ -221,7 +284,8 @@ async function main(): Promise<void> {
   let own: Child | undefined;
   const url = flags.get('url') ?? (own = await startNode(workload === 'read', flags.get('workers'), log)).url;
   const u = new URL(url);
-  if (!/^(127\.|localhost$|\[::1\]$)/.test(u.hostname)) throw new Error(`refusing to load ${u.hostname}: the load generator only targets loopback addresses`);
+  if (!/^(127\.|localhost$|\[::1\]$)/.test(u.hostname))
+    throw new Error(`refusing to load ${u.hostname}: the load generator only targets loopback addresses`);
   const pool = new Pool(u.origin, { connections: num(flags, 'connections', 64), pipelining: 1, keepAliveTimeout: 30_000 });
   try {
     await waitReady(pool, log, workload === 'read' && own !== undefined);
@@ -230,10 +294,26 @@ async function main(): Promise<void> {
       f = await write(u.origin, flags, own?.child.pid, log);
     } else {
       const sample = await pool.request({ method: 'GET', path: '/api/checks/continuity?limit=200' });
-      const rotations = [...new Set(((await sample.body.json()) as { violations?: Array<{ rotationId?: string }> }).violations?.map((v) => v.rotationId).filter((r): r is string => r !== undefined) ?? [])];
+      const rotations = [
+        ...new Set(
+          ((await sample.body.json()) as { violations?: Array<{ rotationId?: string }> }).violations
+            ?.map((v) => v.rotationId)
+            .filter((r): r is string => r !== undefined) ?? [],
+        ),
+      ];
       log(`read workload against ${u.origin} (${rotations.length} rotations sampled for per-rotation queries)`);
       const meter = cpuMeter(own?.child.pid);
-      const result = await readWorkload(pool, { rate: num(flags, 'rate', 5000), rampMs: num(flags, 'ramp-seconds', 5) * 1000, durationMs: num(flags, 'duration', 20) * 1000, timeoutMs: num(flags, 'timeout-ms', 10_000), rotations }, log);
+      const result = await readWorkload(
+        pool,
+        {
+          rate: num(flags, 'rate', 5000),
+          rampMs: num(flags, 'ramp-seconds', 5) * 1000,
+          durationMs: num(flags, 'duration', 20) * 1000,
+          timeoutMs: num(flags, 'timeout-ms', 10_000),
+          rotations,
+        },
+        log,
+      );
       f = figures('read', result.rec, result.seconds, { connections: `${num(flags, 'connections', 64)} shared`, cpu: meter() });
     }
     console.log(json ? JSON.stringify(f, null, 2) : `\n${print(f)}\n`);

@@ -35,7 +35,12 @@ export interface WriteOptions {
  * from planner and round instead collided once either passed 36: planner 1 round 36 and planner
  * 37 round 0 were both LT-110.
  */
-export function registrations(tag = randomInt(36 ** 4).toString(36).toUpperCase().padStart(4, '0')): () => string {
+export function registrations(
+  tag = randomInt(36 ** 4)
+    .toString(36)
+    .toUpperCase()
+    .padStart(4, '0'),
+): () => string {
   if (!/^[A-Z0-9]{4}$/.test(tag)) throw new Error(`a registration tag is 4 capitals or digits, got "${tag}"`);
   let n = 0;
   return () => {
@@ -67,7 +72,11 @@ async function send(d: Dispatcher, rec: Recorder, o: WriteOptions, method: 'POST
 
 function problemType(body: string): string {
   try {
-    return String((JSON.parse(body) as { type?: unknown }).type ?? '').split('/').pop() ?? '';
+    return (
+      String((JSON.parse(body) as { type?: unknown }).type ?? '')
+        .split('/')
+        .pop() ?? ''
+    );
   } catch {
     return '';
   }
@@ -87,7 +96,15 @@ export async function planner(d: Dispatcher, rec: Recorder, o: WriteOptions, id:
       const departure = new Date(at).toISOString();
       const arrival = new Date(at + 2 * 3_600_000).toISOString();
       at += 3 * 3_600_000;
-      await send(d, rec, o, 'POST', `/api/rotations/${name}/legs`, { carrier: 'LT', flightNumber: 1 + ((id * 97 + round * 13 + k) % 9999), dateOfOrigin: departure.slice(0, 10), departureAirport: dep, arrivalAirport: arr, departure, arrival });
+      await send(d, rec, o, 'POST', `/api/rotations/${name}/legs`, {
+        carrier: 'LT',
+        flightNumber: 1 + ((id * 97 + round * 13 + k) % 9999),
+        dateOfOrigin: departure.slice(0, 10),
+        departureAirport: dep,
+        arrivalAirport: arr,
+        departure,
+        arrival,
+      });
     }
     if (performance.now() >= until) break;
     const registration = o.registration();
@@ -97,7 +114,11 @@ export async function planner(d: Dispatcher, rec: Recorder, o: WriteOptions, id:
   }
 }
 
-export async function writeWorkload(conns: Connections, o: WriteOptions, log: (line: string) => void): Promise<{ rec: Recorder; seconds: number }> {
+export async function writeWorkload(
+  conns: Connections,
+  o: WriteOptions,
+  log: (line: string) => void,
+): Promise<{ rec: Recorder; seconds: number }> {
   const rec = new Recorder();
   const started = performance.now();
   const until = started + o.durationMs;

@@ -48,11 +48,19 @@ export function* ssimChunks(season: Season, recordsPerChunk = 2000): Generator<s
       pad();
     }
     const onward = r.legs[position + 1] ?? null;
-    emit(legRecord({
-      leg, aircraftType: leg.aircraftType ?? season.airplanes[rotation]?.aircraftType ?? '320',
-      departureOffsetMin: offset.get(leg.departureAirport) ?? 0, arrivalOffsetMin: offset.get(leg.arrivalAirport) ?? 0,
-      onward, onwardOffsetMin: onward ? (offset.get(onward.departureAirport) ?? 0) : 0,
-    }, serial + 1));
+    emit(
+      legRecord(
+        {
+          leg,
+          aircraftType: leg.aircraftType ?? season.airplanes[rotation]?.aircraftType ?? '320',
+          departureOffsetMin: offset.get(leg.departureAirport) ?? 0,
+          arrivalOffsetMin: offset.get(leg.arrivalAirport) ?? 0,
+          onward,
+          onwardOffsetMin: onward ? (offset.get(onward.departureAirport) ?? 0) : 0,
+        },
+        serial + 1,
+      ),
+    );
     if (batch.length >= recordsPerChunk) {
       yield `${batch.join('\n')}\n`;
       batch = [];
@@ -71,11 +79,21 @@ export function ssimText(season: Season): string {
 }
 
 export function airportsCsv(season: Season): string {
-  return ['iata,minimum_ground_time_min,utc_offset_min', ...season.airports.map((a) => `${a.iata},${a.minimumGroundTimeMin},${a.utcOffsetMin}`)].join('\n') + '\n';
+  return (
+    [
+      'iata,minimum_ground_time_min,utc_offset_min',
+      ...season.airports.map((a) => `${a.iata},${a.minimumGroundTimeMin},${a.utcOffsetMin}`),
+    ].join('\n') + '\n'
+  );
 }
 
 export function airplanesCsv(season: Season): string {
-  return ['registration,aircraft_type,minimum_ground_time_min,rotation_id', ...season.airplanes.map((a) => `${a.registration},${a.aircraftType},${a.minimumGroundTimeMin},${a.rotationId}`)].join('\n') + '\n';
+  return (
+    [
+      'registration,aircraft_type,minimum_ground_time_min,rotation_id',
+      ...season.airplanes.map((a) => `${a.registration},${a.aircraftType},${a.minimumGroundTimeMin},${a.rotationId}`),
+    ].join('\n') + '\n'
+  );
 }
 
 export interface SeasonFiles {
@@ -90,8 +108,11 @@ export interface SeasonFiles {
 export async function writeSeason(season: Season, dir: string): Promise<SeasonFiles> {
   await mkdir(dir, { recursive: true });
   const files: SeasonFiles = {
-    ssim: path.join(dir, 'season.ssim'), rotations: path.join(dir, 'rotations.csv'), airports: path.join(dir, 'airports.csv'),
-    airplanes: path.join(dir, 'airplanes.csv'), violations: path.join(dir, 'violations.json'),
+    ssim: path.join(dir, 'season.ssim'),
+    rotations: path.join(dir, 'rotations.csv'),
+    airports: path.join(dir, 'airports.csv'),
+    airplanes: path.join(dir, 'airplanes.csv'),
+    violations: path.join(dir, 'violations.json'),
   };
   const out = createWriteStream(files.ssim);
   for (const chunk of ssimChunks(season)) if (!out.write(chunk)) await once(out, 'drain');
@@ -100,6 +121,9 @@ export async function writeSeason(season: Season, dir: string): Promise<SeasonFi
   await writeFile(files.rotations, formatRotationCsv(season.rotations));
   await writeFile(files.airports, airportsCsv(season));
   await writeFile(files.airplanes, airplanesCsv(season));
-  await writeFile(files.violations, `${JSON.stringify({ options: season.options, legCount: season.legCount, injected: season.injected }, null, 2)}\n`);
+  await writeFile(
+    files.violations,
+    `${JSON.stringify({ options: season.options, legCount: season.legCount, injected: season.injected }, null, 2)}\n`,
+  );
   return files;
 }

@@ -42,10 +42,20 @@ let values: Record<string, string | boolean | undefined>;
 try {
   ({ values } = parseArgs({
     options: {
-      out: { type: 'string' }, airplanes: { type: 'string' }, airports: { type: 'string' }, days: { type: 'string' },
-      'legs-per-day': { type: 'string' }, start: { type: 'string' }, seed: { type: 'string' }, carriers: { type: 'string' },
-      'continuity-rate': { type: 'string' }, 'ground-time-rate': { type: 'string' }, 'duplicate-rate': { type: 'string' }, 'equipment-rate': { type: 'string' },
-      scale: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      out: { type: 'string' },
+      airplanes: { type: 'string' },
+      airports: { type: 'string' },
+      days: { type: 'string' },
+      'legs-per-day': { type: 'string' },
+      start: { type: 'string' },
+      seed: { type: 'string' },
+      carriers: { type: 'string' },
+      'continuity-rate': { type: 'string' },
+      'ground-time-rate': { type: 'string' },
+      'duplicate-rate': { type: 'string' },
+      'equipment-rate': { type: 'string' },
+      scale: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
     allowPositionals: false,
@@ -68,7 +78,10 @@ const given: SeasonOptions = {
   legsPerDay: numberFlag('legs-per-day', str('legs-per-day'), d.legsPerDay),
   startDate: str('start') ?? d.startDate,
   seed: numberFlag('seed', str('seed'), d.seed),
-  carriers: str('carriers')?.split(',').map((c) => c.trim()) ?? d.carriers,
+  carriers:
+    str('carriers')
+      ?.split(',')
+      .map((c) => c.trim()) ?? d.carriers,
   violations: {
     continuity: numberFlag('continuity-rate', str('continuity-rate'), d.violations.continuity),
     groundTime: numberFlag('ground-time-rate', str('ground-time-rate'), d.violations.groundTime),
@@ -91,6 +104,10 @@ const season = generateSeason(options);
 const files = await writeSeason(season, out);
 const counts = { continuity: 0, groundTime: 0, duplicate: 0, equipment: 0 };
 for (const v of season.injected) counts[v.kind]++;
-console.log(`generated ${season.legCount} legs in ${season.rotations.length} rotations over ${options.days} days, ${options.airports} airports`);
-console.log(`injected: ${counts.continuity} continuity, ${counts.groundTime} ground time, ${counts.duplicate} duplicate designators, ${counts.equipment} equipment`);
+console.log(
+  `generated ${season.legCount} legs in ${season.rotations.length} rotations over ${options.days} days, ${options.airports} airports`,
+);
+console.log(
+  `injected: ${counts.continuity} continuity, ${counts.groundTime} ground time, ${counts.duplicate} duplicate designators, ${counts.equipment} equipment`,
+);
 console.log(`wrote ${Object.values(files).join(', ')} in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -48,8 +48,13 @@ export function headerRecord(serial: number): string {
 }
 
 export function carrierRecord(carrier: string, fromDay: number, toDay: number, createdDay: number, serial: number): string {
-  return new Record('2').put(C2.timeMode, 'L').put(C2.airline, carrier.padEnd(3)).put(C2.validFrom, formatDdMmmYy(fromDay))
-    .put(C2.validTo, formatDdMmmYy(toDay)).put(29, formatDdMmmYy(createdDay)).serial(serial);
+  return new Record('2')
+    .put(C2.timeMode, 'L')
+    .put(C2.airline, carrier.padEnd(3))
+    .put(C2.validFrom, formatDdMmmYy(fromDay))
+    .put(C2.validTo, formatDdMmmYy(toDay))
+    .put(29, formatDdMmmYy(createdDay))
+    .serial(serial);
 }
 
 export function trailerRecord(carrier: string, lastSerial: number, serial: number): string {
@@ -76,20 +81,33 @@ export function legRecord(w: LegToWrite, serial: number): string {
   const date = formatDdMmmYy(origin);
   const weekday = isoWeekday(origin);
   const r = new Record('3')
-    .put(C3.suffix, leg.suffix || ' ').put(C3.airline, leg.carrier.padEnd(3)).put(C3.flightNumber, String(leg.flightNumber).padStart(4))
-    .put(C3.itineraryVariation, '01').put(C3.legSequence, '01').put(C3.serviceType, 'J')
-    .put(C3.periodFrom, date).put(C3.periodTo, date).put(C3.daysOfOperation.column + weekday - 1, String(weekday))
-    .put(C3.departureStation, leg.departureAirport).put(C3.passengerStd, hhmm(localMinutes(leg.departureUtc, w.departureOffsetMin)))
-    .put(C3.aircraftStd, hhmm(localMinutes(leg.departureUtc, w.departureOffsetMin))).put(C3.departureUtcVariation, utcVariation(w.departureOffsetMin))
-    .put(C3.arrivalStation, leg.arrivalAirport).put(C3.aircraftSta, hhmm(localMinutes(leg.arrivalUtc, w.arrivalOffsetMin)))
-    .put(C3.passengerSta, hhmm(localMinutes(leg.arrivalUtc, w.arrivalOffsetMin))).put(C3.arrivalUtcVariation, utcVariation(w.arrivalOffsetMin))
+    .put(C3.suffix, leg.suffix || ' ')
+    .put(C3.airline, leg.carrier.padEnd(3))
+    .put(C3.flightNumber, String(leg.flightNumber).padStart(4))
+    .put(C3.itineraryVariation, '01')
+    .put(C3.legSequence, '01')
+    .put(C3.serviceType, 'J')
+    .put(C3.periodFrom, date)
+    .put(C3.periodTo, date)
+    .put(C3.daysOfOperation.column + weekday - 1, String(weekday))
+    .put(C3.departureStation, leg.departureAirport)
+    .put(C3.passengerStd, hhmm(localMinutes(leg.departureUtc, w.departureOffsetMin)))
+    .put(C3.aircraftStd, hhmm(localMinutes(leg.departureUtc, w.departureOffsetMin)))
+    .put(C3.departureUtcVariation, utcVariation(w.departureOffsetMin))
+    .put(C3.arrivalStation, leg.arrivalAirport)
+    .put(C3.aircraftSta, hhmm(localMinutes(leg.arrivalUtc, w.arrivalOffsetMin)))
+    .put(C3.passengerSta, hhmm(localMinutes(leg.arrivalUtc, w.arrivalOffsetMin)))
+    .put(C3.arrivalUtcVariation, utcVariation(w.arrivalOffsetMin))
     .put(C3.aircraftType, w.aircraftType)
-    .put(C3.departureDateVariation, '0').put(C3.arrivalDateVariation, dateVariation(arrivalDay - origin));
+    .put(C3.departureDateVariation, '0')
+    .put(C3.arrivalDateVariation, dateVariation(arrivalDay - origin));
   if (w.onward) {
     const layover = localDay(w.onward.departureUtc, w.onwardOffsetMin) - arrivalDay;
     if (layover >= 0 && layover <= 9) {
-      r.put(C3.onwardAirline, w.onward.carrier.padEnd(3)).put(C3.onwardFlightNumber, String(w.onward.flightNumber).padStart(4))
-        .put(C3.rotationLayover, layover === 0 ? ' ' : String(layover)).put(C3.onwardSuffix, w.onward.suffix || ' ');
+      r.put(C3.onwardAirline, w.onward.carrier.padEnd(3))
+        .put(C3.onwardFlightNumber, String(w.onward.flightNumber).padStart(4))
+        .put(C3.rotationLayover, layover === 0 ? ' ' : String(layover))
+        .put(C3.onwardSuffix, w.onward.suffix || ' ');
     }
   }
   return r.serial(serial);

@@ -28,7 +28,15 @@ export interface Terminated {
  * `thread-down` / `node-down` (its worker thread or node died), `unknown-actor` (it did not exist
  * when the watch reached it).
  */
-export type StopReason = 'stopped' | 'failed' | 'passivated' | 'parent-stopped' | 'system-stopped' | 'thread-down' | 'node-down' | 'unknown-actor';
+export type StopReason =
+  | 'stopped'
+  | 'failed'
+  | 'passivated'
+  | 'parent-stopped'
+  | 'system-stopped'
+  | 'thread-down'
+  | 'node-down'
+  | 'unknown-actor';
 
 /** How `spawn` (or `ctx.spawn`) starts an actor. Every field is optional. */
 export interface SpawnOptions {

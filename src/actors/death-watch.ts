@@ -144,5 +144,10 @@ export class DeathWatch {
 
 /** True for a Terminated notification (the one message that ends a watch on arrival). */
 export function isTerminated(m: unknown): m is Terminated {
-  return typeof m === 'object' && m !== null && (m as { _tag?: unknown })._tag === 'Terminated' && (m as { ref?: unknown }).ref instanceof ActorRef;
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    (m as { _tag?: unknown })._tag === 'Terminated' &&
+    (m as { ref?: unknown }).ref instanceof ActorRef
+  );
 }

@@ -65,7 +65,11 @@ export const isActorStopped = (e: unknown): e is ActorError => hasTag(e, 'ActorS
 export const isDeadLetterError = (e: unknown): e is ActorError => hasTag(e, 'DeadLetter');
 /** Any of the runtime's errors. */
 export const isActorError = (e: unknown): e is ActorError =>
-  typeof e === 'object' && e !== null && ['AskTimeout', 'DeadLetter', 'MailboxFull', 'ActorStopped', 'InvalidMessage', 'NameTaken', 'Unavailable'].includes(String((e as { _tag?: unknown })._tag));
+  typeof e === 'object' &&
+  e !== null &&
+  ['AskTimeout', 'DeadLetter', 'MailboxFull', 'ActorStopped', 'InvalidMessage', 'NameTaken', 'Unavailable'].includes(
+    String((e as { _tag?: unknown })._tag),
+  );
 /** A registry name is held by another actor. */
 export const isNameTaken = (e: unknown): e is ActorError => hasTag(e, 'NameTaken');
 /** The target cannot take messages now (its shard is moving, its node unreachable): retry later. */

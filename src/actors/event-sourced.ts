@@ -33,7 +33,11 @@ export interface StoredEventView {
  */
 export interface EventStore {
   /** Appends after `expectedSeq`, atomically; rejects (a conflict) when the aggregate is elsewhere. */
-  append(persistenceId: string, expectedSeq: number, events: readonly { readonly _tag: string }[]): Promise<{ readonly lastSeq: number; readonly lastOffset: number }>;
+  append(
+    persistenceId: string,
+    expectedSeq: number,
+    events: readonly { readonly _tag: string }[],
+  ): Promise<{ readonly lastSeq: number; readonly lastOffset: number }>;
   /** The aggregate's events from `fromSeq` on, in order. */
   replay(persistenceId: string, fromSeq?: number): AsyncIterable<StoredEventView>;
   /** The newest snapshot, if any. */
@@ -43,7 +47,9 @@ export interface EventStore {
 }
 
 /** What `decide` answers: the events a command causes (possibly none), or why it is refused. */
-export type Decision<E, Err> = { readonly _tag: 'Accepted'; readonly events: readonly E[] } | { readonly _tag: 'Rejected'; readonly error: Err };
+export type Decision<E, Err> =
+  | { readonly _tag: 'Accepted'; readonly events: readonly E[] }
+  | { readonly _tag: 'Rejected'; readonly error: Err };
 
 /**
  * An aggregate's logic as three pure functions over plain data, with no actor or storage in
@@ -124,7 +130,10 @@ export interface SnapshotSchema<S> {
 }
 
 /** What a snapshot's stored value holds: its state, or why it cannot be used. */
-export function readSnapshotState<S>(stored: unknown, schema: SnapshotSchema<S> | undefined): { readonly state: S } | { readonly discard: string } {
+export function readSnapshotState<S>(
+  stored: unknown,
+  schema: SnapshotSchema<S> | undefined,
+): { readonly state: S } | { readonly discard: string } {
   if (schema === undefined) return { state: stored as S };
   const w = stored as { $schema?: unknown; state?: unknown } | null;
   const wrapped = typeof w === 'object' && w !== null && typeof w.$schema === 'number' && 'state' in w;
@@ -144,7 +153,12 @@ export function snapshotValue<S>(state: S, schema: SnapshotSchema<S> | undefined
 type Queued<C, E, Err> = { readonly command: C; readonly replyTo: ActorRef<CommandReply<E, Err>> | undefined };
 
 type Outcome<E, Err> =
-  | { readonly replyTo: ActorRef<CommandReply<E, Err>> | undefined; readonly kind: 'accepted'; readonly events: readonly E[]; readonly lastIndex: number }
+  | {
+      readonly replyTo: ActorRef<CommandReply<E, Err>> | undefined;
+      readonly kind: 'accepted';
+      readonly events: readonly E[];
+      readonly lastIndex: number;
+    }
   | { readonly replyTo: ActorRef<CommandReply<E, Err>> | undefined; readonly kind: 'rejected'; readonly error: Err };
 
 interface InFlight<E, S, Err> {
@@ -184,7 +198,9 @@ export const ENTITY_STOPPED = 'EntityStopped';
  * Replies still go out per command, only after the write is durable, each with its own seq and
  * offset (an append's events get consecutive offsets).
  */
-export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spec: EventSourcedSpec<C, E, S, Err>): Behavior<EntityMessage<C, E, S, Err>> {
+export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(
+  spec: EventSourcedSpec<C, E, S, Err>,
+): Behavior<EntityMessage<C, E, S, Err>> {
   type Msg = EntityMessage<C, E, S, Err>;
   const { persistenceId, store, decider } = spec;
   const lift = spec.fromStored ?? ((e: unknown) => e as E);
@@ -205,7 +221,9 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
       seq = stored.seq;
       lastOffset = stored.offset ?? lastOffset;
     }
-    return read !== undefined && 'discard' in read ? { state, seq, lastOffset, discarded: `snapshot at seq ${snapshot?.seq ?? 0} discarded (${read.discard}); rebuilt from the events` } : { state, seq, lastOffset };
+    return read !== undefined && 'discard' in read
+      ? { state, seq, lastOffset, discarded: `snapshot at seq ${snapshot?.seq ?? 0} discarded (${read.discard}); rebuilt from the events` }
+      : { state, seq, lastOffset };
   }
 
   /** Decides everything queued (up to maxBatch) and starts one write; replies at once if nothing to write. */
@@ -230,7 +248,12 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
       if (events.length === 0) {
         // Nothing to store (an idempotent repeat): the offset of the latest event, so a query
         // waiting for it sees the state this answer was decided on.
-        for (const o of outcomes) o.replyTo?.tell(o.kind === 'rejected' ? { _tag: 'Rejected', error: o.error } : { _tag: 'Accepted', events: [], seq: s.seq, offset: s.lastOffset });
+        for (const o of outcomes)
+          o.replyTo?.tell(
+            o.kind === 'rejected'
+              ? { _tag: 'Rejected', error: o.error }
+              : { _tag: 'Accepted', events: [], seq: s.seq, offset: s.lastOffset },
+          );
         continue;
       }
       const token = ++tokens;
@@ -258,14 +281,20 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
     }
     const every = spec.snapshotEvery ?? 0;
     if (every > 0 && Math.floor(s.seq / every) > Math.floor(before / every)) {
-      store.saveSnapshot(persistenceId, s.seq, snapshotValue(s.state, spec.snapshotSchema)).catch((error: unknown) => ctx.log('warn', `${persistenceId}: snapshot at ${s.seq} failed: ${toFailure(error).message}`));
+      store
+        .saveSnapshot(persistenceId, s.seq, snapshotValue(s.state, spec.snapshotSchema))
+        .catch((error: unknown) => ctx.log('warn', `${persistenceId}: snapshot at ${s.seq} failed: ${toFailure(error).message}`));
     }
   }
 
   /** A stopping entity stops once recovered and with no write in flight; what waits fails. */
   function maybeStop(s: EsState<C, E, S, Err>, ctx: ActorContext<Msg>): void {
     if (!s.stopping || s.phase !== 'ready' || s.inFlight !== undefined) return;
-    const error: CommandFailure = { _tag: ENTITY_STOPPED, message: `${persistenceId} stopped for a handoff before this command was decided; it was not applied`, retriable: true };
+    const error: CommandFailure = {
+      _tag: ENTITY_STOPPED,
+      message: `${persistenceId} stopped for a handoff before this command was decided; it was not applied`,
+      retriable: true,
+    };
     for (const q of s.queue) q.replyTo?.tell({ _tag: 'Failed', error });
     s.queue = [];
     ctx.stop(ctx.self as ActorRef<never>);
@@ -291,16 +320,33 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
   return stateful<EsState<C, E, S, Err>, Msg>({
     initial: (ctx) => {
       recover().then(
-        (r) => ctx.self.tell(r.discarded === undefined ? { _tag: '$Recovered', state: r.state, seq: r.seq, lastOffset: r.lastOffset } : { _tag: '$Recovered', state: r.state, seq: r.seq, lastOffset: r.lastOffset, discarded: r.discarded }),
+        (r) =>
+          ctx.self.tell(
+            r.discarded === undefined
+              ? { _tag: '$Recovered', state: r.state, seq: r.seq, lastOffset: r.lastOffset }
+              : { _tag: '$Recovered', state: r.state, seq: r.seq, lastOffset: r.lastOffset, discarded: r.discarded },
+          ),
         (error: unknown) => ctx.self.tell({ _tag: '$RecoveryFailed', error: toFailure(error) }),
       );
-      return { phase: 'recovering', state: decider.initialState(), seq: 0, lastOffset: 0, queue: [], inFlight: undefined, waiting: [], stopping: false };
+      return {
+        phase: 'recovering',
+        state: decider.initialState(),
+        seq: 0,
+        lastOffset: 0,
+        queue: [],
+        inFlight: undefined,
+        waiting: [],
+        stopping: false,
+      };
     },
     receive(s, m, ctx) {
       switch (m._tag) {
         case 'Command':
           if (s.queue.length >= maxQueued) {
-            m.replyTo?.tell({ _tag: 'Failed', error: { _tag: 'MailboxFull', message: `${persistenceId} has ${maxQueued} commands waiting`, retriable: true } });
+            m.replyTo?.tell({
+              _tag: 'Failed',
+              error: { _tag: 'MailboxFull', message: `${persistenceId} has ${maxQueued} commands waiting`, retriable: true },
+            });
             return s;
           }
           s.queue.push({ command: m.command, replyTo: m.replyTo });
@@ -322,7 +368,10 @@ export function eventSourced<C, E extends { readonly _tag: string }, S, Err>(spe
           if (m.discarded !== undefined) {
             // The old snapshot stays the latest until a newer one replaces it: write one now.
             ctx.log('warn', `${persistenceId}: ${m.discarded}`);
-            if (m.seq > 0) store.saveSnapshot(persistenceId, m.seq, snapshotValue(m.state, spec.snapshotSchema)).catch((error: unknown) => ctx.log('warn', `${persistenceId}: snapshot at ${m.seq} failed: ${toFailure(error).message}`));
+            if (m.seq > 0)
+              store
+                .saveSnapshot(persistenceId, m.seq, snapshotValue(m.state, spec.snapshotSchema))
+                .catch((error: unknown) => ctx.log('warn', `${persistenceId}: snapshot at ${m.seq} failed: ${toFailure(error).message}`));
           }
           for (const w of s.waiting) w.tell({ state: s.state, seq: s.seq });
           s.waiting = [];

@@ -218,7 +218,8 @@ export class AloftNode {
     this.emit({ _tag: 'WorkerExited', thread, code, ...(error !== undefined ? { error } : {}) });
     if (this.stopping) return;
     this.system.logLine('error', `worker ${thread} exited (code ${code}${error ? `: ${error}` : ''})`);
-    const strategy = this.options.workerSupervision ?? oneForOne({ maxRestarts: 5, withinMs: 30_000, backoff: { minMs: 50, maxMs: 5_000, factor: 2 } });
+    const strategy =
+      this.options.workerSupervision ?? oneForOne({ maxRestarts: 5, withinMs: 30_000, backoff: { minMs: 50, maxMs: 5_000, factor: 2 } });
     const plan = decideFailure(strategy, new Error(error ?? `exit ${code}`), this.history, this.system.clock.now());
     if (plan._tag !== 'Restart') {
       this.system.logLine('error', `worker ${thread} will not be restarted (${plan._tag})`);

@@ -126,7 +126,8 @@ export class Registry {
         return;
       case '$RegistryRemove':
         if (this.system.thread === AUTHORITY) this.remove(message.name, message.ref);
-        else if (this.names.get(message.name) && sameAddress((this.names.get(message.name) as AnyRef).address, message.ref.address)) this.names.delete(message.name);
+        else if (this.names.get(message.name) && sameAddress((this.names.get(message.name) as AnyRef).address, message.ref.address))
+          this.names.delete(message.name);
         return;
       case '$RegistrySync':
         this.names.clear();

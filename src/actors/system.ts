@@ -133,10 +133,14 @@ export class ActorSystem implements Router {
     this.clock = options.clock ?? systemClock;
     this.throughput = options.throughput ?? 512;
     this.serializeLocal = options.serializeLocal ?? false;
-    this.logFn = options.log ?? ((level, line) => (level === 'debug' ? undefined : console.error(`[aloft ${this.node}/${this.thread}] ${level}: ${line}`)));
+    this.logFn =
+      options.log ??
+      ((level, line) => (level === 'debug' ? undefined : console.error(`[aloft ${this.node}/${this.thread}] ${level}: ${line}`)));
     this.deadLetters = new DeadLetters(this.clock, (line) => this.logFn('warn', line));
     // nact's typings say a name string, its code reads an object's `name`; the object is what works.
-    this.kernel = nact.start({ name: `aloft-${this.node}-${this.thread}-${Math.random().toString(36).slice(2)}` } as unknown as nact.Plugin);
+    this.kernel = nact.start({
+      name: `aloft-${this.node}-${this.thread}-${Math.random().toString(36).slice(2)}`,
+    } as unknown as nact.Plugin);
     this.tree = new ActorTree(this, options.mailboxCapacity ?? 100_000);
     this.cells = this.tree.byPath;
     const guardian = options.guardian ?? oneForOne({ decide: () => 'restart', maxRestarts: 10, withinMs: 10_000 });
@@ -163,7 +167,13 @@ export class ActorSystem implements Router {
   }
 
   /** Starts a top-level actor of a defined kind in `thread` of this node and returns its ref. */
-  spawnAt<A, M>(thread: number, k: Kind<A, M>, args: A, options: { name?: string; idleTimeoutMs?: number; mailboxCapacity?: number } = {}, timeoutMs = 5_000): Promise<ActorRef<M>> {
+  spawnAt<A, M>(
+    thread: number,
+    k: Kind<A, M>,
+    args: A,
+    options: { name?: string; idleTimeoutMs?: number; mailboxCapacity?: number } = {},
+    timeoutMs = 5_000,
+  ): Promise<ActorRef<M>> {
     if (thread === this.thread) return Promise.resolve(this.spawnKind(k.name, args, options) as ActorRef<M>);
     return this.askSystem<ActorRef<M>>(thread, (replyTo) => ({ _tag: '$Spawn', kind: k.name, args, options, replyTo }), timeoutMs);
   }

@@ -89,7 +89,8 @@ export class ActorTree {
     const host = this.host;
     cell.status = 'stopped';
     cell.generation++;
-    if (cell.hasChildren) for (const child of [...cell.children.values()]) this.stop(child, reason === 'system-stopped' ? reason : 'parent-stopped');
+    if (cell.hasChildren)
+      for (const child of [...cell.children.values()]) this.stop(child, reason === 'system-stopped' ? reason : 'parent-stopped');
     (cell.parent ? cell.parent.children : this.roots).delete(cell.name);
     this.index.delete(cell.path);
     if (cell.idleTimer !== undefined) host.clock.clearTimeout(cell.idleTimer);

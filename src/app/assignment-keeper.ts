@@ -53,7 +53,12 @@ export class AssignmentKeeper implements FeedJob {
     this.timer.unref?.();
   }
 
-  static async start(journal: Journal, wake: (sagaId: string) => void, log: (line: string) => void, options: KeeperOptions = {}): Promise<AssignmentKeeper> {
+  static async start(
+    journal: Journal,
+    wake: (sagaId: string) => void,
+    log: (line: string) => void,
+    options: KeeperOptions = {},
+  ): Promise<AssignmentKeeper> {
     const keeper = new AssignmentKeeper(journal, wake, log, options);
     const from = Math.max(1, await journal.loadCheckpoint(KEEPER_CHECKPOINT));
     keeper.subscription = journal.subscribe(from, (batch) => keeper.handle(batch), { batchSize: 1_000 });
@@ -98,7 +103,9 @@ export class AssignmentKeeper implements FeedJob {
       if (now - u.lastEventAt < this.idleMs || now - u.lastWakeAt < this.idleMs) continue;
       u.lastWakeAt = now;
       this.woken++;
-      this.log(`assignment keeper: waking ${sagaId} (phase ${u.record.saga.phase}, quiet for ${Math.round((now - u.lastEventAt) / 1000)} s)`);
+      this.log(
+        `assignment keeper: waking ${sagaId} (phase ${u.record.saga.phase}, quiet for ${Math.round((now - u.lastEventAt) / 1000)} s)`,
+      );
       this.wake(sagaId);
     }
     const position = this.subscription?.position();

@@ -37,8 +37,22 @@ export type StartInput = Extract<AssignmentSagaInput, { _tag: 'StartAssignment' 
 
 /** The saga's own journal events. The inputs are the domain's, replies included. */
 export type AssignmentSagaEvent =
-  | { readonly _tag: 'AssignmentSagaStarted'; readonly version: 1; readonly sagaId: string; readonly input: StartInput; readonly at: number }
-  | { readonly _tag: 'AssignmentSagaStepped'; readonly version: 1; readonly sagaId: string; readonly step: number; readonly input: AssignmentSagaInput; readonly offset: number; readonly at: number };
+  | {
+      readonly _tag: 'AssignmentSagaStarted';
+      readonly version: 1;
+      readonly sagaId: string;
+      readonly input: StartInput;
+      readonly at: number;
+    }
+  | {
+      readonly _tag: 'AssignmentSagaStepped';
+      readonly version: 1;
+      readonly sagaId: string;
+      readonly step: number;
+      readonly input: AssignmentSagaInput;
+      readonly offset: number;
+      readonly at: number;
+    };
 
 /** The persistence id prefix of sagas: the keeper follows the feed for it. */
 export const SAGA_PREFIX = 'assignment-';
@@ -135,7 +149,12 @@ export function statusOf(sagaId: string, r: SagaRecord): AssignmentStatus | null
     assignmentId: sagaId,
     kind: r.start._tag === 'StartAssignment' ? 'assign' : 'unassign',
     registration: r.start.registration,
-    rotationId: r.start._tag === 'StartAssignment' ? r.start.rotationId : s.phase === 'completed' && s.outcome._tag === 'Unassigned' ? s.outcome.rotationId : null,
+    rotationId:
+      r.start._tag === 'StartAssignment'
+        ? r.start.rotationId
+        : s.phase === 'completed' && s.outcome._tag === 'Unassigned'
+          ? s.outcome.rotationId
+          : null,
     state: s.phase === 'completed' ? 'completed' : 'running',
     phase: s.phase,
     outcome: s.phase === 'completed' ? s.outcome : null,
@@ -147,7 +166,11 @@ export function statusOf(sagaId: string, r: SagaRecord): AssignmentStatus | null
 }
 
 function sameStart(a: StartInput, b: StartInput): boolean {
-  return a._tag === b._tag && a.registration === b.registration && (a._tag === 'StartUnassignment' || (b._tag === 'StartAssignment' && a.rotationId === b.rotationId));
+  return (
+    a._tag === b._tag &&
+    a.registration === b.registration &&
+    (a._tag === 'StartUnassignment' || (b._tag === 'StartAssignment' && a.rotationId === b.rotationId))
+  );
 }
 
 interface State {
@@ -221,7 +244,12 @@ export function sagaEntity(spec: SagaEntitySpec): Behavior<SagaMsg> {
       (r) => ctx.self.tell({ _tag: '$Appended', token, seq: r.lastSeq }),
       (error: unknown) => {
         const e = error as { _tag?: unknown; message?: unknown };
-        ctx.self.tell({ _tag: '$AppendFailed', token, conflict: e?._tag === 'JournalConflict', message: typeof e?.message === 'string' ? e.message : String(error) });
+        ctx.self.tell({
+          _tag: '$AppendFailed',
+          token,
+          conflict: e?._tag === 'JournalConflict',
+          message: typeof e?.message === 'string' ? e.message : String(error),
+        });
       },
     );
     // The event is folded once stored; until then nothing else starts.
@@ -243,7 +271,13 @@ export function sagaEntity(spec: SagaEntitySpec): Behavior<SagaMsg> {
     if (s.record.start === null) return;
     const command = pendingCommand(s.record.saga);
     if (command === undefined) return;
-    const held = spec.hooks?.onStep?.({ point: 'before-send', sagaId, step: s.record.steps, phase: s.record.saga.phase, command: command._tag });
+    const held = spec.hooks?.onStep?.({
+      point: 'before-send',
+      sagaId,
+      step: s.record.steps,
+      phase: s.record.saga.phase,
+      command: command._tag,
+    });
     if (held && held.delayMs > 0) {
       s.retry = ctx.clock.setTimeout(() => ctx.self.tell({ _tag: 'Wake' }), held.delayMs);
       return;
@@ -252,11 +286,15 @@ export function sagaEntity(spec: SagaEntitySpec): Behavior<SagaMsg> {
     s.stepping = token;
     const timeoutMs = spec.stepTimeoutMs ?? 10_000;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs)));
-    Promise.race([perform(command), timeout]).then(
-      ({ input, offset }) => ctx.self.tell({ _tag: '$Replied', token, input, offset }),
-      (error: unknown) => ctx.self.tell({ _tag: '$StepFailed', token, message: error instanceof Error ? error.message : String(error) }),
-    ).finally(() => clearTimeout(timer));
+    const timeout = new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs)),
+    );
+    Promise.race([perform(command), timeout])
+      .then(
+        ({ input, offset }) => ctx.self.tell({ _tag: '$Replied', token, input, offset }),
+        (error: unknown) => ctx.self.tell({ _tag: '$StepFailed', token, message: error instanceof Error ? error.message : String(error) }),
+      )
+      .finally(() => clearTimeout(timer));
   }
 
   function scheduleRetry(s: State, ctx: ActorContext<SagaMsg>): void {
@@ -317,15 +355,30 @@ export function sagaEntity(spec: SagaEntitySpec): Behavior<SagaMsg> {
         s.stepping = undefined;
         if (s.stopping) return stopNow(s, ctx);
         const command = pendingCommand(s.record.saga);
-        spec.hooks?.onStep?.({ point: 'after-reply', sagaId, step: s.record.steps, phase: s.record.saga.phase, command: command?._tag ?? 'ReadAirplane' });
-        append(s, ctx, { _tag: 'AssignmentSagaStepped', version: 1, sagaId, step: s.record.steps + 1, input: m.input, offset: m.offset, at: now() });
+        spec.hooks?.onStep?.({
+          point: 'after-reply',
+          sagaId,
+          step: s.record.steps,
+          phase: s.record.saga.phase,
+          command: command?._tag ?? 'ReadAirplane',
+        });
+        append(s, ctx, {
+          _tag: 'AssignmentSagaStepped',
+          version: 1,
+          sagaId,
+          step: s.record.steps + 1,
+          input: m.input,
+          offset: m.offset,
+          at: now(),
+        });
         return;
       }
       case '$StepFailed':
         if (m.token !== s.stepping) return;
         s.stepping = undefined;
         if (s.stopping) return stopNow(s, ctx);
-        if (s.attempts % 10 === 3) ctx.log('warn', `${persistenceId}: step in phase ${s.record.saga.phase} failed (${m.message}); retrying`);
+        if (s.attempts % 10 === 3)
+          ctx.log('warn', `${persistenceId}: step in phase ${s.record.saga.phase} failed (${m.message}); retrying`);
         scheduleRetry(s, ctx);
         return;
       case '$Appended': {
@@ -379,7 +432,18 @@ export function sagaEntity(spec: SagaEntitySpec): Behavior<SagaMsg> {
         ({ record, seq }) => ctx.self.tell({ _tag: '$Recovered', record, seq }),
         (error: unknown) => ctx.self.tell({ _tag: '$RecoveryFailed', message: error instanceof Error ? error.message : String(error) }),
       );
-      return { phase: 'recovering', record: emptyRecord, seq: 0, stash: [], waiters: [], appending: undefined, stepping: undefined, attempts: 0, retry: undefined, stopping: false };
+      return {
+        phase: 'recovering',
+        record: emptyRecord,
+        seq: 0,
+        stash: [],
+        waiters: [],
+        appending: undefined,
+        stepping: undefined,
+        attempts: 0,
+        retry: undefined,
+        stopping: false,
+      };
     },
     receive(s, m, ctx) {
       if (s.phase === 'recovering') {

@@ -6,15 +6,17 @@
  */
 import { ENTITY_STOPPED, isActorStopped, isUnavailable, unavailable, type ActorRef } from '../actors/index.ts';
 import type { ShardRegion } from '../cluster/index.ts';
-import type {
-  AirplaneCommand,
-  AirplaneState,
-  AirportCommand,
-  AirportState,
-  RotationCommand,
-  RotationState,
-} from '../domain/index.ts';
-import { HOSTS, type AggregateKind, type AirplaneMsg, type AirplaneReply, type AirportMsg, type AirportReply, type RotationMsg, type RotationReply } from './aggregates.ts';
+import type { AirplaneCommand, AirplaneState, AirportCommand, AirportState, RotationCommand, RotationState } from '../domain/index.ts';
+import {
+  HOSTS,
+  type AggregateKind,
+  type AirplaneMsg,
+  type AirplaneReply,
+  type AirportMsg,
+  type AirportReply,
+  type RotationMsg,
+  type RotationReply,
+} from './aggregates.ts';
 import type { AssignmentStatus, SagaMsg, StartInput, StartReply } from './assignment.ts';
 
 export type { AirplaneReply, AirportReply, RotationReply } from './aggregates.ts';
@@ -91,7 +93,10 @@ export class CommandGateway {
   }
 
   airplane(registration: string, command: AirplaneCommand): Promise<AirplaneReply> {
-    return this.ref<AirplaneMsg>('airplane', registration).ask<AirplaneReply>((replyTo) => ({ _tag: 'Command', command, replyTo }), this.timeoutMs);
+    return this.ref<AirplaneMsg>('airplane', registration).ask<AirplaneReply>(
+      (replyTo) => ({ _tag: 'Command', command, replyTo }),
+      this.timeoutMs,
+    );
   }
 
   airport(iata: string, command: AirportCommand): Promise<AirportReply> {

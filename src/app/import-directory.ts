@@ -29,11 +29,15 @@ export class ImportDirectory {
 
   /** Every job, newest first (without the problem and rejection lists: GET one for those). */
   list(): ImportStatus[] {
-    return [...this.records.values()].map((r) => r.status).sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+    return [...this.records.values()]
+      .map((r) => r.status)
+      .sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
   }
 
   unfinished(): Array<{ readonly importId: string; readonly lastEventAt: number }> {
-    return [...this.records.values()].filter((r) => !finished(r.status.state)).map((r) => ({ importId: r.status.importId, lastEventAt: r.lastEventAt }));
+    return [...this.records.values()]
+      .filter((r) => !finished(r.status.state))
+      .map((r) => ({ importId: r.status.importId, lastEventAt: r.lastEventAt }));
   }
 
   /** Status changes read from the feed. */
@@ -97,7 +101,9 @@ export class ImportKeeper implements FeedJob {
         if (now - lastEventAt < this.quietMs || now - (this.tried.get(importId) ?? 0) < this.quietMs) continue;
         this.tried.set(importId, now);
         this.log(`import keeper: ${importId} has been quiet for ${Math.round((now - lastEventAt) / 1000)} s; resuming it here`);
-        await this.importer.resume(importId).catch((error: unknown) => this.log(`import keeper: resuming ${importId} failed: ${String(error)}`));
+        await this.importer
+          .resume(importId)
+          .catch((error: unknown) => this.log(`import keeper: resuming ${importId} failed: ${String(error)}`));
       }
     } finally {
       this.busy = false;

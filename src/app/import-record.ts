@@ -66,29 +66,54 @@ export interface ImportStatus {
 
 export type ImportEvent =
   | {
-      readonly _tag: 'ImportAccepted'; readonly version: 1; readonly importId: string;
-      readonly onError: 'reject' | 'valid-only'; readonly bytesTotal: number;
+      readonly _tag: 'ImportAccepted';
+      readonly version: 1;
+      readonly importId: string;
+      readonly onError: 'reject' | 'valid-only';
+      readonly bytesTotal: number;
       /** 'ssim': a file (resumable); 'planned': rotations planned by the caller (the demo season), not resumable. */
       readonly kind: 'ssim' | 'planned';
-      readonly ssimChunks: number; readonly rotationChunks: number; readonly at: number;
+      readonly ssimChunks: number;
+      readonly rotationChunks: number;
+      readonly at: number;
     }
   | { readonly _tag: 'ImportResumed'; readonly version: 1; readonly importId: string; readonly at: number }
   | {
-      readonly _tag: 'ImportPlanned'; readonly version: 1; readonly importId: string;
-      readonly records: number; readonly legs: number; readonly rotations: number; readonly commandsTotal: number;
-      readonly problems: readonly ImportProblem[]; readonly problemCount: number;
+      readonly _tag: 'ImportPlanned';
+      readonly version: 1;
+      readonly importId: string;
+      readonly records: number;
+      readonly legs: number;
+      readonly rotations: number;
+      readonly commandsTotal: number;
+      readonly problems: readonly ImportProblem[];
+      readonly problemCount: number;
       /** The feed's head before the first command: the job's own events come after it. */
       readonly applyFrom: number;
     }
   | {
-      readonly _tag: 'ImportProgressed'; readonly version: 1; readonly importId: string;
+      readonly _tag: 'ImportProgressed';
+      readonly version: 1;
+      readonly importId: string;
       /** Plan indices of the rotations finished since the last record. */
       readonly done: readonly number[];
-      readonly applied: number; readonly rejected: number; readonly rejections: readonly CommandFailure[]; readonly offset: number; readonly at: number;
+      readonly applied: number;
+      readonly rejected: number;
+      readonly rejections: readonly CommandFailure[];
+      readonly offset: number;
+      readonly at: number;
     }
   | {
-      readonly _tag: 'ImportFinished'; readonly version: 1; readonly importId: string; readonly state: 'done' | 'rejected' | 'failed'; readonly message: string;
-      readonly problems?: readonly ImportProblem[]; readonly problemCount?: number; readonly records?: number; readonly legs?: number; readonly at: number;
+      readonly _tag: 'ImportFinished';
+      readonly version: 1;
+      readonly importId: string;
+      readonly state: 'done' | 'rejected' | 'failed';
+      readonly message: string;
+      readonly problems?: readonly ImportProblem[];
+      readonly problemCount?: number;
+      readonly records?: number;
+      readonly legs?: number;
+      readonly at: number;
     };
 
 /** A source chunk as stored (snapshot state). */
@@ -112,9 +137,25 @@ export interface ImportRecord {
 
 export function newStatus(importId: string, bytesTotal: number, at: number): ImportStatus {
   return {
-    importId, state: 'parsing', bytes: 0, bytesTotal, records: 0, legs: 0, rotations: 0, rotationsDone: 0,
-    commandsTotal: 0, commandsApplied: 0, commandsRejected: 0, problems: [], problemCount: 0, rejections: [],
-    offset: 0, message: 'parsing', startedAt: new Date(at).toISOString(), finishedAt: null, resumes: 0,
+    importId,
+    state: 'parsing',
+    bytes: 0,
+    bytesTotal,
+    records: 0,
+    legs: 0,
+    rotations: 0,
+    rotationsDone: 0,
+    commandsTotal: 0,
+    commandsApplied: 0,
+    commandsRejected: 0,
+    problems: [],
+    problemCount: 0,
+    rejections: [],
+    offset: 0,
+    message: 'parsing',
+    startedAt: new Date(at).toISOString(),
+    finishedAt: null,
+    resumes: 0,
   };
 }
 
@@ -126,7 +167,16 @@ export function finished(state: ImportState): boolean {
 export function evolveImport(r: ImportRecord | undefined, e: ImportEvent): ImportRecord | undefined {
   if (e._tag === 'ImportAccepted') {
     if (r !== undefined) return r;
-    return { status: newStatus(e.importId, e.bytesTotal, e.at), kind: e.kind, onError: e.onError, ssimChunks: e.ssimChunks, rotationChunks: e.rotationChunks, applyFrom: undefined, done: new Set(), lastEventAt: e.at };
+    return {
+      status: newStatus(e.importId, e.bytesTotal, e.at),
+      kind: e.kind,
+      onError: e.onError,
+      ssimChunks: e.ssimChunks,
+      rotationChunks: e.rotationChunks,
+      applyFrom: undefined,
+      done: new Set(),
+      lastEventAt: e.at,
+    };
   }
   if (r === undefined) return r;
   const s = r.status;
@@ -137,7 +187,18 @@ export function evolveImport(r: ImportRecord | undefined, e: ImportEvent): Impor
       return {
         ...r,
         applyFrom: e.applyFrom,
-        status: { ...s, state: 'applying', message: 'applying', bytes: s.bytesTotal, records: e.records, legs: e.legs, rotations: e.rotations, commandsTotal: e.commandsTotal, problems: e.problems, problemCount: e.problemCount },
+        status: {
+          ...s,
+          state: 'applying',
+          message: 'applying',
+          bytes: s.bytesTotal,
+          records: e.records,
+          legs: e.legs,
+          rotations: e.rotations,
+          commandsTotal: e.commandsTotal,
+          problems: e.problems,
+          problemCount: e.problemCount,
+        },
       };
     case 'ImportProgressed': {
       const done = new Set(r.done);

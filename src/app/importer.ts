@@ -14,7 +14,20 @@ import { createSsimParser, planImport, type RotationCommand, type ScheduleRotati
 import type { EventEnvelope, Journal, JournalEvent } from '../persistence/index.ts';
 import type { RotationReply } from './aggregates.ts';
 import type { CommandGateway } from './gateway.ts';
-import { CHUNK, evolveImport, finished, IMPORT_PREFIX, newStatus, sourceId, type CommandFailure, type ImportEvent, type ImportRecord, type ImportState, type ImportStatus, type SourceChunk } from './import-record.ts';
+import {
+  CHUNK,
+  evolveImport,
+  finished,
+  IMPORT_PREFIX,
+  newStatus,
+  sourceId,
+  type CommandFailure,
+  type ImportEvent,
+  type ImportRecord,
+  type ImportState,
+  type ImportStatus,
+  type SourceChunk,
+} from './import-record.ts';
 
 export type { CommandFailure, ImportState, ImportStatus } from './import-record.ts';
 
@@ -117,7 +130,12 @@ export class Importer {
     const importId = this.nextId();
     const ssim = request.ssim.toString('latin1');
     const csv = request.rotationCsv ?? '';
-    const chunks = (text: string, part: 'ssim' | 'rotations'): SourceChunk[] => Array.from({ length: Math.ceil(text.length / CHUNK) }, (_, index) => ({ part, index, data: text.slice(index * CHUNK, (index + 1) * CHUNK) }));
+    const chunks = (text: string, part: 'ssim' | 'rotations'): SourceChunk[] =>
+      Array.from({ length: Math.ceil(text.length / CHUNK) }, (_, index) => ({
+        part,
+        index,
+        data: text.slice(index * CHUNK, (index + 1) * CHUNK),
+      }));
     const source = [...chunks(ssim, 'ssim'), ...chunks(csv, 'rotations')];
     // The source first, then the event that makes the job exist: a crash in between leaves only
     // unreferenced chunks.
@@ -130,8 +148,15 @@ export class Importer {
     };
     await Promise.all(Array.from({ length: Math.min(CHUNKS_AT_ONCE, source.length) }, store));
     const accepted: ImportEvent = {
-      _tag: 'ImportAccepted', version: 1, importId, onError: request.onError, bytesTotal: request.ssim.length, kind: 'ssim',
-      ssimChunks: Math.ceil(ssim.length / CHUNK), rotationChunks: Math.ceil(csv.length / CHUNK), at: Date.now(),
+      _tag: 'ImportAccepted',
+      version: 1,
+      importId,
+      onError: request.onError,
+      bytesTotal: request.ssim.length,
+      kind: 'ssim',
+      ssimChunks: Math.ceil(ssim.length / CHUNK),
+      rotationChunks: Math.ceil(csv.length / CHUNK),
+      at: Date.now(),
     };
     const job = this.newJob(importId, request.ssim.length, 0);
     await job.recorder.append([accepted]);
@@ -167,7 +192,9 @@ export class Importer {
     const job = this.newJob(importId, record.status.bytesTotal, seq);
     Object.assign(job.status, record.status);
     this.jobs.set(importId, job);
-    const complete = ssim.filter((c) => c !== undefined).length === record.ssimChunks && csv.filter((c) => c !== undefined).length === record.rotationChunks;
+    const complete =
+      ssim.filter((c) => c !== undefined).length === record.ssimChunks &&
+      csv.filter((c) => c !== undefined).length === record.rotationChunks;
     try {
       await job.recorder.append([{ _tag: 'ImportResumed', version: 1, importId, at: Date.now() }]);
     } catch (error) {
@@ -180,11 +207,17 @@ export class Importer {
     if (record.kind === 'planned' || !complete || gaveUp) {
       const why = gaveUp
         ? `it stopped ${MAX_RESUMES} times; giving up`
-        : record.kind === 'planned' ? 'its runner stopped; a planned import (the demo season) is not resumable' : 'its source was not completely stored when its runner stopped';
+        : record.kind === 'planned'
+          ? 'its runner stopped; a planned import (the demo season) is not resumable'
+          : 'its source was not completely stored when its runner stopped';
       this.launch(job, () => this.finish(job, 'failed', `the import failed: ${why}`));
       return;
     }
-    const request: ImportRequest = { ssim: Buffer.from(ssim.join(''), 'latin1'), onError: record.onError, ...(record.rotationChunks > 0 ? { rotationCsv: csv.join('') } : {}) };
+    const request: ImportRequest = {
+      ssim: Buffer.from(ssim.join(''), 'latin1'),
+      onError: record.onError,
+      ...(record.rotationChunks > 0 ? { rotationCsv: csv.join('') } : {}),
+    };
     this.launch(job, () => this.run(job, request, record.applyFrom, new Set(record.done)));
   }
 
@@ -195,14 +228,36 @@ export class Importer {
     this.jobs.set(importId, job);
     const legs = rotations.reduce((n, r) => n + r.legs.length, 0);
     const done = (async () => {
-      await job.recorder.append([{ _tag: 'ImportAccepted', version: 1, importId, onError: 'valid-only', bytesTotal: 0, kind: 'planned', ssimChunks: 0, rotationChunks: 0, at: Date.now() }]);
-      await this.plan(job, { records: 0, legs, rotations: rotations.length, commandsTotal: rotations.length + legs, problems: [], problemCount: 0 });
+      await job.recorder.append([
+        {
+          _tag: 'ImportAccepted',
+          version: 1,
+          importId,
+          onError: 'valid-only',
+          bytesTotal: 0,
+          kind: 'planned',
+          ssimChunks: 0,
+          rotationChunks: 0,
+          at: Date.now(),
+        },
+      ]);
+      await this.plan(job, {
+        records: 0,
+        legs,
+        rotations: rotations.length,
+        commandsTotal: rotations.length + legs,
+        problems: [],
+        problemCount: 0,
+      });
       await this.apply(job, rotations, await this.journal.headOffset(), new Set());
       await this.finish(job, 'done', `imported ${job.status.commandsApplied} of ${job.status.commandsTotal} commands`);
     })().then(
       () => ({ ...job.status }),
       async (error: unknown) => {
-        if (!(error instanceof Superseded)) await this.finish(job, 'failed', `the import failed: ${error instanceof Error ? error.message : String(error)}`).catch(() => undefined);
+        if (!(error instanceof Superseded))
+          await this.finish(job, 'failed', `the import failed: ${error instanceof Error ? error.message : String(error)}`).catch(
+            () => undefined,
+          );
         return { ...job.status };
       },
     );
@@ -230,7 +285,9 @@ export class Importer {
         // Superseded (another member runs it now), or a command or the journal failed: the job
         // stops here unfinished, its progress journalled; the import keeper resumes it.
         this.jobs.delete(job.status.importId);
-        this.log(`imports: ${job.status.importId} stopped here (${error instanceof Error ? error.message : String(error)}); ${error instanceof Superseded ? 'another member runs it' : 'the import keeper resumes it'}`);
+        this.log(
+          `imports: ${job.status.importId} stopped here (${error instanceof Error ? error.message : String(error)}); ${error instanceof Superseded ? 'another member runs it' : 'the import keeper resumes it'}`,
+        );
       })
       .finally(() => clearInterval(job.heartbeat));
   }
@@ -244,12 +301,31 @@ export class Importer {
     job.lastRecord = performance.now();
     const p = job.pending;
     job.pending = { done: [], applied: 0, rejected: 0, rejections: [], offset: 0 };
-    return job.recorder.append([{ _tag: 'ImportProgressed', version: 1, importId: job.status.importId, done: p.done, applied: p.applied, rejected: p.rejected, rejections: p.rejections, offset: p.offset, at: Date.now() }]);
+    return job.recorder.append([
+      {
+        _tag: 'ImportProgressed',
+        version: 1,
+        importId: job.status.importId,
+        done: p.done,
+        applied: p.applied,
+        rejected: p.rejected,
+        rejections: p.rejections,
+        offset: p.offset,
+        at: Date.now(),
+      },
+    ]);
   }
 
-  private async finish(job: Job, state: 'done' | 'rejected' | 'failed', message: string, extra: Partial<Pick<ImportStatus, 'problems' | 'problemCount' | 'records' | 'legs'>> = {}): Promise<void> {
+  private async finish(
+    job: Job,
+    state: 'done' | 'rejected' | 'failed',
+    message: string,
+    extra: Partial<Pick<ImportStatus, 'problems' | 'problemCount' | 'records' | 'legs'>> = {},
+  ): Promise<void> {
     if (job.pending.done.length > 0) await this.record(job);
-    await job.recorder.append([{ _tag: 'ImportFinished', version: 1, importId: job.status.importId, state, message, ...extra, at: Date.now() }]);
+    await job.recorder.append([
+      { _tag: 'ImportFinished', version: 1, importId: job.status.importId, state, message, ...extra, at: Date.now() },
+    ]);
     Object.assign(job.status, extra);
     job.status.state = state;
     job.status.message = message;
@@ -260,7 +336,17 @@ export class Importer {
     this.emit(job);
   }
 
-  private async plan(job: Job, p: { records: number; legs: number; rotations: number; commandsTotal: number; problems: ImportStatus['problems']; problemCount: number }): Promise<number> {
+  private async plan(
+    job: Job,
+    p: {
+      records: number;
+      legs: number;
+      rotations: number;
+      commandsTotal: number;
+      problems: ImportStatus['problems'];
+      problemCount: number;
+    },
+  ): Promise<number> {
     const applyFrom = await this.journal.headOffset();
     await job.recorder.append([{ _tag: 'ImportPlanned', version: 1, importId: job.status.importId, ...p, applyFrom }]);
     Object.assign(job.status, { ...p, state: 'applying', message: 'applying' });
@@ -286,23 +372,37 @@ export class Importer {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const parsed = parser.end();
-    const plan = planImport(parsed, { onError: request.onError, ...(request.rotationCsv !== undefined ? { rotationCsv: request.rotationCsv } : {}) });
+    const plan = planImport(parsed, {
+      onError: request.onError,
+      ...(request.rotationCsv !== undefined ? { rotationCsv: request.rotationCsv } : {}),
+    });
     if (plan._tag === 'ImportRejected') {
       status.records = parsed.records;
       status.legs = parsed.legs.length;
       status.bytes = request.ssim.length;
-      return this.finish(job, 'rejected', plan.message, { problems: plan.problems.slice(0, 1000), problemCount: plan.problemCount, records: parsed.records, legs: parsed.legs.length });
+      return this.finish(job, 'rejected', plan.message, {
+        problems: plan.problems.slice(0, 1000),
+        problemCount: plan.problemCount,
+        records: parsed.records,
+        legs: parsed.legs.length,
+      });
     }
-    const from = applyFrom ?? (await this.plan(job, {
-      records: parsed.records,
-      legs: parsed.legs.length,
-      rotations: plan.rotations.length,
-      commandsTotal: plan.rotations.reduce((n, r) => n + 1 + r.legs.length, 0),
-      problems: plan.skipped.slice(0, 1000),
-      problemCount: plan.problemCount,
-    }));
+    const from =
+      applyFrom ??
+      (await this.plan(job, {
+        records: parsed.records,
+        legs: parsed.legs.length,
+        rotations: plan.rotations.length,
+        commandsTotal: plan.rotations.reduce((n, r) => n + 1 + r.legs.length, 0),
+        problems: plan.skipped.slice(0, 1000),
+        problemCount: plan.problemCount,
+      }));
     await this.apply(job, plan.rotations, from, done);
-    await this.finish(job, 'done', `imported ${status.commandsApplied} of ${status.commandsTotal} commands (${status.rotations} rotations, ${status.legs} legs)${status.problemCount > 0 ? `; ${status.problemCount} problems skipped` : ''}${status.resumes > 0 ? `; resumed ${status.resumes} time(s)` : ''}`);
+    await this.finish(
+      job,
+      'done',
+      `imported ${status.commandsApplied} of ${status.commandsTotal} commands (${status.rotations} rotations, ${status.legs} legs)${status.problemCount > 0 ? `; ${status.problemCount} problems skipped` : ''}${status.resumes > 0 ? `; resumed ${status.resumes} time(s)` : ''}`,
+    );
   }
 
   /**
@@ -319,7 +419,10 @@ export class Importer {
         const index = next++;
         if (done.has(index)) continue;
         const r = rotations[index] as ScheduleRotation;
-        const commands: RotationCommand[] = [{ _tag: 'CreateRotation', rotationId: r.rotationId }, ...r.legs.map((leg): RotationCommand => ({ _tag: 'AddLeg', rotationId: r.rotationId, leg }))];
+        const commands: RotationCommand[] = [
+          { _tag: 'CreateRotation', rotationId: r.rotationId },
+          ...r.legs.map((leg): RotationCommand => ({ _tag: 'AddLeg', rotationId: r.rotationId, leg })),
+        ];
         let applied = 0;
         let offset = 0;
         const refused: Array<{ command: RotationCommand; reply: Extract<RotationReply, { _tag: 'Rejected' }> }> = [];
@@ -344,13 +447,20 @@ export class Importer {
             applied++;
             continue;
           }
-          rejections.push({ rotationId: r.rotationId, command: command._tag, ...(command._tag === 'AddLeg' ? { legId: command.leg.id } : {}), error: reply.error._tag, message: reply.error.message });
+          rejections.push({
+            rotationId: r.rotationId,
+            command: command._tag,
+            ...(command._tag === 'AddLeg' ? { legId: command.leg.id } : {}),
+            error: reply.error._tag,
+            message: reply.error.message,
+          });
         }
         status.commandsApplied += applied;
         status.commandsRejected += rejections.length;
         status.offset = Math.max(status.offset, offset);
         status.rotationsDone++;
-        if (status.rejections.length < 1000) status.rejections = [...status.rejections, ...rejections.slice(0, 1000 - status.rejections.length)];
+        if (status.rejections.length < 1000)
+          status.rejections = [...status.rejections, ...rejections.slice(0, 1000 - status.rejections.length)];
         const p = job.pending;
         p.done.push(index);
         p.applied += applied;

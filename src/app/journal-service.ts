@@ -18,15 +18,47 @@ export interface JournalFailure {
 export type JournalReply<T> = { readonly _tag: 'Ok'; readonly value: T } | { readonly _tag: 'Err'; readonly error: JournalFailure };
 
 export type JournalMsg =
-  | { readonly _tag: 'Append'; readonly persistenceId: string; readonly expectedSeq: number; readonly events: readonly JournalEvent[]; readonly replyTo: ActorRef<JournalReply<AppendResult>> }
-  | { readonly _tag: 'Replay'; readonly persistenceId: string; readonly fromSeq: number; readonly replyTo: ActorRef<JournalReply<StoredEventView[]>> }
-  | { readonly _tag: 'LoadSnapshot'; readonly persistenceId: string; readonly replyTo: ActorRef<JournalReply<{ seq: number; state: unknown } | null>> }
-  | { readonly _tag: 'SaveSnapshot'; readonly persistenceId: string; readonly seq: number; readonly state: unknown; readonly replyTo: ActorRef<JournalReply<null>> }
-  | { readonly _tag: 'DeleteSnapshots'; readonly persistenceId: string; readonly beforeSeq: number; readonly replyTo: ActorRef<JournalReply<number>> }
+  | {
+      readonly _tag: 'Append';
+      readonly persistenceId: string;
+      readonly expectedSeq: number;
+      readonly events: readonly JournalEvent[];
+      readonly replyTo: ActorRef<JournalReply<AppendResult>>;
+    }
+  | {
+      readonly _tag: 'Replay';
+      readonly persistenceId: string;
+      readonly fromSeq: number;
+      readonly replyTo: ActorRef<JournalReply<StoredEventView[]>>;
+    }
+  | {
+      readonly _tag: 'LoadSnapshot';
+      readonly persistenceId: string;
+      readonly replyTo: ActorRef<JournalReply<{ seq: number; state: unknown } | null>>;
+    }
+  | {
+      readonly _tag: 'SaveSnapshot';
+      readonly persistenceId: string;
+      readonly seq: number;
+      readonly state: unknown;
+      readonly replyTo: ActorRef<JournalReply<null>>;
+    }
+  | {
+      readonly _tag: 'DeleteSnapshots';
+      readonly persistenceId: string;
+      readonly beforeSeq: number;
+      readonly replyTo: ActorRef<JournalReply<number>>;
+    }
   | { readonly _tag: 'HighestSeq'; readonly persistenceId: string; readonly replyTo: ActorRef<JournalReply<number>> }
   /** The feed from `fromOffset`; with `waitMs`, an empty answer waits up to that long for events
    * (a long poll: how members without the journal follow the feed). */
-  | { readonly _tag: 'Read'; readonly fromOffset: number; readonly limit: number; readonly waitMs: number; readonly replyTo: ActorRef<JournalReply<EventEnvelope[]>> }
+  | {
+      readonly _tag: 'Read';
+      readonly fromOffset: number;
+      readonly limit: number;
+      readonly waitMs: number;
+      readonly replyTo: ActorRef<JournalReply<EventEnvelope[]>>;
+    }
   | { readonly _tag: 'Head'; readonly replyTo: ActorRef<JournalReply<number>> }
   | { readonly _tag: 'LoadCheckpoint'; readonly name: string; readonly replyTo: ActorRef<JournalReply<number>> }
   | { readonly _tag: 'SaveCheckpoint'; readonly name: string; readonly offset: number; readonly replyTo: ActorRef<JournalReply<null>> };
@@ -88,9 +120,15 @@ export function journalService(journal: Journal) {
       case 'Replay':
         return answer(m.replyTo, collect(journal, m.persistenceId, m.fromSeq));
       case 'LoadSnapshot':
-        return answer(m.replyTo, journal.loadSnapshot(m.persistenceId).then((s) => (s ? { seq: s.seq, state: s.state } : null)));
+        return answer(
+          m.replyTo,
+          journal.loadSnapshot(m.persistenceId).then((s) => (s ? { seq: s.seq, state: s.state } : null)),
+        );
       case 'SaveSnapshot':
-        return answer(m.replyTo, journal.saveSnapshot(m.persistenceId, m.seq, m.state).then(() => null));
+        return answer(
+          m.replyTo,
+          journal.saveSnapshot(m.persistenceId, m.seq, m.state).then(() => null),
+        );
       case 'DeleteSnapshots':
         return answer(m.replyTo, journal.deleteSnapshots(m.persistenceId, m.beforeSeq));
       case 'HighestSeq':
@@ -100,7 +138,10 @@ export function journalService(journal: Journal) {
       case 'LoadCheckpoint':
         return answer(m.replyTo, journal.loadCheckpoint(m.name));
       case 'SaveCheckpoint':
-        return answer(m.replyTo, journal.saveCheckpoint(m.name, m.offset).then(() => null));
+        return answer(
+          m.replyTo,
+          journal.saveCheckpoint(m.name, m.offset).then(() => null),
+        );
       case 'Read': {
         const limit = Math.max(1, Math.min(m.limit, 10_000));
         const read = journal.read(m.fromOffset, limit);
@@ -163,7 +204,8 @@ export function remoteEventStore(journal: ActorRef<JournalMsg>, timeoutMs = 10_0
     async *replay(persistenceId, fromSeq = 1) {
       yield* await call<StoredEventView[]>((replyTo) => ({ _tag: 'Replay', persistenceId, fromSeq, replyTo }));
     },
-    loadSnapshot: async (persistenceId) => (await call<{ seq: number; state: unknown } | null>((replyTo) => ({ _tag: 'LoadSnapshot', persistenceId, replyTo }))) ?? undefined,
+    loadSnapshot: async (persistenceId) =>
+      (await call<{ seq: number; state: unknown } | null>((replyTo) => ({ _tag: 'LoadSnapshot', persistenceId, replyTo }))) ?? undefined,
     saveSnapshot: async (persistenceId, seq, state) => {
       await call<null>((replyTo) => ({ _tag: 'SaveSnapshot', persistenceId, seq, state, replyTo }));
     },

@@ -40,7 +40,12 @@ function addTouched(into: Touched, events: readonly EventEnvelope[]): void {
  * change (their rotations together, the latest offset), so a slow view or a burst of writes
  * never queues more than one pending publication.
  */
-export function followViolations(pool: ViewPool, live: LivePublisher, hasSubscribers: (topic: string) => boolean, log: (line: string) => void): { close(): Promise<void> } {
+export function followViolations(
+  pool: ViewPool,
+  live: LivePublisher,
+  hasSubscribers: (topic: string) => boolean,
+  log: (line: string) => void,
+): { close(): Promise<void> } {
   let pending: Touched | undefined;
   let running: Promise<void> | undefined;
   let closed = false;
@@ -59,7 +64,13 @@ export function followViolations(pool: ViewPool, live: LivePublisher, hasSubscri
           pool.query({ _tag: 'Designators', filters: { limit: 1 } }, opts),
           pool.query({ _tag: 'Equipment', filters: { limit: 1 } }, opts),
         ]);
-        live.publish('violations', { type: 'violations', offset, rotationIds: [...t.rotations], airports: [...t.airports], totals: { continuity: c.total, groundTime: g.total, designators: d.total, equipment: e.total } });
+        live.publish('violations', {
+          type: 'violations',
+          offset,
+          rotationIds: [...t.rotations],
+          airports: [...t.airports],
+          totals: { continuity: c.total, groundTime: g.total, designators: d.total, equipment: e.total },
+        });
       }
       for (const rotationId of followed) {
         const filters = { rotationId, limit: 1000 };
@@ -69,7 +80,15 @@ export function followViolations(pool: ViewPool, live: LivePublisher, hasSubscri
           pool.query({ _tag: 'Designators', filters }, opts),
           pool.query({ _tag: 'Equipment', filters }, opts),
         ]);
-        live.publish(`violations/${rotationId}`, { type: 'violations', offset, rotationId, continuity: c.violations, groundTime: g.violations, designators: d.violations, equipment: e.violations });
+        live.publish(`violations/${rotationId}`, {
+          type: 'violations',
+          offset,
+          rotationId,
+          continuity: c.violations,
+          groundTime: g.violations,
+          designators: d.violations,
+          equipment: e.violations,
+        });
       }
     } catch (error) {
       // A slow view must not stop the following; the next change publishes fresh state.

@@ -32,9 +32,16 @@ export function regionClient(system: ActorSystem): RegionClient {
 
 export function sagaEffects(client: RegionClient, timeoutMs = 10_000): SagaEffects {
   return {
-    rotation: (id: string, command: RotationCommand) => client.ask<RotationReply>(`${HOSTS.rotation}/${id}`, (replyTo) => ({ _tag: 'Command', command, replyTo }), timeoutMs),
-    airplane: (registration: string, command: AirplaneCommand) => client.ask<AirplaneReply>(`${HOSTS.airplane}/${registration}`, (replyTo) => ({ _tag: 'Command', command, replyTo }), timeoutMs),
-    airplaneState: (registration: string) => client.ask<{ state: AirplaneState; seq: number }>(`${HOSTS.airplane}/${registration}`, (replyTo) => ({ _tag: 'GetState', replyTo }), timeoutMs),
+    rotation: (id: string, command: RotationCommand) =>
+      client.ask<RotationReply>(`${HOSTS.rotation}/${id}`, (replyTo) => ({ _tag: 'Command', command, replyTo }), timeoutMs),
+    airplane: (registration: string, command: AirplaneCommand) =>
+      client.ask<AirplaneReply>(`${HOSTS.airplane}/${registration}`, (replyTo) => ({ _tag: 'Command', command, replyTo }), timeoutMs),
+    airplaneState: (registration: string) =>
+      client.ask<{ state: AirplaneState; seq: number }>(
+        `${HOSTS.airplane}/${registration}`,
+        (replyTo) => ({ _tag: 'GetState', replyTo }),
+        timeoutMs,
+      ),
     wake: (sagaId: string) => client.tell(`${HOSTS.assignment}/${sagaId}`, { _tag: 'Wake' }),
   };
 }

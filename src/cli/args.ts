@@ -41,7 +41,13 @@ export interface FlagSpec {
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
 
 /** What a flag parses to: a boolean, the list of a repeatable flag, a string when it has a default. */
-export type FlagValue<S extends FlagSpec> = S extends { readonly type: 'boolean' } ? boolean : S extends { readonly multiple: true } ? string[] : S extends { readonly default: string } ? string : string | undefined;
+export type FlagValue<S extends FlagSpec> = S extends { readonly type: 'boolean' }
+  ? boolean
+  : S extends { readonly multiple: true }
+    ? string[]
+    : S extends { readonly default: string }
+      ? string
+      : string | undefined;
 
 /** Every flag's value. */
 export type FlagValues<F extends FlagSpecs> = { -readonly [K in keyof F]: FlagValue<F[K]> };
@@ -110,7 +116,9 @@ export function defineCli<const F extends FlagSpecs>(spec: CliSpec<F>): Cli<F> {
     help: () => helpText(spec),
     usageText: (error) => `${spec.name}: ${error instanceof Error ? error.message : String(error)}\n${spec.usage}`,
     parse(argv, env = {}) {
-      const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+      const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
+        help: { type: 'boolean', short: 'h' },
+      };
       for (const [name, f] of Object.entries(flags)) options[name] = { type: f.type, ...(f.multiple ? { multiple: true } : {}) };
       // Not strict: parseArgs' own messages would not name things our way, so the tokens are checked here.
       const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
@@ -177,9 +185,16 @@ export function defineCli<const F extends FlagSpecs>(spec: CliSpec<F>): Cli<F> {
 
 function helpText(spec: CliSpec<FlagSpecs>): string {
   const rows: Array<{ group?: string; left: string; right: string }> = Object.entries(spec.flags).map(([name, f]) => {
-    const notes = [f.env === undefined ? undefined : f.type === 'boolean' ? `${f.env}=1` : f.env, f.defaultText !== undefined ? `default ${f.defaultText}` : f.default !== undefined ? `default ${f.default}` : undefined].filter((n) => n !== undefined);
+    const notes = [
+      f.env === undefined ? undefined : f.type === 'boolean' ? `${f.env}=1` : f.env,
+      f.defaultText !== undefined ? `default ${f.defaultText}` : f.default !== undefined ? `default ${f.default}` : undefined,
+    ].filter((n) => n !== undefined);
     const right = notes.length > 0 ? `${f.help} (${notes.join(', ')})` : f.help;
-    return { ...(f.group !== undefined ? { group: f.group } : {}), left: f.type === 'boolean' ? `--${name}` : `--${name} ${f.value ?? 'N'}`, right };
+    return {
+      ...(f.group !== undefined ? { group: f.group } : {}),
+      left: f.type === 'boolean' ? `--${name}` : `--${name} ${f.value ?? 'N'}`,
+      right,
+    };
   });
   // Under a heading of its own (an empty one) when the others have headings: it belongs to none of them.
   rows.push({ ...(rows.some((r) => r.group !== undefined) ? { group: '' } : {}), left: '--help, -h', right: 'this text' });

@@ -19,7 +19,11 @@ import type { MembersView } from './members-view.ts';
 /** An answer from an added route; undefined: not mine. */
 export type AdminAnswer = { readonly status: number; readonly body: unknown };
 /** Routes an application adds to the admin API (`cluster.extra`): answer a request, or undefined to pass. */
-export type AdminRoutes = (method: string, path: string, query: URLSearchParams) => Promise<AdminAnswer | undefined> | AdminAnswer | undefined;
+export type AdminRoutes = (
+  method: string,
+  path: string,
+  query: URLSearchParams,
+) => Promise<AdminAnswer | undefined> | AdminAnswer | undefined;
 
 export interface AdminTarget {
   /** Routes added by the services running on the node, tried after the built-in ones. */
@@ -39,7 +43,13 @@ function digestOf(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
 
-export async function startAdminHttp(target: AdminTarget, host: string, port: number, token: string, log: (level: 'info' | 'warn', line: string) => void): Promise<AdminServer> {
+export async function startAdminHttp(
+  target: AdminTarget,
+  host: string,
+  port: number,
+  token: string,
+  log: (level: 'info' | 'warn', line: string) => void,
+): Promise<AdminServer> {
   const expected = digestOf(token);
   const server = http.createServer((req, res) => {
     const send = (status: number, body: unknown, problem = false) => {
@@ -69,8 +79,12 @@ export async function startAdminHttp(target: AdminTarget, host: string, port: nu
     Promise.resolve()
       .then(() => extra(req.method ?? 'GET', url.pathname, url.searchParams))
       .then(
-        (answer) => (answer ? send(answer.status, answer.body, answer.status >= 400) : send(404, { title: `no route ${req.method} ${url.pathname}`, status: 404 }, true)),
-        (error: unknown) => send(500, { title: `admin route failed: ${error instanceof Error ? error.message : String(error)}`, status: 500 }, true),
+        (answer) =>
+          answer
+            ? send(answer.status, answer.body, answer.status >= 400)
+            : send(404, { title: `no route ${req.method} ${url.pathname}`, status: 404 }, true),
+        (error: unknown) =>
+          send(500, { title: `admin route failed: ${error instanceof Error ? error.message : String(error)}`, status: 500 }, true),
       );
   });
   await new Promise<void>((resolve, reject) => {

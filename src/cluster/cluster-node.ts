@@ -13,7 +13,16 @@
  * Nothing here installs signal handlers or exits the process: the caller decides what a
  * graceful leave on SIGTERM or a downed node means for the process (see `terminated`).
  */
-import { stateless, systemClock, type ActorRef, type ActorSystem, type AnyRef, type Behavior, type Clock, type Terminated } from '../actors/index.ts';
+import {
+  stateless,
+  systemClock,
+  type ActorRef,
+  type ActorSystem,
+  type AnyRef,
+  type Behavior,
+  type Clock,
+  type Terminated,
+} from '../actors/index.ts';
 import { readFileSync } from 'node:fs';
 import type { ClusterConfig } from './config.ts';
 import type { ClusterEvent } from './events.ts';
@@ -38,7 +47,11 @@ export type ClusterMsg =
   | { readonly _tag: 'Unsubscribe'; readonly subscriber: ActorRef<ClusterEventMessage> }
   | { readonly _tag: 'GetMembers'; readonly replyTo: ActorRef<MembersView> }
   | { readonly _tag: 'Register'; readonly name: string; readonly ref: AnyRef }
-  | { readonly _tag: 'Lookup'; readonly name: string; readonly replyTo: ActorRef<{ readonly _tag: 'Listing'; readonly name: string; readonly refs: readonly AnyRef[] }> }
+  | {
+      readonly _tag: 'Lookup';
+      readonly name: string;
+      readonly replyTo: ActorRef<{ readonly _tag: 'Listing'; readonly name: string; readonly refs: readonly AnyRef[] }>;
+    }
   | Terminated;
 
 export type ClusterEventMessage = ClusterEvent | ({ readonly _tag: 'CurrentClusterState' } & MembersView);
@@ -53,7 +66,13 @@ export interface BoundCluster {
 
 export async function bindCluster(config: ClusterConfig, options: { log?: Log; clock?: Clock } = {}): Promise<BoundCluster> {
   const log: Log = options.log ?? ((level, line) => level !== 'debug' && console.error(`[aloft cluster] ${level}: ${line}`));
-  const tlsFiles = config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key), ...(config.tls.ca ? { ca: readFileSync(config.tls.ca) } : {}) } : undefined;
+  const tlsFiles = config.tls
+    ? {
+        cert: readFileSync(config.tls.cert),
+        key: readFileSync(config.tls.key),
+        ...(config.tls.ca ? { ca: readFileSync(config.tls.ca) } : {}),
+      }
+    : undefined;
   const transport = new ClusterTransport({
     identity: { cluster: config.clusterName, node: '', secret: config.secret },
     bindHost: config.bindHost,
@@ -106,7 +125,13 @@ export class ClusterNode {
   ) {
     this.terminated = new Promise((resolve) => (this.finish = resolve));
     if (config.redisUrl !== undefined) {
-      this.discovery = new RedisDiscovery(config.redisUrl, config.clusterName, hostPort(nodeId), Math.max(2_000, config.timings.heartbeatIntervalMs * 10), log);
+      this.discovery = new RedisDiscovery(
+        config.redisUrl,
+        config.clusterName,
+        hostPort(nodeId),
+        Math.max(2_000, config.timings.heartbeatIntervalMs * 10),
+        log,
+      );
       this.lease = new RedisLease(config.redisUrl, config.clusterName, nodeId, Math.max(5_000, config.timings.stableAfterMs * 2), log);
     }
     const discovery = this.discovery;
@@ -129,13 +154,24 @@ export class ClusterNode {
     this.membership.subscribe((e) => this.onEvent(e));
   }
 
-  static async start(config: ClusterConfig, system: ActorSystem, transport: ClusterTransport, nodeId: string, log: Log, clock: Clock): Promise<ClusterNode> {
-    if (system.node !== nodeId) throw new Error(`the actor system's node id (${system.node}) must be the cluster's (${nodeId}): start the node with { node: cluster.nodeId }`);
+  static async start(
+    config: ClusterConfig,
+    system: ActorSystem,
+    transport: ClusterTransport,
+    nodeId: string,
+    log: Log,
+    clock: Clock,
+  ): Promise<ClusterNode> {
+    if (system.node !== nodeId)
+      throw new Error(
+        `the actor system's node id (${system.node}) must be the cluster's (${nodeId}): start the node with { node: cluster.nodeId }`,
+      );
     transport.bind(system);
     system.attachRemote(transport);
     const node = new ClusterNode(config, system, transport, nodeId, log, clock);
     if (node.discovery) await node.discovery.start();
-    if (config.adminPort !== undefined && config.adminToken !== undefined) node.admin = await startAdminHttp(node, config.bindHost, config.adminPort, config.adminToken, log);
+    if (config.adminPort !== undefined && config.adminToken !== undefined)
+      node.admin = await startAdminHttp(node, config.bindHost, config.adminPort, config.adminToken, log);
     node.membership.start();
     return node;
   }
@@ -203,13 +239,29 @@ export class ClusterNode {
       self: this.nodeId,
       leader: leader(state),
       converged: this.membership.isConverged,
-      members: state.members.map((m) => ({ node: m.node, address: hostPort(m.node), incarnation: incarnation(m.node), status: m.status, reachable: !lost.has(m.node), roles: m.roles, upNumber: m.upNumber })),
+      members: state.members.map((m) => ({
+        node: m.node,
+        address: hostPort(m.node),
+        incarnation: incarnation(m.node),
+        status: m.status,
+        reachable: !lost.has(m.node),
+        roles: m.roles,
+        upNumber: m.upNumber,
+      })),
     };
   }
 
   /** Runs `behavior` as a cluster singleton (on the oldest member). */
   singleton<M>(name: string, behavior: () => Behavior<M>): void {
-    const manager = new SingletonManager<M>(name, behavior, this.system, this.membership, this.registry, this.clock, this.config.singletonMarginMs);
+    const manager = new SingletonManager<M>(
+      name,
+      behavior,
+      this.system,
+      this.membership,
+      this.registry,
+      this.clock,
+      this.config.singletonMarginMs,
+    );
     this.singletons.push(manager as unknown as SingletonManager<unknown>);
     manager.check();
   }

@@ -88,7 +88,10 @@ export const CLUSTER_ENV: readonly string[] = Object.values(FLAGS);
  * Takes the cluster flags out of `argv` and returns the rest for the caller's own parser.
  * `config` is undefined when clustering is not asked for.
  */
-export function parseClusterConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): { config: ClusterConfig | undefined; rest: string[] } {
+export function parseClusterConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): { config: ClusterConfig | undefined; rest: string[] } {
   const given = new Map<string, string[]>();
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -110,7 +113,8 @@ export function parseClusterConfig(argv: readonly string[], env: Readonly<Record
     if (stray.length > 0) throw new ConfigError(`${stray.join(', ')} given without --cluster-name (or ALOFT_CLUSTER)`);
     return { config: undefined, rest };
   }
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(clusterName)) throw new ConfigError(`cluster name "${clusterName}" must be 1-64 letters, digits, "_", "." or "-"`);
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(clusterName))
+    throw new ConfigError(`cluster name "${clusterName}" must be 1-64 letters, digits, "_", "." or "-"`);
   const int = (flag: string, fallback: number, min = 0): number => {
     const raw = get(flag);
     if (raw === undefined) return fallback;
@@ -119,10 +123,15 @@ export function parseClusterConfig(argv: readonly string[], env: Readonly<Record
     return n;
   };
   const address = (flag: string, raw: string): string => {
-    if (!/^[^\s:]+:\d{1,5}$/.test(raw) || Number(raw.slice(raw.lastIndexOf(':') + 1)) > 65535) throw new ConfigError(`${flag}: "${raw}" is not host:port`);
+    if (!/^[^\s:]+:\d{1,5}$/.test(raw) || Number(raw.slice(raw.lastIndexOf(':') + 1)) > 65535)
+      throw new ConfigError(`${flag}: "${raw}" is not host:port`);
     return raw;
   };
-  const seeds = (get('--seeds') ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0).map((s) => address('--seeds', s));
+  const seeds = (get('--seeds') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => address('--seeds', s));
   const redisUrl = get('--redis-url');
   let secret = get('--secret');
   const secretFile = get('--secret-file');
@@ -133,7 +142,10 @@ export function parseClusterConfig(argv: readonly string[], env: Readonly<Record
       throw new ConfigError(`cannot read --secret-file ${secretFile}: ${(error as Error).message}`);
     }
   }
-  if (secret === undefined || secret.length < 16) throw new ConfigError('a cluster secret of at least 16 characters is required (--secret, --secret-file, ALOFT_CLUSTER_SECRET or ALOFT_CLUSTER_SECRET_FILE)');
+  if (secret === undefined || secret.length < 16)
+    throw new ConfigError(
+      'a cluster secret of at least 16 characters is required (--secret, --secret-file, ALOFT_CLUSTER_SECRET or ALOFT_CLUSTER_SECRET_FILE)',
+    );
   const cert = get('--tls-cert');
   const key = get('--tls-key');
   if ((cert === undefined) !== (key === undefined)) throw new ConfigError('--tls-cert and --tls-key go together');
@@ -141,7 +153,8 @@ export function parseClusterConfig(argv: readonly string[], env: Readonly<Record
   if (ca !== undefined && cert === undefined) throw new ConfigError('--tls-ca needs --tls-cert and --tls-key');
   const adminPort = get('--admin-port') === undefined ? undefined : int('--admin-port', 0);
   const adminToken = get('--admin-token');
-  if (adminPort !== undefined && (adminToken === undefined || adminToken.length < 8)) throw new ConfigError('the admin API needs --admin-token (or ALOFT_ADMIN_TOKEN) of at least 8 characters');
+  if (adminPort !== undefined && (adminToken === undefined || adminToken.length < 8))
+    throw new ConfigError('the admin API needs --admin-token (or ALOFT_ADMIN_TOKEN) of at least 8 characters');
   const routes: Record<string, string> = {};
   for (const raw of [...(given.get('--route') ?? []), ...(given.has('--route') ? [] : (nonEmpty(env.ALOFT_ROUTES)?.split(',') ?? []))]) {
     const [from, to] = raw.split('=');

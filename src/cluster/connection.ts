@@ -21,7 +21,17 @@ import type { Address, AnyRef } from '../actors/index.ts';
 // The runtime's codec without its defensive copy: `seal` copies the bytes into the frame at once.
 import { encodeShared } from '../actors/codec.ts';
 import { nonce, proof, verify } from './handshake.ts';
-import { controlFrame, decodeControl, frame, FrameReader, FrameType, PREAMBLE, WireError, type ControlMessage, type HandshakeMessage } from './wire.ts';
+import {
+  controlFrame,
+  decodeControl,
+  frame,
+  FrameReader,
+  FrameType,
+  PREAMBLE,
+  WireError,
+  type ControlMessage,
+  type HandshakeMessage,
+} from './wire.ts';
 
 /** Messages per MESSAGES frame: big enough to amortise, small enough to keep latency and frame size low. */
 export const BATCH = 4096;
@@ -93,11 +103,18 @@ export class Outbound {
       if (m.cluster !== this.me.cluster) return this.close(`peer belongs to cluster "${m.cluster}", not "${this.me.cluster}"`);
       this.remoteNode = m.node;
       this.myNonce = nonce();
-      const hello: HandshakeMessage = { _tag: 'Hello', cluster: this.me.cluster, node: this.me.node, nonce: this.myNonce, proof: proof(this.me.secret, 'client', this.me.cluster, m.nonce, this.me.node, m.node) };
+      const hello: HandshakeMessage = {
+        _tag: 'Hello',
+        cluster: this.me.cluster,
+        node: this.me.node,
+        nonce: this.myNonce,
+        proof: proof(this.me.secret, 'client', this.me.cluster, m.nonce, this.me.node, m.node),
+      };
       this.socket.write(controlFrame(FrameType.Handshake, hello));
     } else if (m._tag === 'Welcome') {
       if (!this.myNonce || !this.remoteNode) throw new WireError('Welcome before Challenge');
-      if (!verify(proof(this.me.secret, 'server', this.me.cluster, this.myNonce, this.remoteNode, this.me.node), m.proof)) return this.close(`peer ${this.remoteNode} failed the handshake (wrong cluster secret)`);
+      if (!verify(proof(this.me.secret, 'server', this.me.cluster, this.myNonce, this.remoteNode, this.me.node), m.proof))
+        return this.close(`peer ${this.remoteNode} failed the handshake (wrong cluster secret)`);
       if (this.timer) clearTimeout(this.timer);
       this.state = 'ready';
       this.onReady(this.remoteNode);
@@ -222,7 +239,10 @@ export class Outbound {
     this.state = 'closed';
     if (this.timer) clearTimeout(this.timer);
     if (destroy) this.socket.destroy();
-    const why = !wasReady && reason === 'closed by peer' ? 'closed by peer during the handshake (refused: wrong TLS certificate, or not an Aloft node?)' : reason;
+    const why =
+      !wasReady && reason === 'closed by peer'
+        ? 'closed by peer during the handshake (refused: wrong TLS certificate, or not an Aloft node?)'
+        : reason;
     this.log(wasReady ? 'info' : 'warn', `connection to ${this.remoteNode ?? this.socket.remoteAddress ?? 'peer'} closed: ${why}`);
     this.onClose(reason);
   }
@@ -230,7 +250,12 @@ export class Outbound {
   /** Messages still waiting (for dead-lettering when the peer is gone for good). */
   drainPending(): Array<[Address, unknown, AnyRef | undefined]> {
     const out: Array<[Address, unknown, AnyRef | undefined]> = [];
-    for (let i = 0; i < this.items.length; i += 3) out.push([{ node: this.batchNode ?? '', thread: this.batchThread, path: this.paths[this.items[i] as number] ?? '' }, this.items[i + 1], (this.items[i + 2] ?? undefined) as AnyRef | undefined]);
+    for (let i = 0; i < this.items.length; i += 3)
+      out.push([
+        { node: this.batchNode ?? '', thread: this.batchThread, path: this.paths[this.items[i] as number] ?? '' },
+        this.items[i + 1],
+        (this.items[i + 2] ?? undefined) as AnyRef | undefined,
+      ]);
     this.items = [];
     return out;
   }
@@ -284,12 +309,15 @@ export function acceptInbound(socket: Socket, me: Identity, handlers: InboundHan
       const m = decodeControl(payload);
       if (m._tag !== 'Hello') throw new WireError(`expected Hello, got ${m._tag}`);
       if (m.cluster !== me.cluster) return reject(`wrong cluster "${m.cluster}"`);
-      if (typeof m.node !== 'string' || !verify(proof(me.secret, 'client', me.cluster, challenge, m.node, me.node), m.proof)) return reject('handshake failed: wrong cluster secret');
+      if (typeof m.node !== 'string' || !verify(proof(me.secret, 'client', me.cluster, challenge, m.node, me.node), m.proof))
+        return reject('handshake failed: wrong cluster secret');
       const refused = handlers.admit(m.node);
       if (refused !== undefined) return reject(refused);
       peer = m.node;
       clearTimeout(timer);
-      socket.write(controlFrame(FrameType.Handshake, { _tag: 'Welcome', proof: proof(me.secret, 'server', me.cluster, m.nonce, me.node, m.node) }));
+      socket.write(
+        controlFrame(FrameType.Handshake, { _tag: 'Welcome', proof: proof(me.secret, 'server', me.cluster, m.nonce, me.node, m.node) }),
+      );
       return;
     }
     if (type === FrameType.Messages) handlers.onMessages(payload);
@@ -310,4 +338,3 @@ export function acceptInbound(socket: Socket, me: Identity, handlers: InboundHan
   socket.write(PREAMBLE);
   socket.write(controlFrame(FrameType.Handshake, { _tag: 'Challenge', cluster: me.cluster, node: me.node, nonce: challenge }));
 }
-

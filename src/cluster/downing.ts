@@ -35,7 +35,12 @@ function counted(members: readonly Member[], role: string | undefined): Member[]
   return members.filter((m) => (m.status === 'up' || m.status === 'leaving') && (role === undefined || m.roles.includes(role)));
 }
 
-export function decide(members: readonly Member[], unreachable: ReadonlySet<string>, self: string, strategy: DowningStrategy): DowningDecision {
+export function decide(
+  members: readonly Member[],
+  unreachable: ReadonlySet<string>,
+  self: string,
+  strategy: DowningStrategy,
+): DowningDecision {
   // Exiting members have left already (the leader removes them even when unreachable); they
   // neither vote nor need downing.
   const live = members.filter((m) => m.status !== 'down' && m.status !== 'removed' && m.status !== 'exiting');

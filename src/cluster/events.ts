@@ -21,7 +21,13 @@ export type ClusterEvent =
   | { readonly _tag: 'ReachableMember'; readonly node: string }
   | { readonly _tag: 'LeaderChanged'; readonly leader: string | undefined };
 
-const STATUS_EVENT = { joining: 'MemberJoined', up: 'MemberUp', leaving: 'MemberLeft', exiting: 'MemberExited', down: 'MemberDowned' } as const;
+const STATUS_EVENT = {
+  joining: 'MemberJoined',
+  up: 'MemberUp',
+  leaving: 'MemberLeft',
+  exiting: 'MemberExited',
+  down: 'MemberDowned',
+} as const;
 
 export function diff(before: GossipState, after: GossipState): ClusterEvent[] {
   const out: ClusterEvent[] = [];

@@ -12,7 +12,22 @@ import type { Clock, TimerHandle } from '../actors/index.ts';
 import { decide, type DowningDecision, type DowningStrategy } from './downing.ts';
 import { diff, type ClusterEvent } from './events.ts';
 import { hostPort, type Member } from './member.ts';
-import { addJoining, applyEvent, converged, digest, emptyState, leader, leaderActions, member, merge, setReachability, setRegistry, unreachable, type GossipState, type RegistryEntry } from './membership-state.ts';
+import {
+  addJoining,
+  applyEvent,
+  converged,
+  digest,
+  emptyState,
+  leader,
+  leaderActions,
+  member,
+  merge,
+  setReachability,
+  setRegistry,
+  unreachable,
+  type GossipState,
+  type RegistryEntry,
+} from './membership-state.ts';
 import { emptyPhi, heartbeat, isAvailable, phi, type PhiOptions, type PhiState } from './phi-accrual.ts';
 import type { ControlMessage } from './wire.ts';
 
@@ -106,7 +121,13 @@ export class Membership {
     this.stableSince = this.startedAt;
     const t = deps.timings;
     this.firstContactMs = t.acceptablePauseMs + 3 * t.heartbeatIntervalMs;
-    this.phiOptions = { threshold: t.phiThreshold, maxSamples: 200, minStdDevMs: Math.max(10, t.heartbeatIntervalMs / 10), acceptablePauseMs: t.acceptablePauseMs, firstIntervalMs: t.heartbeatIntervalMs };
+    this.phiOptions = {
+      threshold: t.phiThreshold,
+      maxSamples: 200,
+      minStdDevMs: Math.max(10, t.heartbeatIntervalMs / 10),
+      acceptablePauseMs: t.acceptablePauseMs,
+      firstIntervalMs: t.heartbeatIntervalMs,
+    };
   }
 
   get self(): string {
@@ -137,7 +158,8 @@ export class Membership {
     // The transport's evidence of a gone process raises no event: look for it often (a few map
     // lookups per member), so that a kill -9 is acted on within a fraction of gone-after.
     const after = this.deps.timings.goneAfterMs ?? 0;
-    if (after > 0 && this.deps.goneFor !== undefined) this.every(Math.max(10, Math.min(50, after / 4, this.deps.timings.heartbeatIntervalMs)), () => this.judge());
+    if (after > 0 && this.deps.goneFor !== undefined)
+      this.every(Math.max(10, Math.min(50, after / 4, this.deps.timings.heartbeatIntervalMs)), () => this.judge());
     void this.tryJoin();
   }
 
@@ -210,9 +232,12 @@ export class Membership {
         void this.tryJoin(false);
         if (!this.quickRetried) {
           this.quickRetried = true;
-          this.deps.clock.setTimeout(() => {
-            if (!this.stopped) void this.tryJoin();
-          }, Math.min(50, this.deps.timings.joinRetryMs));
+          this.deps.clock.setTimeout(
+            () => {
+              if (!this.stopped) void this.tryJoin();
+            },
+            Math.min(50, this.deps.timings.joinRetryMs),
+          );
         }
         return;
       case 'Gossip':
@@ -238,7 +263,8 @@ export class Membership {
     if (me.status === 'down' || me.status === 'exiting') return;
     let next = this.state;
     // Another incarnation at the same address has restarted: the old one is certainly dead.
-    for (const old of this.state.members) if (old.node !== node && hostPort(old.node) === hostPort(node)) next = applyEvent(next, old.node, 'down');
+    for (const old of this.state.members)
+      if (old.node !== node && hostPort(old.node) === hostPort(node)) next = applyEvent(next, old.node, 'down');
     next = addJoining(next, node, roles);
     this.update(next);
     this.deps.send(node, this.gossipMessage());
@@ -294,7 +320,11 @@ export class Membership {
       if (fd !== undefined) {
         if (!isAvailable(fd, now, this.phiOptions)) {
           silent.add(x.node);
-          if (!this.silentHere.has(x.node)) this.deps.log('warn', `no heartbeat from ${x.node} for ${now - (fd.last ?? now)} ms (phi ${phi(fd, now, this.phiOptions).toFixed(1)})`);
+          if (!this.silentHere.has(x.node))
+            this.deps.log(
+              'warn',
+              `no heartbeat from ${x.node} for ${now - (fd.last ?? now)} ms (phi ${phi(fd, now, this.phiOptions).toFixed(1)})`,
+            );
         }
         continue;
       }
@@ -325,7 +355,11 @@ export class Membership {
       if (x.node !== this.deps.self && !this.knownSince.has(x.node)) this.knownSince.set(x.node, now);
       if (x.node === this.deps.self || x.status === 'down' || !this.isGone(x.node)) continue;
       gone.add(x.node);
-      if (!this.goneHere.has(x.node)) this.deps.log('warn', `${x.node} is gone: its connection closed and its address refuses connections (or a new incarnation answers there), and nothing was heard from it since`);
+      if (!this.goneHere.has(x.node))
+        this.deps.log(
+          'warn',
+          `${x.node} is gone: its connection closed and its address refuses connections (or a new incarnation answers there), and nothing was heard from it since`,
+        );
     }
     this.goneHere = gone;
     const lost = [...new Set([...this.silentHere, ...gone])].filter((n) => member(this.state, n) !== undefined);
@@ -434,7 +468,9 @@ export class Membership {
    */
   private allGone(lost: ReadonlySet<string>, now: number): boolean {
     for (const n of lost) if (!this.isGone(n)) return false;
-    const observers = this.state.members.filter((m) => m.node !== this.deps.self && !lost.has(m.node) && (m.status === 'up' || m.status === 'leaving'));
+    const observers = this.state.members.filter(
+      (m) => m.node !== this.deps.self && !lost.has(m.node) && (m.status === 'up' || m.status === 'leaving'),
+    );
     if (observers.length === 0) {
       const silence = 2 * this.deps.timings.heartbeatIntervalMs;
       return [...lost].every((n) => now - (this.detectors.get(n)?.last ?? 0) >= silence);
@@ -451,7 +487,10 @@ export class Membership {
         return;
       case 'DownUnreachable':
       case 'DownSelf': {
-        this.deps.log('warn', `split-brain resolver (${this.deps.strategy._tag}): ${d._tag === 'DownSelf' ? 'this side goes down' : 'this side survives, downing'} ${d.nodes.join(', ')}`);
+        this.deps.log(
+          'warn',
+          `split-brain resolver (${this.deps.strategy._tag}): ${d._tag === 'DownSelf' ? 'this side goes down' : 'this side survives, downing'} ${d.nodes.join(', ')}`,
+        );
         let next = this.state;
         for (const n of d.nodes) next = applyEvent(next, n, 'down');
         return this.update(next);
@@ -489,7 +528,9 @@ export class Membership {
     const me = this.selfMember;
     if (me === undefined || me.status === 'removed') return true;
     if (me.status !== 'exiting') return false;
-    return this.state.members.every((m) => m.node === this.deps.self || m.status === 'down' || m.status === 'exiting' || this.sawMyExit.has(m.node));
+    return this.state.members.every(
+      (m) => m.node === this.deps.self || m.status === 'down' || m.status === 'exiting' || this.sawMyExit.has(m.node),
+    );
   }
 
   down(node: string): boolean {

@@ -19,7 +19,14 @@ export function nonce(): Uint8Array {
   return new Uint8Array(randomBytes(NONCE_BYTES));
 }
 
-export function proof(secret: string | Uint8Array, role: 'client' | 'server', cluster: string, theirNonce: Uint8Array, prover: string, verifier: string): Uint8Array {
+export function proof(
+  secret: string | Uint8Array,
+  role: 'client' | 'server',
+  cluster: string,
+  theirNonce: Uint8Array,
+  prover: string,
+  verifier: string,
+): Uint8Array {
   const h = createHmac('sha256', secret);
   h.update(role);
   h.update('\0');

@@ -2,7 +2,16 @@
  * The cluster, part 1: transport, remoting, gossip membership, failure detection, split-brain
  * resolution, registry, singleton, admin API. See docs/cluster.md.
  */
-export { bindCluster, ClusterNode, type BoundCluster, type ClusterMsg, type ClusterEventMessage, type MembersView, type MemberView, type Termination } from './cluster-node.ts';
+export {
+  bindCluster,
+  ClusterNode,
+  type BoundCluster,
+  type ClusterMsg,
+  type ClusterEventMessage,
+  type MembersView,
+  type MemberView,
+  type Termination,
+} from './cluster-node.ts';
 export { CLUSTER_ENV, parseClusterConfig, parseDowning, ConfigError, type ClusterConfig } from './config.ts';
 export type { ClusterEvent } from './events.ts';
 export type { DowningStrategy } from './downing.ts';

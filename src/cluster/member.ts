@@ -83,7 +83,9 @@ export function incarnation(node: string): string {
 
 /** A fresh node id. The incarnation is start time plus randomness, so a restart is a new member. */
 export function newNodeId(advertise: string, now: number, random: () => number = Math.random): string {
-  return `${advertise}#${now.toString(36)}${Math.floor(random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+  return `${advertise}#${now.toString(36)}${Math.floor(random() * 36 ** 4)
+    .toString(36)
+    .padStart(4, '0')}`;
 }
 
 /** Older first: (upNumber, node id). Joining members (upNumber 0) sort last. */

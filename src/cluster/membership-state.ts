@@ -56,10 +56,19 @@ export function merge(a: GossipState, b: GossipState): GossipState {
     byNode.set(m.node, { node: m.node, status: laterStatus(seen.status, m.status), upNumber, roles: seen.roles });
   }
   const members = [...byNode.values()].sort((x, y) => compareAddress(x.node, y.node));
-  return { members, removed, reachability: mergeRecords(a.reachability, b.reachability, gone), registry: mergeRecords(a.registry, b.registry, gone) };
+  return {
+    members,
+    removed,
+    reachability: mergeRecords(a.reachability, b.reachability, gone),
+    registry: mergeRecords(a.registry, b.registry, gone),
+  };
 }
 
-function mergeRecords<T>(a: Readonly<Record<string, Versioned<T>>>, b: Readonly<Record<string, Versioned<T>>>, gone: ReadonlySet<string>): Record<string, Versioned<T>> {
+function mergeRecords<T>(
+  a: Readonly<Record<string, Versioned<T>>>,
+  b: Readonly<Record<string, Versioned<T>>>,
+  gone: ReadonlySet<string>,
+): Record<string, Versioned<T>> {
   const out: Record<string, Versioned<T>> = {};
   for (const src of [a, b]) {
     for (const [owner, rec] of Object.entries(src)) {
@@ -76,8 +85,12 @@ export function digest(state: GossipState): string {
   const canonical = JSON.stringify([
     state.members.map((m) => [m.node, m.status, m.upNumber]),
     state.removed,
-    Object.keys(state.reachability).sort().map((k) => [k, state.reachability[k]?.v]),
-    Object.keys(state.registry).sort().map((k) => [k, state.registry[k]?.v]),
+    Object.keys(state.reachability)
+      .sort()
+      .map((k) => [k, state.reachability[k]?.v]),
+    Object.keys(state.registry)
+      .sort()
+      .map((k) => [k, state.registry[k]?.v]),
   ]);
   return createHash('sha1').update(canonical).digest('base64').slice(0, 16);
 }

@@ -35,7 +35,10 @@ export class RedisDiscovery {
   async start(): Promise<void> {
     await this.redis.connect();
     await this.register();
-    this.timer = setInterval(() => void this.register().catch((e: Error) => this.log('warn', `redis discovery: ${e.message}`)), Math.max(100, Math.floor(this.ttlMs / 3)));
+    this.timer = setInterval(
+      () => void this.register().catch((e: Error) => this.log('warn', `redis discovery: ${e.message}`)),
+      Math.max(100, Math.floor(this.ttlMs / 3)),
+    );
     this.timer.unref();
   }
 

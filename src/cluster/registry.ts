@@ -37,7 +37,8 @@ export class ClusterRegistry {
   register<M>(key: ServiceKey<M> | string, ref: ActorRef<M>): void {
     const name = typeof key === 'string' ? key : key.name;
     const anyRef = ref as unknown as AnyRef;
-    if (anyRef.address.node !== this.system.node) throw new Error(`register ${name}: only actors of this node can be registered here (got ${anyRef.toString()})`);
+    if (anyRef.address.node !== this.system.node)
+      throw new Error(`register ${name}: only actors of this node can be registered here (got ${anyRef.toString()})`);
     const refs = this.own.get(name) ?? [];
     if (refs.some((r) => r.equals(anyRef))) return;
     this.own.set(name, [...refs, anyRef]);
@@ -80,7 +81,8 @@ export class ClusterRegistry {
     const live = state.members.filter((m) => m.status !== 'down' && m.status !== 'removed').sort(compareAge);
     const out: Array<ActorRef<M>> = [];
     for (const m of live) {
-      for (const [n, thread, path] of state.registry[m.node]?.value ?? []) if (n === name) out.push(this.system.ref<M>({ node: m.node, thread, path }));
+      for (const [n, thread, path] of state.registry[m.node]?.value ?? [])
+        if (n === name) out.push(this.system.ref<M>({ node: m.node, thread, path }));
     }
     return out;
   }

@@ -11,7 +11,17 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { askFailure, decodeWith, TEMP_PREFIX, unavailable, type ActorRef, type ActorSystem, type Address, type AnyRef, type RemoteTransport } from '../actors/index.ts';
+import {
+  askFailure,
+  decodeWith,
+  TEMP_PREFIX,
+  unavailable,
+  type ActorRef,
+  type ActorSystem,
+  type Address,
+  type AnyRef,
+  type RemoteTransport,
+} from '../actors/index.ts';
 import { acceptInbound, Outbound, type Identity, type Log } from './connection.ts';
 import { hostPort, splitHostPort } from './member.ts';
 import type { ControlMessage } from './wire.ts';
@@ -103,24 +113,34 @@ export class ClusterTransport implements RemoteTransport {
       if (!this.bound || this.closed) return void socket.destroy();
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
-      acceptInbound(socket, this.identity, {
-        admit: (node) => (this.quarantined.has(node) ? `incarnation ${node} is down or removed: restart it to rejoin` : undefined),
-        onControl: (from, m) => {
-          try {
-            this.controlHandler(from, m);
-          } catch (error) {
-            this.options.log('error', `control message ${m._tag} from ${from} failed: ${(error as Error).message}`);
-          }
+      acceptInbound(
+        socket,
+        this.identity,
+        {
+          admit: (node) => (this.quarantined.has(node) ? `incarnation ${node} is down or removed: restart it to rejoin` : undefined),
+          onControl: (from, m) => {
+            try {
+              this.controlHandler(from, m);
+            } catch (error) {
+              this.options.log('error', `control message ${m._tag} from ${from} failed: ${(error as Error).message}`);
+            }
+          },
+          onMessages: (payload) => this.deliverFrame(payload),
         },
-        onMessages: (payload) => this.deliverFrame(payload),
-      }, this.handshakeTimeoutMs, this.options.log);
+        this.handshakeTimeoutMs,
+        this.options.log,
+      );
     };
     const t = this.options.tls;
     // With a CA, both sides must present a certificate it signed (mutual TLS). Hostnames are not
     // checked: nodes are identified by the secret handshake, and cluster nodes are often dialled by IP.
-    this.server = t ? tls.createServer({ cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca, requestCert: true, rejectUnauthorized: true } : {}) }, onSocket) : net.createServer(onSocket);
+    this.server = t
+      ? tls.createServer({ cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca, requestCert: true, rejectUnauthorized: true } : {}) }, onSocket)
+      : net.createServer(onSocket);
     const server = this.server;
-    server.on('tlsClientError', (e: Error, socket: net.Socket) => this.options.log('warn', `TLS handshake from ${socket.remoteAddress ?? 'unknown'}:${socket.remotePort ?? ''} failed: ${e.message}`));
+    server.on('tlsClientError', (e: Error, socket: net.Socket) =>
+      this.options.log('warn', `TLS handshake from ${socket.remoteAddress ?? 'unknown'}:${socket.remotePort ?? ''} failed: ${e.message}`),
+    );
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.options.bindPort, this.options.bindHost, () => {
@@ -136,13 +156,18 @@ export class ClusterTransport implements RemoteTransport {
     const me = this.system.node;
     if (toNode !== me) {
       // For an earlier incarnation of this address: that actor is gone.
-      for (let i = 0; i < entries.length; i += 3) this.system.deadLetters.publish(`aloft://${toNode}/${thread}/${paths[entries[i] as number]}`, 'no-route', entries[i + 1]);
+      for (let i = 0; i < entries.length; i += 3)
+        this.system.deadLetters.publish(`aloft://${toNode}/${thread}/${paths[entries[i] as number]}`, 'no-route', entries[i + 1]);
       return;
     }
     // Main-thread messages take the runtime's frame path (each cell looked up once per frame).
     if (thread === 0) return this.system.receiveFrame(paths, entries);
     for (let i = 0; i < entries.length; i += 3) {
-      this.system.deliver({ node: me, thread, path: paths[entries[i] as number] as string }, entries[i + 1], (entries[i + 2] ?? undefined) as AnyRef | undefined);
+      this.system.deliver(
+        { node: me, thread, path: paths[entries[i] as number] as string },
+        entries[i + 1],
+        (entries[i + 2] ?? undefined) as AnyRef | undefined,
+      );
     }
   }
 
@@ -238,7 +263,11 @@ export class ClusterTransport implements RemoteTransport {
 
   private peer(address: string): Peer {
     let p = this.peers.get(address);
-    if (!p) this.peers.set(address, (p = { conn: undefined, attempt: 0, retry: undefined, refusedSince: undefined, readyAt: 0, lastNode: undefined }));
+    if (!p)
+      this.peers.set(
+        address,
+        (p = { conn: undefined, attempt: 0, retry: undefined, refusedSince: undefined, readyAt: 0, lastNode: undefined }),
+      );
     return p;
   }
 
@@ -247,7 +276,17 @@ export class ClusterTransport implements RemoteTransport {
     peer.retry = undefined;
     const [host, port] = splitHostPort(this.options.routes?.[address] ?? address);
     const t = this.options.tls;
-    const socket = t ? tls.connect({ host, port, cert: t.cert, key: t.key, ...(t.ca ? { ca: t.ca } : {}), rejectUnauthorized: t.ca !== undefined, checkServerIdentity: () => undefined }) : net.connect({ host, port });
+    const socket = t
+      ? tls.connect({
+          host,
+          port,
+          cert: t.cert,
+          key: t.key,
+          ...(t.ca ? { ca: t.ca } : {}),
+          rejectUnauthorized: t.ca !== undefined,
+          checkServerIdentity: () => undefined,
+        })
+      : net.connect({ host, port });
     // Evidence that a process is gone (membership downs it sooner, see goneFor): nothing listens
     // at its address any more. A paused or partitioned process never refuses; it times out.
     socket.once('error', (error: NodeJS.ErrnoException) => {

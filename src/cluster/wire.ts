@@ -58,7 +58,10 @@ export function encodeControl(message: HandshakeMessage | ControlMessage): Uint8
   return Uint8Array.from(controlPackr.pack(message));
 }
 
-export function controlFrame(type: typeof FrameType.Handshake | typeof FrameType.Control, message: HandshakeMessage | ControlMessage): Buffer {
+export function controlFrame(
+  type: typeof FrameType.Handshake | typeof FrameType.Control,
+  message: HandshakeMessage | ControlMessage,
+): Buffer {
   return frame(type, controlPackr.pack(message));
 }
 
@@ -74,7 +77,8 @@ export function decodeControl(payload: Uint8Array): HandshakeMessage | ControlMe
   } catch (error) {
     throw new WireError(`undecodable control payload: ${(error as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || typeof (value as { _tag?: unknown })._tag !== 'string') throw new WireError('control payload is not a tagged message');
+  if (typeof value !== 'object' || value === null || typeof (value as { _tag?: unknown })._tag !== 'string')
+    throw new WireError('control payload is not a tagged message');
   return value as HandshakeMessage | ControlMessage;
 }
 

@@ -11,7 +11,10 @@ export type CounterMsg =
 
 export type FlakyMsg = { readonly _tag: 'Crash' } | { readonly _tag: 'Incarnation'; readonly replyTo: ActorRef<number> };
 
-export type StatsMsg = { readonly _tag: 'Stats'; readonly replyTo: ActorRef<{ readonly thread: number; readonly actors: number; readonly deadLetters: number }> };
+export type StatsMsg = {
+  readonly _tag: 'Stats';
+  readonly replyTo: ActorRef<{ readonly thread: number; readonly actors: number; readonly deadLetters: number }>;
+};
 
 let incarnations = 0;
 
@@ -25,10 +28,13 @@ export function setup(system: ActorSystem): void {
         return n;
       },
     });
-  system.spawn(stateless<never>(() => undefined), {
-    name: 'counters',
-    childFactory: () => childSpec(counter(), { idleTimeoutMs: 2_000 }),
-  });
+  system.spawn(
+    stateless<never>(() => undefined),
+    {
+      name: 'counters',
+      childFactory: () => childSpec(counter(), { idleTimeoutMs: 2_000 }),
+    },
+  );
   system.spawn(
     stateless<never>(() => undefined),
     {
@@ -49,5 +55,8 @@ export function setup(system: ActorSystem): void {
           : undefined,
     },
   );
-  system.spawn(stateless<StatsMsg>((m) => m.replyTo.tell({ thread: system.thread, actors: system.actorCount, deadLetters: system.deadLetters.count })), { name: 'stats' });
+  system.spawn(
+    stateless<StatsMsg>((m) => m.replyTo.tell({ thread: system.thread, actors: system.actorCount, deadLetters: system.deadLetters.count })),
+    { name: 'stats' },
+  );
 }

@@ -61,7 +61,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const started = performance.now();
-  const node = await AloftNode.start({ workers: flags.workers, boot: new URL('./boot.ts', import.meta.url), log: (level, line) => level !== 'debug' && console.log(`  [${level}] ${line}`) });
+  const node = await AloftNode.start({
+    workers: flags.workers,
+    boot: new URL('./boot.ts', import.meta.url),
+    log: (level, line) => level !== 'debug' && console.log(`  [${level}] ${line}`),
+  });
   console.log(`Aloft node up: main thread + ${node.workerCount} workers in ${Math.round(performance.now() - started)} ms`);
 
   const threads = node.threads.filter((t) => t > 0);
@@ -75,10 +79,17 @@ async function main(): Promise<void> {
     for (let k = 0; k < perEntity; k++) ref.tell({ _tag: 'Add', n: 1 });
   }
   const sample = await Promise.all(
-    [0, 1, flags.entities - 1].map((i) => at<CounterMsg>(threads[i % threads.length] as number, `counters/c${i}`).ask<{ _tag: 'Value'; n: number; thread: number }>((replyTo) => ({ _tag: 'Get', replyTo }), 10_000)),
+    [0, 1, flags.entities - 1].map((i) =>
+      at<CounterMsg>(threads[i % threads.length] as number, `counters/c${i}`).ask<{ _tag: 'Value'; n: number; thread: number }>(
+        (replyTo) => ({ _tag: 'Get', replyTo }),
+        10_000,
+      ),
+    ),
   );
   const ms = performance.now() - t0;
-  console.log(`1. ${flags.entities * perEntity} tells to ${flags.entities} entities across ${threads.length} workers in ${Math.round(ms)} ms (${Math.round((flags.entities * perEntity) / (ms / 1000))} msg/s)`);
+  console.log(
+    `1. ${flags.entities * perEntity} tells to ${flags.entities} entities across ${threads.length} workers in ${Math.round(ms)} ms (${Math.round((flags.entities * perEntity) / (ms / 1000))} msg/s)`,
+  );
   for (const v of sample) console.log(`   an entity on worker ${v.thread} counted ${v.n}`);
 
   // 2. A crash, and the supervisor's restart with backoff; the ref stays valid.
@@ -87,19 +98,32 @@ async function main(): Promise<void> {
   flaky.tell({ _tag: 'Crash' });
   t0 = performance.now();
   const after = await flaky.ask<number>((replyTo) => ({ _tag: 'Incarnation', replyTo }), 5_000);
-  console.log(`2. flaky actor crashed in incarnation ${before}; its supervisor restarted it as incarnation ${after} after ${Math.round(performance.now() - t0)} ms of backoff`);
+  console.log(
+    `2. flaky actor crashed in incarnation ${before}; its supervisor restarted it as incarnation ${after} after ${Math.round(performance.now() - t0)} ms of backoff`,
+  );
 
   // 3. Death watch across threads: the main thread watches an entity that passivates when idle.
   const watched = at<CounterMsg>(threads[threads.length - 1] as number, 'counters/c1');
   const terminated = new Promise<Terminated>((resolve) => {
-    const w = node.system.spawn(stateless<Terminated | { _tag: 'Go' }>((m, ctx) => (m._tag === 'Go' ? ctx.watch(watched as ActorRef<never>) : resolve(m))));
+    const w = node.system.spawn(
+      stateless<Terminated | { _tag: 'Go' }>((m, ctx) => (m._tag === 'Go' ? ctx.watch(watched as ActorRef<never>) : resolve(m))),
+    );
     w.tell({ _tag: 'Go' });
   });
   const term = await terminated;
-  console.log(`3. main thread was told ${term.ref.address.path} on worker ${term.ref.address.thread} terminated: ${term.reason} (idle passivation after 2 s)`);
+  console.log(
+    `3. main thread was told ${term.ref.address.path} on worker ${term.ref.address.thread} terminated: ${term.reason} (idle passivation after 2 s)`,
+  );
 
   const stats = async () => {
-    const all = await Promise.all(threads.map((t) => at<StatsMsg>(t, 'stats').ask<{ thread: number; actors: number; deadLetters: number }>((replyTo) => ({ _tag: 'Stats', replyTo }), 5_000)));
+    const all = await Promise.all(
+      threads.map((t) =>
+        at<StatsMsg>(t, 'stats').ask<{ thread: number; actors: number; deadLetters: number }>(
+          (replyTo) => ({ _tag: 'Stats', replyTo }),
+          5_000,
+        ),
+      ),
+    );
     return all.map((s) => `worker ${s.thread}: ${s.actors} actors, ${s.deadLetters} dead letters`).join('; ');
   };
   console.log(`4. ${await stats()}`);

@@ -17,9 +17,19 @@ export type AirportState = { readonly status: 'none' } | ({ readonly status: 'kn
 
 export type AirportCommand = { readonly _tag: 'SetAirportMinimumGroundTime'; readonly iata: string; readonly minimumGroundTimeMin: number };
 
-export type AirportEvent = { readonly _tag: 'AirportMinimumGroundTimeSet'; readonly version: 1; readonly iata: string; readonly minimumGroundTimeMin: number };
+export type AirportEvent = {
+  readonly _tag: 'AirportMinimumGroundTimeSet';
+  readonly version: 1;
+  readonly iata: string;
+  readonly minimumGroundTimeMin: number;
+};
 
-export type AirportError = { readonly _tag: 'InvalidAirport'; readonly iata: string; readonly problems: readonly string[]; readonly message: string };
+export type AirportError = {
+  readonly _tag: 'InvalidAirport';
+  readonly iata: string;
+  readonly problems: readonly string[];
+  readonly message: string;
+};
 
 export function initialState(): AirportState {
   return { status: 'none' };
@@ -33,7 +43,8 @@ export function decide(command: AirportCommand, state: AirportState): Decision<A
       if (!isAirportCode(iata)) problems.push(`"${iata}" is not a 3-letter IATA airport code`);
       const mgt = groundTimeProblem(minimumGroundTimeMin);
       if (mgt) problems.push(mgt);
-      if (problems.length > 0) return reject({ _tag: 'InvalidAirport', iata, problems, message: `airport ${iata}: ${problems.join('; ')}` });
+      if (problems.length > 0)
+        return reject({ _tag: 'InvalidAirport', iata, problems, message: `airport ${iata}: ${problems.join('; ')}` });
       if (state.status === 'known' && state.minimumGroundTimeMin === minimumGroundTimeMin) return accept();
       return accept({ _tag: 'AirportMinimumGroundTimeSet', version: 1, iata, minimumGroundTimeMin });
     }

@@ -26,7 +26,14 @@
  * Inputs that do not fit the current phase are ignored (reported with `ignored: true`).
  */
 import { assertNever } from './decision.ts';
-import { assignmentVersion, type AirplaneCommand, type AirplaneDecision, type AirplaneError, type AirplaneState, type Assignment } from './airplane.ts';
+import {
+  assignmentVersion,
+  type AirplaneCommand,
+  type AirplaneDecision,
+  type AirplaneError,
+  type AirplaneState,
+  type Assignment,
+} from './airplane.ts';
 import type { RotationCommand, RotationDecision, RotationError } from './rotation.ts';
 
 interface Target {
@@ -37,7 +44,13 @@ interface Target {
 
 export type SagaOutcome =
   | { readonly _tag: 'Assigned'; readonly registration: string; readonly rotationId: string; readonly replaced: string | null }
-  | { readonly _tag: 'AssignmentFailed'; readonly registration: string; readonly rotationId: string; readonly error: RotationError | AirplaneError; readonly message: string }
+  | {
+      readonly _tag: 'AssignmentFailed';
+      readonly registration: string;
+      readonly rotationId: string;
+      readonly error: RotationError | AirplaneError;
+      readonly message: string;
+    }
   | { readonly _tag: 'Unassigned'; readonly registration: string; readonly rotationId: string }
   | { readonly _tag: 'UnassignmentFailed'; readonly registration: string; readonly error: AirplaneError; readonly message: string };
 
@@ -50,9 +63,21 @@ export type AssignmentSagaState =
   /** Releases still to make, first one pending; the saga then fails with `error`. */
   | ({ readonly phase: 'compensating'; readonly error: AirplaneError; readonly releases: readonly Assignment[] } & Target)
   | { readonly phase: 'reading-unassign'; readonly sagaId: string; readonly registration: string }
-  | { readonly phase: 'unassigning'; readonly sagaId: string; readonly registration: string; readonly expectedVersion: number; readonly released: Assignment }
+  | {
+      readonly phase: 'unassigning';
+      readonly sagaId: string;
+      readonly registration: string;
+      readonly expectedVersion: number;
+      readonly released: Assignment;
+    }
   /** `error` set: the airplane's assignment changed meanwhile; the release still happens, the saga then fails. */
-  | { readonly phase: 'releasing'; readonly sagaId: string; readonly registration: string; readonly released: Assignment; readonly error?: AirplaneError }
+  | {
+      readonly phase: 'releasing';
+      readonly sagaId: string;
+      readonly registration: string;
+      readonly released: Assignment;
+      readonly error?: AirplaneError;
+    }
   | { readonly phase: 'completed'; readonly sagaId: string; readonly outcome: SagaOutcome };
 
 /** What the saga learns from reading the airplane: whether it exists, its assignment and version. */
@@ -64,7 +89,11 @@ export interface AirplaneReading {
 
 /** What a ReadAirplane command answers, from the airplane's state. */
 export function readAirplane(state: AirplaneState): AirplaneReading {
-  return { exists: state.status === 'active', assignment: state.status === 'active' ? state.assignment : null, version: assignmentVersion(state) };
+  return {
+    exists: state.status === 'active',
+    assignment: state.status === 'active' ? state.assignment : null,
+    version: assignmentVersion(state),
+  };
 }
 
 export type AssignmentSagaInput =
@@ -99,13 +128,24 @@ function toAirplane(command: AirplaneCommand): SagaCommand {
 }
 
 function assigned(t: Target, replaced: string | null): AssignmentSagaState {
-  return { phase: 'completed', sagaId: t.sagaId, outcome: { _tag: 'Assigned', registration: t.registration, rotationId: t.rotationId, replaced } };
+  return {
+    phase: 'completed',
+    sagaId: t.sagaId,
+    outcome: { _tag: 'Assigned', registration: t.registration, rotationId: t.rotationId, replaced },
+  };
 }
 
 function failed(t: Target, error: RotationError | AirplaneError): AssignmentSagaState {
   return {
-    phase: 'completed', sagaId: t.sagaId,
-    outcome: { _tag: 'AssignmentFailed', registration: t.registration, rotationId: t.rotationId, error, message: `assigning rotation ${t.rotationId} to airplane ${t.registration} failed: ${error.message}` },
+    phase: 'completed',
+    sagaId: t.sagaId,
+    outcome: {
+      _tag: 'AssignmentFailed',
+      registration: t.registration,
+      rotationId: t.rotationId,
+      error,
+      message: `assigning rotation ${t.rotationId} to airplane ${t.registration} failed: ${error.message}`,
+    },
   };
 }
 
@@ -123,12 +163,23 @@ export function pendingCommand(state: AssignmentSagaState): SagaCommand | undefi
     case 'completed':
       return undefined;
     case 'claiming':
-      return toRotation({ _tag: 'ClaimRotation', rotationId: state.rotationId, registration: state.registration, assignmentId: state.sagaId });
+      return toRotation({
+        _tag: 'ClaimRotation',
+        rotationId: state.rotationId,
+        registration: state.registration,
+        assignmentId: state.sagaId,
+      });
     case 'reading':
     case 'reading-unassign':
       return { _tag: 'ReadAirplane', registration: state.registration };
     case 'assigning':
-      return toAirplane({ _tag: 'AssignRotation', registration: state.registration, rotationId: state.rotationId, assignmentId: state.sagaId, expectedVersion: state.expectedVersion });
+      return toAirplane({
+        _tag: 'AssignRotation',
+        registration: state.registration,
+        rotationId: state.rotationId,
+        assignmentId: state.sagaId,
+        expectedVersion: state.expectedVersion,
+      });
     case 'releasing-previous':
       return release(state.previous);
     case 'compensating': {
@@ -150,7 +201,9 @@ function to(state: AssignmentSagaState): SagaStep {
 }
 
 function compensate(t: Target, error: AirplaneError, releases: readonly Assignment[]): SagaStep {
-  return releases.length === 0 ? to(failed(t, error)) : to({ phase: 'compensating', sagaId: t.sagaId, registration: t.registration, rotationId: t.rotationId, error, releases });
+  return releases.length === 0
+    ? to(failed(t, error))
+    : to({ phase: 'compensating', sagaId: t.sagaId, registration: t.registration, rotationId: t.rotationId, error, releases });
 }
 
 export function transition(state: AssignmentSagaState, input: AssignmentSagaInput): SagaStep {
@@ -176,10 +229,21 @@ export function transition(state: AssignmentSagaState, input: AssignmentSagaInpu
       const own: Assignment = { rotationId: state.rotationId, assignmentId: state.sagaId };
       if (!exists) {
         // The rotation holds our claim but there is no airplane to fly it: undo the claim.
-        return compensate(state, { _tag: 'AirplaneNotFound', registration: state.registration, message: `airplane ${state.registration} does not exist` }, [own]);
+        return compensate(
+          state,
+          { _tag: 'AirplaneNotFound', registration: state.registration, message: `airplane ${state.registration} does not exist` },
+          [own],
+        );
       }
       const previous = assignment && assignment.assignmentId !== state.sagaId ? assignment : null;
-      return to({ phase: 'assigning', sagaId: state.sagaId, registration: state.registration, rotationId: state.rotationId, expectedVersion: version, previous });
+      return to({
+        phase: 'assigning',
+        sagaId: state.sagaId,
+        registration: state.registration,
+        rotationId: state.rotationId,
+        expectedVersion: version,
+        previous,
+      });
     }
     case 'assigning': {
       if (input._tag !== 'AirplaneReplied') return ignore;
@@ -196,7 +260,13 @@ export function transition(state: AssignmentSagaState, input: AssignmentSagaInpu
       // Accepted, with RotationAssigned, or with no event when this step had been applied already
       // (a redelivery): either way the airplane replaced what it held when we read it.
       if (!state.previous) return to(assigned(state, null));
-      return to({ phase: 'releasing-previous', sagaId: state.sagaId, registration: state.registration, rotationId: state.rotationId, previous: state.previous });
+      return to({
+        phase: 'releasing-previous',
+        sagaId: state.sagaId,
+        registration: state.registration,
+        rotationId: state.rotationId,
+        previous: state.previous,
+      });
     }
     case 'releasing-previous':
       if (input._tag !== 'RotationReplied') return ignore;
@@ -214,7 +284,16 @@ export function transition(state: AssignmentSagaState, input: AssignmentSagaInpu
         const error: AirplaneError = exists
           ? { _tag: 'AirplaneNotAssigned', registration, message: `airplane ${registration} has no rotation assigned` }
           : { _tag: 'AirplaneNotFound', registration, message: `airplane ${registration} does not exist` };
-        return to({ phase: 'completed', sagaId, outcome: { _tag: 'UnassignmentFailed', registration, error, message: `unassigning airplane ${registration} failed: ${error.message}` } });
+        return to({
+          phase: 'completed',
+          sagaId,
+          outcome: {
+            _tag: 'UnassignmentFailed',
+            registration,
+            error,
+            message: `unassigning airplane ${registration} failed: ${error.message}`,
+          },
+        });
       }
       return to({ phase: 'unassigning', sagaId, registration, expectedVersion: version, released: assignment });
     }
@@ -225,7 +304,16 @@ export function transition(state: AssignmentSagaState, input: AssignmentSagaInpu
       if (decision._tag === 'Rejected') {
         const error = decision.error;
         if (error._tag !== 'AssignmentChanged') {
-          return to({ phase: 'completed', sagaId, outcome: { _tag: 'UnassignmentFailed', registration, error, message: `unassigning airplane ${registration} failed: ${error.message}` } });
+          return to({
+            phase: 'completed',
+            sagaId,
+            outcome: {
+              _tag: 'UnassignmentFailed',
+              registration,
+              error,
+              message: `unassigning airplane ${registration} failed: ${error.message}`,
+            },
+          });
         }
         // Changed since the read: the assignment we meant to remove is gone either way (we removed
         // it before a crash, or another saga replaced or removed it); its claim must go too.
@@ -237,7 +325,17 @@ export function transition(state: AssignmentSagaState, input: AssignmentSagaInpu
     case 'releasing': {
       if (input._tag !== 'RotationReplied') return ignore;
       const { sagaId, registration, released, error } = state;
-      if (error) return to({ phase: 'completed', sagaId, outcome: { _tag: 'UnassignmentFailed', registration, error, message: `unassigning airplane ${registration} failed: ${error.message}` } });
+      if (error)
+        return to({
+          phase: 'completed',
+          sagaId,
+          outcome: {
+            _tag: 'UnassignmentFailed',
+            registration,
+            error,
+            message: `unassigning airplane ${registration} failed: ${error.message}`,
+          },
+        });
       return to({ phase: 'completed', sagaId, outcome: { _tag: 'Unassigned', registration, rotationId: released.rotationId } });
     }
     case 'completed':

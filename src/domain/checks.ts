@@ -88,8 +88,13 @@ export function checkContinuity(schedule: Schedule): ContinuityViolation[] {
       const next = legs[i] as Leg;
       if (previous.arrivalAirport === next.departureAirport) continue;
       out.push({
-        _tag: 'ContinuityBroken', rotationId: rotation.rotationId, registration: rotation.registration, previous, next,
-        arrivalAirport: previous.arrivalAirport, departureAirport: next.departureAirport,
+        _tag: 'ContinuityBroken',
+        rotationId: rotation.rotationId,
+        registration: rotation.registration,
+        previous,
+        next,
+        arrivalAirport: previous.arrivalAirport,
+        departureAirport: next.departureAirport,
         message: `rotation ${rotation.rotationId}: ${formatDesignator(previous)} lands at ${previous.arrivalAirport} but the next leg ${formatDesignator(next)} leaves from ${next.departureAirport}`,
       });
     }
@@ -115,8 +120,18 @@ export function checkGroundTime(schedule: Schedule): GroundTimeViolation[] {
       const actualMinutes = (next.departureUtc - previous.arrivalUtc) / MINUTE;
       if (actualMinutes >= requiredMinutes) continue;
       out.push({
-        _tag: 'GroundTimeTooShort', rotationId: rotation.rotationId, registration: rotation.registration, previous, next, airport,
-        arrivalUtc: previous.arrivalUtc, departureUtc: next.departureUtc, requiredMinutes, actualMinutes, airportMinimumMinutes, airplaneMinimumMinutes,
+        _tag: 'GroundTimeTooShort',
+        rotationId: rotation.rotationId,
+        registration: rotation.registration,
+        previous,
+        next,
+        airport,
+        arrivalUtc: previous.arrivalUtc,
+        departureUtc: next.departureUtc,
+        requiredMinutes,
+        actualMinutes,
+        airportMinimumMinutes,
+        airplaneMinimumMinutes,
         message: `rotation ${rotation.rotationId}: ${actualMinutes} min on the ground at ${airport} between ${formatDesignator(previous)} (arrives ${iso(previous.arrivalUtc)}) and ${formatDesignator(next)} (departs ${iso(next.departureUtc)}); at least ${requiredMinutes} min required`,
       });
     }
@@ -140,7 +155,10 @@ export function checkDesignatorUniqueness(schedule: Schedule): DuplicateDesignat
     const { carrier, flightNumber, suffix, departureAirport, dateOfOrigin } = (legs[0] as { leg: Leg }).leg;
     const designator = { carrier, flightNumber, suffix, departureAirport, dateOfOrigin };
     out.push({
-      _tag: 'DuplicateDesignator', designator, key, legs,
+      _tag: 'DuplicateDesignator',
+      designator,
+      key,
+      legs,
       message: `${legs.length} legs share designator ${formatDesignator(designator)}: ${legs.map((l) => `${l.leg.id} in rotation ${l.rotationId}`).join(', ')}`,
     });
   }
@@ -160,7 +178,12 @@ export function checkEquipment(schedule: Schedule): EquipmentViolation[] {
       const legAircraftType = leg.aircraftType ?? null;
       if (legAircraftType === null || legAircraftType === airplaneAircraftType) continue;
       out.push({
-        _tag: 'EquipmentMismatch', rotationId: rotation.rotationId, registration, leg, legAircraftType, airplaneAircraftType,
+        _tag: 'EquipmentMismatch',
+        rotationId: rotation.rotationId,
+        registration,
+        leg,
+        legAircraftType,
+        airplaneAircraftType,
         message: `rotation ${rotation.rotationId}: ${formatDesignator(leg)} is scheduled for aircraft type ${legAircraftType} but airplane ${registration} is a ${airplaneAircraftType}`,
       });
     }
@@ -176,5 +199,10 @@ export interface CheckReport {
 }
 
 export function checkSchedule(schedule: Schedule): CheckReport {
-  return { continuity: checkContinuity(schedule), groundTime: checkGroundTime(schedule), designators: checkDesignatorUniqueness(schedule), equipment: checkEquipment(schedule) };
+  return {
+    continuity: checkContinuity(schedule),
+    groundTime: checkGroundTime(schedule),
+    designators: checkDesignatorUniqueness(schedule),
+    equipment: checkEquipment(schedule),
+  };
 }

@@ -24,7 +24,10 @@ export interface Decider<Command, Event, State, Error> {
 }
 
 /** Folds a history into a state; what a runtime does when it recovers an aggregate. */
-export function replay<Event, State>(decider: Pick<Decider<never, Event, State, never>, 'evolve' | 'initialState'>, events: readonly Event[]): State {
+export function replay<Event, State>(
+  decider: Pick<Decider<never, Event, State, never>, 'evolve' | 'initialState'>,
+  events: readonly Event[],
+): State {
   let state = decider.initialState();
   for (const event of events) state = decider.evolve(state, event);
   return state;

@@ -98,8 +98,10 @@ export function legProblems(leg: Leg): string[] {
   } else if (leg.arrivalUtc <= leg.departureUtc) {
     problems.push(`arrival ${iso(leg.arrivalUtc)} must be after departure ${iso(leg.departureUtc)}`);
   }
-  if (leg.aircraftType !== null && !isAircraftType(leg.aircraftType)) problems.push(`aircraft type "${String(leg.aircraftType)}" must be null or a 3-character IATA code`);
-  if (leg.serviceType !== null && !isServiceType(leg.serviceType)) problems.push(`service type "${String(leg.serviceType)}" must be null or one capital letter`);
+  if (leg.aircraftType !== null && !isAircraftType(leg.aircraftType))
+    problems.push(`aircraft type "${String(leg.aircraftType)}" must be null or a 3-character IATA code`);
+  if (leg.serviceType !== null && !isServiceType(leg.serviceType))
+    problems.push(`service type "${String(leg.serviceType)}" must be null or one capital letter`);
   return problems;
 }
 

@@ -35,19 +35,43 @@ export type RotationEvent =
   | { readonly _tag: 'LegAdded'; readonly version: 2; readonly rotationId: string; readonly leg: Leg }
   | { readonly _tag: 'LegRemoved'; readonly version: 1; readonly rotationId: string; readonly legId: string }
   | { readonly _tag: 'RotationRemoved'; readonly version: 1; readonly rotationId: string }
-  | { readonly _tag: 'RotationClaimed'; readonly version: 1; readonly rotationId: string; readonly registration: string; readonly assignmentId: string }
-  | { readonly _tag: 'RotationReleased'; readonly version: 1; readonly rotationId: string; readonly registration: string; readonly assignmentId: string };
+  | {
+      readonly _tag: 'RotationClaimed';
+      readonly version: 1;
+      readonly rotationId: string;
+      readonly registration: string;
+      readonly assignmentId: string;
+    }
+  | {
+      readonly _tag: 'RotationReleased';
+      readonly version: 1;
+      readonly rotationId: string;
+      readonly registration: string;
+      readonly assignmentId: string;
+    };
 
 export type RotationError =
   | { readonly _tag: 'RotationAlreadyExists'; readonly rotationId: string; readonly message: string }
   | { readonly _tag: 'RotationNotFound'; readonly rotationId: string; readonly message: string }
   | { readonly _tag: 'RotationWasRemoved'; readonly rotationId: string; readonly message: string }
-  | { readonly _tag: 'InvalidLeg'; readonly rotationId: string; readonly legId: string; readonly problems: readonly string[]; readonly message: string }
+  | {
+      readonly _tag: 'InvalidLeg';
+      readonly rotationId: string;
+      readonly legId: string;
+      readonly problems: readonly string[];
+      readonly message: string;
+    }
   | { readonly _tag: 'LegAlreadyInRotation'; readonly rotationId: string; readonly legId: string; readonly message: string }
   | { readonly _tag: 'LegOverlaps'; readonly rotationId: string; readonly leg: Leg; readonly conflictsWith: Leg; readonly message: string }
   | { readonly _tag: 'UnknownLeg'; readonly rotationId: string; readonly legId: string; readonly message: string }
   | { readonly _tag: 'RotationIsAssigned'; readonly rotationId: string; readonly registration: string; readonly message: string }
-  | { readonly _tag: 'RotationAlreadyAssigned'; readonly rotationId: string; readonly registration: string; readonly requestedBy: string; readonly message: string };
+  | {
+      readonly _tag: 'RotationAlreadyAssigned';
+      readonly rotationId: string;
+      readonly registration: string;
+      readonly requestedBy: string;
+      readonly message: string;
+    };
 
 export type RotationDecision = Decision<RotationEvent, RotationError>;
 
@@ -111,15 +135,29 @@ export function decide(command: RotationCommand, state: RotationState): Rotation
       const { leg } = command;
       const problems = legProblems(leg);
       if (problems.length > 0) {
-        return reject({ _tag: 'InvalidLeg', rotationId, legId: String(leg.id), problems, message: `leg ${String(leg.id)} is invalid: ${problems.join('; ')}` });
+        return reject({
+          _tag: 'InvalidLeg',
+          rotationId,
+          legId: String(leg.id),
+          problems,
+          message: `leg ${String(leg.id)} is invalid: ${problems.join('; ')}`,
+        });
       }
       if (rotation.legs.some((l) => l.id === leg.id)) {
-        return reject({ _tag: 'LegAlreadyInRotation', rotationId, legId: leg.id, message: `leg ${leg.id} is already in rotation ${rotationId}` });
+        return reject({
+          _tag: 'LegAlreadyInRotation',
+          rotationId,
+          legId: leg.id,
+          message: `leg ${leg.id} is already in rotation ${rotationId}`,
+        });
       }
       const conflict = findOverlap(rotation.legs, leg);
       if (conflict) {
         return reject({
-          _tag: 'LegOverlaps', rotationId, leg, conflictsWith: conflict,
+          _tag: 'LegOverlaps',
+          rotationId,
+          leg,
+          conflictsWith: conflict,
           message: `leg ${formatDesignator(leg)} (${iso(leg.departureUtc)} to ${iso(leg.arrivalUtc)}) overlaps leg ${formatDesignator(conflict)} (${iso(conflict.departureUtc)} to ${iso(conflict.arrivalUtc)}) in rotation ${rotationId}`,
         });
       }
@@ -129,7 +167,12 @@ export function decide(command: RotationCommand, state: RotationState): Rotation
       const rotation = active(state, rotationId);
       if (isError(rotation)) return reject(rotation);
       if (!rotation.legs.some((l) => l.id === command.legId)) {
-        return reject({ _tag: 'UnknownLeg', rotationId, legId: command.legId, message: `rotation ${rotationId} has no leg ${command.legId}` });
+        return reject({
+          _tag: 'UnknownLeg',
+          rotationId,
+          legId: command.legId,
+          message: `rotation ${rotationId} has no leg ${command.legId}`,
+        });
       }
       return accept({ _tag: 'LegRemoved', version: 1, rotationId, legId: command.legId });
     }
@@ -140,7 +183,12 @@ export function decide(command: RotationCommand, state: RotationState): Rotation
       // another aggregate: the planner unassigns first (itself a saga), then removes.
       if (rotation.claim) {
         const { registration } = rotation.claim;
-        return reject({ _tag: 'RotationIsAssigned', rotationId, registration, message: `rotation ${rotationId} is assigned to airplane ${registration}; unassign it first` });
+        return reject({
+          _tag: 'RotationIsAssigned',
+          rotationId,
+          registration,
+          message: `rotation ${rotationId} is assigned to airplane ${registration}; unassign it first`,
+        });
       }
       return accept({ _tag: 'RotationRemoved', version: 1, rotationId });
     }
@@ -154,10 +202,14 @@ export function decide(command: RotationCommand, state: RotationState): Rotation
       // could finish their airplane steps in the other order and leave the ids crossed.
       if (claim) {
         return reject({
-          _tag: 'RotationAlreadyAssigned', rotationId, registration: claim.registration, requestedBy: registration,
-          message: claim.registration === registration
-            ? `rotation ${rotationId} is already assigned to airplane ${registration}`
-            : `rotation ${rotationId} is already assigned to airplane ${claim.registration}; ${registration} cannot take it`,
+          _tag: 'RotationAlreadyAssigned',
+          rotationId,
+          registration: claim.registration,
+          requestedBy: registration,
+          message:
+            claim.registration === registration
+              ? `rotation ${rotationId} is already assigned to airplane ${registration}`
+              : `rotation ${rotationId} is already assigned to airplane ${claim.registration}; ${registration} cannot take it`,
         });
       }
       return accept({ _tag: 'RotationClaimed', version: 1, rotationId, registration, assignmentId });
@@ -166,7 +218,13 @@ export function decide(command: RotationCommand, state: RotationState): Rotation
       // Idempotent and scoped to one assignment: a late compensation or the release of an airplane's
       // previous rotation must not undo a newer claim made by another saga.
       if (state.status !== 'active' || !state.claim || state.claim.assignmentId !== command.assignmentId) return accept();
-      return accept({ _tag: 'RotationReleased', version: 1, rotationId, registration: state.claim.registration, assignmentId: command.assignmentId });
+      return accept({
+        _tag: 'RotationReleased',
+        version: 1,
+        rotationId,
+        registration: state.claim.registration,
+        assignmentId: command.assignmentId,
+      });
     }
     default:
       return assertNever(command);

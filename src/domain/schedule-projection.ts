@@ -49,8 +49,12 @@ export function scheduleFromEvents(events: Iterable<DomainEvent>): Schedule {
     if (a.assignment) flownBy.set(a.assignment.rotationId, a.registration);
   }
   return {
-    airports: [...airports.values()].flatMap((a) => (a.status === 'known' ? [{ iata: a.iata, minimumGroundTimeMin: a.minimumGroundTimeMin }] : [])),
+    airports: [...airports.values()].flatMap((a) =>
+      a.status === 'known' ? [{ iata: a.iata, minimumGroundTimeMin: a.minimumGroundTimeMin }] : [],
+    ),
     airplanes: planes,
-    rotations: [...rotations.values()].flatMap((r) => (r.status === 'active' ? [{ rotationId: r.rotationId, legs: r.legs, registration: flownBy.get(r.rotationId) ?? null }] : [])),
+    rotations: [...rotations.values()].flatMap((r) =>
+      r.status === 'active' ? [{ rotationId: r.rotationId, legs: r.legs, registration: flownBy.get(r.rotationId) ?? null }] : [],
+    ),
   };
 }

@@ -18,20 +18,28 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 function time(value: string | null, name: 'from' | 'to'): number | undefined {
   if (value === null || value === '') return undefined;
   const ms = Date.parse(DATE.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(ms) || !(DATE.test(value) || /Z$|[+-]00:?00$/.test(value))) throw badRequest(`query parameter "${name}" must be a date YYYY-MM-DD or a UTC instant, got "${value}"`, name);
+  if (Number.isNaN(ms) || !(DATE.test(value) || /Z$|[+-]00:?00$/.test(value)))
+    throw badRequest(`query parameter "${name}" must be a date YYYY-MM-DD or a UTC instant, got "${value}"`, name);
   return DATE.test(value) && name === 'to' ? ms + DAY : ms;
 }
 
 function filters(req: Request): CheckFilters {
   const allowed = new Set(['rotation', 'from', 'to', 'limit', 'cursor', 'minOffset', 'timeoutMs']);
-  for (const key of req.query.keys()) if (!allowed.has(key)) throw badRequest(`unknown query parameter "${key}"; allowed: ${[...allowed].join(', ')}`, key);
+  for (const key of req.query.keys())
+    if (!allowed.has(key)) throw badRequest(`unknown query parameter "${key}"; allowed: ${[...allowed].join(', ')}`, key);
   const rotationId = req.query.get('rotation') ?? undefined;
   const from = time(req.query.get('from'), 'from');
   const to = time(req.query.get('to'), 'to');
   if (from !== undefined && to !== undefined && to <= from) throw badRequest('"to" must be after "from"', 'to');
   const limit = queryInt(req.query.get('limit') ?? undefined, 'limit', 1, 1000);
   const cursor = req.query.get('cursor') ?? undefined;
-  return { ...(rotationId ? { rotationId } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(limit !== undefined ? { limit } : {}), ...(cursor ? { cursor } : {}) };
+  return {
+    ...(rotationId ? { rotationId } : {}),
+    ...(from !== undefined ? { from } : {}),
+    ...(to !== undefined ? { to } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+    ...(cursor ? { cursor } : {}),
+  };
 }
 
 export function viewProblem(error: unknown): never {

@@ -40,7 +40,8 @@ export function importRoutes(server: HttpServer, importer: Importer, directory: 
       } else {
         ssim = req.body;
       }
-      if (onError !== 'reject' && onError !== 'valid-only') throw badRequest(`onError must be reject or valid-only, got "${onError}"`, 'onError');
+      if (onError !== 'reject' && onError !== 'valid-only')
+        throw badRequest(`onError must be reject or valid-only, got "${onError}"`, 'onError');
       if (ssim.length === 0) throw badRequest('the import has no SSIM data', 'ssim');
       const status = await journalRead(() => importer.start({ ssim, onError, ...(rotationCsv !== undefined ? { rotationCsv } : {}) }));
       return { status: 202, body: { importId: status.importId, state: status.state } };

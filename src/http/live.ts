@@ -51,7 +51,8 @@ function topicOf(message: Record<string, unknown>, key: 'subscribe' | 'unsubscri
   const what = message[key];
   if (what === 'imports') return 'imports';
   if (what === 'feed') return 'feed';
-  if (what === 'violations') return typeof message.rotation === 'string' && message.rotation.length > 0 ? `violations/${message.rotation}` : 'violations';
+  if (what === 'violations')
+    return typeof message.rotation === 'string' && message.rotation.length > 0 ? `violations/${message.rotation}` : 'violations';
   return `unknown topic ${JSON.stringify(what)}; topics are "imports", "feed", "violations" (optionally with "rotation") and "window" (with "window")`;
 }
 

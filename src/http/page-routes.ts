@@ -58,21 +58,35 @@ export function pageRoutes(server: HttpServer, deps: PageDeps): void {
   server.route('get', '/:file', (req) => serveFile(req.params[0] ?? ''));
 
   server.route('get', '/api/cluster/panel', async (req) => {
-    if (deps.adminUrl === undefined) throw problem(503, 'no-cluster', 'this node runs no cluster admin API (it was started without a cluster)');
+    if (deps.adminUrl === undefined)
+      throw problem(503, 'no-cluster', 'this node runs no cluster admin API (it was started without a cluster)');
     const authorization = req.headers.get('authorization') ?? '';
     let res: Response;
     try {
-      res = await fetch(new URL('/cluster/members', deps.adminUrl), { headers: { authorization }, signal: AbortSignal.timeout(deps.adminTimeoutMs ?? 3_000) });
+      res = await fetch(new URL('/cluster/members', deps.adminUrl), {
+        headers: { authorization },
+        signal: AbortSignal.timeout(deps.adminTimeoutMs ?? 3_000),
+      });
     } catch (error) {
-      throw problem(503, 'admin-unreachable', `the cluster admin API at ${deps.adminUrl} is not reachable from this node: ${error instanceof Error ? error.message : String(error)}`);
+      throw problem(
+        503,
+        'admin-unreachable',
+        `the cluster admin API at ${deps.adminUrl} is not reachable from this node: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     if (res.status === 401) throw problem(401, 'unauthorized', 'the cluster admin API refused the token');
     if (!res.ok) throw problem(503, 'admin-failed', `the cluster admin API answered ${res.status}`);
     const members: unknown = await res.json();
     // Shards per member and this node's entities: from the same admin API, when the node shards.
-    const shards: unknown = await fetch(new URL('/cluster/shards?brief=1', deps.adminUrl), { headers: { authorization }, signal: AbortSignal.timeout(deps.adminTimeoutMs ?? 3_000) })
+    const shards: unknown = await fetch(new URL('/cluster/shards?brief=1', deps.adminUrl), {
+      headers: { authorization },
+      signal: AbortSignal.timeout(deps.adminTimeoutMs ?? 3_000),
+    })
       .then((r) => (r.ok ? r.json() : null))
       .catch(() => null);
-    return { status: 200, body: { cluster: members, shards, replicas: deps.lag(), mainThreadActors: deps.actors?.() ?? null, at: new Date().toISOString() } };
+    return {
+      status: 200,
+      body: { cluster: members, shards, replicas: deps.lag(), mainThreadActors: deps.actors?.() ?? null, at: new Date().toISOString() },
+    };
   });
 }

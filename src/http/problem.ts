@@ -40,7 +40,13 @@ const TITLES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-export function problem(status: number, type: string, detail: string, extra: Record<string, unknown> = {}, headers: Readonly<Record<string, string>> = {}): HttpProblem {
+export function problem(
+  status: number,
+  type: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  headers: Readonly<Record<string, string>> = {},
+): HttpProblem {
   const core = { type: `https://aloft.dev/problems/${type}`, title: TITLES[status] ?? 'Error', status, detail };
   // Extensions never replace a standard member: an extension named `status` once became the
   // HTTP status line itself ("HTTP/1.1 catching-up"), which no client could read.
@@ -66,7 +72,8 @@ export async function command<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (isAskTimeout(error)) throw problem(504, 'timeout', 'the entity did not answer in time; the command may or may not have been applied');
+    if (isAskTimeout(error))
+      throw problem(504, 'timeout', 'the entity did not answer in time; the command may or may not have been applied');
     // Sent, then its member was lost (killed, downed, unreachable) before it answered: say so
     // now instead of letting the client wait for a timeout that would say the same.
     if (isOutcomeUnknown(error)) {
@@ -81,7 +88,8 @@ export async function command<T>(work: () => Promise<T>): Promise<T> {
     }
     // The entity's shard is moving or its home is unreachable, or it stopped (handed off) with
     // the command still queued: nothing was applied, and a retry goes to its new home.
-    if (isUnavailable(error) || isActorStopped(error)) throw problem(503, 'entity-unavailable', `the command was not applied: ${error.message}`, { retriable: true });
+    if (isUnavailable(error) || isActorStopped(error))
+      throw problem(503, 'entity-unavailable', `the command was not applied: ${error.message}`, { retriable: true });
     throw error;
   }
 }
@@ -93,7 +101,8 @@ export async function journalRead<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     const e = error as { retriable?: unknown; message?: unknown } | null;
-    if (e !== null && typeof e === 'object' && e.retriable === true) throw problem(503, 'journal-unavailable', `the journal cannot be read now: ${String(e.message)}`, { retriable: true });
+    if (e !== null && typeof e === 'object' && e.retriable === true)
+      throw problem(503, 'journal-unavailable', `the journal cannot be read now: ${String(e.message)}`, { retriable: true });
     throw error;
   }
 }

@@ -44,7 +44,14 @@ export function readRoutes(server: HttpServer, deps: ReadDeps): void {
     if (state.status !== 'active') throw notFound(`no airplane ${id}`);
     return {
       status: 200,
-      body: { id, version: seq, registration: state.registration, aircraftType: state.aircraftType, minGroundTimeMinutes: state.minimumGroundTimeMin, rotationId: state.assignment?.rotationId ?? null },
+      body: {
+        id,
+        version: seq,
+        registration: state.registration,
+        aircraftType: state.aircraftType,
+        minGroundTimeMinutes: state.minimumGroundTimeMin,
+        rotationId: state.assignment?.rotationId ?? null,
+      },
     };
   });
 
@@ -73,7 +80,12 @@ export function readRoutes(server: HttpServer, deps: ReadDeps): void {
     const backends = deps.backends?.() ?? [];
     const down = backends.filter((b) => b.state === 'down');
     if (down.length > 0) {
-      throw problem(503, 'backend-unavailable', `not ready: ${down.map((b) => `${b.name} is down (${b.reason ?? 'no reason given'})`).join('; ')}`, { state: 'backend-down', backends, replicas: views.lag() });
+      throw problem(
+        503,
+        'backend-unavailable',
+        `not ready: ${down.map((b) => `${b.name} is down (${b.reason ?? 'no reason given'})`).join('; ')}`,
+        { state: 'backend-down', backends, replicas: views.lag() },
+      );
     }
     let offset: number;
     try {
@@ -81,10 +93,23 @@ export function readRoutes(server: HttpServer, deps: ReadDeps): void {
     } catch (error) {
       // Between two probes of the journal's health: this request is the first to find it gone.
       const name = backends.find((b) => b.name.startsWith('journal'))?.name ?? 'journal';
-      throw problem(503, 'backend-unavailable', `not ready: ${name} is down (${error instanceof Error ? error.message : String(error)})`, { state: 'backend-down', backends, replicas: views.lag() });
+      throw problem(503, 'backend-unavailable', `not ready: ${name} is down (${error instanceof Error ? error.message : String(error)})`, {
+        state: 'backend-down',
+        backends,
+        replicas: views.lag(),
+      });
     }
     const body = { status: views.ready() ? 'ready' : 'catching-up', offset, replicas: views.lag(), backends };
-    if (!views.ready()) throw problem(503, 'not-ready', `the views are catching up with the journal: ${views.lag().map((l) => `${l.name} at ${l.offset}/${l.head}`).join(', ')}`, { ...body, state: body.status });
+    if (!views.ready())
+      throw problem(
+        503,
+        'not-ready',
+        `the views are catching up with the journal: ${views
+          .lag()
+          .map((l) => `${l.name} at ${l.offset}/${l.head}`)
+          .join(', ')}`,
+        { ...body, state: body.status },
+      );
     return { status: 200, body };
   });
   server.route('get', '/metrics', async () => ({ status: 200, body: await metrics.render(), contentType: 'text/plain; version=0.0.4' }));

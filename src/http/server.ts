@@ -41,7 +41,23 @@ export interface RouteOptions {
 
 type Method = 'get' | 'post' | 'put' | 'del';
 
-const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'No Content',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
 
 export const DEFAULT_MAX_BODY = 1 << 20;
 
@@ -73,7 +89,13 @@ export class HttpServer {
       req.forEach((k, v) => headers.set(k, v));
       const params: string[] = [];
       for (let i = 0; i < paramCount; i++) params.push(decodeURIComponent(req.getParameter(i)));
-      const request = { method: req.getMethod().toUpperCase(), url: req.getUrl(), query: new URLSearchParams(req.getQuery() ?? ''), params, headers };
+      const request = {
+        method: req.getMethod().toUpperCase(),
+        url: req.getUrl(),
+        query: new URLSearchParams(req.getQuery() ?? ''),
+        params,
+        headers,
+      };
       const started = performance.now();
       this.inFlight++;
       void this.serve(res, state, request, method === 'get' || method === 'del' ? 0 : maxBody, handler).finally(() => {
@@ -84,7 +106,13 @@ export class HttpServer {
     return this;
   }
 
-  private async serve(res: uws.HttpResponse, state: { aborted: boolean }, partial: Omit<Request, 'body'>, maxBody: number, handler: Handler): Promise<void> {
+  private async serve(
+    res: uws.HttpResponse,
+    state: { aborted: boolean },
+    partial: Omit<Request, 'body'>,
+    maxBody: number,
+    handler: Handler,
+  ): Promise<void> {
     let reply: Reply;
     try {
       const length = Number(partial.headers.get('content-length') ?? '0');
@@ -92,10 +120,15 @@ export class HttpServer {
       const body = maxBody === 0 ? Buffer.alloc(0) : await readBody(res, maxBody);
       reply = await handler({ ...partial, body });
     } catch (error) {
-      if (error instanceof HttpProblem) reply = { status: error.problem.status, body: error.problem, contentType: 'application/problem+json', headers: error.headers };
+      if (error instanceof HttpProblem)
+        reply = { status: error.problem.status, body: error.problem, contentType: 'application/problem+json', headers: error.headers };
       else {
         this.log(`${partial.method} ${partial.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-        reply = { status: 500, body: problem(500, 'internal', 'the server failed to handle this request; it has been logged').problem, contentType: 'application/problem+json' };
+        reply = {
+          status: 500,
+          body: problem(500, 'internal', 'the server failed to handle this request; it has been logged').problem,
+          contentType: 'application/problem+json',
+        };
       }
     }
     if (state.aborted) return;
@@ -105,14 +138,22 @@ export class HttpServer {
       const type = reply.contentType ?? 'application/json';
       res.writeHeader('content-type', type);
       if (reply.headers !== undefined) for (const name in reply.headers) res.writeHeader(name, reply.headers[name] as string);
-      res.end(typeof reply.body === 'string' && (reply.raw === true || !type.includes('json')) ? reply.body : JSON.stringify(reply.body), this.closing);
+      res.end(
+        typeof reply.body === 'string' && (reply.raw === true || !type.includes('json')) ? reply.body : JSON.stringify(reply.body),
+        this.closing,
+      );
     });
   }
 
   private refuseClosing(res: uws.HttpResponse): void {
     res.cork(() => {
       res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'application/problem+json');
-      res.end(JSON.stringify(problem(503, 'shutting-down', 'this node is stopping; send the request to another node', { retriable: true }).problem), true);
+      res.end(
+        JSON.stringify(
+          problem(503, 'shutting-down', 'this node is stopping; send the request to another node', { retriable: true }).problem,
+        ),
+        true,
+      );
     });
   }
 

@@ -24,14 +24,21 @@ type FieldSpec =
   | { readonly type: 'instant'; readonly optional?: boolean };
 
 type Out<S extends Record<string, FieldSpec>> = {
-  [K in keyof S]: S[K] extends { type: 'integer' } ? (S[K] extends { optional: true } ? number | undefined : number) : S[K] extends { optional: true } ? string | undefined : string;
+  [K in keyof S]: S[K] extends { type: 'integer' }
+    ? S[K] extends { optional: true }
+      ? number | undefined
+      : number
+    : S[K] extends { optional: true }
+      ? string | undefined
+      : string;
 };
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]00:?00)$/;
 
 /** Validates `body` against `spec`; instants come back as ISO strings checked to parse. */
 export function fields<S extends Record<string, FieldSpec>>(body: Record<string, Json>, spec: S): Out<S> {
-  for (const key of Object.keys(body)) if (!(key in spec)) throw badRequest(`unknown field "${key}"; allowed: ${Object.keys(spec).join(', ')}`, key);
+  for (const key of Object.keys(body))
+    if (!(key in spec)) throw badRequest(`unknown field "${key}"; allowed: ${Object.keys(spec).join(', ')}`, key);
   const out: Record<string, unknown> = {};
   for (const [key, f] of Object.entries(spec)) {
     const v = body[key];
@@ -42,7 +49,8 @@ export function fields<S extends Record<string, FieldSpec>>(body: Record<string,
     switch (f.type) {
       case 'string':
         if (typeof v !== 'string') throw badRequest(`field "${key}" must be a string, got ${typeof v}`, key);
-        if (f.maxLength !== undefined && v.length > f.maxLength) throw badRequest(`field "${key}" is longer than ${f.maxLength} characters`, key);
+        if (f.maxLength !== undefined && v.length > f.maxLength)
+          throw badRequest(`field "${key}" is longer than ${f.maxLength} characters`, key);
         if (f.pattern && !f.pattern.test(v)) throw badRequest(`field "${key}" is "${v}"; expected ${f.hint ?? f.pattern.source}`, key);
         out[key] = v;
         break;
@@ -53,7 +61,8 @@ export function fields<S extends Record<string, FieldSpec>>(body: Record<string,
         out[key] = v;
         break;
       case 'instant':
-        if (typeof v !== 'string' || !ISO_INSTANT.test(v) || Number.isNaN(Date.parse(v))) throw badRequest(`field "${key}" must be an ISO-8601 UTC instant like 2026-03-29T06:00:00Z`, key);
+        if (typeof v !== 'string' || !ISO_INSTANT.test(v) || Number.isNaN(Date.parse(v)))
+          throw badRequest(`field "${key}" must be an ISO-8601 UTC instant like 2026-03-29T06:00:00Z`, key);
         out[key] = v;
         break;
     }
@@ -64,6 +73,7 @@ export function fields<S extends Record<string, FieldSpec>>(body: Record<string,
 export function queryInt(value: string | undefined, name: string, min: number, max: number): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw badRequest(`query parameter "${name}" must be an integer between ${min} and ${max}`, name);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw badRequest(`query parameter "${name}" must be an integer between ${min} and ${max}`, name);
   return n;
 }

@@ -53,7 +53,14 @@ interface Touched {
   offset: number;
 }
 
-const STRUCTURAL = new Set(['RotationCreated', 'RotationRemoved', 'AirplaneCreated', 'RotationAssigned', 'RotationUnassigned', 'AirportMinimumGroundTimeSet']);
+const STRUCTURAL = new Set([
+  'RotationCreated',
+  'RotationRemoved',
+  'AirplaneCreated',
+  'RotationAssigned',
+  'RotationUnassigned',
+  'AirportMinimumGroundTimeSet',
+]);
 const key = (r: WindowRow) => `${r.kind}:${r.id}`;
 
 function touchedBy(batch: readonly EventEnvelope[]): Touched {
@@ -82,18 +89,24 @@ function concerns(s: Subscription, t: Touched): boolean {
 
 function windowOf(message: Record<string, unknown>): URLSearchParams {
   const w = message.window;
-  if (typeof w !== 'object' || w === null || Array.isArray(w)) throw new Error('a window subscription needs "window": an object with the parameters of GET /api/window');
+  if (typeof w !== 'object' || w === null || Array.isArray(w))
+    throw new Error('a window subscription needs "window": an object with the parameters of GET /api/window');
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(w)) {
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw new Error(`window parameter "${k}" must be a string, a number or a boolean`);
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+      throw new Error(`window parameter "${k}" must be a string, a number or a boolean`);
     params.set(k, String(v));
   }
   return params;
 }
 
 /** Registers the "window" channel on `live` and follows the view pool's live batches for it. */
-export function followWindows(pool: Pick<ViewPool, 'query' | 'onLiveBatch'>, live: Live, log: (line: string) => void = () => undefined): void {
+export function followWindows(
+  pool: Pick<ViewPool, 'query' | 'onLiveBatch'>,
+  live: Live,
+  log: (line: string) => void = () => undefined,
+): void {
   const subs = new Map<number, Subscription>();
   let running: Promise<void> | undefined;
   let closed = false;
@@ -117,10 +130,20 @@ export function followWindows(pool: Pick<ViewPool, 'query' | 'onLiveBatch'>, liv
     s.registrations = new Set(a.rows.flatMap((r) => (r.registration === null ? [] : [r.registration])));
     if (same || quiet) return;
     s.client.send({
-      type: 'window', id: s.id, offset: a.offset, ...(full ? { full: true } : {}),
-      total: a.total, start: a.start, airplaneRows: a.airplaneRows, from: a.from, to: a.to,
-      rows: changed, ...(full || moved ? { order } : {}),
-      counts: a.counts, totals: a.totals, extent: a.extent,
+      type: 'window',
+      id: s.id,
+      offset: a.offset,
+      ...(full ? { full: true } : {}),
+      total: a.total,
+      start: a.start,
+      airplaneRows: a.airplaneRows,
+      from: a.from,
+      to: a.to,
+      rows: changed,
+      ...(full || moved ? { order } : {}),
+      counts: a.counts,
+      totals: a.totals,
+      extent: a.extent,
     });
   };
 
@@ -156,11 +179,23 @@ export function followWindows(pool: Pick<ViewPool, 'query' | 'onLiveBatch'>, liv
     subscribe(client, message) {
       const query = parseWindow(windowOf(message), []);
       const offset = message.offset;
-      if (offset !== undefined && !(typeof offset === 'number' && Number.isInteger(offset) && offset >= 0)) throw new Error('"offset" must be the offset of the window answer the client holds (an integer >= 0)');
+      if (offset !== undefined && !(typeof offset === 'number' && Number.isInteger(offset) && offset >= 0))
+        throw new Error('"offset" must be the offset of the window answer the client holds (an integer >= 0)');
       const clientOffset = (offset as number | undefined) ?? -1;
       subs.set(client.id, {
-        client, id: message.id ?? null, query, rows: new Map(), order: [], total: -1, start: -1, airplaneRows: -1,
-        rotations: new Set(), registrations: new Set(), due: Math.max(0, clientOffset), fresh: true, clientOffset,
+        client,
+        id: message.id ?? null,
+        query,
+        rows: new Map(),
+        order: [],
+        total: -1,
+        start: -1,
+        airplaneRows: -1,
+        rotations: new Set(),
+        registrations: new Set(),
+        due: Math.max(0, clientOffset),
+        fresh: true,
+        clientOffset,
       });
       kick();
     },

@@ -20,7 +20,12 @@ import { parseWindow } from './window-params.ts';
  * GET /api/window, and window subscriptions on `live` (changes inside each client's window).
  * Wired by the service beside the other routes: windowRoutes(http, views, live, log).
  */
-export function windowRoutes(server: HttpServer, pool: Pick<ViewPool, 'queryJson' | 'query' | 'onLiveBatch'>, live?: Live, log?: (line: string) => void): void {
+export function windowRoutes(
+  server: HttpServer,
+  pool: Pick<ViewPool, 'queryJson' | 'query' | 'onLiveBatch'>,
+  live?: Live,
+  log?: (line: string) => void,
+): void {
   server.route('get', '/api/window', async (req) => {
     const window = parseWindow(req.query);
     const minOffset = queryInt(req.query.get('minOffset') ?? undefined, 'minOffset', 0, Number.MAX_SAFE_INTEGER) ?? 0;

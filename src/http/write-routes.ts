@@ -20,7 +20,17 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Domain errors that mean "no such thing" and those that mean "conflicts with what is there". */
 const NOT_FOUND = new Set(['RotationNotFound', 'AirplaneNotFound', 'UnknownLeg']);
-const CONFLICT = new Set(['RotationAlreadyExists', 'AirplaneAlreadyExists', 'LegOverlaps', 'LegAlreadyInRotation', 'RotationIsAssigned', 'RotationAlreadyAssigned', 'RotationWasRemoved', 'AirplaneNotAssigned', 'AssignmentChanged']);
+const CONFLICT = new Set([
+  'RotationAlreadyExists',
+  'AirplaneAlreadyExists',
+  'LegOverlaps',
+  'LegAlreadyInRotation',
+  'RotationIsAssigned',
+  'RotationAlreadyAssigned',
+  'RotationWasRemoved',
+  'AirplaneNotAssigned',
+  'AssignmentChanged',
+]);
 
 export function statusOf(errorTag: string): number {
   if (NOT_FOUND.has(errorTag)) return 404;
@@ -57,7 +67,9 @@ export interface IdSource {
 export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: IdSource): void {
   server.route('post', '/api/airports', async (req) => {
     const b = fields(parseJson(req.body), { code: AIRPORT, minGroundTimeMinutes: MINUTES });
-    const r = await command(() => gateway.airport(b.code, { _tag: 'SetAirportMinimumGroundTime', iata: b.code, minimumGroundTimeMin: b.minGroundTimeMinutes }));
+    const r = await command(() =>
+      gateway.airport(b.code, { _tag: 'SetAirportMinimumGroundTime', iata: b.code, minimumGroundTimeMin: b.minGroundTimeMinutes }),
+    );
     return replyOf(r, 201, { code: b.code });
   });
 
@@ -67,7 +79,9 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
     const b = fields(parseJson(req.body), { minGroundTimeMinutes: MINUTES });
     const known = await command(() => gateway.airportState(code));
     if (known.state.status === 'none') throw notFound(`no airport ${code}; create it with POST /api/airports`);
-    const r = await command(() => gateway.airport(code, { _tag: 'SetAirportMinimumGroundTime', iata: code, minimumGroundTimeMin: b.minGroundTimeMinutes }));
+    const r = await command(() =>
+      gateway.airport(code, { _tag: 'SetAirportMinimumGroundTime', iata: code, minimumGroundTimeMin: b.minGroundTimeMinutes }),
+    );
     return replyOf(r, 200, { code });
   });
 
@@ -77,7 +91,14 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
       aircraftType: { type: 'string', pattern: /^[A-Z0-9]{3}$/, hint: 'a three-character IATA aircraft type, e.g. 388' },
       minGroundTimeMinutes: MINUTES,
     });
-    const r = await command(() => gateway.airplane(b.registration, { _tag: 'CreateAirplane', registration: b.registration, aircraftType: b.aircraftType, minimumGroundTimeMin: b.minGroundTimeMinutes }));
+    const r = await command(() =>
+      gateway.airplane(b.registration, {
+        _tag: 'CreateAirplane',
+        registration: b.registration,
+        aircraftType: b.aircraftType,
+        minimumGroundTimeMin: b.minGroundTimeMinutes,
+      }),
+    );
     return replyOf(r, 201, { id: b.registration });
   });
 
@@ -100,15 +121,43 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
       arrivalAirport: AIRPORT,
       departure: { type: 'instant' },
       arrival: { type: 'instant' },
-      aircraftType: { type: 'string', optional: true, pattern: /^[A-Z0-9]{3}$/, hint: 'a three-character IATA aircraft type, e.g. 32N (omit or null when not known)' },
-      serviceType: { type: 'string', optional: true, pattern: /^[A-Z]$/, hint: 'an SSIM service type, one capital letter, e.g. J (omit or null when not known)' },
+      aircraftType: {
+        type: 'string',
+        optional: true,
+        pattern: /^[A-Z0-9]{3}$/,
+        hint: 'a three-character IATA aircraft type, e.g. 32N (omit or null when not known)',
+      },
+      serviceType: {
+        type: 'string',
+        optional: true,
+        pattern: /^[A-Z]$/,
+        hint: 'an SSIM service type, one capital letter, e.g. J (omit or null when not known)',
+      },
     });
-    if (Number.isNaN(Date.parse(`${b.dateOfOrigin}T00:00:00Z`))) throw problem(400, 'invalid-request', `field "dateOfOrigin" is not a calendar date: ${b.dateOfOrigin}`, { field: 'dateOfOrigin' });
+    if (Number.isNaN(Date.parse(`${b.dateOfOrigin}T00:00:00Z`)))
+      throw problem(400, 'invalid-request', `field "dateOfOrigin" is not a calendar date: ${b.dateOfOrigin}`, { field: 'dateOfOrigin' });
     const departureUtc = Date.parse(b.departure);
     const arrivalUtc = Date.parse(b.arrival);
-    if (arrivalUtc <= departureUtc) throw problem(400, 'invalid-request', `field "arrival" (${b.arrival}) must be after "departure" (${b.departure})`, { field: 'arrival' });
-    const designator = { carrier: b.carrier, flightNumber: b.flightNumber, suffix: b.suffix ?? '', departureAirport: b.departureAirport, dateOfOrigin: b.dateOfOrigin };
-    const leg: Leg = { id: makeLegId(designator), ...designator, arrivalAirport: b.arrivalAirport, departureUtc, arrivalUtc, aircraftType: b.aircraftType ?? null, serviceType: b.serviceType ?? null };
+    if (arrivalUtc <= departureUtc)
+      throw problem(400, 'invalid-request', `field "arrival" (${b.arrival}) must be after "departure" (${b.departure})`, {
+        field: 'arrival',
+      });
+    const designator = {
+      carrier: b.carrier,
+      flightNumber: b.flightNumber,
+      suffix: b.suffix ?? '',
+      departureAirport: b.departureAirport,
+      dateOfOrigin: b.dateOfOrigin,
+    };
+    const leg: Leg = {
+      id: makeLegId(designator),
+      ...designator,
+      arrivalAirport: b.arrivalAirport,
+      departureUtc,
+      arrivalUtc,
+      aircraftType: b.aircraftType ?? null,
+      serviceType: b.serviceType ?? null,
+    };
     const r = await command(() => gateway.rotation(rotationId, { _tag: 'AddLeg', rotationId, leg }));
     return replyOf(r, 201, { legId: leg.id });
   });
@@ -139,14 +188,21 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
       assignmentId: { type: 'string', optional: true, pattern: ID, hint: "1-64 letters, digits, '.', '_' or '-'" },
     });
     const sagaId = b.assignmentId ?? ids.next();
-    const input = b.rotationId === undefined ? ({ _tag: 'StartUnassignment', sagaId, registration } as const) : ({ _tag: 'StartAssignment', sagaId, registration, rotationId: b.rotationId } as const);
+    const input =
+      b.rotationId === undefined
+        ? ({ _tag: 'StartUnassignment', sagaId, registration } as const)
+        : ({ _tag: 'StartAssignment', sagaId, registration, rotationId: b.rotationId } as const);
     const deadline = Date.now() + ASSIGNMENT_WAIT_MS;
     let reply: StartReply;
     try {
       reply = await gateway.startAssignment(input, ASSIGNMENT_WAIT_MS);
     } catch (error) {
       // Refused before it reached the saga (its shard moving, its home unreachable): nothing started.
-      if (isUnavailable(error) || isActorStopped(error)) throw problem(503, 'entity-unavailable', `the assignment was not started: ${error.message}`, { retriable: true, assignmentId: sagaId });
+      if (isUnavailable(error) || isActorStopped(error))
+        throw problem(503, 'entity-unavailable', `the assignment was not started: ${error.message}`, {
+          retriable: true,
+          assignmentId: sagaId,
+        });
       // No answer in time (a step waits on a moving shard, a member died): the saga, if it
       // started, finishes on its own.
       return { status: 202, body: pending(sagaId) };
@@ -158,8 +214,18 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
       if (status?.state === 'completed') reply = { _tag: 'Completed', status };
     }
     if (reply._tag === 'Moved') return { status: 202, body: pending(sagaId) };
-    if (reply._tag === 'NotStarted') throw problem(503, 'journal-unavailable', `the assignment was not started: ${reply.message}`, { retriable: true, assignmentId: sagaId });
-    if (reply._tag === 'Conflict') throw problem(409, 'assignment-id-taken', `assignment ${sagaId} exists and is another assignment (${reply.status.kind} of ${reply.status.registration})`, { assignmentId: sagaId });
+    if (reply._tag === 'NotStarted')
+      throw problem(503, 'journal-unavailable', `the assignment was not started: ${reply.message}`, {
+        retriable: true,
+        assignmentId: sagaId,
+      });
+    if (reply._tag === 'Conflict')
+      throw problem(
+        409,
+        'assignment-id-taken',
+        `assignment ${sagaId} exists and is another assignment (${reply.status.kind} of ${reply.status.registration})`,
+        { assignmentId: sagaId },
+      );
     return assignmentReply(reply.status);
   });
 
@@ -187,6 +253,7 @@ function pending(sagaId: string): Record<string, unknown> {
 function assignmentReply(status: AssignmentStatus): Reply {
   const o = status.outcome;
   if (o === null) return { status: 202, body: pending(status.assignmentId) };
-  if (o._tag === 'AssignmentFailed' || o._tag === 'UnassignmentFailed') throw problem(statusOf(o.error._tag), kebab(o.error._tag), o.message, { error: o.error, assignmentId: status.assignmentId });
+  if (o._tag === 'AssignmentFailed' || o._tag === 'UnassignmentFailed')
+    throw problem(statusOf(o.error._tag), kebab(o.error._tag), o.message, { error: o.error, assignmentId: status.assignmentId });
   return { status: 200, body: { ...o, offset: status.offset, assignmentId: status.assignmentId } };
 }

@@ -27,7 +27,17 @@
  * @packageDocumentation
  * @module aloft/cluster
  */
-export { bindCluster, ClusterNode, type BoundCluster, type ClusterMsg, type ClusterEventMessage, type Log, type MembersView, type MemberView, type Termination } from '../cluster/cluster-node.ts';
+export {
+  bindCluster,
+  ClusterNode,
+  type BoundCluster,
+  type ClusterMsg,
+  type ClusterEventMessage,
+  type Log,
+  type MembersView,
+  type MemberView,
+  type Termination,
+} from '../cluster/cluster-node.ts';
 export { CLUSTER_ENV, parseClusterConfig, parseDowning, ConfigError, type ClusterConfig } from '../cluster/config.ts';
 export type { ClusterEvent } from '../cluster/events.ts';
 export type { DowningStrategy } from '../cluster/downing.ts';

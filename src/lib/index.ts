@@ -22,11 +22,41 @@
  * @module aloft
  */
 export { ActorRef, formatAddress, sameAddress, type Address, type AnyRef } from '../actors/ref.ts';
-export { stateful, stateless, childSpec, type ActorContext, type Behavior, type ChildSpec, type SpawnOptions, type StopReason, type Terminated } from '../actors/behavior.ts';
+export {
+  stateful,
+  stateless,
+  childSpec,
+  type ActorContext,
+  type Behavior,
+  type ChildSpec,
+  type SpawnOptions,
+  type StopReason,
+  type Terminated,
+} from '../actors/behavior.ts';
 export { ActorSystem, kind, type Kind, type SystemOptions } from '../actors/system.ts';
 export { AloftNode, type NodeOptions, type WorkerEvent } from '../actors/node.ts';
 export { serviceKey, type Registry, type ServiceKey } from '../actors/registry.ts';
-export { oneForOne, allForOne, decideFailure, backoffDelay, type Directive, type SupervisorStrategy, type Backoff, type FailurePlan } from '../actors/supervision.ts';
+export {
+  oneForOne,
+  allForOne,
+  decideFailure,
+  backoffDelay,
+  type Directive,
+  type SupervisorStrategy,
+  type Backoff,
+  type FailurePlan,
+} from '../actors/supervision.ts';
 export { ManualClock, systemClock, settle, type Clock, type TimerHandle } from '../actors/clock.ts';
-export { ActorError, isActorError, isAskTimeout, isMailboxFull, isActorStopped, isDeadLetterError, isNameTaken, isUnavailable, unavailable, type ActorErrorTag } from '../actors/errors.ts';
+export {
+  ActorError,
+  isActorError,
+  isAskTimeout,
+  isMailboxFull,
+  isActorStopped,
+  isDeadLetterError,
+  isNameTaken,
+  isUnavailable,
+  unavailable,
+  type ActorErrorTag,
+} from '../actors/errors.ts';
 export type { DeadLetter, DeadLetterReason, DeadLetters } from '../actors/dead-letters.ts';

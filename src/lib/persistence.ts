@@ -27,7 +27,16 @@ export {
   type SnapshotSchema,
   type StoredEventView,
 } from '../actors/event-sourced.ts';
-export type { AppendResult, EventEnvelope, FeedHandler, Journal, JournalEvent, Snapshot, SubscribeOptions, Subscription } from '../persistence/journal.ts';
+export type {
+  AppendResult,
+  EventEnvelope,
+  FeedHandler,
+  Journal,
+  JournalEvent,
+  Snapshot,
+  SubscribeOptions,
+  Subscription,
+} from '../persistence/journal.ts';
 export { EventJournal, type EventJournalOptions } from '../persistence/event-journal.ts';
 export type { AppendRequest, EncodedEvent, JournalStore, StoredAppend, StoredEvent, StoredSnapshot } from '../persistence/store.ts';
 export { MemoryStore, memoryJournal } from '../persistence/memory-store.ts';

@@ -14,5 +14,13 @@
  */
 export type { EventEnvelope, FeedHandler, Journal, JournalEvent, SubscribeOptions, Subscription } from '../persistence/journal.ts';
 export { DedupFilter, type Verdict } from '../persistence/dedup.ts';
-export { MemoryEventBus, fromBusRecord, toBusRecord, type BusConsumer, type BusHandler, type BusRecord, type EventBus } from '../persistence/event-bus.ts';
+export {
+  MemoryEventBus,
+  fromBusRecord,
+  toBusRecord,
+  type BusConsumer,
+  type BusHandler,
+  type BusRecord,
+  type EventBus,
+} from '../persistence/event-bus.ts';
 export { FeedPublisher, type PublisherOptions } from '../persistence/publisher.ts';

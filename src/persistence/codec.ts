@@ -135,8 +135,17 @@ export function decodeRecord(
   const persistenceId = utf8(b, idStart, idStart + idLength);
   const seq = b.readDoubleLE(at + 4);
   const offset = b.readDoubleLE(at + 12);
-  if ((where.persistenceId !== undefined && where.persistenceId !== persistenceId) || (where.seq !== undefined && where.seq !== seq) || (where.offset !== undefined && where.offset !== offset)) {
-    throw new CorruptEvent(where.persistenceId ?? persistenceId, where.seq ?? seq, where.offset ?? offset, `record header says ${persistenceId}#${seq} at offset ${offset}`);
+  if (
+    (where.persistenceId !== undefined && where.persistenceId !== persistenceId) ||
+    (where.seq !== undefined && where.seq !== seq) ||
+    (where.offset !== undefined && where.offset !== offset)
+  ) {
+    throw new CorruptEvent(
+      where.persistenceId ?? persistenceId,
+      where.seq ?? seq,
+      where.offset ?? offset,
+      `record header says ${persistenceId}#${seq} at offset ${offset}`,
+    );
   }
   return {
     persistenceId,

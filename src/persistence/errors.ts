@@ -9,12 +9,7 @@
  */
 
 /** The cases of `JournalError`, one `_tag` each. */
-export type JournalErrorTag =
-  | 'JournalConflict'
-  | 'JournalUnavailable'
-  | 'CorruptEvent'
-  | 'UnknownEvent'
-  | 'InvalidAppend';
+export type JournalErrorTag = 'JournalConflict' | 'JournalUnavailable' | 'CorruptEvent' | 'UnknownEvent' | 'InvalidAppend';
 
 /** The plain-data form of every journal error: what goes on the wire. */
 export interface JournalErrorData {

@@ -50,8 +50,14 @@ export function fromBusRecord(r: BusRecord): EventEnvelope {
   }
   const e = v as Partial<EventEnvelope>;
   if (
-    typeof e !== 'object' || e === null || typeof e.persistenceId !== 'string' || typeof e.seq !== 'number' || typeof e.offset !== 'number' ||
-    typeof e.type !== 'string' || typeof e.event !== 'object' || e.event === null
+    typeof e !== 'object' ||
+    e === null ||
+    typeof e.persistenceId !== 'string' ||
+    typeof e.seq !== 'number' ||
+    typeof e.offset !== 'number' ||
+    typeof e.type !== 'string' ||
+    typeof e.event !== 'object' ||
+    e.event === null
   ) {
     throw new CorruptEvent(r.key, undefined, undefined, 'bus message is not an event envelope');
   }

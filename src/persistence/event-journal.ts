@@ -8,7 +8,16 @@
 import { encodeEvent, decodePayload, encodeValue } from './codec.ts';
 import { CorruptEvent, InvalidAppend, JournalUnavailable, asJournalError } from './errors.ts';
 import { HeadTracker, subscribeFeed } from './feed-subscription.ts';
-import type { AppendResult, EventEnvelope, FeedHandler, Journal, JournalEvent, Snapshot, SubscribeOptions, Subscription } from './journal.ts';
+import type {
+  AppendResult,
+  EventEnvelope,
+  FeedHandler,
+  Journal,
+  JournalEvent,
+  Snapshot,
+  SubscribeOptions,
+  Subscription,
+} from './journal.ts';
 import { MAX_EVENTS_PER_APPEND, type JournalStore, type StoredEvent } from './store.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { Upcasters } from './upcasters.ts';
@@ -52,10 +61,13 @@ export class EventJournal implements Journal {
     if (this.closed) throw new JournalUnavailable('journal is closed');
     if (typeof persistenceId !== 'string' || persistenceId === '') throw new InvalidAppend('persistenceId must be a non-empty string');
     // Checked here so that nothing inside a store's group transaction can fail for one append.
-    if (persistenceId.length > 16_000 && Buffer.byteLength(persistenceId) > 0xffff) throw new InvalidAppend('persistenceId is longer than 65535 bytes');
-    if (!Number.isInteger(expectedSeq) || expectedSeq < 0) throw new InvalidAppend(`expectedSeq must be an integer >= 0, got ${expectedSeq}`);
+    if (persistenceId.length > 16_000 && Buffer.byteLength(persistenceId) > 0xffff)
+      throw new InvalidAppend('persistenceId is longer than 65535 bytes');
+    if (!Number.isInteger(expectedSeq) || expectedSeq < 0)
+      throw new InvalidAppend(`expectedSeq must be an integer >= 0, got ${expectedSeq}`);
     if (!Array.isArray(events)) throw new InvalidAppend('events must be an array');
-    if (events.length > MAX_EVENTS_PER_APPEND) throw new InvalidAppend(`at most ${MAX_EVENTS_PER_APPEND} events per append, got ${events.length}`);
+    if (events.length > MAX_EVENTS_PER_APPEND)
+      throw new InvalidAppend(`at most ${MAX_EVENTS_PER_APPEND} events per append, got ${events.length}`);
     const encoded = events.map(encodeEvent);
     try {
       const r = await this.store.append({ persistenceId, expectedSeq, events: encoded, timestamp: this.clock.now() });
@@ -112,7 +124,10 @@ export class EventJournal implements Journal {
     } catch (e) {
       throw new InvalidAppend(`snapshot of ${persistenceId} cannot be encoded: ${(e as Error).message}`);
     }
-    await this.guard(() => this.store.saveSnapshot({ persistenceId, seq, timestamp: this.clock.now(), state: bytes }), `saveSnapshot ${persistenceId}`);
+    await this.guard(
+      () => this.store.saveSnapshot({ persistenceId, seq, timestamp: this.clock.now(), state: bytes }),
+      `saveSnapshot ${persistenceId}`,
+    );
   }
 
   async loadSnapshot(persistenceId: string, maxSeq = Number.MAX_SAFE_INTEGER): Promise<Snapshot | undefined> {
@@ -160,7 +175,15 @@ export class EventJournal implements Journal {
       throw new CorruptEvent(s.persistenceId, s.seq, s.offset, `payload is not a ${s.type} event`);
     }
     if (!this.upcasters.applies(s.type, s.version)) {
-      return { persistenceId: s.persistenceId, seq: s.seq, offset: s.offset, type: s.type, version: s.version, timestamp: s.timestamp, event: raw as JournalEvent };
+      return {
+        persistenceId: s.persistenceId,
+        seq: s.seq,
+        offset: s.offset,
+        type: s.type,
+        version: s.version,
+        timestamp: s.timestamp,
+        event: raw as JournalEvent,
+      };
     }
     const { event, version } = this.upcasters.upcast(raw as JournalEvent, s.version, s);
     return { persistenceId: s.persistenceId, seq: s.seq, offset: s.offset, type: s.type, version, timestamp: s.timestamp, event };

@@ -42,7 +42,8 @@ export function subscribeFeed(source: FeedSource, fromOffset: number, handler: F
       if (batch.length === 0) {
         // The head passed this position before the read began, so the read owed us an event:
         // fail loudly instead of spinning on an inconsistent store.
-        if (headBefore >= position) throw new JournalUnavailable(`feed gap: head is at ${headBefore} but offset ${position} cannot be read`);
+        if (headBefore >= position)
+          throw new JournalUnavailable(`feed gap: head is at ${headBefore} but offset ${position} cannot be read`);
         await source.waitFor(position, abort.signal);
         continue;
       }

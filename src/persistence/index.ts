@@ -4,7 +4,16 @@
  * ScyllaStore (scylla-store.ts) and KafkaEventBus (kafka-bus.ts) are imported from their own
  * files, so that an embedded node does not load cassandra-driver and kafkajs.
  */
-export type { AppendResult, EventEnvelope, FeedHandler, Journal, JournalEvent, Snapshot, SubscribeOptions, Subscription } from './journal.ts';
+export type {
+  AppendResult,
+  EventEnvelope,
+  FeedHandler,
+  Journal,
+  JournalEvent,
+  Snapshot,
+  SubscribeOptions,
+  Subscription,
+} from './journal.ts';
 export { EventJournal, type EventJournalOptions } from './event-journal.ts';
 export type { JournalStore } from './store.ts';
 export { MemoryStore, memoryJournal } from './memory-store.ts';
@@ -27,7 +36,15 @@ export {
   type JournalErrorData,
   type JournalErrorTag,
 } from './errors.ts';
-export { MemoryEventBus, fromBusRecord, toBusRecord, type BusConsumer, type BusHandler, type BusRecord, type EventBus } from './event-bus.ts';
+export {
+  MemoryEventBus,
+  fromBusRecord,
+  toBusRecord,
+  type BusConsumer,
+  type BusHandler,
+  type BusRecord,
+  type EventBus,
+} from './event-bus.ts';
 export { FeedPublisher, type PublisherOptions } from './publisher.ts';
 export { DedupFilter, type Verdict } from './dedup.ts';
 export { systemClock, type Clock } from './clock.ts';

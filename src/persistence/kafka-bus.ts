@@ -96,7 +96,10 @@ export class KafkaEventBus implements EventBus {
           if (only && (e as { type?: unknown }).type === 'MESSAGE_TOO_LARGE') {
             // Retrying cannot help: name the record so an operator can raise the topic's
             // max.message.bytes (the publisher keeps retrying and resumes once it fits).
-            throw new Error(`the record keyed ${only.key} is ${recordBytes(only)} bytes, more than the broker accepts (message.max.bytes / the topic's max.message.bytes): ${(e as Error).message}`, { cause: e });
+            throw new Error(
+              `the record keyed ${only.key} is ${recordBytes(only)} bytes, more than the broker accepts (message.max.bytes / the topic's max.message.bytes): ${(e as Error).message}`,
+              { cause: e },
+            );
           }
           throw e;
         }

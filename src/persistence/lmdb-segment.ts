@@ -85,7 +85,8 @@ export class SegmentReader {
   ) {}
 
   static open(bytes: Buffer, length: number, key: number, stable = false): SegmentReader {
-    if (length < 5 || bytes[0] !== SEGMENT_FORMAT) throw new CorruptEvent(undefined, undefined, key, `not a journal segment (format ${SEGMENT_FORMAT})`);
+    if (length < 5 || bytes[0] !== SEGMENT_FORMAT)
+      throw new CorruptEvent(undefined, undefined, key, `not a journal segment (format ${SEGMENT_FORMAT})`);
     const count = bytes.readUInt32LE(1);
     if (5 + 4 * count > length) throw new CorruptEvent(undefined, undefined, key, 'segment entry table runs past its end');
     return new SegmentReader(bytes, length, key, count, stable);
@@ -98,9 +99,11 @@ export class SegmentReader {
   }
 
   private entryStart(i: number, where: { persistenceId?: string; seq?: number }): number {
-    if (i < 0 || i >= this.count) throw new CorruptEvent(where.persistenceId, where.seq, this.key + i, `segment ${this.key} has no entry ${i}`);
+    if (i < 0 || i >= this.count)
+      throw new CorruptEvent(where.persistenceId, where.seq, this.key + i, `segment ${this.key} has no entry ${i}`);
     const start = this.bytes.readUInt32LE(5 + 4 * i);
-    if (start + ENTRY_HEADER > this.length) throw new CorruptEvent(where.persistenceId, where.seq, this.key + i, 'segment entry out of bounds');
+    if (start + ENTRY_HEADER > this.length)
+      throw new CorruptEvent(where.persistenceId, where.seq, this.key + i, 'segment entry out of bounds');
     return start;
   }
 
@@ -118,7 +121,8 @@ export class SegmentReader {
     if (i < 0 || i >= this.count) throw new CorruptEvent(where.persistenceId, where.seq, offset, `segment ${this.key} has no entry ${i}`);
     const start = this.bytes.readUInt32LE(5 + 4 * i);
     const end = i + 1 < this.count ? this.bytes.readUInt32LE(5 + 4 * (i + 1)) : this.length;
-    if (start + ENTRY_HEADER > end || end > this.length) throw new CorruptEvent(where.persistenceId, where.seq, offset, 'segment entry out of bounds');
+    if (start + ENTRY_HEADER > end || end > this.length)
+      throw new CorruptEvent(where.persistenceId, where.seq, offset, 'segment entry out of bounds');
     const expect = { persistenceId: where.persistenceId, seq: where.seq, offset };
     const event = decodeRecord(this.bytes, expect, { start: start + ENTRY_HEADER, end, copyPayload: !this.stable, decode: true });
     return { event, prevOffset: this.bytes.readDoubleLE(start), prevSegment: this.bytes.readDoubleLE(start + 8) };

@@ -220,7 +220,16 @@ export class LmdbStore implements JournalStore {
       let prev = head;
       for (const e of r.events) {
         // Spelled out rather than `{ ...e, ... }`: the spread cost ~5 µs per event here.
-        const event = { type: e.type, version: e.version, payload: e.payload, persistenceId: r.persistenceId, seq: prev.seq + 1, offset: first + this.writer.count, timestamp: r.timestamp, decoded: e.source };
+        const event = {
+          type: e.type,
+          version: e.version,
+          payload: e.payload,
+          persistenceId: r.persistenceId,
+          seq: prev.seq + 1,
+          offset: first + this.writer.count,
+          timestamp: r.timestamp,
+          decoded: e.source,
+        };
         this.writer.add(event, prev.offset, prev.segment);
         if (e.source !== undefined) fresh.push(event);
         prev = { seq: event.seq, offset: event.offset, segment: first };
@@ -307,7 +316,11 @@ export class LmdbStore implements JournalStore {
     // EventJournal pages through a long replay with increasing fromSeq: reuse the walk.
     const c = this.lastWalk;
     const located =
-      c && c.persistenceId === persistenceId && c.headOffset === this.headOf(persistenceId).offset && c.durable === this.durableHead && c.top - c.offsets.length + 1 <= Math.max(1, fromSeq)
+      c &&
+      c.persistenceId === persistenceId &&
+      c.headOffset === this.headOf(persistenceId).offset &&
+      c.durable === this.durableHead &&
+      c.top - c.offsets.length + 1 <= Math.max(1, fromSeq)
         ? c
         : (this.lastWalk = this.locate(persistenceId, fromSeq));
     const out: StoredEvent[] = [];
@@ -371,7 +384,12 @@ export class LmdbStore implements JournalStore {
 
   async loadSnapshot(persistenceId: string, maxSeq: number): Promise<StoredSnapshot | undefined> {
     this.checkOpen();
-    const range = this.snapshots.getRange({ start: [persistenceId, Math.min(maxSeq, Number.MAX_SAFE_INTEGER)], end: [persistenceId, 0], reverse: true, limit: 1 });
+    const range = this.snapshots.getRange({
+      start: [persistenceId, Math.min(maxSeq, Number.MAX_SAFE_INTEGER)],
+      end: [persistenceId, 0],
+      reverse: true,
+      limit: 1,
+    });
     for (const { key, value } of range) return decodeSnapshotRecord(value, persistenceId, key[1]);
     return undefined;
   }

@@ -37,7 +37,15 @@ export class MemoryStore implements JournalStore {
     const firstOffset = this.feed.length + 1;
     // Encode everything before mutating, so a failure leaves nothing half-written.
     const records = req.events.map((e, i) =>
-      encodeRecord({ type: e.type, version: e.version, payload: e.payload, persistenceId: req.persistenceId, seq: req.expectedSeq + i + 1, offset: firstOffset + i, timestamp: req.timestamp }),
+      encodeRecord({
+        type: e.type,
+        version: e.version,
+        payload: e.payload,
+        persistenceId: req.persistenceId,
+        seq: req.expectedSeq + i + 1,
+        offset: firstOffset + i,
+        timestamp: req.timestamp,
+      }),
     );
     for (const [i, r] of records.entries()) {
       this.feed.push(r);

@@ -73,26 +73,45 @@ function read(c: Cursor): unknown {
   if (t <= 0x9f) return readArray(c, t & 0x0f);
   if (t <= 0xbf) return readString(c, t & 0x1f);
   switch (t) {
-    case 0xc0: return null;
-    case 0xc2: return false;
-    case 0xc3: return true;
-    case 0xca: return b.readFloatBE(take(c, 4));
-    case 0xcb: return b.readDoubleBE(take(c, 8));
-    case 0xcc: return b[take(c, 1)];
-    case 0xcd: return b.readUInt16BE(take(c, 2));
-    case 0xce: return b.readUInt32BE(take(c, 4));
-    case 0xd0: return b.readInt8(take(c, 1));
-    case 0xd1: return b.readInt16BE(take(c, 2));
-    case 0xd2: return b.readInt32BE(take(c, 4));
-    case 0xd9: return readString(c, b[take(c, 1)] as number);
-    case 0xda: return readString(c, b.readUInt16BE(take(c, 2)));
-    case 0xdb: return readString(c, b.readUInt32BE(take(c, 4)));
-    case 0xc4: return readBin(c, b[take(c, 1)] as number);
-    case 0xc5: return readBin(c, b.readUInt16BE(take(c, 2)));
-    case 0xdc: return readArray(c, b.readUInt16BE(take(c, 2)));
-    case 0xde: return readMap(c, b.readUInt16BE(take(c, 2)));
+    case 0xc0:
+      return null;
+    case 0xc2:
+      return false;
+    case 0xc3:
+      return true;
+    case 0xca:
+      return b.readFloatBE(take(c, 4));
+    case 0xcb:
+      return b.readDoubleBE(take(c, 8));
+    case 0xcc:
+      return b[take(c, 1)];
+    case 0xcd:
+      return b.readUInt16BE(take(c, 2));
+    case 0xce:
+      return b.readUInt32BE(take(c, 4));
+    case 0xd0:
+      return b.readInt8(take(c, 1));
+    case 0xd1:
+      return b.readInt16BE(take(c, 2));
+    case 0xd2:
+      return b.readInt32BE(take(c, 4));
+    case 0xd9:
+      return readString(c, b[take(c, 1)] as number);
+    case 0xda:
+      return readString(c, b.readUInt16BE(take(c, 2)));
+    case 0xdb:
+      return readString(c, b.readUInt32BE(take(c, 4)));
+    case 0xc4:
+      return readBin(c, b[take(c, 1)] as number);
+    case 0xc5:
+      return readBin(c, b.readUInt16BE(take(c, 2)));
+    case 0xdc:
+      return readArray(c, b.readUInt16BE(take(c, 2)));
+    case 0xde:
+      return readMap(c, b.readUInt16BE(take(c, 2)));
     // uint64/int64 (msgpackr's int64AsType choices), map32/array32/bin32, ext: not ours.
-    default: throw UNHANDLED;
+    default:
+      throw UNHANDLED;
   }
 }
 

@@ -209,7 +209,13 @@ export class ScyllaStore implements JournalStore {
     );
     const withEvents = passed.filter((p) => p.request.events.length > 0);
     for (const p of passed) {
-      if (p.request.events.length === 0) p.resolve({ firstSeq: p.request.expectedSeq + 1, lastSeq: p.request.expectedSeq, firstOffset: this.knownHead + 1, lastOffset: this.knownHead });
+      if (p.request.events.length === 0)
+        p.resolve({
+          firstSeq: p.request.expectedSeq + 1,
+          lastSeq: p.request.expectedSeq,
+          firstOffset: this.knownHead + 1,
+          lastOffset: this.knownHead,
+        });
     }
     // One chunk per at most `chunkEvents` events: an LWT insert is one mutation, and a mutation
     // far past a megabyte is slow or refused.
@@ -226,12 +232,22 @@ export class ScyllaStore implements JournalStore {
 
   private async commitChunk(group: readonly Pending[]): Promise<void> {
     try {
-      const committed = group.map((p) => ({ persistenceId: p.request.persistenceId, firstSeq: p.request.expectedSeq + 1, timestamp: p.request.timestamp, events: p.request.events }));
+      const committed = group.map((p) => ({
+        persistenceId: p.request.persistenceId,
+        firstSeq: p.request.expectedSeq + 1,
+        timestamp: p.request.timestamp,
+        events: p.request.events,
+      }));
       const offsets = await this.writeFeedAndEvents(committed);
       group.forEach((p, i) => {
         const first = offsets[i] as number;
         const n = p.request.events.length;
-        p.resolve({ firstSeq: p.request.expectedSeq + 1, lastSeq: p.request.expectedSeq + n, firstOffset: first, lastOffset: first + n - 1 });
+        p.resolve({
+          firstSeq: p.request.expectedSeq + 1,
+          lastSeq: p.request.expectedSeq + n,
+          firstOffset: first,
+          lastOffset: first + n - 1,
+        });
       });
     } catch (e) {
       // Committed per aggregate (step 1) but not acknowledged: the owner's next replay repairs.
@@ -247,7 +263,10 @@ export class ScyllaStore implements JournalStore {
   private async claim(r: AppendRequest): Promise<void> {
     if (r.events.length === 0) {
       // Only a check: a linearizable (SERIAL) read, so no empty head row is ever created.
-      const rs = await this.client.execute(`SELECT seq FROM ${this.ks}.heads WHERE persistence_id = ?`, [r.persistenceId], { ...Q, consistency: types.consistencies.localSerial });
+      const rs = await this.client.execute(`SELECT seq FROM ${this.ks}.heads WHERE persistence_id = ?`, [r.persistenceId], {
+        ...Q,
+        consistency: types.consistencies.localSerial,
+      });
       const actual = num(rs.first()?.get('seq'));
       if (actual !== r.expectedSeq) throw new JournalConflict(r.persistenceId, r.expectedSeq, actual);
       return;
@@ -256,8 +275,16 @@ export class ScyllaStore implements JournalStore {
     const pending = encodeValue(r.events.map((e) => [e.type, e.version, e.payload, r.timestamp]));
     const rs =
       r.expectedSeq === 0
-        ? await this.client.execute(`INSERT INTO ${this.ks}.heads (persistence_id, seq, pending_first, pending) VALUES (?, ?, ?, ?) IF NOT EXISTS`, [r.persistenceId, newSeq, 1, Buffer.from(pending)], Q)
-        : await this.client.execute(`UPDATE ${this.ks}.heads SET seq = ?, pending_first = ?, pending = ? WHERE persistence_id = ? IF seq = ?`, [newSeq, r.expectedSeq + 1, Buffer.from(pending), r.persistenceId, r.expectedSeq], Q);
+        ? await this.client.execute(
+            `INSERT INTO ${this.ks}.heads (persistence_id, seq, pending_first, pending) VALUES (?, ?, ?, ?) IF NOT EXISTS`,
+            [r.persistenceId, newSeq, 1, Buffer.from(pending)],
+            Q,
+          )
+        : await this.client.execute(
+            `UPDATE ${this.ks}.heads SET seq = ?, pending_first = ?, pending = ? WHERE persistence_id = ? IF seq = ?`,
+            [newSeq, r.expectedSeq + 1, Buffer.from(pending), r.persistenceId, r.expectedSeq],
+            Q,
+          );
     if (!rs.wasApplied()) throw new JournalConflict(r.persistenceId, r.expectedSeq, num(rs.first()?.get('seq')));
   }
 
@@ -272,12 +299,26 @@ export class ScyllaStore implements JournalStore {
       for (const a of appends) {
         firsts.push(offset);
         a.events.forEach((e, i) =>
-          records.push(encodeRecord({ type: e.type, version: e.version, payload: e.payload, persistenceId: a.persistenceId, seq: a.firstSeq + i, offset: offset + i, timestamp: a.timestamp })),
+          records.push(
+            encodeRecord({
+              type: e.type,
+              version: e.version,
+              payload: e.payload,
+              persistenceId: a.persistenceId,
+              seq: a.firstSeq + i,
+              offset: offset + i,
+              timestamp: a.timestamp,
+            }),
+          ),
         );
         offset += a.events.length;
       }
       const bucket = Math.floor(start / this.feedBucket);
-      const rs = await this.client.execute(`INSERT INTO ${this.ks}.feed (bucket, start, count, records) VALUES (?, ?, ?, ?) IF NOT EXISTS`, [bucket, start, count, Buffer.from(encodeValue(records))], Q);
+      const rs = await this.client.execute(
+        `INSERT INTO ${this.ks}.feed (bucket, start, count, records) VALUES (?, ?, ?, ?) IF NOT EXISTS`,
+        [bucket, start, count, Buffer.from(encodeValue(records))],
+        Q,
+      );
       if (!rs.wasApplied()) {
         // Someone else took this start: move past their chunk and try again.
         this.nextStart = Math.max(this.nextStart, start + num(rs.first()?.get('count')));
@@ -336,12 +377,20 @@ export class ScyllaStore implements JournalStore {
       const hint = await this.client.execute(`SELECT bucket FROM ${this.ks}.feed_hint WHERE id = 0`, [], Q);
       const b = num(hint.first()?.get('bucket'));
       this.hintBucket = b;
-      const last = await this.client.execute(`SELECT start, count FROM ${this.ks}.feed WHERE bucket = ? ORDER BY start DESC LIMIT 1`, [b], Q);
+      const last = await this.client.execute(
+        `SELECT start, count FROM ${this.ks}.feed WHERE bucket = ? ORDER BY start DESC LIMIT 1`,
+        [b],
+        Q,
+      );
       const row = last.first();
       if (row) this.nextStart = num(row.get('start')) + num(row.get('count'));
     }
     for (;;) {
-      const rs = await this.client.execute(`SELECT start, count FROM ${this.ks}.feed WHERE bucket = ? AND start >= ? LIMIT 1000`, [Math.floor(this.nextStart / this.feedBucket), this.nextStart], Q);
+      const rs = await this.client.execute(
+        `SELECT start, count FROM ${this.ks}.feed WHERE bucket = ? AND start >= ? LIMIT 1000`,
+        [Math.floor(this.nextStart / this.feedBucket), this.nextStart],
+        Q,
+      );
       if (rs.rows.length === 0) break;
       for (const row of rs.rows) if (num(row.get('start')) === this.nextStart) this.nextStart += num(row.get('count'));
     }
@@ -359,7 +408,12 @@ export class ScyllaStore implements JournalStore {
    * writer crashed or lost the server between the steps. Returns the aggregate's seq.
    */
   private async repair(persistenceId: string): Promise<number> {
-    const head = (await this.client.execute(`SELECT seq, pending_first, pending FROM ${this.ks}.heads WHERE persistence_id = ?`, [persistenceId], { ...Q, consistency: types.consistencies.localSerial })).first();
+    const head = (
+      await this.client.execute(`SELECT seq, pending_first, pending FROM ${this.ks}.heads WHERE persistence_id = ?`, [persistenceId], {
+        ...Q,
+        consistency: types.consistencies.localSerial,
+      })
+    ).first();
     if (!head) return 0;
     const seq = num(head.get('seq'));
     // Rows are written in seq order, so the last one is there exactly when the append is complete.
@@ -379,13 +433,18 @@ export class ScyllaStore implements JournalStore {
     } catch (e) {
       throw new CorruptEvent(persistenceId, first, undefined, `undecodable pending append: ${(e as Error).message}`);
     }
-    if (first + events.length - 1 !== seq) throw new CorruptEvent(persistenceId, first, undefined, `pending append holds ${events.length} events, head says ${seq - first + 1}`);
+    if (first + events.length - 1 !== seq)
+      throw new CorruptEvent(persistenceId, first, undefined, `pending append holds ${events.length} events, head says ${seq - first + 1}`);
     await this.writeFeedAndEvents([{ persistenceId, firstSeq: first, timestamp, events }]);
     return seq;
   }
 
   private async hasRow(persistenceId: string, seq: number): Promise<boolean> {
-    const rs = await this.client.execute(`SELECT seq FROM ${this.ks}.events WHERE persistence_id = ? AND bucket = ? AND seq = ?`, [persistenceId, Math.floor(seq / this.eventsBucket), seq], Q);
+    const rs = await this.client.execute(
+      `SELECT seq FROM ${this.ks}.events WHERE persistence_id = ? AND bucket = ? AND seq = ?`,
+      [persistenceId, Math.floor(seq / this.eventsBucket), seq],
+      Q,
+    );
     return rs.first() !== null;
   }
 
@@ -418,7 +477,11 @@ export class ScyllaStore implements JournalStore {
     // longer than a bucket): look back until one starts at or before it.
     let cursor = fromOffset;
     for (let b = Math.floor(fromOffset / this.feedBucket); b >= 0; b--) {
-      const rs = await this.client.execute(`SELECT start FROM ${this.ks}.feed WHERE bucket = ? AND start <= ? ORDER BY start DESC LIMIT 1`, [b, fromOffset], Q);
+      const rs = await this.client.execute(
+        `SELECT start FROM ${this.ks}.feed WHERE bucket = ? AND start <= ? ORDER BY start DESC LIMIT 1`,
+        [b, fromOffset],
+        Q,
+      );
       const row = rs.first();
       if (row) {
         cursor = num(row.get('start'));
@@ -426,7 +489,11 @@ export class ScyllaStore implements JournalStore {
       }
     }
     while (out.length < limit && cursor <= this.knownHead) {
-      const rs = await this.client.execute(`SELECT start, count, records FROM ${this.ks}.feed WHERE bucket = ? AND start >= ? LIMIT 100`, [Math.floor(cursor / this.feedBucket), cursor], Q);
+      const rs = await this.client.execute(
+        `SELECT start, count, records FROM ${this.ks}.feed WHERE bucket = ? AND start >= ? LIMIT 100`,
+        [Math.floor(cursor / this.feedBucket), cursor],
+        Q,
+      );
       let progressed = false;
       for (const row of rs.rows) {
         const start = num(row.get('start'));
@@ -461,22 +528,36 @@ export class ScyllaStore implements JournalStore {
     this.pollHandle = this.clock.setTimeout(() => {
       this.pollHandle = undefined;
       if (this.closed || this.listeners.size === 0) return;
-      this.refreshHead().catch(() => undefined).finally(() => this.schedulePoll());
+      this.refreshHead()
+        .catch(() => undefined)
+        .finally(() => this.schedulePoll());
     }, this.options.pollMs ?? 250);
   }
 
   async saveSnapshot(s: StoredSnapshot): Promise<void> {
-    await this.client.execute(`INSERT INTO ${this.ks}.snapshots (persistence_id, seq, ts, state) VALUES (?, ?, ?, ?)`, [s.persistenceId, s.seq, s.timestamp, Buffer.from(s.state)], Q);
+    await this.client.execute(
+      `INSERT INTO ${this.ks}.snapshots (persistence_id, seq, ts, state) VALUES (?, ?, ?, ?)`,
+      [s.persistenceId, s.seq, s.timestamp, Buffer.from(s.state)],
+      Q,
+    );
   }
 
   async loadSnapshot(persistenceId: string, maxSeq: number): Promise<StoredSnapshot | undefined> {
-    const rs = await this.client.execute(`SELECT seq, ts, state FROM ${this.ks}.snapshots WHERE persistence_id = ? AND seq <= ? LIMIT 1`, [persistenceId, Math.min(maxSeq, Number.MAX_SAFE_INTEGER)], Q);
+    const rs = await this.client.execute(
+      `SELECT seq, ts, state FROM ${this.ks}.snapshots WHERE persistence_id = ? AND seq <= ? LIMIT 1`,
+      [persistenceId, Math.min(maxSeq, Number.MAX_SAFE_INTEGER)],
+      Q,
+    );
     const row = rs.first();
     return row ? { persistenceId, seq: num(row.get('seq')), timestamp: num(row.get('ts')), state: row.get('state') as Buffer } : undefined;
   }
 
   async deleteSnapshots(persistenceId: string, beforeSeq: number): Promise<number> {
-    const rs = await this.client.execute(`SELECT seq FROM ${this.ks}.snapshots WHERE persistence_id = ? AND seq < ?`, [persistenceId, beforeSeq], Q);
+    const rs = await this.client.execute(
+      `SELECT seq FROM ${this.ks}.snapshots WHERE persistence_id = ? AND seq < ?`,
+      [persistenceId, beforeSeq],
+      Q,
+    );
     if (rs.rows.length === 0) return 0;
     await this.client.execute(`DELETE FROM ${this.ks}.snapshots WHERE persistence_id = ? AND seq < ?`, [persistenceId, beforeSeq], Q);
     return rs.rows.length;

@@ -45,7 +45,9 @@ export function acquireWriterLock(dir: string): () => void {
     }
     const owner = parseOwner(text);
     if (owner && isProcessAlive(owner)) {
-      throw new JournalUnavailable(`journal ${dir} is already open for writing by process ${owner.pid}${owner.pid === process.pid ? ' (this one)' : ''}`);
+      throw new JournalUnavailable(
+        `journal ${dir} is already open for writing by process ${owner.pid}${owner.pid === process.pid ? ' (this one)' : ''}`,
+      );
     }
     rmSync(file, { force: true }); // stale: its owner is gone (exited, killed, or a zombie)
   }

@@ -13,7 +13,13 @@ import type { AdminAnswer, ClusterNode, ShardRegion } from '../cluster/index.ts'
 import type { ReplicaLag } from '../views/index.ts';
 import type { BackendState } from '../app/feed-job.ts';
 
-export function serviceAdminRoutes(cluster: ClusterNode, region: ShardRegion, views: { lag(): ReplicaLag[] }, log: (line: string) => void, backends: () => BackendState[] = () => []) {
+export function serviceAdminRoutes(
+  cluster: ClusterNode,
+  region: ShardRegion,
+  views: { lag(): ReplicaLag[] },
+  log: (line: string) => void,
+  backends: () => BackendState[] = () => [],
+) {
   return async (method: string, path: string, query: URLSearchParams): Promise<AdminAnswer | undefined> => {
     if (method === 'GET' && path === '/cluster/shards') {
       const entities = await region.entitiesPerShard().catch(() => ({}));

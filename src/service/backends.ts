@@ -13,7 +13,15 @@
  * state for /readyz, /metrics and the admin CLI. cassandra-driver, kafkajs and neo4j-driver are
  * loaded only when selected, so an embedded node loads none of them.
  */
-import { EventJournal, FeedPublisher, type EventBus, type EventEnvelope, type Journal, type Subscription, type Upcasters } from '../persistence/index.ts';
+import {
+  EventJournal,
+  FeedPublisher,
+  type EventBus,
+  type EventEnvelope,
+  type Journal,
+  type Subscription,
+  type Upcasters,
+} from '../persistence/index.ts';
 import type { ScheduleView } from '../views/index.ts';
 import type { BackendState, FeedJob } from '../app/feed-job.ts';
 import type { BusBackend, GraphBackend, JournalBackend } from './config.ts';
@@ -27,13 +35,23 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
  * Opens the configured journal. ScyllaDB is retried with backoff until it answers: a member
  * started before its database is reachable waits, saying so, rather than exiting.
  */
-export async function openJournal(backend: JournalBackend, lmdb: () => Promise<Journal>, log: Log, options: { readonly upcasters?: Upcasters; readonly signal?: AbortSignal } = {}): Promise<Journal> {
+export async function openJournal(
+  backend: JournalBackend,
+  lmdb: () => Promise<Journal>,
+  log: Log,
+  options: { readonly upcasters?: Upcasters; readonly signal?: AbortSignal } = {},
+): Promise<Journal> {
   const { signal } = options;
   if (backend._tag === 'lmdb') return lmdb();
   const { ScyllaStore } = await import('../persistence/scylla-store.ts');
   for (let attempt = 0; ; attempt++) {
     try {
-      const store = await ScyllaStore.open({ contactPoints: backend.contactPoints, localDataCenter: backend.localDataCenter, keyspace: backend.keyspace, replication: backend.replication });
+      const store = await ScyllaStore.open({
+        contactPoints: backend.contactPoints,
+        localDataCenter: backend.localDataCenter,
+        keyspace: backend.keyspace,
+        replication: backend.replication,
+      });
       const journal = await EventJournal.open(store, options.upcasters ? { upcasters: options.upcasters } : {});
       log(`journal: ScyllaDB keyspace ${backend.keyspace} at ${backend.contactPoints.join(',')} (${backend.localDataCenter})`);
       return journal;
@@ -205,7 +223,8 @@ class PublisherLoop implements FeedJob {
     const position = this.publisher?.position() ?? 0;
     // A batch published since the last failure means Kafka is back.
     if (this.busError !== undefined && (this.publisher?.publishedCount ?? 0) > this.busError.publishedBefore) this.busError = undefined;
-    if (this.busError !== undefined && this.current.state === 'connected') return { name: 'publisher', state: 'down', reason: `Kafka: ${this.busError.message}`, position };
+    if (this.busError !== undefined && this.current.state === 'connected')
+      return { name: 'publisher', state: 'down', reason: `Kafka: ${this.busError.message}`, position };
     return { ...this.current, position };
   }
 
@@ -218,13 +237,28 @@ class PublisherLoop implements FeedJob {
 }
 
 /** The graph projection: the schedule graph in the Bolt database, resumed from the offset stored with it. */
-export async function startGraphProjection(journal: Journal, graph: Extract<GraphBackend, { _tag: 'memgraph' }>, log: Log): Promise<FeedJob> {
+export async function startGraphProjection(
+  journal: Journal,
+  graph: Extract<GraphBackend, { _tag: 'memgraph' }>,
+  log: Log,
+): Promise<FeedJob> {
   const view = await openGraph(graph);
-  return new Follower('graph', journal, async () => (await view.offset()) + 1, async (batch) => void (await view.apply(batch)), log, () => view.close());
+  return new Follower(
+    'graph',
+    journal,
+    async () => (await view.offset()) + 1,
+    async (batch) => void (await view.apply(batch)),
+    log,
+    () => view.close(),
+  );
 }
 
 /** A connection to the graph for queries (every member opens one when --checks graph). */
 export async function openGraph(graph: Extract<GraphBackend, { _tag: 'memgraph' }>): Promise<ScheduleView> {
   const { MemgraphScheduleView } = await import('../views/memgraph-view.ts');
-  return MemgraphScheduleView.open({ url: graph.url, ...(graph.user ? { user: graph.user } : {}), ...(graph.password ? { password: graph.password } : {}) });
+  return MemgraphScheduleView.open({
+    url: graph.url,
+    ...(graph.user ? { user: graph.user } : {}),
+    ...(graph.password ? { password: graph.password } : {}),
+  });
 }

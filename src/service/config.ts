@@ -49,10 +49,18 @@ export type JournalBackend =
 /** Where the journal's events are published: nowhere, or a Kafka topic (one publisher per cluster). */
 export type BusBackend =
   | { readonly _tag: 'none' }
-  | { readonly _tag: 'kafka'; readonly brokers: readonly string[]; readonly topic: string; readonly partitions: number; readonly clientId: string };
+  | {
+      readonly _tag: 'kafka';
+      readonly brokers: readonly string[];
+      readonly topic: string;
+      readonly partitions: number;
+      readonly clientId: string;
+    };
 
 /** The schedule graph in a Bolt database (Memgraph; Neo4j speaks the same protocol), kept by one projection per cluster. */
-export type GraphBackend = { readonly _tag: 'none' } | { readonly _tag: 'memgraph'; readonly url: string; readonly user: string; readonly password: string };
+export type GraphBackend =
+  | { readonly _tag: 'none' }
+  | { readonly _tag: 'memgraph'; readonly url: string; readonly user: string; readonly password: string };
 
 export interface Backends {
   readonly journal: JournalBackend;
@@ -83,29 +91,117 @@ export const SERVICE_CLI = defineCli({
   flags: {
     host: { type: 'string', value: 'HOST', env: 'ALOFT_HOST', default: '127.0.0.1', help: 'address to serve HTTP on' },
     port: { type: 'string', value: 'PORT', env: 'ALOFT_PORT', default: '8080', help: 'HTTP port, 0 for any free one' },
-    data: { type: 'string', value: 'DIR', env: 'ALOFT_DATA', default: 'data', defaultText: './data', help: 'data directory (the LMDB journal, view snapshots)' },
-    workers: { type: 'string', env: 'ALOFT_WORKERS', defaultText: '0 on up to 2 cores, else one per core', help: 'worker threads for the entities; 0 runs them on the main thread' },
+    data: {
+      type: 'string',
+      value: 'DIR',
+      env: 'ALOFT_DATA',
+      default: 'data',
+      defaultText: './data',
+      help: 'data directory (the LMDB journal, view snapshots)',
+    },
+    workers: {
+      type: 'string',
+      env: 'ALOFT_WORKERS',
+      defaultText: '0 on up to 2 cores, else one per core',
+      help: 'worker threads for the entities; 0 runs them on the main thread',
+    },
     'demo-season': { type: 'boolean', env: 'ALOFT_DEMO_SEASON', help: 'load the generated demo season on first start' },
-    durability: { type: 'string', value: 'MODE', env: 'ALOFT_DURABILITY', default: 'flush', help: 'flush (fsync before acknowledging: survives power loss) or commit (survives a process kill)' },
-    views: { type: 'string', value: 'WHERE', env: 'ALOFT_VIEWS', default: 'main', help: 'schedule-view replicas: main (one, beside HTTP) or workers (one each; main when there are none)' },
+    durability: {
+      type: 'string',
+      value: 'MODE',
+      env: 'ALOFT_DURABILITY',
+      default: 'flush',
+      help: 'flush (fsync before acknowledging: survives power loss) or commit (survives a process kill)',
+    },
+    views: {
+      type: 'string',
+      value: 'WHERE',
+      env: 'ALOFT_VIEWS',
+      default: 'main',
+      help: 'schedule-view replicas: main (one, beside HTTP) or workers (one each; main when there are none)',
+    },
     shards: { type: 'string', env: 'ALOFT_SHARDS', default: '1024', help: 'shards of the entity space; the same on every member' },
-    'max-entities': { type: 'string', env: 'ALOFT_MAX_ENTITIES', default: '100000', help: 'live entities per node before the least recently used passivate' },
-    'entity-idle-ms': { type: 'string', env: 'ALOFT_ENTITY_IDLE_MS', default: '120000', help: 'passivate an entity after this long without a message' },
-    'handoff-timeout-ms': { type: 'string', env: 'ALOFT_HANDOFF_TIMEOUT_MS', default: '5000', help: 'how long a shard waits for unreachable members to release it' },
-    journal: { type: 'string', value: 'KIND', env: 'ALOFT_JOURNAL', default: 'lmdb', group: 'Production backends (docs/persistence.md; the defaults need no server):', help: 'lmdb (embedded, in --data) or scylla (shared by every member)' },
-    'scylla-contact-points': { type: 'string', value: 'H:P,H:P', env: 'ALOFT_SCYLLA_CONTACT_POINTS', default: '127.0.0.1:9042', help: 'ScyllaDB/Cassandra nodes' },
+    'max-entities': {
+      type: 'string',
+      env: 'ALOFT_MAX_ENTITIES',
+      default: '100000',
+      help: 'live entities per node before the least recently used passivate',
+    },
+    'entity-idle-ms': {
+      type: 'string',
+      env: 'ALOFT_ENTITY_IDLE_MS',
+      default: '120000',
+      help: 'passivate an entity after this long without a message',
+    },
+    'handoff-timeout-ms': {
+      type: 'string',
+      env: 'ALOFT_HANDOFF_TIMEOUT_MS',
+      default: '5000',
+      help: 'how long a shard waits for unreachable members to release it',
+    },
+    journal: {
+      type: 'string',
+      value: 'KIND',
+      env: 'ALOFT_JOURNAL',
+      default: 'lmdb',
+      group: 'Production backends (docs/persistence.md; the defaults need no server):',
+      help: 'lmdb (embedded, in --data) or scylla (shared by every member)',
+    },
+    'scylla-contact-points': {
+      type: 'string',
+      value: 'H:P,H:P',
+      env: 'ALOFT_SCYLLA_CONTACT_POINTS',
+      default: '127.0.0.1:9042',
+      help: 'ScyllaDB/Cassandra nodes',
+    },
     'scylla-dc': { type: 'string', value: 'NAME', env: 'ALOFT_SCYLLA_DC', default: 'datacenter1', help: 'the local data centre' },
-    'scylla-keyspace': { type: 'string', value: 'NAME', env: 'ALOFT_SCYLLA_KEYSPACE', default: 'aloft', help: 'keyspace, created with its tables if missing' },
-    'scylla-replication': { type: 'string', value: 'MAP', env: 'ALOFT_SCYLLA_REPLICATION', default: DEV_REPLICATION, help: 'CQL replication map for a new keyspace; the default is for development only' },
+    'scylla-keyspace': {
+      type: 'string',
+      value: 'NAME',
+      env: 'ALOFT_SCYLLA_KEYSPACE',
+      default: 'aloft',
+      help: 'keyspace, created with its tables if missing',
+    },
+    'scylla-replication': {
+      type: 'string',
+      value: 'MAP',
+      env: 'ALOFT_SCYLLA_REPLICATION',
+      default: DEV_REPLICATION,
+      help: 'CQL replication map for a new keyspace; the default is for development only',
+    },
     bus: { type: 'string', value: 'KIND', env: 'ALOFT_BUS', default: 'none', help: 'none or kafka: publish every journal event' },
     'kafka-brokers': { type: 'string', value: 'H:P,H:P', env: 'ALOFT_KAFKA_BROKERS', default: '127.0.0.1:9092', help: 'Kafka brokers' },
-    'kafka-topic': { type: 'string', value: 'NAME', env: 'ALOFT_KAFKA_TOPIC', default: 'aloft-events', help: 'the topic events are published to' },
+    'kafka-topic': {
+      type: 'string',
+      value: 'NAME',
+      env: 'ALOFT_KAFKA_TOPIC',
+      default: 'aloft-events',
+      help: 'the topic events are published to',
+    },
     'kafka-partitions': { type: 'string', env: 'ALOFT_KAFKA_PARTITIONS', default: '12', help: 'partitions of a topic the node creates' },
     'kafka-client-id': { type: 'string', value: 'ID', env: 'ALOFT_KAFKA_CLIENT_ID', default: 'aloft', help: 'the Kafka client id' },
-    graph: { type: 'string', value: 'KIND', env: 'ALOFT_GRAPH', default: 'none', help: 'none or memgraph: keep the schedule graph in a Bolt database' },
+    graph: {
+      type: 'string',
+      value: 'KIND',
+      env: 'ALOFT_GRAPH',
+      default: 'none',
+      help: 'none or memgraph: keep the schedule graph in a Bolt database',
+    },
     'memgraph-url': { type: 'string', value: 'URL', env: 'ALOFT_MEMGRAPH_URL', default: 'bolt://127.0.0.1:7687', help: 'bolt://host:port' },
-    'memgraph-user': { type: 'string', value: 'USER', env: 'ALOFT_MEMGRAPH_USER', defaultText: 'none', help: 'the user; the password only from ALOFT_MEMGRAPH_PASSWORD' },
-    checks: { type: 'string', value: 'FROM', env: 'ALOFT_CHECKS', default: 'memory', help: 'memory (the in-memory replicas) or graph (Cypher on --graph)' },
+    'memgraph-user': {
+      type: 'string',
+      value: 'USER',
+      env: 'ALOFT_MEMGRAPH_USER',
+      defaultText: 'none',
+      help: 'the user; the password only from ALOFT_MEMGRAPH_PASSWORD',
+    },
+    checks: {
+      type: 'string',
+      value: 'FROM',
+      env: 'ALOFT_CHECKS',
+      default: 'memory',
+      help: 'memory (the in-memory replicas) or graph (Cypher on --graph)',
+    },
   },
 });
 
@@ -116,7 +212,10 @@ type ServiceFlag = keyof ServiceValues & string;
 const HELP = SERVICE_CLI.help();
 
 /** Every environment variable the node's own settings read (the cluster's are in src/cluster/config.ts). */
-export const SERVICE_ENV: readonly string[] = [...Object.values(SERVICE_CLI.spec.flags).flatMap((f) => (f.env === undefined ? [] : [f.env])), 'ALOFT_MEMGRAPH_PASSWORD'];
+export const SERVICE_ENV: readonly string[] = [
+  ...Object.values(SERVICE_CLI.spec.flags).flatMap((f) => (f.env === undefined ? [] : [f.env])),
+  'ALOFT_MEMGRAPH_PASSWORD',
+];
 
 /**
  * Worker threads for a machine with `cores` cores. On two cores the entities run on the main
@@ -142,25 +241,44 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
   const port = int(v.port, label('port'), 0, 65535);
   const workers = int(v.workers ?? String(defaultWorkers(os.availableParallelism())), label('workers'), 0, 64);
   const durability = v.durability;
-  if (durability !== 'flush' && durability !== 'commit') throw new ConfigError(`${label('durability')} must be flush or commit, got "${durability}"`);
+  if (durability !== 'flush' && durability !== 'commit')
+    throw new ConfigError(`${label('durability')} must be flush or commit, got "${durability}"`);
   const viewThreads = v.views;
-  if (viewThreads !== 'workers' && viewThreads !== 'main') throw new ConfigError(`${label('views')} must be workers or main, got "${viewThreads}"`);
+  if (viewThreads !== 'workers' && viewThreads !== 'main')
+    throw new ConfigError(`${label('views')} must be workers or main, got "${viewThreads}"`);
   const shards = int(v.shards, label('shards'), 1, 65_536);
   const maxEntities = int(v['max-entities'], label('max-entities'), 1, 100_000_000);
   const entityIdleMs = int(v['entity-idle-ms'], label('entity-idle-ms'), 1, 86_400_000);
   const handoffTimeoutMs = int(v['handoff-timeout-ms'], label('handoff-timeout-ms'), 1, 600_000);
   const backends = parseBackends(v, parsed.given, env);
-  return { host, port, data: path.resolve(v.data), workers, demoSeason: v['demo-season'], durability, viewThreads, shards, maxEntities, entityIdleMs, handoffTimeoutMs, backends };
+  return {
+    host,
+    port,
+    data: path.resolve(v.data),
+    workers,
+    demoSeason: v['demo-season'],
+    durability,
+    viewThreads,
+    shards,
+    maxEntities,
+    entityIdleMs,
+    handoffTimeoutMs,
+    backends,
+  };
 }
 
 function oneOf<T extends string>(v: string, key: ServiceFlag, choices: readonly T[]): T {
-  if (!(choices as readonly string[]).includes(v)) throw new ConfigError(`${SERVICE_CLI.label(key)} must be ${choices.join(' or ')}, got "${v}"`);
+  if (!(choices as readonly string[]).includes(v))
+    throw new ConfigError(`${SERVICE_CLI.label(key)} must be ${choices.join(' or ')}, got "${v}"`);
   return v as T;
 }
 
 /** `h:p,h:p` with every port a number; `defaultPort` fills a missing one. */
 function hostPorts(value: string, name: string, defaultPort: number): string[] {
-  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new ConfigError(`${name} needs at least one host:port`);
   return list.map((hp) => {
     const m = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])(?::(\d{1,5}))?$/.exec(hp);
@@ -171,7 +289,8 @@ function hostPorts(value: string, name: string, defaultPort: number): string[] {
 }
 
 function identifier(value: string, name: string): string {
-  if (!/^[A-Za-z][A-Za-z0-9_]{0,47}$/.test(value)) throw new ConfigError(`${name} must be a letter then up to 47 letters, digits or '_', got "${value}"`);
+  if (!/^[A-Za-z][A-Za-z0-9_]{0,47}$/.test(value))
+    throw new ConfigError(`${name} must be a letter then up to 47 letters, digits or '_', got "${value}"`);
   return value;
 }
 
@@ -189,7 +308,8 @@ function parseBackends(v: ServiceValues, given: ReadonlySet<ServiceFlag>, env: N
   unused('scylla-', journalKind === 'scylla', '--journal');
   unused('kafka-', busKind === 'kafka', '--bus');
   unused('memgraph-', graphKind === 'memgraph', '--graph');
-  if (checks === 'graph' && graphKind !== 'memgraph') throw new ConfigError('--checks graph needs --graph memgraph (the graph that answers them)');
+  if (checks === 'graph' && graphKind !== 'memgraph')
+    throw new ConfigError('--checks graph needs --graph memgraph (the graph that answers them)');
   const journal: JournalBackend =
     journalKind === 'lmdb'
       ? { _tag: 'lmdb' }
@@ -213,7 +333,8 @@ function parseBackends(v: ServiceValues, given: ReadonlySet<ServiceFlag>, env: N
   let graph: GraphBackend = { _tag: 'none' };
   if (graphKind === 'memgraph') {
     const url = v['memgraph-url'];
-    if (!/^(bolt|neo4j|bolt\+s|neo4j\+s|bolt\+ssc|neo4j\+ssc):\/\/[^\s/]+$/.test(url)) throw new ConfigError(`${label('memgraph-url')} must be bolt://host:port, got "${url}"`);
+    if (!/^(bolt|neo4j|bolt\+s|neo4j\+s|bolt\+ssc|neo4j\+ssc):\/\/[^\s/]+$/.test(url))
+      throw new ConfigError(`${label('memgraph-url')} must be bolt://host:port, got "${url}"`);
     graph = { _tag: 'memgraph', url, user: v['memgraph-user'] ?? '', password: env.ALOFT_MEMGRAPH_PASSWORD ?? '' };
   }
   return { journal, bus, graph, checks };
@@ -222,19 +343,23 @@ function parseBackends(v: ServiceValues, given: ReadonlySet<ServiceFlag>, env: N
 function replicationMap(value: string): string {
   // Handed to CREATE KEYSPACE as it is, so only a map literal of quoted names and numbers passes.
   if (!/^\{\s*'class'\s*:\s*'[A-Za-z.]+'(\s*,\s*'[A-Za-z0-9_.-]+'\s*:\s*('?\d+'?|'[A-Za-z0-9_.-]+'))*\s*\}$/.test(value)) {
-    throw new ConfigError(`${SERVICE_CLI.label('scylla-replication')} must be a CQL replication map such as {'class': 'NetworkTopologyStrategy', 'dc1': 3}, got "${value}"`);
+    throw new ConfigError(
+      `${SERVICE_CLI.label('scylla-replication')} must be a CQL replication map such as {'class': 'NetworkTopologyStrategy', 'dc1': 3}, got "${value}"`,
+    );
   }
   return value;
 }
 
 function topicName(value: string): string {
-  if (!/^[A-Za-z0-9._-]{1,249}$/.test(value)) throw new ConfigError(`${SERVICE_CLI.label('kafka-topic')} must be 1-249 letters, digits, '.', '_' or '-', got "${value}"`);
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(value))
+    throw new ConfigError(`${SERVICE_CLI.label('kafka-topic')} must be 1-249 letters, digits, '.', '_' or '-', got "${value}"`);
   return value;
 }
 
 function int(value: string, name: string, min: number, max: number): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
   return n;
 }
 

@@ -26,7 +26,13 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
   );
 }
 
-export async function loadDemoSeason(journal: Journal, gateway: CommandGateway, importer: Importer, log: (line: string) => void, options: DemoSeasonOptions = {}): Promise<void> {
+export async function loadDemoSeason(
+  journal: Journal,
+  gateway: CommandGateway,
+  importer: Importer,
+  log: (line: string) => void,
+  options: DemoSeasonOptions = {},
+): Promise<void> {
   if ((await journal.headOffset()) > 0) {
     log('demo season: the journal is not empty; not loading it again');
     return;
@@ -35,19 +41,30 @@ export async function loadDemoSeason(journal: Journal, gateway: CommandGateway, 
   const season = generateSeason(seasonOfSize(options.scale ?? 1));
   const result = await loadSeason(season, gateway, importer, log);
   const seconds = (performance.now() - started) / 1000;
-  log(`demo season: loaded in ${seconds.toFixed(1)} s (${result.commandsApplied} rotation commands applied, ${result.commandsRejected} refused)`);
+  log(
+    `demo season: loaded in ${seconds.toFixed(1)} s (${result.commandsApplied} rotation commands applied, ${result.commandsRejected} refused)`,
+  );
 }
 
 /** Sends a generated season's commands; resolves once the import has finished and every
  * assignment saga has finished or outlived its wait. */
-export async function loadSeason(season: Season, gateway: CommandGateway, importer: Importer, log: (line: string) => void): Promise<ImportStatus> {
+export async function loadSeason(
+  season: Season,
+  gateway: CommandGateway,
+  importer: Importer,
+  log: (line: string) => void,
+): Promise<ImportStatus> {
   const commands = fleetCommands(season);
-  log(`demo season: ${season.airports.length} airports, ${season.airplanes.length} airplanes, ${season.rotations.length} rotations, ${season.legCount} legs — loading`);
+  log(
+    `demo season: ${season.airports.length} airports, ${season.airplanes.length} airplanes, ${season.rotations.length} rotations, ${season.legCount} legs — loading`,
+  );
   await inParallel(commands.airports, 64, (c) => gateway.airport(c.iata, c));
   await inParallel(commands.airplanes, 64, (c) => gateway.airplane(c.registration, c));
   const { status, done } = importer.startPlanned(season.rotations);
   // status.commandsTotal is still 0 here: the import records its plan after it starts.
-  log(`demo season: import ${status.importId} applying ${season.rotations.length + season.legCount} rotation commands (GET /api/imports/${status.importId})`);
+  log(
+    `demo season: import ${status.importId} applying ${season.rotations.length + season.legCount} rotation commands (GET /api/imports/${status.importId})`,
+  );
   const result = await done;
   // Durable sagas: one that outlives its wait here (a slow step) still finishes on its own.
   await inParallel(commands.assignments, 32, (start) => gateway.startAssignment(start, 60_000).catch(() => undefined));

@@ -15,7 +15,17 @@
  */
 import { stateless, type ActorRef, type ActorSystem, type AnyRef } from '../actors/index.ts';
 import type { ClusterNode } from '../cluster/index.ts';
-import { JournalUnavailable, type AppendResult, type EventEnvelope, type FeedHandler, type Journal, type JournalEvent, type Snapshot, type SubscribeOptions, type Subscription } from '../persistence/index.ts';
+import {
+  JournalUnavailable,
+  type AppendResult,
+  type EventEnvelope,
+  type FeedHandler,
+  type Journal,
+  type JournalEvent,
+  type Snapshot,
+  type SubscribeOptions,
+  type Subscription,
+} from '../persistence/index.ts';
 import { failure, JOURNAL_PATH, RemoteJournalError, type JournalMsg, type JournalReply } from '../app/journal-service.ts';
 
 /** Where the journal is: the member's node id, and whether it can be reached now. */
@@ -27,7 +37,10 @@ export function journalProxy(system: ActorSystem, locate: JournalLocator) {
   return stateless<JournalMsg>((m) => {
     const at = locate();
     if (at === undefined || !at.reachable) {
-      const why = at === undefined ? `no cluster member has the ${JOURNAL_ROLE} role (start one node with --roles ${JOURNAL_ROLE})` : `the journal member ${at.node} is unreachable`;
+      const why =
+        at === undefined
+          ? `no cluster member has the ${JOURNAL_ROLE} role (start one node with --roles ${JOURNAL_ROLE})`
+          : `the journal member ${at.node} is unreachable`;
       (m.replyTo as ActorRef<JournalReply<unknown>>).tell({ _tag: 'Err', error: failure(new JournalUnavailable(why)) });
       return;
     }
@@ -61,7 +74,12 @@ export class RemoteJournal implements Journal {
   async *replay(persistenceId: string, fromSeq = 1, toSeq = Number.MAX_SAFE_INTEGER): AsyncIterable<EventEnvelope> {
     // The service's Replay carries seq and event only (all an entity needs): offset and
     // timestamp come back as 0 here. Read the feed for full envelopes.
-    const events = await this.call<Array<{ seq: number; event: unknown }>>((replyTo) => ({ _tag: 'Replay', persistenceId, fromSeq, replyTo }));
+    const events = await this.call<Array<{ seq: number; event: unknown }>>((replyTo) => ({
+      _tag: 'Replay',
+      persistenceId,
+      fromSeq,
+      replyTo,
+    }));
     for (const e of events) {
       if (e.seq > toSeq) break;
       const event = e.event as JournalEvent;
@@ -161,7 +179,9 @@ export function clusterJournalLocator(cluster: ClusterNode): JournalLocator {
   let at: { node: string; reachable: boolean } | undefined;
   const refresh = () => {
     const view = cluster.view();
-    const candidates = view.members.filter((m) => m.roles.includes(JOURNAL_ROLE) && (m.status === 'up' || m.status === 'leaving' || m.status === 'joining'));
+    const candidates = view.members.filter(
+      (m) => m.roles.includes(JOURNAL_ROLE) && (m.status === 'up' || m.status === 'leaving' || m.status === 'joining'),
+    );
     candidates.sort((a, b) => (a.upNumber || Number.MAX_SAFE_INTEGER) - (b.upNumber || Number.MAX_SAFE_INTEGER));
     const first = candidates[0];
     at = first ? { node: first.node, reachable: first.reachable } : undefined;

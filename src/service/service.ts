@@ -72,32 +72,62 @@ export function idSource(prefix: string): IdSource {
   return { next: () => `${prefix}${epoch}-${(n++).toString(36)}` };
 }
 
-export async function startService(config: ServiceConfig, log: (line: string) => void = (l) => console.log(l), cluster0?: ClusterConfig): Promise<Service> {
+export async function startService(
+  config: ServiceConfig,
+  log: (line: string) => void = (l) => console.log(l),
+  cluster0?: ClusterConfig,
+): Promise<Service> {
   mkdirSync(config.data, { recursive: true });
   const backends = config.backends ?? EMBEDDED;
   const shared = backends.journal._tag === 'scylla';
   // With a shared database every member opens the journal itself: there is no journal member.
-  const roles = cluster0 ? (cluster0.roles.length > 0 ? cluster0.roles.filter((r) => !(shared && r === JOURNAL_ROLE)) : [SHARD_ROLE]) : [JOURNAL_ROLE, SHARD_ROLE];
-  if (shared && cluster0?.roles.includes(JOURNAL_ROLE)) log('journal: --roles journal is ignored with --journal scylla: every member opens the shared journal');
+  const roles = cluster0
+    ? cluster0.roles.length > 0
+      ? cluster0.roles.filter((r) => !(shared && r === JOURNAL_ROLE))
+      : [SHARD_ROLE]
+    : [JOURNAL_ROLE, SHARD_ROLE];
+  if (shared && cluster0?.roles.includes(JOURNAL_ROLE))
+    log('journal: --roles journal is ignored with --journal scylla: every member opens the shared journal');
   const clusterConfig = cluster0 ? { ...cluster0, roles: roles.length > 0 ? roles : [SHARD_ROLE] } : undefined;
   const localJournal =
-    shared || roles.includes(JOURNAL_ROLE) ? await openJournal(backends.journal, () => lmdbJournal({ path: `${config.data}/journal`, durability: config.durability, upcasters: domainUpcasters() }), log, { upcasters: domainUpcasters() }) : undefined;
+    shared || roles.includes(JOURNAL_ROLE)
+      ? await openJournal(
+          backends.journal,
+          () => lmdbJournal({ path: `${config.data}/journal`, durability: config.durability, upcasters: domainUpcasters() }),
+          log,
+          { upcasters: domainUpcasters() },
+        )
+      : undefined;
   const entityHosts = Object.values(HOSTS);
   // --max-entities is per node; each aggregate type in each worker takes an equal part of it (the
   // assignment sagas, short-lived, get the same part on top).
   const aggregateHosts = entityHosts.filter((h) => h !== HOSTS.assignment).length;
-  const maxPerHost = config.maxEntities !== undefined ? Math.max(1, Math.ceil(config.maxEntities / (aggregateHosts * Math.max(1, config.workers)))) : undefined;
+  const maxPerHost =
+    config.maxEntities !== undefined
+      ? Math.max(1, Math.ceil(config.maxEntities / (aggregateHosts * Math.max(1, config.workers))))
+      : undefined;
   const bootData: WorkerBootData = {
-    entities: { ...(config.entityIdleMs !== undefined ? { idleTimeoutMs: config.entityIdleMs } : {}), ...(maxPerHost !== undefined ? { maxPerHost } : {}) },
+    entities: {
+      ...(config.entityIdleMs !== undefined ? { idleTimeoutMs: config.entityIdleMs } : {}),
+      ...(maxPerHost !== undefined ? { maxPerHost } : {}),
+    },
     ...(config.sagaHooksModule !== undefined ? { sagaHooksModule: config.sagaHooksModule } : {}),
   };
   // A cluster member's identity (host:port#incarnation) needs its bound port before the actor
   // systems are named, hence bind first, start the node, then join.
-  const bound = clusterConfig ? await bindCluster(clusterConfig, { log: (level, line) => level !== 'debug' && log(`[cluster ${level}] ${line}`) }) : undefined;
+  const bound = clusterConfig
+    ? await bindCluster(clusterConfig, { log: (level, line) => level !== 'debug' && log(`[cluster ${level}] ${line}`) })
+    : undefined;
   let node: AloftNode;
   let cluster: ClusterNode | undefined;
   try {
-    node = await AloftNode.start({ ...(bound ? { node: bound.nodeId } : {}), workers: config.workers, boot: new URL('./worker-boot.ts', import.meta.url), bootData, log: (level, line) => level !== 'debug' && log(`[${level}] ${line}`) });
+    node = await AloftNode.start({
+      ...(bound ? { node: bound.nodeId } : {}),
+      workers: config.workers,
+      boot: new URL('./worker-boot.ts', import.meta.url),
+      bootData,
+      log: (level, line) => level !== 'debug' && log(`[${level}] ${line}`),
+    });
     // Without workers the entities share the main thread with HTTP and the journal: the layout
     // that serves most on two cores (docs/benchmarks.md), and then they call the journal directly.
     if (config.workers === 0) await setupEntityThread(node.system, bootData, localJournal ? localEventStore(localJournal) : undefined);
@@ -116,7 +146,10 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     entityHosts,
     // Entities finish the write in flight and answer it before their shard moves.
     stopMessage: { _tag: 'Passivate' },
-    settings: { ...(config.shards !== undefined ? { shardCount: config.shards } : {}), ...(config.handoffTimeoutMs !== undefined ? { handoffTimeoutMs: config.handoffTimeoutMs } : {}) },
+    settings: {
+      ...(config.shards !== undefined ? { shardCount: config.shards } : {}),
+      ...(config.handoffTimeoutMs !== undefined ? { handoffTimeoutMs: config.handoffTimeoutMs } : {}),
+    },
     log: (level, line) => log(`[shards ${level}] ${line}`),
   });
   let journal: Journal;
@@ -137,20 +170,31 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   }
   // Schedule-view replicas (one per worker, or one on the main thread); each keeps a snapshot so
   // a restart replays only the tail.
-  const views = await ViewPool.start({ journal, system: node.system, node, threads: (config.viewThreads ?? 'main') === 'main' || config.workers === 0 ? [0] : node.threads.filter((t) => t > 0), snapshotDir: `${config.data}/views` });
+  const views = await ViewPool.start({
+    journal,
+    system: node.system,
+    node,
+    threads: (config.viewThreads ?? 'main') === 'main' || config.workers === 0 ? [0] : node.threads.filter((t) => t > 0),
+    snapshotDir: `${config.data}/views`,
+  });
   let viewsReady = false;
   void views.ready.then(() => {
     viewsReady = true;
     log('views: every replica has caught up with the journal');
   });
   const health = new JournalHealth(journal, log).start();
-  const gateway = new CommandGateway(region, undefined, () => (health.state.state === 'down' ? `the journal is unreachable: ${health.state.reason ?? ''}` : undefined));
+  const gateway = new CommandGateway(region, undefined, () =>
+    health.state.state === 'down' ? `the journal is unreachable: ${health.state.reason ?? ''}` : undefined,
+  );
   // The publisher and the graph projection: one each per cluster (singletons on the oldest
   // member), or here when the node is alone.
   const jobs = new Map<string, FeedJob>();
   const runJob = (name: string, start: () => Promise<FeedJob>) => {
     if (!cluster) {
-      void start().then((j) => jobs.set(name, j), (error: unknown) => log(`${name}: could not start: ${String(error)}`));
+      void start().then(
+        (j) => jobs.set(name, j),
+        (error: unknown) => log(`${name}: could not start: ${String(error)}`),
+      );
       return;
     }
     cluster.singleton<never>(name, () =>
@@ -183,8 +227,15 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     runJob('graph', () => startGraphProjection(journal, graph, log));
   }
   // Wakes assignment sagas left unfinished by a crash or a lost member (one per cluster).
-  runJob('assignment-keeper', () => AssignmentKeeper.start(journal, (id) => gateway.wakeAssignment(id), (line) => log(line)));
-  const graphChecks = backends.checks === 'graph' && backends.graph._tag === 'memgraph' ? new GraphChecks(await openGraph(backends.graph)) : undefined;
+  runJob('assignment-keeper', () =>
+    AssignmentKeeper.start(
+      journal,
+      (id) => gateway.wakeAssignment(id),
+      (line) => log(line),
+    ),
+  );
+  const graphChecks =
+    backends.checks === 'graph' && backends.graph._tag === 'memgraph' ? new GraphChecks(await openGraph(backends.graph)) : undefined;
   const backendStates = (): BackendState[] => {
     const states: BackendState[] = [{ ...health.state, name: `journal (${backends.journal._tag})` }];
     for (const name of ['publisher', 'graph']) {
@@ -200,27 +251,64 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   metrics.gauge('aloft_journal_head_offset', 'Last durable offset of the global feed.', () => journal.headOffset());
   metrics.gauge('aloft_actors_main_thread', 'Live actors on the main thread.', () => node.system.actorCount);
   metrics.gauge('aloft_dead_letters_main_thread', 'Dead letters on the main thread since start.', () => node.system.deadLetters.count);
-  metrics.gauge('aloft_view_lag_max', 'Largest lag (feed head minus applied offset) of any view replica.', () => Math.max(0, ...views.lag().map((l) => l.lag)));
+  metrics.gauge('aloft_view_lag_max', 'Largest lag (feed head minus applied offset) of any view replica.', () =>
+    Math.max(0, ...views.lag().map((l) => l.lag)),
+  );
   metrics.gauge('aloft_shards_active', 'Shards whose entities run on this node.', () => region.counts().active);
-  metrics.gauge('aloft_shards_in_handoff', 'Shards waiting for their release or being released here.', () => region.counts().waiting + region.counts().releasing);
+  metrics.gauge(
+    'aloft_shards_in_handoff',
+    'Shards waiting for their release or being released here.',
+    () => region.counts().waiting + region.counts().releasing,
+  );
   metrics.gauge('aloft_shard_messages_forwarded', 'Entity messages forwarded to another member since start.', () => region.stats.forwarded);
-  metrics.gauge('aloft_shard_messages_refused', 'Entity messages refused (owner unreachable, buffer full, moving) since start.', () => region.stats.refused);
-  metrics.gauge('aloft_entities_lru_passivated_main', 'Entities passivated by the LRU limit on the main thread.', () => node.system.lruPassivations);
-  metrics.gauge('aloft_journal_reachable', '1 while the journal answers, 0 while it is unreachable.', () => (health.state.state === 'down' ? 0 : 1));
-  metrics.gauge('aloft_publisher_lag_events', 'Events stored but not yet published to Kafka, on the member running the publisher (0 elsewhere).', () => backendStates().find((b) => b.name === 'publisher')?.lag ?? 0);
-  metrics.gauge('aloft_graph_lag_events', 'Events stored but not yet in the graph, on the member running the graph projection (0 elsewhere).', () => backendStates().find((b) => b.name === 'graph')?.lag ?? 0);
-  metrics.gauge('aloft_view_replicas_ready', 'View replicas answering queries.', () => views.lag().filter((l) => l.state === 'ready').length);
-  metrics.gauge('aloft_assignment_sagas_unfinished', 'Assignment sagas not finished, as the keeper sees them (on the member running it; 0 elsewhere).', () => {
-    const keeper = jobs.get('assignment-keeper');
-    return keeper instanceof AssignmentKeeper ? keeper.pending().length : 0;
-  });
+  metrics.gauge(
+    'aloft_shard_messages_refused',
+    'Entity messages refused (owner unreachable, buffer full, moving) since start.',
+    () => region.stats.refused,
+  );
+  metrics.gauge(
+    'aloft_entities_lru_passivated_main',
+    'Entities passivated by the LRU limit on the main thread.',
+    () => node.system.lruPassivations,
+  );
+  metrics.gauge('aloft_journal_reachable', '1 while the journal answers, 0 while it is unreachable.', () =>
+    health.state.state === 'down' ? 0 : 1,
+  );
+  metrics.gauge(
+    'aloft_publisher_lag_events',
+    'Events stored but not yet published to Kafka, on the member running the publisher (0 elsewhere).',
+    () => backendStates().find((b) => b.name === 'publisher')?.lag ?? 0,
+  );
+  metrics.gauge(
+    'aloft_graph_lag_events',
+    'Events stored but not yet in the graph, on the member running the graph projection (0 elsewhere).',
+    () => backendStates().find((b) => b.name === 'graph')?.lag ?? 0,
+  );
+  metrics.gauge(
+    'aloft_view_replicas_ready',
+    'View replicas answering queries.',
+    () => views.lag().filter((l) => l.state === 'ready').length,
+  );
+  metrics.gauge(
+    'aloft_assignment_sagas_unfinished',
+    'Assignment sagas not finished, as the keeper sees them (on the member running it; 0 elsewhere).',
+    () => {
+      const keeper = jobs.get('assignment-keeper');
+      return keeper instanceof AssignmentKeeper ? keeper.pending().length : 0;
+    },
+  );
 
   const http = new HttpServer(metrics, (line) => log(`[http] ${line}`));
   writeRoutes(http, gateway, idSource('r'));
   readRoutes(http, { gateway, journal, metrics, views: { ready: () => viewsReady, lag: () => views.lag() }, backends: backendStates });
   checkRoutes(http, graphChecks ?? views);
   const imports = idSource('i');
-  const importer = new Importer(gateway, () => imports.next(), journal, (line) => log(line));
+  const importer = new Importer(
+    gateway,
+    () => imports.next(),
+    journal,
+    (line) => log(line),
+  );
   // Every import's status from the journal (any member answers for any job), and the keeper that
   // resumes a job whose runner stopped (one per cluster).
   const importDirectory = new ImportDirectory(journal, (line) => log(line));
@@ -228,9 +316,19 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
   importRoutes(http, importer, importDirectory);
   const live = new Live(http.app);
   importer.subscribe((status) => live.publish('imports', { type: 'import', offset: status.offset, status }));
-  importDirectory.subscribe((status) => importer.runningHere(status.importId) || live.publish('imports', { type: 'import', offset: status.offset, status }));
-  const following = followViolations(views, live, (topic) => http.app.numSubscribers(topic) > 0, (line) => log(`[live] ${line}`));
-  const adminUrl = cluster?.adminPort !== undefined && clusterConfig ? `http://${clusterConfig.bindHost}:${cluster.adminPort}` : process.env.ALOFT_ADMIN_URL;
+  importDirectory.subscribe(
+    (status) => importer.runningHere(status.importId) || live.publish('imports', { type: 'import', offset: status.offset, status }),
+  );
+  const following = followViolations(
+    views,
+    live,
+    (topic) => http.app.numSubscribers(topic) > 0,
+    (line) => log(`[live] ${line}`),
+  );
+  const adminUrl =
+    cluster?.adminPort !== undefined && clusterConfig
+      ? `http://${clusterConfig.bindHost}:${cluster.adminPort}`
+      : process.env.ALOFT_ADMIN_URL;
   pageRoutes(http, { lag: () => views.lag(), actors: () => node.system.actorCount, adminUrl });
   windowRoutes(http, views, live, (line) => log(`[live] ${line}`));
   http.fallback();
@@ -243,7 +341,8 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     throw error;
   }
 
-  if (config.demoSeason) void loadDemoSeason(journal, gateway, importer, log).catch((error: unknown) => log(`demo season: failed: ${String(error)}`));
+  if (config.demoSeason)
+    void loadDemoSeason(journal, gateway, importer, log).catch((error: unknown) => log(`demo season: failed: ${String(error)}`));
 
   let stopping: Promise<void> | undefined;
   // Downed (or otherwise ended by the cluster): there is nobody to hand shards to any more.
@@ -260,7 +359,11 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
         // entities and hands each shard to its new home before the node exits.
         cluster.membership.leave();
         const drained = await region.drained(region.settings.handoffTimeoutMs + 5_000);
-        log(drained ? 'shards: all handed off' : 'shards: handoff did not finish in time; leaving anyway (the journal refuses a second writer)');
+        log(
+          drained
+            ? 'shards: all handed off'
+            : 'shards: handoff did not finish in time; leaving anyway (the journal refuses a second writer)',
+        );
         // Leave the cluster gracefully (bounded inside leave()) before the actors go.
         await cluster.leave().catch((error: unknown) => log(`cluster: leave failed: ${String(error)}`));
       }
@@ -308,7 +411,8 @@ async function waitForJournal(journal: RemoteJournal, timeoutMs: number, log: (l
       if (said) log('journal: the journal member answers');
       return;
     } catch (error) {
-      if (Date.now() >= deadline) throw new Error(`no journal member answered within ${timeoutMs} ms: ${error instanceof Error ? error.message : String(error)}`);
+      if (Date.now() >= deadline)
+        throw new Error(`no journal member answered within ${timeoutMs} ms: ${error instanceof Error ? error.message : String(error)}`);
       if (!said) log(`journal: waiting for the journal member (${error instanceof Error ? error.message : String(error)})`);
       said = true;
       await new Promise((r) => setTimeout(r, 200));

@@ -17,7 +17,8 @@ export interface WorkerBootData {
 /** Runs in every worker; with `--workers 0` the node runs it on the main thread, passing the
  * journal as `store` when this member owns it. */
 export async function setup(system: ActorSystem, data: WorkerBootData, store?: EventStore): Promise<void> {
-  const hooks = data.sagaHooksModule === undefined ? {} : ((await import(data.sagaHooksModule)) as { sagaHooks?: SagaHooks }).sagaHooks ?? {};
+  const hooks =
+    data.sagaHooksModule === undefined ? {} : (((await import(data.sagaHooksModule)) as { sagaHooks?: SagaHooks }).sagaHooks ?? {});
   startEntityHosts(system, data.entities, hooks, store);
   defineViewKinds(system);
 }

@@ -102,12 +102,21 @@ export const MAX_LIMIT = 1000;
 /** Runs a tagged query against a view: the one dispatch the projection actor and tests share. */
 export function runQuery<Q extends ViewQuery>(view: ScheduleView, q: Q): Promise<AnswerOf[Q['_tag']]> {
   switch (q._tag) {
-    case 'Continuity': return view.continuity(q.filters) as Promise<AnswerOf[Q['_tag']]>;
-    case 'GroundTime': return view.groundTime(q.filters) as Promise<AnswerOf[Q['_tag']]>;
-    case 'Designators': return view.designators(q.filters) as Promise<AnswerOf[Q['_tag']]>;
-    case 'Equipment': return view.equipment(q.filters) as Promise<AnswerOf[Q['_tag']]>;
-    case 'Rotation': return view.rotation(q.rotationId) as Promise<AnswerOf[Q['_tag']]>;
-    case 'Airplane': return view.airplane(q.registration) as Promise<AnswerOf[Q['_tag']]>;
-    case 'Window': return (view.window?.(q.window) ?? Promise.reject(new InvalidViewQuery('this view does not answer windowed queries'))) as Promise<AnswerOf[Q['_tag']]>;
+    case 'Continuity':
+      return view.continuity(q.filters) as Promise<AnswerOf[Q['_tag']]>;
+    case 'GroundTime':
+      return view.groundTime(q.filters) as Promise<AnswerOf[Q['_tag']]>;
+    case 'Designators':
+      return view.designators(q.filters) as Promise<AnswerOf[Q['_tag']]>;
+    case 'Equipment':
+      return view.equipment(q.filters) as Promise<AnswerOf[Q['_tag']]>;
+    case 'Rotation':
+      return view.rotation(q.rotationId) as Promise<AnswerOf[Q['_tag']]>;
+    case 'Airplane':
+      return view.airplane(q.registration) as Promise<AnswerOf[Q['_tag']]>;
+    case 'Window':
+      return (view.window?.(q.window) ?? Promise.reject(new InvalidViewQuery('this view does not answer windowed queries'))) as Promise<
+        AnswerOf[Q['_tag']]
+      >;
   }
 }

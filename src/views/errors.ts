@@ -32,7 +32,11 @@ export class ViewError extends Error {
 export class ViewLagTimeout extends ViewError {
   constructor(replica: string, minOffset: number, reachedOffset: number, timeoutMs: number) {
     super({
-      _tag: 'ViewLagTimeout', retriable: true, replica, minOffset, reachedOffset,
+      _tag: 'ViewLagTimeout',
+      retriable: true,
+      replica,
+      minOffset,
+      reachedOffset,
       message: `replica ${replica} reached offset ${reachedOffset}, not ${minOffset}, within ${timeoutMs} ms`,
     });
   }

@@ -65,7 +65,10 @@ export class FeedPump {
   private readonly loops: Promise<void>[] = [];
   private readonly listeners = new Set<(batch: readonly EventEnvelope[]) => void>();
 
-  constructor(private readonly journal: Journal, private readonly options: PumpOptions) {}
+  constructor(
+    private readonly journal: Journal,
+    private readonly options: PumpOptions,
+  ) {}
 
   knownHead(): number {
     return this.head;
@@ -73,23 +76,27 @@ export class FeedPump {
 
   async start(): Promise<number> {
     this.head = await this.journal.headOffset();
-    this.subscription = this.journal.subscribe(this.head + 1, (batch) => {
-      const first = batch[0];
-      const last = batch[batch.length - 1];
-      if (!first || !last) return;
-      this.cache.push(batch);
-      // Enough for every caught-up replica's window; older batches are read from the journal.
-      if (this.cache.length > 64) this.cache.shift();
-      this.head = last.offset;
-      this.changed.notify();
-      for (const l of this.listeners) {
-        try {
-          l(batch);
-        } catch {
-          // A listener's failure is its own: the replicas' feed goes on.
+    this.subscription = this.journal.subscribe(
+      this.head + 1,
+      (batch) => {
+        const first = batch[0];
+        const last = batch[batch.length - 1];
+        if (!first || !last) return;
+        this.cache.push(batch);
+        // Enough for every caught-up replica's window; older batches are read from the journal.
+        if (this.cache.length > 64) this.cache.shift();
+        this.head = last.offset;
+        this.changed.notify();
+        for (const l of this.listeners) {
+          try {
+            l(batch);
+          } catch {
+            // A listener's failure is its own: the replicas' feed goes on.
+          }
         }
-      }
-    }, { batchSize: this.options.batchSize });
+      },
+      { batchSize: this.options.batchSize },
+    );
     // The live tail ends with the journal (or a corrupt event): replicas then stop advancing and
     // their lag shows it; an unobserved rejection here would take the process down instead.
     this.subscription.done.catch((e: unknown) => {
@@ -110,11 +117,13 @@ export class FeedPump {
   }
 
   add(target: PumpTarget): void {
-    this.loops.push(this.run(target).catch((e: unknown) => {
-      // A journal read failed (closed, unavailable): this replica is reported failed, not lost silently.
-      target.failure = e;
-      this.options.onAck(target);
-    }));
+    this.loops.push(
+      this.run(target).catch((e: unknown) => {
+        // A journal read failed (closed, unavailable): this replica is reported failed, not lost silently.
+        target.failure = e;
+        this.options.onAck(target);
+      }),
+    );
   }
 
   private cached(position: number): readonly EventEnvelope[] | undefined {
@@ -149,23 +158,25 @@ export class FeedPump {
       t.position = last.offset + 1;
       t.inFlight++;
       const generation = t.generation;
-      t.ref.ask<FeedAck>((replyTo) => ({ _tag: 'Feed', batch, replyTo }), this.options.ackTimeoutMs).then(
-        (ack) => {
-          if (generation !== t.generation) return; // an ack from a replica since replaced
-          t.inFlight--;
-          if (ack.offset > t.acked) t.acked = ack.offset;
-          this.options.onAck(t);
-          this.changed.notify();
-        },
-        (e: unknown) => {
-          if (generation !== t.generation) return;
-          // The replica is gone or stuck: stop feeding it; the pool reports it and may replace it.
-          t.inFlight--;
-          t.failure = e;
-          this.options.onAck(t);
-          this.changed.notify();
-        },
-      );
+      t.ref
+        .ask<FeedAck>((replyTo) => ({ _tag: 'Feed', batch, replyTo }), this.options.ackTimeoutMs)
+        .then(
+          (ack) => {
+            if (generation !== t.generation) return; // an ack from a replica since replaced
+            t.inFlight--;
+            if (ack.offset > t.acked) t.acked = ack.offset;
+            this.options.onAck(t);
+            this.changed.notify();
+          },
+          (e: unknown) => {
+            if (generation !== t.generation) return;
+            // The replica is gone or stuck: stop feeding it; the pool reports it and may replace it.
+            t.inFlight--;
+            t.failure = e;
+            this.options.onAck(t);
+            this.changed.notify();
+          },
+        );
     }
   }
 

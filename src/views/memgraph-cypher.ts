@@ -57,9 +57,15 @@ export const INDEXED: readonly (readonly [label: string, property: string])[] = 
  */
 export function schema(d: Dialect): readonly string[] {
   // ViewState is unique: two appliers' first MERGE must not create two (see LOCK_STATE).
-  if (d === 'memgraph') return [...INDEXED.map(([label, prop]) => `CREATE INDEX ON :${label}(${prop})`), 'CREATE CONSTRAINT ON (n:ViewState) ASSERT n.id IS UNIQUE'];
+  if (d === 'memgraph')
+    return [
+      ...INDEXED.map(([label, prop]) => `CREATE INDEX ON :${label}(${prop})`),
+      'CREATE CONSTRAINT ON (n:ViewState) ASSERT n.id IS UNIQUE',
+    ];
   return [
-    ...INDEXED.map(([label, prop]) => `CREATE INDEX ${label.toLowerCase()}_${prop.toLowerCase()} IF NOT EXISTS FOR (n:${label}) ON (n.${prop})`),
+    ...INDEXED.map(
+      ([label, prop]) => `CREATE INDEX ${label.toLowerCase()}_${prop.toLowerCase()} IF NOT EXISTS FOR (n:${label}) ON (n.${prop})`,
+    ),
     'CREATE CONSTRAINT viewstate_id IF NOT EXISTS FOR (n:ViewState) REQUIRE n.id IS UNIQUE',
     // A new index is POPULATING until built; queries planned before it is ONLINE scan the label.
     'CALL db.awaitIndexes(300)',
@@ -122,12 +128,8 @@ export const WRITE: Record<string, readonly string[]> = {
      WITH a, e OPTIONAL MATCH (a)-[f:FLIES]->() DELETE f
      WITH DISTINCT a, e MERGE (r:Rotation {id: e.rotationId}) CREATE (a)-[:FLIES]->(r)`,
   ],
-  RotationUnassigned: [
-    'UNWIND $rows AS e MATCH (a:Airplane {registration: e.registration})-[f:FLIES]->() DELETE f',
-  ],
-  AirportMinimumGroundTimeSet: [
-    'UNWIND $rows AS e MERGE (ap:Airport {iata: e.iata}) SET ap.mgt = e.minimumGroundTimeMin',
-  ],
+  RotationUnassigned: ['UNWIND $rows AS e MATCH (a:Airplane {registration: e.registration})-[f:FLIES]->() DELETE f'],
+  AirportMinimumGroundTimeSet: ['UNWIND $rows AS e MERGE (ap:Airport {iata: e.iata}) SET ap.mgt = e.minimumGroundTimeMin'],
 };
 
 /**
@@ -146,7 +148,8 @@ export const WRITE_DEDUP = 'UNWIND $rows AS x MERGE (d:Dedup {pid: x.pid}) SET d
 export const WRITE_STATE = `MERGE (s:ViewState {id: 'schedule'})
   SET s.offset = $offset, s.applied = coalesce(s.applied, 0) + $applied,
       s.duplicates = coalesce(s.duplicates, 0) + $duplicates, s.gaps = coalesce(s.gaps, 0) + $gaps`;
-export const READ_STATE = "OPTIONAL MATCH (s:ViewState {id: 'schedule'}) RETURN s.offset AS offset, s.applied AS applied, s.duplicates AS duplicates, s.gaps AS gaps";
+export const READ_STATE =
+  "OPTIONAL MATCH (s:ViewState {id: 'schedule'}) RETURN s.offset AS offset, s.applied AS applied, s.duplicates AS duplicates, s.gaps AS gaps";
 
 /**
  * Each active rotation (or the one asked for) with its legs in time order and the airplane that
@@ -242,4 +245,3 @@ export const READ_AIRPLANE = `
   MATCH (a:Airplane {registration: $registration}) WHERE a.active = true
   OPTIONAL MATCH (a)-[:FLIES]->(r:Rotation)
   RETURN a.registration AS registration, a.aircraftType AS aircraftType, a.mgt AS mgt, r.id AS rotationId`;
-

@@ -19,10 +19,31 @@
 import neo4j, { type Driver, type ManagedTransaction, type QueryResult } from 'neo4j-driver';
 import { designatorKey, type DomainEvent, type Leg, type ScheduleRotation } from '../domain/index.ts';
 import type { EventEnvelope } from '../persistence/index.ts';
-import type { AirplaneView, ApplyResult, CheckFilters, Page, ScheduleView, ViewContinuity, ViewCounters, ViewDesignator, ViewEquipment, ViewGroundTime } from './contract.ts';
+import type {
+  AirplaneView,
+  ApplyResult,
+  CheckFilters,
+  Page,
+  ScheduleView,
+  ViewContinuity,
+  ViewCounters,
+  ViewDesignator,
+  ViewEquipment,
+  ViewGroundTime,
+} from './contract.ts';
 import * as Q from './memgraph-cypher.ts';
 import { ViewUnavailable } from './errors.ts';
-import { compareKeys, continuityViolation, designatorSortKey, designatorViolation, equipmentViolation, groundTimeViolation, legKey, page, pairKey } from './violations.ts';
+import {
+  compareKeys,
+  continuityViolation,
+  designatorSortKey,
+  designatorViolation,
+  equipmentViolation,
+  groundTimeViolation,
+  legKey,
+  page,
+  pairKey,
+} from './violations.ts';
 
 export interface MemgraphOptions {
   readonly url: string;
@@ -41,7 +62,17 @@ export interface MemgraphOptions {
 type Props = Record<string, unknown>;
 
 /** The Leg's keys for a node written before legs carried `fields`. */
-const LEG_FIELDS = ['id', 'carrier', 'flightNumber', 'suffix', 'dateOfOrigin', 'departureAirport', 'arrivalAirport', 'departureUtc', 'arrivalUtc'];
+const LEG_FIELDS = [
+  'id',
+  'carrier',
+  'flightNumber',
+  'suffix',
+  'dateOfOrigin',
+  'departureAirport',
+  'arrivalAirport',
+  'departureUtc',
+  'arrivalUtc',
+];
 
 /**
  * A Leg from a node's properties: the keys its LegAdded carried, in that order (answers compare
@@ -69,8 +100,11 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : String
 function isUnavailable(e: unknown): boolean {
   if (neo4j.isRetryableError(e)) return true;
   const code = (e as { code?: unknown }).code;
-  return code === neo4j.error.SERVICE_UNAVAILABLE || code === neo4j.error.SESSION_EXPIRED
-    || (typeof code === 'string' && code.startsWith('Neo.TransientError.'));
+  return (
+    code === neo4j.error.SERVICE_UNAVAILABLE ||
+    code === neo4j.error.SESSION_EXPIRED ||
+    (typeof code === 'string' && code.startsWith('Neo.TransientError.'))
+  );
 }
 
 /** One run of same-type events: one statement (per entry of WRITE[tag]) over its rows. */
@@ -116,7 +150,11 @@ export function planBatch(batch: readonly EventEnvelope[], lastSeq: ReadonlyMap<
     applied++;
     const e = env.event as unknown as DomainEvent;
     if (Q.WRITE[e._tag] === undefined) continue;
-    const row: Props = { ...e, offset: env.offset, ...(e._tag === 'LegAdded' ? { dkey: designatorKey(e.leg), fields: Object.keys(e.leg) } : {}) };
+    const row: Props = {
+      ...e,
+      offset: env.offset,
+      ...(e._tag === 'LegAdded' ? { dkey: designatorKey(e.leg), fields: Object.keys(e.leg) } : {}),
+    };
     const tail = runs[runs.length - 1];
     if (tail?.tag === e._tag && !(Q.ONE_PER_AGGREGATE.has(e._tag) && tail.pids.has(env.persistenceId))) {
       tail.rows.push(row);
@@ -127,7 +165,10 @@ export function planBatch(batch: readonly EventEnvelope[], lastSeq: ReadonlyMap<
 }
 
 export class MemgraphScheduleView implements ScheduleView {
-  private constructor(private readonly driver: Driver, private readonly dialectName: Q.Dialect) {}
+  private constructor(
+    private readonly driver: Driver,
+    private readonly dialectName: Q.Dialect,
+  ) {}
 
   static async open(o: MemgraphOptions): Promise<MemgraphScheduleView> {
     const driver = neo4j.driver(o.url, neo4j.auth.basic(o.user ?? '', o.password ?? ''), {
@@ -153,7 +194,10 @@ export class MemgraphScheduleView implements ScheduleView {
           for (const s of Q.schema(dialect)) {
             if (dialect === 'neo4j') await session.run(s);
             // Memgraph's index DDL has no IF NOT EXISTS: a repeat on an existing database fails.
-            else await session.run(s).catch((e: unknown) => { if (isUnavailable(e)) throw e; });
+            else
+              await session.run(s).catch((e: unknown) => {
+                if (isUnavailable(e)) throw e;
+              });
           }
         } finally {
           await session.close();
@@ -221,7 +265,12 @@ export class MemgraphScheduleView implements ScheduleView {
    * A check's rows and the offset they reflect, read in one transaction: read apart, an apply
    * committing in between would pair an answer with another offset than the one it reflects.
    */
-  private check(what: string, byRotation: (b: boolean) => string, f: CheckFilters, prelude?: string): Promise<{ rows: QueryResult; offset: number }> {
+  private check(
+    what: string,
+    byRotation: (b: boolean) => string,
+    f: CheckFilters,
+    prelude?: string,
+  ): Promise<{ rows: QueryResult; offset: number }> {
     return this.read(what, async (tx) => {
       const text = byRotation(f.rotationId !== undefined);
       // A prelude's one row becomes parameters of the check (the same snapshot of the graph).
@@ -238,8 +287,20 @@ export class MemgraphScheduleView implements ScheduleView {
 
   async continuity(f: CheckFilters = {}): Promise<Page<ViewContinuity>> {
     const { rows, offset } = await this.check('continuity', Q.checkContinuity, f);
-    const vs = rows.records.map((r) => continuityViolation(r.get('rotationId') as string, (r.get('registration') as string | null) ?? null, toLeg(r.get('previous')), toLeg(r.get('next'))));
-    return page(vs.sort((a, b) => compareKeys(pairKey(a), pairKey(b))), pairKey, f, offset);
+    const vs = rows.records.map((r) =>
+      continuityViolation(
+        r.get('rotationId') as string,
+        (r.get('registration') as string | null) ?? null,
+        toLeg(r.get('previous')),
+        toLeg(r.get('next')),
+      ),
+    );
+    return page(
+      vs.sort((a, b) => compareKeys(pairKey(a), pairKey(b))),
+      pairKey,
+      f,
+      offset,
+    );
   }
 
   async groundTime(f: CheckFilters = {}): Promise<Page<ViewGroundTime>> {
@@ -247,21 +308,54 @@ export class MemgraphScheduleView implements ScheduleView {
     const vs = rows.records.map((r) => {
       const registration = (r.get('registration') as string | null) ?? null;
       const airportMgt = num(r.get('airportMgt'));
-      return groundTimeViolation(r.get('rotationId') as string, registration, toLeg(r.get('previous')), toLeg(r.get('next')), airportMgt ?? undefined, registration === null ? null : num(r.get('airplaneMgt')));
+      return groundTimeViolation(
+        r.get('rotationId') as string,
+        registration,
+        toLeg(r.get('previous')),
+        toLeg(r.get('next')),
+        airportMgt ?? undefined,
+        registration === null ? null : num(r.get('airplaneMgt')),
+      );
     });
-    return page(vs.sort((a, b) => compareKeys(pairKey(a), pairKey(b))), pairKey, f, offset);
+    return page(
+      vs.sort((a, b) => compareKeys(pairKey(a), pairKey(b))),
+      pairKey,
+      f,
+      offset,
+    );
   }
 
   async designators(f: CheckFilters = {}): Promise<Page<ViewDesignator>> {
     const { rows, offset } = await this.check('designators', Q.checkDesignators, f);
-    const vs = rows.records.map((r) => designatorViolation((r.get('legs') as { rotationId: string; leg: unknown }[]).map((x) => ({ rotationId: x.rotationId, leg: toLeg(x.leg) }))));
-    return page(vs.sort((a, b) => compareKeys(designatorSortKey(a), designatorSortKey(b))), designatorSortKey, f, offset);
+    const vs = rows.records.map((r) =>
+      designatorViolation(
+        (r.get('legs') as { rotationId: string; leg: unknown }[]).map((x) => ({ rotationId: x.rotationId, leg: toLeg(x.leg) })),
+      ),
+    );
+    return page(
+      vs.sort((a, b) => compareKeys(designatorSortKey(a), designatorSortKey(b))),
+      designatorSortKey,
+      f,
+      offset,
+    );
   }
 
   async equipment(f: CheckFilters = {}): Promise<Page<ViewEquipment>> {
     const { rows, offset } = await this.check('equipment', Q.checkEquipment, f);
-    const vs = rows.records.map((r) => equipmentViolation(r.get('rotationId') as string, r.get('registration') as string, toLeg(r.get('leg')), r.get('airplaneType') as string));
-    return page(vs.sort((a, b) => compareKeys(legKey(a), legKey(b))), legKey, f, offset);
+    const vs = rows.records.map((r) =>
+      equipmentViolation(
+        r.get('rotationId') as string,
+        r.get('registration') as string,
+        toLeg(r.get('leg')),
+        r.get('airplaneType') as string,
+      ),
+    );
+    return page(
+      vs.sort((a, b) => compareKeys(legKey(a), legKey(b))),
+      legKey,
+      f,
+      offset,
+    );
   }
 
   async rotation(rotationId: string): Promise<ScheduleRotation | null> {
@@ -273,7 +367,12 @@ export class MemgraphScheduleView implements ScheduleView {
   async airplane(registration: string): Promise<AirplaneView | null> {
     const r = (await this.read('airplane', (tx) => tx.run(Q.READ_AIRPLANE, { registration }))).records[0];
     if (!r) return null;
-    return { registration, aircraftType: r.get('aircraftType') as string, minimumGroundTimeMin: Number(r.get('mgt')), rotationId: (r.get('rotationId') as string | null) ?? null };
+    return {
+      registration,
+      aircraftType: r.get('aircraftType') as string,
+      minimumGroundTimeMin: Number(r.get('mgt')),
+      rotationId: (r.get('rotationId') as string | null) ?? null,
+    };
   }
 
   offset(): Promise<number> {

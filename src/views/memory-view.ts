@@ -17,11 +17,34 @@
  */
 import { compareLegs, designatorKey, type DomainEvent, type Leg, type ScheduleRotation } from '../domain/index.ts';
 import { DedupFilter, type EventEnvelope } from '../persistence/index.ts';
-import type { AirplaneView, AnswerOf, ApplyResult, CheckFilters, Page, ScheduleView, ViewContinuity, ViewCounters, ViewDesignator, ViewEquipment, ViewGroundTime, ViewQuery } from './contract.ts';
+import type {
+  AirplaneView,
+  AnswerOf,
+  ApplyResult,
+  CheckFilters,
+  Page,
+  ScheduleView,
+  ViewContinuity,
+  ViewCounters,
+  ViewDesignator,
+  ViewEquipment,
+  ViewGroundTime,
+  ViewQuery,
+} from './contract.ts';
 import { PairIndex, ViolationIndex } from './violation-index.ts';
 import {
-  compareLegViolations, comparePairs, continuityViolation, designatorSortKey, designatorViolation, equipmentMismatch, equipmentViolation, groundTimeViolation,
-  legKey, page, pairKey, type BucketEntry,
+  compareLegViolations,
+  comparePairs,
+  continuityViolation,
+  designatorSortKey,
+  designatorViolation,
+  equipmentMismatch,
+  equipmentViolation,
+  groundTimeViolation,
+  legKey,
+  page,
+  pairKey,
+  type BucketEntry,
 } from './violations.ts';
 import { VIEW_SNAPSHOT_FORMAT, type ViewSnapshot } from './snapshot-format.ts';
 import { rotationJson } from './answer-json.ts';
@@ -172,7 +195,8 @@ export class MemoryScheduleView implements ScheduleView {
         for (const r of this.rotations.values()) {
           if (!r.active) continue;
           const legs = r.legs;
-          for (let i = 1; i < legs.length; i++) if ((legs[i - 1] as Leg).arrivalAirport === e.iata) this.evalPair(r, legs[i - 1] as Leg, legs[i]);
+          for (let i = 1; i < legs.length; i++)
+            if ((legs[i - 1] as Leg).arrivalAirport === e.iata) this.evalPair(r, legs[i - 1] as Leg, legs[i]);
         }
         return;
       }
@@ -184,7 +208,11 @@ export class MemoryScheduleView implements ScheduleView {
 
   private plane(registration: string): Airplane {
     let a = this.airplanes.get(registration);
-    if (!a) this.airplanes.set(registration, (a = { registration, ordinal: this.airplanes.size, active: false, aircraftType: '', mgt: 0, assignment: null }));
+    if (!a)
+      this.airplanes.set(
+        registration,
+        (a = { registration, ordinal: this.airplanes.size, active: false, aircraftType: '', mgt: 0, assignment: null }),
+      );
     return a;
   }
 
@@ -230,7 +258,11 @@ export class MemoryScheduleView implements ScheduleView {
       const all = Array.isArray(bucket) ? bucket : [bucket];
       all.push(entry);
       if (all !== bucket) this.buckets.set(key, all);
-      this.dups.set(key, all.map((b) => b.rotationId), designatorViolation(all));
+      this.dups.set(
+        key,
+        all.map((b) => b.rotationId),
+        designatorViolation(all),
+      );
     }
   }
 
@@ -258,7 +290,12 @@ export class MemoryScheduleView implements ScheduleView {
     }
     const i = bucket.findIndex((b) => b.rotationId === rotationId && b.leg.id === leg.id);
     if (i >= 0) bucket.splice(i, 1);
-    if (bucket.length >= 2) return this.dups.set(key, bucket.map((b) => b.rotationId), designatorViolation(bucket));
+    if (bucket.length >= 2)
+      return this.dups.set(
+        key,
+        bucket.map((b) => b.rotationId),
+        designatorViolation(bucket),
+      );
     this.dups.delete(key);
     if (bucket.length === 1) this.buckets.set(key, bucket[0] as BucketEntry);
     else this.buckets.delete(key);
@@ -352,13 +389,20 @@ export class MemoryScheduleView implements ScheduleView {
   /** A tagged query answered synchronously (the replica actor's path). */
   queryNow<Q extends ViewQuery>(q: Q): AnswerOf[Q['_tag']] {
     switch (q._tag) {
-      case 'Continuity': return this.continuityNow(q.filters) as AnswerOf[Q['_tag']];
-      case 'GroundTime': return this.groundTimeNow(q.filters) as AnswerOf[Q['_tag']];
-      case 'Designators': return this.designatorsNow(q.filters) as AnswerOf[Q['_tag']];
-      case 'Equipment': return this.equipmentNow(q.filters) as AnswerOf[Q['_tag']];
-      case 'Rotation': return this.rotationNow(q.rotationId) as AnswerOf[Q['_tag']];
-      case 'Airplane': return this.airplaneNow(q.registration) as AnswerOf[Q['_tag']];
-      case 'Window': return windowNow(this.windowSource(), q.window, this.at) as AnswerOf[Q['_tag']];
+      case 'Continuity':
+        return this.continuityNow(q.filters) as AnswerOf[Q['_tag']];
+      case 'GroundTime':
+        return this.groundTimeNow(q.filters) as AnswerOf[Q['_tag']];
+      case 'Designators':
+        return this.designatorsNow(q.filters) as AnswerOf[Q['_tag']];
+      case 'Equipment':
+        return this.equipmentNow(q.filters) as AnswerOf[Q['_tag']];
+      case 'Rotation':
+        return this.rotationNow(q.rotationId) as AnswerOf[Q['_tag']];
+      case 'Airplane':
+        return this.airplaneNow(q.registration) as AnswerOf[Q['_tag']];
+      case 'Window':
+        return windowNow(this.windowSource(), q.window, this.at) as AnswerOf[Q['_tag']];
     }
   }
 

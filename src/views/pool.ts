@@ -86,7 +86,10 @@ export class ViewPool {
   private markReady: () => void = () => undefined;
   private unlisten: () => void = () => undefined;
 
-  private constructor(private readonly options: ViewPoolOptions, private readonly pump: FeedPump) {
+  private constructor(
+    private readonly options: ViewPoolOptions,
+    private readonly pump: FeedPump,
+  ) {
     this.ready = new Promise((r) => (this.markReady = r));
   }
 
@@ -106,11 +109,24 @@ export class ViewPool {
     pool = new ViewPool(options, pump);
     const head = await pump.start();
     const prefix = options.name ?? 'schedule-view';
-    const spawned = await Promise.all(threads.map(async (thread, i) => {
-      const name = `${prefix}-${i}`;
-      const { ref, offset } = await pool.spawn(thread, name);
-      return { name, ref, generation: 0, thread, position: offset + 1, acked: offset, inFlight: 0, failure: undefined, state: 'rebuilding', joinAt: head } satisfies Replica;
-    }));
+    const spawned = await Promise.all(
+      threads.map(async (thread, i) => {
+        const name = `${prefix}-${i}`;
+        const { ref, offset } = await pool.spawn(thread, name);
+        return {
+          name,
+          ref,
+          generation: 0,
+          thread,
+          position: offset + 1,
+          acked: offset,
+          inFlight: 0,
+          failure: undefined,
+          state: 'rebuilding',
+          joinAt: head,
+        } satisfies Replica;
+      }),
+    );
     for (const r of spawned) {
       pool.replicas.push(r);
       pool.onAck(r);
@@ -123,11 +139,16 @@ export class ViewPool {
   /** Starts a replica and asks where it stands (its snapshot's offset, or 0): its feed starts there. */
   private async spawn(thread: number, name: string): Promise<{ ref: ActorRef<ReplicaMsg>; offset: number }> {
     const o = this.options;
-    const ref = await o.system.spawnAt(thread, scheduleReplicaKind, {
-      name,
-      ...(o.snapshotDir === undefined ? {} : { snapshotFile: `${o.snapshotDir}/${name}.snap` }),
-      ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
-    }, { name, mailboxCapacity: 1_000_000 });
+    const ref = await o.system.spawnAt(
+      thread,
+      scheduleReplicaKind,
+      {
+        name,
+        ...(o.snapshotDir === undefined ? {} : { snapshotFile: `${o.snapshotDir}/${name}.snap` }),
+        ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
+      },
+      { name, mailboxCapacity: 1_000_000 },
+    );
     const status = await ref.ask<ReplicaStatus>((replyTo) => ({ _tag: 'Status', replyTo }), 120_000);
     return { ref, offset: status.offset };
   }
@@ -150,7 +171,16 @@ export class ViewPool {
   private async respawn(r: Replica): Promise<void> {
     try {
       const { ref, offset } = await this.spawn(r.thread, r.name);
-      Object.assign(r, { ref, generation: r.generation + 1, position: offset + 1, acked: offset, inFlight: 0, failure: undefined, state: 'rebuilding', joinAt: this.pump.knownHead() });
+      Object.assign(r, {
+        ref,
+        generation: r.generation + 1,
+        position: offset + 1,
+        acked: offset,
+        inFlight: 0,
+        failure: undefined,
+        state: 'rebuilding',
+        joinAt: this.pump.knownHead(),
+      });
       this.onAck(r);
       this.pump.poke();
     } catch (e) {
@@ -174,23 +204,34 @@ export class ViewPool {
 
   lag(): ReplicaLag[] {
     const head = this.pump.knownHead();
-    return this.replicas.map((r) => ({ name: r.name, thread: r.thread, state: r.state, offset: r.acked, head, lag: Math.max(0, head - r.acked) }));
+    return this.replicas.map((r) => ({
+      name: r.name,
+      thread: r.thread,
+      state: r.state,
+      offset: r.acked,
+      head,
+      lag: Math.max(0, head - r.acked),
+    }));
   }
 
   /** Counters of each replica (applied, duplicates dropped, gaps), asked of the replica itself. */
   async counters(timeoutMs = 5_000): Promise<{ name: string; offset: number; counters: ViewCounters; snapshotOffset: number }[]> {
-    return Promise.all(this.replicas.map(async (r) => {
-      const s = await r.ref.ask<ReplicaStatus>((replyTo) => ({ _tag: 'Status', replyTo }), timeoutMs);
-      return { name: r.name, offset: s.offset, counters: s.counters, snapshotOffset: s.snapshotOffset };
-    }));
+    return Promise.all(
+      this.replicas.map(async (r) => {
+        const s = await r.ref.ask<ReplicaStatus>((replyTo) => ({ _tag: 'Status', replyTo }), timeoutMs);
+        return { name: r.name, offset: s.offset, counters: s.counters, snapshotOffset: s.snapshotOffset };
+      }),
+    );
   }
 
   /** Makes every replica write its snapshot now; resolves with the offsets written. */
   async snapshot(timeoutMs = 60_000): Promise<{ name: string; snapshotOffset: number }[]> {
-    return Promise.all(this.replicas.map(async (r) => {
-      const s = await r.ref.ask<ReplicaStatus>((replyTo) => ({ _tag: 'SaveSnapshot', replyTo }), timeoutMs);
-      return { name: r.name, snapshotOffset: s.snapshotOffset };
-    }));
+    return Promise.all(
+      this.replicas.map(async (r) => {
+        const s = await r.ref.ask<ReplicaStatus>((replyTo) => ({ _tag: 'SaveSnapshot', replyTo }), timeoutMs);
+        return { name: r.name, snapshotOffset: s.snapshotOffset };
+      }),
+    );
   }
 
   private pick(minOffset: number): Replica | undefined {
@@ -231,7 +272,11 @@ export class ViewPool {
     return { answer: r.reply.json, replica: r.replica, offset: r.reply.offset };
   }
 
-  private async ask(query: ViewQuery, options: QueryOptions, json: boolean): Promise<{ reply: Exclude<QueryReply, { _tag: 'Failed' }>; replica: string }> {
+  private async ask(
+    query: ViewQuery,
+    options: QueryOptions,
+    json: boolean,
+  ): Promise<{ reply: Exclude<QueryReply, { _tag: 'Failed' }>; replica: string }> {
     const clock = this.options.system.clock;
     const minOffset = options.minOffset ?? 0;
     const timeoutMs = options.timeoutMs ?? this.options.queryTimeoutMs ?? 5_000;
@@ -240,7 +285,12 @@ export class ViewPool {
     while (r === undefined) {
       if (this.replicas.every((x) => x.state === 'failed')) throw new ViewUnavailable('every replica of the schedule view has failed');
       const left = deadline - clock.now();
-      if (left <= 0) throw new NoReplicaReady(`no replica of the schedule view was ready within ${timeoutMs} ms (${this.lag().map((l) => `${l.name} ${l.state} at ${l.offset}/${l.head}`).join(', ')})`);
+      if (left <= 0)
+        throw new NoReplicaReady(
+          `no replica of the schedule view was ready within ${timeoutMs} ms (${this.lag()
+            .map((l) => `${l.name} ${l.state} at ${l.offset}/${l.head}`)
+            .join(', ')})`,
+        );
       let timer: TimerHandle | undefined;
       await Promise.race([this.changed.wait(), new Promise<void>((res) => (timer = clock.setTimeout(res, left)))]);
       if (timer !== undefined) clock.clearTimeout(timer);
@@ -248,7 +298,10 @@ export class ViewPool {
     }
     // A replica on this thread answers at once when it has applied every batch sent to it (so
     // the answer is the one its mailbox order would give) and reached minOffset.
-    const here = r.ref.address.node === this.options.system.node && r.ref.address.thread === this.options.system.thread ? localReplica(this.options.system, r.ref.address.path) : undefined;
+    const here =
+      r.ref.address.node === this.options.system.node && r.ref.address.thread === this.options.system.thread
+        ? localReplica(this.options.system, r.ref.address.path)
+        : undefined;
     const now = here?.answerNow(query, Math.max(minOffset, r.position - 1), json);
     if (now !== undefined) {
       if (now._tag === 'Failed') throw fromErrorData(now.error);
@@ -258,7 +311,10 @@ export class ViewPool {
     let reply: QueryReply;
     try {
       // The replica answers its own ViewLagTimeout at `wait`; the ask's margin only covers a dead replica.
-      reply = await r.ref.ask<QueryReply>((replyTo) => ({ _tag: 'Query', query, minOffset, timeoutMs: wait, json, replyTo }) satisfies ReplicaMsg, wait + 2_000);
+      reply = await r.ref.ask<QueryReply>(
+        (replyTo) => ({ _tag: 'Query', query, minOffset, timeoutMs: wait, json, replyTo }) satisfies ReplicaMsg,
+        wait + 2_000,
+      );
     } catch (e) {
       throw new ViewUnavailable(`replica ${r.name} did not answer: ${e instanceof Error ? e.message : String(e)}`);
     }

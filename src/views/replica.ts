@@ -32,11 +32,24 @@ export type QueryReply =
   /** The answer already serialised as JSON: what the HTTP layer sends, built once where the data is. */
   | { readonly _tag: 'AnswerJson'; readonly json: string; readonly offset: number }
   | { readonly _tag: 'Failed'; readonly error: ViewErrorData };
-export type ReplicaStatus = { readonly _tag: 'Status'; readonly name: string; readonly offset: number; readonly counters: ViewCounters; readonly snapshotOffset: number };
+export type ReplicaStatus = {
+  readonly _tag: 'Status';
+  readonly name: string;
+  readonly offset: number;
+  readonly counters: ViewCounters;
+  readonly snapshotOffset: number;
+};
 
 export type ReplicaMsg =
   | { readonly _tag: 'Feed'; readonly batch: readonly EventEnvelope[]; readonly replyTo: ActorRef<FeedAck> }
-  | { readonly _tag: 'Query'; readonly query: ViewQuery; readonly minOffset: number; readonly timeoutMs: number; readonly json?: boolean; readonly replyTo: ActorRef<QueryReply> }
+  | {
+      readonly _tag: 'Query';
+      readonly query: ViewQuery;
+      readonly minOffset: number;
+      readonly timeoutMs: number;
+      readonly json?: boolean;
+      readonly replyTo: ActorRef<QueryReply>;
+    }
   | { readonly _tag: 'Status'; readonly replyTo: ActorRef<ReplicaStatus> }
   /** Write a snapshot now (a graceful stop, a test); replies once it is on disk. */
   | { readonly _tag: 'SaveSnapshot'; readonly replyTo: ActorRef<ReplicaStatus> };
@@ -145,10 +158,13 @@ export function replicaBehavior(args: ReplicaArgs, system?: ActorSystem): Behavi
     // One write at a time, in order: a newer snapshot must never be overwritten by an older one.
     // The file is encoded in slices between other messages (snapshot-file.ts), so the feed and
     // the queries go on while it is written.
-    s.writing = s.writing.then(() => writeSnapshotFile(args.snapshotFile as string, snap)).then(
-      () => void (s.snapshotOffset = snap.offset),
-      () => undefined, // the next one tries again; the old file is intact
-    ).finally(() => void (s.snapshotting = false));
+    s.writing = s.writing
+      .then(() => writeSnapshotFile(args.snapshotFile as string, snap))
+      .then(
+        () => void (s.snapshotOffset = snap.offset),
+        () => undefined, // the next one tries again; the old file is intact
+      )
+      .finally(() => void (s.snapshotting = false));
     return s.writing;
   };
   return stateful<State | null, ReplicaMsg>({
@@ -158,8 +174,19 @@ export function replicaBehavior(args: ReplicaArgs, system?: ActorSystem): Behavi
       // Every later message is handled synchronously (see `answer`), except SaveSnapshot.
       if (state === null) {
         return (loading ??= load()).then((view) => {
-          const s: State = { view, parked: [], json: new Map(), sinceSnapshot: 0, snapshotOffset: view.offsetNow(), snapshotting: false, writing: Promise.resolve() };
-          if (system) registerLocal(system, ctx.self.address.path, { answerNow: (query, minOffset, asJson) => (view.offsetNow() >= minOffset ? reply(view, query, asJson, s.json) : undefined) });
+          const s: State = {
+            view,
+            parked: [],
+            json: new Map(),
+            sinceSnapshot: 0,
+            snapshotOffset: view.offsetNow(),
+            snapshotting: false,
+            writing: Promise.resolve(),
+          };
+          if (system)
+            registerLocal(system, ctx.self.address.path, {
+              answerNow: (query, minOffset, asJson) => (view.offsetNow() >= minOffset ? reply(view, query, asJson, s.json) : undefined),
+            });
           return handle(s, m, ctx);
         });
       }
@@ -204,11 +231,23 @@ export function replicaBehavior(args: ReplicaArgs, system?: ActorSystem): Behavi
       }
       case 'SaveSnapshot':
         return snapshot(s).then(() => {
-          m.replyTo.tell({ _tag: 'Status', name: args.name, offset: s.view.offsetNow(), counters: s.view.countersNow(), snapshotOffset: s.snapshotOffset });
+          m.replyTo.tell({
+            _tag: 'Status',
+            name: args.name,
+            offset: s.view.offsetNow(),
+            counters: s.view.countersNow(),
+            snapshotOffset: s.snapshotOffset,
+          });
           return s;
         });
       case 'Status':
-        m.replyTo.tell({ _tag: 'Status', name: args.name, offset: s.view.offsetNow(), counters: s.view.countersNow(), snapshotOffset: s.snapshotOffset });
+        m.replyTo.tell({
+          _tag: 'Status',
+          name: args.name,
+          offset: s.view.offsetNow(),
+          counters: s.view.countersNow(),
+          snapshotOffset: s.snapshotOffset,
+        });
         return s;
     }
   }

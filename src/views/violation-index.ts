@@ -57,7 +57,10 @@ export class ViolationIndex<V> {
   ofRotation(rotationId: string): readonly V[] {
     const keys = this.byRotation.get(rotationId);
     if (!keys) return [];
-    return [...keys].map((k) => this.all.get(k) as { v: V; k: SortKey }).sort((a, b) => compareKeys(a.k, b.k)).map((e) => e.v);
+    return [...keys]
+      .map((k) => this.all.get(k) as { v: V; k: SortKey })
+      .sort((a, b) => compareKeys(a.k, b.k))
+      .map((e) => e.v);
   }
 }
 

@@ -10,10 +10,17 @@
  * then rotation id, then first leg id; designators by time, then designator key. The cursor is the
  * sort key of the last item handed out, so paging stays correct while the view changes underneath.
  */
+import { checkContinuity, checkDesignatorUniqueness, checkEquipment, checkGroundTime, compareLegs, type Leg } from '../domain/index.ts';
 import {
-  checkContinuity, checkDesignatorUniqueness, checkEquipment, checkGroundTime, compareLegs, type Leg,
-} from '../domain/index.ts';
-import { DEFAULT_LIMIT, MAX_LIMIT, type CheckFilters, type Page, type ViewContinuity, type ViewDesignator, type ViewEquipment, type ViewGroundTime } from './contract.ts';
+  DEFAULT_LIMIT,
+  MAX_LIMIT,
+  type CheckFilters,
+  type Page,
+  type ViewContinuity,
+  type ViewDesignator,
+  type ViewEquipment,
+  type ViewGroundTime,
+} from './contract.ts';
 import { InvalidViewQuery } from './errors.ts';
 
 /** [time, rotationId or designator key, first leg id]. */
@@ -30,7 +37,12 @@ export function continuityViolation(rotationId: string, registration: string | n
 }
 
 export function groundTimeViolation(
-  rotationId: string, registration: string | null, previous: Leg, next: Leg, airportMgt: number | undefined, airplaneMgt: number | null,
+  rotationId: string,
+  registration: string | null,
+  previous: Leg,
+  next: Leg,
+  airportMgt: number | undefined,
+  airplaneMgt: number | null,
 ): ViewGroundTime {
   const [v] = checkGroundTime({
     airports: airportMgt === undefined ? [] : [{ iata: previous.arrivalAirport, minimumGroundTimeMin: airportMgt }],
@@ -49,7 +61,9 @@ export function equipmentMismatch(leg: Leg, airplaneType: string | null): boolea
 
 export function equipmentViolation(rotationId: string, registration: string, leg: Leg, airplaneType: string): ViewEquipment {
   const [v] = checkEquipment({
-    airports: [], airplanes: [{ registration, aircraftType: airplaneType, minimumGroundTimeMin: 0 }], rotations: [{ rotationId, registration, legs: [leg] }],
+    airports: [],
+    airplanes: [{ registration, aircraftType: airplaneType, minimumGroundTimeMin: 0 }],
+    rotations: [{ rotationId, registration, legs: [leg] }],
   });
   if (!v) throw new Error(`equipmentViolation called for leg ${leg.id}, which fits a ${airplaneType}`);
   return { ...v, legIds: [leg.id] };
@@ -61,9 +75,11 @@ export function legKey(v: ViewEquipment): SortKey {
 }
 
 export function compareLegViolations(a: ViewEquipment, b: ViewEquipment): number {
-  return a.leg.departureUtc - b.leg.departureUtc
-    || (a.rotationId < b.rotationId ? -1 : a.rotationId > b.rotationId ? 1 : 0)
-    || (a.leg.id < b.leg.id ? -1 : a.leg.id > b.leg.id ? 1 : 0);
+  return (
+    a.leg.departureUtc - b.leg.departureUtc ||
+    (a.rotationId < b.rotationId ? -1 : a.rotationId > b.rotationId ? 1 : 0) ||
+    (a.leg.id < b.leg.id ? -1 : a.leg.id > b.leg.id ? 1 : 0)
+  );
 }
 
 export interface BucketEntry {
@@ -78,7 +94,11 @@ export function compareEntries(a: BucketEntry, b: BucketEntry): number {
 /** A duplicate-designator violation with its legs ordered by (rotation id, leg order). */
 export function designatorViolation(entries: readonly BucketEntry[]): ViewDesignator {
   const sorted = [...entries].sort(compareEntries);
-  const [v] = checkDesignatorUniqueness({ airports: [], airplanes: [], rotations: sorted.map((e) => ({ rotationId: e.rotationId, registration: null, legs: [e.leg] })) });
+  const [v] = checkDesignatorUniqueness({
+    airports: [],
+    airplanes: [],
+    rotations: sorted.map((e) => ({ rotationId: e.rotationId, registration: null, legs: [e.leg] })),
+  });
   if (!v) throw new Error('designatorViolation called for a bucket of fewer than two legs');
   return { ...v, legIds: sorted.map((e) => e.leg.id) };
 }
@@ -89,9 +109,11 @@ export function pairKey(v: ViewContinuity | ViewGroundTime): SortKey {
 
 /** pairKey order without building the keys: sorting runs this for every comparison. */
 export function comparePairs(a: ViewContinuity | ViewGroundTime, b: ViewContinuity | ViewGroundTime): number {
-  return a.previous.departureUtc - b.previous.departureUtc
-    || (a.rotationId < b.rotationId ? -1 : a.rotationId > b.rotationId ? 1 : 0)
-    || (a.previous.id < b.previous.id ? -1 : a.previous.id > b.previous.id ? 1 : 0);
+  return (
+    a.previous.departureUtc - b.previous.departureUtc ||
+    (a.rotationId < b.rotationId ? -1 : a.rotationId > b.rotationId ? 1 : 0) ||
+    (a.previous.id < b.previous.id ? -1 : a.previous.id > b.previous.id ? 1 : 0)
+  );
 }
 
 export function designatorSortKey(v: ViewDesignator): SortKey {
@@ -107,7 +129,8 @@ export function encodeCursor(k: SortKey): string {
 export function decodeCursor(cursor: string): SortKey {
   try {
     const k: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(k) && k.length === 3 && typeof k[0] === 'number' && typeof k[1] === 'string' && typeof k[2] === 'string') return [k[0], k[1], k[2]];
+    if (Array.isArray(k) && k.length === 3 && typeof k[0] === 'number' && typeof k[1] === 'string' && typeof k[2] === 'string')
+      return [k[0], k[1], k[2]];
   } catch {
     // fall through to the tagged error: a cursor is opaque, so any parse failure means "not ours"
   }
@@ -116,7 +139,8 @@ export function decodeCursor(cursor: string): SortKey {
 
 export function checkFilters(f: CheckFilters): number {
   const limit = f.limit ?? DEFAULT_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new InvalidViewQuery(`limit must be an integer from 1 to ${MAX_LIMIT}, got ${limit}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+    throw new InvalidViewQuery(`limit must be an integer from 1 to ${MAX_LIMIT}, got ${limit}`);
   if (f.from !== undefined && !Number.isFinite(f.from)) throw new InvalidViewQuery(`from must be epoch milliseconds, got ${f.from}`);
   if (f.to !== undefined && !Number.isFinite(f.to)) throw new InvalidViewQuery(`to must be epoch milliseconds, got ${f.to}`);
   return limit;

@@ -143,7 +143,8 @@ interface Candidate {
 }
 
 function intIn(v: number | undefined, name: string, min: number, max: number): void {
-  if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) throw new InvalidViewQuery(`${name} must be an integer from ${min} to ${max}, got ${v}`);
+  if (v !== undefined && (!Number.isInteger(v) || v < min || v > max))
+    throw new InvalidViewQuery(`${name} must be an integer from ${min} to ${max}, got ${v}`);
 }
 
 /** Checks a query's shape (the HTTP layer names the field first; this guards other callers). */
@@ -153,8 +154,10 @@ export function checkWindowQuery(q: WindowQuery): void {
   if (q.to !== undefined && !Number.isFinite(q.to)) throw new InvalidViewQuery(`to must be epoch milliseconds, got ${q.to}`);
   intIn(q.start, 'start', 0, Number.MAX_SAFE_INTEGER);
   intIn(q.limit, 'limit', 1, MAX_WINDOW_ROWS);
-  if (q.check !== undefined && !CHECK_KINDS.includes(q.check)) throw new InvalidViewQuery(`check must be one of ${CHECK_KINDS.join(', ')}, got ${String(q.check)}`);
-  if (q.sort !== undefined && !WINDOW_SORTS.includes(q.sort)) throw new InvalidViewQuery(`sort must be one of ${WINDOW_SORTS.join(', ')}, got ${String(q.sort)}`);
+  if (q.check !== undefined && !CHECK_KINDS.includes(q.check))
+    throw new InvalidViewQuery(`check must be one of ${CHECK_KINDS.join(', ')}, got ${String(q.check)}`);
+  if (q.sort !== undefined && !WINDOW_SORTS.includes(q.sort))
+    throw new InvalidViewQuery(`sort must be one of ${WINDOW_SORTS.join(', ')}, got ${String(q.sort)}`);
 }
 
 const floorDay = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
@@ -162,7 +165,10 @@ const byId = (a: Candidate, b: Candidate) => (a.id < b.id ? -1 : a.id > b.id ? 1
 const GROUP = { rotation: 0, airplane: 0, unassigned: 1 } as const;
 
 /** The legs of `r` (of this rotation) that a violation names. */
-function legIdsIn(v: WindowViolation | ViewContinuity | ViewGroundTime | ViewDesignator | ViewEquipment, rotationId: string): readonly string[] {
+function legIdsIn(
+  v: WindowViolation | ViewContinuity | ViewGroundTime | ViewDesignator | ViewEquipment,
+  rotationId: string,
+): readonly string[] {
   if ('legs' in v) return v.legs.filter((x) => x.rotationId === rotationId).map((x) => x.leg.id);
   return v.legIds;
 }
@@ -180,7 +186,16 @@ function firstArrivingAfter(legs: readonly Leg[], t: number): number {
 }
 
 export function windowLeg(l: Leg): WindowLeg {
-  return { id: l.id, flight: `${l.carrier} ${l.flightNumber}${l.suffix}`, from: l.departureAirport, to: l.arrivalAirport, dep: l.departureUtc, arr: l.arrivalUtc, date: l.dateOfOrigin, type: l.aircraftType ?? null };
+  return {
+    id: l.id,
+    flight: `${l.carrier} ${l.flightNumber}${l.suffix}`,
+    from: l.departureAirport,
+    to: l.arrivalAirport,
+    dep: l.departureUtc,
+    arr: l.arrivalUtc,
+    date: l.dateOfOrigin,
+    type: l.aircraftType ?? null,
+  };
 }
 
 export function windowNow(src: WindowSource, q: WindowQuery, offset: number): WindowAnswer {
@@ -238,10 +253,13 @@ export function windowNow(src: WindowSource, q: WindowQuery, offset: number): Wi
   }
 
   const sort = q.sort ?? 'start';
-  cands.sort((a, b) => GROUP[a.kind] - GROUP[b.kind]
-    || (sort === 'violations' ? b.violations - a.violations : 0)
-    || (sort !== 'id' ? (a.start === b.start ? 0 : a.start < b.start ? -1 : 1) : 0)
-    || byId(a, b));
+  cands.sort(
+    (a, b) =>
+      GROUP[a.kind] - GROUP[b.kind] ||
+      (sort === 'violations' ? b.violations - a.violations : 0) ||
+      (sort !== 'id' ? (a.start === b.start ? 0 : a.start < b.start ? -1 : 1) : 0) ||
+      byId(a, b),
+  );
 
   const limit = q.limit ?? DEFAULT_WINDOW_ROWS;
   let start = q.start ?? 0;
@@ -273,7 +291,8 @@ export function windowNow(src: WindowSource, q: WindowQuery, offset: number): Wi
         ids.add(l.id);
       }
       shownLegs += inWindow.length;
-      if (shownLegs > MAX_WINDOW_LEGS) throw new InvalidViewQuery(`the window holds more than ${MAX_WINDOW_LEGS} legs; ask for fewer rows or a shorter time range`);
+      if (shownLegs > MAX_WINDOW_LEGS)
+        throw new InvalidViewQuery(`the window holds more than ${MAX_WINDOW_LEGS} legs; ask for fewer rows or a shorter time range`);
       if (ids.size > 0) {
         for (const check of checks) {
           for (const v of src.violationsOf(r.id, check)) if (legIdsIn(v, r.id).some((id) => ids.has(id))) violations.push({ check, ...v });

@@ -29,7 +29,8 @@ t.test('frame layout: [paths, [pathIndex, message, sender, ...]]', async (t) => 
 t.test('every frame decodes on its own, even with more shapes than record slots', async (t) => {
   const system = new ActorSystem({ log: () => undefined });
   t.teardown(() => system.shutdown());
-  const shapes = (offset: number) => Array.from({ length: 200 }, (_, i) => ({ _tag: `T${i}`, [`f${(i + offset) % 200}`]: i, nested: { [`g${i}`]: [i] } }));
+  const shapes = (offset: number) =>
+    Array.from({ length: 200 }, (_, i) => ({ _tag: `T${i}`, [`f${(i + offset) % 200}`]: i, nested: { [`g${i}`]: [i] } }));
   const first = shapes(0);
   const second = shapes(7);
   const a = encode(first);

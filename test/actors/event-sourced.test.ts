@@ -1,5 +1,15 @@
 import t from 'tap';
-import { ActorSystem, childSpec, eventSourced, stateless, type ActorRef, type CommandReply, type Decider, type EntityMessage, type EventStore } from '../../src/actors/index.ts';
+import {
+  ActorSystem,
+  childSpec,
+  eventSourced,
+  stateless,
+  type ActorRef,
+  type CommandReply,
+  type Decider,
+  type EntityMessage,
+  type EventStore,
+} from '../../src/actors/index.ts';
 import { memoryJournal } from '../../src/persistence/memory-store.ts';
 import { eventually } from './helpers.ts';
 
@@ -33,10 +43,13 @@ const send = (ref: ActorRef<Msg>, command: Cmd) => ref.ask<Reply>((replyTo) => (
 const state = (ref: ActorRef<Msg>) => ref.ask<{ state: number; seq: number }>((replyTo) => ({ _tag: 'GetState', replyTo }), 5_000);
 
 function host(system: ActorSystem, store: EventStore, snapshotEvery = 0) {
-  return system.spawn(stateless<never>(() => undefined), {
-    name: 'accounts',
-    childFactory: (id) => childSpec(eventSourced({ persistenceId: `account-${id}`, store, decider: account, snapshotEvery })),
-  });
+  return system.spawn(
+    stateless<never>(() => undefined),
+    {
+      name: 'accounts',
+      childFactory: (id) => childSpec(eventSourced({ persistenceId: `account-${id}`, store, decider: account, snapshotEvery })),
+    },
+  );
 }
 
 t.test('commands are decided, journalled, folded and acknowledged with their offset', async (t) => {
@@ -100,7 +113,11 @@ t.test('a stale writer is refused by the journal and stops instead of acknowledg
 t.test('a failing journal fails the command with a clear error; the entity carries on once it is back', async (t) => {
   const journal = await memoryJournal();
   let down = false;
-  const flaky = withAppend(journal, (id, seq, events) => (down ? Promise.reject(Object.assign(new Error('disk full'), { _tag: 'JournalUnavailable', retriable: true })) : journal.append(id, seq, events as never)));
+  const flaky = withAppend(journal, (id, seq, events) =>
+    down
+      ? Promise.reject(Object.assign(new Error('disk full'), { _tag: 'JournalUnavailable', retriable: true }))
+      : journal.append(id, seq, events as never),
+  );
   const system = new ActorSystem({ log: () => undefined });
   t.teardown(async () => {
     system.shutdown();
@@ -127,7 +144,11 @@ t.test('commands sent during recovery wait for it, in order', async (t) => {
   });
   const a = system.spawn(eventSourced({ persistenceId: 'account-r', store: journal, decider: account }));
   const replies = await Promise.all([send(a, { _tag: 'Withdraw', amount: 3 }), send(a, { _tag: 'Withdraw', amount: 1 })]);
-  t.same(replies.map((r) => r._tag), ['Accepted', 'Rejected'], 'the first saw the recovered balance, the second the new one');
+  t.same(
+    replies.map((r) => r._tag),
+    ['Accepted', 'Rejected'],
+    'the first saw the recovered balance, the second the new one',
+  );
 });
 
 t.test('a burst of commands to one aggregate is decided in order and written in few appends', async (t) => {
@@ -149,42 +170,61 @@ t.test('a burst of commands to one aggregate is decided in order and written in 
     send(a, { _tag: 'Withdraw', amount: 100 }),
   ]);
   const accepted = replies.filter((r): r is Extract<Reply, { _tag: 'Accepted' }> => r._tag === 'Accepted');
-  t.same(accepted.map((r) => r.seq), Array.from({ length: 101 }, (_, i) => i + 1), 'seqs are consecutive and in send order');
-  t.same(accepted.map((r) => r.offset), Array.from({ length: 101 }, (_, i) => i + 1), 'each reply carries its own offset');
+  t.same(
+    accepted.map((r) => r.seq),
+    Array.from({ length: 101 }, (_, i) => i + 1),
+    'seqs are consecutive and in send order',
+  );
+  t.same(
+    accepted.map((r) => r.offset),
+    Array.from({ length: 101 }, (_, i) => i + 1),
+    'each reply carries its own offset',
+  );
   t.equal(replies[100]?._tag, 'Rejected', 'the over-large withdrawal saw the deposits before it and was refused');
   t.equal(replies[101]?._tag, 'Accepted', 'the exact withdrawal went through');
   t.ok(appends < 10, `${appends} journal writes for 101 stored events`);
   t.same(await state(a), { state: 0, seq: 101 });
 });
 
-t.test('a journal outage during recovery fails the commands and stops the entity, never its host; the next command recovers it', async (t) => {
-  const journal = await memoryJournal();
-  const system = new ActorSystem({ log: () => undefined });
-  t.teardown(async () => {
-    system.shutdown();
-    await journal.close();
-  });
-  await journal.append('account-0', 0, [{ _tag: 'Deposited', amount: 5 }]);
-  let down = true;
-  const store: EventStore = {
-    append: (id, seq, events) => journal.append(id, seq, events),
-    replay: (id, from) => journal.replay(id, from),
-    loadSnapshot: (id) => (down ? Promise.reject(Object.assign(new Error('journal unavailable: all hosts down'), { _tag: 'JournalUnavailable', retriable: true })) : journal.loadSnapshot(id)),
-    saveSnapshot: (id, seq, s) => journal.saveSnapshot(id, seq, s),
-  };
-  host(system, store);
-  // Many entities failing at once: under supervision this used to exceed the restart intensity
-  // and take the whole host down with it.
-  const failed = await Promise.all(Array.from({ length: 50 }, (_, i) => send(system.refAt<Msg>(`accounts/${i}`), { _tag: 'Deposit', amount: 1 })));
-  t.ok(failed.every((r) => r._tag === 'Failed'), 'every command during the outage is answered Failed (not stored)');
-  t.ok(system.refAt('accounts') !== undefined && system.actorCount > 0, 'the host is still there');
-  down = false;
-  const ok = await send(system.refAt<Msg>('accounts/0'), { _tag: 'Deposit', amount: 1 });
-  t.match(ok, { _tag: 'Accepted', seq: 2 }, 'the next command recovers the entity from the journal and is applied on top');
-  t.same(await state(system.refAt<Msg>('accounts/0')), { state: 6, seq: 2 });
-  const other = await send(system.refAt<Msg>('accounts/49'), { _tag: 'Deposit', amount: 1 });
-  t.match(other, { _tag: 'Accepted', seq: 1 }, 'and any other entity of the host');
-});
+t.test(
+  'a journal outage during recovery fails the commands and stops the entity, never its host; the next command recovers it',
+  async (t) => {
+    const journal = await memoryJournal();
+    const system = new ActorSystem({ log: () => undefined });
+    t.teardown(async () => {
+      system.shutdown();
+      await journal.close();
+    });
+    await journal.append('account-0', 0, [{ _tag: 'Deposited', amount: 5 }]);
+    let down = true;
+    const store: EventStore = {
+      append: (id, seq, events) => journal.append(id, seq, events),
+      replay: (id, from) => journal.replay(id, from),
+      loadSnapshot: (id) =>
+        down
+          ? Promise.reject(Object.assign(new Error('journal unavailable: all hosts down'), { _tag: 'JournalUnavailable', retriable: true }))
+          : journal.loadSnapshot(id),
+      saveSnapshot: (id, seq, s) => journal.saveSnapshot(id, seq, s),
+    };
+    host(system, store);
+    // Many entities failing at once: under supervision this used to exceed the restart intensity
+    // and take the whole host down with it.
+    const failed = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => send(system.refAt<Msg>(`accounts/${i}`), { _tag: 'Deposit', amount: 1 })),
+    );
+    t.ok(
+      failed.every((r) => r._tag === 'Failed'),
+      'every command during the outage is answered Failed (not stored)',
+    );
+    t.ok(system.refAt('accounts') !== undefined && system.actorCount > 0, 'the host is still there');
+    down = false;
+    const ok = await send(system.refAt<Msg>('accounts/0'), { _tag: 'Deposit', amount: 1 });
+    t.match(ok, { _tag: 'Accepted', seq: 2 }, 'the next command recovers the entity from the journal and is applied on top');
+    t.same(await state(system.refAt<Msg>('accounts/0')), { state: 6, seq: 2 });
+    const other = await send(system.refAt<Msg>('accounts/49'), { _tag: 'Deposit', amount: 1 });
+    t.match(other, { _tag: 'Accepted', seq: 1 }, 'and any other entity of the host');
+  },
+);
 
 t.test('a command accepted with nothing to store answers the offset of the latest event, also after recovery', async (t) => {
   type NCmd = { _tag: 'Add' } | { _tag: 'Again' };
@@ -198,8 +238,12 @@ t.test('a command accepted with nothing to store answers the offset of the lates
   const journal = await memoryJournal();
   await journal.append('other', 0, [{ _tag: 'Added' }, { _tag: 'Added' }]);
   const spawnHost = (system: ActorSystem) =>
-    system.spawn(stateless<never>(() => undefined), { name: 'n', childFactory: (id) => childSpec(eventSourced({ persistenceId: `n-${id}`, store: journal, decider: idempotent })) });
-  const ask = (system: ActorSystem, command: NCmd) => system.refAt<NMsg>('n/a').ask<CommandReply<NEvt, never>>((replyTo) => ({ _tag: 'Command', command, replyTo }), 5_000);
+    system.spawn(
+      stateless<never>(() => undefined),
+      { name: 'n', childFactory: (id) => childSpec(eventSourced({ persistenceId: `n-${id}`, store: journal, decider: idempotent })) },
+    );
+  const ask = (system: ActorSystem, command: NCmd) =>
+    system.refAt<NMsg>('n/a').ask<CommandReply<NEvt, never>>((replyTo) => ({ _tag: 'Command', command, replyTo }), 5_000);
   const first = new ActorSystem({ log: () => undefined });
   spawnHost(first);
   t.match(await ask(first, { _tag: 'Add' }), { _tag: 'Accepted', seq: 1, offset: 3 });
@@ -211,5 +255,9 @@ t.test('a command accepted with nothing to store answers the offset of the lates
     await journal.close();
   });
   spawnHost(second);
-  t.match(await ask(second, { _tag: 'Again' }), { _tag: 'Accepted', events: [], seq: 1, offset: 3 }, 'recovered from the journal, it still knows that offset');
+  t.match(
+    await ask(second, { _tag: 'Again' }),
+    { _tag: 'Accepted', events: [], seq: 1, offset: 3 },
+    'recovered from the journal, it still knows that offset',
+  );
 });

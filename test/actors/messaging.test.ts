@@ -1,8 +1,24 @@
 import t from 'tap';
-import { childSpec, isActorStopped, isAskTimeout, isMailboxFull, isNameTaken, serviceKey, stateful, stateless, type ActorRef, type DeadLetter, type Terminated } from '../../src/actors/index.ts';
+import {
+  childSpec,
+  isActorStopped,
+  isAskTimeout,
+  isMailboxFull,
+  isNameTaken,
+  serviceKey,
+  stateful,
+  stateless,
+  type ActorRef,
+  type DeadLetter,
+  type Terminated,
+} from '../../src/actors/index.ts';
 import { manualSystem, recorder, settle } from './helpers.ts';
 
-type Msg = { _tag: 'Add'; n: number } | { _tag: 'Get'; replyTo: ActorRef<number> } | { _tag: 'Ignore'; replyTo: ActorRef<number> } | { _tag: 'Stop' };
+type Msg =
+  | { _tag: 'Add'; n: number }
+  | { _tag: 'Get'; replyTo: ActorRef<number> }
+  | { _tag: 'Ignore'; replyTo: ActorRef<number> }
+  | { _tag: 'Stop' };
 
 const counter = stateful<number, Msg>({
   initial: 0,
@@ -31,13 +47,20 @@ t.test('ask gets a typed reply; an unanswered ask times out on the injected cloc
   t.equal(await reply, 2);
   const lost = c.ask<number>((replyTo) => ({ _tag: 'Ignore', replyTo }), 500);
   let settled = false;
-  lost.then(() => (settled = true), () => (settled = true));
+  lost.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
   await clock.advance(499);
   t.notOk(settled, 'still pending at 499 ms');
   await clock.advance(1);
   const err = await lost.catch((e: unknown) => e);
   t.ok(isAskTimeout(err), 'rejects at the deadline with a tagged AskTimeout');
-  await t.rejects(c.ask<number>((replyTo) => ({ _tag: 'Get', replyTo }), 0), RangeError, 'a timeout is mandatory');
+  await t.rejects(
+    c.ask<number>((replyTo) => ({ _tag: 'Get', replyTo }), 0),
+    RangeError,
+    'a timeout is mandatory',
+  );
   system.shutdown();
 });
 
@@ -58,7 +81,10 @@ t.test('mailbox overflow: tells past the bound are dead letters, asks fail with 
   for (let i = 0; i < 15; i++) c.tell({ _tag: 'Add', n: 1 });
   t.equal(system.mailboxSize(c as ActorRef<never>), 10, 'the mailbox holds exactly its capacity');
   t.equal(dead.length, 5, 'five dead letters');
-  t.ok(dead.every((d) => d.reason === 'mailbox-full'), 'all for mailbox-full');
+  t.ok(
+    dead.every((d) => d.reason === 'mailbox-full'),
+    'all for mailbox-full',
+  );
   const err = await c.ask<number>((replyTo) => ({ _tag: 'Get', replyTo }), 60_000).catch((e: unknown) => e);
   t.ok(isMailboxFull(err), 'an ask into a full mailbox fails fast');
   await settle();
@@ -109,10 +135,16 @@ t.test('death watch: Terminated for stop, for an unknown actor, and never after 
 t.test('passivation: idle entities stop, and the next message starts them again from scratch', async (t) => {
   const { system, clock } = manualSystem();
   let starts = 0;
-  const host = system.spawn(stateless<never>(() => undefined), {
-    name: 'rotations',
-    childFactory: (id) => (id.startsWith('r') ? childSpec(stateful<number, Msg>({ initial: () => (starts++, 0), receive: counter.receive as never }), { idleTimeoutMs: 1000 }) : undefined),
-  });
+  const host = system.spawn(
+    stateless<never>(() => undefined),
+    {
+      name: 'rotations',
+      childFactory: (id) =>
+        id.startsWith('r')
+          ? childSpec(stateful<number, Msg>({ initial: () => (starts++, 0), receive: counter.receive as never }), { idleTimeoutMs: 1000 })
+          : undefined,
+    },
+  );
   const r1 = system.refAt<Msg>(`${host.address.path}/r1`);
   r1.tell({ _tag: 'Add', n: 4 });
   await settle();
@@ -146,7 +178,10 @@ t.test('explicit passivate keeps later messages for the next incarnation', async
       return n;
     },
   });
-  const host = system.spawn(stateless<never>(() => undefined), { childFactory: () => childSpec(entity) });
+  const host = system.spawn(
+    stateless<never>(() => undefined),
+    { childFactory: () => childSpec(entity) },
+  );
   const e = system.refAt<E>(`${host.address.path}/e1`);
   e.tell({ _tag: 'Add', n: 3 });
   e.tell({ _tag: 'Bye' });
@@ -165,7 +200,10 @@ t.test('registry: register, look up by typed key, NameTaken, gone when the actor
   await system.registry.register(key, a);
   const found = system.registry.lookup(key);
   t.ok(found?.equals(a as ActorRef<never>), 'found by name');
-  const taken = await system.registry.register(key, b).then(() => 'registered', (e: unknown) => e);
+  const taken = await system.registry.register(key, b).then(
+    () => 'registered',
+    (e: unknown) => e,
+  );
   t.ok(isNameTaken(taken), 'a second actor under the same name is refused with NameTaken');
   system.stop(a as ActorRef<never>);
   await settle();

@@ -5,7 +5,17 @@
  * that goes down yields Terminated with reason node-down.
  */
 import t from 'tap';
-import { AloftNode, decodeWith, encode, stateless, type ActorRef, type Address, type AnyRef, type RemoteTransport, type Terminated } from '../../src/actors/index.ts';
+import {
+  AloftNode,
+  decodeWith,
+  encode,
+  stateless,
+  type ActorRef,
+  type Address,
+  type AnyRef,
+  type RemoteTransport,
+  type Terminated,
+} from '../../src/actors/index.ts';
 import { counterKind, watcherKind, type CounterMsg } from './fixtures/boot.ts';
 import { eventually } from './helpers.ts';
 
@@ -46,12 +56,16 @@ t.test('tell, ask and watch between two nodes through the remote seam', async (t
   const seen = () => watcher.ask<string[]>((replyTo) => ({ _tag: 'Seen', replyTo }), 5_000);
   await seen();
   fromA.tell({ _tag: 'Stop' });
-  t.same(await eventually(async () => ((await seen()).length > 0 ? seen() : undefined), 5_000, 'Terminated across nodes'), ['remote-counter:stopped']);
+  t.same(await eventually(async () => ((await seen()).length > 0 ? seen() : undefined), 5_000, 'Terminated across nodes'), [
+    'remote-counter:stopped',
+  ]);
 
   // Node down: everything watched on it is Terminated with node-down.
   const other = await b.system.spawnAt(1, counterKind, { start: 0 }, { name: 'other' });
   const onMain = new Promise<Terminated>((resolve) => {
-    const w = a.system.spawn(stateless<Terminated | { _tag: 'Go' }>((m, ctx) => (m._tag === 'Go' ? ctx.watch(a.system.ref(other.address)) : resolve(m))));
+    const w = a.system.spawn(
+      stateless<Terminated | { _tag: 'Go' }>((m, ctx) => (m._tag === 'Go' ? ctx.watch(a.system.ref(other.address)) : resolve(m))),
+    );
     w.tell({ _tag: 'Go' });
   });
   watcher.tell({ _tag: 'Watch', target: a.system.ref(other.address) });
@@ -59,9 +73,13 @@ t.test('tell, ask and watch between two nodes through the remote seam', async (t
   a.system.attachRemote(undefined);
   a.system.nodeDown('node-b');
   t.equal((await onMain).reason, 'node-down', 'main thread watcher told node-down');
-  const all = await eventually(async () => {
-    const s = await seen();
-    return s.length >= 2 ? s : undefined;
-  }, 5_000, 'worker watcher told node-down');
+  const all = await eventually(
+    async () => {
+      const s = await seen();
+      return s.length >= 2 ? s : undefined;
+    },
+    5_000,
+    'worker watcher told node-down',
+  );
   t.same(all, ['remote-counter:stopped', 'other:node-down']);
 });

@@ -42,7 +42,20 @@ t.test('decideFailure: table of cases', async (t) => {
   t.equal(backoffDelay({ minMs: 10, maxMs: 50, factor: 2 }, 10), 50, 'backoff is capped');
   t.equal(decideFailure(oneForOne({ decide: () => 'resume' }), 1, [], 0)._tag, 'Resume');
   t.equal(decideFailure(oneForOne({ decide: () => 'stop' }), 1, [], 0)._tag, 'Stop');
-  t.equal(decideFailure(oneForOne({ decide: () => { throw new Error('bad decider'); } }), 1, [], 0)._tag, 'Escalate', 'a throwing decider escalates');
+  t.equal(
+    decideFailure(
+      oneForOne({
+        decide: () => {
+          throw new Error('bad decider');
+        },
+      }),
+      1,
+      [],
+      0,
+    )._tag,
+    'Escalate',
+    'a throwing decider escalates',
+  );
   const all = decideFailure(allForOne(), 1, [], 0);
   t.equal(all._tag === 'Restart' && all.scope, 'all', 'all-for-one restarts every child');
 });
@@ -51,7 +64,14 @@ t.test('one-for-one restart waits for the backoff, keeps the mailbox, resets sta
   const { system, clock } = manualSystem();
   let inits = 0;
   const parent = system.spawn(
-    stateful<ActorRef<Msg> | null, { _tag: 'Noop' }>({ initial: (ctx) => ctx.spawn(counter(() => inits++), { name: 'c' }), receive: (s) => s }),
+    stateful<ActorRef<Msg> | null, { _tag: 'Noop' }>({
+      initial: (ctx) =>
+        ctx.spawn(
+          counter(() => inits++),
+          { name: 'c' },
+        ),
+      receive: (s) => s,
+    }),
     { supervisor: oneForOne({ backoff: { minMs: 100, maxMs: 1000, factor: 2 } }) },
   );
   await settle();
@@ -140,7 +160,10 @@ t.test('restart intensity: past N restarts in T the failure escalates to the par
           stateful<null, { _tag: 'Noop' }>({
             initial: (c2) => {
               parentInits++;
-              c2.spawn(counter(() => childInits++), { name: 'child' });
+              c2.spawn(
+                counter(() => childInits++),
+                { name: 'child' },
+              );
               return null;
             },
             receive: (s) => s,
@@ -177,8 +200,14 @@ t.test('all-for-one restarts every child of the supervisor', async (t) => {
   const sup = system.spawn(
     stateful<null, { _tag: 'Noop' }>({
       initial: (ctx) => {
-        ctx.spawn(counter(() => inits.a!++), { name: 'a' });
-        ctx.spawn(counter(() => inits.b!++), { name: 'b' });
+        ctx.spawn(
+          counter(() => inits.a!++),
+          { name: 'a' },
+        );
+        ctx.spawn(
+          counter(() => inits.b!++),
+          { name: 'b' },
+        );
         return null;
       },
       receive: (s) => s,
@@ -200,7 +229,9 @@ t.test('all-for-one restarts every child of the supervisor', async (t) => {
 });
 
 t.test('a top-level actor that keeps crashing is stopped, never the process', async (t) => {
-  const { system, clock, logs } = manualSystem({ guardian: oneForOne({ maxRestarts: 3, withinMs: 10_000, backoff: { minMs: 10, maxMs: 10, factor: 1 } }) });
+  const { system, clock, logs } = manualSystem({
+    guardian: oneForOne({ maxRestarts: 3, withinMs: 10_000, backoff: { minMs: 10, maxMs: 10, factor: 1 } }),
+  });
   const a = system.spawn(counter(), { name: 'flaky' });
   for (let i = 0; i < 3; i++) {
     a.tell({ _tag: 'Crash' });
@@ -212,6 +243,9 @@ t.test('a top-level actor that keeps crashing is stopped, never the process', as
   await settle();
   await clock.advance(10);
   t.equal(system.isAlive(a as ActorRef<never>), false, 'stopped after the guardian intensity was exceeded');
-  t.ok(logs.some((l) => l.includes('escalated to the guardian')), 'and the reason is logged');
+  t.ok(
+    logs.some((l) => l.includes('escalated to the guardian')),
+    'and the reason is logged',
+  );
   system.shutdown();
 });

@@ -17,7 +17,14 @@ t.test('cross-worker tell and ask, refs and nested data through msgpackr', async
   for (let i = 0; i < 1000; i++) c1.tell({ _tag: 'Add', n: 1 });
   const r = await get(c1);
   t.same(r, { _tag: 'Count', n: 1010, thread: 1 }, 'ordered delivery from one sender: the ask saw all 1000 tells');
-  const payload = { _tag: 'Nested', list: [1, 'two', { three: [3] }], big: 2 ** 40, neg: -1.5, nil: null, bytes: new Uint8Array([1, 2, 3]) };
+  const payload = {
+    _tag: 'Nested',
+    list: [1, 'two', { three: [3] }],
+    big: 2 ** 40,
+    neg: -1.5,
+    nil: null,
+    bytes: new Uint8Array([1, 2, 3]),
+  };
   const echoed = await c2.ask<unknown>((replyTo) => ({ _tag: 'Echo', payload, replyTo }), 5_000);
   t.same(echoed, payload, 'plain data survives the round trip');
   // A ref created in worker 2 handed to worker 1: worker 1 replies straight to it.
@@ -58,10 +65,14 @@ t.test('death watch across workers: stop, and a worker thread that dies', async 
   const seen = () => watcher.ask<string[]>((replyTo) => ({ _tag: 'Seen', replyTo }), 5_000);
   t.same(await seen(), [], 'nothing yet');
   doomed.tell({ _tag: 'Exit' });
-  const after = await eventually(async () => {
-    const s = await seen();
-    return s.length >= 2 ? s : undefined;
-  }, 10_000, 'Terminated for both actors of the dead worker');
+  const after = await eventually(
+    async () => {
+      const s = await seen();
+      return s.length >= 2 ? s : undefined;
+    },
+    10_000,
+    'Terminated for both actors of the dead worker',
+  );
   t.same([...after].sort(), ['doomed:thread-down', 'target:thread-down'], 'watchers on worker 1 learn that worker 2 died');
   await eventually(() => events.find((e) => e._tag === 'WorkerRestarted'), 10_000, 'worker 2 restarted');
   const resident = node.system.refAt<CounterMsg>('resident');
@@ -92,8 +103,9 @@ t.test('the registry is node-wide: register in one worker, look up from another,
   const key = serviceKey<CounterMsg>('the-counter');
   await node.system.registry.register(key, c);
   const probe = await node.system.spawnAt(2, counterKind, { start: 0 }, { name: 'probe' });
-  const lookupIn2 = () => probe.ask<{ found: ActorRef<CounterMsg> | null }>((replyTo) => ({ _tag: 'Lookup', name: 'the-counter', replyTo }), 5_000);
-  const found = (await eventually(async () => (await lookupIn2()).found ?? undefined, 5_000, 'worker 2 sees the entry'));
+  const lookupIn2 = () =>
+    probe.ask<{ found: ActorRef<CounterMsg> | null }>((replyTo) => ({ _tag: 'Lookup', name: 'the-counter', replyTo }), 5_000);
+  const found = await eventually(async () => (await lookupIn2()).found ?? undefined, 5_000, 'worker 2 sees the entry');
   t.ok(found.equals(c as ActorRef<never>), 'worker 2 found the actor registered from main, living in worker 1');
   t.equal((await get(found)).n, 42, 'and can ask it');
   c.tell({ _tag: 'Stop' });

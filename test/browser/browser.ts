@@ -22,7 +22,14 @@ export function skipReason(): string | undefined {
 export async function launch(t: Test): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
   t.teardown(() => browser.close());
   return browser;
@@ -52,7 +59,10 @@ export interface Node {
 
 export async function startNode(t: Test, prefix: string): Promise<Node> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `aloft-${prefix}-`));
-  const service = await startService({ host: '127.0.0.1', port: 0, data: dir, workers: 1, demoSeason: false, durability: 'commit' }, () => undefined);
+  const service = await startService(
+    { host: '127.0.0.1', port: 0, data: dir, workers: 1, demoSeason: false, durability: 'commit' },
+    () => undefined,
+  );
   const node = { service, url: `http://127.0.0.1:${service.port}`, dir };
   t.teardown(async () => {
     await node.service.stop();
@@ -63,6 +73,10 @@ export async function startNode(t: Test, prefix: string): Promise<Node> {
 
 /** A JSON request from "another client" (not the page). */
 export async function call(url: string, method: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }

@@ -19,7 +19,24 @@ declare const sessionStorage: { getItem(key: string): string | null };
 declare const window: { aloftCluster: { members: { node: string; status: string; reachable: boolean }[]; error: string } };
 
 async function member(t: Test, seeds: string[], admin: boolean): Promise<ClusterNode> {
-  const { config } = parseClusterConfig(['--cluster-name', 'panel', '--roles', 'shards', '--cluster-port', '0', '--secret', SECRET, '--heartbeat-ms', '50', '--gossip-ms', '50', '--seed-timeout-ms', '200', ...(seeds.length ? ['--seeds', seeds.join(',')] : []), ...(admin ? ['--admin-port', '0', '--admin-token', TOKEN] : [])]);
+  const { config } = parseClusterConfig([
+    '--cluster-name',
+    'panel',
+    '--roles',
+    'shards',
+    '--cluster-port',
+    '0',
+    '--secret',
+    SECRET,
+    '--heartbeat-ms',
+    '50',
+    '--gossip-ms',
+    '50',
+    '--seed-timeout-ms',
+    '200',
+    ...(seeds.length ? ['--seeds', seeds.join(',')] : []),
+    ...(admin ? ['--admin-port', '0', '--admin-token', TOKEN] : []),
+  ]);
   if (!config) throw new Error('no cluster config');
   const bound = await bindCluster(config, { log: () => undefined });
   const system = new ActorSystem({ node: bound.nodeId, log: () => undefined });
@@ -57,13 +74,22 @@ else {
 
     await page.fill('#token', TOKEN);
     await page.click('#token-form button[type=submit]');
-    await page.waitForFunction(() => window.aloftCluster.members.length === 3 && window.aloftCluster.members.every((m) => m.status === 'up' && m.reachable));
+    await page.waitForFunction(
+      () => window.aloftCluster.members.length === 3 && window.aloftCluster.members.every((m) => m.status === 'up' && m.reachable),
+    );
     t.equal(await page.locator('#members tbody tr').count(), 3, 'three member rows');
     t.match(await page.textContent('#members'), /up.*reachable/s);
     t.match(await page.textContent('#cluster-summary'), /3 members · leader .* converged/);
     const shardCells = await page.locator('#members tbody tr td:nth-child(7)').allTextContents();
-    t.equal(shardCells.reduce((sum, c) => sum + Number(c), 0), 1024, `the shards column covers all 1,024 shards (${shardCells.join(', ')})`);
-    t.ok(shardCells.every((c) => Number(c) >= 341), 'spread over the three members');
+    t.equal(
+      shardCells.reduce((sum, c) => sum + Number(c), 0),
+      1024,
+      `the shards column covers all 1,024 shards (${shardCells.join(', ')})`,
+    );
+    t.ok(
+      shardCells.every((c) => Number(c) >= 341),
+      'spread over the three members',
+    );
     t.match(await page.textContent('#node-extra'), /Shards here: \d+ active/);
     t.equal(await page.locator('#replicas tbody tr').count(), 1, "this node's view replica and its lag");
     t.equal(await page.evaluate(() => sessionStorage.getItem('aloft.adminToken')), TOKEN, 'the token is kept for the tab only');

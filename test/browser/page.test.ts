@@ -23,7 +23,9 @@ interface Hooks {
 }
 declare const window: { aloft: Hooks };
 // The DOM as far as the waits below use it (tsconfig has no DOM lib: the page is plain JS).
-declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null; textContent: string | null } | null };
+declare const document: {
+  querySelector(selector: string): { getAttribute(name: string): string | null; textContent: string | null } | null;
+};
 
 const reason = skipReason();
 // Skipped with the reason shown in the report, never passed silently.
@@ -31,7 +33,13 @@ if (reason) t.plan(0, `browser tests skipped: ${reason}`);
 else {
   t.test('static files', async (t) => {
     const node = await startNode(t, 'static');
-    for (const [file, type] of [['/', 'text/html'], ['/index.html', 'text/html'], ['/app.js', 'text/javascript'], ['/app.css', 'text/css'], ['/chart.js', 'text/javascript']] as const) {
+    for (const [file, type] of [
+      ['/', 'text/html'],
+      ['/index.html', 'text/html'],
+      ['/app.js', 'text/javascript'],
+      ['/app.css', 'text/css'],
+      ['/chart.js', 'text/javascript'],
+    ] as const) {
       const res = await fetch(node.url + file);
       t.equal(res.status, 200, `${file} served`);
       t.match(res.headers.get('content-type') ?? '', type, `${file} is ${type}`);
@@ -56,7 +64,9 @@ else {
     lines[bad] = `${(lines[bad] as string).slice(0, 13)}XXXXXXX${(lines[bad] as string).slice(20)}`; // a period that is no date
     await page.setInputFiles('#i-ssim', { name: 'broken.ssim', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n'), 'latin1') });
     await page.click('#import button[type=submit]');
-    await page.waitForFunction(() => document.querySelector('#i-progress')?.getAttribute('data-state') === 'rejected', null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('#i-progress')?.getAttribute('data-state') === 'rejected', null, {
+      timeout: 30_000,
+    });
     t.match(await page.textContent('#i-problems'), new RegExp(`line ${bad + 1}[:,] `), 'the problem names its line');
     await screenshot(page, '0-import-problems');
 
@@ -65,30 +75,56 @@ else {
     await page.setInputFiles('#i-ssim', path.join(CORPUS, 'sample.ssim'));
     await page.selectOption('#i-onerror', 'valid-only');
     await page.click('#import button[type=submit]');
-    await page.waitForFunction(() => document.querySelector('#i-progress')?.getAttribute('data-state') === 'done', null, { timeout: 60_000 });
-    await page.waitForFunction(() => window.aloft.legCount() === 3070 && window.aloft.rowCount() === 1669 && window.aloft.violationCount() > 0, null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('#i-progress')?.getAttribute('data-state') === 'done', null, {
+      timeout: 60_000,
+    });
+    await page.waitForFunction(
+      () => window.aloft.legCount() === 3070 && window.aloft.rowCount() === 1669 && window.aloft.violationCount() > 0,
+      null,
+      { timeout: 30_000 },
+    );
     t.equal(await page.evaluate(() => window.aloft.rowCount()), 1669, 'every rotation of the file is a row');
     t.match(await page.textContent('#i-status'), /imported 4739 of 4739 commands/);
-    t.equal(await page.evaluate(() => (document.querySelector('#i-progress') as unknown as { value: number }).value), 1, 'the progress bar is full');
+    t.equal(
+      await page.evaluate(() => (document.querySelector('#i-progress') as unknown as { value: number }).value),
+      1,
+      'the progress bar is full',
+    );
     await screenshot(page, '1-imported');
 
     // 2. Another client creates a rotation with a too-short turnaround at FRA: it appears live,
     //    with its ground-time violation highlighted and explained.
     t.equal((await call(`${node.url}/api/airports`, 'POST', { code: 'FRA', minGroundTimeMinutes: 60 })).status, 201);
     t.equal((await call(`${node.url}/api/rotations`, 'POST', { name: 'LIVE1' })).status, 201);
-    const leg = (n: number, from: string, to: string, dep: string, arr: string) => ({ carrier: 'LH', flightNumber: n, dateOfOrigin: '2005-06-01', departureAirport: from, arrivalAirport: to, departure: `2005-06-01T${dep}:00Z`, arrival: `2005-06-01T${arr}:00Z` });
+    const leg = (n: number, from: string, to: string, dep: string, arr: string) => ({
+      carrier: 'LH',
+      flightNumber: n,
+      dateOfOrigin: '2005-06-01',
+      departureAirport: from,
+      arrivalAirport: to,
+      departure: `2005-06-01T${dep}:00Z`,
+      arrival: `2005-06-01T${arr}:00Z`,
+    });
     const first = await call(`${node.url}/api/rotations/LIVE1/legs`, 'POST', leg(900, 'MUC', 'FRA', '08:00', '09:00'));
     const second = await call(`${node.url}/api/rotations/LIVE1/legs`, 'POST', leg(901, 'FRA', 'JFK', '09:20', '17:00'));
     t.equal(second.status, 201);
     const legIds = [first.json.legId as string, second.json.legId as string];
     // The violations (from the view's live topic) and the legs (from the feed) arrive on two
     // channels: wait for both, in either order.
-    await page.waitForFunction((ids) => ids.every((id) => window.aloft.violatedLegs().includes(id)) && window.aloft.legCount() >= 3072, legIds, { timeout: 20_000 });
+    await page.waitForFunction(
+      (ids) => ids.every((id) => window.aloft.violatedLegs().includes(id)) && window.aloft.legCount() >= 3072,
+      legIds,
+      { timeout: 20_000 },
+    );
     t.equal(await page.evaluate(() => window.aloft.legCount()), 3072, 'the new legs were drawn without a reload');
     const item = page.locator('#violation-list li[data-rotation="LIVE1"]');
     await item.click();
     t.same(await page.evaluate(() => window.aloft.selected()?.rotationId), 'LIVE1', 'clicking the violation scrolls the chart to it');
-    t.match(await page.textContent('#selection'), /Ground time at FRA: 20 min on the ground, 60 min required/, 'the explanation: check, airport, actual and required');
+    t.match(
+      await page.textContent('#selection'),
+      /Ground time at FRA: 20 min on the ground, 60 min required/,
+      'the explanation: check, airport, actual and required',
+    );
     t.match(await page.textContent('#violation-tabs'), /Ground time \(1\)/, 'counted per check');
     await screenshot(page, '2-live-violation');
 

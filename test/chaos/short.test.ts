@@ -7,7 +7,16 @@ import t, { type Test } from 'tap';
 import { runChaos, type ChaosOptions, type ChaosReport } from '../../ops/chaos/chaos.ts';
 import { formatReport } from '../../ops/chaos/report.ts';
 
-const base: ChaosOptions = { scenario: 'kill', shardNodes: 3, durationS: 20, seed: 42, standalone: false, planners: 8, keep: false, log: () => undefined };
+const base: ChaosOptions = {
+  scenario: 'kill',
+  shardNodes: 3,
+  durationS: 20,
+  seed: 42,
+  standalone: false,
+  planners: 8,
+  keep: false,
+  log: () => undefined,
+};
 
 function assertClean(t: Test, r: ChaosReport): void {
   t.comment(formatReport(r));
@@ -18,7 +27,10 @@ function assertClean(t: Test, r: ChaosReport): void {
   t.ok(r.views.length > 0 && r.views.every((v) => v.equal), 'check 4: every replica equals a fresh rebuild');
   t.ok((r.assignments?.sagas ?? 0) > 0, `${r.assignments?.sagas ?? 0} assignment sagas, with contention`);
   t.equal(r.assignments?.passed, true, 'check 7: every saga finished; claims and airplanes agree');
-  t.ok(r.faults.some((f) => /kill -9/.test(f)), 'a node was killed');
+  t.ok(
+    r.faults.some((f) => /kill -9/.test(f)),
+    'a node was killed',
+  );
   t.ok(r.passed, 'the run passed');
 }
 

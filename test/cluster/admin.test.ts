@@ -12,7 +12,22 @@ import { SECRET, freePort, until } from './fixtures/harness.ts';
 const TOKEN = 'admin-token-123';
 
 async function start(seeds: string[], admin: boolean): Promise<{ cluster: ClusterNode; system: ActorSystem }> {
-  const { config } = parseClusterConfig(['--cluster-name', 'adm', '--cluster-port', '0', '--secret', SECRET, '--heartbeat-ms', '50', '--gossip-ms', '50', '--seed-timeout-ms', '200', ...(seeds.length ? ['--seeds', seeds.join(',')] : []), ...(admin ? ['--admin-port', '0', '--admin-token', TOKEN] : [])]);
+  const { config } = parseClusterConfig([
+    '--cluster-name',
+    'adm',
+    '--cluster-port',
+    '0',
+    '--secret',
+    SECRET,
+    '--heartbeat-ms',
+    '50',
+    '--gossip-ms',
+    '50',
+    '--seed-timeout-ms',
+    '200',
+    ...(seeds.length ? ['--seeds', seeds.join(',')] : []),
+    ...(admin ? ['--admin-port', '0', '--admin-token', TOKEN] : []),
+  ]);
   if (!config) throw new Error('no config');
   const bound = await bindCluster(config, { log: () => undefined });
   const system = new ActorSystem({ node: bound.nodeId, log: () => undefined });
@@ -33,7 +48,8 @@ t.test('admin API and CLI', async (t) => {
   const subscriber = a.system.spawn(
     stateless<ClusterEventMessage>((e) => {
       if (e._tag === 'MemberUp') events.push(`MemberUp ${e.member.node}`);
-      else if (e._tag === 'CurrentClusterState') events.push(e._tag, ...e.members.filter((m) => m.status === 'up').map((m) => `MemberUp ${m.node}`));
+      else if (e._tag === 'CurrentClusterState')
+        events.push(e._tag, ...e.members.filter((m) => m.status === 'up').map((m) => `MemberUp ${m.node}`));
       else events.push(e._tag);
     }),
   );
@@ -61,7 +77,10 @@ t.test('admin API and CLI', async (t) => {
   t.equal(await main(['--url', url, '--json', 'members'], { ALOFT_ADMIN_TOKEN: TOKEN }, print), 0, 'token from the environment');
   const view = JSON.parse(out.join('')) as { members: Array<{ node: string; status: string; incarnation: string }>; leader: string };
   t.same(view.members.map((m) => m.node).sort(), [a.cluster.nodeId, b.cluster.nodeId].sort());
-  t.ok(view.members.every((m) => m.incarnation.length > 0), 'incarnations listed');
+  t.ok(
+    view.members.every((m) => m.incarnation.length > 0),
+    'incarnations listed',
+  );
 
   t.equal(await main(['--url', url, '--token', 'wrong-token', 'members'], {}, print), 4, 'wrong token: exit 4');
   t.equal(await main(['--url', `http://127.0.0.1:${await freePort()}`, '--token', TOKEN, 'members'], {}, print), 3, 'nobody there: exit 3');
@@ -78,7 +97,11 @@ t.test('admin API and CLI', async (t) => {
 
   // The CLI as a process: a clear message on stderr and the exit code.
   // (Asynchronously: the admin server runs in this process.)
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('../../ops/admin/cli.ts', import.meta.url).pathname, '--url', url, 'members'], { env: { ...process.env, NODE_OPTIONS: '', ALOFT_ADMIN_TOKEN: 'bad-token' } });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('../../ops/admin/cli.ts', import.meta.url).pathname, '--url', url, 'members'],
+    { env: { ...process.env, NODE_OPTIONS: '', ALOFT_ADMIN_TOKEN: 'bad-token' } },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -61,12 +61,26 @@ const macrotask = () => new Promise<void>((r) => setImmediate(r));
 function connected(t: Test): { conn: Outbound; socket: MemorySocket; closed: string[] } {
   const socket = new MemorySocket();
   const closed: string[] = [];
-  const conn = new Outbound(socket as unknown as Socket, { cluster: CLUSTER, node: ME, secret: SECRET }, 1 << 20, 5_000, () => undefined, () => undefined, (reason) => closed.push(reason));
+  const conn = new Outbound(
+    socket as unknown as Socket,
+    { cluster: CLUSTER, node: ME, secret: SECRET },
+    1 << 20,
+    5_000,
+    () => undefined,
+    () => undefined,
+    (reason) => closed.push(reason),
+  );
   t.teardown(() => conn.close('test over'));
   const serverNonce = new Uint8Array(32).fill(1);
-  socket.emit('data', Buffer.concat([PREAMBLE, controlFrame(FrameType.Handshake, { _tag: 'Challenge', cluster: CLUSTER, node: PEER, nonce: serverNonce })]));
+  socket.emit(
+    'data',
+    Buffer.concat([PREAMBLE, controlFrame(FrameType.Handshake, { _tag: 'Challenge', cluster: CLUSTER, node: PEER, nonce: serverNonce })]),
+  );
   const hello = decodeControl(socket.frames().at(-1)?.[1] as Buffer) as Extract<HandshakeMessage, { _tag: 'Hello' }>;
-  socket.emit('data', controlFrame(FrameType.Handshake, { _tag: 'Welcome', proof: proof(SECRET, 'server', CLUSTER, hello.nonce, PEER, ME) }));
+  socket.emit(
+    'data',
+    controlFrame(FrameType.Handshake, { _tag: 'Welcome', proof: proof(SECRET, 'server', CLUSTER, hello.nonce, PEER, ME) }),
+  );
   if (conn.state !== 'ready') throw new Error(`handshake did not complete: ${closed.join(', ')}`);
   socket.writes.length = 0;
   return { conn, socket, closed };
@@ -137,6 +151,8 @@ t.test('a full socket stops the writer until drain; frames keep their order', as
   t.equal(socket.writes.length, 2, 'drain writes what waited');
   const sys = new ActorSystem({ node: PEER, log: () => undefined });
   t.teardown(() => sys.shutdown());
-  const messages = socket.frames().flatMap(([, p]) => decodeWith<[string, number, string[], unknown[]]>(sys, p)[3].filter((_, i) => i % 3 === 1));
+  const messages = socket
+    .frames()
+    .flatMap(([, p]) => decodeWith<[string, number, string[], unknown[]]>(sys, p)[3].filter((_, i) => i % 3 === 1));
   t.same(messages, [1, 2, 3]);
 });

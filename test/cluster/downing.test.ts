@@ -2,7 +2,12 @@ import t from 'tap';
 import { decide, type DowningDecision, type DowningStrategy } from '../../src/cluster/downing.ts';
 import type { Member } from '../../src/cluster/member.ts';
 
-const m = (port: number, upNumber = port, status: Member['status'] = 'up', roles: string[] = []): Member => ({ node: `h:${port}#x`, status, upNumber, roles });
+const m = (port: number, upNumber = port, status: Member['status'] = 'up', roles: string[] = []): Member => ({
+  node: `h:${port}#x`,
+  status,
+  upNumber,
+  roles,
+});
 const n = (port: number) => `h:${port}#x`;
 
 function tagOf(d: DowningDecision): string {
@@ -27,7 +32,14 @@ t.test('split-brain decisions', async (t) => {
     ['static quorum too small for the cluster', five, [5], 1, { _tag: 'StaticQuorum', quorum: 2 }, 'DownSelf[1,2,3,4]'],
     ['keep-oldest: oldest here', five, [2, 3, 4, 5], 1, { _tag: 'KeepOldest' }, 'DownUnreachable[2,3,4,5]'],
     ['keep-oldest: oldest there', five, [1], 3, { _tag: 'KeepOldest' }, 'DownSelf[2,3,4,5]'],
-    ['role-scoped majority', [m(1, 1, 'up', ['a']), m(2, 2, 'up', ['a']), m(3, 3, 'up', ['b']), m(4, 4, 'up', ['b']), m(5, 5, 'up', ['b'])], [3, 4, 5], 1, { _tag: 'KeepMajority', role: 'a' }, 'DownUnreachable[3,4,5]'],
+    [
+      'role-scoped majority',
+      [m(1, 1, 'up', ['a']), m(2, 2, 'up', ['a']), m(3, 3, 'up', ['b']), m(4, 4, 'up', ['b']), m(5, 5, 'up', ['b'])],
+      [3, 4, 5],
+      1,
+      { _tag: 'KeepMajority', role: 'a' },
+      'DownUnreachable[3,4,5]',
+    ],
   ];
   for (const [name, members, lost, self, strategy, want] of table) {
     t.equal(tagOf(decide(members, new Set(lost.map(n)), n(self), strategy)), want, name);

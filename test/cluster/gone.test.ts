@@ -13,7 +13,16 @@ import { Membership, type MembershipTimings } from '../../src/cluster/gossip.ts'
 import { hostPort } from '../../src/cluster/member.ts';
 import type { ControlMessage } from '../../src/cluster/wire.ts';
 
-const timings: MembershipTimings = { gossipIntervalMs: 100, heartbeatIntervalMs: 100, phiThreshold: 8, acceptablePauseMs: 1_000, stableAfterMs: 5_000, joinRetryMs: 100, seedTimeoutMs: 300, goneAfterMs: 500 };
+const timings: MembershipTimings = {
+  gossipIntervalMs: 100,
+  heartbeatIntervalMs: 100,
+  phiThreshold: 8,
+  acceptablePauseMs: 1_000,
+  stableAfterMs: 5_000,
+  joinRetryMs: 100,
+  seedTimeoutMs: 300,
+  goneAfterMs: 500,
+};
 const IDS = ['h:1#a', 'h:2#b', 'h:3#c'];
 
 /**
@@ -38,7 +47,14 @@ async function trio(refused: (observer: string, node: string, now: number) => nu
       seeds: () => Promise.resolve(IDS.map(hostPort)),
       send: (target: string, msg: ControlMessage) => {
         const to = byAddress.get(hostPort(target));
-        if (!to || silent.has(self) || silent.has(to.self) || cut.has(`${self}>${to.self}`) || (msg._tag === 'Heartbeat' && muted.has(self))) return;
+        if (
+          !to ||
+          silent.has(self) ||
+          silent.has(to.self) ||
+          cut.has(`${self}>${to.self}`) ||
+          (msg._tag === 'Heartbeat' && muted.has(self))
+        )
+          return;
         queueMicrotask(() => to.receive(self, msg));
       },
       goneFor: (node) => refused(self, node, clock.now()),
@@ -64,7 +80,11 @@ async function trio(refused: (observer: string, node: string, now: number) => nu
 t.test('a crashed member (its address refuses connections) is downed after gone-after, not stable-after', async (t) => {
   let killedAt = Number.POSITIVE_INFINITY;
   const c = await trio((_observer, node, now) => (node === 'h:3#c' && now > killedAt ? now - killedAt : 0));
-  t.same(c.a.current.members.map((m) => m.status), ['up', 'up', 'up'], 'three members up');
+  t.same(
+    c.a.current.members.map((m) => m.status),
+    ['up', 'up', 'up'],
+    'three members up',
+  );
   killedAt = c.clock.now();
   c.silent.add('h:3#c');
   await c.step(2_000);
@@ -79,12 +99,19 @@ t.test('a crashed member (its address refuses connections) is downed after gone-
 t.test('a member killed before any of its heartbeats arrived (it had just joined) is downed as fast', async (t) => {
   let killedAt = Number.POSITIVE_INFINITY;
   const c = await trio((_observer, node, now) => (node === 'h:3#c' && now > killedAt ? now - killedAt : 0), ['h:3#c']);
-  t.same(c.a.current.members.map((m) => m.status), ['up', 'up', 'up'], 'three members up, c never heard from');
+  t.same(
+    c.a.current.members.map((m) => m.status),
+    ['up', 'up', 'up'],
+    'three members up, c never heard from',
+  );
   killedAt = c.clock.now();
   c.silent.add('h:3#c');
   await c.step(2_000);
   const at = c.downedAt.get('h:3#c');
-  t.ok(at !== undefined && at - killedAt <= 650, `downed ${at === undefined ? 'never' : at - killedAt} ms after the crash (first contact and stable-after would be 6,000 ms more)`);
+  t.ok(
+    at !== undefined && at - killedAt <= 650,
+    `downed ${at === undefined ? 'never' : at - killedAt} ms after the crash (first contact and stable-after would be 6,000 ms more)`,
+  );
   c.stop();
 });
 
@@ -100,7 +127,10 @@ t.test("one observer's refusals alone (a fault on its own link) do not take the 
   t.equal(c.downedAt.get('h:3#c'), undefined, 'not downed within 4 s: b still hears c');
   await c.step(3_000);
   const at = c.downedAt.get('h:3#c');
-  t.ok(at === undefined || at - cutAt >= timings.stableAfterMs, `only the resolver's ordinary rule, after stable-after, may act (${at === undefined ? 'not downed' : `downed after ${at - cutAt} ms`})`);
+  t.ok(
+    at === undefined || at - cutAt >= timings.stableAfterMs,
+    `only the resolver's ordinary rule, after stable-after, may act (${at === undefined ? 'not downed' : `downed after ${at - cutAt} ms`})`,
+  );
   c.stop();
 });
 
@@ -112,7 +142,10 @@ t.test('a silent member that refuses nothing (paused, partitioned) waits for det
   t.equal(c.downedAt.get('h:3#c'), undefined, 'not downed within 4 s');
   await c.step(4_000);
   const at = c.downedAt.get('h:3#c');
-  t.ok(at !== undefined && at - cutAt >= timings.stableAfterMs, `downed ${at === undefined ? 'never' : at - cutAt} ms after the cut, past stable-after`);
+  t.ok(
+    at !== undefined && at - cutAt >= timings.stableAfterMs,
+    `downed ${at === undefined ? 'never' : at - cutAt} ms after the cut, past stable-after`,
+  );
   c.stop();
 });
 
@@ -120,6 +153,9 @@ t.test('a member that still heartbeats is never judged gone, whatever the dialer
   const c = await trio((_observer, node) => (node === 'h:3#c' ? 60_000 : 0));
   await c.step(3_000);
   t.equal(c.downedAt.get('h:3#c'), undefined, 'not downed');
-  t.same(c.a.current.members.map((m) => m.status), ['up', 'up', 'up']);
+  t.same(
+    c.a.current.members.map((m) => m.status),
+    ['up', 'up', 'up'],
+  );
   c.stop();
 });

@@ -9,8 +9,30 @@ import { ActorSystem, stateless, type ActorRef } from '../../src/actors/index.ts
 import { bindCluster, parseClusterConfig, type ClusterNode } from '../../src/cluster/index.ts';
 import { SECRET, until } from './fixtures/harness.ts';
 
-async function node(name: string, secret: string, seeds: string, cluster = 'hs', logs: string[] = []): Promise<{ cluster: ClusterNode; system: ActorSystem; logs: string[] }> {
-  const { config } = parseClusterConfig(['--cluster-name', cluster, '--cluster-port', '0', '--secret', secret, ...(seeds ? ['--seeds', seeds] : []), '--heartbeat-ms', '50', '--gossip-ms', '50', '--seed-timeout-ms', '200', '--stable-after-ms', '1000']);
+async function node(
+  name: string,
+  secret: string,
+  seeds: string,
+  cluster = 'hs',
+  logs: string[] = [],
+): Promise<{ cluster: ClusterNode; system: ActorSystem; logs: string[] }> {
+  const { config } = parseClusterConfig([
+    '--cluster-name',
+    cluster,
+    '--cluster-port',
+    '0',
+    '--secret',
+    secret,
+    ...(seeds ? ['--seeds', seeds] : []),
+    '--heartbeat-ms',
+    '50',
+    '--gossip-ms',
+    '50',
+    '--seed-timeout-ms',
+    '200',
+    '--stable-after-ms',
+    '1000',
+  ]);
   if (!config) throw new Error('no config');
   const log = (level: string, line: string) => void logs.push(`${name} ${level}: ${line}`);
   const bound = await bindCluster(config, { log });
@@ -29,11 +51,20 @@ t.test('wrong secret, wrong cluster, garbage: refused and logged, never a crash'
   await until(() => first.cluster.membership.selfMember?.status === 'up', 5_000, 'a forms a cluster');
 
   const good = await node('b', SECRET, seeds);
-  await until(() => first.cluster.view().members.length === 2 && good.cluster.view().members.every((m) => m.status === 'up'), 5_000, 'b joins');
+  await until(
+    () => first.cluster.view().members.length === 2 && good.cluster.view().members.every((m) => m.status === 'up'),
+    5_000,
+    'b joins',
+  );
   t.pass('a node with the right secret joins');
   // Remote ask in-process over TCP: the reply finds its way back through the sender's ref.
-  const echo = first.system.spawn(stateless<{ _tag: 'Ping'; replyTo: ActorRef<string> }>((m, ctx) => m.replyTo.tell(`pong from ${ctx.self.address.node}`)), { name: 'echo' });
-  const reply = await good.system.ref<{ _tag: 'Ping'; replyTo: ActorRef<string> }>(echo.address).ask<string>((replyTo) => ({ _tag: 'Ping', replyTo }), 2_000);
+  const echo = first.system.spawn(
+    stateless<{ _tag: 'Ping'; replyTo: ActorRef<string> }>((m, ctx) => m.replyTo.tell(`pong from ${ctx.self.address.node}`)),
+    { name: 'echo' },
+  );
+  const reply = await good.system
+    .ref<{ _tag: 'Ping'; replyTo: ActorRef<string> }>(echo.address)
+    .ask<string>((replyTo) => ({ _tag: 'Ping', replyTo }), 2_000);
   t.equal(reply, `pong from ${first.cluster.nodeId}`);
 
   const bad = await node('c', 'a-different-secret-of-length', seeds);
@@ -45,8 +76,15 @@ t.test('wrong secret, wrong cluster, garbage: refused and logged, never a crash'
     }
   });
   await until(() => first.logs.some((l) => l.includes('wrong cluster secret')), 5_000, 'a logs the refused secret');
-  await until(() => otherCluster.logs.some((l) => l.includes('belongs to cluster "hs", not "other"')), 5_000, 'the other cluster\'s node sees the mismatch');
-  t.ok(bad.logs.some((l) => l.includes('refused by peer') || l.includes('closed')), 'the refused node is told why');
+  await until(
+    () => otherCluster.logs.some((l) => l.includes('belongs to cluster "hs", not "other"')),
+    5_000,
+    "the other cluster's node sees the mismatch",
+  );
+  t.ok(
+    bad.logs.some((l) => l.includes('refused by peer') || l.includes('closed')),
+    'the refused node is told why',
+  );
 
   // Garbage on the cluster port: bad magic closes that connection only.
   const sock = net.connect({ host: '127.0.0.1', port });
@@ -61,9 +99,18 @@ t.test('wrong secret, wrong cluster, garbage: refused and logged, never a crash'
   sock.destroy();
   sock2.destroy();
 
-  t.same(first.cluster.view().members.map((m) => m.node).sort(), [first.cluster.nodeId, good.cluster.nodeId].sort(), 'only the right node joined');
+  t.same(
+    first.cluster
+      .view()
+      .members.map((m) => m.node)
+      .sort(),
+    [first.cluster.nodeId, good.cluster.nodeId].sort(),
+    'only the right node joined',
+  );
   t.equal(bad.cluster.membership.selfMember, undefined, 'the wrong-secret node never became a member');
-  t.equal(otherCluster.cluster.membership.selfMember, undefined, 'nor did the other cluster\'s node');
-  const again = await good.system.ref<{ _tag: 'Ping'; replyTo: ActorRef<string> }>(echo.address).ask<string>((replyTo) => ({ _tag: 'Ping', replyTo }), 2_000);
+  t.equal(otherCluster.cluster.membership.selfMember, undefined, "nor did the other cluster's node");
+  const again = await good.system
+    .ref<{ _tag: 'Ping'; replyTo: ActorRef<string> }>(echo.address)
+    .ask<string>((replyTo) => ({ _tag: 'Ping', replyTo }), 2_000);
   t.match(again, /^pong/, 'the node still serves after all that');
 });

@@ -1,5 +1,13 @@
 import t from 'tap';
-import { compareAddress, hostPort, incarnation, newNodeId, transition, type MemberEvent, type MemberStatus } from '../../src/cluster/member.ts';
+import {
+  compareAddress,
+  hostPort,
+  incarnation,
+  newNodeId,
+  transition,
+  type MemberEvent,
+  type MemberStatus,
+} from '../../src/cluster/member.ts';
 
 t.test('member status transitions', async (t) => {
   const table: Array<[MemberStatus, MemberEvent, MemberStatus | undefined]> = [

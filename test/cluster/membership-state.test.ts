@@ -1,6 +1,18 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { addJoining, applyEvent, converged, digest, emptyState, leader, leaderActions, merge, setReachability, unreachable, type GossipState } from '../../src/cluster/membership-state.ts';
+import {
+  addJoining,
+  applyEvent,
+  converged,
+  digest,
+  emptyState,
+  leader,
+  leaderActions,
+  merge,
+  setReachability,
+  unreachable,
+  type GossipState,
+} from '../../src/cluster/membership-state.ts';
 
 const A = 'h:1#a';
 const B = 'h:2#b';
@@ -16,17 +28,30 @@ t.test('leader moves members on only through leaderActions, one step per converg
   let s = addJoining(emptyState, A, []);
   t.equal(leader(s), A, 'a lone joining node leads its own bootstrap');
   s = leaderActions(s);
-  t.same(s.members.map((m) => [m.status, m.upNumber]), [['up', 1]]);
+  t.same(
+    s.members.map((m) => [m.status, m.upNumber]),
+    [['up', 1]],
+  );
   s = addJoining(s, C, []);
   s = addJoining(s, B, []);
-  t.same(s.members.map((m) => m.node), [A, B, C], 'address order');
+  t.same(
+    s.members.map((m) => m.node),
+    [A, B, C],
+    'address order',
+  );
   s = leaderActions(s);
-  t.same(s.members.map((m) => m.upNumber), [1, 2, 3]);
+  t.same(
+    s.members.map((m) => m.upNumber),
+    [1, 2, 3],
+  );
   s = applyEvent(s, B, 'leave');
   s = leaderActions(s);
   t.equal(s.members[1]?.status, 'exiting');
   s = leaderActions(s);
-  t.same(s.members.map((m) => m.node), [A, C]);
+  t.same(
+    s.members.map((m) => m.node),
+    [A, C],
+  );
   t.same(s.removed, [B], 'tombstone');
   t.equal(addJoining(s, B, []), s, 'a removed incarnation cannot join again');
 });
@@ -35,11 +60,30 @@ t.test('convergence needs every reachable member to have seen the digest', async
   const s = cluster(A, B, C);
   const d = digest(s);
   t.notOk(converged(s, new Map([[B, d]]), A));
-  t.ok(converged(s, new Map([[B, d], [C, d]]), A));
+  t.ok(
+    converged(
+      s,
+      new Map([
+        [B, d],
+        [C, d],
+      ]),
+      A,
+    ),
+  );
   const lost = setReachability(s, A, [C]);
   t.same([...unreachable(lost)], [C]);
   const dl = digest(lost);
-  t.notOk(converged(lost, new Map([[B, dl], [C, dl]]), A), 'an unreachable member blocks convergence');
+  t.notOk(
+    converged(
+      lost,
+      new Map([
+        [B, dl],
+        [C, dl],
+      ]),
+      A,
+    ),
+    'an unreachable member blocks convergence',
+  );
   const downed = applyEvent(lost, C, 'down');
   const dd = digest(downed);
   t.ok(converged(downed, new Map([[B, dd]]), A), 'unless it is down');

@@ -22,7 +22,24 @@ t.test('golden: the hash and the shard of known keys', async (t) => {
 
 t.test('golden: a small table', async (t) => {
   const table = allocate(16, ['127.0.0.1:2552', '127.0.0.1:2553', '127.0.0.1:2554']).map((n) => n.slice(-4));
-  t.same(table, ['2552', '2553', '2553', '2554', '2553', '2552', '2553', '2552', '2553', '2554', '2552', '2554', '2553', '2554', '2552', '2554']);
+  t.same(table, [
+    '2552',
+    '2553',
+    '2553',
+    '2554',
+    '2553',
+    '2552',
+    '2553',
+    '2552',
+    '2553',
+    '2554',
+    '2552',
+    '2554',
+    '2553',
+    '2554',
+    '2552',
+    '2554',
+  ]);
 });
 
 t.test('balance: every node within one shard of an even share', async (t) => {
@@ -33,7 +50,10 @@ t.test('balance: every node within one shard of an even share', async (t) => {
       for (const o of table) counts.set(o, (counts.get(o) ?? 0) + 1);
       const values = [...counts.values()];
       t.equal(table.length, shardCount, `${shardCount} shards over ${n}: every shard has an owner`);
-      t.ok(Math.max(...values) - Math.min(...(values.length < n ? [0] : values)) <= 1, `${shardCount} shards over ${n} nodes: spread ${Math.min(...values)}..${Math.max(...values)}`);
+      t.ok(
+        Math.max(...values) - Math.min(...(values.length < n ? [0] : values)) <= 1,
+        `${shardCount} shards over ${n} nodes: spread ${Math.min(...values)}..${Math.max(...values)}`,
+      );
     }
   }
 });
@@ -56,13 +76,19 @@ t.test('moves on join and leave: close to the share that must move', async (t) =
     const b = allocate(shardCount, nodes(to));
     const moved = moves(a, b);
     const minimum = Math.ceil((shardCount * Math.abs(to - from)) / Math.max(from, to));
-    t.ok(moved >= minimum && moved <= most, `${from} -> ${to} nodes, ${shardCount} shards: ${moved} moved (minimum ${minimum}, allowed ${most})`);
+    t.ok(
+      moved >= minimum && moved <= most,
+      `${from} -> ${to} nodes, ${shardCount} shards: ${moved} moved (minimum ${minimum}, allowed ${most})`,
+    );
   }
 });
 
-t.test('a leave moves only the leaver\'s shards plus a few to keep balance; survivors keep most of theirs', async (t) => {
+t.test("a leave moves only the leaver's shards plus a few to keep balance; survivors keep most of theirs", async (t) => {
   const before = allocate(1024, nodes(4));
-  const after = allocate(1024, nodes(4).filter((n) => n !== '127.0.0.1:25522'));
+  const after = allocate(
+    1024,
+    nodes(4).filter((n) => n !== '127.0.0.1:25522'),
+  );
   let keptBySurvivors = 0;
   let survivorShards = 0;
   for (let s = 0; s < 1024; s++) {
@@ -75,12 +101,16 @@ t.test('a leave moves only the leaver\'s shards plus a few to keep balance; surv
 
 t.test('deterministic in the set of nodes, whatever their order; empty with no nodes', async (t) => {
   fc.assert(
-    fc.property(fc.uniqueArray(fc.integer({ min: 1024, max: 65535 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 300 }), (ports, shardCount) => {
-      const list = ports.map((p) => `10.0.0.1:${p}`);
-      const a = allocate(shardCount, list);
-      const b = allocate(shardCount, [...list].reverse());
-      return a.length === shardCount && a.every((o, i) => o === b[i] && list.includes(o));
-    }),
+    fc.property(
+      fc.uniqueArray(fc.integer({ min: 1024, max: 65535 }), { minLength: 1, maxLength: 8 }),
+      fc.integer({ min: 1, max: 300 }),
+      (ports, shardCount) => {
+        const list = ports.map((p) => `10.0.0.1:${p}`);
+        const a = allocate(shardCount, list);
+        const b = allocate(shardCount, [...list].reverse());
+        return a.length === shardCount && a.every((o, i) => o === b[i] && list.includes(o));
+      },
+    ),
     { numRuns: 100 },
   );
   t.same(allocate(16, []), []);

@@ -7,8 +7,29 @@
  * The multi-process version with a real kill -9 is sharding-failover.test.ts.
  */
 import t from 'tap';
-import { ActorSystem, askFailure, childSpec, isAskTimeout, isUnavailable, ManualClock, settle, stateful, unavailable, type ActorRef, type Address, type AnyRef } from '../../src/actors/index.ts';
-import { isOutcomeUnknown, REGION_PATH, shardHost, ShardRegion, type LostCause, type RegionMsg, type ShardHosts } from '../../src/cluster/index.ts';
+import {
+  ActorSystem,
+  askFailure,
+  childSpec,
+  isAskTimeout,
+  isUnavailable,
+  ManualClock,
+  settle,
+  stateful,
+  unavailable,
+  type ActorRef,
+  type Address,
+  type AnyRef,
+} from '../../src/actors/index.ts';
+import {
+  isOutcomeUnknown,
+  REGION_PATH,
+  shardHost,
+  ShardRegion,
+  type LostCause,
+  type RegionMsg,
+  type ShardHosts,
+} from '../../src/cluster/index.ts';
 
 const A = '127.0.0.1:1#a';
 const B = '127.0.0.1:2#b';
@@ -29,11 +50,17 @@ function setup() {
   let linkDown = false;
   system.attachRemote({
     send(to, message, sender) {
-      if (linkDown && sender !== undefined) return (sender as ActorRef<unknown>).tell(askFailure(unavailable(`aloft://${to.node}/0/${to.path}`, 'its node cannot be reached now')));
+      if (linkDown && sender !== undefined)
+        return (sender as ActorRef<unknown>).tell(
+          askFailure(unavailable(`aloft://${to.node}/0/${to.path}`, 'its node cannot be reached now')),
+        );
       sent.push({ to, message, sender });
     },
   });
-  system.spawn(shardHost(), { name: 'counters', childFactory: () => childSpec(stateful<number, CounterMsg>({ initial: 0, receive: (n, m) => (m.replyTo.tell(n + 1), n + 1) })) });
+  system.spawn(shardHost(), {
+    name: 'counters',
+    childFactory: () => childSpec(stateful<number, CounterMsg>({ initial: 0, receive: (n, m) => (m.replyTo.tell(n + 1), n + 1) })),
+  });
   const listeners = new Set<() => void>();
   const state = { reachable: true, lost: undefined as LostCause | undefined, others: [B] };
   const hosts: ShardHosts = {
@@ -46,14 +73,22 @@ function setup() {
   };
   const region = new ShardRegion({ system, hosts, threads: [0], entityHosts: ['counters'], settings: { shardCount: 16 } });
   const shards = region.shards();
-  const onB = (n: number) => Array.from({ length: 1000 }, (_, i) => `counters/e${i}`).filter((p) => shards[region.shardOf(p)]?.owner === B).slice(0, n);
-  const onA = (n: number) => Array.from({ length: 1000 }, (_, i) => `counters/e${i}`).filter((p) => shards[region.shardOf(p)]?.owner === A).slice(0, n);
+  const onB = (n: number) =>
+    Array.from({ length: 1000 }, (_, i) => `counters/e${i}`)
+      .filter((p) => shards[region.shardOf(p)]?.owner === B)
+      .slice(0, n);
+  const onA = (n: number) =>
+    Array.from({ length: 1000 }, (_, i) => `counters/e${i}`)
+      .filter((p) => shards[region.shardOf(p)]?.owner === A)
+      .slice(0, n);
   const ask = (path: string) => {
     const outcome: { value?: number; error?: unknown; at?: number } = {};
-    region.ask<number>(path, (replyTo) => ({ _tag: 'Inc', replyTo }), 10_000).then(
-      (value) => Object.assign(outcome, { value, at: clock.now() }),
-      (error: unknown) => Object.assign(outcome, { error, at: clock.now() }),
-    );
+    region
+      .ask<number>(path, (replyTo) => ({ _tag: 'Inc', replyTo }), 10_000)
+      .then(
+        (value) => Object.assign(outcome, { value, at: clock.now() }),
+        (error: unknown) => Object.assign(outcome, { error, at: clock.now() }),
+      );
     return outcome;
   };
   const forwarded = () => sent.filter((s) => s.to.path === REGION_PATH && (s.message as RegionMsg)._tag === 'Deliver');
@@ -79,7 +114,10 @@ t.test('asks on the wire to a member whose connection is lost fail at once with 
   await settle();
   t.equal(s.forwarded().length, 3, 'three asks forwarded to b');
   await s.clock.advance(1_000);
-  t.ok(asks.every((a) => a.at === undefined), 'no answer yet');
+  t.ok(
+    asks.every((a) => a.at === undefined),
+    'no answer yet',
+  );
   const lostAt = s.clock.now();
   s.state.lost = 'gone';
   await s.clock.advance(30);
@@ -101,7 +139,10 @@ t.test('asks on the wire to a member whose connection is lost fail at once with 
   await settle();
   t.equal(s.system.deadLetters.count, before + 1, 'a late answer is a dead letter');
   await s.clock.advance(10_000);
-  t.ok(asks.every((a) => !isAskTimeout(a.error)), 'no ask timed out afterwards');
+  t.ok(
+    asks.every((a) => !isAskTimeout(a.error)),
+    'no ask timed out afterwards',
+  );
   s.stop();
 });
 
@@ -153,7 +194,10 @@ t.test('an ask buffered during a handoff is not in flight: it waits, and is deli
   s.state.lost = 'gone';
   await s.clock.advance(100);
   t.equal(a.at, undefined, 'not failed: it was never sent');
-  const shards = s.region.shards().filter((x) => x.owner === A && x.state === 'waiting').map((x) => x.shard);
+  const shards = s.region
+    .shards()
+    .filter((x) => x.owner === A && x.state === 'waiting')
+    .map((x) => x.shard);
   const released: RegionMsg = { _tag: 'Released', shards, from: B };
   s.system.deliver({ node: A, thread: 0, path: REGION_PATH }, released, undefined);
   await s.clock.advance(10);

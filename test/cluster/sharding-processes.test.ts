@@ -38,13 +38,23 @@ const shardsOf = (n: NodeProcess) => n.admin<Shards>('/cluster/shards?brief=1');
 /** Waits until every running node's table has exactly `owners` shard hosts and nothing is in handoff anywhere. */
 async function settledOn(owners: number, what: string): Promise<Shards[]> {
   let last = '';
-  return until(async () => {
-    const views = await Promise.all(cluster.running.map((n) => shardsOf(n).catch(() => undefined)));
-    last = JSON.stringify(views.map((v) => v && { owners: v.owners, here: v.here }));
-    if (views.some((v) => v === undefined)) return undefined;
-    const ok = (views as Shards[]).every((v) => Object.keys(v.owners).length === owners && v.here.waiting === 0 && v.here.releasing === 0 && JSON.stringify(v.owners) === JSON.stringify((views[0] as Shards).owners));
-    return ok ? (views as Shards[]) : undefined;
-  }, WAIT, what).catch((e: Error) => {
+  return until(
+    async () => {
+      const views = await Promise.all(cluster.running.map((n) => shardsOf(n).catch(() => undefined)));
+      last = JSON.stringify(views.map((v) => v && { owners: v.owners, here: v.here }));
+      if (views.some((v) => v === undefined)) return undefined;
+      const ok = (views as Shards[]).every(
+        (v) =>
+          Object.keys(v.owners).length === owners &&
+          v.here.waiting === 0 &&
+          v.here.releasing === 0 &&
+          JSON.stringify(v.owners) === JSON.stringify((views[0] as Shards).owners),
+      );
+      return ok ? (views as Shards[]) : undefined;
+    },
+    WAIT,
+    what,
+  ).catch((e: Error) => {
     throw new Error(`${e.message}\nlast seen: ${last}`);
   });
 }
@@ -54,14 +64,26 @@ t.test('shards spread over three nodes, move on join, leave and kill -9, and no 
   const [journalNode, a, b, c] = cluster.members as [NodeProcess, NodeProcess, NodeProcess, NodeProcess];
   const spread = await settledOn(3, 'three shard hosts in every table');
   const counts = Object.values((spread[0] as Shards).owners);
-  t.same(counts.reduce((x, y) => x + y, 0), 1024, 'every shard has an owner');
+  t.same(
+    counts.reduce((x, y) => x + y, 0),
+    1024,
+    'every shard has an owner',
+  );
   t.ok(Math.max(...counts) - Math.min(...counts) <= 1, `even spread: ${counts.join(', ')}`);
   const journalShards = await shardsOf(journalNode);
   t.equal(journalShards?.here.active, 0, 'the journal node hosts no shards');
   for (const n of [a, b, c]) t.ok(((await shardsOf(n))?.here.active ?? 0) >= 341, `${n.name} runs its share`);
 
   const durationMs = 40_000;
-  const load = writeWorkload({ urls: () => cluster.running.map((n) => n.url), planners: 6, legsPerRotation: 6, durationMs, timeoutMs: 10_000, runId: `s${Date.now().toString(36)}`, seed: 7 });
+  const load = writeWorkload({
+    urls: () => cluster.running.map((n) => n.url),
+    planners: 6,
+    legsPerRotation: 6,
+    durationMs,
+    timeoutMs: 10_000,
+    runId: `s${Date.now().toString(36)}`,
+    seed: 7,
+  });
   await new Promise((r) => setTimeout(r, 4_000));
 
   let t0 = performance.now();
@@ -94,5 +116,11 @@ t.test('shards spread over three nodes, move on join, leave and kill -9, and no 
   t.equal(report.lost, 0, 'lost: 0');
   t.equal(report.duplicated, 0, 'nothing stored twice');
   t.same(report.passed, { acknowledged: true, sequences: true, 'single-writer': true }, 'journal checks pass');
-  if (report.findings.length > 0) t.comment(report.findings.slice(0, 10).map((f) => `${f.check}: ${f.message}`).join('\n'));
+  if (report.findings.length > 0)
+    t.comment(
+      report.findings
+        .slice(0, 10)
+        .map((f) => `${f.check}: ${f.message}`)
+        .join('\n'),
+    );
 });

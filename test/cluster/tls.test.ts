@@ -20,9 +20,40 @@ function openssl(dir: string, ...args: string[]): void {
 }
 
 function makeCerts(dir: string): void {
-  openssl(dir, 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=aloft-test-ca');
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=aloft-test-ca',
+  );
   for (const name of ['node', 'rogue']) {
-    openssl(dir, 'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+    openssl(
+      dir,
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${name}`,
+    );
   }
   openssl(dir, 'x509', '-req', '-in', 'node.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'node.crt', '-days', '1');
   // The rogue certificate signs itself: not from the cluster CA.
@@ -30,7 +61,22 @@ function makeCerts(dir: string): void {
 }
 
 async function start(name: string, tls: string[], seeds: string, logs: string[]): Promise<{ cluster: ClusterNode; system: ActorSystem }> {
-  const { config } = parseClusterConfig(['--cluster-name', 'tls', '--cluster-port', '0', '--secret', SECRET, '--heartbeat-ms', '50', '--gossip-ms', '50', '--seed-timeout-ms', '200', ...(seeds ? ['--seeds', seeds] : []), ...tls]);
+  const { config } = parseClusterConfig([
+    '--cluster-name',
+    'tls',
+    '--cluster-port',
+    '0',
+    '--secret',
+    SECRET,
+    '--heartbeat-ms',
+    '50',
+    '--gossip-ms',
+    '50',
+    '--seed-timeout-ms',
+    '200',
+    ...(seeds ? ['--seeds', seeds] : []),
+    ...tls,
+  ]);
   if (!config) throw new Error('no config');
   const log = (level: string, line: string) => void logs.push(`${name} ${level}: ${line}`);
   const bound = await bindCluster(config, { log });
@@ -56,9 +102,22 @@ t.test('TLS transport', { skip: hasOpenssl ? false : 'openssl is not on PATH: ca
       n.system.shutdown();
     }
   });
-  await until(() => a.cluster.view().members.filter((m) => m.status === 'up').length === 2 && b.cluster.membership.selfMember?.status === 'up', 5_000, 'b joins over TLS');
-  const echo = a.system.spawn(stateless<{ _tag: 'Ping'; replyTo: ActorRef<string> }>((m) => m.replyTo.tell('pong')), { name: 'echo' });
-  t.equal(await b.system.ref<{ _tag: 'Ping'; replyTo: ActorRef<string> }>(echo.address).ask<string>((replyTo) => ({ _tag: 'Ping', replyTo }), 2_000), 'pong', 'an ask over TLS');
+  await until(
+    () => a.cluster.view().members.filter((m) => m.status === 'up').length === 2 && b.cluster.membership.selfMember?.status === 'up',
+    5_000,
+    'b joins over TLS',
+  );
+  const echo = a.system.spawn(
+    stateless<{ _tag: 'Ping'; replyTo: ActorRef<string> }>((m) => m.replyTo.tell('pong')),
+    { name: 'echo' },
+  );
+  t.equal(
+    await b.system
+      .ref<{ _tag: 'Ping'; replyTo: ActorRef<string> }>(echo.address)
+      .ask<string>((replyTo) => ({ _tag: 'Ping', replyTo }), 2_000),
+    'pong',
+    'an ask over TLS',
+  );
   await until(() => logs.some((l) => l.startsWith('rogue') && /closed/.test(l)), 5_000, 'the rogue node is refused');
   await until(() => logs.some((l) => l.startsWith('plain') && /closed/.test(l)), 5_000, 'the plain node is refused');
   t.equal(rogue.cluster.membership.selfMember, undefined, 'a certificate from another CA never joins');

@@ -13,13 +13,27 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 t.test('preamble and control frames are pinned', async (t) => {
   t.equal(WIRE_VERSION, 1);
   t.equal(hex(PREAMBLE), '414c465401', '"ALFT" + version 1');
-  t.equal(hex(controlFrame(FrameType.Control, { _tag: 'Heartbeat', from: 'h:1#a', seq: 7 })), '000000210283a45f746167a9486561727462656174a466726f6da5683a312361a373657107');
-  t.equal(hex(controlFrame(FrameType.Control, { _tag: 'Join', node: 'h:2#b', roles: ['web'] })), '000000220283a45f746167a44a6f696ea46e6f6465a5683a322362a5726f6c657391a3776562');
-  t.equal(hex(controlFrame(FrameType.Handshake, { _tag: 'Welcome', proof: new Uint8Array([1, 2, 3]) })), '0000001a0182a45f746167a757656c636f6d65a570726f6f66c403010203');
+  t.equal(
+    hex(controlFrame(FrameType.Control, { _tag: 'Heartbeat', from: 'h:1#a', seq: 7 })),
+    '000000210283a45f746167a9486561727462656174a466726f6da5683a312361a373657107',
+  );
+  t.equal(
+    hex(controlFrame(FrameType.Control, { _tag: 'Join', node: 'h:2#b', roles: ['web'] })),
+    '000000220283a45f746167a44a6f696ea46e6f6465a5683a322362a5726f6c657391a3776562',
+  );
+  t.equal(
+    hex(controlFrame(FrameType.Handshake, { _tag: 'Welcome', proof: new Uint8Array([1, 2, 3]) })),
+    '0000001a0182a45f746167a757656c636f6d65a570726f6f66c403010203',
+  );
   const gossip = controlFrame(FrameType.Control, {
     _tag: 'Gossip',
     from: 'h:1#a',
-    state: { members: [{ node: 'h:1#a', status: 'up', upNumber: 1, roles: [] }], removed: [], reachability: {}, registry: { 'h:1#a': { v: 1, value: [['svc', 0, 'echo']] } } },
+    state: {
+      members: [{ node: 'h:1#a', status: 'up', upNumber: 1, roles: [] }],
+      removed: [],
+      reachability: {},
+      registry: { 'h:1#a': { v: 1, value: [['svc', 0, 'echo']] } },
+    },
     seen: { 'h:1#a': 'abc' },
   });
   t.equal(
@@ -39,7 +53,11 @@ t.test('a MESSAGES frame: target incarnation, thread, path table, (path index, m
 t.test('the reader splits frames across chunk boundaries and rejects bad input', async (t) => {
   const frames: Array<[number, string]> = [];
   const reader = new FrameReader((type, payload) => frames.push([type, hex(payload)]));
-  const stream = Buffer.concat([PREAMBLE, frame(FrameType.Control, new Uint8Array([1, 2])), frame(FrameType.Messages, new Uint8Array([3]))]);
+  const stream = Buffer.concat([
+    PREAMBLE,
+    frame(FrameType.Control, new Uint8Array([1, 2])),
+    frame(FrameType.Messages, new Uint8Array([3])),
+  ]);
   for (const byte of stream) reader.push(Buffer.from([byte]));
   t.same(frames, [
     [FrameType.Control, '0102'],
@@ -57,7 +75,10 @@ t.test('handshake proofs: bound to role, nonce and both identities', async (t) =
   const p = proof('secret-secret-secret', 'client', 'c', nonce, 'h:1#a', 'h:2#b');
   t.equal(hex(p), hex(proof('secret-secret-secret', 'client', 'c', nonce, 'h:1#a', 'h:2#b')), 'deterministic');
   t.ok(verify(p, p));
-  t.notOk(verify(p, proof('secret-secret-secret', 'server', 'c', nonce, 'h:1#a', 'h:2#b')), 'a proof cannot be reflected in the other role');
+  t.notOk(
+    verify(p, proof('secret-secret-secret', 'server', 'c', nonce, 'h:1#a', 'h:2#b')),
+    'a proof cannot be reflected in the other role',
+  );
   t.notOk(verify(p, proof('other-secret-other', 'client', 'c', nonce, 'h:1#a', 'h:2#b')), 'wrong secret');
   t.notOk(verify(p, proof('secret-secret-secret', 'client', 'c', new Uint8Array(32), 'h:1#a', 'h:2#b')), 'another nonce');
   t.notOk(verify(p, proof('secret-secret-secret', 'client', 'x', nonce, 'h:1#a', 'h:2#b')), 'another cluster');

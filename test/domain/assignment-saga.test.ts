@@ -6,7 +6,8 @@ import { transition, initialSagaState } from '../../src/domain/assignment-saga.t
 function world(): World {
   const w = new World();
   for (const r of ['r1', 'r2', 'r3']) w.onRotation({ _tag: 'CreateRotation', rotationId: r });
-  for (const p of ['D-AIAA', 'D-AIBB']) w.onAirplane({ _tag: 'CreateAirplane', registration: p, aircraftType: '320', minimumGroundTimeMin: 30 });
+  for (const p of ['D-AIAA', 'D-AIBB'])
+    w.onAirplane({ _tag: 'CreateAirplane', registration: p, aircraftType: '320', minimumGroundTimeMin: 30 });
   return w;
 }
 
@@ -35,7 +36,10 @@ t.test('two airplanes claim one rotation at once: one wins, the other fails clea
   w.step('a');
   w.runAll();
   t.match(outcome(w, 'b'), { _tag: 'Assigned' });
-  t.match(outcome(w, 'a'), { _tag: 'AssignmentFailed', error: { _tag: 'RotationAlreadyAssigned', registration: 'D-AIBB', requestedBy: 'D-AIAA' } });
+  t.match(outcome(w, 'a'), {
+    _tag: 'AssignmentFailed',
+    error: { _tag: 'RotationAlreadyAssigned', registration: 'D-AIBB', requestedBy: 'D-AIAA' },
+  });
   t.match(w.airplane('D-AIAA'), { assignment: null });
   t.same(w.inconsistencies(), []);
 });
@@ -158,7 +162,11 @@ t.test('property: steps delivered twice (a reply lost in a crash, the step sent 
       const live: string[] = [];
       ops.forEach((o, i) => {
         const id = `s${i}`;
-        w.start(o.kind === 'assign' ? { _tag: 'StartAssignment', sagaId: id, registration: o.reg, rotationId: o.rot } : { _tag: 'StartUnassignment', sagaId: id, registration: o.reg });
+        w.start(
+          o.kind === 'assign'
+            ? { _tag: 'StartAssignment', sagaId: id, registration: o.reg, rotationId: o.rot }
+            : { _tag: 'StartUnassignment', sagaId: id, registration: o.reg },
+        );
         live.push(id);
       });
       for (const { pick, lose } of schedule) {

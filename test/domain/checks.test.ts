@@ -9,7 +9,10 @@ import { leg } from './fixtures/legs.ts';
 
 // ---- Hand cases
 {
-  const airports = [{ iata: 'FRA', minimumGroundTimeMin: 45 }, { iata: 'MUC', minimumGroundTimeMin: 30 }];
+  const airports = [
+    { iata: 'FRA', minimumGroundTimeMin: 45 },
+    { iata: 'MUC', minimumGroundTimeMin: 30 },
+  ];
   const airplanes = [{ registration: 'D-AIAA', aircraftType: '320', minimumGroundTimeMin: 40 }];
   const schedule = (...rotations: ScheduleRotation[]): Schedule => ({ airports, airplanes, rotations });
 
@@ -33,10 +36,22 @@ import { leg } from './fixtures/legs.ts';
     t.same(unassigned, [], 'without an airplane only the airports count, and equal is enough');
     const assigned = checkGroundTime(schedule({ rotationId: 'r', legs: [a, b, c], registration: 'D-AIAA' }));
     t.equal(assigned.length, 1, 'with the airplane (40 min) the 35 min turn at MUC is short');
-    t.match(assigned[0], { airport: 'MUC', requiredMinutes: 40, actualMinutes: 35, airportMinimumMinutes: 30, airplaneMinimumMinutes: 40, previous: { id: a.id }, next: { id: b.id } });
+    t.match(assigned[0], {
+      airport: 'MUC',
+      requiredMinutes: 40,
+      actualMinutes: 35,
+      airportMinimumMinutes: 30,
+      airplaneMinimumMinutes: 40,
+      previous: { id: a.id },
+      next: { id: b.id },
+    });
     const unknownAirport = leg('MUC', 'XXX', 300, 360);
     const next = leg('XXX', 'FRA', 361, 400);
-    t.same(checkGroundTime(schedule({ rotationId: 'r', legs: [unknownAirport, next], registration: null })), [], 'an airport with no minimum set counts as 0');
+    t.same(
+      checkGroundTime(schedule({ rotationId: 'r', legs: [unknownAirport, next], registration: null })),
+      [],
+      'an airport with no minimum set counts as 0',
+    );
     t.equal(checkGroundTime(schedule({ rotationId: 'r', legs: [unknownAirport, next], registration: 'D-AIAA' })).length, 1);
   });
 
@@ -46,12 +61,20 @@ import { leg } from './fixtures/legs.ts';
     const otherSuffix = leg('FRA', 'MUC', 700, 760, 400, { suffix: 'A' });
     const otherAirport = leg('MUC', 'FRA', 800, 860, 400);
     const otherDay = leg('FRA', 'MUC', 900, 960, 400, { dateOfOrigin: '2026-04-02' });
-    const v = checkDesignatorUniqueness(schedule(
-      { rotationId: 'r1', legs: [a, otherSuffix], registration: null },
-      { rotationId: 'r2', legs: [sameDesignator, otherAirport, otherDay], registration: null },
-    ));
+    const v = checkDesignatorUniqueness(
+      schedule(
+        { rotationId: 'r1', legs: [a, otherSuffix], registration: null },
+        { rotationId: 'r2', legs: [sameDesignator, otherAirport, otherDay], registration: null },
+      ),
+    );
     t.equal(v.length, 1);
-    t.same(v[0]?.legs.map((l) => [l.rotationId, l.leg.id]), [['r1', a.id], ['r2', sameDesignator.id]]);
+    t.same(
+      v[0]?.legs.map((l) => [l.rotationId, l.leg.id]),
+      [
+        ['r1', a.id],
+        ['r2', sameDesignator.id],
+      ],
+    );
     t.same(v[0]?.designator, { carrier: 'LH', flightNumber: 400, suffix: '', departureAirport: 'FRA', dateOfOrigin: '2026-04-01' });
   });
 
@@ -62,13 +85,30 @@ import { leg } from './fixtures/legs.ts';
     const d = leg('HAM', 'FRA', 360, 420, 103, { aircraftType: '32N' }); // another subtype is another type
     t.same(checkEquipment(schedule({ rotationId: 'r', legs: [d, c, b, a], registration: null })), [], 'no airplane, nothing to compare');
     const v = checkEquipment(schedule({ rotationId: 'r', legs: [d, c, b, a], registration: 'D-AIAA' }));
-    t.same(v.map((x) => [x.leg.id, x.legAircraftType, x.airplaneAircraftType, x.registration]), [[b.id, '333', '320', 'D-AIAA'], [d.id, '32N', '320', 'D-AIAA']], 'in rotation order; unknown types and matching ones are fine');
+    t.same(
+      v.map((x) => [x.leg.id, x.legAircraftType, x.airplaneAircraftType, x.registration]),
+      [
+        [b.id, '333', '320', 'D-AIAA'],
+        [d.id, '32N', '320', 'D-AIAA'],
+      ],
+      'in rotation order; unknown types and matching ones are fine',
+    );
     t.match(v[0]?.message, /rotation r: LH 101 MUC 2026-04-01 is scheduled for aircraft type 333 but airplane D-AIAA is a 320/);
-    t.same(checkEquipment(schedule({ rotationId: 'r', legs: [b], registration: 'D-UNKNOWN' })), [], 'an airplane the schedule does not list is not judged');
+    t.same(
+      checkEquipment(schedule({ rotationId: 'r', legs: [b], registration: 'D-UNKNOWN' })),
+      [],
+      'an airplane the schedule does not list is not judged',
+    );
   });
 
   t.test('checkSchedule runs all four', async (t) => {
-    const r = checkSchedule(schedule({ rotationId: 'r', legs: [leg('FRA', 'MUC', 0, 60, 100, { aircraftType: '744' }), leg('HAM', 'FRA', 70, 100)], registration: 'D-AIAA' }));
+    const r = checkSchedule(
+      schedule({
+        rotationId: 'r',
+        legs: [leg('FRA', 'MUC', 0, 60, 100, { aircraftType: '744' }), leg('HAM', 'FRA', 70, 100)],
+        registration: 'D-AIAA',
+      }),
+    );
     t.equal(r.continuity.length, 1);
     t.equal(r.groundTime.length, 1);
     t.equal(r.designators.length, 0);
@@ -91,7 +131,14 @@ import { leg } from './fixtures/legs.ts';
         fc.record({
           assigned: fc.boolean(),
           legs: fc.uniqueArray(
-            fc.record({ dep: fc.integer({ min: 0, max: 3000 }), dur: fc.integer({ min: 1, max: 200 }), from: fc.nat(2), to: fc.nat(2), fn: fc.integer({ min: 1, max: 4 }), day: fc.nat(1) }),
+            fc.record({
+              dep: fc.integer({ min: 0, max: 3000 }),
+              dur: fc.integer({ min: 1, max: 200 }),
+              from: fc.nat(2),
+              to: fc.nat(2),
+              fn: fc.integer({ min: 1, max: 4 }),
+              day: fc.nat(1),
+            }),
             { selector: (l) => l.dep, maxLength: 8 },
           ),
         }),
@@ -105,7 +152,9 @@ import { leg } from './fixtures/legs.ts';
         rotationId: `r${ri}`,
         registration: r.assigned ? 'D-AIAA' : null,
         legs: r.legs.map((l, li) => ({
-          ...leg(AIRPORTS[l.from] as string, AIRPORTS[l.to] as string, l.dep, l.dep + l.dur, l.fn, { dateOfOrigin: `2026-04-0${l.day + 1}` }),
+          ...leg(AIRPORTS[l.from] as string, AIRPORTS[l.to] as string, l.dep, l.dep + l.dur, l.fn, {
+            dateOfOrigin: `2026-04-0${l.day + 1}`,
+          }),
           id: `r${ri}-l${li}`,
         })),
       })),
@@ -134,7 +183,10 @@ import { leg } from './fixtures/legs.ts';
           }
         }
         const got = (vs: readonly { previous: Leg; next: Leg }[]) => vs.map((v) => `${v.previous.id}>${v.next.id}`).sort();
-        return JSON.stringify(got(checkContinuity(s))) === JSON.stringify(continuity.sort()) && JSON.stringify(got(checkGroundTime(s))) === JSON.stringify(ground.sort());
+        return (
+          JSON.stringify(got(checkContinuity(s))) === JSON.stringify(continuity.sort()) &&
+          JSON.stringify(got(checkGroundTime(s))) === JSON.stringify(ground.sort())
+        );
       }),
       { numRuns: 300 },
     );
@@ -145,7 +197,12 @@ import { leg } from './fixtures/legs.ts';
     fc.assert(
       fc.property(scheduleArb, (s) => {
         const all = s.rotations.flatMap((r) => r.legs);
-        const same = (a: Leg, b: Leg) => a.carrier === b.carrier && a.flightNumber === b.flightNumber && a.suffix === b.suffix && a.departureAirport === b.departureAirport && a.dateOfOrigin === b.dateOfOrigin;
+        const same = (a: Leg, b: Leg) =>
+          a.carrier === b.carrier &&
+          a.flightNumber === b.flightNumber &&
+          a.suffix === b.suffix &&
+          a.departureAirport === b.departureAirport &&
+          a.dateOfOrigin === b.dateOfOrigin;
         const inGroup = new Set<string>();
         for (const a of all) for (const b of all) if (a !== b && same(a, b)) inGroup.add(a.id);
         const reported = checkDesignatorUniqueness(s).flatMap((v) => v.legs.map((l) => l.leg.id));
@@ -174,7 +231,10 @@ import { leg } from './fixtures/legs.ts';
     const s = scheduleFromEvents(base);
     t.same(s.airports, [{ iata: 'FRA', minimumGroundTimeMin: 50 }]);
     t.same(s.airplanes, [{ registration: 'D-AIAA', aircraftType: '320', minimumGroundTimeMin: 30 }]);
-    t.same(s.rotations, [{ rotationId: 'r1', legs: [a], registration: null }, { rotationId: 'r2', legs: [], registration: null }]);
+    t.same(s.rotations, [
+      { rotationId: 'r1', legs: [a], registration: null },
+      { rotationId: 'r2', legs: [], registration: null },
+    ]);
   });
 
   t.test('the airplane side decides who flies it; removed rotations are gone', async (t) => {

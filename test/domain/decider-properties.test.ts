@@ -8,14 +8,23 @@ import { leg } from './fixtures/legs.ts';
 
 const R = 'r';
 // Legs in a small window, so random ones collide often; ids repeat too (flight number from a small set).
-const legArb = fc.record({ dep: fc.integer({ min: 0, max: 600 }), dur: fc.integer({ min: 1, max: 120 }), fn: fc.integer({ min: 1, max: 12 }) })
+const legArb = fc
+  .record({ dep: fc.integer({ min: 0, max: 600 }), dur: fc.integer({ min: 1, max: 120 }), fn: fc.integer({ min: 1, max: 12 }) })
   .map(({ dep, dur, fn }) => leg('FRA', 'MUC', dep, dep + dur, fn));
 const commandArb: fc.Arbitrary<RotationCommand> = fc.oneof(
   { weight: 6, arbitrary: legArb.map((l) => ({ _tag: 'AddLeg' as const, rotationId: R, leg: l })) },
-  { weight: 2, arbitrary: fc.integer({ min: 1, max: 12 }).map((fn) => ({ _tag: 'RemoveLeg' as const, rotationId: R, legId: leg('FRA', 'MUC', 0, 1, fn).id })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .integer({ min: 1, max: 12 })
+      .map((fn) => ({ _tag: 'RemoveLeg' as const, rotationId: R, legId: leg('FRA', 'MUC', 0, 1, fn).id })),
+  },
   { weight: 1, arbitrary: fc.constant({ _tag: 'CreateRotation' as const, rotationId: R }) },
   { weight: 1, arbitrary: fc.constant({ _tag: 'RemoveRotation' as const, rotationId: R }) },
-  { weight: 1, arbitrary: fc.constantFrom('A', 'B').map((p) => ({ _tag: 'ClaimRotation' as const, rotationId: R, registration: p, assignmentId: p })) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('A', 'B').map((p) => ({ _tag: 'ClaimRotation' as const, rotationId: R, registration: p, assignmentId: p })),
+  },
   { weight: 1, arbitrary: fc.constantFrom('A', 'B').map((p) => ({ _tag: 'ReleaseRotation' as const, rotationId: R, assignmentId: p })) },
 );
 
@@ -68,7 +77,9 @@ t.test('evolve is deterministic, and events survive a serialisation round trip',
   );
   const airplaneCommand: fc.Arbitrary<AirplaneCommand> = fc.oneof(
     fc.constant({ _tag: 'CreateAirplane' as const, registration: 'D-A', aircraftType: '320', minimumGroundTimeMin: 30 }),
-    fc.integer({ min: 0, max: 100 }).map((m) => ({ _tag: 'SetAirplaneMinimumGroundTime' as const, registration: 'D-A', minimumGroundTimeMin: m })),
+    fc
+      .integer({ min: 0, max: 100 })
+      .map((m) => ({ _tag: 'SetAirplaneMinimumGroundTime' as const, registration: 'D-A', minimumGroundTimeMin: m })),
     fc.constantFrom('r1', 'r2').map((r) => ({ _tag: 'AssignRotation' as const, registration: 'D-A', rotationId: r, assignmentId: r })),
     fc.constant({ _tag: 'UnassignRotation' as const, registration: 'D-A' }),
   );
@@ -78,7 +89,11 @@ t.test('evolve is deterministic, and events survive a serialisation round trip',
       let state = airplaneDecider.initialState();
       for (const c of commands) {
         const d = airplaneDecider.decide(c, state);
-        if (d._tag === 'Accepted') for (const e of d.events) { events.push(e); state = airplaneDecider.evolve(state, e); }
+        if (d._tag === 'Accepted')
+          for (const e of d.events) {
+            events.push(e);
+            state = airplaneDecider.evolve(state, e);
+          }
       }
       return JSON.stringify(replay(airplaneDecider, events)) === JSON.stringify(state);
     }),

@@ -24,7 +24,11 @@ t.test('sample.ssim: every record read, no problems', async (t) => {
       last = p;
     },
   });
-  t.same(last, { records: 547, legs: result.legs.length, problems: 0, bytes: 547 * 201, done: true }, 'the last report has every byte and leg');
+  t.same(
+    last,
+    { records: 547, legs: result.legs.length, problems: 0, bytes: 547 * 201, done: true },
+    'the last report has every byte and leg',
+  );
   t.equal(result.problemCount, 0, JSON.stringify(result.problems.slice(0, 3)));
   t.equal(result.lines, 547);
   t.equal(result.records, 547);
@@ -36,11 +40,17 @@ t.test('sample.ssim: every record read, no problems', async (t) => {
     const l = find(result.legs, 'XX-41-RUN-2005-06-09');
     if (!l) return void t.fail('leg missing');
     t.same(l.leg, {
-      id: 'XX-41-RUN-2005-06-09', carrier: 'XX', flightNumber: 41, suffix: '', dateOfOrigin: '2005-06-09',
-      departureAirport: 'RUN', arrivalAirport: 'DZA',
+      id: 'XX-41-RUN-2005-06-09',
+      carrier: 'XX',
+      flightNumber: 41,
+      suffix: '',
+      dateOfOrigin: '2005-06-09',
+      departureAirport: 'RUN',
+      arrivalAirport: 'DZA',
       departureUtc: Date.parse('2005-06-09T17:30:00Z'), // 21:30 at +04:00
       arrivalUtc: Date.parse('2005-06-09T19:40:00Z'), // 22:40 at +03:00
-      aircraftType: '733', serviceType: 'F', // columns 73-75 and 14
+      aircraftType: '733',
+      serviceType: 'F', // columns 73-75 and 14
     });
     t.equal(l.itineraryVariation, '01');
     t.equal(l.legSequence, 1);
@@ -72,8 +82,19 @@ t.test('sample.ssim: every record read, no problems', async (t) => {
     // XX 102 ivi 01: 23MAY05-13JUN05, days "1 3 56" (Mon, Wed, Fri, Sat); 23MAY05 was a Monday.
     const dates = result.legs.filter((l) => l.leg.flightNumber === 102 && l.itineraryVariation === '01').map((l) => l.leg.dateOfOrigin);
     t.same(dates, [
-      '2005-05-23', '2005-05-25', '2005-05-27', '2005-05-28', '2005-05-30', '2005-06-01', '2005-06-03', '2005-06-04',
-      '2005-06-06', '2005-06-08', '2005-06-10', '2005-06-11', '2005-06-13',
+      '2005-05-23',
+      '2005-05-25',
+      '2005-05-27',
+      '2005-05-28',
+      '2005-05-30',
+      '2005-06-01',
+      '2005-06-03',
+      '2005-06-04',
+      '2005-06-06',
+      '2005-06-08',
+      '2005-06-10',
+      '2005-06-11',
+      '2005-06-13',
     ]);
   });
 
@@ -87,19 +108,33 @@ t.test('sample.ssim: every record read, no problems', async (t) => {
     // on 13SEP05 names XX 202, whose period starts 14SEP05): problems, which reject by default.
     const strict = planImport(result, { onError: 'reject' });
     t.equal(strict._tag, 'ImportRejected');
-    t.same(strict._tag === 'ImportRejected' ? strict.problems.map((p) => [p._tag, 'line' in p ? p.line : 0, 'legId' in p ? p.legId : '']) : [], [
-      ['OnwardFlightMissing', 31, 'XX-102-RUN-2005-10-29'],
-      ['OnwardFlightMissing', 203, 'XX-201-RUN-2005-09-13'],
-    ]);
+    t.same(
+      strict._tag === 'ImportRejected' ? strict.problems.map((p) => [p._tag, 'line' in p ? p.line : 0, 'legId' in p ? p.legId : '']) : [],
+      [
+        ['OnwardFlightMissing', 31, 'XX-102-RUN-2005-10-29'],
+        ['OnwardFlightMissing', 203, 'XX-201-RUN-2005-09-13'],
+      ],
+    );
     const plan = planImport(result, { onError: 'valid-only' });
     if (plan._tag !== 'ImportReady') return void t.fail(plan.message);
     t.equal(plan.problemCount, 2, 'the two references are still reported; their legs end their rotations');
     const rotation = plan.rotations.find((r) => r.legs.some((l) => l.id === 'XX-777A-RUN-2005-05-27'));
-    t.same(rotation?.legs.map((l) => l.id), ['XX-777A-RUN-2005-05-27', 'XX-777B-DZA-2005-05-27']);
+    t.same(
+      rotation?.legs.map((l) => l.id),
+      ['XX-777A-RUN-2005-05-27', 'XX-777B-DZA-2005-05-27'],
+    );
     const r41 = plan.rotations.find((r) => r.legs[0]?.id === 'XX-41-RUN-2005-06-09');
-    t.same(r41?.legs.map((l) => l.id), ['XX-41-RUN-2005-06-09', 'XX-42-DZA-2005-06-09'], 'XX 41 continues as XX 42');
+    t.same(
+      r41?.legs.map((l) => l.id),
+      ['XX-41-RUN-2005-06-09', 'XX-42-DZA-2005-06-09'],
+      'XX 41 continues as XX 42',
+    );
     t.equal(plan.legCount, result.legs.length, 'every leg is in exactly one rotation');
-    t.equal(checkDesignatorUniqueness({ airports: [], airplanes: [], rotations: plan.rotations }).length, 0, 'sample.ssim has no duplicate designators');
+    t.equal(
+      checkDesignatorUniqueness({ airports: [], airplanes: [], rotations: plan.rotations }).length,
+      0,
+      'sample.ssim has no duplicate designators',
+    );
   });
 
   t.test('multi-leg flights chain by leg sequence', async (t) => {
@@ -117,10 +152,17 @@ t.test('sample_with_duplicates.ssim (CRLF): the repeated designators', async (t)
   const result = parseSsimText(text);
   t.equal(result.problemCount, 0);
   t.equal(result.legs.length, 6);
-  t.same(result.legs.map((l) => l.leg.id), [
-    'XX-41-RUN-2005-06-09', 'XX-42-DZA-2005-06-09', 'XX-41-RUN-2005-06-09~2', 'XX-42-DZA-2005-06-09~2',
-    'XX-9974-CDG-2005-09-07', 'XX-9975-RUN-2005-08-08',
-  ]);
+  t.same(
+    result.legs.map((l) => l.leg.id),
+    [
+      'XX-41-RUN-2005-06-09',
+      'XX-42-DZA-2005-06-09',
+      'XX-41-RUN-2005-06-09~2',
+      'XX-42-DZA-2005-06-09~2',
+      'XX-9974-CDG-2005-09-07',
+      'XX-9975-RUN-2005-08-08',
+    ],
+  );
   // XX 9975 RUN 2355 +0400 on Monday 08AUG05 -> CDG 0910 +0200: 19:55Z, lands 07:10Z next day.
   const l = find(result.legs, 'XX-9975-RUN-2005-08-08');
   t.equal(l?.leg.departureUtc, Date.parse('2005-08-08T19:55:00Z'));
@@ -129,11 +171,20 @@ t.test('sample_with_duplicates.ssim (CRLF): the repeated designators', async (t)
   // at each XX 41's line rather than a guess at which XX 42 follows which XX 41.
   const plan = planImport(result, { onError: 'valid-only' });
   if (plan._tag !== 'ImportReady') return void t.fail('not ready');
-  t.same(plan.skipped.map((p) => [p._tag, 'line' in p ? p.line : 0]), [['OnwardFlightAmbiguous', 11], ['OnwardFlightAmbiguous', 13]]);
+  t.same(
+    plan.skipped.map((p) => [p._tag, 'line' in p ? p.line : 0]),
+    [
+      ['OnwardFlightAmbiguous', 11],
+      ['OnwardFlightAmbiguous', 13],
+    ],
+  );
   const dups = checkDesignatorUniqueness({ airports: [], airplanes: [], rotations: plan.rotations });
-  t.same(dups.map((d) => [d.key, d.legs.map((x) => x.leg.id)]), [
-    ['XX-41-RUN-2005-06-09', ['XX-41-RUN-2005-06-09', 'XX-41-RUN-2005-06-09~2']],
-    ['XX-42-DZA-2005-06-09', ['XX-42-DZA-2005-06-09', 'XX-42-DZA-2005-06-09~2']],
-  ]);
+  t.same(
+    dups.map((d) => [d.key, d.legs.map((x) => x.leg.id)]),
+    [
+      ['XX-41-RUN-2005-06-09', ['XX-41-RUN-2005-06-09', 'XX-41-RUN-2005-06-09~2']],
+      ['XX-42-DZA-2005-06-09', ['XX-42-DZA-2005-06-09', 'XX-42-DZA-2005-06-09~2']],
+    ],
+  );
   t.equal(plan.rotations.length, 6, 'no XX 41 is linked to an XX 42 it cannot tell from the other: six one-leg rotations');
 });

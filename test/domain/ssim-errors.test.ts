@@ -63,20 +63,39 @@ import { createDesignatorCounter } from '../../src/domain/ssim/designator-counte
   t.test('aircraft type and service type: blank is unknown (null), otherwise carried on the leg', async (t) => {
     const r = parseSsimText(file(leg41, put(put(put(leg41, 6, '  43'), 73, '   '), 14, ' '), put(put(leg41, 6, '  44'), 73, '32N')));
     t.equal(r.problemCount, 0);
-    t.same(r.legs.map((l) => [l.leg.flightNumber, l.leg.aircraftType, l.leg.serviceType]), [[41, '733', 'F'], [43, null, null], [44, '32N', 'F']]);
+    t.same(
+      r.legs.map((l) => [l.leg.flightNumber, l.leg.aircraftType, l.leg.serviceType]),
+      [
+        [41, '733', 'F'],
+        [43, null, null],
+        [44, '32N', 'F'],
+      ],
+    );
   });
 
   t.test('all problems are reported, not just the first', async (t) => {
     const bad = put(put(leg41, 6, 'ABCD'), 44, '9999');
     const r = parseSsimText(file(bad, leg41, '9' + leg41.slice(1), leg41 + 'EXTRA', put('0'.repeat(200), 50, '1')));
-    t.same(r.problems.map((p) => [p.line, p.column]), [[11, 6], [11, 44], [13, 1], [14, 201], [15, 50]]);
+    t.same(
+      r.problems.map((p) => [p.line, p.column]),
+      [
+        [11, 6],
+        [11, 44],
+        [13, 1],
+        [14, 201],
+        [15, 50],
+      ],
+    );
     t.equal(r.legs.length, 1, 'only the good record: the over-long one is not trusted even though its 200 columns are sound');
   });
 
   t.test('a file without line breaks is reported once, in bounded memory', async (t) => {
     const blob = 'x'.repeat(10_000);
     const r = await parseSsim([blob, blob, `${blob}\n`, `${header.join('\n')}\n${leg41}\n`]);
-    t.same(r.problems.map((p) => [p.line, p.field]), [[1, 'record length']]);
+    t.same(
+      r.problems.map((p) => [p.line, p.field]),
+      [[1, 'record length']],
+    );
     t.equal(r.legs.length, 1, 'the lines after the long one are read normally');
     t.equal(r.legs[0]?.line, 12);
   });
@@ -132,11 +151,15 @@ import { createDesignatorCounter } from '../../src/domain/ssim/designator-counte
     ].join('\n');
     const plan = planImport(parsed, { onError: 'valid-only', rotationCsv: csv });
     if (plan._tag !== 'ImportReady') return void t.fail('expected a plan');
-    t.same(plan.rotations.map((r) => [r.rotationId, r.legs.map((l) => l.id)]), [['r1', ['XX-41-RUN-2005-06-09']]]);
+    t.same(
+      plan.rotations.map((r) => [r.rotationId, r.legs.map((l) => l.id)]),
+      [['r1', ['XX-41-RUN-2005-06-09']]],
+    );
     const tags = plan.skipped.map((p) => (p._tag === 'SsimProblem' ? `${p.line}:${p.column}:${p.field}` : `${p._tag}:${p.legId}`));
     // "r2,XX,4x,,RUN,2005-13-09": the flight number starts at column 7, the date at 15.
     t.same(tags, [
-      '5:7:flight_number', '5:15:date_of_origin',
+      '5:7:flight_number',
+      '5:15:date_of_origin',
       'LegOverlapsInRotation:XX-43-RUN-2005-06-09',
       '4:1:leg',
       'LegNotInRotationFile:XX-42-DZA-2005-06-09',
@@ -155,8 +178,16 @@ import { createDesignatorCounter } from '../../src/domain/ssim/designator-counte
           chunks.push(bytes.subarray(at, at + n));
           at += n;
         }
-        const streamed = await parseSsim((async function* () { yield* chunks; })());
-        return streamed.legs.length === whole.legs.length && JSON.stringify(streamed.legs) === JSON.stringify(whole.legs) && streamed.records === whole.records;
+        const streamed = await parseSsim(
+          (async function* () {
+            yield* chunks;
+          })(),
+        );
+        return (
+          streamed.legs.length === whole.legs.length &&
+          JSON.stringify(streamed.legs) === JSON.stringify(whole.legs) &&
+          streamed.records === whole.records
+        );
       }),
       { numRuns: 25 },
     );
@@ -167,7 +198,11 @@ import { createDesignatorCounter } from '../../src/domain/ssim/designator-counte
     const xxa = put(put(leg41, 2, ' '), 3, 'XXA');
     const xxSuffixA = put(leg41, 2, 'A');
     const r = parseSsimText(file(xxa, xxSuffixA));
-    t.same(r.legs.map((l) => l.leg.id), ['XXA-41-RUN-2005-06-09', 'XX-41A-RUN-2005-06-09'], 'neither is counted as a repeat of the other');
+    t.same(
+      r.legs.map((l) => l.leg.id),
+      ['XXA-41-RUN-2005-06-09', 'XX-41A-RUN-2005-06-09'],
+      'neither is counted as a repeat of the other',
+    );
   });
 }
 

@@ -35,14 +35,41 @@ interface Flight {
 /** A type-3 record of airline XX in UTC: times without variation, aircraft type 320. */
 function leg(f: Flight, serial: number): string {
   const [from, to] = f.period ?? ['06APR26', '06APR26'];
-  return record([
-    [1, '3'], [2, f.suffix ?? ' '], [3, 'XX '], [6, String(f.number).padStart(4)], [10, '01'], [12, '01'], [14, 'J'],
-    [15, from], [22, to], [29, f.days ?? '1      '], [36, ' '],
-    [37, f.from], [40, f.dep], [44, f.dep], [48, '+0000'],
-    [55, f.to], [58, f.arr], [62, f.arr], [66, '+0000'], [73, '320'],
-    ...(f.onward ? [[138, 'XX '], [141, String(f.onward.number).padStart(4)], [145, f.onward.layover ?? ' '], [146, f.onward.suffix ?? ' ']] as const : []),
-    [193, '0'], [194, '0'],
-  ], serial);
+  return record(
+    [
+      [1, '3'],
+      [2, f.suffix ?? ' '],
+      [3, 'XX '],
+      [6, String(f.number).padStart(4)],
+      [10, '01'],
+      [12, '01'],
+      [14, 'J'],
+      [15, from],
+      [22, to],
+      [29, f.days ?? '1      '],
+      [36, ' '],
+      [37, f.from],
+      [40, f.dep],
+      [44, f.dep],
+      [48, '+0000'],
+      [55, f.to],
+      [58, f.arr],
+      [62, f.arr],
+      [66, '+0000'],
+      [73, '320'],
+      ...(f.onward
+        ? ([
+            [138, 'XX '],
+            [141, String(f.onward.number).padStart(4)],
+            [145, f.onward.layover ?? ' '],
+            [146, f.onward.suffix ?? ' '],
+          ] as const)
+        : []),
+      [193, '0'],
+      [194, '0'],
+    ],
+    serial,
+  );
 }
 
 // Monday 6 April 2026. Line numbers: 1 header, 2 carrier, then one line per flight in this order.
@@ -69,7 +96,17 @@ const flights: Flight[] = [
 
 const text = [
   record([[1, '1AIRLINE STANDARD SCHEDULE DATA SET']], 1),
-  record([[1, '2'], [2, 'U'], [3, 'XX '], [11, 'S26'], [15, '29MAR26'], [22, '24OCT26']], 2),
+  record(
+    [
+      [1, '2'],
+      [2, 'U'],
+      [3, 'XX '],
+      [11, 'S26'],
+      [15, '29MAR26'],
+      [22, '24OCT26'],
+    ],
+    2,
+  ),
   ...flights.map((f, i) => leg(f, i + 3)),
 ].join('\n');
 
@@ -86,12 +123,15 @@ t.test('reject: the references that cannot be followed refuse the file, each wit
   const plan = planImport(parseSsimText(text), { onError: 'reject' });
   if (plan._tag !== 'ImportRejected') return void t.fail('expected a rejection');
   t.equal(plan.problemCount, 4);
-  t.same(plan.problems.map((p) => [p._tag, 'line' in p ? p.line : null, 'legId' in p ? p.legId : null]), [
-    ['OnwardFlightMissing', 8, id('30', 'AAA')],
-    ['OnwardFlightAmbiguous', 9, id('40', 'AAA')],
-    ['OnwardFlightTaken', 15, id('62', 'CCC')],
-    ['OnwardFlightMissing', 19, id('80', 'AAA')],
-  ]);
+  t.same(
+    plan.problems.map((p) => [p._tag, 'line' in p ? p.line : null, 'legId' in p ? p.legId : null]),
+    [
+      ['OnwardFlightMissing', 8, id('30', 'AAA')],
+      ['OnwardFlightAmbiguous', 9, id('40', 'AAA')],
+      ['OnwardFlightTaken', 15, id('62', 'CCC')],
+      ['OnwardFlightMissing', 19, id('80', 'AAA')],
+    ],
+  );
   t.match(plan.problems[1], { candidates: [id('41', 'CCC'), id('41', 'DDD')] });
   t.match(plan.problems[2], { onwardLegId: id('61', 'BBB'), takenBy: id('60', 'AAA') });
   t.match(plan.problems[0]?.message, /^line 8: leg XX-30-AAA-2026-04-06 names onward flight XX 31 on 2026-04-06/);
@@ -103,7 +143,9 @@ t.test('valid-only: the rotations the file declares, and the continuity break it
   if (plan._tag !== 'ImportReady') return void t.fail('expected a plan');
   t.equal(plan.legCount, 19, 'every leg is imported; a leg whose onward flight cannot be followed ends its rotation');
   t.equal(plan.skipped.length, 4, 'and the four references are listed');
-  const rotations = plan.rotations.map((r) => [r.rotationId, r.legs.map((l) => l.id)]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1));
+  const rotations = plan.rotations
+    .map((r) => [r.rotationId, r.legs.map((l) => l.id)])
+    .sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1));
   t.same(rotations, [
     [`R-${id('10', 'AAA')}`, [id('10', 'AAA'), id('11', 'CCC')]], // linked across airports
     [`R-${id('20', 'AAA')}`, [id('20', 'AAA'), id('21', 'BBB')]], // the one at BBB, not the one at DDD
@@ -121,7 +163,9 @@ t.test('valid-only: the rotations the file declares, and the continuity break it
     [`R-${id('81A', 'BBB')}`, [id('81A', 'BBB')]],
   ]);
   const breaks = checkContinuity({ airports: [], airplanes: [], rotations: plan.rotations });
-  t.same(breaks.map((v) => [v.rotationId, v.previous.id, v.next.id, v.arrivalAirport, v.departureAirport]), [
-    [`R-${id('10', 'AAA')}`, id('10', 'AAA'), id('11', 'CCC'), 'BBB', 'CCC'],
-  ], 'XX 10 lands at BBB and its declared onward flight leaves from CCC: the one break');
+  t.same(
+    breaks.map((v) => [v.rotationId, v.previous.id, v.next.id, v.arrivalAirport, v.departureAirport]),
+    [[`R-${id('10', 'AAA')}`, id('10', 'AAA'), id('11', 'CCC'), 'BBB', 'CCC']],
+    'XX 10 lands at BBB and its declared onward flight leaves from CCC: the one break',
+  );
 });

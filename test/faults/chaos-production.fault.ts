@@ -31,12 +31,25 @@ if (kafka && scylla && memgraph) {
   t.test('kill -9 of a member under load, on the production backends, loses nothing acknowledged', { timeout: 540_000 }, async (t) => {
     const seed = 42;
     const production = productionFromEnv(new Set(['journal', 'bus', 'graph'] as const), runName(seed));
-    const r = await runChaos({ scenario: 'kill', shardNodes: 3, durationS: 25, seed, standalone: false, planners: 8, keep: false, production, log: (l) => t.comment(l) });
+    const r = await runChaos({
+      scenario: 'kill',
+      shardNodes: 3,
+      durationS: 25,
+      seed,
+      standalone: false,
+      planners: 8,
+      keep: false,
+      production,
+      log: (l) => t.comment(l),
+    });
     t.comment(formatReport(r));
     t.same(r.errors, [], 'the fault was injected and repaired, the nodes started and stopped');
     t.same(r.productionErrors, [], 'checks 5 and 6 could run');
     t.ok(r.acked >= 100, `${r.acked} commands acknowledged`);
-    t.ok(r.faults.some((f) => /kill -9/.test(f)), 'a member was killed');
+    t.ok(
+      r.faults.some((f) => /kill -9/.test(f)),
+      'a member was killed',
+    );
     t.equal(r.lost, 0, 'lost: 0');
     t.same(r.journal?.passed, { acknowledged: true, sequences: true, 'single-writer': true }, 'journal checks 1-3 pass');
     t.ok(r.views.length > 0 && r.views.every((v) => v.equal), 'check 4: every replica equals a fresh rebuild');

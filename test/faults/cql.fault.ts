@@ -76,7 +76,13 @@ class Writer {
       const nonces = Array.from({ length: n }, (_, i) => `${this.id}/${this.attempt}/${i}`);
       this.attempt++;
       try {
-        const r = await this.observe('append', () => this.journal.append(this.id, this.seq, nonces.map((nonce) => ({ _tag: 'Written', nonce }))));
+        const r = await this.observe('append', () =>
+          this.journal.append(
+            this.id,
+            this.seq,
+            nonces.map((nonce) => ({ _tag: 'Written', nonce })),
+          ),
+        );
         this.acks.push({ firstSeq: r.firstSeq, nonces });
         this.seq = r.lastSeq;
       } catch {
@@ -93,7 +99,12 @@ class Writer {
     try {
       return await op();
     } catch (e) {
-      if (downAtStart && this.isDown()) this.downFailures.push([`${what}: ${isJournalError(e) ? e._tag : String(e)}`, isJournalError(e) ? e.retriable : false, Date.now() - started]);
+      if (downAtStart && this.isDown())
+        this.downFailures.push([
+          `${what}: ${isJournalError(e) ? e._tag : String(e)}`,
+          isJournalError(e) ? e.retriable : false,
+          Date.now() - started,
+        ]);
       else if (!isJournalUnavailable(e)) this.otherErrors.push(e);
       throw e;
     }
@@ -135,7 +146,10 @@ class Follower {
 
 const contactPoints = liveEnv(t, 'SCYLLA_CONTACT_POINTS', 'the ScyllaDB journal through a CQL server outage');
 if (contactPoints) {
-  const points = contactPoints.split(',').map((s) => s.trim()).filter(Boolean);
+  const points = contactPoints
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const localDataCenter = process.env.SCYLLA_DC ?? 'datacenter1';
   const keyspace = `aloft_fault_${process.pid}_${Date.now() % 100000}`;
   const options: ScyllaStoreOptions = {
@@ -189,12 +203,19 @@ if (contactPoints) {
           (e: unknown) => e,
         );
         const ms = Date.now() - started;
-        t.ok(isJournalUnavailable(err) && isJournalError(err) && err.retriable, `${how}: ${what} while down is a retriable JournalUnavailable (${isJournalError(err) ? err.message : String(err)})`);
+        t.ok(
+          isJournalUnavailable(err) && isJournalError(err) && err.retriable,
+          `${how}: ${what} while down is a retriable JournalUnavailable (${isJournalError(err) ? err.message : String(err)})`,
+        );
         t.ok(ms <= READ_TIMEOUT_MS, `${how}: ${what} while down failed after ${ms} ms`);
       }
       const failures = writers.flatMap((w) => w.downFailures).slice(firstFailure);
       t.ok(failures.length >= WRITERS, `${how}: the writers' calls kept failing while it was down (${failures.length})`);
-      t.same([...new Set(failures.map(([what, retriable]) => `${what.split(': ')[1]}/${retriable}`))], ['JournalUnavailable/true'], `${how}: each as a retriable JournalUnavailable`);
+      t.same(
+        [...new Set(failures.map(([what, retriable]) => `${what.split(': ')[1]}/${retriable}`))],
+        ['JournalUnavailable/true'],
+        `${how}: each as a retriable JournalUnavailable`,
+      );
       const slowest = Math.max(...failures.map(([, , ms]) => ms));
       t.ok(slowest <= READ_TIMEOUT_MS + 1_000, `${how}: each within the bounded timeout (slowest ${slowest} ms)`);
 
@@ -203,13 +224,21 @@ if (contactPoints) {
       const ready = Date.now();
       down = false;
       await until(() => acked() > ackedWhenDown, 'a first acknowledged append after the restart', 30_000);
-      t.comment(`${how}: the server answered again ${ready - restarting} ms after its start, the first append was acknowledged ${Date.now() - ready} ms later`);
+      t.comment(
+        `${how}: the server answered again ${ready - restarting} ms after its start, the first append was acknowledged ${Date.now() - ready} ms later`,
+      );
     }
     await until(() => acked() >= 600, 'more acknowledged appends after the last restart', 60_000);
     for (const w of writers) w.stop = true;
     await Promise.all(running);
-    t.same(writers.flatMap((w) => w.otherErrors), [], 'no error other than JournalUnavailable (no conflict, no corruption)');
-    t.comment(`${acked()} appends acknowledged, ${writers.reduce((n, w) => n + w.downFailures.length, 0)} calls failed while the server was down`);
+    t.same(
+      writers.flatMap((w) => w.otherErrors),
+      [],
+      'no error other than JournalUnavailable (no conflict, no corruption)',
+    );
+    t.comment(
+      `${acked()} appends acknowledged, ${writers.reduce((n, w) => n + w.downFailures.length, 0)} calls failed while the server was down`,
+    );
 
     // Every aggregate, read back through a fresh store (its replay repairs what is pending).
     const reader = await EventJournal.open(await ScyllaStore.open(options));
@@ -232,7 +261,10 @@ if (contactPoints) {
     const head = await reader.headOffset();
     const feed: EventEnvelope[] = [];
     while (feed.length < head) feed.push(...(await reader.read(feed.length + 1, 1000)));
-    t.ok(feed.every((e, i) => e.offset === i + 1), `the feed is offsets 1..${head} without a gap`);
+    t.ok(
+      feed.every((e, i) => e.offset === i + 1),
+      `the feed is offsets 1..${head} without a gap`,
+    );
     const ackedKeys = new Set(writers.flatMap((w) => w.acks.flatMap((a) => a.nonces.map((_, i) => `${w.id}#${a.firstSeq + i}`))));
     const feedCount = new Map<string, number>();
     let mismatched = 0;
@@ -242,9 +274,17 @@ if (contactPoints) {
       if (inAggregates.get(key) !== String(e.event.nonce)) mismatched++;
     }
     t.equal(mismatched, 0, 'every feed event is the event stored at its aggregate and seq');
-    t.equal([...inAggregates.keys()].filter((k) => !feedCount.has(k)).length, 0, `every stored event is in the feed (${inAggregates.size} events)`);
+    t.equal(
+      [...inAggregates.keys()].filter((k) => !feedCount.has(k)).length,
+      0,
+      `every stored event is in the feed (${inAggregates.size} events)`,
+    );
     const duplicated = [...feedCount].filter(([, n]) => n > 1).map(([k]) => k);
-    t.same(duplicated.filter((k) => ackedKeys.has(k)), [], `feed duplicates (${duplicated.length}) are only of unacknowledged appends`);
+    t.same(
+      duplicated.filter((k) => ackedKeys.has(k)),
+      [],
+      `feed duplicates (${duplicated.length}) are only of unacknowledged appends`,
+    );
 
     await until(() => follower.seen.length >= head, 'the follower to reach the head', 30_000);
     await follower.stop();
@@ -253,7 +293,10 @@ if (contactPoints) {
       feed.map((e) => `${e.offset}:${e.persistenceId}#${e.seq}`),
       `the follower saw exactly the feed, in order, through ${follower.restarts.length} resumed subscriptions`,
     );
-    t.ok(follower.restarts.every((e) => isJournalUnavailable(e) && !isJournalConflict(e)), 'its subscriptions ended only with JournalUnavailable');
+    t.ok(
+      follower.restarts.every((e) => isJournalUnavailable(e) && !isJournalConflict(e)),
+      'its subscriptions ended only with JournalUnavailable',
+    );
     await reader.close();
     await journal.close();
     // Found live: cassandra-driver 4.10 replaces its Host objects when it reconnects after every

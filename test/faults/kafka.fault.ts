@@ -79,7 +79,11 @@ if (brokersVar) {
   // the catch-up.
   for (const kill of [false, true]) {
     const how = kill ? 'is killed (SIGKILL)' : 'stops (SIGTERM)';
-    t.test(`the broker ${how} while the publisher runs; after it restarts every event is on the topic once in effect, in order`, { timeout: 300_000 }, (t) => outage(t, brokers, kill));
+    t.test(
+      `the broker ${how} while the publisher runs; after it restarts every event is on the topic once in effect, in order`,
+      { timeout: 300_000 },
+      (t) => outage(t, brokers, kill),
+    );
   }
 }
 
@@ -126,7 +130,11 @@ async function outage(t: Test, brokers: string[], kill: boolean): Promise<void> 
       const id = `rot-${i % AGGREGATES}`;
       const seq = highest.get(id) ?? 0;
       const n = 1 + (i % 3);
-      await journal.append(id, seq, Array.from({ length: n }, (_, k) => ({ _tag: 'LegAdded', leg: seq + k + 1 })));
+      await journal.append(
+        id,
+        seq,
+        Array.from({ length: n }, (_, k) => ({ _tag: 'LegAdded', leg: seq + k + 1 })),
+      );
       highest.set(id, seq + n);
       await new Promise((r) => setTimeout(r, 2));
     }
@@ -152,11 +160,19 @@ async function outage(t: Test, brokers: string[], kill: boolean): Promise<void> 
   const downFor = Date.now() - stopStarted;
   await restart();
   t.comment(`broker restarted after ${downFor} ms down; the publisher had failed ${errors.length} time(s); first: ${errors[0]}`);
-  await until(async () => (await journal.loadCheckpoint(publisher.checkpointName)) > downCheckpoint, 'the publisher to publish again after the restart', 120_000);
+  await until(
+    async () => (await journal.loadCheckpoint(publisher.checkpointName)) > downCheckpoint,
+    'the publisher to publish again after the restart',
+    120_000,
+  );
   writing = false;
   await writer;
   const head = await journal.headOffset();
-  await until(async () => (await journal.loadCheckpoint(publisher.checkpointName)) === head, `the checkpoint to reach the head (${head})`, 120_000);
+  await until(
+    async () => (await journal.loadCheckpoint(publisher.checkpointName)) === head,
+    `the checkpoint to reach the head (${head})`,
+    120_000,
+  );
   t.ok(errors.length >= 1, `the outage was retried, not skipped (${errors.length} failed sends)`);
   t.ok(head >= stoppedAt + 300, `events were written during the outage (head ${head}, ${stoppedAt} at the stop)`);
 

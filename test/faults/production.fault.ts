@@ -38,7 +38,25 @@ if (contactPoints) {
     const keyspace = `aloft_outage_${process.pid}`;
     const node = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/main.ts', '--port', String(port), '--data', dir, '--workers', '1', '--journal', 'scylla', '--scylla-contact-points', contactPoints, '--scylla-dc', process.env.SCYLLA_DC ?? 'datacenter1', '--scylla-keyspace', keyspace],
+      [
+        '--import',
+        'tsx',
+        'src/main.ts',
+        '--port',
+        String(port),
+        '--data',
+        dir,
+        '--workers',
+        '1',
+        '--journal',
+        'scylla',
+        '--scylla-contact-points',
+        contactPoints,
+        '--scylla-dc',
+        process.env.SCYLLA_DC ?? 'datacenter1',
+        '--scylla-keyspace',
+        keyspace,
+      ],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
     );
     let output = '';
@@ -51,7 +69,15 @@ if (contactPoints) {
       await new Promise((r) => (node.exitCode !== null ? r(undefined) : node.once('exit', r)));
       rmSync(dir, { recursive: true, force: true });
     });
-    await until(() => fetch(`${base}/readyz`).then((r) => r.ok, () => false), 60_000, `the node to be ready (log: ${output.slice(-500)})`);
+    await until(
+      () =>
+        fetch(`${base}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      60_000,
+      `the node to be ready (log: ${output.slice(-500)})`,
+    );
 
     const outcomes: Outcome[] = [];
     let stop = false;
@@ -60,7 +86,11 @@ if (contactPoints) {
       while (!stop) {
         const name = `P${w}-${n++}`;
         const started = Date.now();
-        const r = await fetch(`${base}/api/rotations`, { method: 'POST', body: JSON.stringify({ name }), signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
+        const r = await fetch(`${base}/api/rotations`, {
+          method: 'POST',
+          body: JSON.stringify({ name }),
+          signal: AbortSignal.timeout(30_000),
+        }).catch(() => undefined);
         const body = r ? ((await r.json().catch(() => ({}))) as { type?: string }) : {};
         outcomes.push({ name, status: r?.status ?? 0, ms: Date.now() - started, ...(body.type ? { type: body.type } : {}) });
         if (r?.status !== 201) await new Promise((res) => setTimeout(res, 50));
@@ -72,7 +102,15 @@ if (contactPoints) {
     await stopServer('cql', { kill: true });
     serverStopped = true;
     const downAt = Date.now();
-    await until(() => fetch(`${base}/readyz`).then((r) => r.status === 503, () => false), 8_000, '/readyz to say 503');
+    await until(
+      () =>
+        fetch(`${base}/readyz`).then(
+          (r) => r.status === 503,
+          () => false,
+        ),
+      8_000,
+      '/readyz to say 503',
+    );
     const ready = await fetch(`${base}/readyz`);
     const problem = (await ready.json()) as { type?: string; detail?: string };
     t.equal(ready.headers.get('content-type'), 'application/problem+json', 'problem+json');
@@ -83,17 +121,43 @@ if (contactPoints) {
     const during = outcomes.slice(marker);
     t.ok(during.length >= 20, `commands kept coming during the outage (${during.length})`);
     const refused = during.filter((o) => o.status === 503);
-    t.ok(refused.length >= during.length - 8, `all but those in flight at the cut were refused with 503 (${refused.length} of ${during.length})`);
+    t.ok(
+      refused.length >= during.length - 8,
+      `all but those in flight at the cut were refused with 503 (${refused.length} of ${during.length})`,
+    );
     const slow = refused.filter((o) => o.ms > 1_000);
     t.ok(slow.length <= 8, `503s came fast: ${slow.length} took over 1 s (the ones in flight at the cut wait for the driver's bound)`);
-    t.notOk(during.some((o) => o.status === 500), 'never a 500');
+    t.notOk(
+      during.some((o) => o.status === 500),
+      'never a 500',
+    );
 
     await startServer('cql');
     serverStopped = false;
-    await until(() => fetch(`${base}/readyz`).then((r) => r.ok, () => false), 60_000, 'the node to be ready again');
+    await until(
+      () =>
+        fetch(`${base}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      60_000,
+      'the node to be ready again',
+    );
     const back = outcomes.length;
-    const statuses = () => JSON.stringify(outcomes.slice(back).reduce<Record<string, number>>((m, o) => ((m[`${o.status}${o.type ? ` ${o.type}` : ''}`] = (m[`${o.status}${o.type ? ` ${o.type}` : ''}`] ?? 0) + 1), m), {}));
-    await until(() => outcomes.slice(back).filter((o) => o.status === 201).length >= 30, 30_000, `30 acknowledged commands after the outage (answers so far: ${statuses()}; log: ${output.slice(-800)})`).catch((e: unknown) => {
+    const statuses = () =>
+      JSON.stringify(
+        outcomes
+          .slice(back)
+          .reduce<Record<string, number>>(
+            (m, o) => ((m[`${o.status}${o.type ? ` ${o.type}` : ''}`] = (m[`${o.status}${o.type ? ` ${o.type}` : ''}`] ?? 0) + 1), m),
+            {},
+          ),
+      );
+    await until(
+      () => outcomes.slice(back).filter((o) => o.status === 201).length >= 30,
+      30_000,
+      `30 acknowledged commands after the outage (answers so far: ${statuses()}; log: ${output.slice(-800)})`,
+    ).catch((e: unknown) => {
       throw new Error(`${(e as Error).message.slice(0, 60)}; answers since the restart: ${statuses()}; node log: ${output.slice(-1500)}`);
     });
     stop = true;
@@ -102,7 +166,11 @@ if (contactPoints) {
     const acked = outcomes.filter((o) => o.status === 201).map((o) => o.name);
     const feed: Array<{ persistenceId: string; seq: number }> = [];
     for (let from = 1; ; ) {
-      const page = (await (await fetch(`${base}/api/feed?from=${from}&limit=5000`)).json()) as { events: Array<{ persistenceId: string; seq: number }>; next: number; head: number };
+      const page = (await (await fetch(`${base}/api/feed?from=${from}&limit=5000`)).json()) as {
+        events: Array<{ persistenceId: string; seq: number }>;
+        next: number;
+        head: number;
+      };
       feed.push(...page.events);
       if (page.events.length === 0 || page.next > page.head) break;
       from = page.next;

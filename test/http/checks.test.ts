@@ -9,7 +9,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connectLive } from './live-client.ts';
-import { EVENT_VERSIONS, checkContinuity, checkDesignatorUniqueness, checkEquipment, checkGroundTime, scheduleFromEvents, type DomainEvent } from '../../src/domain/index.ts';
+import {
+  EVENT_VERSIONS,
+  checkContinuity,
+  checkDesignatorUniqueness,
+  checkEquipment,
+  checkGroundTime,
+  scheduleFromEvents,
+  type DomainEvent,
+} from '../../src/domain/index.ts';
 import { startService, type Service } from '../../src/service/service.ts';
 import { eventually } from '../actors/helpers.ts';
 
@@ -19,7 +27,10 @@ let base: string;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-checks-'));
 
 t.before(async () => {
-  service = await startService({ host: '127.0.0.1', port: 0, data: dir, workers: 2, demoSeason: false, durability: 'commit' }, () => undefined);
+  service = await startService(
+    { host: '127.0.0.1', port: 0, data: dir, workers: 2, demoSeason: false, durability: 'commit' },
+    () => undefined,
+  );
   base = `http://127.0.0.1:${service.port}`;
   await service.views.ready;
 });
@@ -33,7 +44,15 @@ async function call(method: string, url: string, body?: unknown): Promise<{ stat
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
-const leg = (n: number, dep: string, arr: string, from: string, to: string) => ({ carrier: 'LH', flightNumber: n, dateOfOrigin: from.slice(0, 10), departureAirport: dep, arrivalAirport: arr, departure: from, arrival: to });
+const leg = (n: number, dep: string, arr: string, from: string, to: string) => ({
+  carrier: 'LH',
+  flightNumber: n,
+  dateOfOrigin: from.slice(0, 10),
+  departureAirport: dep,
+  arrivalAirport: arr,
+  departure: from,
+  arrival: to,
+});
 
 async function oracle() {
   const events: DomainEvent[] = [];
@@ -45,7 +64,12 @@ async function oracle() {
     from = (page[page.length - 1] as { offset: number }).offset + 1;
   }
   const schedule = scheduleFromEvents(events);
-  return { continuity: checkContinuity(schedule), groundTime: checkGroundTime(schedule), designators: checkDesignatorUniqueness(schedule), equipment: checkEquipment(schedule) };
+  return {
+    continuity: checkContinuity(schedule),
+    groundTime: checkGroundTime(schedule),
+    designators: checkDesignatorUniqueness(schedule),
+    equipment: checkEquipment(schedule),
+  };
 }
 
 t.test('checks answer what the oracle says, with read-your-writes', async (t) => {
@@ -98,7 +122,11 @@ t.test('pagination walks every violation once', async (t) => {
   for (let i = 0; i < 7; i++) {
     // Each leg departs from an airport the previous one did not land at.
     const day = `2026-05-${String(10 + i).padStart(2, '0')}`;
-    const r = await call('POST', '/api/rotations/R3/legs', leg(500 + i, i % 2 ? 'FRA' : 'MUC', 'JFK', `${day}T08:00:00Z`, `${day}T16:00:00Z`));
+    const r = await call(
+      'POST',
+      '/api/rotations/R3/legs',
+      leg(500 + i, i % 2 ? 'FRA' : 'MUC', 'JFK', `${day}T08:00:00Z`, `${day}T16:00:00Z`),
+    );
     offset = r.json.offset as number;
   }
   const seen: string[] = [];
@@ -124,7 +152,11 @@ t.test('live violation changes for one rotation over the WebSocket', async (t) =
   await call('POST', '/api/rotations', { name: 'R4' });
   await call('POST', '/api/rotations/R4/legs', leg(600, 'FRA', 'JFK', '2026-06-01T08:00:00Z', '2026-06-01T16:00:00Z'));
   const r = await call('POST', '/api/rotations/R4/legs', leg(601, 'MUC', 'FRA', '2026-06-02T08:00:00Z', '2026-06-02T16:00:00Z'));
-  const update = await eventually(() => messages.find((m) => m.type === 'violations' && (m.offset as number) >= (r.json.offset as number)), 10_000, 'a violations message for the write');
+  const update = await eventually(
+    () => messages.find((m) => m.type === 'violations' && (m.offset as number) >= (r.json.offset as number)),
+    10_000,
+    'a violations message for the write',
+  );
   t.equal(update.rotationId, 'R4');
   t.equal((update.continuity as unknown[]).length, 1, 'the break is in the message');
 });
@@ -137,7 +169,10 @@ t.test('equipment: legs for another aircraft type than the assigned airplane, ov
   await eventually(() => messages.filter((m) => m.type === 'subscribed').length >= 2 || undefined, 5_000, 'acks');
   t.equal((await call('POST', '/api/airplanes', { registration: 'D-AIEQ', aircraftType: '320', minGroundTimeMinutes: 30 })).status, 201);
   await call('POST', '/api/rotations', { name: 'R5' });
-  const typed = (n: number, dep: string, arr: string, from: string, to: string, aircraftType?: string) => ({ ...leg(n, dep, arr, from, to), ...(aircraftType ? { aircraftType, serviceType: 'J' } : {}) });
+  const typed = (n: number, dep: string, arr: string, from: string, to: string, aircraftType?: string) => ({
+    ...leg(n, dep, arr, from, to),
+    ...(aircraftType ? { aircraftType, serviceType: 'J' } : {}),
+  });
   await call('POST', '/api/rotations/R5/legs', typed(700, 'FRA', 'MUC', '2026-07-01T08:00:00Z', '2026-07-01T09:00:00Z', '320'));
   await call('POST', '/api/rotations/R5/legs', typed(701, 'MUC', 'FRA', '2026-07-01T11:00:00Z', '2026-07-01T12:00:00Z', '333'));
   const plain = await call('POST', '/api/rotations/R5/legs', typed(702, 'FRA', 'MUC', '2026-07-01T14:00:00Z', '2026-07-01T15:00:00Z'));
@@ -151,12 +186,35 @@ t.test('equipment: legs for another aircraft type than the assigned airplane, ov
   t.equal(e.status, 200);
   const want = await oracle();
   t.equal(e.json.total, want.equipment.length, 'as the oracle');
-  t.same((e.json.violations as Array<{ rotationId: string; registration: string; legIds: string[]; legAircraftType: string; airplaneAircraftType: string }>).map((v) => [v.rotationId, v.registration, v.legIds, v.legAircraftType, v.airplaneAircraftType]),
-    [['R5', 'D-AIEQ', ['LH-701-MUC-2026-07-01'], '333', '320']], 'only the 333 leg: the 320 leg fits, the untyped one is not judged');
+  t.same(
+    (
+      e.json.violations as Array<{
+        rotationId: string;
+        registration: string;
+        legIds: string[];
+        legAircraftType: string;
+        airplaneAircraftType: string;
+      }>
+    ).map((v) => [v.rotationId, v.registration, v.legIds, v.legAircraftType, v.airplaneAircraftType]),
+    [['R5', 'D-AIEQ', ['LH-701-MUC-2026-07-01'], '333', '320']],
+    'only the 333 leg: the 320 leg fits, the untyped one is not judged',
+  );
   t.equal((await call('GET', '/api/checks/equipment?rotation=R5&from=2026-07-02')).json.total, 0, 'filtered by date like the others');
-  const update = await eventually(() => messages.find((m) => m.type === 'violations' && m.rotationId === 'R5' && (m.offset as number) >= offset && (m.equipment as unknown[]).length === 1), 10_000, 'the per-rotation message');
+  const update = await eventually(
+    () =>
+      messages.find(
+        (m) =>
+          m.type === 'violations' && m.rotationId === 'R5' && (m.offset as number) >= offset && (m.equipment as unknown[]).length === 1,
+      ),
+    10_000,
+    'the per-rotation message',
+  );
   t.match((update.equipment as unknown[])[0], { legAircraftType: '333', airplaneAircraftType: '320' });
-  const totals = await eventually(() => messages.find((m) => m.type === 'violations' && m.totals !== undefined && (m.offset as number) >= offset), 10_000, 'the totals message');
+  const totals = await eventually(
+    () => messages.find((m) => m.type === 'violations' && m.totals !== undefined && (m.offset as number) >= offset),
+    10_000,
+    'the totals message',
+  );
   t.equal((totals.totals as { equipment: number }).equipment, 1, 'totals carry the fourth check');
   const unassigned = await call('PUT', '/api/airplanes/D-AIEQ/rotation', {});
   t.equal((await call('GET', `/api/checks/equipment?minOffset=${unassigned.json.offset as number}`)).json.total, 0, 'unassigned: gone');
@@ -164,12 +222,19 @@ t.test('equipment: legs for another aircraft type than the assigned airplane, ov
 
 t.test('the corpus file with duplicate designators shows them as the oracle does', async (t) => {
   // valid-only: each XX 41 names onward flight XX 42, which the file has twice (an ambiguous reference is a problem).
-  const res = await fetch(`${base}/api/imports?onError=valid-only`, { method: 'POST', body: readFileSync(path.join(corpus, 'sample_with_duplicates.ssim')) });
+  const res = await fetch(`${base}/api/imports?onError=valid-only`, {
+    method: 'POST',
+    body: readFileSync(path.join(corpus, 'sample_with_duplicates.ssim')),
+  });
   const { importId } = (await res.json()) as { importId: string };
-  const done = await eventually(async () => {
-    const s = (await call('GET', `/api/imports/${importId}`)).json;
-    return s.state === 'done' ? s : undefined;
-  }, 30_000, 'import');
+  const done = await eventually(
+    async () => {
+      const s = (await call('GET', `/api/imports/${importId}`)).json;
+      return s.state === 'done' ? s : undefined;
+    },
+    30_000,
+    'import',
+  );
   const want = await oracle();
   const d = await call('GET', `/api/checks/designators?minOffset=${done.offset as number}&limit=1000`);
   t.equal(d.json.total, want.designators.length, 'as many duplicates as the oracle finds');

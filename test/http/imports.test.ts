@@ -17,7 +17,10 @@ let base: string;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-import-'));
 
 t.before(async () => {
-  service = await startService({ host: '127.0.0.1', port: 0, data: dir, workers: 2, demoSeason: false, durability: 'commit' }, () => undefined);
+  service = await startService(
+    { host: '127.0.0.1', port: 0, data: dir, workers: 2, demoSeason: false, durability: 'commit' },
+    () => undefined,
+  );
   base = `http://127.0.0.1:${service.port}`;
 });
 t.teardown(async () => {
@@ -29,20 +32,31 @@ async function importFile(body: string | Buffer, query = '', contentType = 'text
   const res = await fetch(`${base}/api/imports${query}`, { method: 'POST', body, headers: { 'content-type': contentType } });
   t.equal(res.status, 202, 'import accepted');
   const { importId } = (await res.json()) as { importId: string };
-  return eventually(async () => {
-    const s = (await (await fetch(`${base}/api/imports/${importId}`)).json()) as Record<string, unknown>;
-    return ['done', 'rejected', 'failed'].includes(s.state as string) ? s : undefined;
-  }, 60_000, `import ${importId} to finish`);
+  return eventually(
+    async () => {
+      const s = (await (await fetch(`${base}/api/imports/${importId}`)).json()) as Record<string, unknown>;
+      return ['done', 'rejected', 'failed'].includes(s.state as string) ? s : undefined;
+    },
+    60_000,
+    `import ${importId} to finish`,
+  );
 }
 
 t.test('both corpus files import completely, with rotations from the onward-flight fields', async (t) => {
   // Each names onward flights it cannot follow (sample.ssim: two missing, lines 31 and 203; the
   // duplicates file: XX 42 twice, lines 11 and 13): by default that rejects the file, with the lines.
-  for (const [file, lines] of [['sample.ssim', [31, 203]], ['sample_with_duplicates.ssim', [11, 13]]] as const) {
+  for (const [file, lines] of [
+    ['sample.ssim', [31, 203]],
+    ['sample_with_duplicates.ssim', [11, 13]],
+  ] as const) {
     const text = readFileSync(path.join(corpus, file), 'latin1');
     const refused = await importFile(text);
     t.equal(refused.state, 'rejected', `${file}: rejected by default`);
-    t.same((refused.problems as Array<{ line: number }>).map((p) => p.line), lines, `${file}: the onward references' lines`);
+    t.same(
+      (refused.problems as Array<{ line: number }>).map((p) => p.line),
+      lines,
+      `${file}: the onward references' lines`,
+    );
     const plan = planImport(parseSsimText(text), { onError: 'valid-only' });
     if (plan._tag !== 'ImportReady') throw new Error(`${file} does not plan`);
     const s = await importFile(text, '?onError=valid-only');
@@ -53,14 +67,23 @@ t.test('both corpus files import completely, with rotations from the onward-flig
     // The two files share flights: a rotation the first import created is refused as a duplicate.
     const rejections = s.rejections as Array<{ error: string }>;
     t.equal((s.commandsApplied as number) + (s.commandsRejected as number), s.commandsTotal, `${file}: every command answered`);
-    t.ok(rejections.every((r) => r.error === 'RotationAlreadyExists' || r.error === 'LegAlreadyInRotation'), `${file}: refusals only for what an earlier import created`);
+    t.ok(
+      rejections.every((r) => r.error === 'RotationAlreadyExists' || r.error === 'LegAlreadyInRotation'),
+      `${file}: refusals only for what an earlier import created`,
+    );
     const first = plan.rotations[0];
     if (!first) continue;
-    const rot = (await (await fetch(`${base}/api/rotations/${encodeURIComponent(first.rotationId)}`)).json()) as { legs: Array<{ id: string }> };
+    const rot = (await (await fetch(`${base}/api/rotations/${encodeURIComponent(first.rotationId)}`)).json()) as {
+      legs: Array<{ id: string }>;
+    };
     // The second file's rotations exist already from the first (sample.ssim linked XX 41 to XX 42,
     // the duplicates file cannot tell its two XX 42 apart): its own legs are there, in order.
     const planned = new Set(first.legs.map((l) => l.id));
-    t.same(rot.legs.map((l) => l.id).filter((id) => planned.has(id)), first.legs.map((l) => l.id), `${file}: rotation ${first.rotationId} holds its legs in order`);
+    t.same(
+      rot.legs.map((l) => l.id).filter((id) => planned.has(id)),
+      first.legs.map((l) => l.id),
+      `${file}: rotation ${first.rotationId} holds its legs in order`,
+    );
   }
 });
 

@@ -18,7 +18,10 @@ let base: string;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-window-'));
 
 t.before(async () => {
-  service = await startService({ host: '127.0.0.1', port: 0, data: dir, workers: 1, demoSeason: false, durability: 'commit' }, () => undefined);
+  service = await startService(
+    { host: '127.0.0.1', port: 0, data: dir, workers: 1, demoSeason: false, durability: 'commit' },
+    () => undefined,
+  );
   base = `http://127.0.0.1:${service.port}`;
   await service.views.ready;
 });
@@ -37,7 +40,15 @@ const window = async (q: string) => {
   return r.json as unknown as WindowAnswer;
 };
 
-const leg = (n: number, dep: string, arr: string, from: string, to: string) => ({ carrier: 'LH', flightNumber: n, dateOfOrigin: from.slice(0, 10), departureAirport: dep, arrivalAirport: arr, departure: from, arrival: to });
+const leg = (n: number, dep: string, arr: string, from: string, to: string) => ({
+  carrier: 'LH',
+  flightNumber: n,
+  dateOfOrigin: from.slice(0, 10),
+  departureAirport: dep,
+  arrivalAirport: arr,
+  departure: from,
+  arrival: to,
+});
 let last = 0;
 async function send(method: string, url: string, body?: unknown): Promise<Record<string, unknown>> {
   const r = await call(method, url, body);
@@ -67,7 +78,11 @@ t.test('rows, legs in the range, violations, filters, sorts and the total', asyn
 
   const all = await window(`minOffset=${last}`);
   t.ok(all.offset >= last, 'the answer reflects the writes (minOffset)');
-  t.same(all.rows.map((r) => r.id), ['B', 'A', 'C', 'D'], 'by first departure, the empty rotation last');
+  t.same(
+    all.rows.map((r) => r.id),
+    ['B', 'A', 'C', 'D'],
+    'by first departure, the empty rotation last',
+  );
   t.equal(all.total, 4);
   t.same(all.counts, { rotations: 4, airplanes: 2, legs: 6, unassigned: 3 });
   t.same(all.totals, { continuity: 1, groundTime: 1, designators: 0, equipment: 0 });
@@ -76,29 +91,87 @@ t.test('rows, legs in the range, violations, filters, sorts and the total', asyn
   t.equal(all.to - all.from, 14 * 86_400_000, 'and the range to two weeks');
   const b = all.rows[0];
   t.match(b, { kind: 'rotation', rotationId: 'B', registration: 'D-AAAA', aircraftType: '320', legCount: 1, violationCount: 0 });
-  t.same(b?.legs[0], { id: 'LH-200-FRA-2026-03-30', flight: 'LH 200', from: 'FRA', to: 'MUC', dep: Date.parse('2026-03-30T08:00:00Z'), arr: Date.parse('2026-03-30T09:00:00Z'), date: '2026-03-30', type: null }, 'legs in their short form');
+  t.same(
+    b?.legs[0],
+    {
+      id: 'LH-200-FRA-2026-03-30',
+      flight: 'LH 200',
+      from: 'FRA',
+      to: 'MUC',
+      dep: Date.parse('2026-03-30T08:00:00Z'),
+      arr: Date.parse('2026-03-30T09:00:00Z'),
+      date: '2026-03-30',
+      type: null,
+    },
+    'legs in their short form',
+  );
 
   // The time range cuts legs; a violation is there when one of its legs is.
   const day2 = await window('from=2026-04-02&to=2026-04-03');
   const a2 = day2.rows.find((r) => r.id === 'A');
-  t.same(a2?.legs.map((l) => l.flight), ['LH 101'], 'only the leg of that day');
-  t.same(a2?.violations.map((v) => v.check), ['continuity'], 'the break from 101 to 102 touches 101');
-  t.equal(a2?.violationCount, 1, 'the row counts its rotation\'s violations, all season');
-  t.same(day2.rows.map((r) => r.id), ['B', 'A', 'C', 'D'], 'rows stay while the range moves');
+  t.same(
+    a2?.legs.map((l) => l.flight),
+    ['LH 101'],
+    'only the leg of that day',
+  );
+  t.same(
+    a2?.violations.map((v) => v.check),
+    ['continuity'],
+    'the break from 101 to 102 touches 101',
+  );
+  t.equal(a2?.violationCount, 1, "the row counts its rotation's violations, all season");
+  t.same(
+    day2.rows.map((r) => r.id),
+    ['B', 'A', 'C', 'D'],
+    'rows stay while the range moves',
+  );
   const c = (await window('from=2026-04-05T12:00:00Z&to=2026-04-05T17:00:00Z')).rows.find((r) => r.id === 'C');
-  t.same(c?.legs.map((l) => l.flight), ['LH 300', 'LH 301'], 'a leg still in the air at from, and one leaving before to');
-  t.match(c?.violations[0], { check: 'ground-time', airport: 'JFK', actualMinutes: 30, requiredMinutes: 90, legIds: ['LH-300-FRA-2026-04-05', 'LH-301-JFK-2026-04-05'] });
+  t.same(
+    c?.legs.map((l) => l.flight),
+    ['LH 300', 'LH 301'],
+    'a leg still in the air at from, and one leaving before to',
+  );
+  t.match(c?.violations[0], {
+    check: 'ground-time',
+    airport: 'JFK',
+    actualMinutes: 30,
+    requiredMinutes: 90,
+    legIds: ['LH-300-FRA-2026-04-05', 'LH-301-JFK-2026-04-05'],
+  });
 
   // Filters.
-  t.same((await window('violations=true')).rows.map((r) => r.id), ['A', 'C'], 'only with violations');
-  t.same((await window('violations=true&check=ground-time')).rows.map((r) => r.id), ['C'], 'of one check');
+  t.same(
+    (await window('violations=true')).rows.map((r) => r.id),
+    ['A', 'C'],
+    'only with violations',
+  );
+  t.same(
+    (await window('violations=true&check=ground-time')).rows.map((r) => r.id),
+    ['C'],
+    'of one check',
+  );
   const gtOnly = (await window('check=ground-time&from=2026-04-01&to=2026-04-10')).rows.find((r) => r.id === 'A');
   t.same([gtOnly?.violationCount, gtOnly?.violations.length], [0, 0], 'check also narrows what rows count and carry');
-  t.same((await window('rotation=a')).rows.map((r) => r.id), ['A'], 'rotation id contains, any case');
-  t.same((await window('airplane=aaa')).rows.map((r) => r.id), ['B'], 'airplane registration contains');
+  t.same(
+    (await window('rotation=a')).rows.map((r) => r.id),
+    ['A'],
+    'rotation id contains, any case',
+  );
+  t.same(
+    (await window('airplane=aaa')).rows.map((r) => r.id),
+    ['B'],
+    'airplane registration contains',
+  );
   // Sorts and pages.
-  t.same((await window('sort=id')).rows.map((r) => r.id), ['A', 'B', 'C', 'D']);
-  t.same((await window('sort=violations')).rows.map((r) => r.id), ['A', 'C', 'B', 'D'], 'most violations first, then by start');
+  t.same(
+    (await window('sort=id')).rows.map((r) => r.id),
+    ['A', 'B', 'C', 'D'],
+  );
+  t.same(
+    (await window('sort=violations')).rows.map((r) => r.id),
+    ['A', 'C', 'B', 'D'],
+    'most violations first, then by start',
+  );
   const page = await window('sort=id&start=1&limit=2');
   t.same([page.rows.map((r) => r.id), page.total, page.start], [['B', 'C'], 4, 1], 'a page of rows and the total');
   const focused = await window('sort=id&limit=2&focus=D');
@@ -108,26 +181,61 @@ t.test('rows, legs in the range, violations, filters, sorts and the total', asyn
 
 t.test('the airplane view: airplanes with their rotations, then the unassigned rotations', async (t) => {
   const v = await window(`by=airplane&minOffset=${last}`);
-  t.same(v.rows.map((r) => [r.kind, r.id, r.rotationId]), [
-    ['airplane', 'D-AAAA', 'B'], ['airplane', 'D-BBBB', null],
-    ['unassigned', 'A', 'A'], ['unassigned', 'C', 'C'], ['unassigned', 'D', 'D'],
-  ]);
+  t.same(
+    v.rows.map((r) => [r.kind, r.id, r.rotationId]),
+    [
+      ['airplane', 'D-AAAA', 'B'],
+      ['airplane', 'D-BBBB', null],
+      ['unassigned', 'A', 'A'],
+      ['unassigned', 'C', 'C'],
+      ['unassigned', 'D', 'D'],
+    ],
+  );
   t.same([v.total, v.airplaneRows], [5, 2]);
-  t.same(v.rows[0]?.legs.map((l) => l.flight), ['LH 200'], "an airplane row carries its rotation's legs");
-  t.same((await window('by=airplane&airplane=D-')).rows.map((r) => r.id), ['D-AAAA', 'D-BBBB'], 'an airplane filter leaves the unassigned out');
-  t.same((await window('by=airplane&focus=C&limit=1')).rows.map((r) => r.id), ['C'], 'focus on an unassigned rotation');
-  t.same((await window('by=airplane&focus=B&limit=1')).rows.map((r) => r.id), ['D-AAAA'], 'focus on a rotation finds its airplane');
+  t.same(
+    v.rows[0]?.legs.map((l) => l.flight),
+    ['LH 200'],
+    "an airplane row carries its rotation's legs",
+  );
+  t.same(
+    (await window('by=airplane&airplane=D-')).rows.map((r) => r.id),
+    ['D-AAAA', 'D-BBBB'],
+    'an airplane filter leaves the unassigned out',
+  );
+  t.same(
+    (await window('by=airplane&focus=C&limit=1')).rows.map((r) => r.id),
+    ['C'],
+    'focus on an unassigned rotation',
+  );
+  t.same(
+    (await window('by=airplane&focus=B&limit=1')).rows.map((r) => r.id),
+    ['D-AAAA'],
+    'focus on a rotation finds its airplane',
+  );
   await send('PUT', '/api/airplanes/D-BBBB/rotation', { rotationId: 'C' });
   const after = await window(`by=airplane&minOffset=${last}`);
-  t.same(after.rows.map((r) => r.id), ['D-AAAA', 'D-BBBB', 'A', 'D'], 'an assignment moves the rotation under its airplane');
+  t.same(
+    after.rows.map((r) => r.id),
+    ['D-AAAA', 'D-BBBB', 'A', 'D'],
+    'an assignment moves the rotation under its airplane',
+  );
   t.same(after.counts.unassigned, 2);
 });
 
 t.test('bad parameters are 400 problems naming the parameter; an unreachable offset is 504', async (t) => {
   const cases: Array<[string, string]> = [
-    ['by=train', 'by'], ['from=yesterday', 'from'], ['from=2026-04-02&to=2026-04-01', 'to'], ['from=2026-01-01&to=2027-06-01', 'to'],
-    ['limit=0', 'limit'], ['limit=501', 'limit'], ['start=-1', 'start'], ['check=weather', 'check'], ['sort=colour', 'sort'],
-    ['violations=maybe', 'violations'], ['colour=red', 'colour'], [`rotation=${'x'.repeat(101)}`, 'rotation'],
+    ['by=train', 'by'],
+    ['from=yesterday', 'from'],
+    ['from=2026-04-02&to=2026-04-01', 'to'],
+    ['from=2026-01-01&to=2027-06-01', 'to'],
+    ['limit=0', 'limit'],
+    ['limit=501', 'limit'],
+    ['start=-1', 'start'],
+    ['check=weather', 'check'],
+    ['sort=colour', 'sort'],
+    ['violations=maybe', 'violations'],
+    ['colour=red', 'colour'],
+    [`rotation=${'x'.repeat(101)}`, 'rotation'],
   ];
   for (const [q, field] of cases) {
     const r = await call('GET', `/api/window?${q}`);
@@ -141,15 +249,23 @@ t.test('bad parameters are 400 problems naming the parameter; an unreachable off
 });
 
 t.test('the OpenAPI document describes the window', async (t) => {
-  const doc = (await call('GET', '/api/openapi.json')).json as { paths: Record<string, { get?: { parameters?: Array<{ name: string }> } }> };
+  const doc = (await call('GET', '/api/openapi.json')).json as {
+    paths: Record<string, { get?: { parameters?: Array<{ name: string }> } }>;
+  };
   const names = doc.paths['/api/window']?.get?.parameters?.map((p) => p.name) ?? [];
-  for (const p of ['by', 'from', 'to', 'start', 'limit', 'rotation', 'airplane', 'violations', 'check', 'sort', 'focus', 'minOffset']) t.ok(names.includes(p), `documents ${p}`);
+  for (const p of ['by', 'from', 'to', 'start', 'limit', 'rotation', 'airplane', 'violations', 'check', 'sort', 'focus', 'minOffset'])
+    t.ok(names.includes(p), `documents ${p}`);
 });
 
 t.test('a window subscription carries only changes inside the window', async (t) => {
   const q = { by: 'rotation', from: '2026-04-01', to: '2026-04-03', sort: 'id', limit: 2 };
-  const held = await window(new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, String(v)])).toString() + `&minOffset=${last}`);
-  t.same(held.rows.map((r) => r.id), ['A', 'B']);
+  const held = await window(
+    new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, String(v)])).toString() + `&minOffset=${last}`,
+  );
+  t.same(
+    held.rows.map((r) => r.id),
+    ['A', 'B'],
+  );
   const { ws, messages } = await connectLive(service.port);
   t.teardown(() => ws.close());
   ws.send(JSON.stringify({ subscribe: 'window', window: { ...q, colour: 'red' } }));
@@ -163,13 +279,25 @@ t.test('a window subscription carries only changes inside the window', async (t)
   await send('POST', '/api/rotations/C/legs', leg(310, 'FRA', 'JFK', '2026-04-02T08:00:00Z', '2026-04-02T09:00:00Z'));
   // Inside: a leg of A on April 2nd, which also breaks continuity before it.
   const inside = await send('POST', '/api/rotations/A/legs', leg(103, 'FRA', 'MUC', '2026-04-02T18:00:00Z', '2026-04-02T19:00:00Z'));
-  const msg = await eventually(() => messages.find((m) => m.type === 'window' && (m.offset as number) >= (inside.offset as number)), 10_000, 'the change inside the window');
+  const msg = await eventually(
+    () => messages.find((m) => m.type === 'window' && (m.offset as number) >= (inside.offset as number)),
+    10_000,
+    'the change inside the window',
+  );
   const windowMessages = messages.filter((m) => m.type === 'window');
   t.equal(windowMessages.length, 1, 'one message: the changes outside the window sent nothing');
   t.equal(msg.id, 'w1');
   const rows = msg.rows as WindowAnswer['rows'];
-  t.same(rows.map((r) => r.id), ['A'], 'only the row that changed');
-  t.same(rows[0]?.legs.map((l) => l.flight), ['LH 100', 'LH 101', 'LH 103'], 'its legs in the window, the new one among them');
+  t.same(
+    rows.map((r) => r.id),
+    ['A'],
+    'only the row that changed',
+  );
+  t.same(
+    rows[0]?.legs.map((l) => l.flight),
+    ['LH 100', 'LH 101', 'LH 103'],
+    'its legs in the window, the new one among them',
+  );
   t.notOk('order' in msg, 'rows did not move: no order');
   t.equal(msg.total, 4);
 
@@ -177,7 +305,11 @@ t.test('a window subscription carries only changes inside the window', async (t)
   await send('POST', '/api/rotations', { name: '0-NEW' });
   const moved = await eventually(() => messages.find((m) => m.type === 'window' && Array.isArray(m.order)), 10_000, 'a reordered window');
   t.same(moved.order, ['rotation:0-NEW', 'rotation:A']);
-  t.same((moved.rows as WindowAnswer['rows']).map((r) => r.id), ['0-NEW'], 'A came before: only the new row is sent');
+  t.same(
+    (moved.rows as WindowAnswer['rows']).map((r) => r.id),
+    ['0-NEW'],
+    'A came before: only the new row is sent',
+  );
   t.equal(moved.total, 5);
 });
 
@@ -187,6 +319,9 @@ t.test('subscribing with an old offset sends the whole window first', async (t) 
   ws.send(JSON.stringify({ subscribe: 'window', window: { sort: 'id', limit: 3 }, offset: 1, id: 'old' }));
   const full = await eventually(() => messages.find((m) => m.type === 'window'), 10_000, 'the full window');
   t.equal(full.full, true);
-  t.same((full.rows as WindowAnswer['rows']).map((r) => r.id), ['0-NEW', 'A', 'B']);
+  t.same(
+    (full.rows as WindowAnswer['rows']).map((r) => r.id),
+    ['0-NEW', 'A', 'B'],
+  );
   t.same(full.order, ['rotation:0-NEW', 'rotation:A', 'rotation:B']);
 });

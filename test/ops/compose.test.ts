@@ -33,7 +33,11 @@ t.test('every ALOFT_* variable it sets is a setting the node knows, and each mem
     t.ok(cluster, `${name}: a cluster member`);
     const config = parseConfig(rest, env);
     if (config === 'help') return t.fail('help');
-    t.match(config.backends, { journal: { _tag: 'scylla' }, bus: { _tag: 'kafka' }, graph: { _tag: 'memgraph' }, checks: 'graph' }, `${name}: the production backends`);
+    t.match(
+      config.backends,
+      { journal: { _tag: 'scylla' }, bus: { _tag: 'kafka' }, graph: { _tag: 'memgraph' }, checks: 'graph' },
+      `${name}: the production backends`,
+    );
     t.equal(config.host, '0.0.0.0', `${name}: serves HTTP beyond the container`);
   }
 });

@@ -18,7 +18,10 @@ t.test('registrations: unique within a run and valid, 100,000 of them', async (t
   const seen = new Set<string>();
   for (let i = 0; i < 100_000; i++) seen.add(next());
   t.equal(seen.size, 100_000);
-  t.ok([...seen].every((r) => VALID.test(r)), 'every one matches the domain rule');
+  t.ok(
+    [...seen].every((r) => VALID.test(r)),
+    'every one matches the domain rule',
+  );
   t.equal(registrations('K7QZ')(), 'K7QZ-00000', 'the tag, a dash and a 5-digit base-36 counter');
 });
 
@@ -34,13 +37,28 @@ t.test('the closed loop against the bare server: every command of the mix, no er
     routes.set(route, (routes.get(route) ?? 0) + 1);
     if (route === 'POST /api/airplanes') registered.push(String(body.registration));
   });
-  const socket = await new Promise<uws.us_listen_socket>((resolve, reject) => app.listen('127.0.0.1', 0, (s) => (s ? resolve(s) : reject(new Error('cannot listen')))));
+  const socket = await new Promise<uws.us_listen_socket>((resolve, reject) =>
+    app.listen('127.0.0.1', 0, (s) => (s ? resolve(s) : reject(new Error('cannot listen')))),
+  );
   t.teardown(() => uws.us_listen_socket_close(socket));
   const origin = `http://127.0.0.1:${uws.us_socket_local_port(socket)}`;
-  const { rec, seconds } = await closedLoop(origin, { connections: 4, warmupMs: 50, durationMs: 400, legsPerRotation: 3, timeoutMs: 5000, runId: 'T', registration: registrations('TEST') });
+  const { rec, seconds } = await closedLoop(origin, {
+    connections: 4,
+    warmupMs: 50,
+    durationMs: 400,
+    legsPerRotation: 3,
+    timeoutMs: 5000,
+    runId: 'T',
+    registration: registrations('TEST'),
+  });
   t.equal(rec.errors, 0);
   t.ok(rec.ok > 0 && seconds >= 0.4, `${rec.ok} commands recorded in ${seconds.toFixed(2)} s`);
-  t.same([...routes.keys()].sort(), ['POST /api/airplanes', 'POST /api/rotations', 'POST /api/rotations/:id/legs', 'PUT /api/airplanes/:id/rotation']);
+  t.same([...routes.keys()].sort(), [
+    'POST /api/airplanes',
+    'POST /api/rotations',
+    'POST /api/rotations/:id/legs',
+    'PUT /api/airplanes/:id/rotation',
+  ]);
   const rotations = routes.get('POST /api/rotations') ?? 0;
   t.ok((routes.get('POST /api/rotations/:id/legs') ?? 0) >= 2 * rotations, 'about 3 legs a rotation (the last rounds may be cut short)');
   t.equal(new Set(registered).size, registered.length, 'no registration sent twice');

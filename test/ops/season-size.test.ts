@@ -17,7 +17,10 @@ t.test('1x is the default season itself', async (t) => {
 t.test('10x: ten times the airplanes and about ten times the legs, the same density per airplane', async (t) => {
   const one = generateSeason(week);
   const ten = generateSeason(seasonOfSize(10, week));
-  t.same([ten.options.airplanes, ten.options.airports, ten.options.days, ten.options.legsPerDay], [3_000, week.airports, 7, week.legsPerDay]);
+  t.same(
+    [ten.options.airplanes, ten.options.airports, ten.options.days, ten.options.legsPerDay],
+    [3_000, week.airports, 7, week.legsPerDay],
+  );
   t.same(ten.options.carriers, DEFAULT_SEASON.carriers, 'three carriers still have flight numbers to spare at 10x');
   const ratio = ten.legCount / one.legCount;
   t.ok(ratio > 9.7 && ratio < 10.3, `legs grow with airplanes (x${ratio.toFixed(3)})`);

@@ -40,10 +40,15 @@ interface Run {
 function run(file: string, args: readonly string[], cwd: string, timeoutMs = 120_000): Promise<Run> {
   return new Promise((resolve) => {
     // A clean NODE_OPTIONS: tap's loader hooks (and tsx with them) must not reach the scratch project.
-    execFile(file, args, { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      file,
+      args,
+      { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -221,7 +226,8 @@ function tsImports(dir: string): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
     const file = path.join(entry.parentPath, entry.name);
-    for (const m of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g)) if (!m[1]?.endsWith('.js')) found.push(`${file}: ${m[1]}`);
+    for (const m of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g))
+      if (!m[1]?.endsWith('.js')) found.push(`${file}: ${m[1]}`);
   }
   return found;
 }
@@ -241,9 +247,15 @@ t.test('the packed tarball works from TypeScript and JavaScript without tsx', as
   if (tarball === undefined) return t.fail('npm pack wrote no tarball');
   t.comment(`packed ${tarball} in ${Date.now() - started} ms`);
 
-  writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', version: '1.0.0', private: true, type: 'module' }, null, 2));
-  const atTypesNode = (JSON.parse(readFileSync(path.join(root, 'node_modules', '@types', 'node', 'package.json'), 'utf8')) as { version: string }).version;
-  const install = (mode: string) => run(npm, ['install', path.join(packDir, tarball), `@types/node@${atTypesNode}`, '--no-audit', '--no-fund', mode], scratch);
+  writeFileSync(
+    path.join(scratch, 'package.json'),
+    JSON.stringify({ name: 'scratch', version: '1.0.0', private: true, type: 'module' }, null, 2),
+  );
+  const atTypesNode = (
+    JSON.parse(readFileSync(path.join(root, 'node_modules', '@types', 'node', 'package.json'), 'utf8')) as { version: string }
+  ).version;
+  const install = (mode: string) =>
+    run(npm, ['install', path.join(packDir, tarball), `@types/node@${atTypesNode}`, '--no-audit', '--no-fund', mode], scratch);
   let installed = await install('--offline');
   if (installed.code !== 0) {
     t.comment('the npm cache lacks part of the dependencies: installing with --prefer-offline');
@@ -271,7 +283,23 @@ t.test('the packed tarball works from TypeScript and JavaScript without tsx', as
   // TypeScript, checked strictly against the package's declarations, run as JavaScript.
   writeFileSync(
     path.join(scratch, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'dist', rootDir: 'src', types: ['node'], skipLibCheck: true }, include: ['src'] }, null, 2),
+    JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          outDir: 'dist',
+          rootDir: 'src',
+          types: ['node'],
+          skipLibCheck: true,
+        },
+        include: ['src'],
+      },
+      null,
+      2,
+    ),
   );
   const compiled = await run(process.execPath, [tsc, '-p', scratch, '--strict'], scratch);
   t.equal(compiled.code, 0, 'the TypeScript program compiles with --strict', { stdout: compiled.stdout, stderr: compiled.stderr });

@@ -25,7 +25,14 @@ import { ARTIFACTS, call, launch, screenshot, skipReason } from '../browser/brow
 import { seasonFeed } from '../views/fixtures/season-feed.ts';
 import { appendFeed } from '../views/fixtures/journal-feed.ts';
 
-interface Row { index: number; kind: string; id: string; rotationId: string | null; registration: string | null; legs: string[] }
+interface Row {
+  index: number;
+  kind: string;
+  id: string;
+  rotationId: string | null;
+  registration: string | null;
+  legs: string[];
+}
 interface Hooks {
   ready: boolean;
   connected: boolean;
@@ -43,7 +50,9 @@ interface Hooks {
 // The page as far as the waits below use it (tsconfig has no DOM lib: the page is plain JS).
 declare const window: { aloft: Hooks };
 declare const document: {
-  querySelector(s: string): { textContent: string | null; getAttribute(n: string): string | null; getBoundingClientRect(): { height: number } } | null;
+  querySelector(
+    s: string,
+  ): { textContent: string | null; getAttribute(n: string): string | null; getBoundingClientRect(): { height: number } } | null;
   querySelectorAll(s: string): ArrayLike<unknown>;
   activeElement: { id: string } | null;
   documentElement: { scrollWidth: number };
@@ -66,9 +75,12 @@ else {
     if (scale === 1) {
       let loaded: () => void = () => undefined;
       const seasonLoaded = new Promise<void>((resolve) => (loaded = resolve));
-      service = await startService({ host: '127.0.0.1', port: 0, data: dir, workers: 1, demoSeason: true, durability: 'commit' }, (line) => {
-        if (line.startsWith('demo season: loaded')) loaded();
-      });
+      service = await startService(
+        { host: '127.0.0.1', port: 0, data: dir, workers: 1, demoSeason: true, durability: 'commit' },
+        (line) => {
+          if (line.startsWith('demo season: loaded')) loaded();
+        },
+      );
       await seasonLoaded;
     } else {
       const world = seasonFeed({ season: seasonOfSize(scale) });
@@ -76,7 +88,10 @@ else {
       const journal = await lmdbJournal({ path: path.join(dir, 'journal'), durability: 'commit', upcasters: domainUpcasters() });
       await appendFeed(journal, world.feed, 512);
       await journal.close();
-      service = await startService({ host: '127.0.0.1', port: 0, data: dir, workers: 1, demoSeason: false, durability: 'commit' }, () => undefined);
+      service = await startService(
+        { host: '127.0.0.1', port: 0, data: dir, workers: 1, demoSeason: false, durability: 'commit' },
+        () => undefined,
+      );
       await service.views.ready;
     }
     base = `http://127.0.0.1:${service.port}`;
@@ -84,7 +99,9 @@ else {
     const head = await service.journal.headOffset();
     const r = await fetch(`${base}/api/window?limit=1&minOffset=${head}&timeoutMs=30000`);
     if (r.status !== 200) throw new Error(`the view did not catch up: ${r.status}`);
-    t.comment(`${scale === 1 ? 'demo season' : `${scale} times the demo season`} loaded and applied in ${((performance.now() - started) / 1000).toFixed(1)} s (${head} events)`);
+    t.comment(
+      `${scale === 1 ? 'demo season' : `${scale} times the demo season`} loaded and applied in ${((performance.now() - started) / 1000).toFixed(1)} s (${head} events)`,
+    );
   });
   t.teardown(async () => {
     await service?.stop();
@@ -93,8 +110,13 @@ else {
 
   /** Where a leg must be: one hour from `t`, for `hours`. */
   const legAt = (n: number, from: string, to: string, dep: number, hours: number) => ({
-    carrier: 'ZZ', flightNumber: n, dateOfOrigin: new Date(dep).toISOString().slice(0, 10), departureAirport: from, arrivalAirport: to,
-    departure: new Date(dep).toISOString(), arrival: new Date(dep + hours * 3_600_000).toISOString(),
+    carrier: 'ZZ',
+    flightNumber: n,
+    dateOfOrigin: new Date(dep).toISOString().slice(0, 10),
+    departureAirport: from,
+    arrivalAirport: to,
+    departure: new Date(dep).toISOString(),
+    arrival: new Date(dep + hours * 3_600_000).toISOString(),
   });
   const HOUR = 3_600_000;
 
@@ -106,7 +128,14 @@ else {
     const urls: string[] = [];
     let bytes = 0;
     page.on('request', (r) => urls.push(r.url()));
-    page.on('response', (r) => void r.body().then((b) => (bytes += b.length), () => undefined));
+    page.on(
+      'response',
+      (r) =>
+        void r.body().then(
+          (b) => (bytes += b.length),
+          () => undefined,
+        ),
+    );
 
     // 1. First chart: one window, never the feed.
     const opened = performance.now();
@@ -114,12 +143,17 @@ else {
     await page.waitForFunction(() => window.aloft?.firstChartMs != null, null, { polling: 'raf' });
     const wall = performance.now() - opened;
     const pageClock = await page.evaluate(() => window.aloft.firstChartMs as number);
-    t.comment(`time to first chart: ${wall.toFixed(0)} ms from page.goto (${pageClock.toFixed(0)} ms after navigation start, by the page's clock)`);
+    t.comment(
+      `time to first chart: ${wall.toFixed(0)} ms from page.goto (${pageClock.toFixed(0)} ms after navigation start, by the page's clock)`,
+    );
     await page.waitForFunction(() => window.aloft.ready && window.aloft.connected);
     t.comment(`bytes received by then: ${(bytes / 1024).toFixed(0)} KiB in ${urls.length} requests`);
     const first = await page.evaluate(() => window.aloft.loadedRows());
     t.ok(first.length >= 20 && first.length <= 100, `one window of rows loaded (${first.length} of ${300 * scale})`);
-    t.ok(first.every((r) => r.legs.length > 0 && r.legs.length < 200), 'each with the legs of a few days only');
+    t.ok(
+      first.every((r) => r.legs.length > 0 && r.legs.length < 200),
+      'each with the legs of a few days only',
+    );
     t.equal(await page.evaluate(() => window.aloft.legCount()), seasonLegs, 'the counts are the whole season');
     await shot(page, '1-rotations');
 
@@ -149,7 +183,9 @@ else {
     if (selected === null) throw new Error('nothing selected after the click');
     t.equal(selected.rotationId, rotation, 'the chart selects its leg at once');
     await page.waitForFunction((s) => window.aloft.onScreen(s.rotationId, s.legId), selected, { polling: 'raf' });
-    t.comment(`time to a scrolled-to violation: ${(performance.now() - clicked).toFixed(0)} ms from the click until its leg is drawn on screen`);
+    t.comment(
+      `time to a scrolled-to violation: ${(performance.now() - clicked).toFixed(0)} ms from the click until its leg is drawn on screen`,
+    );
     t.ok(await page.evaluate((s) => window.aloft.onScreen(s.rotationId, s.legId), selected), 'the violating leg is on screen');
     t.equal(await page.evaluate(() => window.aloft.view().zoom), 'day', 'zoomed to a day around it');
     t.ok((await page.evaluate(() => window.aloft.windowFetches())) - fetchesBefore <= 2, 'one window (centred on it) was asked for');
@@ -162,7 +198,9 @@ else {
       return window.aloft.rowPoint(row.index, (v.t0 + v.t1) / 2);
     }, selected);
     await page.mouse.move(point.x, point.y);
-    await page.waitForFunction(() => document.querySelector('#tooltip')?.getAttribute('hidden') === null, null, { timeout: 5_000 }).catch(() => undefined);
+    await page
+      .waitForFunction(() => document.querySelector('#tooltip')?.getAttribute('hidden') === null, null, { timeout: 5_000 })
+      .catch(() => undefined);
     t.match(await page.textContent('#tooltip'), /UTC/, 'hovering a leg shows it');
     await shot(page, '2-violation-in-sight');
 
@@ -180,7 +218,10 @@ else {
     const split = await page.evaluate(() => window.aloft.view().airplaneRows);
     t.equal(split, 300 * scale, 'the unassigned group starts after the airplanes');
     await page.evaluate((i) => window.aloft.scrollToRow(i), split);
-    await page.waitForFunction((i) => window.aloft.loadedRows().some((r) => r.index === i && r.id === 'PLAN-NEW' && r.kind === 'unassigned'), split);
+    await page.waitForFunction(
+      (i) => window.aloft.loadedRows().some((r) => r.index === i && r.id === 'PLAN-NEW' && r.kind === 'unassigned'),
+      split,
+    );
     await shot(page, '3-airplanes-unassigned');
 
     // Assign it from the page: click the last airplane, then the unassigned rotation, then Assign.
@@ -194,14 +235,22 @@ else {
     t.equal(await page.inputValue('#as-rotation'), 'PLAN-NEW', 'clicking the unassigned row fills the rotation');
     await page.click('#assign button[type=submit]');
     // (On a busy machine the saga may outlive the request: the page then says so and follows it.)
-    await page.waitForFunction(() => /^(Assigned|Refused)/.test(document.querySelector('#as-error')?.textContent ?? ''), null, { timeout: 60_000 });
+    await page.waitForFunction(() => /^(Assigned|Refused)/.test(document.querySelector('#as-error')?.textContent ?? ''), null, {
+      timeout: 60_000,
+    });
     const outcome = (await page.textContent('#as-error')) ?? '';
     t.match(outcome, /^Assigned/, `the saga's outcome: ${outcome}`);
     if (!outcome.includes('interruption')) t.match(outcome, `replacing ${replaced}`, 'naming the rotation it replaced');
-    await page.waitForFunction(([reg, old]) => {
-      const rows = window.aloft.loadedRows();
-      return rows.some((r) => r.id === reg && r.rotationId === 'PLAN-NEW' && r.legs.length === 2) && rows.some((r) => r.kind === 'unassigned' && r.id === old);
-    }, [plane.id, replaced] as [string, string]);
+    await page.waitForFunction(
+      ([reg, old]) => {
+        const rows = window.aloft.loadedRows();
+        return (
+          rows.some((r) => r.id === reg && r.rotationId === 'PLAN-NEW' && r.legs.length === 2) &&
+          rows.some((r) => r.kind === 'unassigned' && r.id === old)
+        );
+      },
+      [plane.id, replaced] as [string, string],
+    );
     t.pass(`${plane.id} flies PLAN-NEW now; ${replaced} went to the unassigned group`);
     await shot(page, '4-airplanes-assigned');
 
@@ -219,7 +268,10 @@ else {
     t.equal(added.status, 201);
     const legId = added.json.legId as string;
     const sent = performance.now();
-    await page.waitForFunction(([reg, id]) => window.aloft.loadedRows().some((r) => r.id === reg && r.legs.includes(id)), [plane.id, legId] as [string, string]);
+    await page.waitForFunction(([reg, id]) => window.aloft.loadedRows().some((r) => r.id === reg && r.legs.includes(id)), [
+      plane.id,
+      legId,
+    ] as [string, string]);
     t.comment(`a leg added through the API was drawn ${(performance.now() - sent).toFixed(0)} ms later`);
     t.equal(await page.evaluate(() => window.aloft.windowFetches()), fetches, 'it came over the WebSocket: no window was fetched for it');
     t.ok(await page.evaluate((id) => window.aloft.onScreen('PLAN-NEW', id), legId), 'and is on screen');
@@ -252,20 +304,46 @@ else {
         return (l1 + 0.05) / (l2 + 0.05);
       };
       const out: Array<[string, number]> = [];
-      for (const el of Array.from(document.querySelectorAll('#toolbar button, #violation-tabs button, #filters select, #filters input') as ArrayLike<{ id: string; textContent: string | null }>)) {
+      for (const el of Array.from(
+        document.querySelectorAll('#toolbar button, #violation-tabs button, #filters select, #filters input') as ArrayLike<{
+          id: string;
+          textContent: string | null;
+        }>,
+      )) {
         const s = getComputedStyle(el);
         const bg = rgb(s.backgroundColor);
-        out.push([el.id || (el.textContent ?? ''), ratio(rgb(s.color), bg.length === 3 && !/rgba\(0, 0, 0, 0\)/.test(s.backgroundColor) ? bg : [255, 255, 255])]);
+        out.push([
+          el.id || (el.textContent ?? ''),
+          ratio(rgb(s.color), bg.length === 3 && !/rgba\(0, 0, 0, 0\)/.test(s.backgroundColor) ? bg : [255, 255, 255]),
+        ]);
       }
-      for (const c of ['#2f5f8a', '#c62828', '#a14a00', '#6d28d9', '#0f6b63']) out.push([`white on ${c}`, ratio([255, 255, 255], [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)))]);
+      for (const c of ['#2f5f8a', '#c62828', '#a14a00', '#6d28d9', '#0f6b63'])
+        out.push([
+          `white on ${c}`,
+          ratio(
+            [255, 255, 255],
+            [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)),
+          ),
+        ]);
       return out;
     });
     const weak = contrast.filter(([, r]) => r < 4.5);
-    t.same(weak, [], `every control and leg colour has a contrast of at least 4.5:1 (lowest ${Math.min(...contrast.map(([, r]) => r)).toFixed(1)}:1)`);
+    t.same(
+      weak,
+      [],
+      `every control and leg colour has a contrast of at least 4.5:1 (lowest ${Math.min(...contrast.map(([, r]) => r)).toFixed(1)}:1)`,
+    );
     t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 1280), 'nothing overflows 1280 px');
-    t.ok(await page.evaluate(() => (document.querySelector('#toolbar')?.getBoundingClientRect().height ?? 99) < 80), 'the toolbar fits on two lines at most');
+    t.ok(
+      await page.evaluate(() => (document.querySelector('#toolbar')?.getBoundingClientRect().height ?? 99) < 80),
+      'the toolbar fits on two lines at most',
+    );
 
-    t.same(urls.filter((u) => u.includes('/api/feed')), [], 'the page never asked for the feed');
+    t.same(
+      urls.filter((u) => u.includes('/api/feed')),
+      [],
+      'the page never asked for the feed',
+    );
     t.comment(`in all: ${(bytes / 1024).toFixed(0)} KiB in ${urls.length} requests; screenshots in ${ARTIFACTS}`);
   });
 }

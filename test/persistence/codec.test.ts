@@ -5,7 +5,14 @@
  */
 import t from 'tap';
 import fc from 'fast-check';
-import { decodeRecord, encodeEvent, encodeRecord, encodeSnapshotRecord, decodeSnapshotRecord, decodePayload } from '../../src/persistence/codec.ts';
+import {
+  decodeRecord,
+  encodeEvent,
+  encodeRecord,
+  encodeSnapshotRecord,
+  decodeSnapshotRecord,
+  decodePayload,
+} from '../../src/persistence/codec.ts';
 import { isCorruptEvent, isInvalidAppend } from '../../src/persistence/errors.ts';
 import { SegmentReader, SegmentWriter } from '../../src/persistence/lmdb-segment.ts';
 import { NOT_HANDLED, decodeFast } from '../../src/persistence/payload-decoder.ts';
@@ -88,23 +95,39 @@ t.test('what cannot be an event is refused before storage', async (t) => {
     } catch (e) {
       err = e;
     }
-    t.ok(isInvalidAppend(err), JSON.stringify(bad, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)));
+    t.ok(
+      isInvalidAppend(err),
+      JSON.stringify(bad, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)),
+    );
   }
 });
 
 t.test('property: any plain event round-trips through payload and record', async (t) => {
   const plain = fc.dictionary(
     fc.string({ maxLength: 8 }).filter((k) => k !== '_tag' && k !== 'version' && k !== '__proto__'),
-    fc.oneof(fc.string(), fc.integer(), fc.double({ noNaN: true }), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 4 })),
+    fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.double({ noNaN: true }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.integer(), { maxLength: 4 }),
+    ),
     { maxKeys: 6 },
   );
   fc.assert(
-    fc.property(fc.string({ minLength: 1, maxLength: 20 }), plain, fc.string({ minLength: 1, maxLength: 40 }), fc.nat(), (tag, fields, id, seq) => {
-      const ev = { ...fields, _tag: tag };
-      const e = encodeEvent(ev);
-      const r = decodeRecord(encodeRecord({ ...e, persistenceId: id, seq, offset: seq + 1, timestamp: 7 }), {});
-      return r.persistenceId === id && r.seq === seq && r.type === tag && JSON.stringify(decodePayload(r.payload)) === JSON.stringify(ev);
-    }),
+    fc.property(
+      fc.string({ minLength: 1, maxLength: 20 }),
+      plain,
+      fc.string({ minLength: 1, maxLength: 40 }),
+      fc.nat(),
+      (tag, fields, id, seq) => {
+        const ev = { ...fields, _tag: tag };
+        const e = encodeEvent(ev);
+        const r = decodeRecord(encodeRecord({ ...e, persistenceId: id, seq, offset: seq + 1, timestamp: 7 }), {});
+        return r.persistenceId === id && r.seq === seq && r.type === tag && JSON.stringify(decodePayload(r.payload)) === JSON.stringify(ev);
+      },
+    ),
     { numRuns: 300 },
   );
   t.pass('300 random events round-tripped');
@@ -112,11 +135,30 @@ t.test('property: any plain event round-trips through payload and record', async
 
 // LMDB segments (lmdb-segment.ts): what every LMDB journal holds on disk.
 const SEGMENT =
-  '02' + '02000000' + '0d000000' + '4c000000' + // format 2, 2 entries, entry starts 13 and 76
-  '0000000000000000' + '0000000000000000' + // entry 0: no previous event
-  '01010100' + '000000000000f03f' + '0000000000001c40' + '0000000000001440' + '01000000' + '61' + '45' + 'de0002a45f746167a145a16e01' +
-  '0000000000001c40' + '0000000000001c40' + // entry 1: previous event at offset 7, segment 7
-  '01010100' + '0000000000000040' + '0000000000002040' + '0000000000001440' + '01000000' + '61' + '45' + 'de0002a45f746167a145a16e02';
+  '02' +
+  '02000000' +
+  '0d000000' +
+  '4c000000' + // format 2, 2 entries, entry starts 13 and 76
+  '0000000000000000' +
+  '0000000000000000' + // entry 0: no previous event
+  '01010100' +
+  '000000000000f03f' +
+  '0000000000001c40' +
+  '0000000000001440' +
+  '01000000' +
+  '61' +
+  '45' +
+  'de0002a45f746167a145a16e01' +
+  '0000000000001c40' +
+  '0000000000001c40' + // entry 1: previous event at offset 7, segment 7
+  '01010100' +
+  '0000000000000040' +
+  '0000000000002040' +
+  '0000000000001440' +
+  '01000000' +
+  '61' +
+  '45' +
+  'de0002a45f746167a145a16e02';
 
 t.test('the segment layout is pinned', async (t) => {
   const w = new SegmentWriter();
@@ -159,7 +201,10 @@ t.test('a reader finds entries, links and headers without walking the segment', 
 // The payload fast path (payload-decoder.ts) must read exactly what msgpackr reads.
 t.test('property: the payload fast path decodes what msgpackr decodes, or defers to it', async (t) => {
   const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, int64AsType: 'number', copyBuffers: true });
-  const key = fc.oneof(fc.constantFrom('_tag', 'version', 'flight', 'dep', '__proto__', 'constructor', '1', ''), fc.string({ maxLength: 40 }));
+  const key = fc.oneof(
+    fc.constantFrom('_tag', 'version', 'flight', 'dep', '__proto__', 'constructor', '1', ''),
+    fc.string({ maxLength: 40 }),
+  );
   const leaf = fc.oneof(
     fc.string(),
     fc.string({ unit: 'grapheme', maxLength: 300 }),

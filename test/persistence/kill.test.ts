@@ -52,7 +52,10 @@ t.test('SIGKILL mid-load loses no acknowledged event and leaves no gap or duplic
   const before = new Map<string, number>();
   let headBefore = 0;
 
-  for (const [round, killAfter] of [[1, 3100], [2, 2050]] as const) {
+  for (const [round, killAfter] of [
+    [1, 3100],
+    [2, 2050],
+  ] as const) {
     // Round 2 restarts on the same journal: writers resume from their highest seq.
     const { acks, lines, signal } = await runAndKill(dir, killAfter);
     t.equal(signal, 'SIGKILL', `round ${round}: killed, not exited`);
@@ -67,7 +70,10 @@ t.test('SIGKILL mid-load loses no acknowledged event and leaves no gap or duplic
       from = (page[page.length - 1]?.offset ?? from) + 1;
     }
     t.equal(feed.length, head, `round ${round}: the feed holds offsets 1..${head}`);
-    t.ok(feed.every((e, i) => e.offset === i + 1), 'no offset gap');
+    t.ok(
+      feed.every((e, i) => e.offset === i + 1),
+      'no offset gap',
+    );
     const keys = new Set(feed.map((e) => `${e.persistenceId}#${e.seq}`));
     t.equal(keys.size, feed.length, 'each event exactly once in the feed');
 

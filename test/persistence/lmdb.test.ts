@@ -15,19 +15,21 @@ import { journalContract, type MakeJournal } from './fixtures/journal-contract.t
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'aloft-lmdb-'));
 
 /** A fresh LMDB journal in its own temp dir, removed on cleanup. */
-const makeLmdb = (storeOptions: { headsEvery?: number } = {}): MakeJournal => async (options) => {
-  const dir = tempDir();
-  const store = new LmdbStore({ path: dir, ...storeOptions });
-  const journal = await EventJournal.open(store, options);
-  return {
-    journal,
-    store,
-    cleanup: async () => {
-      await journal.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+const makeLmdb =
+  (storeOptions: { headsEvery?: number } = {}): MakeJournal =>
+  async (options) => {
+    const dir = tempDir();
+    const store = new LmdbStore({ path: dir, ...storeOptions });
+    const journal = await EventJournal.open(store, options);
+    return {
+      journal,
+      store,
+      cleanup: async () => {
+        await journal.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   };
-};
 
 journalContract(t, makeLmdb());
 
@@ -40,7 +42,14 @@ t.test('heads survive a reopen whether they were in the heads database or only i
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   let journal = await EventJournal.open(new LmdbStore({ path: dir, headsEvery: 7 }));
   for (let round = 0; round < 5; round++) {
-    await Promise.all(Array.from({ length: 6 }, (_, a) => journal.append(`agg-${a}`, round * 2, [{ _tag: 'E', round }, { _tag: 'E', round }])));
+    await Promise.all(
+      Array.from({ length: 6 }, (_, a) =>
+        journal.append(`agg-${a}`, round * 2, [
+          { _tag: 'E', round },
+          { _tag: 'E', round },
+        ]),
+      ),
+    );
   }
   await journal.close();
   journal = await EventJournal.open(new LmdbStore({ path: dir, headsEvery: 7 }));
@@ -49,7 +58,10 @@ t.test('heads survive a reopen whether they were in the heads database or only i
   t.equal((await journal.append('agg-0', 10, [{ _tag: 'E' }])).lastSeq, 11);
   const seqs: number[] = [];
   for await (const e of journal.replay('agg-0')) seqs.push(e.seq);
-  t.same(seqs, Array.from({ length: 11 }, (_, i) => i + 1));
+  t.same(
+    seqs,
+    Array.from({ length: 11 }, (_, i) => i + 1),
+  );
   await journal.close();
 });
 
@@ -69,7 +81,10 @@ t.test('everything survives close and reopen: events, offsets, snapshots, checkp
   const dir = tempDir();
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const first = await EventJournal.open(new LmdbStore({ path: dir, durability: 'commit' }));
-  await first.append('a', 0, [{ _tag: 'E', n: 1 }, { _tag: 'E', n: 2 }]);
+  await first.append('a', 0, [
+    { _tag: 'E', n: 1 },
+    { _tag: 'E', n: 2 },
+  ]);
   await first.append('b', 0, [{ _tag: 'E', n: 3 }]);
   await first.saveSnapshot('a', 2, { total: 3 });
   await first.saveCheckpoint('pub', 2);
@@ -79,7 +94,10 @@ t.test('everything survives close and reopen: events, offsets, snapshots, checkp
   const again = await EventJournal.open(new LmdbStore({ path: dir }));
   t.equal(await again.headOffset(), 3);
   t.equal(await again.highestSeq('a'), 2);
-  t.same((await again.read(1, 10)).map((e) => `${e.persistenceId}#${e.seq}@${e.offset}`), ['a#1@1', 'a#2@2', 'b#1@3']);
+  t.same(
+    (await again.read(1, 10)).map((e) => `${e.persistenceId}#${e.seq}@${e.offset}`),
+    ['a#1@1', 'a#2@2', 'b#1@3'],
+  );
   t.same((await again.loadSnapshot('a'))?.state, { total: 3 });
   t.equal(await again.loadCheckpoint('pub'), 2);
   const next = await again.append('a', 2, [{ _tag: 'E', n: 4 }]);
@@ -91,7 +109,10 @@ t.test('a record damaged on disk is reported with its persistence id and seq', a
   const dir = tempDir();
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const journal = await EventJournal.open(new LmdbStore({ path: dir }));
-  await journal.append('rot-7', 0, [{ _tag: 'E', n: 1 }, { _tag: 'E', n: 2 }]);
+  await journal.append('rot-7', 0, [
+    { _tag: 'E', n: 1 },
+    { _tag: 'E', n: 2 },
+  ]);
   await journal.close();
   // Damage the second record behind the store's back, as a bad disk or a bad tool would: both
   // events went in one transaction, so they share the segment at offset 1.
@@ -140,20 +161,42 @@ t.test('a failed commit fails its appends, leaves nothing visible, and the journ
   const dir = tempDir();
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   let diskFull = false;
-  const journal = await EventJournal.open(new LmdbStore({ path: dir, injectFault: () => (diskFull ? new Error('MDB_MAP_FULL (simulated)') : undefined) }));
+  const journal = await EventJournal.open(
+    new LmdbStore({ path: dir, injectFault: () => (diskFull ? new Error('MDB_MAP_FULL (simulated)') : undefined) }),
+  );
   await journal.append('a', 0, [{ _tag: 'E', n: 1 }]);
   diskFull = true;
-  const failed = await Promise.allSettled([journal.append('a', 1, [{ _tag: 'E', n: 2 }, { _tag: 'E', n: 3 }]), journal.append('b', 0, [{ _tag: 'E', n: 4 }])]);
-  t.ok(failed.every((r) => r.status === 'rejected' && isJournalUnavailable(r.reason)), 'every append of the aborted transaction fails, retriable');
+  const failed = await Promise.allSettled([
+    journal.append('a', 1, [
+      { _tag: 'E', n: 2 },
+      { _tag: 'E', n: 3 },
+    ]),
+    journal.append('b', 0, [{ _tag: 'E', n: 4 }]),
+  ]);
+  t.ok(
+    failed.every((r) => r.status === 'rejected' && isJournalUnavailable(r.reason)),
+    'every append of the aborted transaction fails, retriable',
+  );
   t.match((failed[0] as PromiseRejectedResult).reason, { message: /MAP_FULL/ });
   t.equal(await journal.highestSeq('a'), 1, 'nothing of it is visible');
   t.equal(await journal.headOffset(), 1);
   diskFull = false;
-  const retried = await journal.append('a', 1, [{ _tag: 'E', n: 2 }, { _tag: 'E', n: 3 }]);
-  t.same([retried.firstSeq, retried.lastSeq, retried.firstOffset, retried.lastOffset], [2, 3, 2, 3], 'the same append succeeds, offsets without a gap');
+  const retried = await journal.append('a', 1, [
+    { _tag: 'E', n: 2 },
+    { _tag: 'E', n: 3 },
+  ]);
+  t.same(
+    [retried.firstSeq, retried.lastSeq, retried.firstOffset, retried.lastOffset],
+    [2, 3, 2, 3],
+    'the same append succeeds, offsets without a gap',
+  );
   await journal.close();
   const reopened = await EventJournal.open(new LmdbStore({ path: dir }));
-  t.same((await reopened.read(1, 10)).map((e) => e.event.n), [1, 2, 3], 'and the disk agrees');
+  t.same(
+    (await reopened.read(1, 10)).map((e) => e.event.n),
+    [1, 2, 3],
+    'and the disk agrees',
+  );
   await reopened.close();
 });
 

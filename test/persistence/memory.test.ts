@@ -32,7 +32,11 @@ t.test('a failing store fails the append with a clear error, shows nothing, and 
 t.test('a damaged record is reported with its persistence id and seq, not skipped', async (t) => {
   const store = new MemoryStore();
   const journal = await EventJournal.open(store);
-  await journal.append('rot-9', 0, [{ _tag: 'E', n: 1 }, { _tag: 'E', n: 2 }, { _tag: 'E', n: 3 }]);
+  await journal.append('rot-9', 0, [
+    { _tag: 'E', n: 1 },
+    { _tag: 'E', n: 2 },
+    { _tag: 'E', n: 3 },
+  ]);
   store.damage(2, new Uint8Array([0xc1, 0xff, 0x00]));
   const replay = async () => {
     for await (const _ of journal.replay('rot-9'));

@@ -87,7 +87,8 @@ if (brokers) {
     const kafka = new KafkaEventBus({ brokers: brokers.split(',').map((s) => s.trim()), partitions: 3 });
     let broken = false;
     const bus: EventBus = {
-      publish: (topic: string, records: readonly BusRecord[]) => (broken ? Promise.reject(new Error('simulated broker outage')) : kafka.publish(topic, records)),
+      publish: (topic: string, records: readonly BusRecord[]) =>
+        broken ? Promise.reject(new Error('simulated broker outage')) : kafka.publish(topic, records),
       consume: (topic, group, handler) => kafka.consume(topic, group, handler),
       close: () => kafka.close(),
     };
@@ -109,7 +110,11 @@ if (brokers) {
     while (got.length < records.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await consumer.close();
     t.equal(got.length, 400, 'all 3.2 MB on one partition arrived');
-    t.same(got.map((r) => r.value[0]), records.map((r) => r.value[0]), 'in order');
+    t.same(
+      got.map((r) => r.value[0]),
+      records.map((r) => r.value[0]),
+      'in order',
+    );
   });
 
   // Found against the live broker: kafkajs does not restart a consumer after a non-retriable

@@ -14,7 +14,9 @@ t.test('the feed read from memory equals the feed read from disk, across the edg
   for (let i = 0; i < total; i += 500) {
     await Promise.all(
       Array.from({ length: 500 }, (_, k) =>
-        journal.append(`a-${i + k}`, 0, [{ _tag: 'Thing', n: i + k, nested: { list: [1, 'two', null, { deep: true }], at: i * 1.5 }, missing: null }]),
+        journal.append(`a-${i + k}`, 0, [
+          { _tag: 'Thing', n: i + k, nested: { list: [1, 'two', null, { deep: true }], at: i * 1.5 }, missing: null },
+        ]),
       ),
     );
   }
@@ -22,7 +24,11 @@ t.test('the feed read from memory equals the feed read from disk, across the edg
   const fromMemory = strip(await journal.read(1, total));
   const tail = strip(await journal.read(total - 9, 10));
   t.equal(fromMemory.length, total, 'every event, part from disk and part from memory');
-  t.same(fromMemory.map((e) => e.offset), Array.from({ length: total }, (_, i) => i + 1), 'in offset order, no gap, no repeat');
+  t.same(
+    fromMemory.map((e) => e.offset),
+    Array.from({ length: total }, (_, i) => i + 1),
+    'in offset order, no gap, no repeat',
+  );
   await journal.close();
   const reopened = await lmdbJournal({ path: dir, durability: 'commit' });
   t.teardown(() => reopened.close());

@@ -27,7 +27,12 @@ class FailingCql implements CqlClient {
   fail: ((query: string) => Error | undefined) | undefined;
   constructor(private readonly inner: CqlClient) {}
   private check(query: string): void {
-    const err = this.fail?.(query.replace(/\s+/g, ' ').replace(/ \w+\.(\w+)/g, ' $1').trim());
+    const err = this.fail?.(
+      query
+        .replace(/\s+/g, ' ')
+        .replace(/ \w+\.(\w+)/g, ' $1')
+        .trim(),
+    );
     if (err) throw err;
   }
   connect(): Promise<void> {
@@ -72,7 +77,13 @@ function livePlaces(points: string[], localDataCenter: string): MakePlace {
     const keyspace = `aloft_test_${process.pid}_${Date.now() % 100000}_${n++}`;
     return {
       client: () => new FailingCql(connect()),
-      options: { contactPoints: points, localDataCenter, keyspace, replication: "{'class': 'SimpleStrategy', 'replication_factor': 1}", pollMs: 50 },
+      options: {
+        contactPoints: points,
+        localDataCenter,
+        keyspace,
+        replication: "{'class': 'SimpleStrategy', 'replication_factor': 1}",
+        pollMs: 50,
+      },
       cleanup: async () => {
         const admin = connect();
         await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`).finally(() => admin.shutdown());
@@ -97,7 +108,12 @@ function storeTests(t: Test, makePlace: MakePlace): void {
     await journal.append('rot', 0, [{ _tag: 'E', n: 1 }]);
     // The writer dies between step 1 (head LWT) and step 2 (feed chunk).
     cql.fail = (q) => (q.startsWith('INSERT INTO feed') ? new Error('node crashed') : undefined);
-    const err = await journal.append('rot', 1, [{ _tag: 'E', n: 2 }, { _tag: 'E', n: 3 }]).catch((e: unknown) => e);
+    const err = await journal
+      .append('rot', 1, [
+        { _tag: 'E', n: 2 },
+        { _tag: 'E', n: 3 },
+      ])
+      .catch((e: unknown) => e);
     t.ok(isJournalUnavailable(err), 'the appender was not acknowledged');
     cql.fail = undefined;
     // A new owner recovers: the committed events are completed from heads.pending.
@@ -106,7 +122,11 @@ function storeTests(t: Test, makePlace: MakePlace): void {
     const seqs: number[] = [];
     for await (const e of recovered.replay('rot')) seqs.push(Number(e.event.n));
     t.same(seqs, [1, 2, 3]);
-    t.same((await recovered.read(1, 10)).map((e) => e.seq), [1, 2, 3], 'and they are in the feed, after offset 1');
+    t.same(
+      (await recovered.read(1, 10)).map((e) => e.seq),
+      [1, 2, 3],
+      'and they are in the feed, after offset 1',
+    );
     t.match(await recovered.append('rot', 1, [{ _tag: 'E' }]).catch((e: unknown) => e), { _tag: 'JournalConflict', actualSeq: 3 });
     await recovered.close();
     await journal.close();
@@ -121,7 +141,13 @@ function storeTests(t: Test, makePlace: MakePlace): void {
     // Seqs 2..4 span events partitions 0 (seq 2) and 1 (seqs 3, 4): the second batch fails.
     let batches = 0;
     cql.fail = (q) => (q.startsWith('INSERT INTO events') && ++batches > 1 ? new Error('connection lost') : undefined);
-    const err = await journal.append('rot', 1, [2, 3, 4].map((n) => ({ _tag: 'E', n }))).catch((e: unknown) => e);
+    const err = await journal
+      .append(
+        'rot',
+        1,
+        [2, 3, 4].map((n) => ({ _tag: 'E', n })),
+      )
+      .catch((e: unknown) => e);
     t.ok(isJournalUnavailable(err), 'the appender was not acknowledged');
     cql.fail = undefined;
     // The same node appends on top: it must complete 2..4 first, or heads.pending (which holds
@@ -139,7 +165,11 @@ function storeTests(t: Test, makePlace: MakePlace): void {
     t.teardown(() => place.cleanup());
     const journal = await EventJournal.open(await ScyllaStore.open({ ...place.options, ...tiny, chunkEvents: 100 }, place.client()));
     const big = 'x'.repeat(5000);
-    const r = await journal.append('big', 0, Array.from({ length: 20 }, (_, n) => ({ _tag: 'Big', n, big })));
+    const r = await journal.append(
+      'big',
+      0,
+      Array.from({ length: 20 }, (_, n) => ({ _tag: 'Big', n, big })),
+    );
     t.same([r.firstSeq, r.lastSeq], [1, 20]);
     let count = 0;
     for await (const e of journal.replay('big')) t.equal(e.event.n, count++);
@@ -158,7 +188,10 @@ function storeTests(t: Test, makePlace: MakePlace): void {
     }
     const feed = await a.read(1, 100);
     t.equal(feed.length, 30);
-    t.ok(feed.every((e, i) => e.offset === i + 1), 'offsets 1..30, no gap, none twice');
+    t.ok(
+      feed.every((e, i) => e.offset === i + 1),
+      'offsets 1..30, no gap, none twice',
+    );
     t.equal(await b.headOffset(), 30, 'the other node sees the same head');
     await a.close();
     await b.close();
@@ -167,7 +200,10 @@ function storeTests(t: Test, makePlace: MakePlace): void {
 
 t.test('the schema is created with IF NOT EXISTS and bounded partitions', async (t) => {
   const cql = schemaStatements({ keyspace: 'aloft', replication: "{'class': 'SimpleStrategy', 'replication_factor': 1}" });
-  t.ok(cql.every((s) => /IF NOT EXISTS/.test(s)), 'idempotent on start');
+  t.ok(
+    cql.every((s) => /IF NOT EXISTS/.test(s)),
+    'idempotent on start',
+  );
   t.match(cql.join('\n'), /PRIMARY KEY \(\(persistence_id, bucket\), seq\)/, 'events partitioned by (id, bucket)');
   t.match(cql.join('\n'), /PRIMARY KEY \(bucket, start\)/, 'feed partitioned by offset bucket');
   t.throws(() => schemaStatements({ keyspace: 'x; DROP', replication: '{}' }), /identifier/);
@@ -177,6 +213,11 @@ t.test('ScyllaStore logic against an in-memory CQL fake', async (t) => storeTest
 
 const contactPoints = liveEnv(t, 'SCYLLA_CONTACT_POINTS', 'ScyllaStore against a live CQL server');
 if (contactPoints) {
-  const points = contactPoints.split(',').map((s) => s.trim()).filter(Boolean);
-  t.test(`ScyllaStore against the live CQL server at ${points.join(',')}`, async (t) => storeTests(t, livePlaces(points, process.env.SCYLLA_DC ?? 'datacenter1')));
+  const points = contactPoints
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  t.test(`ScyllaStore against the live CQL server at ${points.join(',')}`, async (t) =>
+    storeTests(t, livePlaces(points, process.env.SCYLLA_DC ?? 'datacenter1')),
+  );
 }

@@ -9,9 +9,23 @@ import { AssignmentKeeper, KEEPER_CHECKPOINT } from '../../src/app/assignment-ke
 import type { AssignmentSagaEvent } from '../../src/app/assignment.ts';
 import { eventually } from '../actors/helpers.ts';
 
-const started = (sagaId: string): AssignmentSagaEvent => ({ _tag: 'AssignmentSagaStarted', version: 1, sagaId, input: { _tag: 'StartUnassignment', sagaId, registration: 'D-X' }, at: 0 });
+const started = (sagaId: string): AssignmentSagaEvent => ({
+  _tag: 'AssignmentSagaStarted',
+  version: 1,
+  sagaId,
+  input: { _tag: 'StartUnassignment', sagaId, registration: 'D-X' },
+  at: 0,
+});
 // An unassignment of an airplane that does not exist: one read and it is completed.
-const finished = (sagaId: string): AssignmentSagaEvent => ({ _tag: 'AssignmentSagaStepped', version: 1, sagaId, step: 1, input: { _tag: 'AirplaneRead', reading: { exists: false, assignment: null, version: 0 } }, offset: 0, at: 0 });
+const finished = (sagaId: string): AssignmentSagaEvent => ({
+  _tag: 'AssignmentSagaStepped',
+  version: 1,
+  sagaId,
+  step: 1,
+  input: { _tag: 'AirplaneRead', reading: { exists: false, assignment: null, version: 0 } },
+  offset: 0,
+  at: 0,
+});
 
 t.test('wakes the unfinished quiet saga, checkpoints a watermark, and a restarted keeper resumes from it', async (t) => {
   const journal = await memoryJournal();
@@ -22,22 +36,40 @@ t.test('wakes the unfinished quiet saga, checkpoints a watermark, and a restarte
   await journal.append('rotation-R2', 0, [{ _tag: 'RotationCreated', rotationId: 'R2' }]);
 
   const woken: string[] = [];
-  const keeper = await AssignmentKeeper.start(journal, (id) => woken.push(id), () => undefined, { idleMs: 200, everyMs: 50 });
+  const keeper = await AssignmentKeeper.start(
+    journal,
+    (id) => woken.push(id),
+    () => undefined,
+    { idleMs: 200, everyMs: 50 },
+  );
   await eventually(() => (woken.length > 0 ? true : undefined), 5_000, 'a wake');
   t.same([...new Set(woken)], ['open'], 'only the unfinished saga is woken');
   t.same(keeper.pending(), ['open']);
-  await eventually(async () => ((await journal.loadCheckpoint(KEEPER_CHECKPOINT)) === open.firstOffset ? true : undefined), 5_000, 'the watermark checkpoint');
+  await eventually(
+    async () => ((await journal.loadCheckpoint(KEEPER_CHECKPOINT)) === open.firstOffset ? true : undefined),
+    5_000,
+    'the watermark checkpoint',
+  );
   await keeper.stop();
 
   const again: string[] = [];
-  const second = await AssignmentKeeper.start(journal, (id) => again.push(id), () => undefined, { idleMs: 200, everyMs: 50 });
+  const second = await AssignmentKeeper.start(
+    journal,
+    (id) => again.push(id),
+    () => undefined,
+    { idleMs: 200, everyMs: 50 },
+  );
   await eventually(() => (again.length > 0 ? true : undefined), 5_000, 'a wake after the restart');
   t.same(second.pending(), ['open'], 'the restarted keeper knows the unfinished saga from its watermark on');
 
   await journal.append('assignment-open', 1, [finished('open')]);
   await eventually(() => (second.pending().length === 0 ? true : undefined), 5_000, 'the saga to be seen finished');
   const head = await journal.headOffset();
-  await eventually(async () => ((await journal.loadCheckpoint(KEEPER_CHECKPOINT)) === head + 1 ? true : undefined), 5_000, 'the watermark to move past everything');
+  await eventually(
+    async () => ((await journal.loadCheckpoint(KEEPER_CHECKPOINT)) === head + 1 ? true : undefined),
+    5_000,
+    'the watermark to move past everything',
+  );
   await second.stop();
   await journal.close();
 });

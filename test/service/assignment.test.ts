@@ -9,8 +9,28 @@ import t from 'tap';
 import { ActorSystem, childSpec, stateless, type ActorRef, type CommandReply } from '../../src/actors/index.ts';
 import { memoryJournal } from '../../src/persistence/memory-store.ts';
 import type { Journal } from '../../src/persistence/index.ts';
-import { airplaneDecider, rotationDecider, type AirplaneCommand, type AirplaneEvent, type AirplaneError, type AirplaneState, type RotationCommand, type RotationError, type RotationEvent, type RotationState } from '../../src/domain/index.ts';
-import { sagaEntity, type AssignmentStatus, type SagaEffects, type SagaHooks, type SagaMsg, type SagaStepPoint, type StartInput, type StartReply } from '../../src/app/assignment.ts';
+import {
+  airplaneDecider,
+  rotationDecider,
+  type AirplaneCommand,
+  type AirplaneEvent,
+  type AirplaneError,
+  type AirplaneState,
+  type RotationCommand,
+  type RotationError,
+  type RotationEvent,
+  type RotationState,
+} from '../../src/domain/index.ts';
+import {
+  sagaEntity,
+  type AssignmentStatus,
+  type SagaEffects,
+  type SagaHooks,
+  type SagaMsg,
+  type SagaStepPoint,
+  type StartInput,
+  type StartReply,
+} from '../../src/app/assignment.ts';
 import { eventually } from '../actors/helpers.ts';
 
 // The actor clock's timers (a saga's retry backoff) do not hold the process open; a node's server does.
@@ -65,22 +85,39 @@ class Aggregates {
     for (const [reg, a] of this.airplanes) {
       if (a.status !== 'active' || !a.assignment) continue;
       const r = this.rotations.get(a.assignment.rotationId);
-      if (r?.status !== 'active' || r.claim?.assignmentId !== a.assignment.assignmentId) out.push(`${reg} holds ${JSON.stringify(a.assignment)}; the rotation's claim is ${r?.status === 'active' ? JSON.stringify(r.claim) : 'gone'}`);
+      if (r?.status !== 'active' || r.claim?.assignmentId !== a.assignment.assignmentId)
+        out.push(
+          `${reg} holds ${JSON.stringify(a.assignment)}; the rotation's claim is ${r?.status === 'active' ? JSON.stringify(r.claim) : 'gone'}`,
+        );
     }
     for (const [id, r] of this.rotations) {
       if (r.status !== 'active' || !r.claim) continue;
       const a = this.airplanes.get(r.claim.registration);
-      if (a?.status !== 'active' || a.assignment?.assignmentId !== r.claim.assignmentId) out.push(`${id} is claimed by ${JSON.stringify(r.claim)} without its airplane`);
+      if (a?.status !== 'active' || a.assignment?.assignmentId !== r.claim.assignmentId)
+        out.push(`${id} is claimed by ${JSON.stringify(r.claim)} without its airplane`);
     }
     return out;
   }
 }
 
 function host(system: ActorSystem, world: Aggregates, journal: Journal, hooks: SagaHooks = {}) {
-  system.spawn(stateless<never>(() => undefined), {
-    name: 'assignments',
-    childFactory: (id) => childSpec(sagaEntity({ sagaId: id, persistenceId: `assignment-${id}`, store: journal, effects: world.effects(), hooks, stepTimeoutMs: 1_000 })),
-  });
+  system.spawn(
+    stateless<never>(() => undefined),
+    {
+      name: 'assignments',
+      childFactory: (id) =>
+        childSpec(
+          sagaEntity({
+            sagaId: id,
+            persistenceId: `assignment-${id}`,
+            store: journal,
+            effects: world.effects(),
+            hooks,
+            stepTimeoutMs: 1_000,
+          }),
+        ),
+    },
+  );
   const ref = (id: string) => system.ref<SagaMsg>({ node: system.node, thread: 0, path: `assignments/${id}` });
   return {
     start: (input: StartInput) => ref(input.sagaId).ask<StartReply>((replyTo) => ({ _tag: 'Start', input, replyTo }), 10_000),
@@ -97,14 +134,28 @@ t.test('a saga runs to its end, journals its inputs and answers its status', asy
   const reply = await sagas.start({ _tag: 'StartAssignment', sagaId: 's1', registration: 'D-AAAA', rotationId: 'r1' });
   if (reply._tag !== 'Completed') throw new Error(`not completed: ${JSON.stringify(reply)}`);
   t.match(reply, { _tag: 'Completed', status: { state: 'completed', outcome: { _tag: 'Assigned', rotationId: 'r1' }, kind: 'assign' } });
-  t.ok(reply.status.offset > 0, 'the offset of the aggregates\' events');
+  t.ok(reply.status.offset > 0, "the offset of the aggregates' events");
   const events: string[] = [];
   for await (const e of journal.replay('assignment-s1')) events.push(e.type);
-  t.same(events, ['AssignmentSagaStarted', 'AssignmentSagaStepped', 'AssignmentSagaStepped', 'AssignmentSagaStepped'], 'started, then claim, read and assign replies');
-  t.match(await sagas.start({ _tag: 'StartAssignment', sagaId: 's1', registration: 'D-AAAA', rotationId: 'r1' }), { _tag: 'Completed' }, 'the same start again joins the finished saga');
-  t.match(await sagas.start({ _tag: 'StartUnassignment', sagaId: 's1', registration: 'D-AAAA' }), { _tag: 'Conflict' }, 'another start under the same id is refused');
+  t.same(
+    events,
+    ['AssignmentSagaStarted', 'AssignmentSagaStepped', 'AssignmentSagaStepped', 'AssignmentSagaStepped'],
+    'started, then claim, read and assign replies',
+  );
+  t.match(
+    await sagas.start({ _tag: 'StartAssignment', sagaId: 's1', registration: 'D-AAAA', rotationId: 'r1' }),
+    { _tag: 'Completed' },
+    'the same start again joins the finished saga',
+  );
+  t.match(
+    await sagas.start({ _tag: 'StartUnassignment', sagaId: 's1', registration: 'D-AAAA' }),
+    { _tag: 'Conflict' },
+    'another start under the same id is refused',
+  );
   t.equal(await sagas.status('nope'), null, 'no such saga');
-  t.match(await sagas.start({ _tag: 'StartUnassignment', sagaId: 'u1', registration: 'D-AAAA' }), { status: { outcome: { _tag: 'Unassigned', rotationId: 'r1' } } });
+  t.match(await sagas.start({ _tag: 'StartUnassignment', sagaId: 'u1', registration: 'D-AAAA' }), {
+    status: { outcome: { _tag: 'Unassigned', rotationId: 'r1' } },
+  });
   t.same(world.wrong(), []);
 });
 
@@ -124,9 +175,14 @@ t.test('a start the journal cannot store is answered NotStarted, and nothing run
   t.teardown(() => system.shutdown());
   const world = new Aggregates();
   const journal = await memoryJournal();
-  const down: Journal = Object.assign(Object.create(journal) as Journal, { append: () => Promise.reject(Object.assign(new Error('the journal is unreachable'), { _tag: 'JournalUnavailable', retriable: true })) });
+  const down: Journal = Object.assign(Object.create(journal) as Journal, {
+    append: () => Promise.reject(Object.assign(new Error('the journal is unreachable'), { _tag: 'JournalUnavailable', retriable: true })),
+  });
   const sagas = host(system, world, down);
-  t.match(await sagas.start({ _tag: 'StartAssignment', sagaId: 's1', registration: 'D-AAAA', rotationId: 'r1' }), { _tag: 'NotStarted', message: /unreachable/ });
+  t.match(await sagas.start({ _tag: 'StartAssignment', sagaId: 's1', registration: 'D-AAAA', rotationId: 'r1' }), {
+    _tag: 'NotStarted',
+    message: /unreachable/,
+  });
   t.equal(await sagas.status('s1'), null, 'no saga');
   t.match(world.rotations.get('r1'), { claim: null }, 'nothing claimed');
 });
@@ -150,10 +206,14 @@ t.test('a crash at every point between two steps: the recovered saga finishes an
       const sagas = host(system, world, journal, hooks);
       await sagas.start({ _tag: 'StartAssignment', sagaId: 's1', registration: 'D-AAAA', rotationId: 'r1' });
       void sagas.start({ _tag: 'StartAssignment', sagaId: 's2', registration: 'D-AAAA', rotationId: 'r2' }).catch(() => undefined);
-      const status = await eventually(async () => {
-        const s = await sagas.status('s2').catch(() => null);
-        return s?.state === 'completed' ? s : undefined;
-      }, 10_000, `s2 to finish after a crash ${point} step ${step}`);
+      const status = await eventually(
+        async () => {
+          const s = await sagas.status('s2').catch(() => null);
+          return s?.state === 'completed' ? s : undefined;
+        },
+        10_000,
+        `s2 to finish after a crash ${point} step ${step}`,
+      );
       t.ok(crashed, `crashed ${point} step ${step}`);
       t.match(status.outcome, { _tag: 'Assigned', rotationId: 'r2', replaced: 'r1' }, `${point} step ${step}: assigned`);
       t.same(world.wrong(), [], `${point} step ${step}: airplane and rotations agree`);
@@ -181,10 +241,14 @@ t.test('compensation runs to its end across a crash at every point: an unknown a
       };
       const sagas = host(system, world, journal, hooks);
       void sagas.start({ _tag: 'StartAssignment', sagaId: 'c1', registration: 'D-NONE', rotationId: 'r1' }).catch(() => undefined);
-      const status = await eventually(async () => {
-        const s = await sagas.status('c1').catch(() => null);
-        return s?.state === 'completed' ? s : undefined;
-      }, 10_000, `c1 to finish after a crash ${point} step ${step}`);
+      const status = await eventually(
+        async () => {
+          const s = await sagas.status('c1').catch(() => null);
+          return s?.state === 'completed' ? s : undefined;
+        },
+        10_000,
+        `c1 to finish after a crash ${point} step ${step}`,
+      );
       t.ok(crashed, `crashed ${point} step ${step}`);
       t.match(status.outcome, { _tag: 'AssignmentFailed', error: { _tag: 'AirplaneNotFound' } }, `${point} step ${step}: failed`);
       t.match(world.rotations.get('r1'), { claim: null }, `${point} step ${step}: the claim was released`);
@@ -212,10 +276,14 @@ t.test('an unassignment across a crash at every point: the airplane holds nothin
       const sagas = host(system, world, journal, hooks);
       await sagas.start({ _tag: 'StartAssignment', sagaId: 's1', registration: 'D-AAAA', rotationId: 'r1' });
       void sagas.start({ _tag: 'StartUnassignment', sagaId: 'u1', registration: 'D-AAAA' }).catch(() => undefined);
-      const status = await eventually(async () => {
-        const s = await sagas.status('u1').catch(() => null);
-        return s?.state === 'completed' ? s : undefined;
-      }, 10_000, `u1 to finish after a crash ${point} step ${step}`);
+      const status = await eventually(
+        async () => {
+          const s = await sagas.status('u1').catch(() => null);
+          return s?.state === 'completed' ? s : undefined;
+        },
+        10_000,
+        `u1 to finish after a crash ${point} step ${step}`,
+      );
       t.ok(crashed, `crashed ${point} step ${step}`);
       t.match(status.outcome, { _tag: 'Unassigned', rotationId: 'r1' }, `${point} step ${step}: unassigned`);
       t.match(world.airplanes.get('D-AAAA'), { assignment: null }, `${point} step ${step}: the airplane holds nothing`);

@@ -6,8 +6,17 @@ t.test('defaults, environment, and flags over environment', async (t) => {
   const d = parseConfig([], {});
   t.not(d, 'help');
   if (d === 'help') return;
-  t.same([d.host, d.port, d.data, d.demoSeason, d.durability, d.viewThreads], ['127.0.0.1', 8080, path.resolve('data'), false, 'flush', 'main']);
-  const e = parseConfig([], { ALOFT_HOST: '127.0.0.2', ALOFT_PORT: '9000', ALOFT_DATA: '/tmp/x', ALOFT_DEMO_SEASON: '1', ALOFT_VIEWS: 'workers' });
+  t.same(
+    [d.host, d.port, d.data, d.demoSeason, d.durability, d.viewThreads],
+    ['127.0.0.1', 8080, path.resolve('data'), false, 'flush', 'main'],
+  );
+  const e = parseConfig([], {
+    ALOFT_HOST: '127.0.0.2',
+    ALOFT_PORT: '9000',
+    ALOFT_DATA: '/tmp/x',
+    ALOFT_DEMO_SEASON: '1',
+    ALOFT_VIEWS: 'workers',
+  });
   if (e === 'help') return t.fail('help');
   t.same([e.host, e.port, e.data, e.demoSeason, e.viewThreads], ['127.0.0.2', 9000, '/tmp/x', true, 'workers']);
   const f = parseConfig(['--port', '9100', '--data=/tmp/y', '--demo-season'], { ALOFT_PORT: '9000' });
@@ -50,16 +59,29 @@ t.test('production backends: embedded by default, selected by flag or environmen
   const d = parseConfig([], {});
   if (d === 'help') return t.fail('help');
   t.same(d.backends, { journal: { _tag: 'lmdb' }, bus: { _tag: 'none' }, graph: { _tag: 'none' }, checks: 'memory' }, 'no flag, no server');
-  const p = parseConfig(['--journal', 'scylla', '--scylla-contact-points', '10.0.0.1,10.0.0.2:9043', '--bus=kafka', '--graph', 'memgraph', '--checks', 'graph'], {
-    ALOFT_SCYLLA_KEYSPACE: 'flights',
-    ALOFT_KAFKA_BROKERS: 'k1:9092',
-    ALOFT_MEMGRAPH_URL: 'bolt://mg:7687',
-    ALOFT_MEMGRAPH_PASSWORD: 's3cret',
-  });
+  const p = parseConfig(
+    ['--journal', 'scylla', '--scylla-contact-points', '10.0.0.1,10.0.0.2:9043', '--bus=kafka', '--graph', 'memgraph', '--checks', 'graph'],
+    {
+      ALOFT_SCYLLA_KEYSPACE: 'flights',
+      ALOFT_KAFKA_BROKERS: 'k1:9092',
+      ALOFT_MEMGRAPH_URL: 'bolt://mg:7687',
+      ALOFT_MEMGRAPH_PASSWORD: 's3cret',
+    },
+  );
   if (p === 'help') return t.fail('help');
-  t.same(p.backends?.journal, { _tag: 'scylla', contactPoints: ['10.0.0.1:9042', '10.0.0.2:9043'], localDataCenter: 'datacenter1', keyspace: 'flights', replication: "{'class': 'SimpleStrategy', 'replication_factor': 1}" });
+  t.same(p.backends?.journal, {
+    _tag: 'scylla',
+    contactPoints: ['10.0.0.1:9042', '10.0.0.2:9043'],
+    localDataCenter: 'datacenter1',
+    keyspace: 'flights',
+    replication: "{'class': 'SimpleStrategy', 'replication_factor': 1}",
+  });
   t.same(p.backends?.bus, { _tag: 'kafka', brokers: ['k1:9092'], topic: 'aloft-events', partitions: 12, clientId: 'aloft' });
-  t.same(p.backends?.graph, { _tag: 'memgraph', url: 'bolt://mg:7687', user: '', password: 's3cret' }, 'the password comes from the environment only');
+  t.same(
+    p.backends?.graph,
+    { _tag: 'memgraph', url: 'bolt://mg:7687', user: '', password: 's3cret' },
+    'the password comes from the environment only',
+  );
   t.equal(p.backends?.checks, 'graph');
   const nts = parseConfig(['--journal', 'scylla', '--scylla-replication', "{'class': 'NetworkTopologyStrategy', 'dc1': 3}"], {});
   if (nts === 'help') return t.fail('help');

@@ -48,7 +48,8 @@ t.test('a forced double host: the journal refuses the stale writer, nothing is s
     rmSync(dir, { recursive: true, force: true });
   });
   const [a, b] = nodes.map((s) => s.refAt<RotationMsg>('rotations/R')) as [ActorRef<RotationMsg>, ActorRef<RotationMsg>];
-  const send = (host: ActorRef<RotationMsg>, command: RotationCommand) => host.ask<Reply>((replyTo) => ({ _tag: 'Command', command, replyTo }), 5_000);
+  const send = (host: ActorRef<RotationMsg>, command: RotationCommand) =>
+    host.ask<Reply>((replyTo) => ({ _tag: 'Command', command, replyTo }), 5_000);
   const acked: string[] = [];
   const ok = async (host: ActorRef<RotationMsg>, command: RotationCommand, what: string) => {
     const r = await send(host, command);
@@ -70,7 +71,10 @@ t.test('a forced double host: the journal refuses the stale writer, nothing is s
   await ok(a, { _tag: 'AddLeg', rotationId: 'R', leg: leg(3) }, 'A retried and appended');
 
   // Both hosts race: whichever lands second is refused, never both stored at one seq.
-  const race = await Promise.all([send(a, { _tag: 'AddLeg', rotationId: 'R', leg: leg(4) }), send(b, { _tag: 'AddLeg', rotationId: 'R', leg: leg(5) })]);
+  const race = await Promise.all([
+    send(a, { _tag: 'AddLeg', rotationId: 'R', leg: leg(4) }),
+    send(b, { _tag: 'AddLeg', rotationId: 'R', leg: leg(5) }),
+  ]);
   race.forEach((r, i) => {
     if (r._tag === 'Accepted') acked.push(`LT${4 + i}`);
   });
@@ -78,7 +82,11 @@ t.test('a forced double host: the journal refuses the stale writer, nothing is s
 
   const events: EventEnvelope[] = [];
   for await (const e of journal.replay('rotation-R')) events.push(e);
-  t.same(events.map((e) => e.seq), events.map((_, i) => i + 1), 'seq gap-free from 1');
+  t.same(
+    events.map((e) => e.seq),
+    events.map((_, i) => i + 1),
+    'seq gap-free from 1',
+  );
   const legsStored = events.filter((e) => e.type === 'LegAdded').map((e) => (e.event as unknown as { leg: Leg }).leg.id);
   t.same([...legsStored].sort(), [...acked].sort(), 'exactly the acknowledged legs are stored, each once');
 });

@@ -17,8 +17,6 @@ import { ssimText } from '../../ops/season/files.ts';
 import { parseSsimText, planImport } from '../../src/domain/index.ts';
 import { connectLive } from '../http/live-client.ts';
 
-
-
 const get = async (url: string): Promise<Record<string, unknown>> => (await fetch(url)).json() as Promise<Record<string, unknown>>;
 
 t.test('kill -9 in the middle of an import: after a restart it resumes by itself and applies every command once', async (t) => {
@@ -43,13 +41,20 @@ t.test('kill -9 in the middle of an import: after a restart it resumes by itself
   const accepted = await fetch(`${base}/api/imports?onError=valid-only`, { method: 'POST', body: text });
   t.equal(accepted.status, 202);
   const { importId } = (await accepted.json()) as { importId: string };
-  const before = await until(async () => {
-    const s = await get(`${base}/api/imports/${importId}`);
-    return s.state === 'applying' && (s.commandsApplied as number) > commandsTotal / 10 ? s : undefined;
-  }, 60_000, 'the import to be under way');
+  const before = await until(
+    async () => {
+      const s = await get(`${base}/api/imports/${importId}`);
+      return s.state === 'applying' && (s.commandsApplied as number) > commandsTotal / 10 ? s : undefined;
+    },
+    60_000,
+    'the import to be under way',
+  );
   node.child.kill('SIGKILL');
   t.equal(await node.exited, 'SIGKILL');
-  t.ok((before.commandsApplied as number) < commandsTotal, `killed with ${String(before.commandsApplied)} of ${commandsTotal} commands applied`);
+  t.ok(
+    (before.commandsApplied as number) < commandsTotal,
+    `killed with ${String(before.commandsApplied)} of ${commandsTotal} commands applied`,
+  );
 
   node = startNode(dir, port);
   nodes.push(node);
@@ -57,11 +62,19 @@ t.test('kill -9 in the middle of an import: after a restart it resumes by itself
   const live = await connectLive(port);
   t.teardown(() => live.ws.close());
   live.ws.send(JSON.stringify({ subscribe: 'imports' }));
-  const done = await until(async () => {
-    const s = await get(`${base}/api/imports/${importId}`);
-    return ['done', 'failed', 'rejected'].includes(s.state as string) ? s : undefined;
-  }, 90_000, 'the resumed import to finish');
-  t.match(done, { state: 'done', commandsTotal, commandsApplied: commandsTotal, commandsRejected: 0 }, 'every command applied, none refused');
+  const done = await until(
+    async () => {
+      const s = await get(`${base}/api/imports/${importId}`);
+      return ['done', 'failed', 'rejected'].includes(s.state as string) ? s : undefined;
+    },
+    90_000,
+    'the resumed import to finish',
+  );
+  t.match(
+    done,
+    { state: 'done', commandsTotal, commandsApplied: commandsTotal, commandsRejected: 0 },
+    'every command applied, none refused',
+  );
   t.ok((done.resumes as number) >= 1, 'it was resumed');
 
   // Exactly one event per command in the journal: nothing applied twice, nothing skipped.
@@ -81,6 +94,19 @@ t.test('kill -9 in the middle of an import: after a restart it resumes by itself
 
   const list = await get(`${base}/api/imports`);
   t.match(list, { imports: [{ importId, state: 'done' }] }, 'GET /api/imports lists the job');
-  await until(() => live.messages.some((m) => m.type === 'import' && (m.status as { importId?: string; state?: string }).importId === importId && (m.status as { state?: string }).state === 'done'), 10_000, 'the WebSocket to tell the end');
-  t.ok(live.messages.some((m) => m.type === 'import' && (m.status as { importId?: string }).importId === importId), 'progress over the WebSocket after the restart');
+  await until(
+    () =>
+      live.messages.some(
+        (m) =>
+          m.type === 'import' &&
+          (m.status as { importId?: string; state?: string }).importId === importId &&
+          (m.status as { state?: string }).state === 'done',
+      ),
+    10_000,
+    'the WebSocket to tell the end',
+  );
+  t.ok(
+    live.messages.some((m) => m.type === 'import' && (m.status as { importId?: string }).importId === importId),
+    'progress over the WebSocket after the restart',
+  );
 });

@@ -44,7 +44,10 @@ t.test('refusals (not applied) are retried, at most 200 ms apart', async (t) => 
   t.same(reply, { _tag: 'Accepted', events: [] }, 'answered once the shard took it');
   const gaps = calls.slice(1).map((at, i) => at - (calls[i] as number));
   t.equal(calls.length, 6);
-  t.ok(gaps.every((g) => g < 290), `gaps ${gaps.map((g) => g.toFixed(0)).join(', ')} ms (50, 100, 200, 200, 200)`);
+  t.ok(
+    gaps.every((g) => g < 290),
+    `gaps ${gaps.map((g) => g.toFixed(0)).join(', ')} ms (50, 100, 200, 200, 200)`,
+  );
 });
 
 t.test('HTTP: an unknown outcome is a 503 that says so, when a retry is safe, and when to retry', async (t) => {
@@ -66,7 +69,9 @@ t.test('HTTP: an unknown outcome is a 503 that says so, when a retry is safe, an
   t.equal(p.problem.outcome, 'unknown');
   t.equal(p.problem.retryAfter, 0, 'its process is gone: its entity moves now, and the front holds a retry until it has');
   t.same(p.headers, { 'retry-after': '0' }, 'Retry-After');
-  const paused = await command(() => Promise.reject(new OutcomeUnknown('rotations/R1', '127.0.0.1:2553#y', 'unreachable'))).catch((e: unknown) => e as HttpProblem);
+  const paused = await command(() => Promise.reject(new OutcomeUnknown('rotations/R1', '127.0.0.1:2553#y', 'unreachable'))).catch(
+    (e: unknown) => e as HttpProblem,
+  );
   t.equal(paused.problem.status, 503);
   t.same(paused.headers, { 'retry-after': '1' }, 'only unreachable: its entity stays until it is downed; retry later');
   t.match(paused.problem.detail, /became unreachable/);

@@ -13,7 +13,10 @@ import type { ServiceConfig } from '../../src/service/config.ts';
 /** A one-worker node in a temp dir, stopped and removed when the test ends. */
 async function node(t: Test, options: Partial<ServiceConfig>): Promise<{ service: Service; base: string }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-passivation-'));
-  const service = await startService({ host: '127.0.0.1', port: 0, data: dir, workers: 1, demoSeason: false, durability: 'commit', ...options }, () => undefined);
+  const service = await startService(
+    { host: '127.0.0.1', port: 0, data: dir, workers: 1, demoSeason: false, durability: 'commit', ...options },
+    () => undefined,
+  );
   t.teardown(async () => {
     await service.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -21,7 +24,8 @@ async function node(t: Test, options: Partial<ServiceConfig>): Promise<{ service
   return { service, base: `http://127.0.0.1:${service.port}` };
 }
 
-const live = async (s: { region: { entitiesPerShard(): Promise<Record<string, number>> } }) => Object.values(await s.region.entitiesPerShard()).reduce((a, b) => a + b, 0);
+const live = async (s: { region: { entitiesPerShard(): Promise<Record<string, number>> } }) =>
+  Object.values(await s.region.entitiesPerShard()).reduce((a, b) => a + b, 0);
 
 t.test('LRU: no more live entities than --max-entities, and the passivated recover from the journal', async (t) => {
   // One worker, three entity types: 30 per type and thread.

@@ -29,7 +29,9 @@ async function start(dir: string, port: number): Promise<Started> {
   const wrapper = spawn('sh', ['-c', cmd], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
   let out = '';
   wrapper.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const pid = await new Promise<number>((resolve) => wrapper.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().split('\n')[0]))));
+  const pid = await new Promise<number>((resolve) =>
+    wrapper.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().split('\n')[0]))),
+  );
   wrapper.stdout.on('data', (d: Buffer) => (out += d.toString()));
   return { wrapper, pid, output: () => out };
 }
@@ -37,8 +39,12 @@ async function start(dir: string, port: number): Promise<Started> {
 async function ready(base: string, node: Started): Promise<void> {
   await until(
     async () => {
-      if (procState(node.pid) === undefined || procState(node.pid) === 'Z') throw new Error(`the node exited while starting:\n${node.output()}`);
-      return fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+      if (procState(node.pid) === undefined || procState(node.pid) === 'Z')
+        throw new Error(`the node exited while starting:\n${node.output()}`);
+      return fetch(`${base}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
     },
     60_000,
     'the node to be ready',
@@ -61,7 +67,11 @@ t.test('kill -9 and an immediate restart, several rounds: the node starts every 
       n.wrapper.stdout?.destroy();
       n.wrapper.stderr?.destroy();
     }
-    await Promise.all(nodes.map((n) => (n.wrapper.exitCode !== null || n.wrapper.signalCode !== null ? undefined : new Promise((r) => n.wrapper.once('exit', r)))));
+    await Promise.all(
+      nodes.map((n) =>
+        n.wrapper.exitCode !== null || n.wrapper.signalCode !== null ? undefined : new Promise((r) => n.wrapper.once('exit', r)),
+      ),
+    );
     rmSync(dir, { recursive: true, force: true });
   });
   const acknowledged: string[] = [];
@@ -77,7 +87,10 @@ t.test('kill -9 and an immediate restart, several rounds: the node starts every 
     const writer = async (w: number) => {
       for (let i = 0; !stop; i++) {
         const name = `R${round}-${w}-${i}`;
-        const status = await fetch(`${base}/api/rotations`, { method: 'POST', body: JSON.stringify({ name }) }).then((r) => r.status, () => 0);
+        const status = await fetch(`${base}/api/rotations`, { method: 'POST', body: JSON.stringify({ name }) }).then(
+          (r) => r.status,
+          () => 0,
+        );
         if (status === 201) acknowledged.push(name);
         if (status === 0) return;
       }

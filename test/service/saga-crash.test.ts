@@ -17,9 +17,11 @@ import { ready, startNode, type Node } from './fixtures/node-process.ts';
 const REG = 'D-AKIL';
 const ROTATIONS = ['kr1', 'kr2'];
 
-
 async function call(base: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const r = await fetch(`${base}${url}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+  const r = await fetch(`${base}${url}`, {
+    method,
+    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+  });
   const text = await r.text();
   return { status: r.status, json: text.length > 0 ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
@@ -55,7 +57,11 @@ t.test('kill -9 between each pair of saga steps: after a restart the saga finish
   const first = await call(base, 'PUT', `/api/airplanes/${REG}/rotation`, { rotationId: ROTATIONS[0], assignmentId: 'k-setup' });
   t.ok([200, 202].includes(first.status), 'the first assignment, no crash (202 if a loaded machine makes it outlast the wait)');
   t.equal(first.json.assignmentId, 'k-setup');
-  await until(async () => (await call(base, 'GET', '/api/assignments/k-setup')).json.state === 'completed', 30_000, 'the first assignment to finish');
+  await until(
+    async () => (await call(base, 'GET', '/api/assignments/k-setup')).json.state === 'completed',
+    30_000,
+    'the first assignment to finish',
+  );
   node.child.kill('SIGTERM');
   await node.exited;
 
@@ -67,7 +73,9 @@ t.test('kill -9 between each pair of saga steps: after a restart the saga finish
       node = startNode(dir, port, `${point}:${step}:${sagaId}`);
       nodes.push(node);
       await ready(base, node);
-      const answer = await call(base, 'PUT', `/api/airplanes/${REG}/rotation`, { rotationId: target, assignmentId: sagaId }).catch(() => undefined);
+      const answer = await call(base, 'PUT', `/api/airplanes/${REG}/rotation`, { rotationId: target, assignmentId: sagaId }).catch(
+        () => undefined,
+      );
       t.equal(answer, undefined, `${point} step ${step}: the node died under the request`);
       t.equal(await node.exited, 'SIGKILL', `${point} step ${step}: killed by the hook`);
 
@@ -76,16 +84,28 @@ t.test('kill -9 between each pair of saga steps: after a restart the saga finish
       await ready(base, node);
       // Nobody asks about the saga: the keeper must wake it. Wait until the airplane holds the
       // target and the rotations agree with it (the release of the previous one is the last step).
-      const settled = await until(async () => {
-        const inv = await invariant(base);
-        return inv.holds === target && inv.wrong.length === 0 ? inv : undefined;
-      }, 30_000, `${point} step ${step}: the airplane to hold ${target} with the rotations agreeing`).catch((error: unknown) => (t.fail(String(error)), undefined));
+      const settled = await until(
+        async () => {
+          const inv = await invariant(base);
+          return inv.holds === target && inv.wrong.length === 0 ? inv : undefined;
+        },
+        30_000,
+        `${point} step ${step}: the airplane to hold ${target} with the rotations agreeing`,
+      ).catch((error: unknown) => (t.fail(String(error)), undefined));
       t.ok(settled, `${point} step ${step}: airplane and rotations agree`);
-      const status = await until(async () => {
-        const s = await call(base, 'GET', `/api/assignments/${sagaId}`);
-        return s.json.state === 'completed' ? s : undefined;
-      }, 10_000, `${point} step ${step}: the saga to be completed`);
-      t.match(status.json, { assignmentId: sagaId, state: 'completed', outcome: { _tag: 'Assigned', rotationId: target } }, `${point} step ${step}: the outcome is there to read`);
+      const status = await until(
+        async () => {
+          const s = await call(base, 'GET', `/api/assignments/${sagaId}`);
+          return s.json.state === 'completed' ? s : undefined;
+        },
+        10_000,
+        `${point} step ${step}: the saga to be completed`,
+      );
+      t.match(
+        status.json,
+        { assignmentId: sagaId, state: 'completed', outcome: { _tag: 'Assigned', rotationId: target } },
+        `${point} step ${step}: the outcome is there to read`,
+      );
       node.child.kill('SIGTERM');
       await node.exited;
     }

@@ -28,9 +28,15 @@ interface Line {
 }
 
 /** Runs the child; `killWhen` sees each progress line and returns true to SIGKILL it there. */
-async function run(dir: string, killWhen: (l: Line) => boolean): Promise<{ lines: Line[]; signal: string | null; code: number | null; stderr: string }> {
+async function run(
+  dir: string,
+  killWhen: (l: Line) => boolean,
+): Promise<{ lines: Line[]; signal: string | null; code: number | null; stderr: string }> {
   // A clean command line: tsx as the only loader, not tap's.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fixtures/kill-projection.ts'), dir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fixtures/kill-projection.ts'), dir], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: Line[] = [];
   let buffered = '';
   let stderr = '';
@@ -64,11 +70,17 @@ t.test('SIGKILL mid-stream, restart from snapshot + tail == fresh rebuild, nothi
 
   // Killed once a snapshot exists, the view has applied events past it (they must be applied
   // again after the restart, once), and the writer is still writing.
-  const first = await run(dir, (l) => (l.snapshotOffset ?? 0) > 0 && (l.offset ?? 0) > (l.snapshotOffset ?? 0) && l.writerDone === false && (l.head ?? 0) < total);
+  const first = await run(
+    dir,
+    (l) => (l.snapshotOffset ?? 0) > 0 && (l.offset ?? 0) > (l.snapshotOffset ?? 0) && l.writerDone === false && (l.head ?? 0) < total,
+  );
   t.equal(first.signal, 'SIGKILL', `killed mid-stream (${first.stderr.slice(0, 500)})`);
   const last = first.lines[first.lines.length - 1];
   t.ok(last && last.done !== true && (last.head ?? 0) < total, `the first run had written ${last?.head} of ${total} events when killed`);
-  t.ok(last && (last.offset ?? 0) > (last.snapshotOffset ?? 0), `its view had applied up to ${last?.offset}, past its snapshot at ${last?.snapshotOffset}`);
+  t.ok(
+    last && (last.offset ?? 0) > (last.snapshotOffset ?? 0),
+    `its view had applied up to ${last?.offset}, past its snapshot at ${last?.snapshotOffset}`,
+  );
 
   const second = await run(dir, () => false);
   t.equal(second.code, 0, `the restarted run completes (${second.stderr.slice(0, 500)})`);

@@ -6,7 +6,18 @@
 import t from 'tap';
 import { designatorKey } from '../../src/domain/index.ts';
 import type { EventEnvelope } from '../../src/persistence/index.ts';
-import { dialectOf, reset, schema, checkContinuity, checkDesignators, checkEquipment, checkGroundTime, INDEXED, ONE_PER_AGGREGATE, WRITE } from '../../src/views/memgraph-cypher.ts';
+import {
+  dialectOf,
+  reset,
+  schema,
+  checkContinuity,
+  checkDesignators,
+  checkEquipment,
+  checkGroundTime,
+  INDEXED,
+  ONE_PER_AGGREGATE,
+  WRITE,
+} from '../../src/views/memgraph-cypher.ts';
 import { planBatch } from '../../src/views/memgraph-view.ts';
 import { liveEnv } from '../fixtures/live.ts';
 import { viewContract, leg } from './fixtures/view-contract.ts';
@@ -66,15 +77,23 @@ t.test('check queries: one rotation uses its key, all rotations no parameter', a
   t.match(checkEquipment(true), /MATCH \(a:Airplane\)-\[:FLIES\]->\(r:Rotation \{id: \$rotationId\}\)/);
   t.notMatch(checkEquipment(false), /\$rotationId/);
   // Ground time drops pairs that cannot violate before looking up their airport.
-  for (const byRotation of [true, false]) t.ok(checkGroundTime(byRotation).indexOf('$maxAirportMgt') < checkGroundTime(byRotation).indexOf('OPTIONAL MATCH (ap:Airport'));
+  for (const byRotation of [true, false])
+    t.ok(checkGroundTime(byRotation).indexOf('$maxAirportMgt') < checkGroundTime(byRotation).indexOf('OPTIONAL MATCH (ap:Airport'));
 });
 
 const env = (persistenceId: string, seq: number, offset: number, event: Record<string, unknown>): EventEnvelope =>
-  ({ persistenceId, seq, offset, type: String(event['_tag']), version: 1, timestamp: 0, event } as unknown as EventEnvelope);
+  ({ persistenceId, seq, offset, type: String(event['_tag']), version: 1, timestamp: 0, event }) as unknown as EventEnvelope;
 
 t.test('batch plan: dedup, gaps, runs, and one event per aggregate where rows depend on each other', async (t) => {
   t.ok(ONE_PER_AGGREGATE.has('RotationAssigned'));
-  const assigned = (reg: string, rot: string) => ({ _tag: 'RotationAssigned', version: 1, registration: reg, rotationId: rot, assignmentId: 'x', previous: null });
+  const assigned = (reg: string, rot: string) => ({
+    _tag: 'RotationAssigned',
+    version: 1,
+    registration: reg,
+    rotationId: rot,
+    assignmentId: 'x',
+    previous: null,
+  });
   const batch = [
     env('airplane-A', 2, 10, assigned('A', 'R1')),
     env('rotation-R2', 1, 11, { _tag: 'RotationClaimed', version: 1, rotationId: 'R2', registration: 'A', assignmentId: 'y' }),
@@ -83,12 +102,35 @@ t.test('batch plan: dedup, gaps, runs, and one event per aggregate where rows de
     env('airplane-C', 5, 14, assigned('C', 'R4')), // a gap (seq 5 after 3)
     env('airplane-B', 1, 15, assigned('B', 'R3')), // a duplicate
   ];
-  const plan = planBatch(batch, new Map([['airplane-A', 1], ['airplane-C', 3]]), 9);
-  t.same(plan.runs.map((r) => [r.tag, r.rows.map((x) => x['rotationId'])]), [['RotationAssigned', ['R1', 'R3']], ['RotationAssigned', ['R2', 'R4']]]);
+  const plan = planBatch(
+    batch,
+    new Map([
+      ['airplane-A', 1],
+      ['airplane-C', 3],
+    ]),
+    9,
+  );
+  t.same(
+    plan.runs.map((r) => [r.tag, r.rows.map((x) => x['rotationId'])]),
+    [
+      ['RotationAssigned', ['R1', 'R3']],
+      ['RotationAssigned', ['R2', 'R4']],
+    ],
+  );
   t.same([plan.applied, plan.duplicates, plan.gaps, plan.offset], [5, 1, 1, 15]);
-  t.same([...plan.last], [['airplane-A', 3], ['airplane-C', 5], ['rotation-R2', 1], ['airplane-B', 1]]);
+  t.same(
+    [...plan.last],
+    [
+      ['airplane-A', 3],
+      ['airplane-C', 5],
+      ['rotation-R2', 1],
+      ['airplane-B', 1],
+    ],
+  );
   // Legs of one rotation stay one statement (the season load adds them back to back).
-  const legs = [1, 2, 3].map((i) => env('rotation-R1', i, i, { _tag: 'LegAdded', version: 1, rotationId: 'R1', leg: leg(`l${i}`, 'FRA', 'MUC', i, i + 1) }));
+  const legs = [1, 2, 3].map((i) =>
+    env('rotation-R1', i, i, { _tag: 'LegAdded', version: 1, rotationId: 'R1', leg: leg(`l${i}`, 'FRA', 'MUC', i, i + 1) }),
+  );
   const lp = planBatch(legs, new Map(), 0);
   t.equal(lp.runs.length, 1);
   t.equal(lp.runs[0]?.rows.length, 3);
@@ -108,7 +150,10 @@ if (url) {
   t.test('an airplane reassigned twice in one batch flies only its last rotation', async (t) => {
     const w = new FeedWorld();
     w.airplane({ _tag: 'CreateAirplane', registration: 'D-A', aircraftType: '320', minimumGroundTimeMin: 600 });
-    for (const [r, n] of [['R1', 1], ['R2', 3]] as const) {
+    for (const [r, n] of [
+      ['R1', 1],
+      ['R2', 3],
+    ] as const) {
       w.rotation({ _tag: 'CreateRotation', rotationId: r });
       w.rotation({ _tag: 'AddLeg', rotationId: r, leg: leg(`${r}a`, 'FRA', 'MUC', 0, 1, n) });
       w.rotation({ _tag: 'AddLeg', rotationId: r, leg: leg(`${r}b`, 'MUC', 'FRA', 2, 3, n + 1) });
@@ -119,7 +164,10 @@ if (url) {
     try {
       await view.apply(w.feed);
       t.equal((await view.airplane('D-A'))?.rotationId, 'R2');
-      t.same(await view.rotation('R1'), oracleSchedule(w.feed).rotations.find((r) => r.rotationId === 'R1'));
+      t.same(
+        await view.rotation('R1'),
+        oracleSchedule(w.feed).rotations.find((r) => r.rotationId === 'R1'),
+      );
       t.equal(canonical(await viewAnswers(view)), canonical(oracle(w.feed)), 'equals the oracle');
     } finally {
       await view.close();
@@ -127,7 +175,11 @@ if (url) {
   });
 
   t.test('two appliers of the same feed (a projection handing over) apply each event once', async (t) => {
-    const w = seasonFeed({ season: { airplanes: 4, airports: 6, days: 3, seed: 21, violations: { continuity: 0.1, groundTime: 0.1, duplicates: 0.1 } }, edits: 60, seed: 22 });
+    const w = seasonFeed({
+      season: { airplanes: 4, airports: 6, days: 3, seed: 21, violations: { continuity: 0.1, groundTime: 0.1, duplicates: 0.1 } },
+      edits: 60,
+      seed: 22,
+    });
     const a = await open();
     const b = await MemgraphScheduleView.open({ url, ...(user ? { user } : {}), ...(password ? { password } : {}) });
     try {
@@ -145,7 +197,7 @@ if (url) {
     }
   });
 
-  t.test('the dialect is the server\'s and the schema is in place after a reopen', async (t) => {
+  t.test("the dialect is the server's and the schema is in place after a reopen", async (t) => {
     const first = await open();
     const dialect = first.dialect;
     await first.close();

@@ -18,7 +18,11 @@ const answers = viewAnswers;
 const want = oracle;
 
 const small = (seed: number) =>
-  seasonFeed({ season: { airplanes: 4, airports: 6, days: 3, seed, violations: { continuity: 0.08, groundTime: 0.08, duplicates: 0.08 } }, edits: 120, seed: seed + 100 });
+  seasonFeed({
+    season: { airplanes: 4, airports: 6, days: 3, seed, violations: { continuity: 0.08, groundTime: 0.08, duplicates: 0.08 } },
+    edits: 120,
+    seed: seed + 100,
+  });
 
 t.test('event by event', async (t) => {
   const w = small(21);
@@ -27,14 +31,19 @@ t.test('event by event', async (t) => {
   for (let i = 0; i < w.feed.length; i++) {
     view.applyNow([w.feed[i] as EventEnvelope]);
     const expected = JSON.stringify(want(w.feed.slice(0, i + 1)));
-    if (JSON.stringify(await answers(view)) !== expected && bad++ === 0) t.same(await answers(view), JSON.parse(expected), `first difference at offset ${i + 1}`);
+    if (JSON.stringify(await answers(view)) !== expected && bad++ === 0)
+      t.same(await answers(view), JSON.parse(expected), `first difference at offset ${i + 1}`);
   }
   t.equal(bad, 0, `all ${w.feed.length} prefixes equal the oracle`);
   t.ok(oracleEquipment(w.feed).length > 0, `the edits made equipment violations too (${oracleEquipment(w.feed).length})`);
 });
 
 /** Interleaves per-aggregate queues by the given choices; repeats some events (redelivery). */
-function interleave(feed: readonly EventEnvelope[], choices: readonly number[], repeats: readonly number[]): { order: EventEnvelope[]; delivered: EventEnvelope[] } {
+function interleave(
+  feed: readonly EventEnvelope[],
+  choices: readonly number[],
+  repeats: readonly number[],
+): { order: EventEnvelope[]; delivered: EventEnvelope[] } {
   const queues = new Map<string, EventEnvelope[]>();
   for (const e of feed) {
     const q = queues.get(e.persistenceId);
@@ -76,7 +85,7 @@ t.test('random interleavings within aggregate order, with redeliveries', async (
         for (let i = 0; i < delivered.length; i += batch) {
           const slice = delivered.slice(i, i + batch);
           view.applyNow(slice);
-          for (const e of slice) if (!seen.has(e)) (seen.add(e), applied.push(e));
+          for (const e of slice) if (!seen.has(e)) seen.add(e), applied.push(e);
           const got = JSON.stringify(await answers(view));
           if (got !== JSON.stringify(want(applied))) return false;
         }
@@ -89,7 +98,11 @@ t.test('random interleavings within aggregate order, with redeliveries', async (
 });
 
 t.test('JSON answers from cached fragments parse to the answer after every batch', async (t) => {
-  const w = seasonFeed({ season: { airplanes: 4, airports: 6, days: 4, seed: 2, violations: { continuity: 0.1, groundTime: 0.1, duplicates: 0.1 } }, edits: 120, seed: 4 });
+  const w = seasonFeed({
+    season: { airplanes: 4, airports: 6, days: 4, seed: 2, violations: { continuity: 0.1, groundTime: 0.1, duplicates: 0.1 } },
+    edits: 120,
+    seed: 4,
+  });
   const view = new MemoryScheduleView();
   const rotations = [...new Set(w.feed.flatMap((e) => (e.event._tag === 'RotationCreated' ? [String(e.event['rotationId'])] : [])))];
   let checked = 0;
@@ -97,7 +110,10 @@ t.test('JSON answers from cached fragments parse to the answer after every batch
   for (let i = 0; i < w.feed.length; i += 9) {
     view.applyNow(w.feed.slice(i, i + 9) as EventEnvelope[]);
     const queries: ViewQuery[] = [
-      { _tag: 'Continuity', filters: { limit: 3 } }, { _tag: 'GroundTime' }, { _tag: 'Designators' }, { _tag: 'Equipment', filters: { limit: 2 } },
+      { _tag: 'Continuity', filters: { limit: 3 } },
+      { _tag: 'GroundTime' },
+      { _tag: 'Designators' },
+      { _tag: 'Equipment', filters: { limit: 2 } },
       ...rotations.map((rotationId) => ({ _tag: 'Rotation', rotationId }) as const),
       { _tag: 'Airplane', registration: 'nobody' },
     ];
@@ -105,7 +121,8 @@ t.test('JSON answers from cached fragments parse to the answer after every batch
       const want = await runQuery(view, q);
       const got = q._tag === 'Rotation' ? view.rotationJsonNow(q.rotationId) : answerJson(q, await runQuery(view, q));
       checked++;
-      if (canonical(JSON.parse(got)) !== canonical(want) && bad++ === 0) t.same(JSON.parse(got), want, `${q._tag} after offset ${view.offsetNow()}`);
+      if (canonical(JSON.parse(got)) !== canonical(want) && bad++ === 0)
+        t.same(JSON.parse(got), want, `${q._tag} after offset ${view.offsetNow()}`);
     }
   }
   t.equal(bad, 0, `${checked} JSON answers parse to the answer`);

@@ -11,7 +11,12 @@ import { oracle } from './fixtures/oracle.ts';
 import { appendFeed, eventually } from './fixtures/journal-feed.ts';
 import { leg } from './fixtures/view-contract.ts';
 
-const world = () => seasonFeed({ season: { airplanes: 5, airports: 7, days: 4, seed: 8, violations: { continuity: 0.05, groundTime: 0.05, duplicates: 0.05 } }, edits: 60, seed: 3 });
+const world = () =>
+  seasonFeed({
+    season: { airplanes: 5, airports: 7, days: 4, seed: 8, violations: { continuity: 0.05, groundTime: 0.05, duplicates: 0.05 } },
+    edits: 60,
+    seed: 3,
+  });
 
 t.test('replicas rebuild from offset 0, join, answer round-robin and read your writes', async (t) => {
   const journal = await memoryJournal();
@@ -25,7 +30,10 @@ t.test('replicas rebuild from offset 0, join, answer round-robin and read your w
     await journal.close();
   });
   await pool.ready;
-  t.ok(pool.lag().every((l) => l.state === 'ready' && l.offset >= loaded), 'every replica caught up with the head it saw at start before ready');
+  t.ok(
+    pool.lag().every((l) => l.state === 'ready' && l.offset >= loaded),
+    'every replica caught up with the head it saw at start before ready',
+  );
 
   const sources = new Set<string>();
   for (let i = 0; i < 6; i++) {
@@ -43,23 +51,48 @@ t.test('replicas rebuild from offset 0, join, answer round-robin and read your w
   ]);
   t.ok(a.lastOffset > r.lastOffset);
   for (let i = 0; i < 4; i++) {
-    const got = await pool.queryWithSource({ _tag: 'Continuity', filters: { rotationId: 'RX' } }, { minOffset: a.lastOffset, timeoutMs: 5_000 });
+    const got = await pool.queryWithSource(
+      { _tag: 'Continuity', filters: { rotationId: 'RX' } },
+      { minOffset: a.lastOffset, timeoutMs: 5_000 },
+    );
     t.ok(got.offset >= a.lastOffset, `${got.replica} answered at ${got.offset} >= ${a.lastOffset}`);
-    t.same(got.answer.violations.map((v) => v.legIds), [['rx1', 'rx2']]);
+    t.same(
+      got.answer.violations.map((v) => v.legIds),
+      [['rx1', 'rx2']],
+    );
   }
-  t.same((await pool.query({ _tag: 'Rotation', rotationId: 'RX' }))?.legs.map((l) => l.id), ['rx1', 'rx2']);
+  t.same(
+    (await pool.query({ _tag: 'Rotation', rotationId: 'RX' }))?.legs.map((l) => l.id),
+    ['rx1', 'rx2'],
+  );
   const json = await pool.queryJson({ _tag: 'GroundTime', filters: { limit: 1000 } }, { minOffset: a.lastOffset });
-  t.same(JSON.parse(json.answer), await pool.query({ _tag: 'GroundTime', filters: { limit: 1000 } }, { minOffset: a.lastOffset }), 'queryJson is the same answer, serialised');
-  t.equal((await pool.queryJson({ _tag: 'GroundTime', filters: { limit: 1000 } })).answer, json.answer, 'and a second ask (from the cache) the same string');
+  t.same(
+    JSON.parse(json.answer),
+    await pool.query({ _tag: 'GroundTime', filters: { limit: 1000 } }, { minOffset: a.lastOffset }),
+    'queryJson is the same answer, serialised',
+  );
+  t.equal(
+    (await pool.queryJson({ _tag: 'GroundTime', filters: { limit: 1000 } })).answer,
+    json.answer,
+    'and a second ask (from the cache) the same string',
+  );
   // An event that changes no violation keeps the cached body; the answer reports the new offset.
-  const quiet = await journal.append('airport-ZZZ', 0, [{ _tag: 'AirportMinimumGroundTimeSet', version: 1, iata: 'ZZZ', minimumGroundTimeMin: 0 }]);
+  const quiet = await journal.append('airport-ZZZ', 0, [
+    { _tag: 'AirportMinimumGroundTimeSet', version: 1, iata: 'ZZZ', minimumGroundTimeMin: 0 },
+  ]);
   const after = await pool.queryJson({ _tag: 'GroundTime', filters: { limit: 1000 } }, { minOffset: quiet.lastOffset });
   t.same(JSON.parse(after.answer), { ...JSON.parse(json.answer), offset: after.offset }, 'same violations, new offset');
   t.ok(after.offset >= quiet.lastOffset);
   await eventually(() => pool.lag().every((l) => l.lag === 0), 5_000, 'lag 0 on every replica');
-  t.same(pool.lag().map((l) => l.offset), [quiet.lastOffset, quiet.lastOffset]);
+  t.same(
+    pool.lag().map((l) => l.offset),
+    [quiet.lastOffset, quiet.lastOffset],
+  );
   const counters = await pool.counters();
-  t.ok(counters.every((c) => c.counters.applied === quiet.lastOffset && c.counters.duplicates === 0), 'each replica applied every event once');
+  t.ok(
+    counters.every((c) => c.counters.applied === quiet.lastOffset && c.counters.duplicates === 0),
+    'each replica applied every event once',
+  );
 });
 
 t.test('a query for an offset nobody reaches fails with a tagged ViewLagTimeout', async (t) => {
@@ -76,7 +109,10 @@ t.test('a query for an offset nobody reaches fails with a tagged ViewLagTimeout'
     await journal.close();
   });
   await pool.ready;
-  const pending = pool.query({ _tag: 'Continuity' }, { minOffset: head + 10, timeoutMs: 150 }).then(() => null, (x: unknown) => x);
+  const pending = pool.query({ _tag: 'Continuity' }, { minOffset: head + 10, timeoutMs: 150 }).then(
+    () => null,
+    (x: unknown) => x,
+  );
   await clock.advance(149);
   let settled = false;
   void pending.then(() => (settled = true));
@@ -86,7 +122,10 @@ t.test('a query for an offset nobody reaches fails with a tagged ViewLagTimeout'
   const e = await pending;
   t.ok(isViewLagTimeout(e), 'ViewLagTimeout');
   t.match(e, { _tag: 'ViewLagTimeout', retriable: true, data: { minOffset: head + 10, reachedOffset: head } });
-  const bad = await pool.query({ _tag: 'Continuity', filters: { limit: 5000 } }).then(() => null, (x: unknown) => x);
+  const bad = await pool.query({ _tag: 'Continuity', filters: { limit: 5000 } }).then(
+    () => null,
+    (x: unknown) => x,
+  );
   t.match(bad, { _tag: 'InvalidViewQuery', retriable: false }, 'a bad query comes back as its tagged error');
 });
 

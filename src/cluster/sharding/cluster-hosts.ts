@@ -31,7 +31,9 @@ export function clusterShardHosts(cluster: ClusterNode, role = SHARD_ROLE): Shar
     }
     hosts = [...byAddress.values()].map((h) => h.node);
     // Members that may run entities: a joining member runs none yet, a downed one no longer may.
-    others = state.members.filter((m) => m.node !== cluster.nodeId && (m.status === 'up' || m.status === 'leaving' || m.status === 'exiting')).map((m) => m.node);
+    others = state.members
+      .filter((m) => m.node !== cluster.nodeId && (m.status === 'up' || m.status === 'leaving' || m.status === 'exiting'))
+      .map((m) => m.node);
     cut = unreachable(state);
     downed = new Set(state.members.filter((m) => m.status === 'down').map((m) => m.node));
     leaving = new Set(state.members.filter((m) => m.status === 'leaving' || m.status === 'exiting').map((m) => m.node));

@@ -43,7 +43,9 @@ export class OutcomeUnknown extends Error {
     /** Why that member counts as lost. */
     readonly lost: LostCause,
   ) {
-    super(`${target}: the message was sent to ${node}, which was lost before it answered (${REASONS[lost]}); it may or may not have been applied`);
+    super(
+      `${target}: the message was sent to ${node}, which was lost before it answered (${REASONS[lost]}); it may or may not have been applied`,
+    );
     this.name = OUTCOME_UNKNOWN;
   }
 
@@ -52,4 +54,5 @@ export class OutcomeUnknown extends Error {
   }
 }
 
-export const isOutcomeUnknown = (e: unknown): e is OutcomeUnknown => typeof e === 'object' && e !== null && (e as { _tag?: unknown })._tag === OUTCOME_UNKNOWN;
+export const isOutcomeUnknown = (e: unknown): e is OutcomeUnknown =>
+  typeof e === 'object' && e !== null && (e as { _tag?: unknown })._tag === OUTCOME_UNKNOWN;

@@ -88,7 +88,8 @@ export class Handoff {
         this.ctx.flush(s);
       }
     }
-    if (hadTable || toWait.length > 0) this.ctx.log('info', `shard table: ${hosts.length} host(s); ${toWait.length} shard(s) coming here, ${toRelease.length} leaving`);
+    if (hadTable || toWait.length > 0)
+      this.ctx.log('info', `shard table: ${hosts.length} host(s); ${toWait.length} shard(s) coming here, ${toRelease.length} leaving`);
     if (toWait.length > 0) this.startWaiting(toWait);
     if (toRelease.length > 0) void this.release(toRelease);
     this.tick();
@@ -169,8 +170,20 @@ export class Handoff {
       for (const host of this.ctx.entityHosts) {
         asks.push(
           system
-            .ask<{ stopped: number }>({ node: self, thread, path: host }, (replyTo): ShardHostMsg => ({ _tag: 'StopShards', shards, shardCount: settings.shardCount, ...(stopMessage !== undefined ? { stopMessage } : {}), replyTo }), settings.handoffTimeoutMs)
-            .catch((error: unknown) => log('warn', `handoff: ${host} in thread ${thread} did not confirm stopping (${String(error)}); going on`)),
+            .ask<{ stopped: number }>(
+              { node: self, thread, path: host },
+              (replyTo): ShardHostMsg => ({
+                _tag: 'StopShards',
+                shards,
+                shardCount: settings.shardCount,
+                ...(stopMessage !== undefined ? { stopMessage } : {}),
+                replyTo,
+              }),
+              settings.handoffTimeoutMs,
+            )
+            .catch((error: unknown) =>
+              log('warn', `handoff: ${host} in thread ${thread} did not confirm stopping (${String(error)}); going on`),
+            ),
         );
       }
     }
@@ -226,7 +239,10 @@ export class Handoff {
       // its entities have stopped): wait for it much longer, and only then start anyway.
       if ((allUnreachable && waited >= settings.handoffTimeoutMs) || waited >= settings.handoffTimeoutMs * HARD_CAP_FACTOR) {
         this.ctx.stats.handoffTimeouts++;
-        this.ctx.log('warn', `shard ${s}: ${[...waitingOn].join(', ')} did not confirm its release within ${waited} ms${allUnreachable ? ' (unreachable)' : ''}; starting it here (the journal refuses a second writer)`);
+        this.ctx.log(
+          'warn',
+          `shard ${s}: ${[...waitingOn].join(', ')} did not confirm its release within ${waited} ms${allUnreachable ? ' (unreachable)' : ''}; starting it here (the journal refuses a second writer)`,
+        );
         this.maybeActivate(s, true);
       }
     }

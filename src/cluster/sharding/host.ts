@@ -14,8 +14,18 @@ import { stateful, type ActorRef, type AnyRef, type Behavior, type Terminated } 
 import { shardOf } from './allocation.ts';
 
 export type ShardHostMsg =
-  | { readonly _tag: 'StopShards'; readonly shards: readonly number[]; readonly shardCount: number; readonly stopMessage?: unknown; readonly replyTo: ActorRef<{ readonly stopped: number }> }
-  | { readonly _tag: 'CountByShard'; readonly shardCount: number; readonly replyTo: ActorRef<{ readonly counts: Readonly<Record<string, number>> }> }
+  | {
+      readonly _tag: 'StopShards';
+      readonly shards: readonly number[];
+      readonly shardCount: number;
+      readonly stopMessage?: unknown;
+      readonly replyTo: ActorRef<{ readonly stopped: number }>;
+    }
+  | {
+      readonly _tag: 'CountByShard';
+      readonly shardCount: number;
+      readonly replyTo: ActorRef<{ readonly counts: Readonly<Record<string, number>> }>;
+    }
   | Terminated;
 
 interface Stopping {

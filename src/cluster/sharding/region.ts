@@ -12,7 +12,16 @@
  * connection closed and re-dialling refused) fails at once with OutcomeUnknown (in-flight.ts):
  * it may or may not have been applied, so nothing here retries it.
  */
-import { askFailure, stateless, unavailable, type ActorRef, type ActorSystem, type AnyRef, type Clock, type TimerHandle } from '../../actors/index.ts';
+import {
+  askFailure,
+  stateless,
+  unavailable,
+  type ActorRef,
+  type ActorSystem,
+  type AnyRef,
+  type Clock,
+  type TimerHandle,
+} from '../../actors/index.ts';
 import { shardOf, stableHash } from './allocation.ts';
 import { Handoff } from './handoff.ts';
 import { HandoffBuffer, type Buffered } from './handoff-buffer.ts';
@@ -71,7 +80,8 @@ export class ShardRegion {
     this.threads = options.threads.length > 0 ? options.threads : [0];
     this.entityHosts = options.entityHosts;
     this.settings = { ...defaultSharding, ...options.settings };
-    if (!Number.isInteger(this.settings.shardCount) || this.settings.shardCount < 1) throw new RangeError(`shardCount must be a positive integer, got ${this.settings.shardCount}`);
+    if (!Number.isInteger(this.settings.shardCount) || this.settings.shardCount < 1)
+      throw new RangeError(`shardCount must be a positive integer, got ${this.settings.shardCount}`);
     this.log = options.log ?? (() => undefined);
     this.table = new ShardTable(this.settings.shardCount);
     this.buffers = new HandoffBuffer(this.settings.bufferLimit);
@@ -154,8 +164,10 @@ export class ShardRegion {
     const owner = this.table.owners[shard];
     if (owner === undefined) return this.refuse(path, replyTo, 'no member hosts shards (is any node up with the shards role?)');
     if (owner === this.self) return this.refuse(path, replyTo, `shard ${shard} is in an inconsistent state here`);
-    if (hops >= this.settings.maxHops) return this.refuse(path, replyTo, `shard ${shard} is moving (the nodes' tables disagree for a moment); retry`);
-    if (!this.hosts.reachable(owner)) return this.refuse(path, replyTo, `shard ${shard}'s home ${owner} is unreachable; it moves once the cluster downs that member`);
+    if (hops >= this.settings.maxHops)
+      return this.refuse(path, replyTo, `shard ${shard} is moving (the nodes' tables disagree for a moment); retry`);
+    if (!this.hosts.reachable(owner))
+      return this.refuse(path, replyTo, `shard ${shard}'s home ${owner} is unreachable; it moves once the cluster downs that member`);
     this.stats.forwarded++;
     const deliver: RegionMsg = { _tag: 'Deliver', path, message, hops: hops + 1 };
     // The asker travels as the sender (once on the wire); if the link to the owner cannot take
@@ -166,7 +178,11 @@ export class ShardRegion {
 
   private buffer(shard: number, b: Buffered): boolean {
     if (!this.buffers.add(shard, b)) {
-      this.refuse(b.path, b.replyTo, `shard ${shard} is being handed off and the handoff buffer is full (${this.settings.bufferLimit} messages); retry`);
+      this.refuse(
+        b.path,
+        b.replyTo,
+        `shard ${shard} is being handed off and the handoff buffer is full (${this.settings.bufferLimit} messages); retry`,
+      );
       return false;
     }
     this.stats.buffered++;
@@ -274,7 +290,11 @@ export class ShardRegion {
     const replies = await Promise.all(
       this.threads.flatMap((thread) =>
         this.entityHosts.map((host) =>
-          this.system.ask<{ counts: Record<string, number> }>({ node: this.self, thread, path: host }, (replyTo): ShardHostMsg => ({ _tag: 'CountByShard', shardCount: this.settings.shardCount, replyTo }), timeoutMs),
+          this.system.ask<{ counts: Record<string, number> }>(
+            { node: this.self, thread, path: host },
+            (replyTo): ShardHostMsg => ({ _tag: 'CountByShard', shardCount: this.settings.shardCount, replyTo }),
+            timeoutMs,
+          ),
         ),
       ),
     );
@@ -313,6 +333,7 @@ export class ShardRegion {
     this.handoff.stop();
     this.unsubscribe();
     if (this.inFlightTimer !== undefined) this.clock.clearTimeout(this.inFlightTimer);
-    for (const [shard, list] of this.buffers.takeAll()) for (const b of list) this.refuse(b.path, b.replyTo, `shard ${shard}: this node is stopping`);
+    for (const [shard, list] of this.buffers.takeAll())
+      for (const b of list) this.refuse(b.path, b.replyTo, `shard ${shard}: this node is stopping`);
   }
 }

@@ -55,7 +55,11 @@ export class ShardTable {
   }
 
   shards(): ShardInfo[] {
-    return Array.from({ length: this.shardCount }, (_, shard) => ({ shard, owner: this.owners[shard], state: NAMES[this.state[shard] as number] as ShardState }));
+    return Array.from({ length: this.shardCount }, (_, shard) => ({
+      shard,
+      owner: this.owners[shard],
+      state: NAMES[this.state[shard] as number] as ShardState,
+    }));
   }
 
   /** Shards per owner, as this node's table has them. */

@@ -22,8 +22,22 @@ export function seasonCommands(season: Season): SeasonCommands {
  * command object per leg is a lot of memory on a big season). */
 export function fleetCommands(season: Season): Omit<SeasonCommands, 'rotations'> {
   return {
-    airports: season.airports.map((a) => ({ _tag: 'SetAirportMinimumGroundTime', iata: a.iata, minimumGroundTimeMin: a.minimumGroundTimeMin })),
-    airplanes: season.airplanes.map((a) => ({ _tag: 'CreateAirplane', registration: a.registration, aircraftType: a.aircraftType, minimumGroundTimeMin: a.minimumGroundTimeMin })),
-    assignments: season.airplanes.map((a) => ({ _tag: 'StartAssignment', sagaId: `assign-${a.rotationId}`, registration: a.registration, rotationId: a.rotationId })),
+    airports: season.airports.map((a) => ({
+      _tag: 'SetAirportMinimumGroundTime',
+      iata: a.iata,
+      minimumGroundTimeMin: a.minimumGroundTimeMin,
+    })),
+    airplanes: season.airplanes.map((a) => ({
+      _tag: 'CreateAirplane',
+      registration: a.registration,
+      aircraftType: a.aircraftType,
+      minimumGroundTimeMin: a.minimumGroundTimeMin,
+    })),
+    assignments: season.airplanes.map((a) => ({
+      _tag: 'StartAssignment',
+      sagaId: `assign-${a.rotationId}`,
+      registration: a.registration,
+      rotationId: a.rotationId,
+    })),
   };
 }

@@ -40,8 +40,14 @@ export interface SeasonOptions {
 
 /** About the paper's size: six months, ~300 airplanes, ~150 airports, ~180,000 dated legs. */
 export const DEFAULT_SEASON: SeasonOptions = {
-  airplanes: 300, airports: 150, days: 183, legsPerDay: 3.3, startDate: '2026-03-29', seed: 1,
-  carriers: ['AL', 'FT', 'SK'], violations: { continuity: 0.0005, groundTime: 0.0005, duplicates: 0.0005, equipment: 0.0005 },
+  airplanes: 300,
+  airports: 150,
+  days: 183,
+  legsPerDay: 3.3,
+  startDate: '2026-03-29',
+  seed: 1,
+  carriers: ['AL', 'FT', 'SK'],
+  violations: { continuity: 0.0005, groundTime: 0.0005, duplicates: 0.0005, equipment: 0.0005 },
 };
 
 /** Flight numbers run from 1 to this per carrier and local date (SSIM's four digits). */
@@ -56,10 +62,12 @@ const MAX_FLIGHT_NUMBER = 9999;
  * reshuffles them).
  */
 export function seasonOfSize(multiplier: number, base: SeasonOptions = DEFAULT_SEASON): SeasonOptions {
-  if (!(Number.isFinite(multiplier) && multiplier > 0)) throw new RangeError(`season multiplier must be a number above 0, got ${multiplier}`);
+  if (!(Number.isFinite(multiplier) && multiplier > 0))
+    throw new RangeError(`season multiplier must be a number above 0, got ${multiplier}`);
   const airplanes = Math.max(1, Math.round(base.airplanes * multiplier));
   // Registrations are D-A plus three letters.
-  if (airplanes > 17_576) throw new RangeError(`season multiplier ${multiplier} gives ${airplanes} airplanes; at most 17,576 have registrations`);
+  if (airplanes > 17_576)
+    throw new RangeError(`season multiplier ${multiplier} gives ${airplanes} airplanes; at most 17,576 have registrations`);
   if (airplanes === base.airplanes) return base;
   const needed = Math.ceil((airplanes * Math.ceil(base.legsPerDay) * 2) / MAX_FLIGHT_NUMBER);
   const carriers = [...base.carriers];
@@ -106,9 +114,12 @@ export function seasonOptionProblems(o: SeasonOptions): string[] {
   int('seed', o.seed, 0, 2 ** 32 - 1);
   if (!(o.legsPerDay > 0 && o.legsPerDay <= 5)) p.push(`legsPerDay must be more than 0 and at most 5, got ${o.legsPerDay}`);
   if (!isIsoDate(o.startDate)) p.push(`startDate must be a date YYYY-MM-DD, got ${o.startDate}`);
-  if (o.carriers.length === 0 || o.carriers.some((c) => !/^[A-Z0-9]{2}$/.test(c))) p.push(`carriers must be 2-character airline codes, got ${o.carriers.join(',')}`);
-  else if ((o.airplanes * Math.ceil(o.legsPerDay) * 2) / o.carriers.length > MAX_FLIGHT_NUMBER) p.push('too few carriers: flight numbers per carrier and day would pass 9999');
-  for (const [k, v] of Object.entries(o.violations)) if (!(v >= 0 && v <= 0.2)) p.push(`violation rate ${k} must be from 0 to 0.2, got ${v}`);
+  if (o.carriers.length === 0 || o.carriers.some((c) => !/^[A-Z0-9]{2}$/.test(c)))
+    p.push(`carriers must be 2-character airline codes, got ${o.carriers.join(',')}`);
+  else if ((o.airplanes * Math.ceil(o.legsPerDay) * 2) / o.carriers.length > MAX_FLIGHT_NUMBER)
+    p.push('too few carriers: flight numbers per carrier and day would pass 9999');
+  for (const [k, v] of Object.entries(o.violations))
+    if (!(v >= 0 && v <= 0.2)) p.push(`violation rate ${k} must be from 0 to 0.2, got ${v}`);
   return p;
 }
 
@@ -144,12 +155,17 @@ export function generateSeason(partial: Partial<SeasonOptions> = {}): Season {
 
   // 7919 is coprime with 26^3, so i -> code is a permutation: unique codes that look scattered.
   const airports: SeasonAirport[] = Array.from({ length: options.airports }, (_, i) => ({
-    iata: letters((i * 7919 + 1234) % 17_576, 3), minimumGroundTimeMin: rnd.int(4, 12) * 5, utcOffsetMin: rnd.pick(OFFSETS),
+    iata: letters((i * 7919 + 1234) % 17_576, 3),
+    minimumGroundTimeMin: rnd.int(4, 12) * 5,
+    utcOffsetMin: rnd.pick(OFFSETS),
   }));
   const offset = new Map(airports.map((a) => [a.iata, a.utcOffsetMin]));
   const airportMgt = new Map(airports.map((a) => [a.iata, a.minimumGroundTimeMin]));
   const airplanes = Array.from({ length: options.airplanes }, (_, i) => ({
-    registration: `D-A${letters(i, 3)}`, aircraftType: rnd.pick(TYPES), minimumGroundTimeMin: rnd.int(5, 9) * 5, rotationId: `ROT-${String(i + 1).padStart(4, '0')}`,
+    registration: `D-A${letters(i, 3)}`,
+    aircraftType: rnd.pick(TYPES),
+    minimumGroundTimeMin: rnd.int(5, 9) * 5,
+    rotationId: `ROT-${String(i + 1).padStart(4, '0')}`,
   }));
 
   const drafts = flyRotations(options, airports, rnd, offset);
@@ -161,10 +177,24 @@ export function generateSeason(partial: Partial<SeasonOptions> = {}): Season {
   const legs: Leg[] = new Array(drafts.length);
   for (const i of order) {
     const d = drafts[i] as Draft;
-    const designator = { carrier: d.carrier, flightNumber: d.flightNumber, suffix: d.suffix, departureAirport: d.departureAirport, dateOfOrigin: new Date(d.localDay * DAY_MS).toISOString().slice(0, 10) };
+    const designator = {
+      carrier: d.carrier,
+      flightNumber: d.flightNumber,
+      suffix: d.suffix,
+      departureAirport: d.departureAirport,
+      dateOfOrigin: new Date(d.localDay * DAY_MS).toISOString().slice(0, 10),
+    };
     const n = (seen.get(legId(designator)) ?? 0) + 1;
     seen.set(legId(designator), n);
-    legs[i] = { id: legId(designator, n), ...designator, arrivalAirport: d.arrivalAirport, departureUtc: d.departureMin * MINUTE_MS, arrivalUtc: d.arrivalMin * MINUTE_MS, aircraftType: d.aircraftType ?? airplanes[d.rotation]?.aircraftType ?? null, serviceType: 'J' };
+    legs[i] = {
+      id: legId(designator, n),
+      ...designator,
+      arrivalAirport: d.arrivalAirport,
+      departureUtc: d.departureMin * MINUTE_MS,
+      arrivalUtc: d.arrivalMin * MINUTE_MS,
+      aircraftType: d.aircraftType ?? airplanes[d.rotation]?.aircraftType ?? null,
+      serviceType: 'J',
+    };
   }
   const byRotation: Leg[][] = airplanes.map(() => []);
   drafts.forEach((d, i) => byRotation[d.rotation]?.push(legs[i] as Leg));
@@ -175,12 +205,28 @@ export function generateSeason(partial: Partial<SeasonOptions> = {}): Season {
     v.kind === 'duplicate'
       ? { kind: 'duplicate', legIds: v.legs.map(idOf).sort() }
       : v.kind === 'equipment'
-        ? { kind: 'equipment', rotationId: rotationOf(v.legs[0] as number), legId: idOf(v.legs[0] as number), aircraftType: (drafts[v.legs[0] as number] as Draft).aircraftType as string }
-        : { kind: v.kind, rotationId: rotationOf(v.legs[0] as number), previousLegId: idOf(v.legs[0] as number), nextLegId: idOf(v.legs[1] as number) },
+        ? {
+            kind: 'equipment',
+            rotationId: rotationOf(v.legs[0] as number),
+            legId: idOf(v.legs[0] as number),
+            aircraftType: (drafts[v.legs[0] as number] as Draft).aircraftType as string,
+          }
+        : {
+            kind: v.kind,
+            rotationId: rotationOf(v.legs[0] as number),
+            previousLegId: idOf(v.legs[0] as number),
+            nextLegId: idOf(v.legs[1] as number),
+          },
   );
-  const schedule: Schedule = { airports: airports.map(({ iata, minimumGroundTimeMin }) => ({ iata, minimumGroundTimeMin })), airplanes, rotations };
+  const schedule: Schedule = {
+    airports: airports.map(({ iata, minimumGroundTimeMin }) => ({ iata, minimumGroundTimeMin })),
+    airplanes,
+    rotations,
+  };
   const firstOf: number[] = [];
-  drafts.forEach((d, i) => { if (firstOf[d.rotation] === undefined) firstOf[d.rotation] = i; });
+  drafts.forEach((d, i) => {
+    if (firstOf[d.rotation] === undefined) firstOf[d.rotation] = i;
+  });
   const placed = order.map((i) => {
     const rotation = (drafts[i] as Draft).rotation;
     return { rotation, position: i - (firstOf[rotation] as number) };
@@ -209,7 +255,17 @@ function flyRotations(o: SeasonOptions, airports: readonly SeasonAirport[], rnd:
         const key = `${carrier}${localDay}`;
         const flightNumber = (numbers.get(key) ?? 0) + 1;
         numbers.set(key, flightNumber);
-        drafts.push({ carrier, flightNumber, suffix: '', departureAirport: at, arrivalAirport: to, departureMin: t, arrivalMin: arrival, localDay, rotation: p });
+        drafts.push({
+          carrier,
+          flightNumber,
+          suffix: '',
+          departureAirport: at,
+          arrivalAirport: to,
+          departureMin: t,
+          arrivalMin: arrival,
+          localDay,
+          rotation: p,
+        });
         at = to;
         ready = arrival;
         t = arrival + MIN_GROUND + rnd.int(0, 12) * 5;
@@ -224,7 +280,13 @@ interface Injection {
   readonly legs: readonly number[];
 }
 
-function inject(o: SeasonOptions, drafts: Draft[], airplanes: readonly ScheduleAirplane[], airportMgt: Map<string, number>, rnd: Random): Injection[] {
+function inject(
+  o: SeasonOptions,
+  drafts: Draft[],
+  airplanes: readonly ScheduleAirplane[],
+  airportMgt: Map<string, number>,
+  rnd: Random,
+): Injection[] {
   const used = new Set<number>();
   const out: Injection[] = [];
   const free = (...xs: number[]) => xs.every((x) => !used.has(x));
@@ -297,9 +359,16 @@ function inject(o: SeasonOptions, drafts: Draft[], airplanes: readonly ScheduleA
 
 /** SSIM files list legs by carrier, then flight number, then date; the writer follows this order. */
 function fileOrder(drafts: readonly Draft[]): number[] {
-  return drafts.map((_, i) => i).sort((a, b) => {
-    const x = drafts[a] as Draft;
-    const y = drafts[b] as Draft;
-    return (x.carrier < y.carrier ? -1 : x.carrier > y.carrier ? 1 : 0) || x.flightNumber - y.flightNumber || x.departureMin - y.departureMin || a - b;
-  });
+  return drafts
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const x = drafts[a] as Draft;
+      const y = drafts[b] as Draft;
+      return (
+        (x.carrier < y.carrier ? -1 : x.carrier > y.carrier ? 1 : 0) ||
+        x.flightNumber - y.flightNumber ||
+        x.departureMin - y.departureMin ||
+        a - b
+      );
+    });
 }

@@ -33,7 +33,9 @@ function monthIndex(a: number, b: number, c: number): number {
   return MONTH_CODES.get(key) ?? -1;
 }
 
-const MONTH_CODES = new Map(Object.entries(MONTHS).map(([name, i]) => [(name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2), i]));
+const MONTH_CODES = new Map(
+  Object.entries(MONTHS).map(([name, i]) => [(name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2), i]),
+);
 
 function daysInMonth(year: number, month0: number): number {
   if (month0 === 1) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;

@@ -20,7 +20,13 @@ export type ImportProblem =
   | SsimProblem
   | OnwardProblem
   | { readonly _tag: 'LegNotInRotationFile'; readonly legId: string; readonly line: number; readonly message: string }
-  | { readonly _tag: 'LegOverlapsInRotation'; readonly rotationId: string; readonly legId: string; readonly conflictsWith: string; readonly message: string };
+  | {
+      readonly _tag: 'LegOverlapsInRotation';
+      readonly rotationId: string;
+      readonly legId: string;
+      readonly conflictsWith: string;
+      readonly message: string;
+    };
 
 export interface ImportOptions {
   readonly onError: 'reject' | 'valid-only';
@@ -29,8 +35,19 @@ export interface ImportOptions {
 }
 
 export type ImportPlan =
-  | { readonly _tag: 'ImportRejected'; readonly problems: readonly ImportProblem[]; readonly problemCount: number; readonly message: string }
-  | { readonly _tag: 'ImportReady'; readonly rotations: readonly ScheduleRotation[]; readonly legCount: number; readonly skipped: readonly ImportProblem[]; readonly problemCount: number };
+  | {
+      readonly _tag: 'ImportRejected';
+      readonly problems: readonly ImportProblem[];
+      readonly problemCount: number;
+      readonly message: string;
+    }
+  | {
+      readonly _tag: 'ImportReady';
+      readonly rotations: readonly ScheduleRotation[];
+      readonly legCount: number;
+      readonly skipped: readonly ImportProblem[];
+      readonly problemCount: number;
+    };
 
 export function planImport(parsed: SsimParseResult, options: ImportOptions): ImportPlan {
   const problems: ImportProblem[] = [...parsed.problems];
@@ -77,7 +94,10 @@ export function planImport(parsed: SsimParseResult, options: ImportOptions): Imp
       const latest = kept[kept.length - 1];
       if (latest && latest.arrivalUtc > leg.departureUtc) {
         add({
-          _tag: 'LegOverlapsInRotation', rotationId: a.rotationId, legId: leg.id, conflictsWith: latest.id,
+          _tag: 'LegOverlapsInRotation',
+          rotationId: a.rotationId,
+          legId: leg.id,
+          conflictsWith: latest.id,
           message: `rotation ${a.rotationId}: leg ${formatDesignator(leg)} departing ${iso(leg.departureUtc)} overlaps ${formatDesignator(latest)} arriving ${iso(latest.arrivalUtc)}`,
         });
       } else kept.push(leg);
@@ -86,11 +106,22 @@ export function planImport(parsed: SsimParseResult, options: ImportOptions): Imp
     legCount += kept.length;
   }
   parsed.legs.forEach(({ leg, line }, i) => {
-    if (placed[i] === 0) add({ _tag: 'LegNotInRotationFile', legId: leg.id, line, message: `leg ${leg.id} (SSIM line ${line}) is in no rotation of the rotation file` });
+    if (placed[i] === 0)
+      add({
+        _tag: 'LegNotInRotationFile',
+        legId: leg.id,
+        line,
+        message: `leg ${leg.id} (SSIM line ${line}) is in no rotation of the rotation file`,
+      });
   });
 
   if (problemCount > 0 && options.onError === 'reject') {
-    return { _tag: 'ImportRejected', problems, problemCount, message: `import rejected: ${problemCount} problem(s), first: ${problems[0]?.message ?? ''}` };
+    return {
+      _tag: 'ImportRejected',
+      problems,
+      problemCount,
+      message: `import rejected: ${problemCount} problem(s), first: ${problems[0]?.message ?? ''}`,
+    };
   }
   return { _tag: 'ImportReady', rotations, legCount, skipped: problems, problemCount };
 }

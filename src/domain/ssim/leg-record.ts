@@ -138,7 +138,7 @@ function aircraftTypeAt(s: string, field: Field): string | null | undefined {
 function suffix(s: string, field: Field): string | null {
   const c = s.charCodeAt(at(field));
   if (c === SPACE) return '';
-  return isUpper(c) ? s[at(field)] as string : null;
+  return isUpper(c) ? (s[at(field)] as string) : null;
 }
 
 /** Date variation: blank (null), 0-9 days, or A for the day before. */
@@ -192,7 +192,8 @@ export function decodeLegRecord(s: string, line: number, indefiniteTo: number, p
     if (c !== 49 + k) daysOk = false;
     else daysMask |= 1 << (k + 1);
   }
-  if (!daysOk || daysMask === 0) bad(problems, line, s, LEG.daysOfOperation, 'digits 1-7 in their own columns (Monday = column 29), blanks elsewhere, at least one day');
+  if (!daysOk || daysMask === 0)
+    bad(problems, line, s, LEG.daysOfOperation, 'digits 1-7 in their own columns (Monday = column 29), blanks elsewhere, at least one day');
   const freqChar = s.charCodeAt(at(LEG.frequencyRate));
   const frequency = freqChar === SPACE || freqChar === 49 ? 1 : freqChar === 50 ? 2 : 0;
   if (frequency === 0) bad(problems, line, s, LEG.frequencyRate, 'blank, 1 (weekly) or 2 (fortnightly)');
@@ -210,7 +211,8 @@ export function decodeLegRecord(s: string, line: number, indefiniteTo: number, p
   const arrivalVariationMinutes = variation(s, LEG.arrivalUtcVariation);
   if (Number.isNaN(arrivalVariationMinutes)) bad(problems, line, s, LEG.arrivalUtcVariation, '+HHMM or -HHMM');
   const aircraftType = aircraftTypeAt(s, LEG.aircraftType);
-  if (aircraftType === undefined) bad(problems, line, s, LEG.aircraftType, 'blank, or a 3-character IATA aircraft type (letters and digits)');
+  if (aircraftType === undefined)
+    bad(problems, line, s, LEG.aircraftType, 'blank, or a 3-character IATA aircraft type (letters and digits)');
 
   let onward: OnwardFlight | null = null;
   if (s.charCodeAt(at(LEG.onwardAirline)) !== SPACE) {
@@ -235,10 +237,25 @@ export function decodeLegRecord(s: string, line: number, indefiniteTo: number, p
 
   if (problems.length > before) return null;
   return {
-    suffix: sfx as string, carrier: carrier as string, flightNumber, itineraryVariation: ivi, legSequence, serviceType: serviceType ?? null,
-    fromDay, toDay, daysMask, frequency,
-    departureStation: departureStation as string, stdMinutes, departureVariationMinutes,
-    arrivalStation: arrivalStation as string, staMinutes, arrivalVariationMinutes,
-    aircraftType: aircraftType ?? null, onward, departureDateVariation: departureDateVariation ?? 0, arrivalDateVariation: arrivalDateVariation ?? null,
+    suffix: sfx as string,
+    carrier: carrier as string,
+    flightNumber,
+    itineraryVariation: ivi,
+    legSequence,
+    serviceType: serviceType ?? null,
+    fromDay,
+    toDay,
+    daysMask,
+    frequency,
+    departureStation: departureStation as string,
+    stdMinutes,
+    departureVariationMinutes,
+    arrivalStation: arrivalStation as string,
+    staMinutes,
+    arrivalVariationMinutes,
+    aircraftType: aircraftType ?? null,
+    onward,
+    departureDateVariation: departureDateVariation ?? 0,
+    arrivalDateVariation: arrivalDateVariation ?? null,
   };
 }

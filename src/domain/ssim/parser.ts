@@ -74,7 +74,10 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
   const decoder = new TextDecoder('latin1');
   // Node's Buffers decode latin1 natively, several times faster than TextDecoder; latin1 maps one
   // byte to one character, so no multi-byte sequence can straddle two chunks either way.
-  const decode = (chunk: Uint8Array): string => (nodeBuffer?.isBuffer(chunk) ? (chunk as unknown as { toString(encoding: 'latin1'): string }).toString('latin1') : decoder.decode(chunk, { stream: true }));
+  const decode = (chunk: Uint8Array): string =>
+    nodeBuffer?.isBuffer(chunk)
+      ? (chunk as unknown as { toString(encoding: 'latin1'): string }).toString('latin1')
+      : decoder.decode(chunk, { stream: true });
   const legs: SsimLeg[] = [];
   const problems: SsimProblem[] = [];
   const scratch: SsimProblem[] = [];
@@ -115,7 +118,8 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
     let seen = occurrences.get(carrierKey);
     if (!seen) occurrences.set(carrierKey, (seen = createDesignatorCounter()));
     const st = r.departureStation;
-    const stationFlight = ((st.charCodeAt(0) - 65) * 676 + (st.charCodeAt(1) - 65) * 26 + (st.charCodeAt(2) - 65)) * 10_000 + r.flightNumber;
+    const stationFlight =
+      ((st.charCodeAt(0) - 65) * 676 + (st.charCodeAt(1) - 65) * 26 + (st.charCodeAt(2) - 65)) * 10_000 + r.flightNumber;
     for (let day = r.fromDay; day <= r.toDay; day++) {
       if ((r.daysMask & (1 << isoWeekday(day))) === 0) continue;
       if (r.frequency === 2 && Math.floor((day - firstMonday) / 7) % 2 === 1) continue;
@@ -134,7 +138,15 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
       if (arrivalMin <= departureMin) {
         // The same arithmetic holds for every day of the period: one problem, no legs.
         const sta = `${String(Math.floor(r.staMinutes / 60)).padStart(2, '0')}${String(r.staMinutes % 60).padStart(2, '0')}`;
-        report(problem(lineNo, LEG.aircraftSta.column, LEG.aircraftSta.name, `an arrival after the departure (with the date variation in column ${LEG.arrivalDateVariation.column})`, sta));
+        report(
+          problem(
+            lineNo,
+            LEG.aircraftSta.column,
+            LEG.aircraftSta.name,
+            `an arrival after the departure (with the date variation in column ${LEG.arrivalDateVariation.column})`,
+            sta,
+          ),
+        );
         return;
       }
       const dateOfOrigin = isoDate(day);
@@ -143,12 +155,24 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
       const n = seen.next(designatorNumber);
       legs.push({
         leg: {
-          id: n === 1 ? key : `${key}~${n}`, carrier: r.carrier, flightNumber: r.flightNumber, suffix: r.suffix, dateOfOrigin,
-          departureAirport: r.departureStation, arrivalAirport: r.arrivalStation, departureUtc: departureMin * MINUTE_MS, arrivalUtc: arrivalMin * MINUTE_MS,
-          aircraftType: r.aircraftType, serviceType: r.serviceType,
+          id: n === 1 ? key : `${key}~${n}`,
+          carrier: r.carrier,
+          flightNumber: r.flightNumber,
+          suffix: r.suffix,
+          dateOfOrigin,
+          departureAirport: r.departureStation,
+          arrivalAirport: r.arrivalStation,
+          departureUtc: departureMin * MINUTE_MS,
+          arrivalUtc: arrivalMin * MINUTE_MS,
+          aircraftType: r.aircraftType,
+          serviceType: r.serviceType,
         },
-        itineraryVariation: r.itineraryVariation, legSequence: r.legSequence,
-        departureDay, arrivalDay, onward: r.onward, line: lineNo,
+        itineraryVariation: r.itineraryVariation,
+        legSequence: r.legSequence,
+        departureDay,
+        arrivalDay,
+        onward: r.onward,
+        line: lineNo,
       });
     }
   }
@@ -173,7 +197,9 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
       case 51: {
         flightLegRecords++;
         if (timeMode === null) {
-          report(problem(lineNo, 1, 'record type', 'a carrier record (type 2) with a time mode before the first flight leg', s.slice(0, 2)));
+          report(
+            problem(lineNo, 1, 'record type', 'a carrier record (type 2) with a time mode before the first flight leg', s.slice(0, 2)),
+          );
           return;
         }
         const r = decodeLegRecord(s, lineNo, validTo, scratch);
@@ -206,7 +232,8 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
       let start = 0;
       let nl = text.indexOf('\n');
       while (nl >= 0) {
-        if (discarding) discarding = false; // the tail of an over-long line, already reported
+        if (discarding)
+          discarding = false; // the tail of an over-long line, already reported
         else record(text.slice(start, nl));
         start = nl + 1;
         nl = text.indexOf('\n', start);
@@ -229,7 +256,10 @@ export function createSsimParser(options: SsimParseOptions = {}): SsimParser {
 }
 
 /** Streams a file (a Node Readable, a web stream, any iterable or async iterable of chunks) through the parser. */
-export async function parseSsim(source: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>, options: SsimParseOptions = {}): Promise<SsimParseResult> {
+export async function parseSsim(
+  source: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
+  options: SsimParseOptions = {},
+): Promise<SsimParseResult> {
   const parser = createSsimParser(options);
   for await (const chunk of source) parser.push(chunk);
   return parser.end();

@@ -16,7 +16,15 @@ export interface SsimProblem {
 }
 
 export function problem(line: number, column: number, field: string, expected: string, found: string): SsimProblem {
-  return { _tag: 'SsimProblem', line, column, field, expected, found, message: `line ${line}, column ${column}: ${field}: expected ${expected}, found ${JSON.stringify(found)}` };
+  return {
+    _tag: 'SsimProblem',
+    line,
+    column,
+    field,
+    expected,
+    found,
+    message: `line ${line}, column ${column}: ${field}: expected ${expected}, found ${JSON.stringify(found)}`,
+  };
 }
 
 export function fieldProblem(line: number, record: string, field: Field, expected: string): SsimProblem {

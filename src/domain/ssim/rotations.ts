@@ -27,9 +27,30 @@ export interface RotationAssignment {
  * - taken: the one it names already continues an earlier leg (a leg is continued into once).
  */
 export type OnwardProblem =
-  | { readonly _tag: 'OnwardFlightMissing'; readonly legId: string; readonly line: number; readonly onward: string; readonly message: string }
-  | { readonly _tag: 'OnwardFlightAmbiguous'; readonly legId: string; readonly line: number; readonly onward: string; readonly candidates: readonly string[]; readonly message: string }
-  | { readonly _tag: 'OnwardFlightTaken'; readonly legId: string; readonly line: number; readonly onward: string; readonly onwardLegId: string; readonly takenBy: string; readonly message: string };
+  | {
+      readonly _tag: 'OnwardFlightMissing';
+      readonly legId: string;
+      readonly line: number;
+      readonly onward: string;
+      readonly message: string;
+    }
+  | {
+      readonly _tag: 'OnwardFlightAmbiguous';
+      readonly legId: string;
+      readonly line: number;
+      readonly onward: string;
+      readonly candidates: readonly string[];
+      readonly message: string;
+    }
+  | {
+      readonly _tag: 'OnwardFlightTaken';
+      readonly legId: string;
+      readonly line: number;
+      readonly onward: string;
+      readonly onwardLegId: string;
+      readonly takenBy: string;
+      readonly message: string;
+    };
 
 export interface DerivedRotations {
   readonly assignments: RotationAssignment[];
@@ -62,7 +83,8 @@ export function deriveRotationsWithProblems(legs: readonly SsimLeg[]): DerivedRo
   const n = legs.length;
   const byFlightDay = new Map<string, number[]>();
   const bySequence = new Map<string, number[]>();
-  const sequenceKey = (l: SsimLeg, legSequence: number) => `${l.leg.carrier} ${l.leg.flightNumber}${l.leg.suffix} ${l.leg.dateOfOrigin} ${l.itineraryVariation} ${legSequence}`;
+  const sequenceKey = (l: SsimLeg, legSequence: number) =>
+    `${l.leg.carrier} ${l.leg.flightNumber}${l.leg.suffix} ${l.leg.dateOfOrigin} ${l.itineraryVariation} ${legSequence}`;
   for (let i = 0; i < n; i++) {
     const l = legs[i] as SsimLeg;
     push(byFlightDay, flightDayKey(l.leg.carrier, l.leg.flightNumber, l.departureDay), i);
@@ -87,12 +109,25 @@ export function deriveRotationsWithProblems(legs: readonly SsimLeg[]): DerivedRo
       const where = here.length > 0 ? ` from ${l.leg.arrivalAirport}` : '';
       const id = l.leg.id;
       if (candidates.length === 0) {
-        problems.push({ _tag: 'OnwardFlightMissing', legId: id, line: l.line, onward: named, message: `line ${l.line}: leg ${id} names onward flight ${named}, but no leg of the file is that flight on that day` });
+        problems.push({
+          _tag: 'OnwardFlightMissing',
+          legId: id,
+          line: l.line,
+          onward: named,
+          message: `line ${l.line}: leg ${id} names onward flight ${named}, but no leg of the file is that flight on that day`,
+        });
         continue;
       }
       if (candidates.length > 1) {
         const ids = candidates.map((c) => (legs[c] as SsimLeg).leg.id);
-        problems.push({ _tag: 'OnwardFlightAmbiguous', legId: id, line: l.line, onward: named, candidates: ids, message: `line ${l.line}: leg ${id} names onward flight ${named}, and ${ids.length} legs are that flight${where}: ${ids.join(', ')}` });
+        problems.push({
+          _tag: 'OnwardFlightAmbiguous',
+          legId: id,
+          line: l.line,
+          onward: named,
+          candidates: ids,
+          message: `line ${l.line}: leg ${id} names onward flight ${named}, and ${ids.length} legs are that flight${where}: ${ids.join(', ')}`,
+        });
         continue;
       }
       const c = candidates[0] as number;
@@ -100,7 +135,15 @@ export function deriveRotationsWithProblems(legs: readonly SsimLeg[]): DerivedRo
       if (holder >= 0) {
         const onwardLegId = (legs[c] as SsimLeg).leg.id;
         const other = (legs[holder] as SsimLeg).leg.id;
-        problems.push({ _tag: 'OnwardFlightTaken', legId: id, line: l.line, onward: named, onwardLegId, takenBy: other, message: `line ${l.line}: leg ${id} names onward flight ${named} (${onwardLegId}), which already continues leg ${other}` });
+        problems.push({
+          _tag: 'OnwardFlightTaken',
+          legId: id,
+          line: l.line,
+          onward: named,
+          onwardLegId,
+          takenBy: other,
+          message: `line ${l.line}: leg ${id} names onward flight ${named} (${onwardLegId}), which already continues leg ${other}`,
+        });
         continue;
       }
       next[i] = c;
@@ -169,7 +212,13 @@ export function parseRotationCsv(text: string): { assignments: RotationAssignmen
     if (raw.trim() === '' || raw.startsWith('#')) continue;
     if (header) {
       header = false;
-      if (raw.split(',').map((c) => c.trim()).slice(0, 6).join(',') !== COLUMNS.slice(0, 6).join(',')) {
+      if (
+        raw
+          .split(',')
+          .map((c) => c.trim())
+          .slice(0, 6)
+          .join(',') !== COLUMNS.slice(0, 6).join(',')
+      ) {
         problems.push(problem(line, 1, 'header', ROTATION_CSV_HEADER, raw));
       }
       continue;
@@ -177,7 +226,13 @@ export function parseRotationCsv(text: string): { assignments: RotationAssignmen
     // Fast path for a well-formed row (one regex); anything else goes cell by cell for the problems.
     const m = ROW.exec(raw);
     if (m && validDate(m[6] as string) && Number(m[3]) > 0 && (m[7] === undefined || m[7] === '' || Number(m[7]) >= 1)) {
-      const designator = { carrier: m[2] as string, flightNumber: Number(m[3]), suffix: m[4] as string, departureAirport: m[5] as string, dateOfOrigin: m[6] as string };
+      const designator = {
+        carrier: m[2] as string,
+        flightNumber: Number(m[3]),
+        suffix: m[4] as string,
+        departureAirport: m[5] as string,
+        dateOfOrigin: m[6] as string,
+      };
       add(rotations, m[1] as string, legId(designator, m[7] ? Number(m[7]) : 1), line);
       continue;
     }
@@ -199,13 +254,26 @@ function add(rotations: Map<string, { legIds: string[]; lines: number[] }>, rota
 }
 
 /** A row the fast path refused: check each cell and report every bad one with its column. */
-function slowRow(raw: string, line: number, validDate: (d: string) => boolean, problems: SsimProblem[]): { rotationId: string; legId: string } | null {
+function slowRow(
+  raw: string,
+  line: number,
+  validDate: (d: string) => boolean,
+  problems: SsimProblem[],
+): { rotationId: string; legId: string } | null {
   const cells = raw.split(',').map((c) => c.trim());
   if (cells.length < 6 || cells.length > 7) {
     problems.push(problem(line, 1, 'row', `6 or 7 comma-separated cells (${ROTATION_CSV_HEADER})`, raw));
     return null;
   }
-  const [rotationId, carrier, flightNumberText, suffix, departureAirport, dateOfOrigin, occurrenceText] = cells as [string, string, string, string, string, string, string | undefined];
+  const [rotationId, carrier, flightNumberText, suffix, departureAirport, dateOfOrigin, occurrenceText] = cells as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+  ];
   const flightNumber = Number(flightNumberText);
   const occurrence = occurrenceText ? Number(occurrenceText) : 1;
   const checks: [boolean, number, string, string][] = [
@@ -222,7 +290,10 @@ function slowRow(raw: string, line: number, validDate: (d: string) => boolean, p
     if (good) continue;
     ok = false;
     // Column of cell i in the raw line (cells were trimmed; good enough to find it).
-    const column = raw.split(',').slice(0, i).reduce((n, c) => n + c.length + 1, 1);
+    const column = raw
+      .split(',')
+      .slice(0, i)
+      .reduce((n, c) => n + c.length + 1, 1);
     problems.push(problem(line, column, field, expected, cells[i] ?? ''));
   }
   return ok ? { rotationId, legId: legId({ carrier, flightNumber, suffix, departureAirport, dateOfOrigin }, occurrence) } : null;

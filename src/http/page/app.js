@@ -15,7 +15,16 @@ import { ViolationList } from './violations.js';
 const $ = (id) => /** @type {any} */ (document.getElementById(id));
 const HOUR = 3_600_000;
 const model = new Model();
-const state = { by: 'rotation', started: false, connected: false, extentKnown: false, firstChartMs: null, windowFetches: 0, subscription: 0, key: '' };
+const state = {
+  by: 'rotation',
+  started: false,
+  connected: false,
+  extentKnown: false,
+  firstChartMs: null,
+  windowFetches: 0,
+  subscription: 0,
+  key: '',
+};
 /** The window request in flight, if any: { spec, key, controller, promise }. */
 let inflight = null;
 
@@ -26,13 +35,24 @@ const chart = new Chart($('scroller'), $('spacer'), $('chart'), {
   airplaneRows: () => model.summary.airplaneRows,
   by: () => state.by,
 });
-const list = new ViolationList({ tabs: $('violation-tabs'), list: $('violation-list'), more: $('violation-more'), onPick: (v) => void focusViolation(v) });
+const list = new ViolationList({
+  tabs: $('violation-tabs'),
+  list: $('violation-list'),
+  more: $('violation-more'),
+  onPick: (v) => void focusViolation(v),
+});
 
 // ---- what to load --------------------------------------------------------------------------
 
 function filters() {
   const val = (id) => $(id).value.trim();
-  return { rotation: val('f-rotation'), airplane: val('f-airplane'), violations: $('f-violations').checked, check: $('f-check').value, sort: $('f-sort').value };
+  return {
+    rotation: val('f-rotation'),
+    airplane: val('f-airplane'),
+    violations: $('f-violations').checked,
+    check: $('f-check').value,
+    sort: $('f-sort').value,
+  };
 }
 const keyOf = () => JSON.stringify([state.by, filters()]);
 state.key = keyOf();
@@ -59,7 +79,8 @@ function specFor(v) {
   const e = model.summary.extent;
   const perRowDay = c.rotations > 0 && e ? c.legs / c.rotations / Math.max(1, (e.to - e.from) / DAY) : 0;
   const legs = (m, a) => (rows + 2 * m) * ((span + 2 * a) / DAY) * perRowDay;
-  if (legs(margin, around) > LEG_BUDGET) around = Math.max(0, Math.min(around, ((LEG_BUDGET / ((rows + 2 * margin) * perRowDay)) * DAY - span) / 2));
+  if (legs(margin, around) > LEG_BUDGET)
+    around = Math.max(0, Math.min(around, ((LEG_BUDGET / ((rows + 2 * margin) * perRowDay)) * DAY - span) / 2));
   if (legs(margin, around) > LEG_BUDGET) margin = 2;
   const from = Math.floor((v.t0 - around) / HOUR) * HOUR;
   const to = Math.min(Math.ceil((v.t1 + around) / HOUR) * HOUR, from + 400 * DAY);
@@ -192,7 +213,8 @@ function reloadAll(minOffset = 0) {
 function redraw() {
   chart.requestDraw();
   const c = model.summary.counts;
-  $('stats').textContent = `${c.rotations} rotations · ${c.airplanes} airplanes · ${c.legs} legs · ${model.violationTotal()} violations · offset ${model.summary.offset}`;
+  $('stats').textContent =
+    `${c.rotations} rotations · ${c.airplanes} airplanes · ${c.legs} legs · ${model.violationTotal()} violations · offset ${model.summary.offset}`;
   showSelection();
 }
 
@@ -251,7 +273,8 @@ function showSelection() {
     b.textContent = found.row.kind === 'airplane' ? `✈ ${found.row.id}` : `rotation ${sel.rotationId}`;
     parts.push(`${found.row.legCount} legs`, `${found.row.violationCount} violations`);
   } else return void box.replaceChildren();
-  if (sel.violation && !violations.includes(sel.violation) && !violations.some((v) => v.message === sel.violation.message)) violations = [sel.violation, ...violations];
+  if (sel.violation && !violations.includes(sel.violation) && !violations.some((v) => v.message === sel.violation.message))
+    violations = [sel.violation, ...violations];
   head.append(b, ` ${parts.join(' · ')}`);
   box.replaceChildren(head, ...violations.map(violationBox));
 }
@@ -334,7 +357,10 @@ $('scroller').addEventListener('keydown', (e) => {
       if (!row) return;
       // The leg nearest the middle of the view.
       const t = centre();
-      const leg = row.legs.reduce((best, l) => (best === null || Math.abs((l.dep + l.arr) / 2 - t) < Math.abs((best.dep + best.arr) / 2 - t) ? l : best), null);
+      const leg = row.legs.reduce(
+        (best, l) => (best === null || Math.abs((l.dep + l.arr) / 2 - t) < Math.abs((best.dep + best.arr) / 2 - t) ? l : best),
+        null,
+      );
       select({ ...hit, leg });
     },
   };
@@ -438,14 +464,16 @@ function switchTab(cluster) {
 }
 if (location.hash === '#cluster') queueMicrotask(() => switchTab(true));
 
-$('legend').replaceChildren(...[['ok', LEG_COLOUR], ...CHECKS.map((c) => [CHECK_LABEL[c].toLowerCase(), CHECK_COLOUR[c]])].map(([label, colour]) => {
-  const s = document.createElement('span');
-  const sw = document.createElement('span');
-  sw.className = 'swatch';
-  sw.style.background = colour;
-  s.append(sw, label);
-  return s;
-}));
+$('legend').replaceChildren(
+  ...[['ok', LEG_COLOUR], ...CHECKS.map((c) => [CHECK_LABEL[c].toLowerCase(), CHECK_COLOUR[c]])].map(([label, colour]) => {
+    const s = document.createElement('span');
+    const sw = document.createElement('span');
+    sw.className = 'swatch';
+    sw.style.background = colour;
+    s.append(sw, label);
+    return s;
+  }),
+);
 
 /**
  * Scrolls the chart by `dy` px per frame for `frames` frames and returns the
@@ -482,14 +510,30 @@ const hooks = {
   legCount: () => model.summary.counts.legs,
   rotationCount: () => model.summary.counts.rotations,
   /** Rows of the current filters; while changed filters' answer is on its way, a promise of it. */
-  rowCount: () => (inflight && inflight.key === state.key && model.summary.key !== state.key ? inflight.promise.then(() => model.summary.total) : model.summary.total),
+  rowCount: () =>
+    inflight && inflight.key === state.key && model.summary.key !== state.key
+      ? inflight.promise.then(() => model.summary.total)
+      : model.summary.total,
   violationCount: () => model.violationTotal(),
   violatedLegs: () => [...new Set([...list.legIds(), ...model.loadedRows(state.key).flatMap((r) => [...(r.byLeg?.keys() ?? [])])])],
   visibleRows: () => {
     const v = chart.visible();
-    return model.loadedRows(state.key).filter((_, i) => model.window.start + i >= v.r0 && model.window.start + i < v.r1).map((r) => r.id);
+    return model
+      .loadedRows(state.key)
+      .filter((_, i) => model.window.start + i >= v.r0 && model.window.start + i < v.r1)
+      .map((r) => r.id);
   },
-  loadedRows: () => model.loadedRows(state.key).map((r, i) => ({ index: model.window.start + i, kind: r.kind, id: r.id, rotationId: r.rotationId, registration: r.registration, legs: r.legs.map((l) => l.id) })),
+  loadedRows: () =>
+    model
+      .loadedRows(state.key)
+      .map((r, i) => ({
+        index: model.window.start + i,
+        kind: r.kind,
+        id: r.id,
+        rotationId: r.rotationId,
+        registration: r.registration,
+        legs: r.legs.map((l) => l.id),
+      })),
   lastFrameMs: () => chart.lastFrameMs,
   selected: () => chart.selected,
   registrationOf: (rotationId) => findRow(rotationId)?.row.registration ?? null,
@@ -511,7 +555,13 @@ const hooks = {
     const x = t === undefined ? GUTTER / 2 : GUTTER + (t - chart.t0) * chart.pxPerMs - $('scroller').scrollLeft;
     return { x: r.left + x, y: r.top + AXIS + i * ROW - $('scroller').scrollTop + ROW / 2 };
   },
-  view: () => ({ by: state.by, zoom: chart.zoomName, ...chart.visible(), total: model.summary.total, airplaneRows: model.summary.airplaneRows }),
+  view: () => ({
+    by: state.by,
+    zoom: chart.zoomName,
+    ...chart.visible(),
+    total: model.summary.total,
+    airplaneRows: model.summary.airplaneRows,
+  }),
   measureScroll,
   /** Drops the WebSocket the way a lost network would (the page must notice and reconnect). */
   dropConnection: () => socket.ws?.close(),
@@ -524,13 +574,17 @@ const clusterPanel = wireCluster();
 let subscribedBefore = false;
 let firstSubscription = () => {};
 const subscribedOnce = new Promise((resolve) => (firstSubscription = resolve));
-const socket = new LiveSocket(onLive, () => {
-  // Resubscribed: anything published while away is lost, so read it again. (The window's own
-  // subscription names the offset of what the page holds, so the server makes up for its gap.)
-  if (subscribedBefore) reloadAll();
-  subscribedBefore = true;
-  firstSubscription();
-}, onConnection);
+const socket = new LiveSocket(
+  onLive,
+  () => {
+    // Resubscribed: anything published while away is lost, so read it again. (The window's own
+    // subscription names the offset of what the page holds, so the server makes up for its gap.)
+    if (subscribedBefore) reloadAll();
+    subscribedBefore = true;
+    firstSubscription();
+  },
+  onConnection,
+);
 
 async function start() {
   chart.zoomTo('week', chart.t0);

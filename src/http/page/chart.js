@@ -38,21 +38,29 @@ export class Chart {
     /** Called after every frame, and on every scroll or zoom (the page loads what is needed). */
     this.onDraw = () => {};
     this.onView = () => {};
-    scroller.addEventListener('scroll', () => {
-      this.requestDraw();
-      this.onView();
-    }, { passive: true });
+    scroller.addEventListener(
+      'scroll',
+      () => {
+        this.requestDraw();
+        this.onView();
+      },
+      { passive: true },
+    );
     new ResizeObserver(() => {
       this.resize();
       this.onView();
     }).observe(scroller);
     // Ctrl+wheel zooms the time axis around the pointer.
-    scroller.addEventListener('wheel', (e) => {
-      if (!e.ctrlKey) return;
-      e.preventDefault();
-      const x = e.clientX - scroller.getBoundingClientRect().left;
-      this.zoomBy(e.deltaY < 0 ? 1.25 : 0.8, this.timeAt(x), x - GUTTER);
-    }, { passive: false });
+    scroller.addEventListener(
+      'wheel',
+      (e) => {
+        if (!e.ctrlKey) return;
+        e.preventDefault();
+        const x = e.clientX - scroller.getBoundingClientRect().left;
+        this.zoomBy(e.deltaY < 0 ? 1.25 : 0.8, this.timeAt(x), x - GUTTER);
+      },
+      { passive: false },
+    );
   }
 
   /** Width of the time area in px. */
@@ -361,7 +369,8 @@ export class Chart {
     if (xOf(pinned) < GUTTER - 2) ctx.fillText(new Date(pinned).toISOString().slice(0, 10), GUTTER + 4, AXIS / 2);
     for (let t = Math.floor(tStart / step) * step; t <= tEnd; t += step) {
       const x = xOf(t);
-      if (x >= GUTTER - 2 && (xOf(pinned) >= GUTTER - 2 || x > GUTTER + 84)) ctx.fillText(new Date(t).toISOString().slice(0, 10), x + 4, AXIS / 2);
+      if (x >= GUTTER - 2 && (xOf(pinned) >= GUTTER - 2 || x > GUTTER + 84))
+        ctx.fillText(new Date(t).toISOString().slice(0, 10), x + 4, AXIS / 2);
     }
     if (hourLabels > 0) {
       ctx.fillStyle = '#3d4a5a';
@@ -376,7 +385,12 @@ export class Chart {
     ctx.fillStyle = '#12324f';
     const total = this.source.total();
     const split = this.source.airplaneRows();
-    ctx.fillText(this.source.by() === 'airplane' ? `${split} airplanes · ${total - split} unassigned` : `${total} rotations · UTC`, 8, AXIS / 2, GUTTER - 14);
+    ctx.fillText(
+      this.source.by() === 'airplane' ? `${split} airplanes · ${total - split} unassigned` : `${total} rotations · UTC`,
+      8,
+      AXIS / 2,
+      GUTTER - 14,
+    );
     ctx.strokeStyle = '#aab4c0';
     ctx.beginPath();
     ctx.moveTo(0, AXIS - 0.5);

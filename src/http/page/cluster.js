@@ -28,7 +28,12 @@ export function wireCluster() {
       hooks.error = '';
       render(data);
     } catch (error) {
-      const message = error instanceof ApiError ? (error.status === 401 ? `The admin API refused the token${token ? '' : ' (enter one above)'}.` : error.message) : String(error);
+      const message =
+        error instanceof ApiError
+          ? error.status === 401
+            ? `The admin API refused the token${token ? '' : ' (enter one above)'}.`
+            : error.message
+          : String(error);
       err.textContent = message;
       hooks.error = message;
       hooks.members = [];
@@ -46,24 +51,42 @@ export function wireCluster() {
 
   function render({ cluster, shards, replicas, mainThreadActors, at }) {
     hooks.members = cluster.members;
-    $('cluster-summary').textContent = `${cluster.members.length} members · leader ${cluster.leader ?? 'none'} · ${cluster.converged ? 'converged' : 'not converged'} · as of ${at}`;
+    $('cluster-summary').textContent =
+      `${cluster.members.length} members · leader ${cluster.leader ?? 'none'} · ${cluster.converged ? 'converged' : 'not converged'} · as of ${at}`;
     $('members').tBodies[0].replaceChildren(
       ...cluster.members.map((m) => {
         const tr = document.createElement('tr');
         tr.dataset.node = m.node;
         const marks = [m.node === cluster.self ? 'self' : '', m.node === cluster.leader ? 'leader' : ''].filter(Boolean).join(', ');
-        tr.append(cell(m.address), cell(m.status, m.status === 'up' ? 'up' : 'bad'), cell(m.reachable ? 'reachable' : 'unreachable', m.reachable ? 'up' : 'bad'), cell(m.incarnation), cell(m.upNumber), cell((m.roles ?? []).join(', ')), cell(shards ? (shards.owners[m.node] ?? 0) : 'n/a'), cell(marks));
+        tr.append(
+          cell(m.address),
+          cell(m.status, m.status === 'up' ? 'up' : 'bad'),
+          cell(m.reachable ? 'reachable' : 'unreachable', m.reachable ? 'up' : 'bad'),
+          cell(m.incarnation),
+          cell(m.upNumber),
+          cell((m.roles ?? []).join(', ')),
+          cell(shards ? (shards.owners[m.node] ?? 0) : 'n/a'),
+          cell(marks),
+        );
         return tr;
       }),
     );
     $('replicas').tBodies[0].replaceChildren(
       ...replicas.map((r) => {
         const tr = document.createElement('tr');
-        tr.append(cell(r.name), cell(r.state, r.state === 'ready' ? 'up' : 'bad'), cell(r.offset), cell(r.head), cell(r.lag, r.lag > 0 ? 'bad' : 'up'));
+        tr.append(
+          cell(r.name),
+          cell(r.state, r.state === 'ready' ? 'up' : 'bad'),
+          cell(r.offset),
+          cell(r.head),
+          cell(r.lag, r.lag > 0 ? 'bad' : 'up'),
+        );
         return tr;
       }),
     );
-    const here = shards ? ` Shards here: ${shards.here.active} active, ${shards.here.waiting + shards.here.releasing} in handoff; ${shards.entitiesHere} entities live on this node.` : ' This node does not shard.';
+    const here = shards
+      ? ` Shards here: ${shards.here.active} active, ${shards.here.waiting + shards.here.releasing} in handoff; ${shards.entitiesHere} entities live on this node.`
+      : ' This node does not shard.';
     $('node-extra').textContent = `Actors on this node's main thread: ${mainThreadActors ?? 'n/a'}.${here}`;
   }
 

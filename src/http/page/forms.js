@@ -101,12 +101,20 @@ export function wireForms({ onImportDone, onCommand }) {
     return `Created rotation ${r.id}`;
   });
   onSubmit('create-airplane', 'a-error', async (fd) => {
-    const r = done(await api('POST', '/api/airplanes', { registration: s(fd, 'registration'), aircraftType: s(fd, 'aircraftType').toUpperCase(), minGroundTimeMinutes: Number(s(fd, 'minGroundTimeMinutes')) }));
+    const r = done(
+      await api('POST', '/api/airplanes', {
+        registration: s(fd, 'registration'),
+        aircraftType: s(fd, 'aircraftType').toUpperCase(),
+        minGroundTimeMinutes: Number(s(fd, 'minGroundTimeMinutes')),
+      }),
+    );
     return `Created airplane ${r.id}`;
   });
   onSubmit('assign', 'as-error', async (fd) => {
     const rotation = s(fd, 'rotation');
-    const r = done(await api('PUT', `/api/airplanes/${encodeURIComponent(s(fd, 'registration'))}/rotation`, { rotationId: rotation || null }));
+    const r = done(
+      await api('PUT', `/api/airplanes/${encodeURIComponent(s(fd, 'registration'))}/rotation`, { rotationId: rotation || null }),
+    );
     // 202: the saga goes on by itself; its outcome is at GET /api/assignments/{assignmentId}.
     if (r.state === 'running') {
       void followAssignment(r, $('as-error'));

@@ -35,7 +35,15 @@ export class Model {
     /** The loaded window: its spec key and answer, or null. */
     this.window = null;
     /** The latest summary: total rows of the current filters, counts, totals, extent, and the offset it reflects. */
-    this.summary = { total: 0, airplaneRows: 0, counts: { rotations: 0, airplanes: 0, legs: 0, unassigned: 0 }, totals: { continuity: 0, groundTime: 0, designators: 0, equipment: 0 }, extent: null, offset: 0, key: '' };
+    this.summary = {
+      total: 0,
+      airplaneRows: 0,
+      counts: { rotations: 0, airplanes: 0, legs: 0, unassigned: 0 },
+      totals: { continuity: 0, groundTime: 0, designators: 0, equipment: 0 },
+      extent: null,
+      offset: 0,
+      key: '',
+    };
     /** Bumped on every change, so views know to rebuild derived data. */
     this.version = 0;
   }
@@ -50,7 +58,15 @@ export class Model {
 
   setSummary(key, s) {
     if (s.offset < this.summary.offset && key === this.summary.key) return;
-    this.summary = { total: s.total, airplaneRows: s.airplaneRows, counts: s.counts, totals: s.totals, extent: s.extent, offset: s.offset, key };
+    this.summary = {
+      total: s.total,
+      airplaneRows: s.airplaneRows,
+      counts: s.counts,
+      totals: s.totals,
+      extent: s.extent,
+      offset: s.offset,
+      key,
+    };
     this.version++;
   }
 
@@ -115,9 +131,11 @@ export function legsOf(v) {
 
 /** Human explanation of a violation: which check, where, required and actual ground time. */
 export function explain(v) {
-  if (v.check === 'ground-time') return `Ground time at ${v.airport}: ${v.actualMinutes} min on the ground, ${v.requiredMinutes} min required`;
+  if (v.check === 'ground-time')
+    return `Ground time at ${v.airport}: ${v.actualMinutes} min on the ground, ${v.requiredMinutes} min required`;
   if (v.check === 'continuity') return `Continuity: lands at ${v.arrivalAirport}, next leg leaves from ${v.departureAirport}`;
-  if (v.check === 'equipment') return `Equipment: scheduled for aircraft type ${v.legAircraftType}, but ${v.registration} is a ${v.airplaneAircraftType}`;
+  if (v.check === 'equipment')
+    return `Equipment: scheduled for aircraft type ${v.legAircraftType}, but ${v.registration} is a ${v.airplaneAircraftType}`;
   const d = v.designator;
   const name = d ? `${d.carrier} ${d.flightNumber}${d.suffix ?? ''} ${d.departureAirport} ${d.dateOfOrigin}` : '';
   return `Designators: ${name} is planned ${v.legIds.length} times (${rotationsOf(v).join(', ')})`;

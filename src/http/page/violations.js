@@ -42,14 +42,16 @@ export class ViolationList {
 
   async loadMore() {
     const checks = this.check === 'all' ? CHECKS : [this.check];
-    await Promise.all(checks.map(async (c) => {
-      const p = this.pages.get(c);
-      if (!p.next) return;
-      const more = await checkPage(c, { limit: PAGE, cursor: p.next });
-      p.items.push(...more.violations.map((v) => ({ ...v, check: c })));
-      p.next = more.next;
-      p.total = more.total;
-    }));
+    await Promise.all(
+      checks.map(async (c) => {
+        const p = this.pages.get(c);
+        if (!p.next) return;
+        const more = await checkPage(c, { limit: PAGE, cursor: p.next });
+        p.items.push(...more.violations.map((v) => ({ ...v, check: c })));
+        p.next = more.next;
+        p.total = more.total;
+      }),
+    );
     this.render();
   }
 
@@ -78,36 +80,41 @@ export class ViolationList {
       };
       return b;
     };
-    this.tabs.replaceChildren(tab('all', `All (${counts.reduce((a, b) => a + b, 0)})`), ...CHECKS.map((c, i) => tab(c, `${CHECK_LABEL[c]} (${counts[i]})`)));
+    this.tabs.replaceChildren(
+      tab('all', `All (${counts.reduce((a, b) => a + b, 0)})`),
+      ...CHECKS.map((c, i) => tab(c, `${CHECK_LABEL[c]} (${counts[i]})`)),
+    );
     const items = this.items();
-    this.list.replaceChildren(...items.map((v) => {
-      const li = document.createElement('li');
-      const rotations = rotationsOf(v);
-      const key = `${v.check}:${v.key ?? v.legIds.join(',')}`;
-      li.dataset.key = key;
-      li.dataset.rotation = rotations[0] ?? '';
-      li.tabIndex = 0;
-      li.style.borderLeftColor = CHECK_COLOUR[v.check];
-      if (this.current === key) li.classList.add('current');
-      const time = document.createElement('time');
-      time.textContent = `${fmtTime(violationTime(v))} UTC`;
-      li.append(`${rotations.join(', ')}: ${explain(v)}`, time);
-      li.title = v.message ?? '';
-      const pick = () => {
-        for (const el of this.list.querySelectorAll('li.current')) el.classList.remove('current');
-        li.classList.add('current');
-        this.current = key;
-        this.onPick(v);
-      };
-      li.onclick = pick;
-      li.onkeydown = (e) => {
-        if (e.key === 'Enter' || e.key === ' ') {
-          e.preventDefault();
-          pick();
-        }
-      };
-      return li;
-    }));
+    this.list.replaceChildren(
+      ...items.map((v) => {
+        const li = document.createElement('li');
+        const rotations = rotationsOf(v);
+        const key = `${v.check}:${v.key ?? v.legIds.join(',')}`;
+        li.dataset.key = key;
+        li.dataset.rotation = rotations[0] ?? '';
+        li.tabIndex = 0;
+        li.style.borderLeftColor = CHECK_COLOUR[v.check];
+        if (this.current === key) li.classList.add('current');
+        const time = document.createElement('time');
+        time.textContent = `${fmtTime(violationTime(v))} UTC`;
+        li.append(`${rotations.join(', ')}: ${explain(v)}`, time);
+        li.title = v.message ?? '';
+        const pick = () => {
+          for (const el of this.list.querySelectorAll('li.current')) el.classList.remove('current');
+          li.classList.add('current');
+          this.current = key;
+          this.onPick(v);
+        };
+        li.onclick = pick;
+        li.onkeydown = (e) => {
+          if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            pick();
+          }
+        };
+        return li;
+      }),
+    );
     const checks = this.check === 'all' ? CHECKS : [this.check];
     const left = checks.reduce((n, c) => n + this.pages.get(c).total, 0) - items.length;
     this.more.hidden = left <= 0;
