@@ -3,12 +3,13 @@
  * entities in worker threads, the HTTP API on 127.0.0.1:8080. SIGTERM/SIGINT stop it gracefully:
  * stop accepting, finish in-flight requests, stop the actors, flush the journal, exit 0.
  */
-import { ConfigError, HELP, parseConfig } from './service/config.ts';
-import { ConfigError as ClusterConfigError, parseClusterConfig, type ClusterConfig } from './cluster/index.ts';
+import { EXIT_USAGE } from './cli/args.ts';
+import { ConfigError, HELP, parseConfig, SERVICE_CLI, type ServiceConfig } from './service/config.ts';
+import { CLUSTER_CLI, ConfigError as ClusterConfigError, parseClusterConfig, type ClusterConfig } from './cluster/config.ts';
 import { startService } from './service/service.ts';
 
 async function main(): Promise<void> {
-  let config;
+  let config: ServiceConfig | 'help';
   let cluster: ClusterConfig | undefined;
   try {
     // Cluster flags (--cluster-name, --seeds, …; see docs/cluster.md) first; the rest are the node's.
@@ -16,9 +17,11 @@ async function main(): Promise<void> {
     cluster = parsed.config;
     config = parseConfig(parsed.rest, process.env);
   } catch (error) {
+    // A bad setting: the message naming it, then the synopsis of the parser that refused it
+    // (an unknown flag's message already says to try --help).
     if (error instanceof ConfigError || error instanceof ClusterConfigError) {
-      console.error(`aloft: ${error.message}`);
-      process.exit(2);
+      console.error((error instanceof ConfigError ? SERVICE_CLI : CLUSTER_CLI).usageText(error));
+      process.exit(EXIT_USAGE);
     }
     throw error;
   }

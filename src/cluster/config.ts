@@ -1,30 +1,16 @@
 /**
- * A cluster node's configuration from flags and environment, validated with clear errors.
- * Flags win over environment. No cluster flag and no ALOFT_CLUSTER: not clustered (the node runs
- * alone exactly as before).
+ * A cluster node's configuration from flags and environment, validated with clear errors. The
+ * flags are declared once below (src/cli/args.ts: name, variable, default, help text); flags win
+ * over environment. No cluster flag and no ALOFT_CLUSTER: not clustered (the node runs alone
+ * exactly as before).
  *
- *   --cluster-name NAME        ALOFT_CLUSTER           enables clustering
- *   --seeds h:p,h:p            ALOFT_SEEDS             static seed list (the first one may form the cluster)
- *   --redis-url URL            ALOFT_REDIS_URL         discover seeds in Redis instead (and the lease)
- *   --cluster-host H           ALOFT_CLUSTER_HOST      bind address (default 127.0.0.1)
- *   --cluster-port P           ALOFT_CLUSTER_PORT      bind port (default 2552; 0 picks a free one)
- *   --advertise h:p            ALOFT_ADVERTISE         address other nodes dial (default host:port)
- *   --secret S                 ALOFT_CLUSTER_SECRET    shared secret (or --secret-file / ALOFT_CLUSTER_SECRET_FILE)
- *   --tls-cert F --tls-key F [--tls-ca F]   ALOFT_TLS_CERT / _KEY / _CA
- *   --roles a,b                ALOFT_ROLES
- *   --downing S                ALOFT_DOWNING           keep-majority | static-quorum:N | keep-oldest | lease-majority
- *   --stable-after-ms N        ALOFT_STABLE_AFTER_MS
- *   --heartbeat-ms N --gossip-ms N --phi-threshold X --acceptable-pause-ms N --seed-timeout-ms N
- *   --admin-port P             ALOFT_ADMIN_PORT        admin HTTP API (needs a token)
- *   --admin-token T            ALOFT_ADMIN_TOKEN
- *   --route adv=dial           ALOFT_ROUTES (adv=dial,adv=dial)   dial another address for a peer
- *   --leave-timeout-ms N       how long a graceful leave waits for the others to see it go
- *   --gone-after-ms N          ALOFT_GONE_AFTER_MS    a member whose address refused connections (or
- *                              answers as a new incarnation) this long, silent since, is
- *                              unreachable; found so by every member, it is downed without
- *                              waiting for stable-after; 0 turns this off (default 300)
+ * The node's command line mixes these flags with the service's (src/service/config.ts):
+ * `parseClusterConfig` takes its own out of argv and hands back the rest untouched, so neither
+ * parser needs to know the other's flags. `--help` anywhere goes to the rest, unchecked here.
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { defineCli } from '../cli/args.ts';
 import type { DowningStrategy } from './downing.ts';
 import { defaultTimings, type MembershipTimings } from './gossip.ts';
 
@@ -53,88 +39,194 @@ export class ConfigError extends Error {
   readonly retriable = false;
 }
 
-const FLAGS: Record<string, string> = {
-  '--cluster-name': 'ALOFT_CLUSTER',
-  '--seeds': 'ALOFT_SEEDS',
-  '--redis-url': 'ALOFT_REDIS_URL',
-  '--cluster-host': 'ALOFT_CLUSTER_HOST',
-  '--cluster-port': 'ALOFT_CLUSTER_PORT',
-  '--advertise': 'ALOFT_ADVERTISE',
-  '--secret': 'ALOFT_CLUSTER_SECRET',
-  '--secret-file': 'ALOFT_CLUSTER_SECRET_FILE',
-  '--tls-cert': 'ALOFT_TLS_CERT',
-  '--tls-key': 'ALOFT_TLS_KEY',
-  '--tls-ca': 'ALOFT_TLS_CA',
-  '--roles': 'ALOFT_ROLES',
-  '--downing': 'ALOFT_DOWNING',
-  '--stable-after-ms': 'ALOFT_STABLE_AFTER_MS',
-  '--heartbeat-ms': 'ALOFT_HEARTBEAT_MS',
-  '--gossip-ms': 'ALOFT_GOSSIP_MS',
-  '--phi-threshold': 'ALOFT_PHI_THRESHOLD',
-  '--acceptable-pause-ms': 'ALOFT_ACCEPTABLE_PAUSE_MS',
-  '--seed-timeout-ms': 'ALOFT_SEED_TIMEOUT_MS',
-  '--admin-port': 'ALOFT_ADMIN_PORT',
-  '--admin-token': 'ALOFT_ADMIN_TOKEN',
-  '--route': 'ALOFT_ROUTES',
-  '--leave-timeout-ms': 'ALOFT_LEAVE_TIMEOUT_MS',
-  '--singleton-margin-ms': 'ALOFT_SINGLETON_MARGIN_MS',
-  '--gone-after-ms': 'ALOFT_GONE_AFTER_MS',
-};
+const ms = (n: number) => String(n);
+
+/**
+ * The cluster's flags. The membership timings have no `default` here on purpose: an absent
+ * --heartbeat-ms must leave joinRetryMs at its own default, so the fallbacks are applied below
+ * from `defaultTimings` and only shown in `--help`.
+ */
+export const CLUSTER_CLI = defineCli({
+  name: 'aloft',
+  usage: 'usage: npm start -- --cluster-name NAME --secret S [cluster options] [options]   (docs/cluster.md)',
+  error: (message) => new ConfigError(message),
+  flags: {
+    'cluster-name': { type: 'string', value: 'NAME', env: 'ALOFT_CLUSTER', help: 'enables clustering: the cluster to form or join' },
+    seeds: { type: 'string', value: 'H:P,H:P', env: 'ALOFT_SEEDS', help: 'static seed list (the first one may form the cluster)' },
+    'redis-url': { type: 'string', value: 'URL', env: 'ALOFT_REDIS_URL', help: 'discover seeds in Redis instead (and the lease)' },
+    'cluster-host': { type: 'string', value: 'HOST', env: 'ALOFT_CLUSTER_HOST', default: '127.0.0.1', help: 'bind address' },
+    'cluster-port': { type: 'string', value: 'PORT', env: 'ALOFT_CLUSTER_PORT', default: '2552', help: 'bind port; 0 picks a free one' },
+    advertise: {
+      type: 'string',
+      value: 'H:P',
+      env: 'ALOFT_ADVERTISE',
+      defaultText: 'host:port',
+      help: 'the address other nodes dial',
+    },
+    secret: { type: 'string', value: 'S', env: 'ALOFT_CLUSTER_SECRET', help: 'shared secret, at least 16 characters' },
+    'secret-file': { type: 'string', value: 'FILE', env: 'ALOFT_CLUSTER_SECRET_FILE', help: 'read the shared secret from a file' },
+    'tls-cert': { type: 'string', value: 'FILE', env: 'ALOFT_TLS_CERT', help: 'TLS certificate (with --tls-key)' },
+    'tls-key': { type: 'string', value: 'FILE', env: 'ALOFT_TLS_KEY', help: 'TLS private key' },
+    'tls-ca': { type: 'string', value: 'FILE', env: 'ALOFT_TLS_CA', help: 'CA that peers must be signed by' },
+    roles: { type: 'string', value: 'A,B', env: 'ALOFT_ROLES', help: 'roles of this member' },
+    downing: {
+      type: 'string',
+      value: 'STRATEGY',
+      env: 'ALOFT_DOWNING',
+      default: 'keep-majority',
+      help: 'keep-majority, static-quorum:N, keep-oldest or lease-majority',
+    },
+    'stable-after-ms': {
+      type: 'string',
+      value: 'MS',
+      env: 'ALOFT_STABLE_AFTER_MS',
+      defaultText: ms(defaultTimings.stableAfterMs),
+      group: 'Membership timings:',
+      help: 'how long the unreachable set must stay unchanged before the downing strategy acts',
+    },
+    'heartbeat-ms': {
+      type: 'string',
+      value: 'MS',
+      env: 'ALOFT_HEARTBEAT_MS',
+      defaultText: ms(defaultTimings.heartbeatIntervalMs),
+      help: 'heartbeat interval, and the join retry interval when given',
+    },
+    'gossip-ms': {
+      type: 'string',
+      value: 'MS',
+      env: 'ALOFT_GOSSIP_MS',
+      defaultText: ms(defaultTimings.gossipIntervalMs),
+      help: 'gossip interval',
+    },
+    'phi-threshold': {
+      type: 'string',
+      value: 'X',
+      env: 'ALOFT_PHI_THRESHOLD',
+      defaultText: ms(defaultTimings.phiThreshold),
+      help: 'failure-detector suspicion level at which a member is unreachable',
+    },
+    'acceptable-pause-ms': {
+      type: 'string',
+      value: 'MS',
+      env: 'ALOFT_ACCEPTABLE_PAUSE_MS',
+      defaultText: ms(defaultTimings.acceptablePauseMs),
+      help: 'heartbeat pause the failure detector tolerates (GC, a busy loop)',
+    },
+    'seed-timeout-ms': {
+      type: 'string',
+      value: 'MS',
+      env: 'ALOFT_SEED_TIMEOUT_MS',
+      defaultText: ms(defaultTimings.seedTimeoutMs),
+      help: 'how long the first seed looks for the others before forming the cluster',
+    },
+    'gone-after-ms': {
+      type: 'string',
+      value: 'MS',
+      env: 'ALOFT_GONE_AFTER_MS',
+      defaultText: ms(defaultTimings.goneAfterMs ?? 300),
+      help:
+        'a member whose address refused connections (or answers as a new incarnation) this long, silent since, is unreachable; ' +
+        'found so by every member, it is downed without waiting for stable-after; 0 turns this off',
+    },
+    'leave-timeout-ms': {
+      type: 'string',
+      value: 'MS',
+      env: 'ALOFT_LEAVE_TIMEOUT_MS',
+      default: '10000',
+      help: 'how long a graceful leave waits for the others to see it go',
+    },
+    'singleton-margin-ms': {
+      type: 'string',
+      value: 'MS',
+      env: 'ALOFT_SINGLETON_MARGIN_MS',
+      defaultText: 'half of stable-after',
+      help: 'how long the next singleton host waits after the previous one was downed',
+    },
+    'admin-port': { type: 'string', value: 'PORT', env: 'ALOFT_ADMIN_PORT', group: 'Operations:', help: 'admin HTTP API (needs a token)' },
+    'admin-token': { type: 'string', value: 'T', env: 'ALOFT_ADMIN_TOKEN', help: 'the admin API token, at least 8 characters' },
+    route: {
+      type: 'string',
+      value: 'ADV=DIAL',
+      multiple: true,
+      env: 'ALOFT_ROUTES',
+      help: 'dial another address for a peer advertised as ADV; repeatable (the variable: comma-separated)',
+    },
+  },
+});
+
+type ClusterFlag = keyof typeof CLUSTER_CLI.spec.flags & string;
 
 /** Every environment variable the cluster settings read. */
-export const CLUSTER_ENV: readonly string[] = Object.values(FLAGS);
+export const CLUSTER_ENV: readonly string[] = Object.values(CLUSTER_CLI.spec.flags).flatMap((f) => (f.env === undefined ? [] : [f.env]));
+
+/**
+ * Splits `argv` into the cluster's flags (with their values) and the rest, by parseArgs' tokens:
+ * a cluster flag is `--name value` or `--name=value`; everything else, `--` and what follows it
+ * included, is left to the caller's parser. `help`: --help or -h was given.
+ */
+function splitArgv(argv: readonly string[]): { own: string[]; named: ClusterFlag[]; rest: string[]; help: boolean } {
+  const flags: Readonly<Record<string, { readonly type: 'string' | 'boolean' }>> = CLUSTER_CLI.spec.flags;
+  const options = Object.fromEntries(Object.keys(flags).map((name) => [name, { type: 'string' as const, multiple: true }]));
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  const taken = new Set<number>();
+  const named: ClusterFlag[] = [];
+  let help = false;
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    if (token.name === 'help' || token.rawName === '-h') help = true;
+    if (!(token.name in flags)) continue;
+    taken.add(token.index);
+    // `--seeds h:p`: the value is the next argument.
+    if (token.value !== undefined && !token.inlineValue) taken.add(token.index + 1);
+    if (!named.includes(token.name as ClusterFlag)) named.push(token.name as ClusterFlag);
+  }
+  return {
+    own: argv.filter((_, i) => taken.has(i)),
+    named,
+    rest: argv.filter((_, i) => !taken.has(i)),
+    help,
+  };
+}
 
 /**
  * Takes the cluster flags out of `argv` and returns the rest for the caller's own parser.
- * `config` is undefined when clustering is not asked for.
+ * `config` is undefined when clustering is not asked for, or when --help was (the rest keeps it).
  */
 export function parseClusterConfig(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): { config: ClusterConfig | undefined; rest: string[] } {
-  const given = new Map<string, string[]>();
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const eq = arg.indexOf('=');
-    const name = eq > 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
-    if (!(name in FLAGS)) {
-      rest.push(arg);
-      continue;
-    }
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new ConfigError(`${name} needs a value`);
-    given.set(name, [...(given.get(name) ?? []), value]);
-  }
-  const get = (flag: string): string | undefined => given.get(flag)?.at(-1) ?? nonEmpty(env[FLAGS[flag] as string]);
-  const clusterName = get('--cluster-name');
+  const { own, named, rest, help } = splitArgv(argv);
+  if (help) return { config: undefined, rest };
+  const v = CLUSTER_CLI.parse(own, env).values;
+  const label = CLUSTER_CLI.label;
+  const clusterName = v['cluster-name'];
   if (clusterName === undefined) {
-    const stray = [...given.keys()];
-    if (stray.length > 0) throw new ConfigError(`${stray.join(', ')} given without --cluster-name (or ALOFT_CLUSTER)`);
+    // Only flags count: the same environment may well serve a node that runs alone.
+    if (named.length > 0) throw new ConfigError(`${named.map((n) => `--${n}`).join(', ')} given without --cluster-name (or ALOFT_CLUSTER)`);
     return { config: undefined, rest };
   }
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(clusterName))
     throw new ConfigError(`cluster name "${clusterName}" must be 1-64 letters, digits, "_", "." or "-"`);
-  const int = (flag: string, fallback: number, min = 0): number => {
-    const raw = get(flag);
+  const int = (flag: ClusterFlag, fallback: number, min = 0): number => {
+    const raw = v[flag] as string | undefined;
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new ConfigError(`${flag} must be an integer >= ${min}, got "${raw}"`);
+    if (!Number.isInteger(n) || n < min) throw new ConfigError(`${label(flag)} must be an integer >= ${min}, got "${raw}"`);
     return n;
   };
-  const address = (flag: string, raw: string): string => {
+  const address = (flag: ClusterFlag, raw: string): string => {
     if (!/^[^\s:]+:\d{1,5}$/.test(raw) || Number(raw.slice(raw.lastIndexOf(':') + 1)) > 65535)
-      throw new ConfigError(`${flag}: "${raw}" is not host:port`);
+      throw new ConfigError(`${label(flag)}: "${raw}" is not host:port`);
     return raw;
   };
-  const seeds = (get('--seeds') ?? '')
+  const seeds = (v.seeds ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
-    .map((s) => address('--seeds', s));
-  const redisUrl = get('--redis-url');
-  let secret = get('--secret');
-  const secretFile = get('--secret-file');
+    .map((s) => address('seeds', s));
+  let secret = v.secret;
+  const secretFile = v['secret-file'];
   if (secret === undefined && secretFile !== undefined) {
     try {
       secret = readFileSync(secretFile, 'utf8').trim();
@@ -146,51 +238,51 @@ export function parseClusterConfig(
     throw new ConfigError(
       'a cluster secret of at least 16 characters is required (--secret, --secret-file, ALOFT_CLUSTER_SECRET or ALOFT_CLUSTER_SECRET_FILE)',
     );
-  const cert = get('--tls-cert');
-  const key = get('--tls-key');
+  const cert = v['tls-cert'];
+  const key = v['tls-key'];
   if ((cert === undefined) !== (key === undefined)) throw new ConfigError('--tls-cert and --tls-key go together');
-  const ca = get('--tls-ca');
+  const ca = v['tls-ca'];
   if (ca !== undefined && cert === undefined) throw new ConfigError('--tls-ca needs --tls-cert and --tls-key');
-  const adminPort = get('--admin-port') === undefined ? undefined : int('--admin-port', 0);
-  const adminToken = get('--admin-token');
+  const adminPort = v['admin-port'] === undefined ? undefined : int('admin-port', 0);
+  const adminToken = v['admin-token'];
   if (adminPort !== undefined && (adminToken === undefined || adminToken.length < 8))
     throw new ConfigError('the admin API needs --admin-token (or ALOFT_ADMIN_TOKEN) of at least 8 characters');
   const routes: Record<string, string> = {};
-  for (const raw of [...(given.get('--route') ?? []), ...(given.has('--route') ? [] : (nonEmpty(env.ALOFT_ROUTES)?.split(',') ?? []))]) {
+  for (const raw of v.route) {
     const [from, to] = raw.split('=');
     if (from === undefined || to === undefined) throw new ConfigError(`--route "${raw}" must be advertised=dial`);
-    routes[address('--route', from)] = address('--route', to);
+    routes[address('route', from)] = address('route', to);
   }
   const timings: MembershipTimings = {
-    gossipIntervalMs: int('--gossip-ms', defaultTimings.gossipIntervalMs, 10),
-    heartbeatIntervalMs: int('--heartbeat-ms', defaultTimings.heartbeatIntervalMs, 10),
-    phiThreshold: Number(get('--phi-threshold') ?? defaultTimings.phiThreshold),
-    acceptablePauseMs: int('--acceptable-pause-ms', defaultTimings.acceptablePauseMs),
-    stableAfterMs: int('--stable-after-ms', defaultTimings.stableAfterMs),
-    joinRetryMs: int('--heartbeat-ms', defaultTimings.joinRetryMs, 10),
-    seedTimeoutMs: int('--seed-timeout-ms', defaultTimings.seedTimeoutMs),
-    goneAfterMs: int('--gone-after-ms', defaultTimings.goneAfterMs ?? 300),
+    gossipIntervalMs: int('gossip-ms', defaultTimings.gossipIntervalMs, 10),
+    heartbeatIntervalMs: int('heartbeat-ms', defaultTimings.heartbeatIntervalMs, 10),
+    phiThreshold: Number(v['phi-threshold'] ?? defaultTimings.phiThreshold),
+    acceptablePauseMs: int('acceptable-pause-ms', defaultTimings.acceptablePauseMs),
+    stableAfterMs: int('stable-after-ms', defaultTimings.stableAfterMs),
+    joinRetryMs: int('heartbeat-ms', defaultTimings.joinRetryMs, 10),
+    seedTimeoutMs: int('seed-timeout-ms', defaultTimings.seedTimeoutMs),
+    goneAfterMs: int('gone-after-ms', defaultTimings.goneAfterMs ?? 300),
   };
-  if (!(timings.phiThreshold > 0)) throw new ConfigError('--phi-threshold must be a positive number');
+  if (!(timings.phiThreshold > 0)) throw new ConfigError(`${label('phi-threshold')} must be a positive number`);
   const stableAfter = timings.stableAfterMs;
   return {
     config: {
       clusterName,
       seeds,
-      redisUrl,
-      bindHost: get('--cluster-host') ?? '127.0.0.1',
-      bindPort: int('--cluster-port', 2552),
-      advertise: get('--advertise') === undefined ? undefined : address('--advertise', get('--advertise') as string),
+      redisUrl: v['redis-url'],
+      bindHost: v['cluster-host'],
+      bindPort: int('cluster-port', 2552),
+      advertise: v.advertise === undefined ? undefined : address('advertise', v.advertise),
       secret,
       tls: cert !== undefined && key !== undefined ? { cert, key, ca } : undefined,
-      roles: (get('--roles') ?? '').split(',').filter((r) => r.length > 0),
-      downing: parseDowning(get('--downing') ?? 'keep-majority', stableAfter),
+      roles: (v.roles ?? '').split(',').filter((r) => r.length > 0),
+      downing: parseDowning(v.downing, stableAfter),
       timings,
       adminPort,
       adminToken,
       routes,
-      leaveTimeoutMs: int('--leave-timeout-ms', 10_000),
-      singletonMarginMs: int('--singleton-margin-ms', Math.ceil(stableAfter / 2)),
+      leaveTimeoutMs: int('leave-timeout-ms', 10_000),
+      singletonMarginMs: int('singleton-margin-ms', Math.ceil(stableAfter / 2)),
     },
     rest,
   };
@@ -203,8 +295,4 @@ export function parseDowning(raw: string, stableAfterMs: number): DowningStrateg
   const m = /^static-quorum:(\d+)$/.exec(raw);
   if (m && Number(m[1]) > 0) return { _tag: 'StaticQuorum', quorum: Number(m[1]) };
   throw new ConfigError(`--downing "${raw}": expected keep-majority, static-quorum:N, keep-oldest or lease-majority`);
-}
-
-function nonEmpty(s: string | undefined): string | undefined {
-  return s === undefined || s.length === 0 ? undefined : s;
 }
