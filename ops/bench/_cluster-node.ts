@@ -16,6 +16,7 @@
 import net from 'node:net';
 import { Packr, Unpackr } from 'msgpackr';
 import { ActorSystem, stateful, stateless, type ActorRef } from '../../src/actors/index.ts';
+import { defineCli } from '../../src/cli/args.ts';
 import { bindCluster, parseClusterConfig } from '../../src/cluster/index.ts';
 import { frame, FrameReader, FrameType, PREAMBLE } from '../../src/cluster/wire.ts';
 
@@ -25,10 +26,14 @@ export type SinkMsg =
 export type EchoMsg = { readonly _tag: 'Ping'; readonly replyTo: ActorRef<string> };
 
 const out = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...o, t: Date.now() })}\n`);
-const argv = process.argv.slice(2);
-const ri = argv.indexOf('--raw-port');
-const rawPort = ri >= 0 ? Number(argv.splice(ri, 2)[1]) : undefined;
-const { config } = parseClusterConfig(argv, process.env);
+// The cluster's flags first (they are taken out); what is left is this script's own.
+const { config, rest } = parseClusterConfig(process.argv.slice(2), process.env);
+const own = defineCli({
+  name: '_cluster-node',
+  usage: 'usage: node --import tsx ops/bench/_cluster-node.ts --cluster-name NAME … [--raw-port P]',
+  flags: { 'raw-port': { type: 'string', value: 'P', help: 'also serve the raw baselines on this port' } },
+}).parse(rest).values;
+const rawPort = own['raw-port'] === undefined ? undefined : Number(own['raw-port']);
 if (!config) throw new Error('needs --cluster-name');
 const bound = await bindCluster(config, {
   log: (level, line) => level !== 'debug' && level !== 'info' && process.stderr.write(`${line}\n`),

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { defineCli, EXIT_USAGE, type FlagValues, UsageError } from '../../src/cli/args.ts';
 import { startService } from '../../src/service/service.ts';
 
 interface Hooks {
@@ -23,8 +24,29 @@ interface Hooks {
 // The page's test hooks, as the browser sees them (tsconfig has no DOM lib).
 declare const window: { aloft: Hooks };
 
-const args = process.argv.slice(2);
-const frames = Number(args[args.indexOf('--frames') + 1] ?? 600) || 600;
+const cli = defineCli({
+  name: '_page-frames',
+  usage: 'usage: node --import tsx ops/bench/_page-frames.ts [--frames N] [--keep]',
+  flags: {
+    frames: { type: 'string', default: '600', help: 'animation frames to scroll and measure' },
+    keep: { type: 'boolean', help: "keep the node's data directory" },
+  },
+});
+let flags: FlagValues<typeof cli.spec.flags>;
+try {
+  const parsed = cli.parse(process.argv.slice(2));
+  if (parsed.help) {
+    console.log(cli.help());
+    process.exit(0);
+  }
+  flags = parsed.values;
+  if (!/^[1-9]\d*$/.test(flags.frames)) throw new UsageError(`--frames must be a positive integer, got "${flags.frames}"`);
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(cli.usageText(error));
+  process.exit(EXIT_USAGE);
+}
+const frames = Number(flags.frames);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-page-bench-'));
 const started = performance.now();
 let loaded: () => void;
@@ -72,5 +94,5 @@ try {
 } finally {
   await browser.close();
   await service.stop();
-  if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+  if (!flags.keep) rmSync(dir, { recursive: true, force: true });
 }

@@ -22,6 +22,7 @@ import { readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { defineCli, EXIT_USAGE, UsageError } from '../../src/cli/args.ts';
 import { generateSeason, seasonOfSize, type Season } from '../../src/domain/season/season.ts';
 import { startService, type Service } from '../../src/service/service.ts';
 import { defaultWorkers, type ServiceConfig } from '../../src/service/config.ts';
@@ -101,12 +102,30 @@ export interface ReadFigures {
 
 export type PhaseFigures = ImportFigures | ReadFigures;
 
-const multiplier = Number(process.argv[2]);
-const dir = process.argv[3] ?? '';
-const phase = process.argv[4];
-if (!(multiplier > 0) || !dir || (phase !== 'import' && phase !== 'read')) {
-  console.error('usage: node --expose-gc --import tsx ops/bench/_scale-node.ts MULTIPLIER DATA_DIR import|read');
-  process.exit(2);
+// A fixed positional contract with ops/bench/scale.ts, its only caller; no flags of its own.
+const cli = defineCli({
+  name: '_scale-node',
+  usage: 'usage: node --expose-gc --import tsx ops/bench/_scale-node.ts MULTIPLIER DATA_DIR import|read',
+  positionals: true,
+  flags: {},
+});
+let multiplier = 0;
+let dir = '';
+let phase: 'import' | 'read' = 'read';
+try {
+  const parsed = cli.parse(process.argv.slice(2));
+  if (parsed.help) {
+    console.log(cli.help());
+    process.exit(0);
+  }
+  const [m, d, p, ...extra] = parsed.positionals;
+  if (extra.length > 0 || !(Number(m) > 0) || !d || (p !== 'import' && p !== 'read'))
+    throw new UsageError(`expected MULTIPLIER (> 0) DATA_DIR import|read, got ${JSON.stringify(parsed.positionals)}`);
+  [multiplier, dir, phase] = [Number(m), d, p];
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(cli.usageText(error));
+  process.exit(EXIT_USAGE);
 }
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) {

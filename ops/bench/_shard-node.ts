@@ -7,18 +7,20 @@
  * `drive` keeps `concurrency` asks in flight through the region to random entities for `ms`.
  */
 import readline from 'node:readline';
+import { defineCli } from '../../src/cli/args.ts';
 import { ActorSystem, childSpec, stateful, type ActorRef } from '../../src/actors/index.ts';
 import { bindCluster, clusterShardHosts, parseClusterConfig, shardHost, ShardRegion, standaloneHosts } from '../../src/cluster/index.ts';
 
 export type CounterMsg = { readonly _tag: 'Inc'; readonly replyTo: ActorRef<number> };
 
 const out = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(o)}\n`);
-const argv = process.argv.slice(2);
-const alone = argv.includes('--alone');
-const { config } = parseClusterConfig(
-  argv.filter((a) => a !== '--alone'),
-  process.env,
-);
+// The cluster's flags first (they are taken out); what is left is this script's own.
+const { config, rest } = parseClusterConfig(process.argv.slice(2), process.env);
+const { alone } = defineCli({
+  name: '_shard-node',
+  usage: 'usage: node --import tsx ops/bench/_shard-node.ts --alone | --cluster-name NAME …',
+  flags: { alone: { type: 'boolean', help: 'host every shard here, without a cluster (the baseline)' } },
+}).parse(rest).values;
 const bound =
   config && !alone
     ? await bindCluster(

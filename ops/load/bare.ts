@@ -12,6 +12,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import uws from '@trufflesuite/uws-js-unofficial';
+import { defineCli, EXIT_USAGE, UsageError } from '../../src/cli/args.ts';
 
 function readBody(res: uws.HttpResponse, done: (body: Record<string, unknown>) => void): void {
   const state = { aborted: false };
@@ -80,8 +81,26 @@ export function bareApp(seen?: (route: string, body: Record<string, unknown>) =>
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const i = process.argv.indexOf('--port');
-  const port = i > 0 ? Number(process.argv[i + 1]) : 0;
+  const cli = defineCli({
+    name: 'bare server',
+    usage: 'usage: node --import tsx ops/load/bare.ts [--port P]',
+    flags: { port: { type: 'string', value: 'P', default: '0', help: 'port on 127.0.0.1; 0 picks a free one' } },
+  });
+  let port = 0;
+  try {
+    const parsed = cli.parse(process.argv.slice(2));
+    if (parsed.help) {
+      console.log(cli.help());
+      process.exit(0);
+    }
+    port = Number(parsed.values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port must be an integer from 0 to 65535, got "${parsed.values.port}"`);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(cli.usageText(error));
+    process.exit(EXIT_USAGE);
+  }
   bareApp().listen('127.0.0.1', port, (socket) => {
     if (!socket) {
       console.error(`bare server: cannot listen on port ${port}`);

@@ -7,8 +7,19 @@
  *   npm run demo -- [--workers N] [--entities N] [--once]
  */
 import os from 'node:os';
+import { defineCli, EXIT_USAGE, UsageError } from '../cli/args.ts';
 import { AloftNode, stateless, type ActorRef, type Terminated } from '../actors/index.ts';
 import type { CounterMsg, FlakyMsg, StatsMsg } from './boot.ts';
+
+const DEMO_CLI = defineCli({
+  name: 'aloft',
+  usage: 'usage: npm run demo -- [--workers N] [--entities N] [--once]',
+  flags: {
+    workers: { type: 'string', defaultText: 'one per core', help: 'worker threads, at least 1' },
+    entities: { type: 'string', default: '10000', help: 'counter entities to spread over the workers' },
+    once: { type: 'boolean', help: 'stop after the tour instead of printing stats until Ctrl-C' },
+  },
+});
 
 interface Flags {
   workers: number;
@@ -16,49 +27,35 @@ interface Flags {
   once: boolean;
 }
 
-function parseFlags(argv: readonly string[]): Flags {
-  const flags: Flags = { workers: os.availableParallelism(), entities: 10_000, once: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const [name, inline] = arg.split('=', 2) as [string, string | undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${name} needs a value`);
-      return v;
-    };
-    const int = (min: number) => {
-      const raw = value();
-      const n = Number(raw);
-      if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
-      return n;
-    };
-    switch (name) {
-      case '--workers':
-        flags.workers = int(1);
-        break;
-      case '--entities':
-        flags.entities = int(1);
-        break;
-      case '--once':
-        flags.once = true;
-        break;
-      case '--help':
-        console.log('usage: npm run demo -- [--workers N] [--entities N] [--once]');
-        process.exit(0);
-      default:
-        throw new Error(`unknown flag ${arg} (try --help)`);
-    }
-  }
-  return flags;
+/** The demo's flags; 'help' when --help was asked for. Throws a UsageError naming a bad one. */
+function parseFlags(argv: readonly string[]): Flags | 'help' {
+  const parsed = DEMO_CLI.parse(argv);
+  if (parsed.help) return 'help';
+  const v = parsed.values;
+  const int = (name: 'workers' | 'entities', raw: string, min: number) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got "${raw}"`);
+    return n;
+  };
+  return {
+    workers: int('workers', v.workers ?? String(os.availableParallelism()), 1),
+    entities: int('entities', v.entities, 1),
+    once: v.once,
+  };
 }
 
 async function main(): Promise<void> {
-  let flags: Flags;
+  let flags: Flags | 'help';
   try {
     flags = parseFlags(process.argv.slice(2));
   } catch (error) {
-    console.error(`aloft: ${(error as Error).message}`);
-    process.exit(2);
+    if (!(error instanceof UsageError)) throw error;
+    console.error(DEMO_CLI.usageText(error));
+    process.exit(EXIT_USAGE);
+  }
+  if (flags === 'help') {
+    console.log(DEMO_CLI.help());
+    return;
   }
   const started = performance.now();
   const node = await AloftNode.start({
