@@ -16,6 +16,7 @@ export interface Request {
   readonly url: string;
   readonly query: URLSearchParams;
   readonly params: readonly string[];
+  /** content-type, content-length, authorization and accept, when sent (READ_HEADERS). */
   readonly headers: ReadonlyMap<string, string>;
   /** The body, read up to the route's limit (empty for GET/DELETE). */
   readonly body: Buffer;
@@ -61,6 +62,10 @@ const STATUS_TEXT: Record<number, string> = {
 
 export const DEFAULT_MAX_BODY = 1 << 20;
 
+/** The request headers routes see (Request.headers): read one by one, which costs a fraction of
+ * copying every header the client sent (`forEach` calls back into JavaScript once per header). */
+const READ_HEADERS = ['content-type', 'content-length', 'authorization', 'accept'] as const;
+
 export class HttpServer {
   readonly app: uws.TemplatedApp = uws.App();
   private listenSocket: uws.us_listen_socket | undefined;
@@ -86,7 +91,10 @@ export class HttpServer {
       });
       // Everything from `req` must be read now: it is invalid after this callback returns.
       const headers = new Map<string, string>();
-      req.forEach((k, v) => headers.set(k, v));
+      for (const name of READ_HEADERS) {
+        const value = req.getHeader(name);
+        if (value !== '') headers.set(name, value);
+      }
       const params: string[] = [];
       for (let i = 0; i < paramCount; i++) params.push(decodeURIComponent(req.getParameter(i)));
       const request = {
