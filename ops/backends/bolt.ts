@@ -41,7 +41,7 @@ const bolt: Backend = {
   title: `Neo4j Community ${NEO4J_VERSION} (embedded, Bolt only, -Xmx${HEAP})`,
   async start(options: StartOptions): Promise<Started> {
     const cp = await classpath('bolt', options.progress);
-    const port = options.ports?.['bolt'] ?? (await freePort());
+    const port = options.ports?.bolt ?? (await freePort());
     const url = `bolt://127.0.0.1:${port}`;
     const home = path.join(options.dataDir, 'home');
     const proc = spawnJava({

@@ -33,7 +33,7 @@ const BACKENDS_CLI = defineCli({
 });
 
 async function main(argv: readonly string[]): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof BACKENDS_CLI.parse>;
   try {
     parsed = BACKENDS_CLI.parse(argv, process.env);
   } catch (e) {
@@ -51,7 +51,7 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(BACKENDS_CLI.usageText(command ? `unknown command ${[command, ...extra].join(' ')}` : 'a command is needed'));
     return EXIT_USAGE;
   }
-  let names;
+  let names: ReturnType<typeof parseNames>;
   try {
     names = parseNames(values.only);
   } catch (e) {

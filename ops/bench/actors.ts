@@ -108,7 +108,10 @@ const suite: Suite = {
     local.define(pongKind, () =>
       stateful({
         initial: null,
-        receive: (_s: null, m: { _tag: 'Ping'; replyTo: ActorRef<{ _tag: 'Pong' }> }) => (m.replyTo.tell({ _tag: 'Pong' }), null),
+        receive: (_s: null, m: { _tag: 'Ping'; replyTo: ActorRef<{ _tag: 'Pong' }> }) => {
+          m.replyTo.tell({ _tag: 'Pong' });
+          return null;
+        },
       }),
     );
     const localPong = await local.spawnAt(0, pongKind, null);

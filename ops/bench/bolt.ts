@@ -32,7 +32,7 @@ const REBUILD_BUDGET_MS = 5 * 60_000;
 
 /** The server's agent string and maximum heap, for the record. */
 async function serverFacts(url: string): Promise<{ agent: string; heap: string }> {
-  const driver = neo4j.driver(url, neo4j.auth.basic(process.env['MEMGRAPH_USER'] ?? '', process.env['MEMGRAPH_PASSWORD'] ?? ''), {
+  const driver = neo4j.driver(url, neo4j.auth.basic(process.env.MEMGRAPH_USER ?? '', process.env.MEMGRAPH_PASSWORD ?? ''), {
     disableLosslessIntegers: true,
   });
   try {
@@ -143,7 +143,7 @@ const suite: Suite = {
   description:
     'Memgraph schedule view on a live Bolt server (Neo4j or Memgraph) vs the embedded view: rebuild events/s, check query p50/p99',
   async run(o: SuiteOptions): Promise<Row[]> {
-    const url = process.env['MEMGRAPH_URL'];
+    const url = process.env.MEMGRAPH_URL;
     if (!url) {
       o.log('bolt: MEMGRAPH_URL is not set, so there is no Bolt server to measure and this suite measured nothing.');
       o.log(
@@ -169,8 +169,8 @@ const suite: Suite = {
       url,
       reset: true,
       retryMs: 30_000,
-      ...(process.env['MEMGRAPH_USER'] ? { user: process.env['MEMGRAPH_USER'] } : {}),
-      ...(process.env['MEMGRAPH_PASSWORD'] ? { password: process.env['MEMGRAPH_PASSWORD'] } : {}),
+      ...(process.env.MEMGRAPH_USER ? { user: process.env.MEMGRAPH_USER } : {}),
+      ...(process.env.MEMGRAPH_PASSWORD ? { password: process.env.MEMGRAPH_PASSWORD } : {}),
     });
     o.log(`bolt: dialect ${bolt.dialect}; wiped and schema ready in ${Math.round(performance.now() - r0)} ms`);
     const b0 = performance.now();

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { shardOf } from '../../src/cluster/index.ts';
 import { freePort } from '../chaos/net.ts';
 import type { NodeProcess } from '../chaos/node-process.ts';
-import { nodeFlags, prepare, productionFromEnv, runName } from '../chaos/production.ts';
+import { nodeFlags, prepare, productionFromEnv, runName, type ProductionBackends } from '../chaos/production.ts';
 import { Recorder } from '../load/report.ts';
 import type { Row, Suite } from './harness.ts';
 import { AIRPORTS, commandLoad, createAirports, SECRET, serviceNode, settled, standaloneCommands, stopAll, TOKEN } from './sharding.ts';
@@ -162,7 +162,7 @@ const suite: Suite = {
     'HTTP commands through 3 members on the CQL journal + Kafka + Bolt graph vs the LMDB journal member vs 1 node; publisher and graph lag; graph check p99; failover',
   async run({ scale, log }) {
     const rows: Row[] = [];
-    let production;
+    let production: ProductionBackends;
     try {
       production = productionFromEnv(new Set(['journal', 'bus', 'graph'] as const), runName(7));
     } catch (e) {

@@ -286,15 +286,17 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       views = await compareViews(answers, feed);
       if (prod?.bus) {
         log(`check 5: reading topic ${prod.bus.topic} from the beginning`);
-        topic = await checkTopic(prod.bus, feed, load?.acks ?? []).catch(
-          (e: unknown) => (productionErrors.push(`check 5 (topic): ${message(e)}`), undefined),
-        );
+        topic = await checkTopic(prod.bus, feed, load?.acks ?? []).catch((e: unknown) => {
+          productionErrors.push(`check 5 (topic): ${message(e)}`);
+          return undefined;
+        });
       }
       if (prod?.graph) {
         log('check 6: the graph against a rebuild at its offset');
-        graph = await checkGraph(prod.graph, feed).catch(
-          (e: unknown) => (productionErrors.push(`check 6 (graph): ${message(e)}`), undefined),
-        );
+        graph = await checkGraph(prod.graph, feed).catch((e: unknown) => {
+          productionErrors.push(`check 6 (graph): ${message(e)}`);
+          return undefined;
+        });
       }
     } catch (e) {
       errors.push(`reading the journal: ${message(e)}`);

@@ -11,7 +11,7 @@
  */
 import { defineCli, EXIT_USAGE, UsageError } from '../../src/cli/args.ts';
 import { runChaos } from './chaos.ts';
-import { productionFromEnv, runName, type BackendKind } from './production.ts';
+import { productionFromEnv, runName, type BackendKind, type ProductionBackends } from './production.ts';
 import { formatReport } from './report.ts';
 import { SCENARIOS } from './scenarios.ts';
 
@@ -82,7 +82,7 @@ function parse(argv: readonly string[]) {
 }
 
 async function main(): Promise<number> {
-  let o;
+  let o: ReturnType<typeof parse>;
   try {
     o = parse(process.argv.slice(2));
   } catch (e) {
@@ -94,7 +94,7 @@ async function main(): Promise<number> {
     console.log(CHAOS_CLI.help());
     return 0;
   }
-  let production;
+  let production: ProductionBackends | undefined;
   try {
     production = o.select.size > 0 ? productionFromEnv(o.select, runName(o.seed)) : undefined;
   } catch (e) {

@@ -171,7 +171,11 @@ async function waitReady(pool: Pool, log: (l: string) => void, demo: boolean): P
   const deadline = Date.now() + 15 * 60_000;
   for (;;) {
     const ready = await pool.request({ method: 'GET', path: '/readyz' }).then(
-      async (r) => (await r.body.text(), r.statusCode === 200),
+      async (r) => {
+        // Read the body to the end so the pooled connection can be reused.
+        await r.body.text();
+        return r.statusCode === 200;
+      },
       () => false,
     );
     let loaded = !demo;
@@ -204,7 +208,7 @@ async function write(
     `write workload against ${origin}: ${planners} planners, connections ${shared === undefined ? 'one per planner' : `${shared} shared`}`,
   );
   const meter = cpuMeter(serverPid);
-  let result;
+  let result: Awaited<ReturnType<typeof writeWorkload>>;
   try {
     result = await writeWorkload(
       conns,
@@ -266,7 +270,7 @@ async function write(
 }
 
 async function main(): Promise<void> {
-  let parsed;
+  let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(process.argv.slice(2));
   } catch (error) {

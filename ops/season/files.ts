@@ -78,21 +78,22 @@ export function ssimText(season: Season): string {
   return [...ssimChunks(season)].join('');
 }
 
+/** A CSV file: the header line, then one line per row, every line ending in a newline. */
+function csv(header: string, rows: readonly string[]): string {
+  return [header, ...rows].map((line) => `${line}\n`).join('');
+}
+
 export function airportsCsv(season: Season): string {
-  return (
-    [
-      'iata,minimum_ground_time_min,utc_offset_min',
-      ...season.airports.map((a) => `${a.iata},${a.minimumGroundTimeMin},${a.utcOffsetMin}`),
-    ].join('\n') + '\n'
+  return csv(
+    'iata,minimum_ground_time_min,utc_offset_min',
+    season.airports.map((a) => `${a.iata},${a.minimumGroundTimeMin},${a.utcOffsetMin}`),
   );
 }
 
 export function airplanesCsv(season: Season): string {
-  return (
-    [
-      'registration,aircraft_type,minimum_ground_time_min,rotation_id',
-      ...season.airplanes.map((a) => `${a.registration},${a.aircraftType},${a.minimumGroundTimeMin},${a.rotationId}`),
-    ].join('\n') + '\n'
+  return csv(
+    'registration,aircraft_type,minimum_ground_time_min,rotation_id',
+    season.airplanes.map((a) => `${a.registration},${a.aircraftType},${a.minimumGroundTimeMin},${a.rotationId}`),
   );
 }
 

@@ -247,7 +247,7 @@ export class ActorSystem implements Router {
     if (this.shuttingDown) return;
     this.deadLetters.publish(target, reason, message);
     // An ask to a dead or full actor fails at once instead of waiting for its timeout.
-    if (sender && sender.address.path.startsWith(TEMP_PREFIX)) {
+    if (sender?.address.path.startsWith(TEMP_PREFIX)) {
       const error = reason === 'mailbox-full' ? mailboxFull(target, capacity) : actorStopped(target);
       (sender as ActorRef<unknown>).tell(askFailure(error));
     }

@@ -117,7 +117,7 @@ export interface SagaStepPoint {
 
 export interface SagaHooks {
   /** Called at each point; at `before-send` it may hold the step back for a while (a test's handoff). */
-  readonly onStep?: (at: SagaStepPoint) => { readonly delayMs: number } | undefined | void;
+  readonly onStep?: (at: SagaStepPoint) => { readonly delayMs: number } | undefined;
 }
 
 export interface SagaRecord {

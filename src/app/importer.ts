@@ -24,7 +24,6 @@ import {
   type CommandFailure,
   type ImportEvent,
   type ImportRecord,
-  type ImportState,
   type ImportStatus,
   type SourceChunk,
 } from './import-record.ts';

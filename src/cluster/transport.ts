@@ -184,7 +184,7 @@ export class ClusterTransport implements RemoteTransport {
       if (peer.retry !== undefined) return this.dead(to, message, 'no-route', sender);
       this.connect(hostPort(to.node), peer);
     }
-    if (!peer.conn || !peer.conn.send(to, message, sender)) this.dead(to, message, 'link-overflow', sender);
+    if (!peer.conn?.send(to, message, sender)) this.dead(to, message, 'link-overflow', sender);
   }
 
   /** Sends a control message to a node (by id) or an address (host:port); dropped while not connected. */

@@ -53,7 +53,7 @@ export function decide(command: AirportCommand, state: AirportState): Decision<A
   }
 }
 
-export function evolve(state: AirportState, event: AirportEvent): AirportState {
+export function evolve(_state: AirportState, event: AirportEvent): AirportState {
   switch (event._tag) {
     case 'AirportMinimumGroundTimeSet':
       return { status: 'known', iata: event.iata, minimumGroundTimeMin: event.minimumGroundTimeMin };

@@ -34,7 +34,9 @@ export class Metrics {
     for (const [key, s] of this.routes) lines.push(`aloft_http_requests_total{route="${label(key)}"} ${s.count}`);
     lines.push('# HELP aloft_http_request_duration_ms Request latency, by route.', '# TYPE aloft_http_request_duration_ms histogram');
     for (const [key, s] of this.routes) {
-      BUCKETS_MS.forEach((b, i) => lines.push(`aloft_http_request_duration_ms_bucket{route="${label(key)}",le="${b}"} ${s.buckets[i]}`));
+      for (const [i, b] of BUCKETS_MS.entries()) {
+        lines.push(`aloft_http_request_duration_ms_bucket{route="${label(key)}",le="${b}"} ${s.buckets[i]}`);
+      }
       lines.push(`aloft_http_request_duration_ms_bucket{route="${label(key)}",le="+Inf"} ${s.count}`);
       lines.push(`aloft_http_request_duration_ms_sum{route="${label(key)}"} ${s.sumMs.toFixed(3)}`);
       lines.push(`aloft_http_request_duration_ms_count{route="${label(key)}"} ${s.count}`);

@@ -58,7 +58,7 @@ export class SegmentWriter {
     const out = Buffer.allocUnsafe(head + this.end);
     out[0] = SEGMENT_FORMAT;
     out.writeUInt32LE(this.starts.length, 1);
-    this.starts.forEach((s, i) => out.writeUInt32LE(head + s, 5 + 4 * i));
+    for (const [i, s] of this.starts.entries()) out.writeUInt32LE(head + s, 5 + 4 * i);
     this.buffer.copy(out, head, 0, this.end);
     return out;
   }

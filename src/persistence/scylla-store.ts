@@ -298,7 +298,7 @@ export class ScyllaStore implements JournalStore {
       let offset = start;
       for (const a of appends) {
         firsts.push(offset);
-        a.events.forEach((e, i) =>
+        for (const [i, e] of a.events.entries()) {
           records.push(
             encodeRecord({
               type: e.type,
@@ -309,8 +309,8 @@ export class ScyllaStore implements JournalStore {
               offset: offset + i,
               timestamp: a.timestamp,
             }),
-          ),
-        );
+          );
+        }
         offset += a.events.length;
       }
       const bucket = Math.floor(start / this.feedBucket);
@@ -429,7 +429,10 @@ export class ScyllaStore implements JournalStore {
     let timestamp = this.clock.now();
     try {
       const raw = decodePayload(head.get('pending') as Buffer) as [string, number, Uint8Array, number][];
-      events = raw.map(([type, version, payload, ts]) => ((timestamp = ts), { type, version, payload }));
+      events = raw.map(([type, version, payload, ts]) => {
+        timestamp = ts;
+        return { type, version, payload };
+      });
     } catch (e) {
       throw new CorruptEvent(persistenceId, first, undefined, `undecodable pending append: ${(e as Error).message}`);
     }

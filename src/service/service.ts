@@ -202,8 +202,14 @@ export async function startService(
         initial: () => {
           log(`${name}: starting here (cluster singleton)`);
           return start().then(
-            (j) => (jobs.set(name, j), j),
-            (error: unknown) => (log(`${name}: could not start: ${String(error)}`), undefined),
+            (j) => {
+              jobs.set(name, j);
+              return j;
+            },
+            (error: unknown) => {
+              log(`${name}: could not start: ${String(error)}`);
+              return undefined;
+            },
           );
         },
         receive: (state) => state,

@@ -82,7 +82,7 @@ const LEG_FIELDS = [
  */
 function toLeg(node: unknown): Leg {
   const p = ((node as { properties?: Props }).properties ?? node) as Props;
-  const fields = Array.isArray(p['fields']) ? (p['fields'] as unknown[]).map(String) : LEG_FIELDS;
+  const fields = Array.isArray(p.fields) ? (p.fields as unknown[]).map(String) : LEG_FIELDS;
   const leg: Props = {};
   for (const f of fields) leg[f] = p[f] ?? null;
   return leg as unknown as Leg;

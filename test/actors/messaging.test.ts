@@ -141,7 +141,16 @@ t.test('passivation: idle entities stop, and the next message starts them again 
       name: 'rotations',
       childFactory: (id) =>
         id.startsWith('r')
-          ? childSpec(stateful<number, Msg>({ initial: () => (starts++, 0), receive: counter.receive as never }), { idleTimeoutMs: 1000 })
+          ? childSpec(
+              stateful<number, Msg>({
+                initial: () => {
+                  starts++;
+                  return 0;
+                },
+                receive: counter.receive as never,
+              }),
+              { idleTimeoutMs: 1000 },
+            )
           : undefined,
     },
   );

@@ -74,7 +74,18 @@ async function trio(refused: (observer: string, node: string, now: number) => nu
   };
   await step(2_000);
   const a = byAddress.get('h:1') as Membership;
-  return { clock, silent, cut, muted, a, downedAt, step, stop: () => byAddress.forEach((m) => m.stop()) };
+  return {
+    clock,
+    silent,
+    cut,
+    muted,
+    a,
+    downedAt,
+    step,
+    stop: () => {
+      for (const m of byAddress.values()) m.stop();
+    },
+  };
 }
 
 t.test('a crashed member (its address refuses connections) is downed after gone-after, not stable-after', async (t) => {

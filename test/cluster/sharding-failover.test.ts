@@ -24,7 +24,9 @@ t.test('an ask in flight to a member that is killed fails at once with an unknow
         fixture,
       ),
   ) as [Child, Child, Child];
-  t.teardown(() => nodes.forEach((n) => n.kill()));
+  t.teardown(() => {
+    for (const n of nodes) n.kill();
+  });
   const [a, b, victim] = nodes;
   const ids = await Promise.all(nodes.map((n) => n.ready(30_000)));
   await until(

@@ -59,7 +59,16 @@ function setup() {
   });
   system.spawn(shardHost(), {
     name: 'counters',
-    childFactory: () => childSpec(stateful<number, CounterMsg>({ initial: 0, receive: (n, m) => (m.replyTo.tell(n + 1), n + 1) })),
+    childFactory: () =>
+      childSpec(
+        stateful<number, CounterMsg>({
+          initial: 0,
+          receive: (n, m) => {
+            m.replyTo.tell(n + 1);
+            return n + 1;
+          },
+        }),
+      ),
   });
   const listeners = new Set<() => void>();
   const state = { reachable: true, lost: undefined as LostCause | undefined, others: [B] };
@@ -69,7 +78,10 @@ function setup() {
     others: () => state.others,
     reachable: (n) => n !== B || state.reachable,
     lost: (n) => (n === B ? state.lost : undefined),
-    onChange: (l) => (listeners.add(l), () => listeners.delete(l)),
+    onChange: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
   };
   const region = new ShardRegion({ system, hosts, threads: [0], entityHosts: ['counters'], settings: { shardCount: 16 } });
   const shards = region.shards();
@@ -103,7 +115,9 @@ function setup() {
     onB,
     ask,
     setLinkDown: (v: boolean) => (linkDown = v),
-    changed: () => listeners.forEach((l) => l()),
+    changed: () => {
+      for (const l of listeners) l();
+    },
     stop: () => region.stop(),
   };
 }

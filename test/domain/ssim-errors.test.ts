@@ -24,7 +24,7 @@ import { createDesignatorCounter } from '../../src/domain/ssim/designator-counte
   }
 
   function file(...records: string[]): string {
-    return [...header, ...records].join('\n') + '\n';
+    return [...header, ...records].map((r) => `${r}\n`).join('');
   }
 
   t.test('the untouched record parses (the fixtures are right)', async (t) => {
@@ -75,7 +75,7 @@ import { createDesignatorCounter } from '../../src/domain/ssim/designator-counte
 
   t.test('all problems are reported, not just the first', async (t) => {
     const bad = put(put(leg41, 6, 'ABCD'), 44, '9999');
-    const r = parseSsimText(file(bad, leg41, '9' + leg41.slice(1), leg41 + 'EXTRA', put('0'.repeat(200), 50, '1')));
+    const r = parseSsimText(file(bad, leg41, `9${leg41.slice(1)}`, `${leg41}EXTRA`, put('0'.repeat(200), 50, '1')));
     t.same(
       r.problems.map((p) => [p.line, p.column]),
       [
@@ -207,21 +207,19 @@ import { createDesignatorCounter } from '../../src/domain/ssim/designator-counte
 }
 
 // ---- The designator occurrence counter
-{
-  t.test('counts like a Map, through growth and collisions', async (t) => {
-    fc.assert(
-      fc.property(fc.array(fc.oneof(fc.nat(50), fc.maxSafeNat()), { maxLength: 3000 }), (keys) => {
-        const counter = createDesignatorCounter(2);
-        const reference = new Map<number, number>();
-        for (const k of keys) {
-          const want = (reference.get(k) ?? 0) + 1;
-          reference.set(k, want);
-          if (counter.next(k) !== want) return false;
-        }
-        return true;
-      }),
-      { numRuns: 60 },
-    );
-    t.pass('agrees with Map');
-  });
-}
+t.test('counts like a Map, through growth and collisions', async (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.nat(50), fc.maxSafeNat()), { maxLength: 3000 }), (keys) => {
+      const counter = createDesignatorCounter(2);
+      const reference = new Map<number, number>();
+      for (const k of keys) {
+        const want = (reference.get(k) ?? 0) + 1;
+        reference.set(k, want);
+        if (counter.next(k) !== want) return false;
+      }
+      return true;
+    }),
+    { numRuns: 60 },
+  );
+  t.pass('agrees with Map');
+});

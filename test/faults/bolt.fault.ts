@@ -36,8 +36,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const url = liveEnv(t, 'MEMGRAPH_URL', 'Bolt server stopped and restarted under the Memgraph view projection');
 if (url) {
   const { MemgraphScheduleView } = await import('../../src/views/memgraph-view.ts');
-  const user = process.env['MEMGRAPH_USER'];
-  const password = process.env['MEMGRAPH_PASSWORD'];
+  const user = process.env.MEMGRAPH_USER;
+  const password = process.env.MEMGRAPH_PASSWORD;
   const auth = { ...(user ? { user } : {}), ...(password ? { password } : {}) };
 
   t.test(

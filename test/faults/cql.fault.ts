@@ -253,7 +253,9 @@ if (contactPoints) {
         inAggregates.set(`${w.id}#${e.seq}`, String(e.event.nonce));
       }
       if (new Set(nonces).size !== nonces.length) twice++;
-      for (const a of w.acks) a.nonces.forEach((nonce, i) => nonces[a.firstSeq - 1 + i] !== nonce && lost++);
+      for (const a of w.acks) {
+        for (const [i, nonce] of a.nonces.entries()) if (nonces[a.firstSeq - 1 + i] !== nonce) lost++;
+      }
     }
     t.equal(lost, 0, `every acknowledged event is in its aggregate at its acknowledged seq (${acked()} appends)`);
     t.equal(twice, 0, 'no event is in an aggregate twice; every aggregate is gap-free from seq 1');

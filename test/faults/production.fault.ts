@@ -144,15 +144,14 @@ if (contactPoints) {
       'the node to be ready again',
     );
     const back = outcomes.length;
-    const statuses = () =>
-      JSON.stringify(
-        outcomes
-          .slice(back)
-          .reduce<Record<string, number>>(
-            (m, o) => ((m[`${o.status}${o.type ? ` ${o.type}` : ''}`] = (m[`${o.status}${o.type ? ` ${o.type}` : ''}`] ?? 0) + 1), m),
-            {},
-          ),
-      );
+    const statuses = () => {
+      const counts: Record<string, number> = {};
+      for (const o of outcomes.slice(back)) {
+        const key = o.type ? `${o.status} ${o.type}` : `${o.status}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+      return JSON.stringify(counts);
+    };
     await until(
       () => outcomes.slice(back).filter((o) => o.status === 201).length >= 30,
       30_000,

@@ -259,9 +259,9 @@ t.test('the OpenAPI document describes the window', async (t) => {
 
 t.test('a window subscription carries only changes inside the window', async (t) => {
   const q = { by: 'rotation', from: '2026-04-01', to: '2026-04-03', sort: 'id', limit: 2 };
-  const held = await window(
-    new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, String(v)])).toString() + `&minOffset=${last}`,
-  );
+  const params = new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, String(v)]));
+  params.set('minOffset', String(last));
+  const held = await window(params.toString());
   t.same(
     held.rows.map((r) => r.id),
     ['A', 'B'],

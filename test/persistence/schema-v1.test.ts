@@ -249,7 +249,7 @@ t.test('a snapshot this code cannot read is discarded, the state rebuilt from th
   t.same(state.status === 'active' ? state.legs : null, fixture.expected.rotations.find((r) => r.rotationId === 'R2')?.legs.map(withTypes));
   t.match(logs.join('\n'), /rotation-R2: snapshot at seq 6 discarded \(snapshot schema version 99 is newer than this code's 2\)/);
   const replaced = await waitFor(() =>
-    journal.loadSnapshot('rotation-R2').then((s) => ((s?.state as { $schema?: number }).$schema === 2 ? s : undefined)),
+    journal.loadSnapshot('rotation-R2').then((s) => ((s?.state as { $schema?: number } | undefined)?.$schema === 2 ? s : undefined)),
   );
   t.equal(replaced.seq, 6);
   // And an unversioned snapshot whose shape is not a rotation's is discarded too, not misread.

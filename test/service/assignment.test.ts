@@ -6,7 +6,7 @@
  * agreeing; failing steps are retried until they go through.
  */
 import t from 'tap';
-import { ActorSystem, childSpec, stateless, type ActorRef, type CommandReply } from '../../src/actors/index.ts';
+import { ActorSystem, childSpec, stateless, type CommandReply } from '../../src/actors/index.ts';
 import { memoryJournal } from '../../src/persistence/memory-store.ts';
 import type { Journal } from '../../src/persistence/index.ts';
 import {
@@ -72,9 +72,18 @@ class Aggregates {
       }
     };
     return {
-      rotation: async (_id, c) => (maybeFail(), this.rotation(c)),
-      airplane: async (_id, c) => (maybeFail(), this.airplane(c)),
-      airplaneState: async (reg) => (maybeFail(), { state: this.airplanes.get(reg) ?? airplaneDecider.initialState() }),
+      rotation: async (_id, c) => {
+        maybeFail();
+        return this.rotation(c);
+      },
+      airplane: async (_id, c) => {
+        maybeFail();
+        return this.airplane(c);
+      },
+      airplaneState: async (reg) => {
+        maybeFail();
+        return { state: this.airplanes.get(reg) ?? airplaneDecider.initialState() };
+      },
       wake: () => undefined,
     };
   }

@@ -91,7 +91,10 @@ t.test('kill -9 between each pair of saga steps: after a restart the saga finish
         },
         30_000,
         `${point} step ${step}: the airplane to hold ${target} with the rotations agreeing`,
-      ).catch((error: unknown) => (t.fail(String(error)), undefined));
+      ).catch((error: unknown) => {
+        t.fail(String(error));
+        return undefined;
+      });
       t.ok(settled, `${point} step ${step}: airplane and rotations agree`);
       const status = await until(
         async () => {

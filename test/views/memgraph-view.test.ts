@@ -82,7 +82,7 @@ t.test('check queries: one rotation uses its key, all rotations no parameter', a
 });
 
 const env = (persistenceId: string, seq: number, offset: number, event: Record<string, unknown>): EventEnvelope =>
-  ({ persistenceId, seq, offset, type: String(event['_tag']), version: 1, timestamp: 0, event }) as unknown as EventEnvelope;
+  ({ persistenceId, seq, offset, type: String(event._tag), version: 1, timestamp: 0, event }) as unknown as EventEnvelope;
 
 t.test('batch plan: dedup, gaps, runs, and one event per aggregate where rows depend on each other', async (t) => {
   t.ok(ONE_PER_AGGREGATE.has('RotationAssigned'));
@@ -111,7 +111,7 @@ t.test('batch plan: dedup, gaps, runs, and one event per aggregate where rows de
     9,
   );
   t.same(
-    plan.runs.map((r) => [r.tag, r.rows.map((x) => x['rotationId'])]),
+    plan.runs.map((r) => [r.tag, r.rows.map((x) => x.rotationId)]),
     [
       ['RotationAssigned', ['R1', 'R3']],
       ['RotationAssigned', ['R2', 'R4']],
@@ -134,14 +134,14 @@ t.test('batch plan: dedup, gaps, runs, and one event per aggregate where rows de
   const lp = planBatch(legs, new Map(), 0);
   t.equal(lp.runs.length, 1);
   t.equal(lp.runs[0]?.rows.length, 3);
-  t.equal(lp.runs[0]?.rows[0]?.['dkey'], designatorKey(leg('l1', 'FRA', 'MUC', 1, 2)), 'rows carry the designator key');
+  t.equal(lp.runs[0]?.rows[0]?.dkey, designatorKey(leg('l1', 'FRA', 'MUC', 1, 2)), 'rows carry the designator key');
 });
 
 const url = liveEnv(t, 'MEMGRAPH_URL', 'Memgraph view contract (live Bolt server)');
 if (url) {
   const { MemgraphScheduleView } = await import('../../src/views/memgraph-view.ts');
-  const user = process.env['MEMGRAPH_USER'];
-  const password = process.env['MEMGRAPH_PASSWORD'];
+  const user = process.env.MEMGRAPH_USER;
+  const password = process.env.MEMGRAPH_PASSWORD;
   const open = () => MemgraphScheduleView.open({ url, reset: true, ...(user ? { user } : {}), ...(password ? { password } : {}) });
   // One server, so the tests that wipe it run one after another.
   t.jobs = 1;

@@ -85,7 +85,11 @@ t.test('random interleavings within aggregate order, with redeliveries', async (
         for (let i = 0; i < delivered.length; i += batch) {
           const slice = delivered.slice(i, i + batch);
           view.applyNow(slice);
-          for (const e of slice) if (!seen.has(e)) seen.add(e), applied.push(e);
+          for (const e of slice) {
+            if (seen.has(e)) continue;
+            seen.add(e);
+            applied.push(e);
+          }
           const got = JSON.stringify(await answers(view));
           if (got !== JSON.stringify(want(applied))) return false;
         }
@@ -104,7 +108,7 @@ t.test('JSON answers from cached fragments parse to the answer after every batch
     seed: 4,
   });
   const view = new MemoryScheduleView();
-  const rotations = [...new Set(w.feed.flatMap((e) => (e.event._tag === 'RotationCreated' ? [String(e.event['rotationId'])] : [])))];
+  const rotations = [...new Set(w.feed.flatMap((e) => (e.event._tag === 'RotationCreated' ? [String(e.event.rotationId)] : [])))];
   let checked = 0;
   let bad = 0;
   for (let i = 0; i < w.feed.length; i += 9) {

@@ -197,7 +197,7 @@ export function generateSeason(partial: Partial<SeasonOptions> = {}): Season {
     };
   }
   const byRotation: Leg[][] = airplanes.map(() => []);
-  drafts.forEach((d, i) => byRotation[d.rotation]?.push(legs[i] as Leg));
+  for (const [i, d] of drafts.entries()) byRotation[d.rotation]?.push(legs[i] as Leg);
   const rotations = airplanes.map((a, i) => ({ rotationId: a.rotationId, legs: byRotation[i] as Leg[], registration: a.registration }));
   const idOf = (i: number) => (legs[i] as Leg).id;
   const rotationOf = (i: number) => rotations[(drafts[i] as Draft).rotation]?.rotationId as string;

@@ -53,7 +53,7 @@ export function planImport(parsed: SsimParseResult, options: ImportOptions): Imp
   const problems: ImportProblem[] = [...parsed.problems];
   let problemCount = parsed.problemCount;
   const index = new Map<string, number>();
-  parsed.legs.forEach((l, i) => index.set(l.leg.id, i));
+  for (const [i, l] of parsed.legs.entries()) index.set(l.leg.id, i);
   const placed = new Uint8Array(parsed.legs.length);
 
   let assignments: RotationAssignment[];

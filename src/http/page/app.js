@@ -524,16 +524,14 @@ const hooks = {
       .map((r) => r.id);
   },
   loadedRows: () =>
-    model
-      .loadedRows(state.key)
-      .map((r, i) => ({
-        index: model.window.start + i,
-        kind: r.kind,
-        id: r.id,
-        rotationId: r.rotationId,
-        registration: r.registration,
-        legs: r.legs.map((l) => l.id),
-      })),
+    model.loadedRows(state.key).map((r, i) => ({
+      index: model.window.start + i,
+      kind: r.kind,
+      id: r.id,
+      rotationId: r.rotationId,
+      registration: r.registration,
+      legs: r.legs.map((l) => l.id),
+    })),
   lastFrameMs: () => chart.lastFrameMs,
   selected: () => chart.selected,
   registrationOf: (rotationId) => findRow(rotationId)?.row.registration ?? null,
