@@ -1,6 +1,6 @@
 /**
  * `npm start`: one Aloft node on the embedded defaults — LMDB journal in the data directory,
- * entities in worker threads, the HTTP API on 127.0.0.1:8080. SIGTERM/SIGINT stop it gracefully:
+ * entities on the main thread on up to two cores (else in worker threads), the HTTP API on 127.0.0.1:8080. SIGTERM/SIGINT stop it gracefully:
  * stop accepting, finish in-flight requests, stop the actors, flush the journal, exit 0.
  */
 import { EXIT_USAGE } from './cli/args.ts';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     throw error;
   }
   if (config === 'help') {
-    console.log(HELP);
+    console.log(`${HELP}\n\nCluster membership (docs/cluster.md; without --cluster-name the node runs alone):\n${CLUSTER_CLI.help()}`);
     return;
   }
   // Every line of a running node carries its time: an operator reading a handoff or a leave
