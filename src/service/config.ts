@@ -13,6 +13,8 @@ export interface ServiceConfig {
   readonly workers: number;
   /** Load the generated demo season when the journal is empty. */
   readonly demoSeason: boolean;
+  /** With demoSeason: the season as a multiple of the default one (10: 3,000 airplanes, ~1.8 M legs). */
+  readonly demoSeasonScale?: number;
   /** flush: acknowledged after fsync (survives power loss); commit: after commit (survives a process kill). */
   readonly durability: 'flush' | 'commit';
   /** Where the schedule-view replicas run: one per worker, or one on the main thread. */
@@ -106,6 +108,13 @@ export const SERVICE_CLI = defineCli({
       help: 'worker threads for the entities; 0 runs them on the main thread',
     },
     'demo-season': { type: 'boolean', env: 'ALOFT_DEMO_SEASON', help: 'load the generated demo season on first start' },
+    'demo-season-scale': {
+      type: 'string',
+      value: 'X',
+      env: 'ALOFT_DEMO_SEASON_SCALE',
+      default: '1',
+      help: "with --demo-season: X times the default season's airplanes (10: ~1.8 M legs)",
+    },
     durability: {
       type: 'string',
       value: 'MODE',
@@ -251,12 +260,17 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
   const entityIdleMs = int(v['entity-idle-ms'], label('entity-idle-ms'), 1, 86_400_000);
   const handoffTimeoutMs = int(v['handoff-timeout-ms'], label('handoff-timeout-ms'), 1, 600_000);
   const backends = parseBackends(v, parsed.given, env);
+  const scaleText = v['demo-season-scale'];
+  const demoSeasonScale = Number(scaleText);
+  if (!/^\d+(\.\d+)?$/.test(scaleText) || !(demoSeasonScale > 0 && demoSeasonScale <= 50))
+    throw new ConfigError(`${label('demo-season-scale')} must be a number above 0 and at most 50, got "${scaleText}"`);
   return {
     host,
     port,
     data: path.resolve(v.data),
     workers,
     demoSeason: v['demo-season'],
+    demoSeasonScale,
     durability,
     viewThreads,
     shards,

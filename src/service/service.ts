@@ -348,7 +348,9 @@ export async function startService(
   }
 
   if (config.demoSeason)
-    void loadDemoSeason(journal, gateway, importer, log).catch((error: unknown) => log(`demo season: failed: ${String(error)}`));
+    void loadDemoSeason(journal, gateway, importer, log, { scale: config.demoSeasonScale ?? 1 }).catch((error: unknown) =>
+      log(`demo season: failed: ${String(error)}`),
+    );
 
   let stopping: Promise<void> | undefined;
   // Downed (or otherwise ended by the cluster): there is nobody to hand shards to any more.

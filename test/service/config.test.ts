@@ -25,6 +25,24 @@ t.test('defaults, environment, and flags over environment', async (t) => {
   t.equal(parseConfig(['--help'], {}), 'help');
 });
 
+t.test('--demo-season-scale: a multiple of the default season, refused outside (0, 50]', async (t) => {
+  const d = parseConfig([], {});
+  if (d === 'help') return t.fail('help');
+  t.equal(d.demoSeasonScale, 1);
+  const ten = parseConfig(['--demo-season', '--demo-season-scale', '10'], {});
+  if (ten === 'help') return t.fail('help');
+  t.equal(ten.demoSeasonScale, 10);
+  const env = parseConfig([], { ALOFT_DEMO_SEASON_SCALE: '0.5' });
+  if (env === 'help') return t.fail('help');
+  t.equal(env.demoSeasonScale, 0.5);
+  for (const bad of ['0', '51', 'ten', '-1'])
+    t.throws(
+      () => parseConfig(['--demo-season-scale', bad], {}),
+      /--demo-season-scale\/ALOFT_DEMO_SEASON_SCALE must be a number above 0 and at most 50/,
+      bad,
+    );
+});
+
 t.test('the default thread layout: entities on the main thread up to two cores, a worker per core above', async (t) => {
   t.same([1, 2, 3, 4, 16].map(defaultWorkers), [0, 0, 3, 4, 16]);
   const z = parseConfig(['--workers', '0'], {});
