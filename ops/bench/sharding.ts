@@ -25,6 +25,7 @@ import { Pool } from 'undici';
 import { shardOf } from '../../src/cluster/index.ts';
 import { freePort, until } from '../chaos/net.ts';
 import { NodeProcess } from '../chaos/node-process.ts';
+import { defaultWorkers } from '../../src/service/config.ts';
 import { Recorder } from '../load/report.ts';
 import type { Row, Suite } from './harness.ts';
 
@@ -126,13 +127,14 @@ interface Cluster {
   readonly dir: string;
 }
 
+/** A node as `npm start` lays it out on this machine (its default worker threads), with `extra`. */
 export async function serviceNode(dir: string, name: string, extra: string[], admin?: number): Promise<NodeProcess> {
   return new NodeProcess({
     name,
     httpPort: await freePort(),
     dataDir: path.join(dir, name),
     logDir: path.join(dir, 'logs'),
-    extraArgs: extra,
+    extraArgs: ['--workers', String(defaultWorkers(os.availableParallelism())), ...extra],
     ...(admin !== undefined ? { admin: { port: admin, token: TOKEN } } : {}),
   });
 }
