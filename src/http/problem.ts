@@ -26,7 +26,12 @@ export class HttpProblem extends Error {
   }
 }
 
-const TITLES: Record<number, string> = {
+/** Reason phrases (RFC 9110) of the statuses the API answers: the status line and a problem's title. */
+export const STATUS_TEXT: Readonly<Record<number, string>> = {
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'No Content',
   400: 'Bad Request',
   401: 'Unauthorized',
   404: 'Not Found',
@@ -47,7 +52,7 @@ export function problem(
   extra: Record<string, unknown> = {},
   headers: Readonly<Record<string, string>> = {},
 ): HttpProblem {
-  const core = { type: `https://aloft.dev/problems/${type}`, title: TITLES[status] ?? 'Error', status, detail };
+  const core = { type: `https://aloft.dev/problems/${type}`, title: STATUS_TEXT[status] ?? 'Error', status, detail };
   // Extensions never replace a standard member: an extension named `status` once became the
   // HTTP status line itself ("HTTP/1.1 catching-up"), which no client could read.
   return new HttpProblem({ ...core, ...extra, ...core }, headers);

@@ -8,7 +8,7 @@
  * process down.
  */
 import uws from '@trufflesuite/uws-js-unofficial';
-import { HttpProblem, problem } from './problem.ts';
+import { HttpProblem, problem, STATUS_TEXT } from './problem.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface Request {
@@ -41,24 +41,6 @@ export interface RouteOptions {
 }
 
 type Method = 'get' | 'post' | 'put' | 'del';
-
-const STATUS_TEXT: Record<number, string> = {
-  200: 'OK',
-  201: 'Created',
-  202: 'Accepted',
-  204: 'No Content',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
 
 export const DEFAULT_MAX_BODY = 1 << 20;
 
