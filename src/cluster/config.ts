@@ -265,6 +265,11 @@ export function parseClusterConfig(
   };
   if (!(timings.phiThreshold > 0)) throw new ConfigError(`${label('phi-threshold')} must be a positive number`);
   const stableAfter = timings.stableAfterMs;
+  const downing = parseDowning(v.downing, stableAfter);
+  // The lease lives in Redis: without it every side of a partition fails to take the lease and
+  // downs itself, and the whole cluster stops.
+  if (downing._tag === 'LeaseMajority' && v['redis-url'] === undefined)
+    throw new ConfigError('--downing lease-majority needs --redis-url (or ALOFT_REDIS_URL): the lease is held in Redis');
   return {
     config: {
       clusterName,
@@ -276,7 +281,7 @@ export function parseClusterConfig(
       secret,
       tls: cert !== undefined && key !== undefined ? { cert, key, ca } : undefined,
       roles: (v.roles ?? '').split(',').filter((r) => r.length > 0),
-      downing: parseDowning(v.downing, stableAfter),
+      downing,
       timings,
       adminPort,
       adminToken,

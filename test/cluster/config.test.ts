@@ -108,9 +108,21 @@ t.test('bad settings are refused with a message naming them', async (t) => {
     [[...base, '--admin-port', '9'], {}, /the admin API needs --admin-token \(or ALOFT_ADMIN_TOKEN\)/],
     [[...base, '--phi-threshold', '0'], {}, /--phi-threshold\/ALOFT_PHI_THRESHOLD must be a positive number/],
     [[...base, '--downing', 'oldest'], {}, /--downing "oldest": expected keep-majority, static-quorum:N/],
+    [[...base, '--downing', 'lease-majority'], {}, /--downing lease-majority needs --redis-url \(or ALOFT_REDIS_URL\)/],
   ];
   for (const [argv, env, message] of cases) {
     t.throws(() => parseClusterConfig(argv, env), { _tag: 'ConfigError', message }, argv.join(' ') || JSON.stringify(env));
+  }
+});
+
+t.test('lease-majority with a Redis URL is accepted, from the flag or the variable', async (t) => {
+  for (const [argv, env] of [
+    [[...base, '--downing', 'lease-majority', '--redis-url', 'redis://127.0.0.1:6379'], {}],
+    [[...base, '--downing', 'lease-majority'], { ALOFT_REDIS_URL: 'redis://127.0.0.1:6379' }],
+  ] as Array<[string[], Record<string, string>]>) {
+    const parsed = parseClusterConfig(argv, env);
+    t.equal(parsed.config?.downing._tag, 'LeaseMajority');
+    t.equal(parsed.config?.redisUrl, 'redis://127.0.0.1:6379');
   }
 });
 
