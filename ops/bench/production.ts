@@ -22,7 +22,7 @@ import type { NodeProcess } from '../chaos/node-process.ts';
 import { nodeFlags, prepare, productionFromEnv, runName, type ProductionBackends } from '../chaos/production.ts';
 import { Recorder } from '../load/report.ts';
 import type { Row, Suite } from './harness.ts';
-import { AIRPORTS, commandLoad, createAirports, SECRET, serviceNode, settled, standaloneCommands, stopAll, TOKEN } from './sharding.ts';
+import { AIRPORTS, commandLoad, createAirports, memberArgs, serviceNode, settled, standaloneCommands, stopAll } from './sharding.ts';
 
 interface Cluster {
   readonly nodes: NodeProcess[];
@@ -42,29 +42,7 @@ async function threeMembers(extra: readonly string[], production: boolean): Prom
   for (let i = 0; i < 3; i++) {
     const admin = await freePort();
     const roles = production ? [] : ['--roles', i === 0 ? 'journal,shards' : 'shards'];
-    nodes.push(
-      await serviceNode(
-        dir,
-        `m${i}`,
-        [
-          '--cluster-name',
-          'bench',
-          '--cluster-port',
-          String(clusterPorts[i]),
-          '--seeds',
-          seeds,
-          '--secret',
-          SECRET,
-          '--admin-port',
-          String(admin),
-          '--admin-token',
-          TOKEN,
-          ...roles,
-          ...extra,
-        ],
-        admin,
-      ),
-    );
+    nodes.push(await serviceNode(dir, `m${i}`, [...memberArgs(clusterPorts[i] as number, seeds, admin), ...roles, ...extra], admin));
   }
   nodes[0]?.start();
   await nodes[0]?.ready(120_000);

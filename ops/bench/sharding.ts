@@ -127,6 +127,24 @@ interface Cluster {
   readonly dir: string;
 }
 
+/** The cluster flags of a bench member: the bench cluster's name, secret and admin token. */
+export function memberArgs(clusterPort: number, seeds: string, adminPort: number): string[] {
+  return [
+    '--cluster-name',
+    'bench',
+    '--cluster-port',
+    String(clusterPort),
+    '--seeds',
+    seeds,
+    '--secret',
+    SECRET,
+    '--admin-port',
+    String(adminPort),
+    '--admin-token',
+    TOKEN,
+  ];
+}
+
 /** A node as `npm start` lays it out on this machine (its default worker threads), with `extra`. */
 export async function serviceNode(dir: string, name: string, extra: string[], admin?: number): Promise<NodeProcess> {
   return new NodeProcess({
@@ -152,21 +170,7 @@ async function serviceCluster(shardNodes: number, spares: number): Promise<Clust
   const nodes: NodeProcess[] = [];
   for (let i = 0; i < n; i++) {
     const admin = await freePort();
-    const args = [
-      '--cluster-name',
-      'bench',
-      '--cluster-port',
-      String(clusterPorts[i]),
-      '--seeds',
-      seeds,
-      '--secret',
-      SECRET,
-      '--admin-port',
-      String(admin),
-      '--admin-token',
-      TOKEN,
-      ...(i === 0 ? ['--roles', 'journal'] : []),
-    ];
+    const args = [...memberArgs(clusterPorts[i] as number, seeds, admin), ...(i === 0 ? ['--roles', 'journal'] : [])];
     nodes.push(await serviceNode(dir, i === 0 ? 'journal' : `shard${i}`, args, admin));
   }
   nodes[0]?.start();
