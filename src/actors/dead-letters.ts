@@ -5,8 +5,9 @@
  */
 import type { Clock } from './clock.ts';
 
-/** Why a message was not delivered. */
-export type DeadLetterReason = 'no-such-actor' | 'mailbox-full' | 'stopped' | 'no-route' | 'link-overflow' | 'late-reply';
+/** Why a message was not delivered (every reason, for metrics that export each one from the start). */
+export const DEAD_LETTER_REASONS = ['no-such-actor', 'mailbox-full', 'stopped', 'no-route', 'link-overflow', 'late-reply'] as const;
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
 /** A message that could not be delivered, as `system.deadLetters.subscribe` listeners get it. */
 export interface DeadLetter {

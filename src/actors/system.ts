@@ -535,6 +535,19 @@ export class ActorSystem implements Router {
     return this.cells.size;
   }
 
+  /** Queued messages over every actor of this thread, and the most any one actor holds. It walks
+   * every actor: for a metrics scrape, not for a message path. */
+  mailboxDepth(): { total: number; max: number } {
+    let total = 0;
+    let max = 0;
+    for (const cell of this.cells.values()) {
+      const n = cell.queued;
+      total += n;
+      if (n > max) max = n;
+    }
+    return { total, max };
+  }
+
   /** Queued messages of a local actor, or undefined if it does not exist. */
   mailboxSize(ref: AnyRef): number | undefined {
     return this.cells.get(ref.address.path)?.queued;

@@ -4,8 +4,9 @@
  * hop away) and returns the entity's reply. The HTTP layer and the importer call it; it holds no
  * business rules.
  */
-import { ENTITY_STOPPED, isActorStopped, isUnavailable, unavailable, type ActorRef } from '../actors/index.ts';
+import { ENTITY_STOPPED, isActorStopped, isAskTimeout, isUnavailable, unavailable, type ActorRef } from '../actors/index.ts';
 import type { ShardRegion } from '../cluster/index.ts';
+import { isOutcomeUnknown } from '../cluster/sharding/errors.ts';
 import type { AirplaneCommand, AirplaneState, AirportCommand, AirportState, RotationCommand, RotationState } from '../domain/index.ts';
 import {
   HOSTS,
@@ -38,12 +39,40 @@ const RETRY_BUDGET_MS = 1_600;
  */
 const MAX_RETRY_DELAY_MS = 200;
 
+/** How a command ended, as /metrics counts it: the entity's reply (accepted, rejected, failed: not
+ * stored), or why there was none (unavailable: not applied; outcome_unknown: its member was lost
+ * with it in flight; timeout; error: anything else). */
+export const COMMAND_OUTCOMES = ['accepted', 'rejected', 'failed', 'unavailable', 'outcome_unknown', 'timeout', 'error'] as const;
+export type CommandOutcome = (typeof COMMAND_OUTCOMES)[number];
+/** The aggregates whose commands the gateway counts. */
+export type CommandAggregate = 'rotation' | 'airplane' | 'airport';
+type OutcomeCounts = Record<CommandOutcome, number>;
+
+const zeroOutcomes = (): OutcomeCounts => Object.fromEntries(COMMAND_OUTCOMES.map((o) => [o, 0])) as OutcomeCounts;
+
+function replyOutcome(reply: unknown): CommandOutcome {
+  const tag = (reply as { _tag?: unknown } | null)?._tag;
+  return tag === 'Accepted' ? 'accepted' : tag === 'Rejected' ? 'rejected' : tag === 'Failed' ? 'failed' : 'error';
+}
+
+function errorOutcome(error: unknown): CommandOutcome {
+  if (isAskTimeout(error)) return 'timeout';
+  if (isOutcomeUnknown(error)) return 'outcome_unknown';
+  return isUnavailable(error) || isActorStopped(error) ? 'unavailable' : 'error';
+}
+
 function handedOff(reply: unknown): boolean {
   const r = reply as { _tag?: unknown; error?: { _tag?: unknown } } | null;
   return r !== null && typeof r === 'object' && r._tag === 'Failed' && r.error?._tag === ENTITY_STOPPED;
 }
 
 export class CommandGateway {
+  private readonly counts: Record<CommandAggregate, OutcomeCounts> = {
+    rotation: zeroOutcomes(),
+    airplane: zeroOutcomes(),
+    airport: zeroOutcomes(),
+  };
+
   /**
    * `closed` says why commands cannot be taken now (the journal is known to be unreachable), or
    * undefined: a command then fails at once as not applied (503) instead of waiting for its
@@ -55,9 +84,16 @@ export class CommandGateway {
     private readonly closed: () => string | undefined = () => undefined,
   ) {}
 
-  private ref<M>(kind: AggregateKind, id: string): Routed<M> {
+  /** Commands sent through this gateway since start, by aggregate and outcome (read by /metrics;
+   * counting one is an increment, nothing more). Entity reads and assignment sagas are not counted. */
+  get outcomes(): Readonly<Record<CommandAggregate, Readonly<OutcomeCounts>>> {
+    return this.counts;
+  }
+
+  /** `counts`: where a command's outcome is counted. */
+  private ref<M>(kind: AggregateKind, id: string, counts?: OutcomeCounts): Routed<M> {
     const path = `${HOSTS[kind]}/${id}`;
-    return { ask: (make, timeoutMs) => this.routed(path, make, timeoutMs) };
+    return { ask: (make, timeoutMs) => this.routed(path, make, timeoutMs, counts) };
   }
 
   /**
@@ -69,9 +105,12 @@ export class CommandGateway {
    * whose member was lost after it was sent (OutcomeUnknown) is never retried here: the command
    * may have been applied, and only the client knows whether sending it again is safe.
    */
-  private async routed<R>(path: string, make: (replyTo: ActorRef<R>) => unknown, timeoutMs: number): Promise<R> {
+  private async routed<R>(path: string, make: (replyTo: ActorRef<R>) => unknown, timeoutMs: number, counts?: OutcomeCounts): Promise<R> {
     const reason = this.closed();
-    if (reason !== undefined) throw unavailable('the journal', reason);
+    if (reason !== undefined) {
+      if (counts) counts.unavailable++;
+      throw unavailable('the journal', reason);
+    }
     const started = Date.now();
     const deadline = started + timeoutMs;
     const retryUntil = Math.min(deadline, started + RETRY_BUDGET_MS);
@@ -80,27 +119,39 @@ export class CommandGateway {
       const more = Date.now() + delay < retryUntil;
       try {
         const reply = await this.region.ask<R>(path, make, Math.max(1, deadline - Date.now()));
-        if (!(more && handedOff(reply))) return reply;
+        if (!(more && handedOff(reply))) {
+          if (counts) counts[replyOutcome(reply)]++;
+          return reply;
+        }
       } catch (error) {
-        if (!(isUnavailable(error) || isActorStopped(error)) || !more) throw error;
+        if (!(isUnavailable(error) || isActorStopped(error)) || !more) {
+          if (counts) counts[errorOutcome(error)]++;
+          throw error;
+        }
       }
       await new Promise((r) => setTimeout(r, delay));
     }
   }
 
   rotation(id: string, command: RotationCommand): Promise<RotationReply> {
-    return this.ref<RotationMsg>('rotation', id).ask<RotationReply>((replyTo) => ({ _tag: 'Command', command, replyTo }), this.timeoutMs);
+    return this.ref<RotationMsg>('rotation', id, this.counts.rotation).ask<RotationReply>(
+      (replyTo) => ({ _tag: 'Command', command, replyTo }),
+      this.timeoutMs,
+    );
   }
 
   airplane(registration: string, command: AirplaneCommand): Promise<AirplaneReply> {
-    return this.ref<AirplaneMsg>('airplane', registration).ask<AirplaneReply>(
+    return this.ref<AirplaneMsg>('airplane', registration, this.counts.airplane).ask<AirplaneReply>(
       (replyTo) => ({ _tag: 'Command', command, replyTo }),
       this.timeoutMs,
     );
   }
 
   airport(iata: string, command: AirportCommand): Promise<AirportReply> {
-    return this.ref<AirportMsg>('airport', iata).ask<AirportReply>((replyTo) => ({ _tag: 'Command', command, replyTo }), this.timeoutMs);
+    return this.ref<AirportMsg>('airport', iata, this.counts.airport).ask<AirportReply>(
+      (replyTo) => ({ _tag: 'Command', command, replyTo }),
+      this.timeoutMs,
+    );
   }
 
   rotationState(id: string): Promise<{ state: RotationState; seq: number }> {

@@ -89,6 +89,7 @@ export class LmdbStore implements JournalStore {
   private readonly headsEvery: number;
   private readonly injectFault: (() => Error | undefined) | undefined;
   private readonly listeners = new Set<(head: number) => void>();
+  private commitObserver: ((appends: number, seconds: number) => void) | undefined;
   private readonly heads = new Map<string, Head>();
   private readonly dirty = new Set<string>();
   private readonly writer = new SegmentWriter();
@@ -148,6 +149,18 @@ export class LmdbStore implements JournalStore {
     this.durableHead = this.committed;
   }
 
+  /**
+   * Calls `observer` after each acknowledged group commit with the appends it carried and the
+   * seconds from its start to its acknowledgement (fsync included with durability 'flush'): the
+   * storage part of an append's latency. One observer; nothing is timed while none is set.
+   */
+  observeCommits(observer: (appends: number, seconds: number) => void): () => void {
+    this.commitObserver = observer;
+    return () => {
+      if (this.commitObserver === observer) this.commitObserver = undefined;
+    };
+  }
+
   append(request: AppendRequest): Promise<StoredAppend> {
     if (this.closed) return Promise.reject(new JournalUnavailable('lmdb store is closed'));
     return new Promise((resolve, reject) => {
@@ -168,6 +181,7 @@ export class LmdbStore implements JournalStore {
         let end = this.committed;
         let wroteHeads = false;
         let fresh: StoredEvent[] = [];
+        const started = this.commitObserver !== undefined ? performance.now() : 0;
         try {
           // A child transaction: if the callback throws, its writes are rolled back. A plain
           // lmdb-js transaction() callback that throws still commits what it wrote before.
@@ -195,7 +209,10 @@ export class LmdbStore implements JournalStore {
         }
         const acknowledged = this.durability === 'flush' ? this.root.flushed : Promise.resolve(true);
         void acknowledged.then(
-          () => this.settle(batch, outcomes, end, fresh),
+          () => {
+            this.settle(batch, outcomes, end, fresh);
+            if (started !== 0) this.commitObserver?.(batch.length, (performance.now() - started) / 1000);
+          },
           (e: unknown) => {
             const err = new JournalUnavailable(`lmdb flush failed: ${(e as Error).message}`, e);
             for (const p of batch) p.reject(err);
