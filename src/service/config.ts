@@ -5,6 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { defineCli, type FlagValues } from '../cli/args.ts';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from '../log.ts';
 
 export interface ServiceConfig {
   readonly host: string;
@@ -34,6 +35,8 @@ export interface ServiceConfig {
   /** Tests only, never a flag: a module exporting `sagaHooks` (fault injection in the assignment
    * sagas' steps, src/app/assignment.ts), loaded in every worker. */
   readonly sagaHooksModule?: string;
+  /** The quietest level written (src/log.ts); info when absent. */
+  readonly logLevel?: LogLevel;
 }
 
 /** The journal: LMDB in the data directory (embedded), or a ScyllaDB (CQL) cluster shared by every member. */
@@ -148,6 +151,13 @@ export const SERVICE_CLI = defineCli({
       default: '5000',
       help: 'how long a shard waits for unreachable members to release it',
     },
+    'log-level': {
+      type: 'string',
+      value: 'LEVEL',
+      env: 'ALOFT_LOG_LEVEL',
+      default: 'info',
+      help: `${LOG_LEVELS.join(', ')}; JSON lines on stdout, readable ones on a terminal`,
+    },
     journal: {
       type: 'string',
       value: 'KIND',
@@ -260,6 +270,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
   const entityIdleMs = int(v['entity-idle-ms'], label('entity-idle-ms'), 1, 86_400_000);
   const handoffTimeoutMs = int(v['handoff-timeout-ms'], label('handoff-timeout-ms'), 1, 600_000);
   const backends = parseBackends(v, parsed.given, env);
+  const logLevel = v['log-level'];
+  if (!isLogLevel(logLevel)) throw new ConfigError(`${label('log-level')} must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const scaleText = v['demo-season-scale'];
   const demoSeasonScale = Number(scaleText);
   if (!/^\d+(\.\d+)?$/.test(scaleText) || !(demoSeasonScale > 0 && demoSeasonScale <= 50))
@@ -278,6 +290,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     entityIdleMs,
     handoffTimeoutMs,
     backends,
+    logLevel,
   };
 }
 
