@@ -1,59 +1,54 @@
 /**
- * Prometheus text-format metrics: request counts and latency histograms per route, plus gauges
- * that other parts register (journal head, view lag, actors, dead letters).
+ * A service instance's Prometheus metrics, over prom-client: its own Registry (never the global
+ * one: tests run several services in one process, and each member of a cluster exports its own),
+ * the default process and Node.js metrics (process_*, nodejs_*, event-loop lag included), and the
+ * HTTP request histogram the server records into. The service's other metrics are registered on
+ * `registry` by src/service/metrics.ts.
  */
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
-const BUCKETS_MS = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500];
+/** Seconds; from well under a millisecond (a read from a view) to the 10 s command timeout. */
+const REQUEST_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-interface RouteStats {
-  count: number;
-  sumMs: number;
-  buckets: number[];
-}
+type Child = ReturnType<Histogram<'route' | 'method' | 'status'>['labels']>;
 
 export class Metrics {
-  private readonly routes = new Map<string, RouteStats>();
-  private readonly gauges = new Map<string, { help: string; read: () => number | Promise<number> }>();
+  readonly registry = new Registry();
+  private readonly requests: Histogram<'route' | 'method' | 'status'>;
+  /** Label children by route, method and status: a request then costs three map reads and the
+   * observation, with no label object or key string built for it. */
+  private readonly children = new Map<string, Map<string, Map<number, Child>>>();
 
-  request(route: string, method: string, ms: number): void {
-    const key = `${method} ${route}`;
-    let s = this.routes.get(key);
-    if (!s) this.routes.set(key, (s = { count: 0, sumMs: 0, buckets: BUCKETS_MS.map(() => 0) }));
-    s.count++;
-    s.sumMs += ms;
-    for (let i = 0; i < BUCKETS_MS.length; i++) if (ms <= (BUCKETS_MS[i] as number)) s.buckets[i] = (s.buckets[i] as number) + 1;
+  constructor() {
+    // The process's CPU, memory, handles and the main thread's heap and event loop; worker
+    // threads' heaps and loops are not in these.
+    collectDefaultMetrics({ register: this.registry });
+    this.requests = new Histogram({
+      name: 'aloft_http_request_duration_seconds',
+      help: 'HTTP requests handled, by route pattern, method and response status: time from the request to its reply.',
+      labelNames: ['route', 'method', 'status'],
+      buckets: REQUEST_BUCKETS_S,
+      registers: [this.registry],
+    });
   }
 
-  gauge(name: string, help: string, read: () => number | Promise<number>): void {
-    this.gauges.set(name, { help, read });
+  /** One request answered: `route` is the route's pattern (/api/rotations/:id), not its URL. */
+  request(route: string, method: string, status: number, seconds: number): void {
+    let byMethod = this.children.get(route);
+    if (byMethod === undefined) this.children.set(route, (byMethod = new Map()));
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()));
+    let child = byStatus.get(status);
+    if (child === undefined) byStatus.set(status, (child = this.requests.labels({ route, method, status: String(status) })));
+    child.observe(seconds);
   }
 
-  async render(): Promise<string> {
-    const lines: string[] = [];
-    lines.push('# HELP aloft_http_requests_total HTTP requests handled, by route.', '# TYPE aloft_http_requests_total counter');
-    for (const [key, s] of this.routes) lines.push(`aloft_http_requests_total{route="${label(key)}"} ${s.count}`);
-    lines.push('# HELP aloft_http_request_duration_ms Request latency, by route.', '# TYPE aloft_http_request_duration_ms histogram');
-    for (const [key, s] of this.routes) {
-      for (const [i, b] of BUCKETS_MS.entries()) {
-        lines.push(`aloft_http_request_duration_ms_bucket{route="${label(key)}",le="${b}"} ${s.buckets[i]}`);
-      }
-      lines.push(`aloft_http_request_duration_ms_bucket{route="${label(key)}",le="+Inf"} ${s.count}`);
-      lines.push(`aloft_http_request_duration_ms_sum{route="${label(key)}"} ${s.sumMs.toFixed(3)}`);
-      lines.push(`aloft_http_request_duration_ms_count{route="${label(key)}"} ${s.count}`);
-    }
-    for (const [name, g] of this.gauges) {
-      let value: number;
-      try {
-        value = await g.read();
-      } catch {
-        value = NaN;
-      }
-      lines.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, `${name} ${value}`);
-    }
-    return `${lines.join('\n')}\n`;
+  /** The text exposition format. */
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
-}
 
-function label(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  get contentType(): string {
+    return this.registry.contentType;
+  }
 }

@@ -112,5 +112,5 @@ export function readRoutes(server: HttpServer, deps: ReadDeps): void {
       );
     return { status: 200, body };
   });
-  server.route('get', '/metrics', async () => ({ status: 200, body: await metrics.render(), contentType: 'text/plain; version=0.0.4' }));
+  server.route('get', '/metrics', async () => ({ status: 200, body: await metrics.render(), contentType: metrics.contentType }));
 }

@@ -88,10 +88,11 @@ export class HttpServer {
       };
       const started = performance.now();
       this.inFlight++;
-      void this.serve(res, state, request, method === 'get' || method === 'del' ? 0 : maxBody, handler).finally(() => {
-        this.metrics.request(pattern, request.method, performance.now() - started);
-        if (--this.inFlight === 0) this.idle?.();
-      });
+      void this.serve(res, state, request, method === 'get' || method === 'del' ? 0 : maxBody, handler)
+        .then((status) => this.metrics.request(pattern, request.method, status, (performance.now() - started) / 1000))
+        .finally(() => {
+          if (--this.inFlight === 0) this.idle?.();
+        });
     });
     return this;
   }
@@ -102,7 +103,7 @@ export class HttpServer {
     partial: Omit<Request, 'body'>,
     maxBody: number,
     handler: Handler,
-  ): Promise<void> {
+  ): Promise<number> {
     let reply: Reply;
     try {
       const length = Number(partial.headers.get('content-length') ?? '0');
@@ -121,7 +122,7 @@ export class HttpServer {
         };
       }
     }
-    if (state.aborted) return;
+    if (state.aborted) return reply.status;
     res.cork(() => {
       res.writeStatus(`${reply.status} ${STATUS_TEXT[reply.status] ?? ''}`);
       if (reply.status === 204) return void res.end();
@@ -133,6 +134,7 @@ export class HttpServer {
         this.closing,
       );
     });
+    return reply.status;
   }
 
   private refuseClosing(res: uws.HttpResponse): void {

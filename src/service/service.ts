@@ -15,6 +15,7 @@ import { AloftNode } from '../actors/index.ts';
 import { lmdbJournal, type Journal } from '../persistence/index.ts';
 import { HttpServer } from '../http/server.ts';
 import { Metrics } from '../http/metrics.ts';
+import { serviceMetrics } from './metrics.ts';
 import { writeRoutes, type IdSource } from '../http/write-routes.ts';
 import { readRoutes } from '../http/read-routes.ts';
 import { importRoutes } from '../http/import-routes.ts';
@@ -254,55 +255,6 @@ export async function startService(
     return states;
   };
   const metrics = new Metrics();
-  metrics.gauge('aloft_journal_head_offset', 'Last durable offset of the global feed.', () => journal.headOffset());
-  metrics.gauge('aloft_actors_main_thread', 'Live actors on the main thread.', () => node.system.actorCount);
-  metrics.gauge('aloft_dead_letters_main_thread', 'Dead letters on the main thread since start.', () => node.system.deadLetters.count);
-  metrics.gauge('aloft_view_lag_max', 'Largest lag (feed head minus applied offset) of any view replica.', () =>
-    Math.max(0, ...views.lag().map((l) => l.lag)),
-  );
-  metrics.gauge('aloft_shards_active', 'Shards whose entities run on this node.', () => region.counts().active);
-  metrics.gauge(
-    'aloft_shards_in_handoff',
-    'Shards waiting for their release or being released here.',
-    () => region.counts().waiting + region.counts().releasing,
-  );
-  metrics.gauge('aloft_shard_messages_forwarded', 'Entity messages forwarded to another member since start.', () => region.stats.forwarded);
-  metrics.gauge(
-    'aloft_shard_messages_refused',
-    'Entity messages refused (owner unreachable, buffer full, moving) since start.',
-    () => region.stats.refused,
-  );
-  metrics.gauge(
-    'aloft_entities_lru_passivated_main',
-    'Entities passivated by the LRU limit on the main thread.',
-    () => node.system.lruPassivations,
-  );
-  metrics.gauge('aloft_journal_reachable', '1 while the journal answers, 0 while it is unreachable.', () =>
-    health.state.state === 'down' ? 0 : 1,
-  );
-  metrics.gauge(
-    'aloft_publisher_lag_events',
-    'Events stored but not yet published to Kafka, on the member running the publisher (0 elsewhere).',
-    () => backendStates().find((b) => b.name === 'publisher')?.lag ?? 0,
-  );
-  metrics.gauge(
-    'aloft_graph_lag_events',
-    'Events stored but not yet in the graph, on the member running the graph projection (0 elsewhere).',
-    () => backendStates().find((b) => b.name === 'graph')?.lag ?? 0,
-  );
-  metrics.gauge(
-    'aloft_view_replicas_ready',
-    'View replicas answering queries.',
-    () => views.lag().filter((l) => l.state === 'ready').length,
-  );
-  metrics.gauge(
-    'aloft_assignment_sagas_unfinished',
-    'Assignment sagas not finished, as the keeper sees them (on the member running it; 0 elsewhere).',
-    () => {
-      const keeper = jobs.get('assignment-keeper');
-      return keeper instanceof AssignmentKeeper ? keeper.pending().length : 0;
-    },
-  );
 
   const http = new HttpServer(metrics, (line) => log(`[http] ${line}`));
   writeRoutes(http, gateway, idSource('r'));
@@ -315,6 +267,21 @@ export async function startService(
     journal,
     (line) => log(line),
   );
+  serviceMetrics(metrics, {
+    journal,
+    journalReachable: () => health.state.state !== 'down',
+    node,
+    region,
+    gateway,
+    views,
+    importer,
+    cluster,
+    backends: backendStates,
+    unfinishedSagas: () => {
+      const keeper = jobs.get('assignment-keeper');
+      return keeper instanceof AssignmentKeeper ? keeper.pending().length : 0;
+    },
+  });
   // Every import's status from the journal (any member answers for any job), and the keeper that
   // resumes a job whose runner stopped (one per cluster).
   const importDirectory = new ImportDirectory(journal, (line) => log(line));
