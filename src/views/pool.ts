@@ -10,13 +10,14 @@
  *
  * Read your writes: a query may name `minOffset` (the offset a command reply carried). The pool
  * prefers a ready replica that has already acked it; otherwise the replica parks the query until
- * it gets there, and fails it with ViewLagTimeout after `timeoutMs`.
+ * it gets there, and fails it with ViewLagTimeout after `timeoutMs` — or with InvalidViewQuery
+ * when the journal itself has not reached `minOffset` by then (an offset no write produced).
  */
 import { mkdir } from 'node:fs/promises';
 import type { ActorSystem, AloftNode, TimerHandle, WorkerEvent } from '../actors/index.ts';
 import type { EventEnvelope, Journal } from '../persistence/index.ts';
 import type { AnswerOf, ViewCounters, ViewQuery } from './contract.ts';
-import { fromErrorData, NoReplicaReady, ViewUnavailable } from './errors.ts';
+import { fromErrorData, InvalidViewQuery, isViewLagTimeout, NoReplicaReady, ViewUnavailable } from './errors.ts';
 import { FeedPump, Signal, type PumpTarget } from './feed-pump.ts';
 import { defineViewKinds, localReplica, scheduleReplicaKind, type QueryReply, type ReplicaMsg, type ReplicaStatus } from './replica.ts';
 import type { ActorRef } from '../actors/index.ts';
@@ -318,8 +319,23 @@ export class ViewPool {
     } catch (e) {
       throw new ViewUnavailable(`replica ${r.name} did not answer: ${e instanceof Error ? e.message : String(e)}`);
     }
-    if (reply._tag === 'Failed') throw fromErrorData(reply.error);
+    if (reply._tag === 'Failed') throw await this.unreached(fromErrorData(reply.error), minOffset);
     return { reply, replica: r.name };
+  }
+
+  /**
+   * A wait for `minOffset` that timed out is the view's lag (ViewLagTimeout, a 504) only when the
+   * journal holds that offset. When no write has produced it yet, no replica could have reached it:
+   * the query named an offset from no command's answer, and waiting again cannot help unless new
+   * writes come (InvalidViewQuery, a 400). The journal is asked only here, after the wait.
+   */
+  private async unreached(error: Error, minOffset: number): Promise<Error> {
+    if (!isViewLagTimeout(error)) return error;
+    const head = await this.options.journal.headOffset().catch(() => undefined);
+    if (head === undefined || head >= minOffset) return error;
+    return new InvalidViewQuery(
+      `minOffset ${minOffset} is past the journal's head (${head}): no write has produced it, so no view could reach it (use the offset a command answered)`,
+    );
   }
 
   async stop(): Promise<void> {

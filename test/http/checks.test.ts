@@ -113,7 +113,7 @@ t.test('bad query parameters and an offset the view cannot reach', async (t) => 
   }
   const head = await service.journal.headOffset();
   const r = await call('GET', `/api/checks/continuity?minOffset=${head + 1000}&timeoutMs=200`);
-  t.equal(r.status, 504, 'a minOffset no write has produced times out with 504');
+  t.equal(r.status, 400, 'a minOffset no write has produced is a bad query: 400 once the wait is over');
 });
 
 t.test('pagination walks every violation once', async (t) => {
