@@ -8,7 +8,7 @@
  * process down.
  */
 import uws from '@trufflesuite/uws-js-unofficial';
-import { HttpProblem, problem, STATUS_TEXT } from './problem.ts';
+import { HttpProblem, notFound, problem, STATUS_TEXT } from './problem.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface Request {
@@ -78,7 +78,8 @@ export class HttpServer {
         if (value !== '') headers.set(name, value);
       }
       const params: string[] = [];
-      for (let i = 0; i < paramCount; i++) params.push(decodeURIComponent(req.getParameter(i)));
+      // Decoded in `serve`, where a malformed escape becomes a 404 instead of an exception here.
+      for (let i = 0; i < paramCount; i++) params.push(req.getParameter(i));
       const request = {
         method: req.getMethod().toUpperCase(),
         url: req.getUrl(),
@@ -109,7 +110,7 @@ export class HttpServer {
       const length = Number(partial.headers.get('content-length') ?? '0');
       if (length > maxBody) throw problem(413, 'body-too-large', `the request body is ${length} bytes; the limit here is ${maxBody}`);
       const body = maxBody === 0 ? Buffer.alloc(0) : await readBody(res, maxBody);
-      reply = await handler({ ...partial, body });
+      reply = await handler({ ...partial, params: decodeParams(partial.params), body });
     } catch (error) {
       if (error instanceof HttpProblem)
         reply = { status: error.problem.status, body: error.problem, contentType: 'application/problem+json', headers: error.headers };
@@ -188,6 +189,18 @@ export class HttpServer {
       });
     }
   }
+}
+
+/** Path parameters as the routes see them, percent-decoded. A malformed escape (`%E0%A4%A`) names
+ * nothing a route could hold: 404, as for any unknown id. */
+function decodeParams(raw: readonly string[]): string[] {
+  return raw.map((p) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      throw notFound(`nothing is named "${p}": it is not valid percent-encoding (RFC 3986)`);
+    }
+  });
 }
 
 function readBody(res: uws.HttpResponse, limit: number): Promise<Buffer> {
