@@ -1,7 +1,7 @@
 /**
  * aloft-admin: the cluster admin CLI, against any node's admin HTTP API.
  *
- *   node --import tsx ops/admin/cli.ts [--url http://host:port] [--token T] [--json] members
+ *   node --import tsx ops/admin/cli.ts [--url https://host:port] [--token-file FILE] [--ca FILE] [--json] members
  *   node --import tsx ops/admin/cli.ts ... leave <node | host:port>
  *   node --import tsx ops/admin/cli.ts ... down <node | host:port>
  *   node --import tsx ops/admin/cli.ts ... drain <node | host:port>   hand off its shards, then leave
@@ -10,10 +10,14 @@
  *   node --import tsx ops/admin/cli.ts ... views                      lag of the node's view replicas
  *   node --import tsx ops/admin/cli.ts ... backends                   the node's journal, publisher and graph projection: state, lag
  *
- * --url defaults to ALOFT_ADMIN_URL or http://127.0.0.1:8558; --token to ALOFT_ADMIN_TOKEN.
+ * --url defaults to ALOFT_ADMIN_URL or http://127.0.0.1:8558. The token comes from ALOFT_ADMIN_TOKEN
+ * or --token-file, never from the command line (every local user sees it in `ps`). An https URL
+ * is verified against the system CAs, or --ca (ALOFT_ADMIN_CA) for the cluster's own CA.
  * Exit codes: 0 done, 2 usage, 3 node unreachable, 4 token refused, 5 other API error.
  */
+import { readFileSync } from 'node:fs';
 import { defineCli, EXIT_USAGE } from '../../src/cli/args.ts';
+import { adminRequest, AdminUnreachable, type AdminClientTls } from '../../src/cluster/admin-client.ts';
 import type { MembersView } from '../../src/cluster/index.ts';
 
 interface ShardsView {
@@ -52,8 +56,9 @@ class CliError extends Error {
 }
 
 interface Args {
-  url: string;
-  token: string | undefined;
+  url: URL;
+  token: string;
+  tls: AdminClientTls;
   json: boolean;
   command: string[];
 }
@@ -65,7 +70,7 @@ const ACTIONS = ['leave', 'down', 'drain'];
 export const ADMIN_CLI = defineCli({
   name: 'aloft-admin',
   usage:
-    'usage: aloft-admin [--url http://host:port] [--token T] [--json] members | shards | views | backends | rebalance | leave <node> | down <node> | drain <node>',
+    'usage: aloft-admin [--url https://host:port] [--token-file FILE] [--ca FILE] [--json] members | shards | views | backends | rebalance | leave <node> | down <node> | drain <node>',
   description: [
     'commands:',
     "  members             the cluster's members: status, reachability, roles, the leader",
@@ -77,45 +82,100 @@ export const ADMIN_CLI = defineCli({
     '  down <node>         mark a member down',
     '  drain <node>        hand off its shards, then leave',
   ].join('\n'),
-  footer: 'Exit codes: 0 done, 2 usage, 3 node unreachable, 4 token refused, 5 other API error.',
+  footer: [
+    'The token: ALOFT_ADMIN_TOKEN, or --token-file; never on the command line, where every local user sees it (ps).',
+    'Exit codes: 0 done, 2 usage, 3 node unreachable, 4 token refused, 5 other API error.',
+  ].join('\n'),
   positionals: true,
   error: (message) => new CliError(message, 2),
   flags: {
     url: { type: 'string', value: 'URL', env: 'ALOFT_ADMIN_URL', default: 'http://127.0.0.1:8558', help: "the node's admin API" },
-    token: { type: 'string', value: 'T', env: 'ALOFT_ADMIN_TOKEN', help: 'the admin token (--admin-token of the node)' },
+    'token-file': {
+      type: 'string',
+      value: 'FILE',
+      env: 'ALOFT_ADMIN_TOKEN_FILE',
+      help: "read the admin token from a file (the node's --admin-token-file); else ALOFT_ADMIN_TOKEN",
+    },
+    ca: {
+      type: 'string',
+      value: 'FILE',
+      env: 'ALOFT_ADMIN_CA',
+      help: "for an https URL: the CA that signed the node's certificate (--tls-ca)",
+    },
+    insecure: {
+      type: 'boolean',
+      env: 'ALOFT_ADMIN_INSECURE',
+      help: 'for an https URL: accept any certificate. INSECURE: the token goes to whoever answers; prints a warning',
+    },
     json: { type: 'boolean', help: "print the API's JSON instead of a table" },
   },
 });
 
 /** The command line of the admin CLI; a CliError (code 0 with the help text for --help). */
 export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Args {
+  if (argv.some((a) => a === '--token' || a.startsWith('--token=')))
+    throw new CliError(
+      '--token is refused: the command line is visible to every local user (ps). Set ALOFT_ADMIN_TOKEN or use --token-file FILE',
+      2,
+    );
   const parsed = ADMIN_CLI.parse(argv, env);
   if (parsed.help) throw new CliError(ADMIN_CLI.help(), 0);
-  const args: Args = { url: parsed.values.url, token: parsed.values.token, json: parsed.values.json, command: parsed.positionals };
+  const v = parsed.values;
+  let url: URL;
+  try {
+    url = new URL(v.url);
+  } catch {
+    throw new CliError(`--url/ALOFT_ADMIN_URL: "${v.url}" is not a URL`, 2);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new CliError(`--url/ALOFT_ADMIN_URL: "${v.url}" must be http:// or https://`, 2);
+  const read = (label: string, file: string): string => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new CliError(`cannot read ${label} ${file}: ${(error as Error).message}`, 2);
+    }
+  };
+  const tokenFile = v['token-file'];
+  const token = tokenFile !== undefined ? read('--token-file', tokenFile).trim() : env.ALOFT_ADMIN_TOKEN;
+  const ca = v.ca === undefined ? undefined : Buffer.from(read('--ca', v.ca));
+  const args = {
+    url,
+    token: token ?? '',
+    tls: { ...(ca ? { ca } : {}), insecure: v.insecure },
+    json: v.json,
+    command: parsed.positionals,
+  };
   const [cmd, target, ...extra] = args.command;
   const ok = LISTINGS.includes(cmd ?? '')
     ? target === undefined
     : ACTIONS.includes(cmd ?? '') && target !== undefined && extra.length === 0;
   if (!ok) throw new CliError(cmd === undefined ? 'a command is needed' : `bad command: ${args.command.join(' ')}`, 2);
-  if (!args.token) throw new CliError('no admin token: pass --token or set ALOFT_ADMIN_TOKEN', 2);
+  if (!args.token) throw new CliError('no admin token: set ALOFT_ADMIN_TOKEN or use --token-file FILE', 2);
+  if ((ca !== undefined || v.insecure) && url.protocol !== 'https:') throw new CliError('--ca and --insecure are for an https:// URL', 2);
   return args;
 }
 
 async function call(args: Args, method: 'GET' | 'POST', path: string): Promise<unknown> {
-  let res: Response;
+  const at = args.url.origin;
+  let res: { status: number; body: unknown };
   try {
-    res = await fetch(new URL(path, args.url), {
-      method,
-      headers: { authorization: `Bearer ${args.token}` },
-      signal: AbortSignal.timeout(5_000),
-    });
+    res = await adminRequest(new URL(path, args.url), { method, authorization: `Bearer ${args.token}`, tls: args.tls, timeoutMs: 5_000 });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new CliError(`cannot reach the node at ${args.url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, 3);
+    const code = error instanceof AdminUnreachable ? error.code : undefined;
+    const hint =
+      args.url.protocol === 'http:' && code === 'ECONNRESET'
+        ? ' (does the node serve https? its admin API does when cluster TLS is on)'
+        : code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+          ? ' (use the address its certificate names: the host it binds)'
+          : code !== undefined && /CERT|SIGNATURE|UNABLE_TO/.test(code)
+            ? " (trust the cluster's CA with --ca FILE or ALOFT_ADMIN_CA)"
+            : '';
+    throw new CliError(`cannot reach the node at ${at}: ${code ?? ''}${code ? ' ' : ''}${(error as Error).message}${hint}`, 3);
   }
-  const body = (await res.json().catch(() => ({}))) as { title?: string };
-  if (res.status === 401) throw new CliError(`the node at ${args.url} refused the admin token (401)`, 4);
-  if (!res.ok) throw new CliError(`${method} ${path}: ${res.status} ${body.title ?? ''}`.trim(), 5);
+  const body = (res.body ?? {}) as { title?: string };
+  if (res.status === 401) throw new CliError(`the node at ${at} refused the admin token (401)`, 4);
+  if (res.status < 200 || res.status >= 300) throw new CliError(`${method} ${path}: ${res.status} ${body.title ?? ''}`.trim(), 5);
   return body;
 }
 
@@ -176,6 +236,8 @@ export async function main(
 ): Promise<number> {
   try {
     const args = parseArgs(argv, env);
+    if (args.tls.insecure)
+      process.stderr.write('aloft-admin: warning: --insecure: the certificate is not checked, the token goes to whoever answers\n');
     const [cmd, target] = args.command as [string, string | undefined];
     if (cmd === 'members') {
       const view = (await call(args, 'GET', '/cluster/members')) as MembersView;

@@ -127,7 +127,7 @@ interface Cluster {
   readonly dir: string;
 }
 
-/** The cluster flags of a bench member: the bench cluster's name, secret and admin token. */
+/** The cluster flags of a bench member: the bench cluster's name and secret (the admin token goes in its environment, see NodeProcess). */
 export function memberArgs(clusterPort: number, seeds: string, adminPort: number): string[] {
   return [
     '--cluster-name',
@@ -140,8 +140,6 @@ export function memberArgs(clusterPort: number, seeds: string, adminPort: number
     SECRET,
     '--admin-port',
     String(adminPort),
-    '--admin-token',
-    TOKEN,
   ];
 }
 

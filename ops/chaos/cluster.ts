@@ -101,8 +101,6 @@ export class ChaosCluster {
             SECRET,
             '--admin-port',
             String(adminPorts[i]),
-            '--admin-token',
-            ADMIN_TOKEN,
             ...(!shared && i === 0 ? ['--roles', 'journal'] : []),
             ...(mesh ? mesh.routes(i) : []),
             ...FAST_TIMINGS,

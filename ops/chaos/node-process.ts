@@ -98,8 +98,10 @@ export class NodeProcess {
       'commit',
       ...this.spec.extraArgs,
     ];
-    // NODE_OPTIONS cleared: a test runner's own --import hooks must not leak into the node.
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', fd, fd], env: { ...process.env, NODE_OPTIONS: '' } });
+    // NODE_OPTIONS cleared: a test runner's own --import hooks must not leak into the node. The
+    // admin token goes in the environment: a node refuses it on the command line (ps shows argv).
+    const env = { ...process.env, NODE_OPTIONS: '', ...(this.spec.admin ? { ALOFT_ADMIN_TOKEN: this.spec.admin.token } : {}) };
+    const proc = spawn(process.execPath, args, { stdio: ['ignore', fd, fd], env });
     closeSync(fd);
     proc.on('exit', (code, signal) => {
       const e = { code, signal };

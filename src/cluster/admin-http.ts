@@ -1,6 +1,8 @@
 /**
- * The admin HTTP API of a cluster node (node:http; bound to the node's cluster host). Every
- * request needs `Authorization: Bearer <token>` (401 otherwise, compared in constant time).
+ * The admin HTTP API of a cluster node (bound to the node's cluster host): HTTPS with the
+ * cluster's certificate when cluster TLS is on, plain HTTP otherwise. Every request needs
+ * `Authorization: Bearer <token>` (401 otherwise, compared in constant time, before any route
+ * runs: a refused request changes nothing).
  *
  *   GET  /cluster/members                 -> MembersView (self, leader, converged, members)
  *   POST /cluster/members/{node}/leave    -> 202 { ok, node }   node: id or host:port
@@ -13,6 +15,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { MembersView } from './members-view.ts';
 
@@ -36,6 +39,8 @@ export interface AdminTarget {
 
 export interface AdminServer {
   readonly port: number;
+  /** Served over TLS. */
+  readonly secure: boolean;
   close(): Promise<void>;
 }
 
@@ -49,9 +54,10 @@ export async function startAdminHttp(
   port: number,
   token: string,
   log: (level: 'info' | 'warn', line: string) => void,
+  tls?: { readonly cert: Buffer; readonly key: Buffer },
 ): Promise<AdminServer> {
   const expected = digestOf(token);
-  const server = http.createServer((req, res) => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const send = (status: number, body: unknown, problem = false) => {
       res.writeHead(status, { 'content-type': problem ? 'application/problem+json' : 'application/json' });
       res.end(JSON.stringify(body));
@@ -86,13 +92,15 @@ export async function startAdminHttp(
         (error: unknown) =>
           send(500, { title: `admin route failed: ${error instanceof Error ? error.message : String(error)}`, status: 500 }, true),
       );
-  });
+  };
+  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, handle) : http.createServer(handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,
+    secure: tls !== undefined,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

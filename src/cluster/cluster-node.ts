@@ -27,7 +27,7 @@ import { readFileSync } from 'node:fs';
 import type { ClusterConfig } from './config.ts';
 import type { ClusterEvent } from './events.ts';
 import { Membership } from './gossip.ts';
-import { hostPort, incarnation, newNodeId } from './member.ts';
+import { hostPort, incarnation, newNodeId, splitHostPort } from './member.ts';
 import { leader, unreachable, type GossipState } from './membership-state.ts';
 import { RedisDiscovery } from './redis-discovery.ts';
 import { RedisLease } from './redis-lease.ts';
@@ -71,8 +71,16 @@ export async function bindCluster(config: ClusterConfig, options: { log?: Log; c
         cert: readFileSync(config.tls.cert),
         key: readFileSync(config.tls.key),
         ...(config.tls.ca ? { ca: readFileSync(config.tls.ca) } : {}),
+        insecure: config.tls.insecure,
       }
     : undefined;
+  if (config.tls?.insecure)
+    log(
+      'warn',
+      config.tls.ca
+        ? '--tls-insecure: peer certificates are not checked against the address dialled, only that the cluster CA signed them (docs/cluster.md)'
+        : '--tls-insecure: peer certificates are not checked at all, any certificate is accepted: only the cluster secret authenticates peers (docs/cluster.md)',
+    );
   const transport = new ClusterTransport({
     identity: { cluster: config.clusterName, node: '', secret: config.secret },
     bindHost: config.bindHost,
@@ -94,7 +102,7 @@ export async function bindCluster(config: ClusterConfig, options: { log?: Log; c
   const nodeId = newNodeId(advertise, clock.now());
   return {
     nodeId,
-    start: (node) => ClusterNode.start(config, node.system, transport, nodeId, log, clock),
+    start: (node) => ClusterNode.start(config, node.system, transport, nodeId, log, clock, tlsFiles),
     close: () => transport.close(),
   };
 }
@@ -161,6 +169,7 @@ export class ClusterNode {
     nodeId: string,
     log: Log,
     clock: Clock,
+    tls?: { readonly cert: Buffer; readonly key: Buffer },
   ): Promise<ClusterNode> {
     if (system.node !== nodeId)
       throw new Error(
@@ -170,14 +179,27 @@ export class ClusterNode {
     system.attachRemote(transport);
     const node = new ClusterNode(config, system, transport, nodeId, log, clock);
     if (node.discovery) await node.discovery.start();
+    // With cluster TLS the admin API speaks HTTPS with the same certificate: the token never crosses the network in clear.
     if (config.adminPort !== undefined && config.adminToken !== undefined)
-      node.admin = await startAdminHttp(node, config.bindHost, config.adminPort, config.adminToken, log);
+      node.admin = await startAdminHttp(node, config.bindHost, config.adminPort, config.adminToken, log, tls);
     node.membership.start();
     return node;
   }
 
   get adminPort(): number | undefined {
     return this.admin?.port;
+  }
+
+  /**
+   * The admin API's base URL (https when cluster TLS is on); undefined without one. On a wildcard
+   * bind, the advertised host: that is the name the certificate carries.
+   */
+  get adminUrl(): string | undefined {
+    const a = this.admin;
+    if (a === undefined) return undefined;
+    const bind = this.config.bindHost;
+    const host = bind === '0.0.0.0' || bind === '::' ? splitHostPort(hostPort(this.nodeId))[0] : bind;
+    return `${a.secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
   }
 
   private onEvent(e: ClusterEvent): void {

@@ -22,11 +22,18 @@ export interface ClusterConfig {
   readonly bindPort: number;
   readonly advertise: string | undefined;
   readonly secret: string;
-  readonly tls: { readonly cert: string; readonly key: string; readonly ca: string | undefined } | undefined;
+  /**
+   * Cluster TLS. Peers are verified by default: against `ca` (else the system CAs), with the
+   * address dialled checked against the certificate; with `ca` each side must present a
+   * certificate it signed. `insecure` (--tls-insecure): no host name check, and without `ca` no
+   * chain check either (any certificate is accepted).
+   */
+  readonly tls: { readonly cert: string; readonly key: string; readonly ca: string | undefined; readonly insecure: boolean } | undefined;
   readonly roles: readonly string[];
   readonly downing: DowningStrategy;
   readonly timings: MembershipTimings;
   readonly adminPort: number | undefined;
+  /** From ALOFT_ADMIN_TOKEN or --admin-token-file, never from the command line (ps shows it). */
   readonly adminToken: string | undefined;
   readonly routes: Readonly<Record<string, string>>;
   readonly leaveTimeoutMs: number;
@@ -67,7 +74,18 @@ export const CLUSTER_CLI = defineCli({
     'secret-file': { type: 'string', value: 'FILE', env: 'ALOFT_CLUSTER_SECRET_FILE', help: 'read the shared secret from a file' },
     'tls-cert': { type: 'string', value: 'FILE', env: 'ALOFT_TLS_CERT', help: 'TLS certificate (with --tls-key)' },
     'tls-key': { type: 'string', value: 'FILE', env: 'ALOFT_TLS_KEY', help: 'TLS private key' },
-    'tls-ca': { type: 'string', value: 'FILE', env: 'ALOFT_TLS_CA', help: 'CA that peers must be signed by' },
+    'tls-ca': {
+      type: 'string',
+      value: 'FILE',
+      env: 'ALOFT_TLS_CA',
+      defaultText: 'the system CAs',
+      help: 'CA that peers must be signed by; with it, both sides present a certificate (mutual TLS)',
+    },
+    'tls-insecure': {
+      type: 'boolean',
+      env: 'ALOFT_TLS_INSECURE',
+      help: 'do not check the peer certificate against the address dialled, nor (without --tls-ca) its signer; logs a warning',
+    },
     roles: { type: 'string', value: 'A,B', env: 'ALOFT_ROLES', help: 'roles of this member' },
     downing: {
       type: 'string',
@@ -142,8 +160,19 @@ export const CLUSTER_CLI = defineCli({
       defaultText: 'half of stable-after',
       help: 'how long the next singleton host waits after the previous one was downed',
     },
-    'admin-port': { type: 'string', value: 'PORT', env: 'ALOFT_ADMIN_PORT', group: 'Operations:', help: 'admin HTTP API (needs a token)' },
-    'admin-token': { type: 'string', value: 'T', env: 'ALOFT_ADMIN_TOKEN', help: 'the admin API token, at least 8 characters' },
+    'admin-port': {
+      type: 'string',
+      value: 'PORT',
+      env: 'ALOFT_ADMIN_PORT',
+      group: 'Operations:',
+      help: 'admin HTTP API (HTTPS with the cluster certificate when cluster TLS is on; needs a token)',
+    },
+    'admin-token-file': {
+      type: 'string',
+      value: 'FILE',
+      env: 'ALOFT_ADMIN_TOKEN_FILE',
+      help: 'read the admin API token (at least 8 characters) from a file; or set ALOFT_ADMIN_TOKEN. Never on the command line',
+    },
     route: {
       type: 'string',
       value: 'ADV=DIAL',
@@ -156,24 +185,46 @@ export const CLUSTER_CLI = defineCli({
 
 type ClusterFlag = keyof typeof CLUSTER_CLI.spec.flags & string;
 
+/** The admin token's variable: read directly, as it has no flag (see REFUSED_FLAGS). */
+export const ADMIN_TOKEN_ENV = 'ALOFT_ADMIN_TOKEN';
+
 /** Every environment variable the cluster settings read. */
-export const CLUSTER_ENV: readonly string[] = Object.values(CLUSTER_CLI.spec.flags).flatMap((f) => (f.env === undefined ? [] : [f.env]));
+export const CLUSTER_ENV: readonly string[] = [
+  ...Object.values(CLUSTER_CLI.spec.flags).flatMap((f) => (f.env === undefined ? [] : [f.env])),
+  ADMIN_TOKEN_ENV,
+];
+
+/**
+ * Flags taken out of the command line only to be refused with a reason: a secret in argv is
+ * visible to every local user in `ps` and /proc/PID/cmdline.
+ */
+const REFUSED_FLAGS: Readonly<Record<string, string>> = {
+  'admin-token': `--admin-token is refused: the command line is visible to every local user (ps). Set ${ADMIN_TOKEN_ENV} or use --admin-token-file FILE`,
+};
 
 /**
  * Splits `argv` into the cluster's flags (with their values) and the rest, by parseArgs' tokens:
  * a cluster flag is `--name value` or `--name=value`; everything else, `--` and what follows it
  * included, is left to the caller's parser. `help`: --help or -h was given.
  */
-function splitArgv(argv: readonly string[]): { own: string[]; named: ClusterFlag[]; rest: string[]; help: boolean } {
+function splitArgv(argv: readonly string[]): { own: string[]; named: ClusterFlag[]; rest: string[]; help: boolean; refused: string[] } {
   const flags: Readonly<Record<string, { readonly type: 'string' | 'boolean' }>> = CLUSTER_CLI.spec.flags;
-  const options = Object.fromEntries(Object.keys(flags).map((name) => [name, { type: 'string' as const, multiple: true }]));
+  const options = Object.fromEntries(
+    Object.entries(flags).map(([name, f]) => [
+      name,
+      f.type === 'boolean' ? { type: 'boolean' as const } : { type: 'string' as const, multiple: true },
+    ]),
+  );
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const taken = new Set<number>();
   const named: ClusterFlag[] = [];
+  const refused: string[] = [];
   let help = false;
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
     if (token.name === 'help' || token.rawName === '-h') help = true;
+    const why = REFUSED_FLAGS[token.name];
+    if (why !== undefined && !refused.includes(why)) refused.push(why);
     if (!(token.name in flags)) continue;
     taken.add(token.index);
     // `--seeds h:p`: the value is the next argument.
@@ -185,6 +236,7 @@ function splitArgv(argv: readonly string[]): { own: string[]; named: ClusterFlag
     named,
     rest: argv.filter((_, i) => !taken.has(i)),
     help,
+    refused,
   };
 }
 
@@ -196,8 +248,9 @@ export function parseClusterConfig(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): { config: ClusterConfig | undefined; rest: string[] } {
-  const { own, named, rest, help } = splitArgv(argv);
+  const { own, named, rest, help, refused } = splitArgv(argv);
   if (help) return { config: undefined, rest };
+  if (refused.length > 0) throw new ConfigError(refused[0] as string);
   const v = CLUSTER_CLI.parse(own, env).values;
   const label = CLUSTER_CLI.label;
   const clusterName = v['cluster-name'];
@@ -225,15 +278,16 @@ export function parseClusterConfig(
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
     .map((s) => address('seeds', s));
+  const readSecretFile = (flag: ClusterFlag, file: string): string => {
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      throw new ConfigError(`cannot read --${flag} ${file}: ${(error as Error).message}`);
+    }
+  };
   let secret = v.secret;
   const secretFile = v['secret-file'];
-  if (secret === undefined && secretFile !== undefined) {
-    try {
-      secret = readFileSync(secretFile, 'utf8').trim();
-    } catch (error) {
-      throw new ConfigError(`cannot read --secret-file ${secretFile}: ${(error as Error).message}`);
-    }
-  }
+  if (secret === undefined && secretFile !== undefined) secret = readSecretFile('secret-file', secretFile);
   if (secret === undefined || secret.length < 16)
     throw new ConfigError(
       'a cluster secret of at least 16 characters is required (--secret, --secret-file, ALOFT_CLUSTER_SECRET or ALOFT_CLUSTER_SECRET_FILE)',
@@ -243,10 +297,14 @@ export function parseClusterConfig(
   if ((cert === undefined) !== (key === undefined)) throw new ConfigError('--tls-cert and --tls-key go together');
   const ca = v['tls-ca'];
   if (ca !== undefined && cert === undefined) throw new ConfigError('--tls-ca needs --tls-cert and --tls-key');
+  const insecure = v['tls-insecure'];
+  if (insecure && cert === undefined) throw new ConfigError('--tls-insecure needs --tls-cert and --tls-key');
   const adminPort = v['admin-port'] === undefined ? undefined : int('admin-port', 0);
-  const adminToken = v['admin-token'];
+  // The file wins over the variable, as a flag over a variable.
+  const tokenFile = v['admin-token-file'];
+  const adminToken = tokenFile !== undefined ? readSecretFile('admin-token-file', tokenFile) : env[ADMIN_TOKEN_ENV] || undefined;
   if (adminPort !== undefined && (adminToken === undefined || adminToken.length < 8))
-    throw new ConfigError('the admin API needs --admin-token (or ALOFT_ADMIN_TOKEN) of at least 8 characters');
+    throw new ConfigError(`the admin API needs a token of at least 8 characters: set ${ADMIN_TOKEN_ENV} or use --admin-token-file FILE`);
   const routes: Record<string, string> = {};
   for (const raw of v.route) {
     const [from, to] = raw.split('=');
@@ -279,7 +337,7 @@ export function parseClusterConfig(
       bindPort: int('cluster-port', 2552),
       advertise: v.advertise === undefined ? undefined : address('advertise', v.advertise),
       secret,
-      tls: cert !== undefined && key !== undefined ? { cert, key, ca } : undefined,
+      tls: cert !== undefined && key !== undefined ? { cert, key, ca, insecure } : undefined,
       roles: (v.roles ?? '').split(',').filter((r) => r.length > 0),
       downing,
       timings,

@@ -20,7 +20,7 @@ import type { Socket } from 'node:net';
 import type { Address, AnyRef } from '../actors/index.ts';
 // The runtime's codec without its defensive copy: `seal` copies the bytes into the frame at once.
 import { encodeShared } from '../actors/codec.ts';
-import { nonce, proof, verify } from './handshake.ts';
+import { nonce, proof, sessionBinding, verify } from './handshake.ts';
 import {
   controlFrame,
   decodeControl,
@@ -65,6 +65,8 @@ export class Outbound {
   };
   private blocked = false;
   private myNonce: Uint8Array | undefined;
+  /** The TLS session's exported keying material (undefined on plain TCP), taken at the Challenge. */
+  private binding: Uint8Array | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -103,18 +105,19 @@ export class Outbound {
       if (m.cluster !== this.me.cluster) return this.close(`peer belongs to cluster "${m.cluster}", not "${this.me.cluster}"`);
       this.remoteNode = m.node;
       this.myNonce = nonce();
+      this.binding = sessionBinding(this.socket);
       const hello: HandshakeMessage = {
         _tag: 'Hello',
         cluster: this.me.cluster,
         node: this.me.node,
         nonce: this.myNonce,
-        proof: proof(this.me.secret, 'client', this.me.cluster, m.nonce, this.me.node, m.node),
+        proof: proof(this.me.secret, 'client', this.me.cluster, m.nonce, this.me.node, m.node, this.binding),
       };
       this.socket.write(controlFrame(FrameType.Handshake, hello));
     } else if (m._tag === 'Welcome') {
       if (!this.myNonce || !this.remoteNode) throw new WireError('Welcome before Challenge');
-      if (!verify(proof(this.me.secret, 'server', this.me.cluster, this.myNonce, this.remoteNode, this.me.node), m.proof))
-        return this.close(`peer ${this.remoteNode} failed the handshake (wrong cluster secret)`);
+      if (!verify(proof(this.me.secret, 'server', this.me.cluster, this.myNonce, this.remoteNode, this.me.node, this.binding), m.proof))
+        return this.close(`peer ${this.remoteNode} failed the handshake (wrong cluster secret, or not the same TLS session)`);
       if (this.timer) clearTimeout(this.timer);
       this.state = 'ready';
       this.onReady(this.remoteNode);
@@ -309,14 +312,19 @@ export function acceptInbound(socket: Socket, me: Identity, handlers: InboundHan
       const m = decodeControl(payload);
       if (m._tag !== 'Hello') throw new WireError(`expected Hello, got ${m._tag}`);
       if (m.cluster !== me.cluster) return reject(`wrong cluster "${m.cluster}"`);
-      if (typeof m.node !== 'string' || !verify(proof(me.secret, 'client', me.cluster, challenge, m.node, me.node), m.proof))
-        return reject('handshake failed: wrong cluster secret');
+      // The TLS handshake is over when the Hello arrives through it: the export is final.
+      const binding = sessionBinding(socket);
+      if (typeof m.node !== 'string' || !verify(proof(me.secret, 'client', me.cluster, challenge, m.node, me.node, binding), m.proof))
+        return reject(`handshake failed: wrong cluster secret${binding ? ', or not the same TLS session (a relay in between?)' : ''}`);
       const refused = handlers.admit(m.node);
       if (refused !== undefined) return reject(refused);
       peer = m.node;
       clearTimeout(timer);
       socket.write(
-        controlFrame(FrameType.Handshake, { _tag: 'Welcome', proof: proof(me.secret, 'server', me.cluster, m.nonce, me.node, m.node) }),
+        controlFrame(FrameType.Handshake, {
+          _tag: 'Welcome',
+          proof: proof(me.secret, 'server', me.cluster, m.nonce, me.node, m.node, binding),
+        }),
       );
       return;
     }

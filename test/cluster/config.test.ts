@@ -86,7 +86,48 @@ t.test('the secret from a file; TLS files', async (t) => {
   writeFileSync(file, `${SECRET}\n`);
   t.equal(parseClusterConfig(['--cluster-name', 'c', '--secret-file', file], {}).config?.secret, SECRET);
   const tls = parseClusterConfig([...base, '--tls-cert', 'c.pem', '--tls-key', 'k.pem'], {}).config?.tls;
-  t.same(tls, { cert: 'c.pem', key: 'k.pem', ca: undefined });
+  t.same(tls, { cert: 'c.pem', key: 'k.pem', ca: undefined, insecure: false }, 'TLS verifies by default');
+  const insecure = parseClusterConfig([...base, '--tls-cert', 'c.pem', '--tls-insecure', '--port', '9', '--tls-key', 'k.pem'], {});
+  t.same(insecure.config?.tls, { cert: 'c.pem', key: 'k.pem', ca: undefined, insecure: true }, '--tls-insecure opts out');
+  t.same(insecure.rest, ['--port', '9'], 'the boolean --tls-insecure takes no value from the line');
+  const fromEnv = parseClusterConfig([...base, '--tls-cert', 'c.pem', '--tls-key', 'k.pem'], {
+    ALOFT_TLS_INSECURE: '1',
+    ALOFT_TLS_CA: 'ca.pem',
+  });
+  t.same(fromEnv.config?.tls, { cert: 'c.pem', key: 'k.pem', ca: 'ca.pem', insecure: true }, 'ALOFT_TLS_INSECURE=1');
+});
+
+t.test('the admin token: from ALOFT_ADMIN_TOKEN or a file, never from the command line', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-cluster-config-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'admin-token');
+  writeFileSync(file, 'token-from-the-file\n');
+  const admin = [...base, '--admin-port', '9'];
+  t.equal(parseClusterConfig(admin, { ALOFT_ADMIN_TOKEN: 'token-from-env' }).config?.adminToken, 'token-from-env');
+  t.equal(parseClusterConfig([...admin, '--admin-token-file', file], {}).config?.adminToken, 'token-from-the-file', 'trimmed');
+  t.equal(parseClusterConfig(admin, { ALOFT_ADMIN_TOKEN_FILE: file }).config?.adminToken, 'token-from-the-file', 'ALOFT_ADMIN_TOKEN_FILE');
+  t.equal(
+    parseClusterConfig([...admin, '--admin-token-file', file], { ALOFT_ADMIN_TOKEN: 'token-from-env' }).config?.adminToken,
+    'token-from-the-file',
+    'the file wins over the variable',
+  );
+  for (const argv of [
+    [...admin, '--admin-token', 'a-token-on-argv'],
+    [...admin, '--admin-token=a-token-on-argv'],
+    ['--admin-token', 'a-token-on-argv', '--port', '9000'],
+  ]) {
+    t.throws(
+      () => parseClusterConfig(argv, { ALOFT_ADMIN_TOKEN: 'token-from-env' }),
+      {
+        _tag: 'ConfigError',
+        message:
+          /^--admin-token is refused: the command line is visible to every local user \(ps\)\. Set ALOFT_ADMIN_TOKEN or use --admin-token-file FILE$/,
+      },
+      argv.join(' '),
+    );
+  }
+  t.match(CLUSTER_CLI.help(), /--admin-token-file FILE/);
+  t.notMatch(CLUSTER_CLI.help(), /--admin-token T/, '--help offers no --admin-token');
 });
 
 t.test('bad settings are refused with a message naming them', async (t) => {
@@ -105,7 +146,19 @@ t.test('bad settings are refused with a message naming them', async (t) => {
     [[...base, '--route', 'a:1'], {}, /--route "a:1" must be advertised=dial/],
     [[...base, '--tls-cert', 'c.pem'], {}, /--tls-cert and --tls-key go together/],
     [[...base, '--tls-ca', 'ca.pem'], {}, /--tls-ca needs --tls-cert and --tls-key/],
-    [[...base, '--admin-port', '9'], {}, /the admin API needs --admin-token \(or ALOFT_ADMIN_TOKEN\)/],
+    [[...base, '--tls-insecure'], {}, /--tls-insecure needs --tls-cert and --tls-key/],
+    [
+      [...base, '--tls-cert', 'c', '--tls-key', 'k'],
+      { ALOFT_TLS_INSECURE: 'yes' },
+      /--tls-insecure\/ALOFT_TLS_INSECURE must be 1\/true or 0\/false/,
+    ],
+    [
+      [...base, '--admin-port', '9'],
+      {},
+      /the admin API needs a token of at least 8 characters: set ALOFT_ADMIN_TOKEN or use --admin-token-file FILE/,
+    ],
+    [[...base, '--admin-port', '9'], { ALOFT_ADMIN_TOKEN: 'short' }, /the admin API needs a token of at least 8 characters/],
+    [[...base, '--admin-port', '9', '--admin-token-file', '/nonexistent/tok'], {}, /cannot read --admin-token-file \/nonexistent\/tok/],
     [[...base, '--phi-threshold', '0'], {}, /--phi-threshold\/ALOFT_PHI_THRESHOLD must be a positive number/],
     [[...base, '--downing', 'oldest'], {}, /--downing "oldest": expected keep-majority, static-quorum:N/],
     [[...base, '--downing', 'lease-majority'], {}, /--downing lease-majority needs --redis-url \(or ALOFT_REDIS_URL\)/],
@@ -128,5 +181,10 @@ t.test('lease-majority with a Redis URL is accepted, from the flag or the variab
 
 t.test('every variable the flags read is listed', async (t) => {
   t.ok(CLUSTER_ENV.includes('ALOFT_CLUSTER') && CLUSTER_ENV.includes('ALOFT_ROUTES') && CLUSTER_ENV.includes('ALOFT_GONE_AFTER_MS'));
-  t.equal(CLUSTER_ENV.length, 25);
+  t.ok(
+    CLUSTER_ENV.includes('ALOFT_ADMIN_TOKEN') &&
+      CLUSTER_ENV.includes('ALOFT_ADMIN_TOKEN_FILE') &&
+      CLUSTER_ENV.includes('ALOFT_TLS_INSECURE'),
+  );
+  t.equal(CLUSTER_ENV.length, 27);
 });
