@@ -62,7 +62,11 @@ export class HttpServer {
     private readonly log: (line: string) => void,
   ) {}
 
+  /** Every route registered, as method and uWS pattern (the tests hold them against the OpenAPI document). */
+  readonly routes: { readonly method: Method; readonly pattern: string }[] = [];
+
   route(method: Method, pattern: string, handler: Handler, options: RouteOptions = {}): this {
+    this.routes.push({ method, pattern });
     const maxBody = options.maxBody ?? DEFAULT_MAX_BODY;
     const paramCount = (pattern.match(/:/g) ?? []).length;
     this.app[method](pattern, (res, req) => {

@@ -59,6 +59,8 @@ export interface Service {
   backends(): BackendState[];
   /** The cluster member, when the node was started with a cluster configuration. */
   readonly cluster: ClusterNode | undefined;
+  /** The HTTP routes this node serves (method and pattern), as registered. */
+  readonly routes: HttpServer['routes'];
   /** Settles when the cluster ends this member (it left, or the resolver downed it). */
   readonly terminated: Promise<Termination> | undefined;
   stop(): Promise<void>;
@@ -371,6 +373,7 @@ export async function startService(
     roles,
     backends: backendStates,
     cluster,
+    routes: http.routes,
     terminated: cluster?.terminated,
     stop,
   };
