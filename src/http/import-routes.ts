@@ -13,35 +13,23 @@
 import type { ImportDirectory } from '../app/import-directory.ts';
 import type { Importer, ImportStatus } from '../app/importer.ts';
 import { badRequest, journalRead, notFound } from './problem.ts';
+import { API } from './api.ts';
+import { serve } from './route-spec.ts';
 import type { HttpServer } from './server.ts';
-import { fields, parseJson } from './validate.ts';
 
 /** The largest import accepted in one request: a full season is about 40 MB of SSIM. */
 export const MAX_IMPORT_BYTES = 128 * 1024 * 1024;
 
 export function importRoutes(server: HttpServer, importer: Importer, directory: ImportDirectory): void {
   const statusOf = (importId: string): ImportStatus | undefined => importer.status(importId) ?? directory.get(importId);
-  server.route(
-    'post',
-    '/api/imports',
-    async (req) => {
-      let ssim: Buffer;
-      let rotationCsv: string | undefined;
-      let onError = req.query.get('onError') ?? 'reject';
-      if ((req.headers.get('content-type') ?? '').includes('application/json')) {
-        const b = fields(parseJson(req.body), {
-          ssim: { type: 'string' },
-          rotations: { type: 'string', optional: true },
-          onError: { type: 'string', optional: true, pattern: /^(reject|valid-only)$/, hint: 'reject or valid-only' },
-        });
-        ssim = Buffer.from(b.ssim, 'latin1');
-        rotationCsv = b.rotations;
-        onError = b.onError ?? onError;
-      } else {
-        ssim = req.body;
-      }
-      if (onError !== 'reject' && onError !== 'valid-only')
-        throw badRequest(`onError must be reject or valid-only, got "${onError}"`, 'onError');
+  serve(
+    server,
+    API.startImport,
+    async (req, { query, body: b }) => {
+      // JSON (the body validated as ImportJson), or the SSIM file itself in any other content type.
+      const ssim = b === undefined ? req.body : Buffer.from(b.ssim, 'latin1');
+      const rotationCsv = b?.rotations;
+      const onError = b?.onError ?? query.onError ?? 'reject';
       if (ssim.length === 0) throw badRequest('the import has no SSIM data', 'ssim');
       const status = await journalRead(() => importer.start({ ssim, onError, ...(rotationCsv !== undefined ? { rotationCsv } : {}) }));
       return { status: 202, body: { importId: status.importId, state: status.state } };
@@ -49,7 +37,7 @@ export function importRoutes(server: HttpServer, importer: Importer, directory: 
     { maxBody: MAX_IMPORT_BYTES },
   );
 
-  server.route('get', '/api/imports', () => {
+  serve(server, API.listImports, () => {
     const byId = new Map<string, ImportStatus>();
     for (const s of directory.list()) byId.set(s.importId, s);
     for (const s of importer.local()) byId.set(s.importId, s);
@@ -59,9 +47,9 @@ export function importRoutes(server: HttpServer, importer: Importer, directory: 
     return { status: 200, body: { imports } };
   });
 
-  server.route('get', '/api/imports/:id', (req) => {
-    const status = statusOf(req.params[0] ?? '');
-    if (!status) throw notFound(`no import ${req.params[0] ?? ''}`);
+  serve(server, API.getImport, (_req, { params: { id } }) => {
+    const status = statusOf(id);
+    if (!status) throw notFound(`no import ${id}`);
     return { status: 200, body: status };
   });
 }

@@ -7,8 +7,9 @@ import { iso } from '../domain/index.ts';
 import type { CommandGateway } from '../app/gateway.ts';
 import type { Metrics } from './metrics.ts';
 import { command, journalRead, notFound, problem } from './problem.ts';
-import { queryInt } from './validate.ts';
+import { API } from './api.ts';
 import { openApi } from './openapi.ts';
+import { serve } from './route-spec.ts';
 import type { HttpServer } from './server.ts';
 
 export interface ReadDeps {
@@ -23,8 +24,7 @@ export interface ReadDeps {
 export function readRoutes(server: HttpServer, deps: ReadDeps): void {
   const { gateway, journal, metrics, views } = deps;
 
-  server.route('get', '/api/rotations/:id', async (req) => {
-    const id = req.params[0] ?? '';
+  serve(server, API.getRotation, async (_req, { params: { id } }) => {
     const { state, seq } = await command(() => gateway.rotationState(id));
     if (state.status !== 'active') throw notFound(state.status === 'removed' ? `rotation ${id} was removed` : `no rotation ${id}`);
     return {
@@ -38,8 +38,7 @@ export function readRoutes(server: HttpServer, deps: ReadDeps): void {
     };
   });
 
-  server.route('get', '/api/airplanes/:id', async (req) => {
-    const id = req.params[0] ?? '';
+  serve(server, API.getAirplane, async (_req, { params: { id } }) => {
     const { state, seq } = await command(() => gateway.airplaneState(id));
     if (state.status !== 'active') throw notFound(`no airplane ${id}`);
     return {
@@ -57,9 +56,9 @@ export function readRoutes(server: HttpServer, deps: ReadDeps): void {
 
   // The global feed, for clients that keep their own copy of the schedule (the planner page):
   // events in offset order from `from`, at most `limit`; `next` is where to continue.
-  server.route('get', '/api/feed', async (req) => {
-    const from = queryInt(req.query.get('from') ?? undefined, 'from', 1, Number.MAX_SAFE_INTEGER) ?? 1;
-    const limit = queryInt(req.query.get('limit') ?? undefined, 'limit', 1, 50_000) ?? 10_000;
+  serve(server, API.feed, async (_req, { query }) => {
+    const from = query.from ?? 1;
+    const limit = query.limit ?? 10_000;
     const events = await journalRead(() => journal.read(from, limit));
     const last = events[events.length - 1];
     return {
@@ -72,11 +71,11 @@ export function readRoutes(server: HttpServer, deps: ReadDeps): void {
     };
   });
 
-  server.route('get', '/api/openapi.json', () => ({ status: 200, body: openApi }));
-  server.route('get', '/healthz', () => ({ status: 200, body: { status: 'ok' } }));
+  serve(server, API.openApi, () => ({ status: 200, body: openApi }));
+  serve(server, API.healthz, () => ({ status: 200, body: { status: 'ok' } }));
   // Ready once every view replica has caught up with the journal as it stood at start, and while
   // the journal and this member's background jobs reach their servers.
-  server.route('get', '/readyz', async () => {
+  serve(server, API.readyz, async () => {
     const backends = deps.backends?.() ?? [];
     const down = backends.filter((b) => b.state === 'down');
     if (down.length > 0) {

@@ -1,12 +1,27 @@
 /**
- * Request body validation: every field named, typed and bounded; unknown fields refused. Errors
- * name the field, so a client knows what to fix. Small on purpose: the bodies are flat.
+ * Request validation from the API's schemas (schemas.ts): each schema compiled once by Ajv when a
+ * route is declared, never per request. A refusal is a 400 problem naming the field, in words a
+ * client can act on ("field "code" is "fra"; expected a three-letter IATA airport code...").
  */
-import { badRequest } from './problem.ts';
+import type { Static, TObject } from '@sinclair/typebox';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { badRequest, notFound } from './problem.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-export function parseJson(body: Buffer): Record<string, Json> {
+/** JSON Schema 2020-12, the dialect of OpenAPI 3.1; union types as in `["string", "null"]`. */
+function ajv(coerceTypes: boolean): Ajv2020 {
+  const a = new Ajv2020({ allErrors: false, coerceTypes, allowUnionTypes: true, strict: true });
+  addFormats.default(a, ['date', 'date-time']);
+  return a;
+}
+/** Bodies are JSON: a string is never taken for a number. */
+const bodies = ajv(false);
+/** Query strings are text: "25" is the integer 25 where the schema says integer. */
+const queries = ajv(true);
+
+export function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw badRequest('the request body is empty; a JSON object was expected');
   let value: unknown;
   try {
@@ -15,65 +30,91 @@ export function parseJson(body: Buffer): Record<string, Json> {
     throw badRequest(`the request body is not valid JSON: ${(error as Error).message}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest('the request body must be a JSON object');
-  return value as Record<string, Json>;
+  return value;
 }
 
-type FieldSpec =
-  | { readonly type: 'string'; readonly optional?: boolean; readonly pattern?: RegExp; readonly hint?: string; readonly maxLength?: number }
-  | { readonly type: 'integer'; readonly optional?: boolean; readonly min?: number; readonly max?: number }
-  | { readonly type: 'instant'; readonly optional?: boolean };
+/** A body's validator: the value typed by its schema, or a 400 naming the field. */
+export function bodyValidator<T extends TObject>(schema: T): (value: unknown) => Static<T> {
+  const check = bodies.compile<Static<T>>(schema);
+  return (value) => {
+    if (check(value)) return value;
+    throw refusal(check, schema, value, 'field');
+  };
+}
 
-type Out<S extends Record<string, FieldSpec>> = {
-  [K in keyof S]: S[K] extends { type: 'integer' }
-    ? S[K] extends { optional: true }
-      ? number | undefined
-      : number
-    : S[K] extends { optional: true }
-      ? string | undefined
-      : string;
-};
+/** A query string's validator: empty parameters count as absent, integers are converted,
+ * unknown parameters refused where the schema says so. */
+export function queryValidator<T extends TObject>(schema: T): (query: URLSearchParams) => Static<T> {
+  const check = queries.compile<Static<T>>(schema);
+  return (query) => {
+    const value: Record<string, string> = {};
+    for (const [key, v] of query) if (v !== '' && !(key in value)) value[key] = v;
+    if (check(value)) return value;
+    throw refusal(check, schema, value, 'query parameter');
+  };
+}
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]00:?00)$/;
+/** Path parameters, in the order of the pattern: one that cannot name anything is a 404. */
+export function paramsValidator<T extends TObject>(schema: T): (values: readonly string[]) => Static<T> {
+  const names = Object.keys(schema.properties);
+  const check = bodies.compile<Static<T>>(schema);
+  return (values) => {
+    const value: Record<string, string> = {};
+    names.forEach((name, i) => {
+      value[name] = values[i] ?? '';
+    });
+    if (check(value)) return value;
+    const name = fieldOf(check.errors?.[0]);
+    const s = schema.properties[name] as { title?: string; description?: string } | undefined;
+    throw notFound(`no ${s?.title ?? name} "${value[name] ?? ''}": ${s?.description ?? 'malformed'}`);
+  };
+}
 
-/** Validates `body` against `spec`; instants come back as ISO strings checked to parse. */
-export function fields<S extends Record<string, FieldSpec>>(body: Record<string, Json>, spec: S): Out<S> {
-  for (const key of Object.keys(body))
-    if (!(key in spec)) throw badRequest(`unknown field "${key}"; allowed: ${Object.keys(spec).join(', ')}`, key);
-  const out: Record<string, unknown> = {};
-  for (const [key, f] of Object.entries(spec)) {
-    const v = body[key];
-    if (v === undefined || v === null) {
-      if (f.optional) continue;
-      throw badRequest(`field "${key}" is required`, key);
-    }
-    switch (f.type) {
-      case 'string':
-        if (typeof v !== 'string') throw badRequest(`field "${key}" must be a string, got ${typeof v}`, key);
-        if (f.maxLength !== undefined && v.length > f.maxLength)
-          throw badRequest(`field "${key}" is longer than ${f.maxLength} characters`, key);
-        if (f.pattern && !f.pattern.test(v)) throw badRequest(`field "${key}" is "${v}"; expected ${f.hint ?? f.pattern.source}`, key);
-        out[key] = v;
-        break;
-      case 'integer':
-        if (typeof v !== 'number' || !Number.isInteger(v)) throw badRequest(`field "${key}" must be an integer`, key);
-        if (f.min !== undefined && v < f.min) throw badRequest(`field "${key}" must be >= ${f.min}`, key);
-        if (f.max !== undefined && v > f.max) throw badRequest(`field "${key}" must be <= ${f.max}`, key);
-        out[key] = v;
-        break;
-      case 'instant':
-        if (typeof v !== 'string' || !ISO_INSTANT.test(v) || Number.isNaN(Date.parse(v)))
-          throw badRequest(`field "${key}" must be an ISO-8601 UTC instant like 2026-03-29T06:00:00Z`, key);
-        out[key] = v;
-        break;
-    }
+function fieldOf(e: ErrorObject | undefined): string {
+  if (e === undefined) return '';
+  if (e.keyword === 'required') return String(e.params.missingProperty);
+  if (e.keyword === 'additionalProperties') return String(e.params.additionalProperty);
+  return e.instancePath.slice(1).replaceAll('/', '.');
+}
+
+interface Described {
+  readonly description?: string;
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly maxLength?: number;
+}
+
+/** The first error Ajv found, in the words the API has always used. */
+function refusal(check: ValidateFunction, schema: TObject, value: unknown, what: 'field' | 'query parameter') {
+  const e = check.errors?.[0];
+  const key = fieldOf(e);
+  const s = (schema.properties[key.split('.')[0] ?? ''] ?? {}) as Described;
+  const got = (value as Record<string, unknown>)[key];
+  const name = `${what} "${key}"`;
+  switch (e?.keyword) {
+    case 'additionalProperties':
+      return badRequest(`unknown ${what} "${key}"; allowed: ${Object.keys(schema.properties).join(', ')}`, key);
+    case 'required':
+      return badRequest(`${name} is required`, key);
+    case 'type':
+      if (what === 'query parameter' || e.params.type === 'integer') return badRequest(`${name} must be an integer${range(s)}`, key);
+      return badRequest(`${name} must be ${article(String(e.params.type))}, got ${got === null ? 'null' : typeof got}`, key);
+    case 'minimum':
+    case 'maximum':
+      return what === 'query parameter'
+        ? badRequest(`${name} must be an integer${range(s)}`, key)
+        : badRequest(`${name} must be ${e.keyword === 'minimum' ? '>=' : '<='} ${String(e.params.limit)}`, key);
+    case 'maxLength':
+      return badRequest(`${name} is longer than ${String(e.params.limit)} characters`, key);
+    case 'pattern':
+    case 'format':
+      return badRequest(`${name} is "${String(got)}"; expected ${s.description ?? String(e.params.pattern ?? e.params.format)}`, key);
+    case 'enum':
+      return badRequest(`${name} must be one of ${(e.params.allowedValues as unknown[]).join(', ')}, got "${String(got)}"`, key);
+    default:
+      return badRequest(`${name} ${e?.message ?? 'is invalid'}`, key);
   }
-  return out as Out<S>;
 }
 
-export function queryInt(value: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw badRequest(`query parameter "${name}" must be an integer between ${min} and ${max}`, name);
-  return n;
-}
+const range = (s: Described) => (s.minimum !== undefined && s.maximum !== undefined ? ` between ${s.minimum} and ${s.maximum}` : '');
+const article = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);

@@ -11,10 +11,11 @@
 import type { ViewPool } from '../views/index.ts';
 import { viewProblem } from './check-routes.ts';
 import type { Live } from './live.ts';
+import { API } from './api.ts';
+import { serve } from './route-spec.ts';
 import type { HttpServer } from './server.ts';
-import { queryInt } from './validate.ts';
 import { followWindows } from './window-live.ts';
-import { parseWindow } from './window-params.ts';
+import { toWindow } from './window-params.ts';
 
 /**
  * GET /api/window, and window subscriptions on `live` (changes inside each client's window).
@@ -26,10 +27,10 @@ export function windowRoutes(
   live?: Live,
   log?: (line: string) => void,
 ): void {
-  server.route('get', '/api/window', async (req) => {
-    const window = parseWindow(req.query);
-    const minOffset = queryInt(req.query.get('minOffset') ?? undefined, 'minOffset', 0, Number.MAX_SAFE_INTEGER) ?? 0;
-    const timeoutMs = queryInt(req.query.get('timeoutMs') ?? undefined, 'timeoutMs', 1, 30_000) ?? 5_000;
+  serve(server, API.window, async (_req, { query }) => {
+    const window = toWindow(query);
+    const minOffset = query.minOffset ?? 0;
+    const timeoutMs = query.timeoutMs ?? 5_000;
     try {
       const r = await pool.queryJson({ _tag: 'Window', window }, { minOffset, timeoutMs });
       return { status: 200, body: r.answer, raw: true };

@@ -10,13 +10,10 @@ import { legId as makeLegId, type Leg } from '../domain/index.ts';
 import type { CommandGateway } from '../app/gateway.ts';
 import { isUnavailable, isActorStopped } from '../actors/index.ts';
 import type { AssignmentStatus, StartReply } from '../app/assignment.ts';
-import { command, problem, notFound } from './problem.ts';
+import { API } from './api.ts';
+import { badRequest, command, notFound, problem } from './problem.ts';
+import { serve } from './route-spec.ts';
 import type { HttpServer, Reply } from './server.ts';
-import { fields, parseJson } from './validate.ts';
-
-const AIRPORT = { type: 'string', pattern: /^[A-Z]{3}$/, hint: 'a three-letter IATA airport code in capitals, e.g. FRA' } as const;
-const MINUTES = { type: 'integer', min: 0, max: 24 * 60 } as const;
-const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Domain errors that mean "no such thing" and those that mean "conflicts with what is there". */
 const NOT_FOUND = new Set(['RotationNotFound', 'AirplaneNotFound', 'UnknownLeg']);
@@ -55,28 +52,19 @@ function kebab(tag: string): string {
   return tag.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
-function pathId(value: string | undefined, what: string): string {
-  if (value === undefined || !ID.test(value)) throw notFound(`no ${what} "${value ?? ''}": ids are 1-64 letters, digits, '.', '_' or '-'`);
-  return value;
-}
-
 export interface IdSource {
   next(): string;
 }
 
 export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: IdSource): void {
-  server.route('post', '/api/airports', async (req) => {
-    const b = fields(parseJson(req.body), { code: AIRPORT, minGroundTimeMinutes: MINUTES });
+  serve(server, API.createAirport, async (_req, { body: b }) => {
     const r = await command(() =>
       gateway.airport(b.code, { _tag: 'SetAirportMinimumGroundTime', iata: b.code, minimumGroundTimeMin: b.minGroundTimeMinutes }),
     );
     return replyOf(r, 201, { code: b.code });
   });
 
-  server.route('put', '/api/airports/:code', async (req) => {
-    const code = req.params[0] ?? '';
-    if (!/^[A-Z]{3}$/.test(code)) throw notFound(`no airport "${code}": airport codes are three capital letters`);
-    const b = fields(parseJson(req.body), { minGroundTimeMinutes: MINUTES });
+  serve(server, API.setAirportGroundTime, async (_req, { params: { code }, body: b }) => {
     const known = await command(() => gateway.airportState(code));
     if (known.state.status === 'none') throw notFound(`no airport ${code}; create it with POST /api/airports`);
     const r = await command(() =>
@@ -85,12 +73,7 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
     return replyOf(r, 200, { code });
   });
 
-  server.route('post', '/api/airplanes', async (req) => {
-    const b = fields(parseJson(req.body), {
-      registration: { type: 'string', pattern: /^[A-Z0-9][A-Z0-9-]{1,9}$/, hint: 'a registration like D-AIMA (capitals, digits, dashes)' },
-      aircraftType: { type: 'string', pattern: /^[A-Z0-9]{3}$/, hint: 'a three-character IATA aircraft type, e.g. 388' },
-      minGroundTimeMinutes: MINUTES,
-    });
+  serve(server, API.createAirplane, async (_req, { body: b }) => {
     const r = await command(() =>
       gateway.airplane(b.registration, {
         _tag: 'CreateAirplane',
@@ -102,46 +85,20 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
     return replyOf(r, 201, { id: b.registration });
   });
 
-  server.route('post', '/api/rotations', async (req) => {
-    const body = req.body.length === 0 ? {} : parseJson(req.body);
-    const b = fields(body, { name: { type: 'string', optional: true, pattern: ID, hint: "1-64 letters, digits, '.', '_' or '-'" } });
-    const id = b.name ?? ids.next();
+  serve(server, API.createRotation, async (_req, { body }) => {
+    const id = body?.name ?? ids.next();
     const r = await command(() => gateway.rotation(id, { _tag: 'CreateRotation', rotationId: id }));
     return replyOf(r, 201, { id });
   });
 
-  server.route('post', '/api/rotations/:id/legs', async (req) => {
-    const rotationId = pathId(req.params[0], 'rotation');
-    const b = fields(parseJson(req.body), {
-      carrier: { type: 'string', pattern: /^[A-Z0-9]{2}[A-Z]?$/, hint: 'a two- or three-character airline code, e.g. LH' },
-      flightNumber: { type: 'integer', min: 1, max: 9999 },
-      suffix: { type: 'string', optional: true, pattern: /^[A-Z]?$/, hint: 'one capital letter, or empty' },
-      dateOfOrigin: { type: 'string', pattern: /^\d{4}-\d{2}-\d{2}$/, hint: 'a date YYYY-MM-DD' },
-      departureAirport: AIRPORT,
-      arrivalAirport: AIRPORT,
-      departure: { type: 'instant' },
-      arrival: { type: 'instant' },
-      aircraftType: {
-        type: 'string',
-        optional: true,
-        pattern: /^[A-Z0-9]{3}$/,
-        hint: 'a three-character IATA aircraft type, e.g. 32N (omit or null when not known)',
-      },
-      serviceType: {
-        type: 'string',
-        optional: true,
-        pattern: /^[A-Z]$/,
-        hint: 'an SSIM service type, one capital letter, e.g. J (omit or null when not known)',
-      },
-    });
-    if (Number.isNaN(Date.parse(`${b.dateOfOrigin}T00:00:00Z`)))
-      throw problem(400, 'invalid-request', `field "dateOfOrigin" is not a calendar date: ${b.dateOfOrigin}`, { field: 'dateOfOrigin' });
+  serve(server, API.addLeg, async (_req, { params: { id: rotationId }, body: b }) => {
     const departureUtc = Date.parse(b.departure);
     const arrivalUtc = Date.parse(b.arrival);
+    // The pattern lets a 25th hour through; the calendar does not.
+    if (Number.isNaN(departureUtc)) throw badRequest(`field "departure" is not a real instant: ${b.departure}`, 'departure');
+    if (Number.isNaN(arrivalUtc)) throw badRequest(`field "arrival" is not a real instant: ${b.arrival}`, 'arrival');
     if (arrivalUtc <= departureUtc)
-      throw problem(400, 'invalid-request', `field "arrival" (${b.arrival}) must be after "departure" (${b.departure})`, {
-        field: 'arrival',
-      });
+      throw badRequest(`field "arrival" (${b.arrival}) must be after "departure" (${b.departure})`, 'arrival');
     const designator = {
       carrier: b.carrier,
       flightNumber: b.flightNumber,
@@ -162,15 +119,12 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
     return replyOf(r, 201, { legId: leg.id });
   });
 
-  server.route('del', '/api/rotations/:id/legs/:legId', async (req) => {
-    const rotationId = pathId(req.params[0], 'rotation');
-    const legId = req.params[1] ?? '';
+  serve(server, API.removeLeg, async (_req, { params: { id: rotationId, legId } }) => {
     const r = await command(() => gateway.rotation(rotationId, { _tag: 'RemoveLeg', rotationId, legId }));
     return replyOf(r, 200, { rotationId, legId });
   });
 
-  server.route('del', '/api/rotations/:id', async (req) => {
-    const rotationId = pathId(req.params[0], 'rotation');
+  serve(server, API.removeRotation, async (_req, { params: { id: rotationId } }) => {
     const r = await command(() => gateway.rotation(rotationId, { _tag: 'RemoveRotation', rotationId }));
     return replyOf(r, 200, { rotationId });
   });
@@ -180,16 +134,10 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
   // otherwise 202 with the assignment id, whose outcome GET /api/assignments/{id} tells later.
   // A client may name the assignment (`assignmentId`): sending the same request again then joins
   // the same saga instead of starting a second one.
-  server.route('put', '/api/airplanes/:id/rotation', async (req) => {
-    const registration = pathId(req.params[0], 'airplane');
-    const body = parseJson(req.body);
-    const b = fields(body, {
-      rotationId: { type: 'string', optional: true, pattern: ID, hint: 'a rotation id, or null to unassign' },
-      assignmentId: { type: 'string', optional: true, pattern: ID, hint: "1-64 letters, digits, '.', '_' or '-'" },
-    });
+  serve(server, API.assignRotation, async (_req, { params: { id: registration }, body: b }) => {
     const sagaId = b.assignmentId ?? ids.next();
     const input =
-      b.rotationId === undefined
+      b.rotationId === undefined || b.rotationId === null
         ? ({ _tag: 'StartUnassignment', sagaId, registration } as const)
         : ({ _tag: 'StartAssignment', sagaId, registration, rotationId: b.rotationId } as const);
     const deadline = Date.now() + ASSIGNMENT_WAIT_MS;
@@ -229,8 +177,7 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
     return assignmentReply(reply.status);
   });
 
-  server.route('get', '/api/assignments/:id', async (req) => {
-    const sagaId = pathId(req.params[0], 'assignment');
+  serve(server, API.getAssignment, async (_req, { params: { id: sagaId } }) => {
     const status = await command(() => gateway.assignmentStatus(sagaId));
     if (status === null) throw notFound(`no assignment ${sagaId}`);
     return { status: 200, body: status };

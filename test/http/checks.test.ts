@@ -20,6 +20,7 @@ import {
 } from '../../src/domain/index.ts';
 import { startService, type Service } from '../../src/service/service.ts';
 import { eventually } from '../actors/helpers.ts';
+import { documentedFetch } from '../fixtures/api-schema.ts';
 
 const corpus = path.resolve(import.meta.dirname, '../fixtures/ssim');
 let service: Service;
@@ -39,9 +40,10 @@ t.teardown(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Every answer is checked against the OpenAPI document (its route, status and schema). */
 async function call(method: string, url: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${base}${url}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  const r = await documentedFetch(`${base}${url}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return { status: r.status, json: r.body as Record<string, unknown> };
 }
 
 const leg = (n: number, dep: string, arr: string, from: string, to: string) => ({
@@ -222,11 +224,11 @@ t.test('equipment: legs for another aircraft type than the assigned airplane, ov
 
 t.test('the corpus file with duplicate designators shows them as the oracle does', async (t) => {
   // valid-only: each XX 41 names onward flight XX 42, which the file has twice (an ambiguous reference is a problem).
-  const res = await fetch(`${base}/api/imports?onError=valid-only`, {
+  const res = await documentedFetch(`${base}/api/imports?onError=valid-only`, {
     method: 'POST',
     body: readFileSync(path.join(corpus, 'sample_with_duplicates.ssim')),
   });
-  const { importId } = (await res.json()) as { importId: string };
+  const { importId } = res.body as { importId: string };
   const done = await eventually(
     async () => {
       const s = (await call('GET', `/api/imports/${importId}`)).json;

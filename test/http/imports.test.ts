@@ -10,6 +10,7 @@ import path from 'node:path';
 import { formatRotationCsv, parseSsimText, planImport } from '../../src/domain/index.ts';
 import { startService, type Service } from '../../src/service/service.ts';
 import { eventually } from '../actors/helpers.ts';
+import { documentedFetch } from '../fixtures/api-schema.ts';
 
 const corpus = path.resolve(import.meta.dirname, '../fixtures/ssim');
 let service: Service;
@@ -29,12 +30,13 @@ t.teardown(async () => {
 });
 
 async function importFile(body: string | Buffer, query = '', contentType = 'text/plain'): Promise<Record<string, unknown>> {
-  const res = await fetch(`${base}/api/imports${query}`, { method: 'POST', body, headers: { 'content-type': contentType } });
+  // Every answer is checked against the OpenAPI document (its route, status and schema).
+  const res = await documentedFetch(`${base}/api/imports${query}`, { method: 'POST', body, headers: { 'content-type': contentType } });
   t.equal(res.status, 202, 'import accepted');
-  const { importId } = (await res.json()) as { importId: string };
+  const { importId } = res.body as { importId: string };
   return eventually(
     async () => {
-      const s = (await (await fetch(`${base}/api/imports/${importId}`)).json()) as Record<string, unknown>;
+      const s = (await documentedFetch(`${base}/api/imports/${importId}`)).body as Record<string, unknown>;
       return ['done', 'rejected', 'failed'].includes(s.state as string) ? s : undefined;
     },
     60_000,
@@ -73,7 +75,7 @@ t.test('both corpus files import completely, with rotations from the onward-flig
     );
     const first = plan.rotations[0];
     if (!first) continue;
-    const rot = (await (await fetch(`${base}/api/rotations/${encodeURIComponent(first.rotationId)}`)).json()) as {
+    const rot = (await documentedFetch(`${base}/api/rotations/${encodeURIComponent(first.rotationId)}`)).body as {
       legs: Array<{ id: string }>;
     };
     // The second file's rotations exist already from the first (sample.ssim linked XX 41 to XX 42,
@@ -112,8 +114,15 @@ t.test('JSON form with a rotation CSV, and bad import requests', async (t) => {
   const s = await importFile(JSON.stringify({ ssim: text, rotations: csv, onError: 'valid-only' }), '', 'application/json');
   t.equal(s.state, 'done');
   t.equal(s.rotations, 2, 'rotations came from the CSV');
-  const bad = await fetch(`${base}/api/imports?onError=maybe`, { method: 'POST', body: text });
-  t.equal(bad.status, 400);
-  t.equal((await fetch(`${base}/api/imports`, { method: 'POST', body: '' })).status, 400, 'empty import');
-  t.equal((await fetch(`${base}/api/imports/nope`)).status, 404);
+  const bad = await documentedFetch(`${base}/api/imports?onError=maybe`, { method: 'POST', body: text });
+  t.match(bad, { status: 400, body: { field: 'onError' } });
+  t.match(
+    await documentedFetch(`${base}/api/imports`, { method: 'POST', body: '{"ssim": 1}', headers: { 'content-type': 'application/json' } }),
+    { status: 400, body: { field: 'ssim' } },
+    'JSON with a wrong type',
+  );
+  t.equal((await documentedFetch(`${base}/api/imports`, { method: 'POST', body: '' })).status, 400, 'empty import');
+  t.equal((await documentedFetch(`${base}/api/imports/nope`)).status, 404);
+  const list = await documentedFetch(`${base}/api/imports`);
+  t.ok((list.body as { imports: unknown[] }).imports.length >= 3, 'the jobs are listed');
 });

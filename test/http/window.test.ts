@@ -12,6 +12,7 @@ import { connectLive } from './live-client.ts';
 import { startService, type Service } from '../../src/service/service.ts';
 import type { WindowAnswer } from '../../src/views/window.ts';
 import { eventually } from '../actors/helpers.ts';
+import { documentedFetch } from '../fixtures/api-schema.ts';
 
 let service: Service;
 let base: string;
@@ -30,9 +31,10 @@ t.teardown(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Every answer is checked against the OpenAPI document (its route, status and schema). */
 async function call(method: string, url: string, body?: unknown): Promise<{ status: number; type: string; json: Record<string, unknown> }> {
-  const res = await fetch(`${base}${url}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  return { status: res.status, type: res.headers.get('content-type') ?? '', json: (await res.json()) as Record<string, unknown> };
+  const r = await documentedFetch(`${base}${url}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return { status: r.status, type: r.type, json: r.body as Record<string, unknown> };
 }
 const window = async (q: string) => {
   const r = await call('GET', `/api/window?${q}`);
