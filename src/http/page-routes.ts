@@ -10,6 +10,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { adminRequest, type AdminClientTls } from '../cluster/admin-client.ts';
 import { notFound, problem } from './problem.ts';
 import type { HttpServer } from './server.ts';
 
@@ -29,6 +30,10 @@ export interface PageDeps {
   readonly actors?: () => number;
   /** Base URL of a cluster admin HTTP API (e.g. http://127.0.0.1:7001); none: the node runs no cluster. */
   readonly adminUrl?: string | undefined;
+  /** For an https admin URL: the PEM file of the CA that signed its certificate (else the system CAs). */
+  readonly adminCa?: string | undefined;
+  /** For an https admin URL: accept any certificate (the cluster runs with --tls-insecure). */
+  readonly adminInsecure?: boolean;
   /** How long to wait for the admin API before saying it is unreachable. */
   readonly adminTimeoutMs?: number;
 }
@@ -57,16 +62,30 @@ export function pageRoutes(server: HttpServer, deps: PageDeps): void {
   // the map read at start, so a path like /../x can never reach the disk.
   server.route('get', '/:file', (req) => serveFile(req.params[0] ?? ''));
 
+  // Read once; a CA file that cannot be read is the panel's problem to report, not a failed start.
+  let adminTls: AdminClientTls | string = { insecure: deps.adminInsecure === true };
+  if (deps.adminCa !== undefined) {
+    try {
+      adminTls = { ca: readFileSync(deps.adminCa), insecure: deps.adminInsecure === true };
+    } catch (error) {
+      adminTls = `cannot read the admin API's CA file ${deps.adminCa}: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
   server.route('get', '/api/cluster/panel', async (req) => {
     if (deps.adminUrl === undefined)
-      throw problem(503, 'no-cluster', 'this node runs no cluster admin API (it was started without a cluster)');
+      throw problem(404, 'no-cluster', 'this node runs no cluster (it was started without one): there is no cluster panel');
+    if (typeof adminTls === 'string') throw problem(503, 'admin-unreachable', adminTls);
     const authorization = req.headers.get('authorization') ?? '';
-    let res: Response;
-    try {
-      res = await fetch(new URL('/cluster/members', deps.adminUrl), {
-        headers: { authorization },
-        signal: AbortSignal.timeout(deps.adminTimeoutMs ?? 3_000),
+    const ask = (route: string) =>
+      adminRequest(new URL(route, deps.adminUrl), {
+        method: 'GET',
+        authorization,
+        tls: adminTls as AdminClientTls,
+        timeoutMs: deps.adminTimeoutMs ?? 3_000,
       });
+    let res: { status: number; body: unknown };
+    try {
+      res = await ask('/cluster/members');
     } catch (error) {
       throw problem(
         503,
@@ -75,15 +94,13 @@ export function pageRoutes(server: HttpServer, deps: PageDeps): void {
       );
     }
     if (res.status === 401) throw problem(401, 'unauthorized', 'the cluster admin API refused the token');
-    if (!res.ok) throw problem(503, 'admin-failed', `the cluster admin API answered ${res.status}`);
-    const members: unknown = await res.json();
+    if (res.status !== 200) throw problem(503, 'admin-failed', `the cluster admin API answered ${res.status}`);
+    const members = res.body;
     // Shards per member and this node's entities: from the same admin API, when the node shards.
-    const shards: unknown = await fetch(new URL('/cluster/shards?brief=1', deps.adminUrl), {
-      headers: { authorization },
-      signal: AbortSignal.timeout(deps.adminTimeoutMs ?? 3_000),
-    })
-      .then((r) => (r.ok ? r.json() : null))
-      .catch(() => null);
+    const shards: unknown = await ask('/cluster/shards?brief=1').then(
+      (r) => (r.status === 200 ? r.body : null),
+      () => null,
+    );
     return {
       status: 200,
       body: { cluster: members, shards, replicas: deps.lag(), mainThreadActors: deps.actors?.() ?? null, at: new Date().toISOString() },

@@ -300,11 +300,12 @@ export async function startService(
     (topic) => http.app.numSubscribers(topic) > 0,
     (line) => log(`[live] ${line}`),
   );
-  const adminUrl =
-    cluster?.adminPort !== undefined && clusterConfig
-      ? `http://${clusterConfig.bindHost}:${cluster.adminPort}`
-      : process.env.ALOFT_ADMIN_URL;
-  pageRoutes(http, { lag: () => views.lag(), actors: () => node.system.actorCount, adminUrl });
+  // The panel's way to the admin API: this member's (https, trusting the cluster's CA, when cluster TLS is on) or another's.
+  const admin =
+    cluster?.adminUrl !== undefined && clusterConfig
+      ? { adminUrl: cluster.adminUrl, adminCa: clusterConfig.tls?.ca, adminInsecure: clusterConfig.tls?.insecure === true }
+      : { adminUrl: process.env.ALOFT_ADMIN_URL, adminCa: process.env.ALOFT_ADMIN_CA, adminInsecure: false };
+  pageRoutes(http, { lag: () => views.lag(), actors: () => node.system.actorCount, ...admin });
   windowRoutes(http, views, live, (line) => log(`[live] ${line}`));
   http.fallback();
   let port: number;

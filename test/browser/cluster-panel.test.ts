@@ -1,7 +1,8 @@
 /**
  * The cluster panel in headless Chromium: three cluster members in this process (the cluster's
- * own bindCluster, as test/cluster/admin.test.ts starts them), the first with the admin HTTP API;
- * an Aloft node pointed at it (ALOFT_ADMIN_URL) serves the page. A wrong token is refused in the
+ * own bindCluster, as test/cluster/admin.test.ts starts them) over cluster TLS, the first with the
+ * admin API (so HTTPS, with the cluster's certificate); an Aloft node pointed at it
+ * (ALOFT_ADMIN_URL, trusting the cluster CA with ALOFT_ADMIN_CA) serves the page. A wrong token is refused in the
  * panel; the right one shows the three members up and reachable with the shards each hosts (each
  * member runs a shard region, and the first serves the service's admin routes), and this node's
  * view replicas.
@@ -10,6 +11,7 @@ import t, { type Test } from 'tap';
 import { ActorSystem } from '../../src/actors/index.ts';
 import { bindCluster, clusterShardHosts, parseClusterConfig, ShardRegion, type ClusterNode } from '../../src/cluster/index.ts';
 import { serviceAdminRoutes } from '../../src/service/admin-routes.ts';
+import { hasOpenssl, makeCerts } from '../cluster/fixtures/certs.ts';
 import { SECRET, until } from '../cluster/fixtures/harness.ts';
 import { launch, openPage, screenshot, skipReason, startNode } from './browser.ts';
 
@@ -18,25 +20,29 @@ const TOKEN = 'panel-token-0123';
 declare const sessionStorage: { getItem(key: string): string | null };
 declare const window: { aloftCluster: { members: { node: string; status: string; reachable: boolean }[]; error: string } };
 
-async function member(t: Test, seeds: string[], admin: boolean): Promise<ClusterNode> {
-  const { config } = parseClusterConfig([
-    '--cluster-name',
-    'panel',
-    '--roles',
-    'shards',
-    '--cluster-port',
-    '0',
-    '--secret',
-    SECRET,
-    '--heartbeat-ms',
-    '50',
-    '--gossip-ms',
-    '50',
-    '--seed-timeout-ms',
-    '200',
-    ...(seeds.length ? ['--seeds', seeds.join(',')] : []),
-    ...(admin ? ['--admin-port', '0', '--admin-token', TOKEN] : []),
-  ]);
+async function member(t: Test, seeds: string[], admin: boolean, tls: string[]): Promise<ClusterNode> {
+  const { config } = parseClusterConfig(
+    [
+      '--cluster-name',
+      'panel',
+      '--roles',
+      'shards',
+      '--cluster-port',
+      '0',
+      '--secret',
+      SECRET,
+      '--heartbeat-ms',
+      '50',
+      '--gossip-ms',
+      '50',
+      '--seed-timeout-ms',
+      '200',
+      ...(seeds.length ? ['--seeds', seeds.join(',')] : []),
+      ...(admin ? ['--admin-port', '0'] : []),
+      ...tls,
+    ],
+    { ALOFT_ADMIN_TOKEN: TOKEN },
+  );
   if (!config) throw new Error('no cluster config');
   const bound = await bindCluster(config, { log: () => undefined });
   const system = new ActorSystem({ node: bound.nodeId, log: () => undefined });
@@ -51,19 +57,25 @@ async function member(t: Test, seeds: string[], admin: boolean): Promise<Cluster
   return cluster;
 }
 
-const reason = skipReason();
+const reason = skipReason() ?? (hasOpenssl ? undefined : 'openssl is not on PATH: cannot make test certificates');
 if (reason) t.plan(0, `browser tests skipped: ${reason}`);
 else {
   t.test('the cluster panel shows three members of a local cluster', async (t) => {
-    const a = await member(t, [], true);
+    const certs = makeCerts();
+    t.teardown(certs.remove);
+    const tls = ['--tls-cert', certs.file('node.crt'), '--tls-key', certs.file('node.key'), '--tls-ca', certs.file('ca.crt')];
+    const a = await member(t, [], true, tls);
     const seed = a.nodeId.split('#')[0] as string;
-    await member(t, [seed], false);
-    await member(t, [seed], false);
+    await member(t, [seed], false, tls);
+    await member(t, [seed], false, tls);
     await until(() => a.view().members.filter((m) => m.status === 'up').length === 3, 10_000, 'three members up');
 
-    process.env.ALOFT_ADMIN_URL = `http://127.0.0.1:${a.adminPort}`;
+    t.equal(a.adminUrl, `https://127.0.0.1:${a.adminPort}`, 'the admin API is HTTPS with cluster TLS');
+    process.env.ALOFT_ADMIN_URL = a.adminUrl;
+    process.env.ALOFT_ADMIN_CA = certs.file('ca.crt');
     const node = await startNode(t, 'panel');
     delete process.env.ALOFT_ADMIN_URL;
+    delete process.env.ALOFT_ADMIN_CA;
     const browser = await launch(t);
     const page = await openPage(t, browser, `${node.url}/#cluster`);
 
