@@ -7,6 +7,9 @@ import { EXIT_USAGE } from './cli/args.ts';
 import { ConfigError, HELP, parseConfig, SERVICE_CLI, type ServiceConfig } from './service/config.ts';
 import { CLUSTER_CLI, ConfigError as ClusterConfigError, parseClusterConfig, type ClusterConfig } from './cluster/config.ts';
 import { startService } from './service/service.ts';
+import { createLogger, type Logger } from './log.ts';
+
+let logger: Logger | undefined;
 
 async function main(): Promise<void> {
   let config: ServiceConfig | 'help';
@@ -29,14 +32,19 @@ async function main(): Promise<void> {
     console.log(`${HELP}\n\nCluster membership (docs/cluster.md; without --cluster-name the node runs alone):\n${CLUSTER_CLI.help()}`);
     return;
   }
-  // Every line of a running node carries its time: an operator reading a handoff or a leave
-  // needs to know how long each step took.
-  const say = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  // JSON lines when stdout is a pipe or a file, readable ones on a terminal (src/log.ts). The
+  // secrets are cut out of every line, whatever a message was built from.
+  const log = createLogger({ level: config.logLevel ?? 'info', secrets: [cluster?.secret, cluster?.adminToken] });
+  logger = log;
   const started = performance.now();
-  const service = await startService(config, say, cluster);
-  say(
-    `aloft: node up in ${Math.round(performance.now() - started)} ms — http://${config.host}:${service.port}/ (data ${config.data}, ${config.workers} workers${service.cluster ? `, cluster ${cluster?.clusterName} as ${service.cluster.nodeId}` : ''})`,
+  const service = await startService(config, log, cluster);
+  const upMs = Math.round(performance.now() - started);
+  // Scripts and tests wait for this text ("aloft: node up"); the fields say the same for machines.
+  log.info(
+    { component: 'node', upMs, url: `http://${config.host}:${service.port}/`, workers: config.workers, nodeId: service.cluster?.nodeId },
+    `aloft: node up in ${upMs} ms — http://${config.host}:${service.port}/ (data ${config.data}, ${config.workers} workers${service.cluster ? `, cluster ${cluster?.clusterName} as ${service.cluster.nodeId}` : ''})`,
   );
+  const say = (line: string) => log.info({ component: 'node' }, line);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -51,7 +59,7 @@ async function main(): Promise<void> {
   // A member the split-brain resolver downed must stop hosting anything: stop, and say why.
   void service.terminated?.then((t) => {
     if (t.reason === 'downed') {
-      console.error('aloft: this member was downed by the cluster; stopping');
+      log.error({ component: 'node' }, 'aloft: this member was downed by the cluster; stopping');
       void service.stop().then(() => process.exit(3));
     } else if (t.reason === 'left' && !stopping) {
       // Told to leave (admin leave or drain): its shards were handed off; stop like SIGTERM.
@@ -61,6 +69,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`aloft: ${error instanceof Error ? error.message : String(error)}`);
+  const text = `aloft: ${error instanceof Error ? error.message : String(error)}`;
+  // On stderr as before the logger existed (a failed start), and as a fatal line once it does.
+  if (logger) logger.fatal({ component: 'node', err: error }, text);
+  else console.error(text);
   process.exit(1);
 });

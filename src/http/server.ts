@@ -6,8 +6,15 @@
  *
  * A route throws HttpProblem for a 4xx; anything else becomes a logged 500 and never takes the
  * process down.
+ *
+ * Every request has an id (Request.id): the client's `x-request-id` when it is sane (REQUEST_ID),
+ * else this server's prefix and a counter. It goes back in the `x-request-id` response header and
+ * on every log line about the request (`reqId`), the gateway's included. A line costs only when it
+ * is written: no child logger per request, the access line is debug and built only when enabled.
  */
+import { randomBytes } from 'node:crypto';
 import uws from '@trufflesuite/uws-js-unofficial';
+import { toLogger, type Logger, type LogSink } from '../log.ts';
 import { HttpProblem, notFound, problem, STATUS_TEXT } from './problem.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -16,7 +23,9 @@ export interface Request {
   readonly url: string;
   readonly query: URLSearchParams;
   readonly params: readonly string[];
-  /** content-type, content-length, authorization and accept, when sent (READ_HEADERS). */
+  /** The request id: the client's x-request-id if sane, else generated; sent back and logged as reqId. */
+  readonly id: string;
+  /** content-type, content-length, authorization, accept and x-request-id, when sent (READ_HEADERS). */
   readonly headers: ReadonlyMap<string, string>;
   /** The body, read up to the route's limit (empty for GET/DELETE). */
   readonly body: Buffer;
@@ -36,17 +45,21 @@ export interface Reply {
 export type Handler = (req: Request) => Promise<Reply> | Reply;
 
 export interface RouteOptions {
-  /** Largest accepted body in bytes (default 1 MiB). */
+  /** Largest accepted body in bytes (default DEFAULT_MAX_BODY); over it the client gets 413. */
   readonly maxBody?: number;
 }
 
 type Method = 'get' | 'post' | 'put' | 'del';
 
+/** The body limit of a route that sets none: the JSON commands are a few hundred bytes (README, Limits). */
 export const DEFAULT_MAX_BODY = 1 << 20;
+
+/** A client's x-request-id is taken when it is 1-64 of these characters; otherwise one is made. */
+export const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** The request headers routes see (Request.headers): read one by one, which costs a fraction of
  * copying every header the client sent (`forEach` calls back into JavaScript once per header). */
-const READ_HEADERS = ['content-type', 'content-length', 'authorization', 'accept'] as const;
+const READ_HEADERS = ['content-type', 'content-length', 'authorization', 'accept', 'x-request-id'] as const;
 
 export class HttpServer {
   readonly app: uws.TemplatedApp = uws.App();
@@ -56,11 +69,22 @@ export class HttpServer {
   /** Set by close(): new requests get a 503, and every response closes its connection, so
    * keep-alive clients cannot keep a stopping (or downed) node busy. */
   private closing = false;
+  /** Generated request ids: this server's random prefix and a counter (unique across restarts and members). */
+  private readonly idPrefix = `${randomBytes(4).toString('hex')}-`;
+  private nextId = 0;
+  private readonly log: Logger;
 
   constructor(
     private readonly metrics: Metrics,
-    private readonly log: (line: string) => void,
-  ) {}
+    log: LogSink,
+  ) {
+    this.log = toLogger(log);
+  }
+
+  /** The id of a request: the client's when sane, else a new one. */
+  private requestId(given: string | undefined): string {
+    return given !== undefined && REQUEST_ID.test(given) ? given : `${this.idPrefix}${(this.nextId++).toString(36)}`;
+  }
 
   /** Every route registered, as method and uWS pattern (the tests hold them against the OpenAPI document). */
   readonly routes: { readonly method: Method; readonly pattern: string }[] = [];
@@ -89,11 +113,12 @@ export class HttpServer {
         url: req.getUrl(),
         query: new URLSearchParams(req.getQuery() ?? ''),
         params,
+        id: this.requestId(headers.get('x-request-id')),
         headers,
       };
       const started = performance.now();
       this.inFlight++;
-      void this.serve(res, state, request, method === 'get' || method === 'del' ? 0 : maxBody, handler)
+      void this.serve(res, state, request, method === 'get' || method === 'del' ? 0 : maxBody, handler, started)
         .then((status) => this.metrics.request(pattern, request.method, status, (performance.now() - started) / 1000))
         .finally(() => {
           if (--this.inFlight === 0) this.idle?.();
@@ -108,6 +133,7 @@ export class HttpServer {
     partial: Omit<Request, 'body'>,
     maxBody: number,
     handler: Handler,
+    started: number,
   ): Promise<number> {
     let reply: Reply;
     try {
@@ -119,7 +145,10 @@ export class HttpServer {
       if (error instanceof HttpProblem)
         reply = { status: error.problem.status, body: error.problem, contentType: 'application/problem+json', headers: error.headers };
       else {
-        this.log(`${partial.method} ${partial.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        this.log.error(
+          { reqId: partial.id, method: partial.method, url: partial.url, err: error },
+          `${partial.method} ${partial.url} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
         reply = {
           status: 500,
           body: problem(500, 'internal', 'the server failed to handle this request; it has been logged').problem,
@@ -127,24 +156,40 @@ export class HttpServer {
         };
       }
     }
-    if (state.aborted) return reply.status;
+    const status = reply.status;
+    // A 5xx the route chose (503 not applied, outcome unknown…) is worth a warning; a 500 was logged above.
+    if (status > 500)
+      this.log.warn(
+        { reqId: partial.id, method: partial.method, url: partial.url, status },
+        `${partial.method} ${partial.url} answered ${status}`,
+      );
+    if (this.log.isLevelEnabled('debug')) {
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      this.log.debug({ reqId: partial.id, method: partial.method, url: partial.url, status, ms, aborted: state.aborted }, 'request');
+    }
+    if (state.aborted) return status;
+    // A body refused part way has bytes still coming: close the connection rather than read them
+    // as the next request.
+    const close = this.closing || status === 413;
     res.cork(() => {
-      res.writeStatus(`${reply.status} ${STATUS_TEXT[reply.status] ?? ''}`);
-      if (reply.status === 204) return void res.end();
+      res.writeStatus(`${status} ${STATUS_TEXT[status] ?? ''}`);
+      res.writeHeader('x-request-id', partial.id);
+      if (status === 204) return void res.end(undefined, close);
       const type = reply.contentType ?? 'application/json';
       res.writeHeader('content-type', type);
       if (reply.headers !== undefined) for (const name in reply.headers) res.writeHeader(name, reply.headers[name] as string);
       res.end(
         typeof reply.body === 'string' && (reply.raw === true || !type.includes('json')) ? reply.body : JSON.stringify(reply.body),
-        this.closing,
+        close,
       );
     });
     return reply.status;
   }
 
   private refuseClosing(res: uws.HttpResponse): void {
+    const id = this.requestId(undefined);
     res.cork(() => {
-      res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'application/problem+json');
+      res.writeStatus('503 Service Unavailable').writeHeader('x-request-id', id).writeHeader('content-type', 'application/problem+json');
       res.end(
         JSON.stringify(
           problem(503, 'shutting-down', 'this node is stopping; send the request to another node', { retriable: true }).problem,
@@ -159,8 +204,10 @@ export class HttpServer {
     this.app.any('/*', (res, req) => {
       const url = req.getUrl();
       const method = req.getMethod().toUpperCase();
+      const id = this.requestId(req.getHeader('x-request-id'));
+      if (this.log.isLevelEnabled('debug')) this.log.debug({ reqId: id, method, url, status: 404 }, 'request');
       res.cork(() => {
-        res.writeStatus('404 Not Found').writeHeader('content-type', 'application/problem+json');
+        res.writeStatus('404 Not Found').writeHeader('x-request-id', id).writeHeader('content-type', 'application/problem+json');
         res.end(JSON.stringify(problem(404, 'no-such-route', `no route for ${method} ${url}`).problem));
       });
     });

@@ -43,6 +43,7 @@ import { clusterShardHosts, SHARD_ROLE, ShardRegion, standaloneHosts } from '../
 import { HOSTS } from '../app/aggregates.ts';
 import { serviceAdminRoutes } from './admin-routes.ts';
 import { setup as setupEntityThread, type WorkerBootData } from './worker-boot.ts';
+import { createLogger, leveled, lines, toLogger, type LogSink } from '../log.ts';
 
 export interface Service {
   readonly port: number;
@@ -77,9 +78,17 @@ export function idSource(prefix: string): IdSource {
 
 export async function startService(
   config: ServiceConfig,
-  log: (line: string) => void = (l) => console.log(l),
+  sink: LogSink = createLogger({ level: 'info' }),
   cluster0?: ClusterConfig,
 ): Promise<Service> {
+  // One child per component, made once: a line costs nothing more than its fields.
+  const logger = toLogger(sink);
+  const component = (name: string) => logger.child({ component: name });
+  const journalLog = component('journal');
+  const views0Log = component('views');
+  const jobLog = component('jobs');
+  const importLog = component('imports');
+  const liveLog = component('live');
   mkdirSync(config.data, { recursive: true });
   const backends = config.backends ?? EMBEDDED;
   const shared = backends.journal._tag === 'scylla';
@@ -90,14 +99,14 @@ export async function startService(
       : [SHARD_ROLE]
     : [JOURNAL_ROLE, SHARD_ROLE];
   if (shared && cluster0?.roles.includes(JOURNAL_ROLE))
-    log('journal: --roles journal is ignored with --journal scylla: every member opens the shared journal');
+    journalLog.warn('journal: --roles journal is ignored with --journal scylla: every member opens the shared journal');
   const clusterConfig = cluster0 ? { ...cluster0, roles: roles.length > 0 ? roles : [SHARD_ROLE] } : undefined;
   const localJournal =
     shared || roles.includes(JOURNAL_ROLE)
       ? await openJournal(
           backends.journal,
           () => lmdbJournal({ path: `${config.data}/journal`, durability: config.durability, upcasters: domainUpcasters() }),
-          log,
+          lines(journalLog),
           { upcasters: domainUpcasters() },
         )
       : undefined;
@@ -118,9 +127,7 @@ export async function startService(
   };
   // A cluster member's identity (host:port#incarnation) needs its bound port before the actor
   // systems are named, hence bind first, start the node, then join.
-  const bound = clusterConfig
-    ? await bindCluster(clusterConfig, { log: (level, line) => level !== 'debug' && log(`[cluster ${level}] ${line}`) })
-    : undefined;
+  const bound = clusterConfig ? await bindCluster(clusterConfig, { log: leveled(component('cluster')) }) : undefined;
   let node: AloftNode;
   let cluster: ClusterNode | undefined;
   try {
@@ -129,7 +136,7 @@ export async function startService(
       workers: config.workers,
       boot: new URL('./worker-boot.ts', import.meta.url),
       bootData,
-      log: (level, line) => level !== 'debug' && log(`[${level}] ${line}`),
+      log: leveled(component('actors')),
     });
     // Without workers the entities share the main thread with HTTP and the journal: the layout
     // that serves most on two cores (docs/benchmarks.md), and then they call the journal directly.
@@ -153,7 +160,7 @@ export async function startService(
       ...(config.shards !== undefined ? { shardCount: config.shards } : {}),
       ...(config.handoffTimeoutMs !== undefined ? { handoffTimeoutMs: config.handoffTimeoutMs } : {}),
     },
-    log: (level, line) => log(`[shards ${level}] ${line}`),
+    log: leveled(component('shards')),
   });
   let journal: Journal;
   if (localJournal) {
@@ -164,7 +171,7 @@ export async function startService(
     node.system.spawn(journalProxy(node.system, clusterJournalLocator(cluster)), { name: JOURNAL_PATH, mailboxCapacity: 1_000_000 });
     const remote = new RemoteJournal(node.system.ref<JournalMsg>({ node: node.system.node, thread: 0, path: JOURNAL_PATH }));
     journal = remote;
-    await waitForJournal(remote, config.journalWaitMs ?? 60_000, log).catch(async (error: unknown) => {
+    await waitForJournal(remote, config.journalWaitMs ?? 60_000, lines(journalLog)).catch(async (error: unknown) => {
       region.stop();
       await cluster?.stop();
       await node.stop();
@@ -183,9 +190,9 @@ export async function startService(
   let viewsReady = false;
   void views.ready.then(() => {
     viewsReady = true;
-    log('views: every replica has caught up with the journal');
+    views0Log.info('views: every replica has caught up with the journal');
   });
-  const health = new JournalHealth(journal, log).start();
+  const health = new JournalHealth(journal, lines(journalLog)).start();
   const gateway = new CommandGateway(region, undefined, () =>
     health.state.state === 'down' ? `the journal is unreachable: ${health.state.reason ?? ''}` : undefined,
   );
@@ -196,21 +203,21 @@ export async function startService(
     if (!cluster) {
       void start().then(
         (j) => jobs.set(name, j),
-        (error: unknown) => log(`${name}: could not start: ${String(error)}`),
+        (error: unknown) => jobLog.error({ job: name, err: error }, `${name}: could not start: ${String(error)}`),
       );
       return;
     }
     cluster.singleton<never>(name, () =>
       stateful<Promise<FeedJob | undefined>, never>({
         initial: () => {
-          log(`${name}: starting here (cluster singleton)`);
+          jobLog.info({ job: name }, `${name}: starting here (cluster singleton)`);
           return start().then(
             (j) => {
               jobs.set(name, j);
               return j;
             },
             (error: unknown) => {
-              log(`${name}: could not start: ${String(error)}`);
+              jobLog.error({ job: name, err: error }, `${name}: could not start: ${String(error)}`);
               return undefined;
             },
           );
@@ -221,7 +228,7 @@ export async function startService(
             if (!j) return;
             jobs.delete(name);
             await j.stop();
-            log(`${name}: stopped here`);
+            jobLog.info({ job: name }, `${name}: stopped here`);
           });
         },
       }),
@@ -229,20 +236,14 @@ export async function startService(
   };
   if (backends.bus._tag === 'kafka') {
     const bus = backends.bus;
-    runJob('publisher', () => startPublisher(journal, bus, log));
+    runJob('publisher', () => startPublisher(journal, bus, lines(component('publisher'))));
   }
   if (backends.graph._tag === 'memgraph') {
     const graph = backends.graph;
-    runJob('graph', () => startGraphProjection(journal, graph, log));
+    runJob('graph', () => startGraphProjection(journal, graph, lines(component('graph'))));
   }
   // Wakes assignment sagas left unfinished by a crash or a lost member (one per cluster).
-  runJob('assignment-keeper', () =>
-    AssignmentKeeper.start(
-      journal,
-      (id) => gateway.wakeAssignment(id),
-      (line) => log(line),
-    ),
-  );
+  runJob('assignment-keeper', () => AssignmentKeeper.start(journal, (id) => gateway.wakeAssignment(id), lines(component('assignments'))));
   const graphChecks =
     backends.checks === 'graph' && backends.graph._tag === 'memgraph' ? new GraphChecks(await openGraph(backends.graph)) : undefined;
   const backendStates = (): BackendState[] => {
@@ -258,17 +259,12 @@ export async function startService(
   };
   const metrics = new Metrics();
 
-  const http = new HttpServer(metrics, (line) => log(`[http] ${line}`));
+  const http = new HttpServer(metrics, component('http'));
   writeRoutes(http, gateway, idSource('r'));
   readRoutes(http, { gateway, journal, metrics, views: { ready: () => viewsReady, lag: () => views.lag() }, backends: backendStates });
   checkRoutes(http, graphChecks ?? views);
   const imports = idSource('i');
-  const importer = new Importer(
-    gateway,
-    () => imports.next(),
-    journal,
-    (line) => log(line),
-  );
+  const importer = new Importer(gateway, () => imports.next(), journal, lines(importLog));
   serviceMetrics(metrics, {
     journal,
     journalReachable: () => health.state.state !== 'down',
@@ -286,27 +282,22 @@ export async function startService(
   });
   // Every import's status from the journal (any member answers for any job), and the keeper that
   // resumes a job whose runner stopped (one per cluster).
-  const importDirectory = new ImportDirectory(journal, (line) => log(line));
-  runJob('import-keeper', () => Promise.resolve(new ImportKeeper(importDirectory, importer, (line) => log(line))));
+  const importDirectory = new ImportDirectory(journal, lines(importLog));
+  runJob('import-keeper', () => Promise.resolve(new ImportKeeper(importDirectory, importer, lines(importLog))));
   importRoutes(http, importer, importDirectory);
   const live = new Live(http.app);
   importer.subscribe((status) => live.publish('imports', { type: 'import', offset: status.offset, status }));
   importDirectory.subscribe(
     (status) => importer.runningHere(status.importId) || live.publish('imports', { type: 'import', offset: status.offset, status }),
   );
-  const following = followViolations(
-    views,
-    live,
-    (topic) => http.app.numSubscribers(topic) > 0,
-    (line) => log(`[live] ${line}`),
-  );
+  const following = followViolations(views, live, (topic) => http.app.numSubscribers(topic) > 0, lines(liveLog));
   // The panel's way to the admin API: this member's (https, trusting the cluster's CA, when cluster TLS is on) or another's.
   const admin =
     cluster?.adminUrl !== undefined && clusterConfig
       ? { adminUrl: cluster.adminUrl, adminCa: clusterConfig.tls?.ca, adminInsecure: clusterConfig.tls?.insecure === true }
       : { adminUrl: process.env.ALOFT_ADMIN_URL, adminCa: process.env.ALOFT_ADMIN_CA, adminInsecure: false };
   pageRoutes(http, { lag: () => views.lag(), actors: () => node.system.actorCount, ...admin });
-  windowRoutes(http, views, live, (line) => log(`[live] ${line}`));
+  windowRoutes(http, views, live, lines(liveLog));
   http.fallback();
   let port: number;
   try {
@@ -318,8 +309,8 @@ export async function startService(
   }
 
   if (config.demoSeason)
-    void loadDemoSeason(journal, gateway, importer, log, { scale: config.demoSeasonScale ?? 1 }).catch((error: unknown) =>
-      log(`demo season: failed: ${String(error)}`),
+    void loadDemoSeason(journal, gateway, importer, lines(importLog), { scale: config.demoSeasonScale ?? 1 }).catch((error: unknown) =>
+      importLog.error({ err: error }, `demo season: failed: ${String(error)}`),
     );
 
   let stopping: Promise<void> | undefined;
@@ -337,27 +328,33 @@ export async function startService(
         // entities and hands each shard to its new home before the node exits.
         cluster.membership.leave();
         const drained = await region.drained(region.settings.handoffTimeoutMs + 5_000);
-        log(
-          drained
-            ? 'shards: all handed off'
-            : 'shards: handoff did not finish in time; leaving anyway (the journal refuses a second writer)',
-        );
+        const shardsLog = component('shards');
+        if (drained) shardsLog.info('shards: all handed off');
+        else shardsLog.warn('shards: handoff did not finish in time; leaving anyway (the journal refuses a second writer)');
         // Leave the cluster gracefully (bounded inside leave()) before the actors go.
-        await cluster.leave().catch((error: unknown) => log(`cluster: leave failed: ${String(error)}`));
+        await cluster
+          .leave()
+          .catch((error: unknown) => component('cluster').warn({ err: error }, `cluster: leave failed: ${String(error)}`));
       }
       region.stop();
       health.stop();
-      await Promise.all([...jobs.values()].map((j) => j.stop().catch((error: unknown) => log(`backends: stop failed: ${String(error)}`))));
+      await Promise.all(
+        [...jobs.values()].map((j) =>
+          j.stop().catch((error: unknown) => jobLog.warn({ err: error }, `backends: stop failed: ${String(error)}`)),
+        ),
+      );
       await graphChecks?.close().catch(() => undefined);
       await following.close();
       await importDirectory.close().catch(() => undefined);
       // A snapshot at shutdown makes the next start replay nothing.
-      await views.snapshot().catch((error: unknown) => log(`views: snapshot at shutdown failed: ${String(error)}`));
+      await views
+        .snapshot()
+        .catch((error: unknown) => views0Log.warn({ err: error }, `views: snapshot at shutdown failed: ${String(error)}`));
       await views.stop();
       await node.stop();
       await journal.close();
     })());
-  if (cluster) cluster.extra = serviceAdminRoutes(cluster, region, views, (line) => log(`[cluster info] ${line}`), backendStates);
+  if (cluster) cluster.extra = serviceAdminRoutes(cluster, region, views, lines(component('admin')), backendStates);
   // A leave asked for from elsewhere (the admin API's leave or drain) stops this node the same way.
   cluster?.onClusterEvent((e) => {
     if (e._tag === 'MemberLeft' && e.member.node === cluster.nodeId) void stop();
