@@ -183,8 +183,10 @@ export const API = {
     path: '/api/live',
     summary:
       'WebSocket: subscribe to "imports", "feed", "violations" (optionally per rotation) and "window" (one planner window per connection, with the parameters of GET /api/window: only changes inside it are sent)',
-    responses: { 101: { description: 'Switching Protocols', contentType: [] } },
-    upgrade: true,
+    responses: {
+      101: { description: 'Switching Protocols: the WebSocket is open', contentType: [] },
+      426: problem('A plain GET, without `Upgrade: websocket`'),
+    },
   }),
   feed: route({
     method: 'get',
@@ -207,7 +209,8 @@ export const API = {
     responses: {
       200: ok(S.ClusterPanel),
       401: problem('The cluster admin API refused the token'),
-      503: problem('This node runs no cluster, or its admin API is unreachable or failed'),
+      404: problem('This node runs no cluster: there is no cluster panel'),
+      503: problem('The cluster admin API is unreachable from this node, or failed'),
     },
   }),
   healthz: route({ method: 'get', path: '/healthz', summary: 'Liveness', responses: { 200: ok(S.Health) } }),

@@ -68,7 +68,6 @@ function requestBody(spec: RouteSpec): JsonObject | undefined {
 /** What any route may answer besides its own: a bad request where it takes input, a body over
  * the limit, an unparseable path parameter, and a node that is stopping. */
 function withDefaults(spec: RouteSpec): Readonly<Record<number, Answer>> {
-  if (spec.upgrade) return spec.responses;
   const defaults: Record<number, Answer> = {
     503: { description: 'This node is stopping, or cannot answer now (retriable)' },
   };

@@ -73,7 +73,7 @@ export function pageRoutes(server: HttpServer, deps: PageDeps): void {
   }
   server.route('get', '/api/cluster/panel', async (req) => {
     if (deps.adminUrl === undefined)
-      throw problem(503, 'no-cluster', 'this node runs no cluster admin API (it was started without a cluster)');
+      throw problem(404, 'no-cluster', 'this node runs no cluster (it was started without one): there is no cluster panel');
     if (typeof adminTls === 'string') throw problem(503, 'admin-unreachable', adminTls);
     const authorization = req.headers.get('authorization') ?? '';
     const ask = (route: string) =>

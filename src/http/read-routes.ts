@@ -72,6 +72,11 @@ export function readRoutes(server: HttpServer, deps: ReadDeps): void {
   });
 
   serve(server, API.openApi, () => ({ status: 200, body: openApi }));
+  // GET /api/live is the WebSocket (live.ts): uWS gives an upgrade to the socket's handler first,
+  // whatever the order they were registered in, and a plain GET, which it yields, comes here.
+  serve(server, API.live, () => {
+    throw problem(426, 'upgrade-required', 'GET /api/live is a WebSocket: send it with Upgrade: websocket', {}, { upgrade: 'websocket' });
+  });
   serve(server, API.healthz, () => ({ status: 200, body: { status: 'ok' } }));
   // Ready once every view replica has caught up with the journal as it stood at start, and while
   // the journal and this member's background jobs reach their servers.

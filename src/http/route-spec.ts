@@ -34,8 +34,6 @@ export interface RouteSpec {
   readonly rawBody?: { readonly contentType: string; readonly description: string };
   /** By status. The server adds what every route can answer (see openapi.ts). */
   readonly responses: Readonly<Record<number, Answer>>;
-  /** Served outside HttpServer.route (the WebSocket upgrade): documented only. */
-  readonly upgrade?: true;
 }
 
 export const route = <const S extends RouteSpec>(spec: S): S => spec;

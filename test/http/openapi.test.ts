@@ -50,13 +50,17 @@ t.test('every registered route is documented, and every documented operation is 
   );
   t.same(
     [...documented].filter((d) => !registered.has(d)),
-    ['get /api/live'],
-    'every documented operation is served (the WebSocket upgrade is not an HTTP route)',
+    [],
+    'every documented operation is served',
   );
   t.ok(documented.has('get /api/cluster/panel'), 'the cluster panel is documented');
   const { ws } = await connectLive(service.port);
   ws.close();
   t.pass('GET /api/live upgrades to a WebSocket');
+  const plain = await documentedFetch(`http://127.0.0.1:${service.port}/api/live`);
+  t.match(plain, { status: 426, body: { type: /upgrade-required/ } }, 'a plain GET /api/live is told to upgrade');
+  const panel = await documentedFetch(`http://127.0.0.1:${service.port}/api/cluster/panel`);
+  t.match(panel, { status: 404, body: { type: /no-cluster/ } }, 'no cluster panel on a node without a cluster');
 });
 
 t.test('the node serves this document', async (t) => {
