@@ -117,7 +117,9 @@ export class Outbound {
     } else if (m._tag === 'Welcome') {
       if (!this.myNonce || !this.remoteNode) throw new WireError('Welcome before Challenge');
       if (!verify(proof(this.me.secret, 'server', this.me.cluster, this.myNonce, this.remoteNode, this.me.node, this.binding), m.proof))
-        return this.close(`peer ${this.remoteNode} failed the handshake (wrong cluster secret, or not the same TLS session)`);
+        return this.close(
+          `peer ${this.remoteNode} failed the handshake (wrong cluster secret${this.binding ? ', or not the same TLS session: a relay in between?' : ''})`,
+        );
       if (this.timer) clearTimeout(this.timer);
       this.state = 'ready';
       this.onReady(this.remoteNode);
