@@ -16,6 +16,11 @@
  *   ← {"type": "window", "id": "w3", "offset": 1240, "rows": [...], ...}
  *   ← {"type": "error", "detail": "..."} for a message the server does not understand
  *
+ * Limits (README, Limits): a message over MAX_MESSAGE_BYTES closes the connection with 1009
+ * (message too big), one over MAX_FRAME_BYTES is dropped with the connection by uWS before it is
+ * read (no close frame: the client sees 1006); a subscription past MAX_SUBSCRIPTIONS on one
+ * connection is refused with an error message (the connection and its other subscriptions stay).
+ *
  * Backpressure is uWS's: past `maxBackpressure` buffered bytes a publish skips the socket and the
  * socket is closed, so a slow client is dropped (it reconnects and re-reads the state over HTTP)
  * and never grows the server's memory.
@@ -23,6 +28,13 @@
 import type uws from '@trufflesuite/uws-js-unofficial';
 
 export const MAX_BACKPRESSURE = 1 << 20;
+/** The largest message a client may send; a subscription is a few hundred bytes. Over it: close 1009. */
+export const MAX_MESSAGE_BYTES = 16 * 1024;
+/** uWS's maxPayloadLength: it cuts the connection off without a close frame, hence a margin above
+ * MAX_MESSAGE_BYTES within which the client is told why (1009). */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** Topics (and the window channel) one connection may subscribe at once; the next gets an error message. */
+export const MAX_SUBSCRIPTIONS = 64;
 
 export type LiveTopic = 'imports' | 'feed' | 'violations' | `violations/${string}`;
 
@@ -56,10 +68,17 @@ function topicOf(message: Record<string, unknown>, key: 'subscribe' | 'unsubscri
   return `unknown topic ${JSON.stringify(what)}; topics are "imports", "feed", "violations" (optionally with "rotation") and "window" (with "window")`;
 }
 
+const TOO_MANY = `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection; unsubscribe one first, or open another connection`;
+
+/** Whether a connection holds MAX_SUBSCRIPTIONS subscriptions already (uWS topics and channels). */
+function full(ws: Socket, channels: ReadonlySet<string> | undefined): boolean {
+  return ws.getTopics().length + (channels?.size ?? 0) >= MAX_SUBSCRIPTIONS;
+}
+
 export class Live {
   private readonly sockets = new Set<Socket>();
   private readonly channels = new Map<string, LiveChannel>();
-  private readonly clients = new Map<Socket, LiveClient & { closed: boolean }>();
+  private readonly clients = new Map<Socket, LiveClient & { closed: boolean; channels: Set<string> }>();
   private nextClient = 1;
 
   constructor(private readonly app: uws.TemplatedApp) {
@@ -69,6 +88,8 @@ export class Live {
         const client = {
           id: this.nextClient++,
           closed: false,
+          // The channels (window) it subscribed to; its topics are uWS's (getTopics).
+          channels: new Set<string>(),
           send: (message: object) => {
             if (client.closed) return false;
             ws.send(JSON.stringify(message));
@@ -85,12 +106,13 @@ export class Live {
         client.closed = true;
         for (const channel of this.channels.values()) channel.unsubscribe(client);
       },
-      maxPayloadLength: 16 * 1024,
+      maxPayloadLength: MAX_FRAME_BYTES,
       maxBackpressure: MAX_BACKPRESSURE,
       closeOnBackpressureLimit: 1,
       idleTimeout: 120,
       sendPingsAutomatically: true,
       message: (ws, data) => {
+        if (data.byteLength > MAX_MESSAGE_BYTES) return void ws.end(1009, `message too big: the limit is ${MAX_MESSAGE_BYTES} bytes`);
         let message: Record<string, unknown>;
         try {
           const parsed: unknown = JSON.parse(Buffer.from(data).toString('utf8'));
@@ -113,10 +135,14 @@ export class Live {
             // A channel checks the subscription at once and sends anything for it only later
             // (asynchronously), so the acknowledgement still comes first.
             if (key === 'subscribe') {
+              // A channel holds one subscription per connection: a second one replaces the first.
+              if (!client.channels.has(topic) && full(ws, client.channels)) throw new Error(TOO_MANY);
               channel.subscribe(client, message);
+              client.channels.add(topic);
               ws.send(JSON.stringify({ type: 'subscribed', topic, ...(message.id === undefined ? {} : { id: message.id }) }));
             } else {
               channel.unsubscribe(client);
+              client.channels.delete(topic);
               ws.send(JSON.stringify({ type: 'unsubscribed', topic }));
             }
           } catch (error) {
@@ -127,6 +153,10 @@ export class Live {
         const topic = topicOf(message, key);
         if (topic.startsWith('unknown topic')) {
           ws.send(JSON.stringify({ type: 'error', detail: topic }));
+          return;
+        }
+        if (key === 'subscribe' && !ws.isSubscribed(topic) && full(ws, client?.channels)) {
+          ws.send(JSON.stringify({ type: 'error', topic, detail: TOO_MANY }));
           return;
         }
         if (key === 'subscribe') ws.subscribe(topic);
