@@ -63,6 +63,42 @@ t.test('every registered route is documented, and every documented operation is 
   t.match(panel, { status: 404, body: { type: /no-cluster/ } }, 'no cluster panel on a node without a cluster');
 });
 
+t.test('the read routes, the page and refused path parameters answer as documented', async (t) => {
+  await service.views.ready;
+  const base = `http://127.0.0.1:${service.port}`;
+  // documentedFetch throws when an answer is off its documented route, status or schema.
+  const cases: Array<[string, string, number]> = [
+    ['GET', '/healthz', 200],
+    ['GET', '/readyz', 200],
+    ['GET', '/metrics', 200],
+    ['GET', '/', 200],
+    ['GET', '/app.js', 200],
+    ['GET', '/no-such-file.js', 404],
+    ['GET', '/api/imports', 200],
+    ['GET', '/api/imports/no-such-import', 404],
+    ['GET', '/api/feed?from=1&limit=10', 200],
+    ['GET', '/api/feed?limit=0', 400],
+    ['GET', '/api/feed?from=x', 400],
+    ['GET', '/api/rotations/no-such-rotation', 404],
+    ['GET', '/api/airplanes/NOPE', 404],
+    ['GET', '/api/assignments/no-such-assignment', 404],
+    ['GET', '/api/assignments/-not-an-id', 404],
+    ['PUT', '/api/airports/fra', 404],
+    ['DELETE', '/api/rotations/bad%20id', 404],
+    ['GET', '/api/window?by=sideways', 400],
+    ['GET', '/api/checks/continuity?limit=abc', 400],
+    ['GET', '/api/checks/continuity?colour=red', 400],
+  ];
+  for (const [method, url, status] of cases) {
+    const r = await documentedFetch(`${base}${url}`, { method, ...(method === 'PUT' ? { body: '{"minGroundTimeMinutes": 5}' } : {}) });
+    t.equal(r.status, status, `${method} ${url}: ${status}`);
+  }
+  const refused = await documentedFetch(`${base}/api/checks/continuity?limit=abc`);
+  t.match(refused.body, { field: 'limit', detail: 'query parameter "limit" must be an integer between 1 and 1000' });
+  const bad = await documentedFetch(`${base}/api/assignments/-not-an-id`);
+  t.match(bad.body, { type: /not-found/, detail: /no assignment "-not-an-id"/ }, 'a path parameter that cannot be an id names it');
+});
+
 t.test('the node serves this document', async (t) => {
   const r = await documentedFetch(`http://127.0.0.1:${service.port}/api/openapi.json`);
   t.equal(r.status, 200);
