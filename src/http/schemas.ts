@@ -203,11 +203,14 @@ export const WindowParams = {
 /** A window as a WebSocket subscription names it: the parameters of GET /api/window without the wait. */
 export const WindowSubscription = Type.Object(WindowParams, { additionalProperties: false });
 export const WindowQuery = Type.Object({ ...WindowParams, ...WaitParams }, { additionalProperties: false });
-export const FeedQuery = Type.Object({
-  from: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, default: 1, description: 'first offset' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50_000, default: 10_000, description: 'most events' })),
-});
-export const ImportQuery = Type.Object({ onError: Type.Optional(OnError) });
+export const FeedQuery = Type.Object(
+  {
+    from: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, default: 1, description: 'first offset' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50_000, default: 10_000, description: 'most events' })),
+  },
+  { additionalProperties: false },
+);
+export const ImportQuery = Type.Object({ onError: Type.Optional(OnError) }, { additionalProperties: false });
 
 // ---- Answers ----
 

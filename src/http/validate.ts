@@ -47,8 +47,9 @@ export function bodyValidator<T extends TObject>(schema: T): (value: unknown) =>
 export function queryValidator<T extends TObject>(schema: T): (query: URLSearchParams) => Static<T> {
   const check = queries.compile<Static<T>>(schema);
   return (query) => {
-    const value: Record<string, string> = {};
-    for (const [key, v] of query) if (v !== '' && !(key in value)) value[key] = v;
+    // No prototype: a parameter named toString or __proto__ is a parameter like any other (refused).
+    const value: Record<string, string> = Object.create(null);
+    for (const [key, v] of query) if (v !== '' && !Object.hasOwn(value, key)) value[key] = v;
     if (check(value)) return value;
     throw refusal(check, schema, value, 'query parameter');
   };

@@ -79,6 +79,8 @@ t.test('the read routes, the page and refused path parameters answer as document
     ['GET', '/api/feed?from=1&limit=10', 200],
     ['GET', '/api/feed?limit=0', 400],
     ['GET', '/api/feed?from=x', 400],
+    ['GET', '/api/feed?toString=1', 400],
+    ['POST', '/api/imports?onErrors=reject', 400],
     ['GET', '/api/rotations/no-such-rotation', 404],
     ['GET', '/api/airplanes/NOPE', 404],
     ['GET', '/api/assignments/no-such-assignment', 404],
