@@ -99,7 +99,7 @@ function refusal(check: ValidateFunction, schema: TObject, value: unknown, what:
       return badRequest(`${name} is required`, key);
     case 'type':
       if (what === 'query parameter' || e.params.type === 'integer') return badRequest(`${name} must be an integer${range(s)}`, key);
-      return badRequest(`${name} must be ${article(String(e.params.type))}, got ${got === null ? 'null' : typeof got}`, key);
+      return badRequest(`${name} must be ${typeNames(e.params.type)}, got ${got === null ? 'null' : typeof got}`, key);
     case 'minimum':
     case 'maximum':
       return what === 'query parameter'
@@ -118,4 +118,9 @@ function refusal(check: ValidateFunction, schema: TObject, value: unknown, what:
 }
 
 const range = (s: Described) => (s.minimum !== undefined && s.maximum !== undefined ? ` between ${s.minimum} and ${s.maximum}` : '');
-const article = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
+/** "a string", "a string or null" (Ajv gives a type list as an array). */
+const typeNames = (types: unknown) =>
+  [types]
+    .flat()
+    .map((t) => (t === 'null' ? 'null' : /^[aeiou]/.test(String(t)) ? `an ${String(t)}` : `a ${String(t)}`))
+    .join(' or ');
