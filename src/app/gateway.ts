@@ -3,7 +3,13 @@
  * node's shard region (the entity may live in a worker of this node or on another member, one
  * hop away) and returns the entity's reply. The HTTP layer and the importer call it; it holds no
  * business rules.
+ *
+ * A command may carry the id of the HTTP request that sent it (`reqId`): the gateway's lines about
+ * it (each answer at debug, each retry at debug, a failure other than "not applied" at warn) carry
+ * it, so one request's lines can be found together. Nothing is built for a line that is not written.
  */
+import pino from 'pino';
+import type { Logger } from '../log.ts';
 import { ENTITY_STOPPED, isActorStopped, isAskTimeout, isUnavailable, unavailable, type ActorRef } from '../actors/index.ts';
 import type { ShardRegion } from '../cluster/index.ts';
 import { isOutcomeUnknown } from '../cluster/sharding/errors.ts';
@@ -82,6 +88,7 @@ export class CommandGateway {
     readonly region: ShardRegion,
     private readonly timeoutMs = 10_000,
     private readonly closed: () => string | undefined = () => undefined,
+    private readonly log: Logger = pino({ level: 'silent' }),
   ) {}
 
   /** Commands sent through this gateway since start, by aggregate and outcome (read by /metrics;
@@ -90,10 +97,10 @@ export class CommandGateway {
     return this.counts;
   }
 
-  /** `counts`: where a command's outcome is counted. */
-  private ref<M>(kind: AggregateKind, id: string, counts?: OutcomeCounts): Routed<M> {
+  /** `counts`: where a command's outcome is counted; `reqId`: the HTTP request that sent it. */
+  private ref<M>(kind: AggregateKind, id: string, counts?: OutcomeCounts, reqId?: string): Routed<M> {
     const path = `${HOSTS[kind]}/${id}`;
-    return { ask: (make, timeoutMs) => this.routed(path, make, timeoutMs, counts) };
+    return { ask: (make, timeoutMs) => this.routed(path, make, timeoutMs, counts, reqId) };
   }
 
   /**
@@ -105,10 +112,17 @@ export class CommandGateway {
    * whose member was lost after it was sent (OutcomeUnknown) is never retried here: the command
    * may have been applied, and only the client knows whether sending it again is safe.
    */
-  private async routed<R>(path: string, make: (replyTo: ActorRef<R>) => unknown, timeoutMs: number, counts?: OutcomeCounts): Promise<R> {
+  private async routed<R>(
+    path: string,
+    make: (replyTo: ActorRef<R>) => unknown,
+    timeoutMs: number,
+    counts?: OutcomeCounts,
+    reqId?: string,
+  ): Promise<R> {
     const reason = this.closed();
     if (reason !== undefined) {
       if (counts) counts.unavailable++;
+      if (this.log.isLevelEnabled('debug')) this.log.debug({ reqId, entity: path }, `not sent: the journal is unreachable (${reason})`);
       throw unavailable('the journal', reason);
     }
     const started = Date.now();
@@ -121,34 +135,47 @@ export class CommandGateway {
         const reply = await this.region.ask<R>(path, make, Math.max(1, deadline - Date.now()));
         if (!(more && handedOff(reply))) {
           if (counts) counts[replyOutcome(reply)]++;
+          if (counts && this.log.isLevelEnabled('debug'))
+            this.log.debug({ reqId, entity: path, outcome: replyOutcome(reply), attempts: attempt + 1 }, 'command answered');
           return reply;
         }
       } catch (error) {
         if (!(isUnavailable(error) || isActorStopped(error)) || !more) {
-          if (counts) counts[errorOutcome(error)]++;
+          const outcome = errorOutcome(error);
+          if (counts) counts[outcome]++;
+          // Not applied (503, the client may retry) is routine during a handoff; anything else
+          // (timeout, outcome unknown, a bug) is worth an operator's look.
+          const level = outcome === 'unavailable' ? 'debug' : 'warn';
+          if (this.log.isLevelEnabled(level))
+            this.log[level]({ reqId, entity: path, outcome, attempts: attempt + 1, err: error }, `${path}: no answer (${outcome})`);
           throw error;
         }
       }
+      if (this.log.isLevelEnabled('debug'))
+        this.log.debug(
+          { reqId, entity: path, attempt: attempt + 1, delayMs: delay },
+          `${path}: not applied (moving or unreachable); retrying`,
+        );
       await new Promise((r) => setTimeout(r, delay));
     }
   }
 
-  rotation(id: string, command: RotationCommand): Promise<RotationReply> {
-    return this.ref<RotationMsg>('rotation', id, this.counts.rotation).ask<RotationReply>(
+  rotation(id: string, command: RotationCommand, reqId?: string): Promise<RotationReply> {
+    return this.ref<RotationMsg>('rotation', id, this.counts.rotation, reqId).ask<RotationReply>(
       (replyTo) => ({ _tag: 'Command', command, replyTo }),
       this.timeoutMs,
     );
   }
 
-  airplane(registration: string, command: AirplaneCommand): Promise<AirplaneReply> {
-    return this.ref<AirplaneMsg>('airplane', registration, this.counts.airplane).ask<AirplaneReply>(
+  airplane(registration: string, command: AirplaneCommand, reqId?: string): Promise<AirplaneReply> {
+    return this.ref<AirplaneMsg>('airplane', registration, this.counts.airplane, reqId).ask<AirplaneReply>(
       (replyTo) => ({ _tag: 'Command', command, replyTo }),
       this.timeoutMs,
     );
   }
 
-  airport(iata: string, command: AirportCommand): Promise<AirportReply> {
-    return this.ref<AirportMsg>('airport', iata, this.counts.airport).ask<AirportReply>(
+  airport(iata: string, command: AirportCommand, reqId?: string): Promise<AirportReply> {
+    return this.ref<AirportMsg>('airport', iata, this.counts.airport, reqId).ask<AirportReply>(
       (replyTo) => ({ _tag: 'Command', command, replyTo }),
       this.timeoutMs,
     );
@@ -171,8 +198,11 @@ export class CommandGateway {
    * `timeoutMs` for it to complete. The saga goes on without the caller: a timeout here says
    * nothing about its outcome (ask assignmentStatus).
    */
-  startAssignment(input: StartInput, timeoutMs = this.timeoutMs): Promise<StartReply> {
-    return this.ref<SagaMsg>('assignment', input.sagaId).ask<StartReply>((replyTo) => ({ _tag: 'Start', input, replyTo }), timeoutMs);
+  startAssignment(input: StartInput, timeoutMs = this.timeoutMs, reqId?: string): Promise<StartReply> {
+    return this.ref<SagaMsg>('assignment', input.sagaId, undefined, reqId).ask<StartReply>(
+      (replyTo) => ({ _tag: 'Start', input, replyTo }),
+      timeoutMs,
+    );
   }
 
   /** A saga's status (null: no saga of that id was ever started). Asking also resumes an unfinished one. */

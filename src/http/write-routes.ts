@@ -57,41 +57,45 @@ export interface IdSource {
 }
 
 export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: IdSource): void {
-  serve(server, API.createAirport, async (_req, { body: b }) => {
+  serve(server, API.createAirport, async (req, { body: b }) => {
     const r = await command(() =>
-      gateway.airport(b.code, { _tag: 'SetAirportMinimumGroundTime', iata: b.code, minimumGroundTimeMin: b.minGroundTimeMinutes }),
+      gateway.airport(b.code, { _tag: 'SetAirportMinimumGroundTime', iata: b.code, minimumGroundTimeMin: b.minGroundTimeMinutes }, req.id),
     );
     return replyOf(r, 201, { code: b.code });
   });
 
-  serve(server, API.setAirportGroundTime, async (_req, { params: { code }, body: b }) => {
+  serve(server, API.setAirportGroundTime, async (req, { params: { code }, body: b }) => {
     const known = await command(() => gateway.airportState(code));
     if (known.state.status === 'none') throw notFound(`no airport ${code}; create it with POST /api/airports`);
     const r = await command(() =>
-      gateway.airport(code, { _tag: 'SetAirportMinimumGroundTime', iata: code, minimumGroundTimeMin: b.minGroundTimeMinutes }),
+      gateway.airport(code, { _tag: 'SetAirportMinimumGroundTime', iata: code, minimumGroundTimeMin: b.minGroundTimeMinutes }, req.id),
     );
     return replyOf(r, 200, { code });
   });
 
-  serve(server, API.createAirplane, async (_req, { body: b }) => {
+  serve(server, API.createAirplane, async (req, { body: b }) => {
     const r = await command(() =>
-      gateway.airplane(b.registration, {
-        _tag: 'CreateAirplane',
-        registration: b.registration,
-        aircraftType: b.aircraftType,
-        minimumGroundTimeMin: b.minGroundTimeMinutes,
-      }),
+      gateway.airplane(
+        b.registration,
+        {
+          _tag: 'CreateAirplane',
+          registration: b.registration,
+          aircraftType: b.aircraftType,
+          minimumGroundTimeMin: b.minGroundTimeMinutes,
+        },
+        req.id,
+      ),
     );
     return replyOf(r, 201, { id: b.registration });
   });
 
-  serve(server, API.createRotation, async (_req, { body }) => {
+  serve(server, API.createRotation, async (req, { body }) => {
     const id = body?.name ?? ids.next();
-    const r = await command(() => gateway.rotation(id, { _tag: 'CreateRotation', rotationId: id }));
+    const r = await command(() => gateway.rotation(id, { _tag: 'CreateRotation', rotationId: id }, req.id));
     return replyOf(r, 201, { id });
   });
 
-  serve(server, API.addLeg, async (_req, { params: { id: rotationId }, body: b }) => {
+  serve(server, API.addLeg, async (req, { params: { id: rotationId }, body: b }) => {
     const departureUtc = Date.parse(b.departure);
     const arrivalUtc = Date.parse(b.arrival);
     // The pattern lets a 25th hour through; the calendar does not.
@@ -115,17 +119,17 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
       aircraftType: b.aircraftType ?? null,
       serviceType: b.serviceType ?? null,
     };
-    const r = await command(() => gateway.rotation(rotationId, { _tag: 'AddLeg', rotationId, leg }));
+    const r = await command(() => gateway.rotation(rotationId, { _tag: 'AddLeg', rotationId, leg }, req.id));
     return replyOf(r, 201, { legId: leg.id });
   });
 
-  serve(server, API.removeLeg, async (_req, { params: { id: rotationId, legId } }) => {
-    const r = await command(() => gateway.rotation(rotationId, { _tag: 'RemoveLeg', rotationId, legId }));
+  serve(server, API.removeLeg, async (req, { params: { id: rotationId, legId } }) => {
+    const r = await command(() => gateway.rotation(rotationId, { _tag: 'RemoveLeg', rotationId, legId }, req.id));
     return replyOf(r, 200, { rotationId, legId });
   });
 
-  serve(server, API.removeRotation, async (_req, { params: { id: rotationId } }) => {
-    const r = await command(() => gateway.rotation(rotationId, { _tag: 'RemoveRotation', rotationId }));
+  serve(server, API.removeRotation, async (req, { params: { id: rotationId } }) => {
+    const r = await command(() => gateway.rotation(rotationId, { _tag: 'RemoveRotation', rotationId }, req.id));
     return replyOf(r, 200, { rotationId });
   });
 
@@ -134,7 +138,7 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
   // otherwise 202 with the assignment id, whose outcome GET /api/assignments/{id} tells later.
   // A client may name the assignment (`assignmentId`): sending the same request again then joins
   // the same saga instead of starting a second one.
-  serve(server, API.assignRotation, async (_req, { params: { id: registration }, body: b }) => {
+  serve(server, API.assignRotation, async (req, { params: { id: registration }, body: b }) => {
     const sagaId = b.assignmentId ?? ids.next();
     const input =
       b.rotationId === undefined || b.rotationId === null
@@ -143,7 +147,7 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
     const deadline = Date.now() + ASSIGNMENT_WAIT_MS;
     let reply: StartReply;
     try {
-      reply = await gateway.startAssignment(input, ASSIGNMENT_WAIT_MS);
+      reply = await gateway.startAssignment(input, ASSIGNMENT_WAIT_MS, req.id);
     } catch (error) {
       // Refused before it reached the saga (its shard moving, its home unreachable): nothing started.
       if (isUnavailable(error) || isActorStopped(error))

@@ -193,8 +193,11 @@ export async function startService(
     views0Log.info('views: every replica has caught up with the journal');
   });
   const health = new JournalHealth(journal, lines(journalLog)).start();
-  const gateway = new CommandGateway(region, undefined, () =>
-    health.state.state === 'down' ? `the journal is unreachable: ${health.state.reason ?? ''}` : undefined,
+  const gateway = new CommandGateway(
+    region,
+    undefined,
+    () => (health.state.state === 'down' ? `the journal is unreachable: ${health.state.reason ?? ''}` : undefined),
+    component('gateway'),
   );
   // The publisher and the graph projection: one each per cluster (singletons on the oldest
   // member), or here when the node is alone.
