@@ -73,9 +73,9 @@ export async function startAdminHttp(
     if (req.method === 'GET' && url.pathname === '/cluster/members') return send(200, target.view());
     const m = /^\/cluster\/members\/([^/]+)\/(leave|down)$/.exec(url.pathname);
     if (m && req.method === 'POST') {
-      const name = decodeURIComponent(m[1] as string);
-      const node = target.resolve(name);
-      if (node === undefined) return send(404, { title: `no member ${name}`, status: 404 }, true);
+      const name = decodeSegment(m[1] as string);
+      const node = name === undefined ? undefined : target.resolve(name);
+      if (node === undefined) return send(404, { title: `no member ${name ?? m[1]}`, status: 404 }, true);
       const ok = m[2] === 'leave' ? target.leaveMember(node) : target.down(node);
       log('info', `admin: ${m[2]} ${node} (${ok ? 'accepted' : 'no change'})`);
       return send(202, { ok, node, action: m[2] });
@@ -107,4 +107,14 @@ export async function startAdminHttp(
         server.close(() => resolve());
       }),
   };
+}
+
+/** A path segment percent-decoded; undefined when it is not valid percent-encoding (`%E0%A4%A`),
+ * which names no member (decodeURIComponent would throw, here out of a request handler). */
+export function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }

@@ -20,3 +20,4 @@ export type { Member, MemberStatus } from './member.ts';
 export { singletonKey } from './singleton.ts';
 export * from './sharding/index.ts';
 export type { AdminAnswer, AdminRoutes } from './admin-http.ts';
+export { decodeSegment } from './admin-http.ts';

@@ -9,7 +9,7 @@
  *   GET  /cluster/backends                -> this node's journal, and the publisher and graph
  *                                            projection where they run here: state, reason, lag
  */
-import type { AdminAnswer, ClusterNode, ShardRegion } from '../cluster/index.ts';
+import { decodeSegment, type AdminAnswer, type ClusterNode, type ShardRegion } from '../cluster/index.ts';
 import type { ReplicaLag } from '../views/index.ts';
 import type { BackendState } from '../app/feed-job.ts';
 
@@ -47,9 +47,9 @@ export function serviceAdminRoutes(
     if (method === 'GET' && path === '/cluster/backends') return { status: 200, body: { self: cluster.nodeId, backends: backends() } };
     const drain = /^\/cluster\/members\/([^/]+)\/drain$/.exec(path);
     if (drain && method === 'POST') {
-      const name = decodeURIComponent(drain[1] as string);
-      const node = cluster.resolve(name);
-      if (node === undefined) return { status: 404, body: { title: `no member ${name}`, status: 404 } };
+      const name = decodeSegment(drain[1] as string);
+      const node = name === undefined ? undefined : cluster.resolve(name);
+      if (node === undefined) return { status: 404, body: { title: `no member ${name ?? drain[1]}`, status: 404 } };
       // A leaving member drops out of every shard table: its region stops its entities and hands
       // each shard over, and its process stops once it has left (src/main.ts).
       const ok = cluster.leaveMember(node);

@@ -146,6 +146,13 @@ t.test('admin API and CLI', async (t) => {
   // The right token on the same API works (so the 401s above are about the token only).
   const ok = await fetch(`${url}/cluster/shards`, { headers: { authorization: `Bearer ${TOKEN}` } });
   t.equal(ok.status, 200, 'the right token is served');
+  // A member name that is not valid percent-encoding names no member: 404, nothing done, still serving.
+  for (const route of ['/cluster/members/%E0%A4%A/leave', '/cluster/members/%/down', '/cluster/members/%zz/drain']) {
+    const res = await fetch(`${url}${route}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    t.equal(res.status, 404, `POST ${route}: 404`);
+  }
+  t.same(a.actions, [], 'no action for a malformed name');
+  t.equal((await fetch(`${url}/cluster/members`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200, 'still serving');
 
   const out: string[] = [];
   const print = (s: string) => void out.push(s);
