@@ -184,7 +184,7 @@ export const API = {
     summary:
       'WebSocket: subscribe to "imports", "feed", "violations" (optionally per rotation) and "window" (one planner window per connection, with the parameters of GET /api/window: only changes inside it are sent)',
     responses: {
-      101: { description: 'Switching Protocols: the WebSocket is open', contentType: [] },
+      101: { description: 'Switching Protocols: the WebSocket is open', noBody: true },
       426: problem('A plain GET, without `Upgrade: websocket`'),
     },
   }),

@@ -26,13 +26,11 @@ function json(schema: unknown, top = false): unknown {
 const PROBLEM_CONTENT = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
 
 function response(answer: Answer): JsonObject {
+  if (answer.noBody) return { description: answer.description };
   if (answer.schema === undefined) return { description: answer.description, content: PROBLEM_CONTENT };
   const types = answer.contentType === undefined ? ['application/json'] : [answer.contentType].flat();
   const schema = json(answer.schema);
-  return {
-    description: answer.description,
-    ...(types.length > 0 ? { content: Object.fromEntries(types.map((t) => [t, { schema }])) } : {}),
-  };
+  return { description: answer.description, content: Object.fromEntries(types.map((t) => [t, { schema }])) };
 }
 
 function parameters(spec: RouteSpec): JsonObject[] {

@@ -12,8 +12,10 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
 
 export interface Answer {
   readonly description: string;
-  /** The body's schema; absent: the answer is a problem (application/problem+json). */
+  /** The body's schema; absent: the answer is a problem (application/problem+json), unless `noBody`. */
   readonly schema?: TSchema;
+  /** An answer without a body (101 Switching Protocols). */
+  readonly noBody?: true;
   /** Defaults to application/json. */
   readonly contentType?: string | readonly string[];
 }

@@ -54,6 +54,13 @@ t.test('every registered route is documented, and every documented operation is 
     'every documented operation is served',
   );
   t.ok(documented.has('get /api/cluster/panel'), 'the cluster panel is documented');
+  t.same(
+    (openApi as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }).paths['/api/live']?.get?.responses[
+      '101'
+    ],
+    { description: 'Switching Protocols: the WebSocket is open' },
+    'the upgrade has no body',
+  );
   const { ws } = await connectLive(service.port);
   ws.close();
   t.pass('GET /api/live upgrades to a WebSocket');
