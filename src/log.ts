@@ -43,8 +43,10 @@ export interface LoggerSettings {
   readonly level: LogLevel;
   /** Values never to print (the cluster secret, the admin token); undefined and short ones are skipped. */
   readonly secrets?: readonly (string | undefined)[];
-  /** Default: stdout, pretty when it is a terminal. Tests pass a stream to read the JSON lines. */
+  /** Default: stdout (`fd` 1), pretty when it is a terminal. Tests pass a stream to read the JSON lines. */
   readonly destination?: DestinationStream;
+  /** Without a destination: 2 writes to stderr (libraries, worker threads), keeping stdout for a program's own output. */
+  readonly fd?: 1 | 2;
   readonly pretty?: boolean;
 }
 
@@ -79,12 +81,13 @@ function scrubbing(destination: DestinationStream, secrets: readonly string[]): 
 export function createLogger(settings: LoggerSettings): Logger {
   // A secret shorter than this would cut ordinary words out of lines; the settings refuse such anyway.
   const secrets = (settings.secrets ?? []).filter((s): s is string => s !== undefined && s.length >= 6);
-  const usePretty = settings.pretty ?? (settings.destination === undefined && process.stdout.isTTY === true);
-  // stdout synchronously: a line written just before process.exit is not lost, and the node
-  // writes few lines (the access line is debug).
-  const out: DestinationStream = settings.destination ?? pino.destination({ dest: 1, sync: true });
+  const fd = settings.fd ?? 1;
+  const usePretty = settings.pretty ?? (settings.destination === undefined && (fd === 1 ? process.stdout : process.stderr).isTTY === true);
+  // Synchronously: a line written just before process.exit is not lost, and the node writes few
+  // lines (the access line is debug).
+  const out: DestinationStream = settings.destination ?? pino.destination({ dest: fd, sync: true });
   const destination = usePretty
-    ? pretty({ destination: settings.destination ?? 1, colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid' })
+    ? pretty({ destination: settings.destination ?? fd, colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid' })
     : out;
   return pino(baseOptions(settings.level), scrubbing(destination, secrets));
 }
@@ -128,4 +131,19 @@ const FAILURE = /\b(fail(ed|s)?|unreachable|not reachable|refused|stopped by|cou
 /** The `(level, line)` loggers of the actor node, the cluster and the shard region, on a pino logger. */
 export function leveled(log: Logger): (level: 'debug' | 'info' | 'warn' | 'error', line: string) => void {
   return (level, line) => log[level](line);
+}
+
+/**
+ * The default of a library part given no log (an actor system, a worker thread, a cluster member
+ * started by a test): JSON lines on stderr at `level`, the logger made at the first line written.
+ */
+export function stderrLog(
+  level: LogLevel,
+  bindings: Readonly<Record<string, string | number>>,
+): (level: 'debug' | 'info' | 'warn' | 'error', line: string) => void {
+  let log: Logger | undefined;
+  return (at, line) => {
+    log ??= createLogger({ level, fd: 2 }).child(bindings);
+    log[at](line);
+  };
 }

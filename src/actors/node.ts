@@ -140,6 +140,7 @@ export class AloftNode {
       bootData: this.options.bootData,
       mailboxCapacity: this.options.mailboxCapacity,
       throughput: this.options.throughput,
+      logLevel: this.options.logLevel,
     };
     const worker = new Worker(workerEntry(), { eval: true, workerData: data });
     let lastError: string | undefined;

@@ -33,6 +33,7 @@ import { Supervisor } from './supervisor.ts';
 import { oneForOne, type SupervisorStrategy } from './supervision.ts';
 import { ActorTree } from './tree.ts';
 import { SYSTEM_PATH, type SystemMessage } from './envelope.ts';
+import { stderrLog, type LogLevel } from '../log.ts';
 
 /** How `new ActorSystem(options)` sets up a thread's system. Every field is optional. */
 export interface SystemOptions {
@@ -50,8 +51,10 @@ export interface SystemOptions {
   readonly throughput?: number;
   /** Encode and decode even local messages, so that what works locally is proven to work remotely. */
   readonly serializeLocal?: boolean;
-  /** Where the runtime's log lines go. Default: stderr, without the debug lines. */
+  /** Where the runtime's log lines go. Default: JSON lines on stderr from `logLevel` up (src/log.ts). */
   readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', line: string) => void;
+  /** The default log's level (a worker thread gets its node's --log-level); info when absent. */
+  readonly logLevel?: LogLevel;
 }
 
 /** Carries messages to actors on other nodes (the cluster's TCP transport implements it). */
@@ -133,9 +136,7 @@ export class ActorSystem implements Router {
     this.clock = options.clock ?? systemClock;
     this.throughput = options.throughput ?? 512;
     this.serializeLocal = options.serializeLocal ?? false;
-    this.logFn =
-      options.log ??
-      ((level, line) => (level === 'debug' ? undefined : console.error(`[aloft ${this.node}/${this.thread}] ${level}: ${line}`)));
+    this.logFn = options.log ?? stderrLog(options.logLevel ?? 'info', { component: 'actors', node: this.node, thread: this.thread });
     this.deadLetters = new DeadLetters(this.clock, (line) => this.logFn('warn', line));
     // nact's typings say a name string, its code reads an object's `name`; the object is what works.
     this.kernel = nact.start({

@@ -17,6 +17,7 @@ const system = new ActorSystem({
   thread: data.thread,
   ...(data.mailboxCapacity !== undefined ? { mailboxCapacity: data.mailboxCapacity } : {}),
   ...(data.throughput !== undefined ? { throughput: data.throughput } : {}),
+  ...(data.logLevel !== undefined ? { logLevel: data.logLevel } : {}),
 });
 const links = new Map<number, ThreadLink>();
 const send = (m: WorkerToMain) => port.postMessage(m);

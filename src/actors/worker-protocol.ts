@@ -3,6 +3,7 @@
  * actor traffic uses the MessagePort links). Plain structured-clone data.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { LogLevel } from '../log.ts';
 
 export interface WorkerData {
   readonly node: string;
@@ -12,6 +13,8 @@ export interface WorkerData {
   readonly bootData: unknown;
   readonly mailboxCapacity: number | undefined;
   readonly throughput: number | undefined;
+  /** The level of the worker's log (its node's --log-level). */
+  readonly logLevel: LogLevel | undefined;
 }
 
 export type MainToWorker =

@@ -36,6 +36,7 @@ import { SingletonManager, singletonKey } from './singleton.ts';
 import { ClusterTransport } from './transport.ts';
 import { startAdminHttp, type AdminRoutes, type AdminServer } from './admin-http.ts';
 import type { MembersView } from './members-view.ts';
+import { stderrLog } from '../log.ts';
 
 export type { MembersView, MemberView } from './members-view.ts';
 
@@ -65,7 +66,7 @@ export interface BoundCluster {
 }
 
 export async function bindCluster(config: ClusterConfig, options: { log?: Log; clock?: Clock } = {}): Promise<BoundCluster> {
-  const log: Log = options.log ?? ((level, line) => level !== 'debug' && console.error(`[aloft cluster] ${level}: ${line}`));
+  const log: Log = options.log ?? stderrLog('info', { component: 'cluster' });
   const tlsFiles = config.tls
     ? {
         cert: readFileSync(config.tls.cert),

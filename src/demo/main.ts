@@ -10,6 +10,7 @@ import os from 'node:os';
 import { defineCli, EXIT_USAGE, UsageError } from '../cli/args.ts';
 import { AloftNode, stateless, type ActorRef, type Terminated } from '../actors/index.ts';
 import type { CounterMsg, FlakyMsg, StatsMsg } from './boot.ts';
+import { createLogger, leveled } from '../log.ts';
 
 const DEMO_CLI = defineCli({
   name: 'aloft',
@@ -61,7 +62,9 @@ async function main(): Promise<void> {
   const node = await AloftNode.start({
     workers: flags.workers,
     boot: new URL('./boot.ts', import.meta.url),
-    log: (level, line) => level !== 'debug' && console.log(`  [${level}] ${line}`),
+    // The runtime's own lines through the node's logger (readable on a terminal, JSON otherwise);
+    // the walkthrough below is the demo's output and stays plain text.
+    log: leveled(createLogger({ level: 'info' }).child({ component: 'actors' })),
   });
   console.log(`Aloft node up: main thread + ${node.workerCount} workers in ${Math.round(performance.now() - started)} ms`);
 

@@ -137,6 +137,8 @@ export async function startService(
       boot: new URL('./worker-boot.ts', import.meta.url),
       bootData,
       log: leveled(component('actors')),
+      // The workers' own lines (JSON on stderr) at the node's level.
+      ...(config.logLevel !== undefined ? { logLevel: config.logLevel } : {}),
     });
     // Without workers the entities share the main thread with HTTP and the journal: the layout
     // that serves most on two cores (docs/benchmarks.md), and then they call the journal directly.
