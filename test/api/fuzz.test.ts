@@ -107,7 +107,7 @@ if (st === undefined) {
     t.fail(`Schemathesis is not installed (ALOFT_SCHEMATHESIS is not set), and in CI the fuzz run must happen: ${INSTALL_HINT}`);
   else t.plan(0, `Schemathesis not found: ${INSTALL_HINT}`);
 } else {
-  // Schemathesis itself takes about a minute on two cores at 25 examples per operation.
+  // Schemathesis takes 25-30 s here (two cores) at 25 examples per operation; the margin is for a busy machine.
   t.setTimeout(300_000);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-fuzz-'));
   let service: Service;
@@ -135,8 +135,8 @@ if (st === undefined) {
       String(EXAMPLES),
       '--seed',
       String(SEED),
-      // One worker: the node shares two cores with this process, and a fixed order of requests
-      // keeps a seed's run the same from one time to the next.
+      // One worker: the node shares two cores with this process, and requests in one order keep
+      // a seed's run close to the same from one time to the next (the ids the node makes differ).
       '--workers',
       '1',
       '--generation-database',
