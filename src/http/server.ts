@@ -51,8 +51,9 @@ export interface RouteOptions {
 
 type Method = 'get' | 'post' | 'put' | 'del';
 
-/** The body limit of a route that sets none: the JSON commands are a few hundred bytes (README, Limits). */
-export const DEFAULT_MAX_BODY = 1 << 20;
+/** The body limit of a route that sets none: the JSON commands are a few hundred bytes, so 64 KiB
+ * leaves room for any real one and bounds what a client can make the node buffer (README, Limits). */
+export const DEFAULT_MAX_BODY = 64 * 1024;
 
 /** A client's x-request-id is taken when it is 1-64 of these characters; otherwise one is made. */
 export const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
