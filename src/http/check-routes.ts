@@ -14,6 +14,7 @@ import { API } from './api.ts';
 import { serve } from './route-spec.ts';
 import type { CheckQuery } from './schemas.ts';
 import type { HttpServer } from './server.ts';
+import { utcMs } from './validate.ts';
 
 const DAY = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -21,7 +22,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** The schema checked the form; the calendar is checked here (2026-02-30 has the form). */
 function time(value: string | undefined, name: 'from' | 'to'): number | undefined {
   if (value === undefined) return undefined;
-  const ms = Date.parse(DATE.test(value) ? `${value}T00:00:00Z` : value);
+  const ms = utcMs(value);
   if (Number.isNaN(ms)) throw badRequest(`query parameter "${name}" must be a date YYYY-MM-DD or a UTC instant, got "${value}"`, name);
   return DATE.test(value) && name === 'to' ? ms + DAY : ms;
 }

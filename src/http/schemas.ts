@@ -14,9 +14,10 @@ import { CHECK_KINDS, MAX_WINDOW_ROWS, WINDOW_SORTS } from '../views/window.ts';
 export const Nullable = <T extends TSchema & { type: string }>(schema: T) =>
   Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, 'null'] });
 
-const INSTANT_SOURCE = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]00:?00)$';
-/** An ISO-8601 UTC instant; minutes, seconds and milliseconds optional. */
-export const ISO_INSTANT = new RegExp(INSTANT_SOURCE);
+const DAY_SOURCE = '\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])';
+const TIME_SOURCE = 'T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,3})?)?(Z|[+-]00:?00)';
+/** An ISO-8601 UTC instant; seconds and milliseconds optional (the calendar is checked by the route). */
+const INSTANT_SOURCE = `^${DAY_SOURCE}${TIME_SOURCE}$`;
 const ID_SOURCE = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
 const ID_HINT = "1-64 letters, digits, '.', '_' or '-'";
 
@@ -105,7 +106,22 @@ export const LegInput = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        carrier: 'LH',
+        flightNumber: 400,
+        dateOfOrigin: '2026-03-29',
+        departureAirport: 'FRA',
+        arrivalAirport: 'JFK',
+        departure: '2026-03-29T10:00:00Z',
+        arrival: '2026-03-29T18:00:00Z',
+        aircraftType: '388',
+        serviceType: 'J',
+      },
+    ],
+  },
 );
 export const AssignRotation = Type.Object(
   {
@@ -139,7 +155,7 @@ const WaitParams = {
   ),
   timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 30_000, default: 5_000, description: 'how long to wait for minOffset' })),
 };
-const DATE_OR_INSTANT = '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]00:?00))?$';
+const DATE_OR_INSTANT = `^${DAY_SOURCE}(${TIME_SOURCE})?$`;
 export const CheckQuery = Type.Object(
   {
     rotation: Type.Optional(Type.String({ description: 'only violations of this rotation' })),
@@ -158,7 +174,7 @@ export const CheckQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const WINDOW_INSTANT = '^(\\d{1,15}|\\d{4}-\\d{2}-\\d{2}|\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]00:?00))$';
+const WINDOW_INSTANT = `^(\\d{1,15}|${DAY_SOURCE}(${TIME_SOURCE})?)$`;
 const WINDOW_INSTANT_HINT = 'a date YYYY-MM-DD (its midnight UTC), a UTC instant like 2026-03-29T06:00:00Z or epoch milliseconds';
 const Text = (description: string) => Type.Optional(Type.String({ maxLength: 100, description }));
 export const WindowParams = {

@@ -21,6 +21,15 @@ const bodies = ajv(false);
 /** Query strings are text: "25" is the integer 25 where the schema says integer. */
 const queries = ajv(true);
 
+/**
+ * Epoch ms of a date YYYY-MM-DD (its midnight) or a UTC instant whose form the schema checked;
+ * NaN if it is not on the calendar. Date.parse alone rolls 2026-02-30 over into March.
+ */
+export function utcMs(value: string): number {
+  const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+  return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value.slice(0, 10) ? Number.NaN : ms;
+}
+
 export function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw badRequest('the request body is empty; a JSON object was expected');
   let value: unknown;

@@ -6,7 +6,7 @@ import type { Static } from '@sinclair/typebox';
 import { DAY_MS, MAX_WINDOW_DAYS, type WindowQuery } from '../views/window.ts';
 import { badRequest } from './problem.ts';
 import { WindowQuery as WindowQuerySchema, WindowSubscription } from './schemas.ts';
-import { queryValidator } from './validate.ts';
+import { queryValidator, utcMs } from './validate.ts';
 
 export const WINDOW_PARAMS = Object.keys(WindowSubscription.properties);
 export const WAIT_PARAMS = ['minOffset', 'timeoutMs'] as const;
@@ -17,11 +17,7 @@ const withoutWait = queryValidator(WindowSubscription);
 /** A date (its midnight UTC), a UTC instant, or epoch milliseconds: the schema checked the form, the calendar is checked here. */
 function instant(value: string | undefined, name: 'from' | 'to'): number | undefined {
   if (value === undefined) return undefined;
-  const ms = /^\d{1,15}$/.test(value)
-    ? Number(value)
-    : /^\d{4}-\d{2}-\d{2}$/.test(value)
-      ? Date.parse(`${value}T00:00:00Z`)
-      : Date.parse(value);
+  const ms = /^\d{1,15}$/.test(value) ? Number(value) : utcMs(value);
   if (Number.isNaN(ms))
     throw badRequest(
       `query parameter "${name}" must be a date YYYY-MM-DD, a UTC instant like 2026-03-29T06:00:00Z or epoch milliseconds, got "${value}"`,

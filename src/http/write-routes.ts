@@ -14,6 +14,7 @@ import { API } from './api.ts';
 import { badRequest, command, notFound, problem } from './problem.ts';
 import { serve } from './route-spec.ts';
 import type { HttpServer, Reply } from './server.ts';
+import { utcMs } from './validate.ts';
 
 /** Domain errors that mean "no such thing" and those that mean "conflicts with what is there". */
 const NOT_FOUND = new Set(['RotationNotFound', 'AirplaneNotFound', 'UnknownLeg']);
@@ -96,9 +97,9 @@ export function writeRoutes(server: HttpServer, gateway: CommandGateway, ids: Id
   });
 
   serve(server, API.addLeg, async (req, { params: { id: rotationId }, body: b }) => {
-    const departureUtc = Date.parse(b.departure);
-    const arrivalUtc = Date.parse(b.arrival);
-    // The pattern lets a 25th hour through; the calendar does not.
+    const departureUtc = utcMs(b.departure);
+    const arrivalUtc = utcMs(b.arrival);
+    // The pattern lets February 30th through; the calendar does not.
     if (Number.isNaN(departureUtc)) throw badRequest(`field "departure" is not a real instant: ${b.departure}`, 'departure');
     if (Number.isNaN(arrivalUtc)) throw badRequest(`field "arrival" is not a real instant: ${b.arrival}`, 'arrival');
     if (arrivalUtc <= departureUtc)

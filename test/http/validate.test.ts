@@ -6,7 +6,7 @@
 import t from 'tap';
 import { HttpProblem } from '../../src/http/problem.ts';
 import { AssignRotation, AssignmentPath, CheckQuery, CreateAirport, ImportJson, LegInput, WindowQuery } from '../../src/http/schemas.ts';
-import { bodyValidator, paramsValidator, parseJson, queryValidator } from '../../src/http/validate.ts';
+import { bodyValidator, paramsValidator, parseJson, queryValidator, utcMs } from '../../src/http/validate.ts';
 
 function refusal(work: () => unknown): { status: number; detail: string; field: string | undefined } {
   try {
@@ -95,6 +95,12 @@ t.test('bodies: each refusal names the field and says what was expected', async 
       'field "departure" is "tomorrow"; expected an ISO-8601 UTC instant like 2026-03-29T06:00:00Z',
     ],
     [
+      'month 13',
+      () => legs({ ...leg, departure: '2026-13-01T10:00Z' }),
+      'departure',
+      'field "departure" is "2026-13-01T10:00Z"; expected an ISO-8601 UTC instant like 2026-03-29T06:00:00Z',
+    ],
+    [
       'not UTC',
       () => legs({ ...leg, departure: '2026-03-29T10:00:00+02:00' }),
       'departure',
@@ -120,6 +126,15 @@ t.test('bodies: each refusal names the field and says what was expected', async 
     ],
   ];
   for (const [name, work, field, detail] of cases) t.same(refusal(work), { status: 400, detail, field }, name);
+});
+
+t.test('utcMs: dates and UTC instants on the calendar, NaN off it', async (t) => {
+  t.equal(utcMs('2026-03-29'), Date.UTC(2026, 2, 29));
+  t.equal(utcMs('2026-03-29T10:00Z'), Date.UTC(2026, 2, 29, 10));
+  t.equal(utcMs('2026-03-29T10:00:00.5+00:00'), Date.UTC(2026, 2, 29, 10, 0, 0, 500));
+  t.equal(utcMs('2028-02-29T00:00Z'), Date.UTC(2028, 1, 29), 'a leap day');
+  for (const off of ['2026-02-30', '2026-02-29T10:00Z', '2026-04-31T00:00:00Z'])
+    t.ok(Number.isNaN(utcMs(off)), `${off} is not on the calendar`);
 });
 
 t.test('a body that is no JSON object', async (t) => {

@@ -147,6 +147,14 @@ t.test('bad input: 4xx problem+json naming the field, and nothing changes', asyn
       'departure',
     ],
     [
+      'departure off the calendar',
+      'POST',
+      '/api/rotations/x1/legs',
+      { ...leg(1, 'FRA', 'JFK', '2026-03-29T10:00:00Z', '2026-03-29T12:00:00Z'), departure: '2026-02-30T10:00:00Z' },
+      400,
+      'departure',
+    ],
+    [
       'bad aircraft type',
       'POST',
       '/api/rotations/x1/legs',
