@@ -11,7 +11,7 @@
  * names say.
  *
  * Library code and tests that want plain lines pass a function of a line instead of a logger;
- * `toLogger` wraps it (info and above, the message text first, as the node's lines read before).
+ * `toLogger` wraps it (info and above, the message text as the node's lines read before).
  */
 import { Writable } from 'node:stream';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
@@ -93,16 +93,15 @@ export function createLogger(settings: LoggerSettings): Logger {
 }
 
 /**
- * A logger writing each line of info and above to `line`: the message text, prefixed with its
- * level when not info, with the request id and an error's stack after it. For tests and tools
- * that collected the node's lines as text before the node had a logger.
+ * A logger writing each line of info and above to `line`: the message text as it is (callers
+ * match on it: "demo season: loaded"), with the request id and an error's stack after it. For
+ * tests and tools that collected the node's lines as text before the node had a logger.
  */
 export function lineLogger(line: (text: string) => void): Logger {
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
       const o = JSON.parse(chunk.toString('utf8')) as { level?: string; msg?: string; reqId?: string; err?: { stack?: string } };
-      const level = o.level === 'info' || o.level === undefined ? '' : `${o.level}: `;
-      line(`${level}${o.msg ?? ''}${o.reqId === undefined ? '' : ` (request ${o.reqId})`}${o.err?.stack ? `\n${o.err.stack}` : ''}`);
+      line(`${o.msg ?? ''}${o.reqId === undefined ? '' : ` (request ${o.reqId})`}${o.err?.stack ? `\n${o.err.stack}` : ''}`);
       done();
     },
   });
@@ -126,7 +125,8 @@ export function lines(log: Logger, level: 'debug' | 'info' = 'info'): (line: str
   };
 }
 
-const FAILURE = /\b(fail(ed|s)?|unreachable|not reachable|refused|stopped by|could not|cannot|error)\b/i;
+// Not "refused" alone: "12 refused" counts a command's outcomes, it is no failure of the node.
+const FAILURE = /\b(fail(ed|s|ure)?|unreachable|not reachable|refused a|stopped by|could not|cannot|error)\b/i;
 
 /** The `(level, line)` loggers of the actor node, the cluster and the shard region, on a pino logger. */
 export function leveled(log: Logger): (level: 'debug' | 'info' | 'warn' | 'error', line: string) => void {

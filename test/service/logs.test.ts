@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, until } from '../../ops/lib/loopback.ts';
-import { createLogger, lineLogger } from '../../src/log.ts';
+import { createLogger, lineLogger, lines } from '../../src/log.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SECRET = 'logs-test-cluster-secret-7f3a9c';
@@ -230,11 +230,26 @@ t.test('in process: fields named like secrets are redacted, known secrets cut fr
   t.match(error, { level: 'error', msg: 'message with [redacted]', err: { message: 'dial failed with [redacted]' } });
 });
 
-t.test('in process: a line function still works (tests and tools), with the level when not info', async (t) => {
+t.test('in process: a line function still gets the message text as it is (tests and tools match on it)', async (t) => {
   const got: string[] = [];
   const log = lineLogger((l) => got.push(l));
   log.info('demo season: loaded');
   log.warn({ reqId: 'r1' }, 'careful');
   log.debug('not written');
-  t.same(got, ['demo season: loaded', 'warn: careful (request r1)']);
+  t.same(got, ['demo season: loaded', 'careful (request r1)']);
+});
+
+t.test('in process: a plain line from a module without levels is a warning when it reads as a failure', async (t) => {
+  const written: Array<{ level: string; msg: string }> = [];
+  const log = createLogger({ level: 'info', destination: { write: (s: string) => void written.push(JSON.parse(s)) } });
+  const line = lines(log);
+  line('demo season: loaded in 3.1 s (1200 rotation commands applied, 4 refused)');
+  line('journal: unreachable (connect ECONNREFUSED)');
+  line('publisher: Kafka refused a batch (timeout); retrying with backoff');
+  line('import keeper: resuming i1 failed: gone');
+  line('assignment keeper: following the feed from offset 12');
+  t.same(
+    written.map((w) => w.level),
+    ['info', 'warn', 'warn', 'warn', 'info'],
+  );
 });
