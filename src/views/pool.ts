@@ -10,14 +10,14 @@
  *
  * Read your writes: a query may name `minOffset` (the offset a command reply carried). The pool
  * prefers a ready replica that has already acked it; otherwise the replica parks the query until
- * it gets there, and fails it with ViewLagTimeout after `timeoutMs` — or with InvalidViewQuery
- * when the journal itself has not reached `minOffset` by then (an offset no write produced).
+ * it gets there, and fails it with ViewLagTimeout after `timeoutMs`. An offset past the journal's
+ * head, which no write has produced, is refused at once with InvalidViewQuery.
  */
 import { mkdir } from 'node:fs/promises';
 import type { ActorSystem, AloftNode, TimerHandle, WorkerEvent } from '../actors/index.ts';
 import type { EventEnvelope, Journal } from '../persistence/index.ts';
 import type { AnswerOf, ViewCounters, ViewQuery } from './contract.ts';
-import { fromErrorData, InvalidViewQuery, isViewLagTimeout, NoReplicaReady, ViewUnavailable } from './errors.ts';
+import { fromErrorData, InvalidViewQuery, NoReplicaReady, ViewUnavailable } from './errors.ts';
 import { FeedPump, Signal, type PumpTarget } from './feed-pump.ts';
 import { defineViewKinds, localReplica, scheduleReplicaKind, type QueryReply, type ReplicaMsg, type ReplicaStatus } from './replica.ts';
 import type { ActorRef } from '../actors/index.ts';
@@ -282,6 +282,7 @@ export class ViewPool {
     const minOffset = options.minOffset ?? 0;
     const timeoutMs = options.timeoutMs ?? this.options.queryTimeoutMs ?? 5_000;
     const deadline = clock.now() + timeoutMs;
+    if (minOffset > this.pump.knownHead()) await this.refuseUnproduced(minOffset);
     let r = this.pick(minOffset);
     while (r === undefined) {
       if (this.replicas.every((x) => x.state === 'failed')) throw new ViewUnavailable('every replica of the schedule view has failed');
@@ -319,23 +320,23 @@ export class ViewPool {
     } catch (e) {
       throw new ViewUnavailable(`replica ${r.name} did not answer: ${e instanceof Error ? e.message : String(e)}`);
     }
-    if (reply._tag === 'Failed') throw await this.unreached(fromErrorData(reply.error), minOffset);
+    if (reply._tag === 'Failed') throw fromErrorData(reply.error);
     return { reply, replica: r.name };
   }
 
   /**
-   * A wait for `minOffset` that timed out is the view's lag (ViewLagTimeout, a 504) only when the
-   * journal holds that offset. When no write has produced it yet, no replica could have reached it:
-   * the query named an offset from no command's answer, and waiting again cannot help unless new
-   * writes come (InvalidViewQuery, a 400). The journal is asked only here, after the wait.
+   * A query may wait only for an offset some write has produced (the `offset` of a command's
+   * answer, which the journal holds before the answer is sent). One past the journal's head names
+   * no write: it is refused at once (InvalidViewQuery, a 400) instead of parking the query until
+   * its timeout (ViewLagTimeout, a 504, which is left for a view that really lags). The journal is
+   * asked only when the feed pump has not seen the offset yet; if it cannot answer, the query waits.
    */
-  private async unreached(error: Error, minOffset: number): Promise<Error> {
-    if (!isViewLagTimeout(error)) return error;
+  private async refuseUnproduced(minOffset: number): Promise<void> {
     const head = await this.options.journal.headOffset().catch(() => undefined);
-    if (head === undefined || head >= minOffset) return error;
-    return new InvalidViewQuery(
-      `minOffset ${minOffset} is past the journal's head (${head}): no write has produced it, so no view could reach it (use the offset a command answered)`,
-    );
+    if (head !== undefined && minOffset > head)
+      throw new InvalidViewQuery(
+        `minOffset ${minOffset} is past the journal's head (${head}): no write has produced it (use the offset a command answered)`,
+      );
   }
 
   async stop(): Promise<void> {

@@ -246,7 +246,7 @@ t.test('bad parameters are 400 problems naming the parameter, and so is an offse
     t.equal(r.json.field, field, `names ${field}`);
   }
   const r = await call('GET', `/api/window?minOffset=${last + 1000}&timeoutMs=200`);
-  t.equal(r.status, 400, 'a minOffset nothing has produced yet: 400 once the wait is over');
+  t.equal(r.status, 400, 'a minOffset nothing has produced yet: 400 at once');
   t.match(r.type, 'application/problem+json');
 });
 

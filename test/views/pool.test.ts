@@ -1,15 +1,35 @@
 /**
  * ViewPool in single-thread mode (replicas on the main thread, no AloftNode) over a memory
- * journal: rebuild before joining, round-robin, read your writes, an offset no write produced, lag.
+ * journal: rebuild before joining, round-robin, read your writes, an offset no write produced,
+ * ViewLagTimeout, lag.
  */
 import t from 'tap';
 import { ActorSystem, ManualClock } from '../../src/actors/index.ts';
-import { memoryJournal } from '../../src/persistence/index.ts';
+import { memoryJournal, type Journal, type Subscription } from '../../src/persistence/index.ts';
 import { ViewPool, isViewLagTimeout } from '../../src/views/index.ts';
 import { seasonFeed } from './fixtures/season-feed.ts';
 import { oracle } from './fixtures/oracle.ts';
 import { appendFeed, eventually } from './fixtures/journal-feed.ts';
 import { leg } from './fixtures/view-contract.ts';
+
+/** The journal with its live tail stalled: a subscriber gets nothing after it subscribes (a feed
+ * that stopped moving), while reads, appends and the head are the journal's own. */
+function stalledTail(journal: Journal): Journal {
+  return new Proxy(journal, {
+    get(target, prop) {
+      if (prop === 'subscribe')
+        return (from: number): Subscription => {
+          let end: (() => void) | undefined;
+          const done = new Promise<void>((resolve) => {
+            end = resolve;
+          });
+          return { close: async () => end?.(), done, position: () => from };
+        };
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
 
 const world = () =>
   seasonFeed({
@@ -95,21 +115,36 @@ t.test('replicas rebuild from offset 0, join, answer round-robin and read your w
   );
 });
 
-t.test('a query for an offset no write has produced waits its timeout, then fails with a tagged InvalidViewQuery', async (t) => {
+t.test('an offset no write has produced is refused at once; a lagging view fails with a tagged ViewLagTimeout', async (t) => {
   const journal = await memoryJournal();
   // Time moves by hand: the replica's wait for its offset runs on the injected clock.
   const clock = new ManualClock(1_000_000);
   const system = new ActorSystem({ log: () => undefined, clock });
   const w = world();
   const head = await appendFeed(journal, w.feed);
-  const pool = await ViewPool.start({ journal, system, threads: [0] });
+  // The pool's live tail never moves, so the replica stays at `head` whatever is appended later.
+  const pool = await ViewPool.start({ journal: stalledTail(journal), system, threads: [0] });
   t.teardown(async () => {
     await pool.stop();
     system.shutdown();
     await journal.close();
   });
   await pool.ready;
-  const pending = pool.query({ _tag: 'Continuity' }, { minOffset: head + 10, timeoutMs: 150 }).then(
+
+  const early = await pool.query({ _tag: 'Continuity' }, { minOffset: head + 10, timeoutMs: 150 }).then(
+    () => null,
+    (x: unknown) => x,
+  );
+  t.notOk(isViewLagTimeout(early), 'not a wait: the clock has not moved');
+  t.match(early, {
+    _tag: 'InvalidViewQuery',
+    retriable: false,
+    message: new RegExp(`minOffset ${head + 10} is past the journal's head \\(${head}\\)`),
+  });
+
+  // An offset the journal holds and the view has not reached: the query waits for it, then times out.
+  const written = await journal.append('rotation-LAG', 0, [{ _tag: 'RotationCreated', version: 1, rotationId: 'LAG' }]);
+  const pending = pool.query({ _tag: 'Continuity' }, { minOffset: written.lastOffset, timeoutMs: 150 }).then(
     () => null,
     (x: unknown) => x,
   );
@@ -120,13 +155,8 @@ t.test('a query for an offset no write has produced waits its timeout, then fail
   t.equal(settled, false, 'still waiting just before the timeout');
   await clock.advance(1);
   const e = await pending;
-  // The replica's wait ended in a ViewLagTimeout; past the journal's head that is the query's fault, not the view's lag.
-  t.notOk(isViewLagTimeout(e), 'not a ViewLagTimeout: the journal never had the offset');
-  t.match(e, {
-    _tag: 'InvalidViewQuery',
-    retriable: false,
-    message: new RegExp(`minOffset ${head + 10} is past the journal's head \\(${head}\\)`),
-  });
+  t.ok(isViewLagTimeout(e), 'ViewLagTimeout');
+  t.match(e, { _tag: 'ViewLagTimeout', retriable: true, data: { minOffset: written.lastOffset, reachedOffset: head } });
   const bad = await pool.query({ _tag: 'Continuity', filters: { limit: 5000 } }).then(
     () => null,
     (x: unknown) => x,
