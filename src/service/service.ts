@@ -250,7 +250,9 @@ export async function startService(
   // Wakes assignment sagas left unfinished by a crash or a lost member (one per cluster).
   runJob('assignment-keeper', () => AssignmentKeeper.start(journal, (id) => gateway.wakeAssignment(id), lines(component('assignments'))));
   const graphChecks =
-    backends.checks === 'graph' && backends.graph._tag === 'memgraph' ? new GraphChecks(await openGraph(backends.graph)) : undefined;
+    backends.checks === 'graph' && backends.graph._tag === 'memgraph'
+      ? new GraphChecks(await openGraph(backends.graph), () => journal.headOffset())
+      : undefined;
   const backendStates = (): BackendState[] => {
     const states: BackendState[] = [{ ...health.state, name: `journal (${backends.journal._tag})` }];
     for (const name of ['publisher', 'graph']) {
