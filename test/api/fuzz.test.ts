@@ -8,7 +8,7 @@
  *
  * Runs where `st` is found: $ALOFT_SCHEMATHESIS, else the virtualenv install.sh makes. Locally
  * it skips without one; in CI (CI=true, where .ci/run installs it) a missing one fails.
- * ALOFT_FUZZ_EXAMPLES (default 25) and ALOFT_FUZZ_SEED change the run.
+ * ALOFT_FUZZ_EXAMPLES (default 50) and ALOFT_FUZZ_SEED (default 19) change the run.
  */
 import t from 'tap';
 import { spawn } from 'node:child_process';
@@ -21,7 +21,7 @@ import { exchangesOfHar, ledger, reconcile, type Exchange, type JournalEntry } f
 const root = path.resolve(import.meta.dirname, '../..');
 const INSTALL_HINT = 'install it with `eval "$(ops/fuzz/install.sh)"` (a virtualenv under ~/.cache, about 30 s)';
 const CHECKS = ['not_a_server_error', 'status_code_conformance', 'content_type_conformance', 'response_schema_conformance'];
-const EXAMPLES = Number(process.env.ALOFT_FUZZ_EXAMPLES ?? '25');
+const EXAMPLES = Number(process.env.ALOFT_FUZZ_EXAMPLES ?? '50');
 const SEED = Number(process.env.ALOFT_FUZZ_SEED ?? '19');
 
 function schemathesis(): string | undefined {
@@ -107,7 +107,7 @@ if (st === undefined) {
     t.fail(`Schemathesis is not installed (ALOFT_SCHEMATHESIS is not set), and in CI the fuzz run must happen: ${INSTALL_HINT}`);
   else t.plan(0, `Schemathesis not found: ${INSTALL_HINT}`);
 } else {
-  // Schemathesis takes 25-30 s here (two cores) at 25 examples per operation; the margin is for a busy machine.
+  // Schemathesis takes 25-30 s here (two cores) at 50 examples per operation; the margin is for a busy machine.
   t.setTimeout(300_000);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-fuzz-'));
   let service: Service;
