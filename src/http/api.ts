@@ -217,8 +217,12 @@ export const API = {
   readyz: route({
     method: 'get',
     path: '/readyz',
-    summary: "Readiness: 200 once the views have caught up with the journal, and while the journal and this member's jobs are reachable",
-    responses: { 200: ok(S.Ready), 503: problem('Not ready: catching up, or a backend is down (the problem lists them)') },
+    summary:
+      "Readiness: 200 once the views have caught up with the journal and a cluster member has joined and has its shard table, and while the journal and this member's jobs are reachable",
+    responses: {
+      200: ok(S.Ready),
+      503: problem('Not ready: catching up, joining the cluster, or a backend is down (the problem lists them)'),
+    },
   }),
   metrics: route({
     method: 'get',

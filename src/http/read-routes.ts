@@ -19,6 +19,9 @@ export interface ReadDeps {
   readonly views: { ready(): boolean; lag(): readonly { name: string; state: string; offset: number; head: number; lag: number }[] };
   /** The journal and the background jobs on this member (publisher, graph projection), each connected or down with a reason. */
   readonly backends?: () => readonly { name: string; state: string; reason?: string; position?: number; lag?: number }[];
+  /** A cluster member: why it cannot take commands yet (not up in the membership, no shard
+   * table), or undefined once it can. */
+  readonly membership?: () => string | undefined;
 }
 
 export function readRoutes(server: HttpServer, deps: ReadDeps): void {
@@ -104,6 +107,9 @@ export function readRoutes(server: HttpServer, deps: ReadDeps): void {
       });
     }
     const body = { status: views.ready() ? 'ready' : 'catching-up', offset, replicas: views.lag(), backends };
+    // A member that has not joined yet refuses every command as not applied: not ready either.
+    const joining = deps.membership?.();
+    if (joining !== undefined) throw problem(503, 'not-ready', `not ready: ${joining}`, { ...body, state: 'joining' });
     if (!views.ready())
       throw problem(
         503,

@@ -268,7 +268,14 @@ export async function startService(
 
   const http = new HttpServer(metrics, component('http'));
   writeRoutes(http, gateway, idSource('r'));
-  readRoutes(http, { gateway, journal, metrics, views: { ready: () => viewsReady, lag: () => views.lag() }, backends: backendStates });
+  readRoutes(http, {
+    gateway,
+    journal,
+    metrics,
+    views: { ready: () => viewsReady, lag: () => views.lag() },
+    backends: backendStates,
+    ...(cluster ? { membership: () => joining(cluster, roles.includes(SHARD_ROLE) ? region : undefined) } : {}),
+  });
   checkRoutes(http, graphChecks ?? views);
   const imports = idSource('i');
   const importer = new Importer(gateway, () => imports.next(), journal, lines(importLog));
@@ -401,4 +408,15 @@ async function waitForJournal(journal: RemoteJournal, timeoutMs: number, log: (l
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+}
+
+/** Why a cluster member cannot take commands yet, or undefined once it can: it is up in the
+ * membership and, when it hosts shards, its region has a shard table (before that every command
+ * is refused as not applied). A member without the shards role (a journal member) only needs to
+ * be up. */
+function joining(cluster: ClusterNode, region: ShardRegion | undefined): string | undefined {
+  const status = cluster.membership.selfMember?.status;
+  if (status !== 'up') return `this member is ${status ?? 'not yet a member'} in the cluster, not up`;
+  if (region !== undefined && Object.keys(region.ownerCounts()).length === 0) return 'this member has no shard table yet';
+  return undefined;
 }

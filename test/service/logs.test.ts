@@ -110,11 +110,28 @@ t.test('JSON lines with level, time, msg and component; request ids on the lines
     ],
     { ALOFT_CLUSTER_SECRET: SECRET, ALOFT_ADMIN_TOKEN: TOKEN },
   );
-  await ready(node);
+  // Before the one-member cluster has formed (its seed, itself, is waited for) /readyz says why
+  // it is not ready; once it is ready the member has its shard table and takes commands.
+  let early: { status: number; body: unknown } | undefined;
+  await until(
+    async () => {
+      if (node.child.exitCode !== null) throw new Error(`the node exited while starting:\n${node.stdout()}\n${node.stderr()}`);
+      const r = await fetch(`${node.base}/readyz`).catch(() => undefined);
+      if (r !== undefined && !r.ok && early === undefined) early = { status: r.status, body: await r.json() };
+      return r?.ok === true;
+    },
+    60_000,
+    'the node to be ready',
+  );
+  t.ok(
+    node.lines().some((l) => l.component === 'shards' && l.msg.startsWith('shard table')),
+    'ready only once the member has its shard table',
+  );
+  if (early !== undefined) {
+    t.equal(early.status, 503, 'not ready before that');
+    t.match(early.body, { type: /not-ready$/, detail: /not ready: this member|views are catching up/ }, 'and the problem says why');
+  }
   await until(() => node.stdout().includes('aloft: node up'), 10_000, 'the node up line');
-  // /readyz answers before a one-member cluster has formed (its seed, itself, is waited for);
-  // commands are refused as not applied until its shards are here.
-  await until(() => node.lines().some((l) => l.component === 'shards' && l.msg.startsWith('shard table')), 30_000, 'the shards');
 
   const mine = await fetch(`${node.base}/api/rotations`, {
     method: 'POST',
