@@ -75,6 +75,7 @@ export async function bindCluster(config: ClusterConfig, options: { log?: Log; c
         insecure: config.tls.insecure,
       }
     : undefined;
+  for (const warning of config.warnings ?? []) log('warn', warning);
   if (config.tls?.insecure)
     log(
       'warn',

@@ -39,6 +39,8 @@ export interface ClusterConfig {
   readonly leaveTimeoutMs: number;
   /** How long the next singleton host waits after the previous one was downed (not left). */
   readonly singletonMarginMs: number;
+  /** Settings that work but weaken security (e.g. the cluster secret on the command line), logged at start as warnings. */
+  readonly warnings?: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -288,6 +290,11 @@ export function parseClusterConfig(
   let secret = v.secret;
   const secretFile = v['secret-file'];
   if (secret === undefined && secretFile !== undefined) secret = readSecretFile('secret-file', secretFile);
+  const warnings: string[] = [];
+  if (named.includes('secret'))
+    warnings.push(
+      '--secret on the command line is visible to every local user (ps, /proc/PID/cmdline): use --secret-file or ALOFT_CLUSTER_SECRET',
+    );
   if (secret === undefined || secret.length < 16)
     throw new ConfigError(
       'a cluster secret of at least 16 characters is required (--secret, --secret-file, ALOFT_CLUSTER_SECRET or ALOFT_CLUSTER_SECRET_FILE)',
@@ -346,6 +353,7 @@ export function parseClusterConfig(
       routes,
       leaveTimeoutMs: int('leave-timeout-ms', 10_000),
       singletonMarginMs: int('singleton-margin-ms', Math.ceil(stableAfter / 2)),
+      warnings,
     },
     rest,
   };

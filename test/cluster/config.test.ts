@@ -84,7 +84,15 @@ t.test('the secret from a file; TLS files', async (t) => {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'secret');
   writeFileSync(file, `${SECRET}\n`);
-  t.equal(parseClusterConfig(['--cluster-name', 'c', '--secret-file', file], {}).config?.secret, SECRET);
+  const fromFile = parseClusterConfig(['--cluster-name', 'c', '--secret-file', file], {}).config;
+  t.equal(fromFile?.secret, SECRET);
+  t.same(fromFile?.warnings, [], 'a secret from a file: no warning');
+  t.same(parseClusterConfig(['--cluster-name', 'c'], { ALOFT_CLUSTER_SECRET: SECRET }).config?.warnings, [], 'nor from the variable');
+  t.match(
+    parseClusterConfig(base, {}).config?.warnings,
+    [/--secret on the command line is visible to every local user/],
+    'a secret on the command line works, with a warning',
+  );
   const tls = parseClusterConfig([...base, '--tls-cert', 'c.pem', '--tls-key', 'k.pem'], {}).config?.tls;
   t.same(tls, { cert: 'c.pem', key: 'k.pem', ca: undefined, insecure: false }, 'TLS verifies by default');
   const insecure = parseClusterConfig([...base, '--tls-cert', 'c.pem', '--tls-insecure', '--port', '9', '--tls-key', 'k.pem'], {});
