@@ -25,7 +25,8 @@ const exchanges = [
   x('POST', '/api/rotations', 201, { id: 'R1', offset: 2, version: 1 }),
   x('POST', '/api/rotations/R1/legs', 201, { legId: 'L1', offset: 3, version: 2 }),
   x('POST', '/api/airplanes', 201, { id: 'D-ABC', offset: 4, version: 1 }),
-  x('PUT', '/api/airplanes/D-ABC/rotation', 200, { _tag: 'Assigned', assignmentId: 'a1', offset: 8 }),
+  // A completed saga answers the highest offset of the aggregate events it produced.
+  x('PUT', '/api/airplanes/D-ABC/rotation', 200, { _tag: 'Assigned', assignmentId: 'a1', offset: 7 }),
   x('POST', '/api/imports', 202, { importId: 'i1' }),
   x('DELETE', '/api/rotations/R1/legs/L9', 404, { status: 404 }),
   x('GET', '/api/rotations/R1', 200, { id: 'R1', version: 2 }),
@@ -48,6 +49,7 @@ t.test('a journal of exactly the acknowledged writes passes', async (t) => {
   const acks = ledger(exchanges);
   t.equal(acks.commands.size, 4, 'four command offsets');
   t.same([...acks.assignments], ['a1']);
+  t.same([...acks.sagaOffsets.keys()], [7], 'the completed saga named its last offset');
   t.same([...acks.imports], ['i1']);
   t.same(reconcile(acks, journal, 1), []);
 });
@@ -83,6 +85,19 @@ t.test('each difference is named', async (t) => {
     ],
     ['an unknown saga', [...journal, ev(11, 'assignment-a2', 1, 'AssignmentStarted')], 1, /no request was answered with that assignmentId/],
     ['an unknown import', [...journal, ev(11, 'import-i2', 1, 'ImportAccepted')], 1, /no request was answered 202 with that importId/],
+    ['an accepted import missing', journal.filter((e) => e.persistenceId !== 'import-i1'), 1, /^lost: import i1 was accepted/],
+    [
+      'an acknowledged saga missing',
+      journal.filter((e) => e.persistenceId !== 'assignment-a1'),
+      1,
+      /^lost: assignment a1 was acknowledged/,
+    ],
+    [
+      'the offset a saga answered missing',
+      journal.filter((e) => e.offset !== 7),
+      1,
+      /^lost: PUT \/api\/airplanes\/D-ABC\/rotation → 200 acknowledged offset 7/,
+    ],
   ];
   for (const [name, entries, importCommands, expected] of cases) {
     const problems = reconcile(acks, entries, importCommands);

@@ -9,10 +9,11 @@
  *   named was never acknowledged. (A command stores at most one event; one that stores none, an
  *   idempotent repeat, answers its aggregate's latest event.)
  * - the assignment saga acknowledges with its `assignmentId` (200, 202, or the problem of its
- *   failure): its own events (`assignment-<id>`) and the events its steps append to the airplane
- *   and the rotation, which carry that assignmentId;
- * - an import acknowledges with 202 and its `importId`: its job record (`import-<id>`) and the
- *   commands it applied, which the job's status counts (`commandsApplied`).
+ *   failure): its own events (`assignment-<id>`), which must be there, and the events its steps
+ *   append to the airplane and the rotation, which carry that assignmentId; a 200 names the offset
+ *   of the last of those, which must be there too;
+ * - an import acknowledges with 202 and its `importId`: its job record (`import-<id>`), which must
+ *   be there, and the commands it applied, which the job's status counts (`commandsApplied`).
  *
  * The exchanges come from Schemathesis's HAR report; the events from the journal.
  */
@@ -39,7 +40,10 @@ export interface JournalEntry {
 export interface Ledger {
   /** Feed offset → the command acknowledged there. */
   readonly commands: ReadonlyMap<number, { readonly persistenceId: string; readonly seq: number; readonly request: string }>;
+  /** Assignment sagas answered 200, 202 or with the problem of their outcome. */
   readonly assignments: ReadonlySet<string>;
+  /** Offsets that completed sagas answered (the highest of their aggregate events) → the request. */
+  readonly sagaOffsets: ReadonlyMap<number, string>;
   readonly imports: ReadonlySet<string>;
   /** Acknowledgements the ledger cannot place (a new write route it does not know): each a problem. */
   readonly unknown: readonly string[];
@@ -82,6 +86,7 @@ const isImport = (x: Exchange) => x.method === 'POST' && x.segments.length === 2
 export function ledger(exchanges: readonly Exchange[]): Ledger {
   const commands = new Map<number, { persistenceId: string; seq: number; request: string }>();
   const assignments = new Set<string>();
+  const sagaOffsets = new Map<number, string>();
   const imports = new Set<string>();
   const unknown: string[] = [];
   for (const x of exchanges) {
@@ -91,6 +96,8 @@ export function ledger(exchanges: readonly Exchange[]): Ledger {
       // 503 names the id of one that never started, which then has no events to account for).
       const id = text(x.body, 'assignmentId');
       if (id !== undefined && x.status !== 0) assignments.add(id);
+      const offset = int(x.body, 'offset');
+      if (x.status === 200 && offset !== undefined && offset > 0) sagaOffsets.set(offset, request);
       continue;
     }
     if (!SUCCESS(x.status) || x.method === 'GET') continue;
@@ -113,7 +120,7 @@ export function ledger(exchanges: readonly Exchange[]): Ledger {
       unknown.push(`${request}: offset ${offset} was acknowledged before for ${earlier.persistenceId}#${earlier.seq} (${earlier.request})`);
     else commands.set(offset, { persistenceId: target, seq, request });
   }
-  return { commands, assignments, imports, unknown };
+  return { commands, assignments, sagaOffsets, imports, unknown };
 }
 
 /**
@@ -131,6 +138,13 @@ export function reconcile(acks: Ledger, journal: readonly JournalEntry[], import
         `${ack.request} acknowledged ${ack.persistenceId}#${ack.seq} at offset ${offset}; the journal has ${e.persistenceId}#${e.seq} there`,
       );
   }
+  for (const [offset, request] of acks.sagaOffsets)
+    if (!byOffset.has(offset)) problems.push(`lost: ${request} acknowledged offset ${offset}, which the journal does not hold`);
+  const ids = new Set(journal.map((e) => e.persistenceId));
+  for (const id of acks.assignments)
+    if (!ids.has(`assignment-${id}`)) problems.push(`lost: assignment ${id} was acknowledged; the journal has no event of it`);
+  for (const id of acks.imports)
+    if (!ids.has(`import-${id}`)) problems.push(`lost: import ${id} was accepted; the journal has no event of it`);
   let importBudget = importCommands;
   for (const e of journal) {
     if (e.persistenceId.startsWith('import-')) {
