@@ -92,6 +92,7 @@ export class HttpServer {
 
   route(method: Method, pattern: string, handler: Handler, options: RouteOptions = {}): this {
     this.routes.push({ method, pattern });
+    this.patterns = undefined;
     const maxBody = options.maxBody ?? DEFAULT_MAX_BODY;
     const paramCount = (pattern.match(/:/g) ?? []).length;
     this.app[method](pattern, (res, req) => {
@@ -200,19 +201,42 @@ export class HttpServer {
     });
   }
 
-  /** Unknown routes: a problem, not uWS's silence. */
+  /** Unknown routes: a problem, not uWS's silence. A path that routes serve with other methods is a
+   * 405 naming them in `Allow` (RFC 9110 §15.5.6); any other path is a 404. */
   fallback(): this {
     this.app.any('/*', (res, req) => {
       const url = req.getUrl();
       const method = req.getMethod().toUpperCase();
       const id = this.requestId(req.getHeader('x-request-id'));
-      if (this.log.isLevelEnabled('debug')) this.log.debug({ reqId: id, method, url, status: 404 }, 'request');
+      const allow = this.methodsOf(url);
+      const status = allow.length > 0 ? 405 : 404;
+      if (this.log.isLevelEnabled('debug')) this.log.debug({ reqId: id, method, url, status }, 'request');
+      const body =
+        status === 405
+          ? problem(405, 'method-not-allowed', `${method} is not served on ${url}; it answers ${allow.join(', ')}`).problem
+          : problem(404, 'no-such-route', `no route for ${method} ${url}`).problem;
       res.cork(() => {
-        res.writeStatus('404 Not Found').writeHeader('x-request-id', id).writeHeader('content-type', 'application/problem+json');
-        res.end(JSON.stringify(problem(404, 'no-such-route', `no route for ${method} ${url}`).problem));
+        res
+          .writeStatus(`${status} ${STATUS_TEXT[status]}`)
+          .writeHeader('x-request-id', id)
+          .writeHeader('content-type', 'application/problem+json');
+        if (status === 405) res.writeHeader('allow', allow.join(', '));
+        res.end(JSON.stringify(body));
       });
     });
     return this;
+  }
+
+  /** Compiled route patterns, made on the first request nothing routed (every route is registered by then). */
+  private patterns: { readonly method: string; readonly match: RegExp }[] | undefined;
+
+  /** The methods the routes serve on this path, sorted. */
+  private methodsOf(url: string): string[] {
+    this.patterns ??= this.routes.map((r) => ({
+      method: r.method === 'del' ? 'DELETE' : r.method.toUpperCase(),
+      match: patternRegExp(r.pattern),
+    }));
+    return [...new Set(this.patterns.filter((p) => p.match.test(url)).map((p) => p.method))].sort();
   }
 
   listen(host: string, port: number): Promise<number> {
@@ -241,6 +265,15 @@ export class HttpServer {
       });
     }
   }
+}
+
+/** A uWS route pattern as a regular expression over the raw path: `:name` is one segment, `*` the rest. */
+function patternRegExp(pattern: string): RegExp {
+  const source = pattern
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment === '*' ? '.*' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}$`);
 }
 
 /** Path parameters as the routes see them, percent-decoded. A malformed escape (`%E0%A4%A`) names

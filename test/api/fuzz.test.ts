@@ -3,8 +3,9 @@
  * ops/fuzz/install.sh) reads GET /api/openapi.json of a live node and sends every operation a
  * bounded number of generated requests (valid and invalid, then sequences of calls that pass
  * ids between operations), with a fixed seed. It must find no 5xx, no answer outside its
- * schema, no undocumented status code or content type, and no request left without an answer.
- * Then the journal must hold exactly what was acknowledged (ledger.ts).
+ * schema, no undocumented status code or content type, no method a path does not serve answered
+ * otherwise than 405 with `Allow`, and no request left without an answer. Then the journal must
+ * hold exactly what was acknowledged (ledger.ts).
  *
  * Runs where `st` is found: $ALOFT_SCHEMATHESIS, else the virtualenv install.sh makes. Locally
  * it skips without one; in CI (CI=true, where .ci/run installs it) a missing one fails.
@@ -20,7 +21,14 @@ import { exchangesOfHar, ledger, reconcile, type Exchange, type JournalEntry } f
 
 const root = path.resolve(import.meta.dirname, '../..');
 const INSTALL_HINT = 'install it with `eval "$(ops/fuzz/install.sh)"` (a virtualenv under ~/.cache, about 30 s)';
-const CHECKS = ['not_a_server_error', 'status_code_conformance', 'content_type_conformance', 'response_schema_conformance'];
+const CHECKS = [
+  'not_a_server_error',
+  'status_code_conformance',
+  'content_type_conformance',
+  'response_schema_conformance',
+  'unsupported_method',
+  'allow_header_conformance',
+];
 const EXAMPLES = Number(process.env.ALOFT_FUZZ_EXAMPLES ?? '50');
 const SEED = Number(process.env.ALOFT_FUZZ_SEED ?? '19');
 
