@@ -5,29 +5,14 @@
  */
 import t from 'tap';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startService, type Service } from '../../src/service/service.ts';
+import { fileNode } from '../fixtures/service.ts';
 
-let service: Service;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-malformed-'));
-
-t.before(async () => {
-  service = await startService(
-    { host: '127.0.0.1', port: 0, data: dir, workers: 0, demoSeason: false, durability: 'commit' },
-    () => undefined,
-  );
-});
-t.teardown(async () => {
-  await service.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const node = fileNode('malformed');
 
 /** A request with the path sent byte for byte (fetch's URL parser would leave it alone too, but this says so). */
 function send(method: string, rawPath: string, body?: string): Promise<{ status: number; type: string; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: service.port, method, path: rawPath }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: node.service.port, method, path: rawPath }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

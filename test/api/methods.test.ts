@@ -4,29 +4,14 @@
  */
 import t from 'tap';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startService, type Service } from '../../src/service/service.ts';
+import { fileNode } from '../fixtures/service.ts';
 
-let service: Service;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-methods-'));
-
-t.before(async () => {
-  service = await startService(
-    { host: '127.0.0.1', port: 0, data: dir, workers: 0, demoSeason: false, durability: 'commit' },
-    () => undefined,
-  );
-});
-t.teardown(async () => {
-  await service.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const node = fileNode('methods');
 
 /** node:http, not fetch: fetch refuses to send TRACE. */
 function send(method: string, url: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: service.port, method, path: url }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: node.service.port, method, path: url }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));

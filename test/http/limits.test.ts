@@ -6,29 +6,14 @@
  */
 import t, { type Test } from 'tap';
 import net from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { connectLive } from './live-client.ts';
-import { startService, type Service } from '../../src/service/service.ts';
+import { fileNode } from '../fixtures/service.ts';
 import { DEFAULT_MAX_BODY } from '../../src/http/server.ts';
 import { MAX_IMPORT_BYTES } from '../../src/http/import-routes.ts';
 import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, MAX_SUBSCRIPTIONS } from '../../src/http/live.ts';
 import { eventually } from '../actors/helpers.ts';
 
-let service: Service;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-limits-'));
-
-t.before(async () => {
-  service = await startService(
-    { host: '127.0.0.1', port: 0, data: dir, workers: 0, demoSeason: false, durability: 'commit' },
-    () => undefined,
-  );
-});
-t.teardown(async () => {
-  await service.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const node = fileNode('limits');
 
 interface RawResponse {
   readonly status: number;
@@ -44,7 +29,7 @@ interface RawResponse {
  */
 function raw(head: string, chunks: Iterable<Buffer | string>): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(service.port, '127.0.0.1');
+    const socket = net.connect(node.service.port, '127.0.0.1');
     const received: Buffer[] = [];
     let answered = false;
     socket.on('data', (d) => {
@@ -92,11 +77,11 @@ const problemOf = (r: RawResponse) => {
 };
 
 async function nothingStored(t: Test, before: number, what: string): Promise<void> {
-  t.equal(await service.journal.headOffset(), before, `${what}: nothing was journalled`);
+  t.equal(await node.service.journal.headOffset(), before, `${what}: nothing was journalled`);
 }
 
 t.test('a command body over its limit: 413 problem, announced or streamed, and nothing stored', async (t) => {
-  const before = await service.journal.headOffset();
+  const before = await node.service.journal.headOffset();
   const announced = await raw(
     `POST /api/rotations HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${DEFAULT_MAX_BODY + 1}\r\n\r\n`,
     ['{"rotationId": "R-too-big", "pad": "'],
@@ -115,7 +100,7 @@ t.test('a command body over its limit: 413 problem, announced or streamed, and n
   await nothingStored(t, before, 'commands');
 
   // A body at the limit is read and judged on its content (not JSON here: a 400, not a 413).
-  const atLimit = await fetch(`http://127.0.0.1:${service.port}/api/rotations`, {
+  const atLimit = await fetch(`http://127.0.0.1:${node.service.port}/api/rotations`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: Buffer.alloc(DEFAULT_MAX_BODY, ' '),
@@ -125,7 +110,7 @@ t.test('a command body over its limit: 413 problem, announced or streamed, and n
 });
 
 t.test('a body on a route that takes none (DELETE): 413', async (t) => {
-  const before = await service.journal.headOffset();
+  const before = await node.service.journal.headOffset();
   const r = await raw('DELETE /api/rotations/R1 HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\n', ['hello']);
   t.equal(r.status, 413);
   t.match(problemOf(r), { status: 413, detail: /limit here is 0/ });
@@ -133,7 +118,7 @@ t.test('a body on a route that takes none (DELETE): 413', async (t) => {
 });
 
 t.test('an import over its limit: 413 problem, announced or streamed, and no import job', async (t) => {
-  const before = await service.journal.headOffset();
+  const before = await node.service.journal.headOffset();
   const announced = await raw(
     `POST /api/imports HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\ncontent-length: ${MAX_IMPORT_BYTES + 1}\r\n\r\n`,
     ['AIRLINE'],
@@ -149,19 +134,19 @@ t.test('an import over its limit: 413 problem, announced or streamed, and no imp
   t.equal(streamed.status, 413, 'a chunked import over the limit');
   t.match(problemOf(streamed), { status: 413, detail: new RegExp(`over the limit of ${MAX_IMPORT_BYTES} bytes`) });
   await nothingStored(t, before, 'imports');
-  const list = (await (await fetch(`http://127.0.0.1:${service.port}/api/imports`)).json()) as { imports: unknown[] };
+  const list = (await (await fetch(`http://127.0.0.1:${node.service.port}/api/imports`)).json()) as { imports: unknown[] };
   t.same(list.imports, [], 'no import job was started');
 });
 
 t.test('the node serves on after the refusals', async (t) => {
-  const before = await service.journal.headOffset();
-  const r = await fetch(`http://127.0.0.1:${service.port}/api/rotations`, {
+  const before = await node.service.journal.headOffset();
+  const r = await fetch(`http://127.0.0.1:${node.service.port}/api/rotations`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: '{}',
   });
   t.equal(r.status, 201, `a small command is accepted (${await r.text()})`);
-  t.ok((await service.journal.headOffset()) > before, 'and journalled');
+  t.ok((await node.service.journal.headOffset()) > before, 'and journalled');
   const small = await raw(
     'POST /api/rotations HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n',
     ['2\r\n{}\r\n', '0\r\n\r\n'],
@@ -171,7 +156,7 @@ t.test('the node serves on after the refusals', async (t) => {
 
 t.test('a WebSocket message over the limit closes the connection with 1009; one far over it is cut off', async (t) => {
   const close = async (bytes: number) => {
-    const { ws } = await connectLive(service.port);
+    const { ws } = await connectLive(node.service.port);
     const closed = new Promise<[number, string]>((resolve) => ws.once('close', (code, reason) => resolve([code, String(reason)])));
     ws.on('error', () => undefined);
     ws.send(JSON.stringify({ subscribe: 'violations', rotation: 'x'.repeat(bytes) }));
@@ -185,7 +170,7 @@ t.test('a WebSocket message over the limit closes the connection with 1009; one 
 });
 
 t.test('a message at the limit is read', async (t) => {
-  const { ws, messages } = await connectLive(service.port);
+  const { ws, messages } = await connectLive(node.service.port);
   t.teardown(() => ws.close());
   const message = JSON.stringify({ subscribe: 'violations', rotation: '' });
   const padded = `${message.slice(0, -1)}${' '.repeat(MAX_MESSAGE_BYTES - message.length)}}`;
@@ -195,7 +180,7 @@ t.test('a message at the limit is read', async (t) => {
 });
 
 t.test(`subscriptions past ${MAX_SUBSCRIPTIONS} per connection get an error message; the connection lives on`, async (t) => {
-  const { ws, messages } = await connectLive(service.port);
+  const { ws, messages } = await connectLive(node.service.port);
   t.teardown(() => ws.close());
   for (let i = 0; i < MAX_SUBSCRIPTIONS; i++) ws.send(JSON.stringify({ subscribe: 'violations', rotation: `R${i}` }));
   await eventually(() => messages.filter((m) => m.type === 'subscribed').length === MAX_SUBSCRIPTIONS || undefined, 5_000, 'every ack');

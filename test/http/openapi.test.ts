@@ -5,30 +5,15 @@
  * every schema valid JSON Schema 2020-12), and the node serves exactly this document.
  */
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { openApi } from '../../src/http/openapi.ts';
-import { startService, type Service } from '../../src/service/service.ts';
+import { fileNode } from '../fixtures/service.ts';
 import { documentedFetch } from '../fixtures/api-schema.ts';
 import { connectLive } from './live-client.ts';
 
-let service: Service;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-openapi-'));
-
-t.before(async () => {
-  service = await startService(
-    { host: '127.0.0.1', port: 0, data: dir, workers: 0, demoSeason: false, durability: 'commit' },
-    () => undefined,
-  );
-});
-t.teardown(async () => {
-  await service.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const node = fileNode('openapi');
 
 type Doc = {
   paths: Record<string, Record<string, { operationId: string; parameters?: { name: string; in: string; required: boolean }[] }>>;
@@ -39,7 +24,7 @@ const METHODS = ['get', 'put', 'post', 'delete'] as const;
 
 t.test('every registered route is documented, and every documented operation is registered', async (t) => {
   const registered = new Set(
-    service.routes.map((r) => `${r.method === 'del' ? 'delete' : r.method} ${r.pattern.replace(/:(\w+)/g, '{$1}')}`),
+    node.service.routes.map((r) => `${r.method === 'del' ? 'delete' : r.method} ${r.pattern.replace(/:(\w+)/g, '{$1}')}`),
   );
   const documented = new Set(Object.entries(doc.paths).flatMap(([p, item]) => Object.keys(item).map((m) => `${m} ${p}`)));
   t.ok(registered.size > 20, `the node registered its routes (${registered.size})`);
@@ -61,18 +46,18 @@ t.test('every registered route is documented, and every documented operation is 
     { description: 'Switching Protocols: the WebSocket is open' },
     'the upgrade has no body',
   );
-  const { ws } = await connectLive(service.port);
+  const { ws } = await connectLive(node.service.port);
   ws.close();
   t.pass('GET /api/live upgrades to a WebSocket');
-  const plain = await documentedFetch(`http://127.0.0.1:${service.port}/api/live`);
+  const plain = await documentedFetch(`http://127.0.0.1:${node.service.port}/api/live`);
   t.match(plain, { status: 426, body: { type: /upgrade-required/ } }, 'a plain GET /api/live is told to upgrade');
-  const panel = await documentedFetch(`http://127.0.0.1:${service.port}/api/cluster/panel`);
+  const panel = await documentedFetch(`http://127.0.0.1:${node.service.port}/api/cluster/panel`);
   t.match(panel, { status: 404, body: { type: /no-cluster/ } }, 'no cluster panel on a node without a cluster');
 });
 
 t.test('the read routes, the page and refused path parameters answer as documented', async (t) => {
-  await service.views.ready;
-  const base = `http://127.0.0.1:${service.port}`;
+  await node.service.views.ready;
+  const base = `http://127.0.0.1:${node.service.port}`;
   // documentedFetch throws when an answer is off its documented route, status or schema.
   const cases: Array<[string, string, number]> = [
     ['GET', '/healthz', 200],
@@ -109,7 +94,7 @@ t.test('the read routes, the page and refused path parameters answer as document
 });
 
 t.test('the node serves this document', async (t) => {
-  const r = await documentedFetch(`http://127.0.0.1:${service.port}/api/openapi.json`);
+  const r = await documentedFetch(`http://127.0.0.1:${node.service.port}/api/openapi.json`);
   t.equal(r.status, 200);
   t.same(r.body, JSON.parse(JSON.stringify(openApi)));
 });
