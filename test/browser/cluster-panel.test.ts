@@ -12,7 +12,7 @@ import { ActorSystem } from '../../src/actors/index.ts';
 import { bindCluster, clusterShardHosts, parseClusterConfig, ShardRegion, type ClusterNode } from '../../src/cluster/index.ts';
 import { serviceAdminRoutes } from '../../src/service/admin-routes.ts';
 import { hasOpenssl, makeCerts } from '../cluster/fixtures/certs.ts';
-import { SECRET, until } from '../cluster/fixtures/harness.ts';
+import { inProcessArgv, until } from '../cluster/fixtures/harness.ts';
 import { launch, openPage, screenshot, skipReason, startNode } from './browser.ts';
 
 const TOKEN = 'panel-token-0123';
@@ -22,25 +22,7 @@ declare const window: { aloftCluster: { members: { node: string; status: string;
 
 async function member(t: Test, seeds: string[], admin: boolean, tls: string[]): Promise<ClusterNode> {
   const { config } = parseClusterConfig(
-    [
-      '--cluster-name',
-      'panel',
-      '--roles',
-      'shards',
-      '--cluster-port',
-      '0',
-      '--secret',
-      SECRET,
-      '--heartbeat-ms',
-      '50',
-      '--gossip-ms',
-      '50',
-      '--seed-timeout-ms',
-      '200',
-      ...(seeds.length ? ['--seeds', seeds.join(',')] : []),
-      ...(admin ? ['--admin-port', '0'] : []),
-      ...tls,
-    ],
+    inProcessArgv('panel', seeds, ['--roles', 'shards', ...(admin ? ['--admin-port', '0'] : []), ...tls]),
     { ALOFT_ADMIN_TOKEN: TOKEN },
   );
   if (!config) throw new Error('no cluster config');

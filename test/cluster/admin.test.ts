@@ -21,7 +21,7 @@ import {
 } from '../../src/cluster/index.ts';
 import { serviceAdminRoutes } from '../../src/service/admin-routes.ts';
 import { hasOpenssl, makeCerts } from './fixtures/certs.ts';
-import { freePort, SECRET, until } from './fixtures/harness.ts';
+import { freePort, inProcessArgv, until } from './fixtures/harness.ts';
 
 const TOKEN = 'admin-token-123';
 
@@ -42,25 +42,7 @@ async function start(
   env: Record<string, string> = { ALOFT_ADMIN_TOKEN: TOKEN },
 ): Promise<Member> {
   const { config } = parseClusterConfig(
-    [
-      '--cluster-name',
-      'adm',
-      '--roles',
-      'shards',
-      '--cluster-port',
-      '0',
-      '--secret',
-      SECRET,
-      '--heartbeat-ms',
-      '50',
-      '--gossip-ms',
-      '50',
-      '--seed-timeout-ms',
-      '200',
-      ...(seeds.length ? ['--seeds', seeds.join(',')] : []),
-      ...(admin ? ['--admin-port', '0'] : []),
-      ...flags,
-    ],
+    inProcessArgv('adm', seeds, ['--roles', 'shards', ...(admin ? ['--admin-port', '0'] : []), ...flags]),
     env,
   );
   if (!config) throw new Error('no config');

@@ -11,27 +11,12 @@ import t, { type Test } from 'tap';
 import { ActorSystem, stateless, type ActorRef } from '../../src/actors/index.ts';
 import { bindCluster, parseClusterConfig, type ClusterNode } from '../../src/cluster/index.ts';
 import { hasOpenssl, makeCerts } from './fixtures/certs.ts';
-import { SECRET, until } from './fixtures/harness.ts';
+import { inProcessArgv, until } from './fixtures/harness.ts';
 
 type Node = { cluster: ClusterNode; system: ActorSystem; seed: string };
 
 async function start(t: Test, name: string, flags: string[], seeds: string, logs: string[]): Promise<Node> {
-  const { config } = parseClusterConfig([
-    '--cluster-name',
-    'tls',
-    '--cluster-port',
-    '0',
-    '--secret',
-    SECRET,
-    '--heartbeat-ms',
-    '50',
-    '--gossip-ms',
-    '50',
-    '--seed-timeout-ms',
-    '200',
-    ...(seeds ? ['--seeds', seeds] : []),
-    ...flags,
-  ]);
+  const { config } = parseClusterConfig(inProcessArgv('tls', seeds ? [seeds] : [], flags));
   if (!config) throw new Error('no config');
   const log = (level: string, line: string) => void logs.push(`${name} ${level}: ${line}`);
   const bound = await bindCluster(config, { log });
