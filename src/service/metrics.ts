@@ -152,10 +152,9 @@ export function serviceMetrics(metrics: Metrics, s: ServiceMetricsSources): void
   gauge(r, 'aloft_view_lag_events', 'Events between the feed head and what a schedule-view replica applied, by replica.', ['replica'], () =>
     s.views.lag().map((l) => [{ replica: l.name }, l.lag]),
   );
-  gauge(r, 'aloft_view_replicas', 'Schedule-view replicas of this member by state (ready ones answer queries).', ['state'], () => {
-    const lag = s.views.lag();
-    return REPLICA_STATES.map((state) => [{ state }, lag.filter((l) => l.state === state).length]);
-  });
+  gauge(r, 'aloft_view_replicas', 'Schedule-view replicas of this member by state (ready ones answer queries).', ['state'], () =>
+    countBy('state', REPLICA_STATES, s.views.lag(), (l) => l.state),
+  );
   gauge(
     r,
     'aloft_publisher_lag_events',
@@ -184,20 +183,16 @@ export function serviceMetrics(metrics: Metrics, s: ServiceMetricsSources): void
     'aloft_cluster_members',
     'Cluster members by status, as this member sees them (0 on a node started without a cluster).',
     ['status'],
-    () => {
-      const members = s.cluster?.view().members ?? [];
-      return MEMBER_STATUSES.map((status) => [{ status }, members.filter((m) => m.status === status).length]);
-    },
+    () => countBy('status', MEMBER_STATUSES, s.cluster?.view().members ?? [], (m) => m.status),
   );
   gauge(r, 'aloft_cluster_members_unreachable', 'Members this member finds unreachable.', [], () => [
     [{}, (s.cluster?.view().members ?? []).filter((m) => !m.reachable).length],
   ]);
 
   // Imports run by this member.
-  gauge(r, 'aloft_imports', 'Imports run on this member since it started, by state.', ['state'], () => {
-    const jobs = s.importer.local();
-    return IMPORT_STATES.map((state) => [{ state }, jobs.filter((j) => j.state === state).length]);
-  });
+  gauge(r, 'aloft_imports', 'Imports run on this member since it started, by state.', ['state'], () =>
+    countBy('state', IMPORT_STATES, s.importer.local(), (j) => j.state),
+  );
   gauge(
     r,
     'aloft_import_commands',
@@ -265,6 +260,15 @@ function threadStatsSource(node: AloftNode): () => Promise<ReadonlyArray<readonl
       .finally(() => {
         round = undefined;
       }));
+}
+
+/** One row per value of `label` (every value, counted or not, so a state at 0 is still exported). */
+function countBy<L extends string, V extends string, T>(label: L, values: readonly V[], items: readonly T[], of: (item: T) => V): Rows<L> {
+  return values.map((value) => {
+    const labels: LabelValues<L> = {};
+    labels[label] = value;
+    return [labels, items.filter((item) => of(item) === value).length] as const;
+  });
 }
 
 function gauge<L extends string>(
