@@ -7,6 +7,7 @@
 import { Type } from '@sinclair/typebox';
 import { type Answer, route } from './route-spec.ts';
 import * as S from './schemas.ts';
+import { SSIM_EXAMPLE } from './ssim-example.ts';
 
 const ok = (schema: Answer['schema'], description = 'OK'): Answer => ({ description, ...(schema ? { schema } : {}) });
 const problem = (description: string): Answer => ({ description });
@@ -147,7 +148,7 @@ export const API = {
       'Answers 202 once the job and its source are journalled; the work runs in the background and goes on after a crash of this member (another resumes it).',
     query: S.ImportQuery,
     body: S.ImportJson,
-    rawBody: { contentType: 'text/plain', description: 'the SSIM file itself (any content type but JSON)' },
+    rawBody: { contentType: 'text/plain', description: 'the SSIM file itself (any content type but JSON)', example: SSIM_EXAMPLE },
     responses: {
       202: ok(S.ImportAccepted, 'Accepted: the job and its source are journalled'),
       503: problem('The journal cannot be written now (retriable)'),

@@ -58,7 +58,11 @@ function parameters(spec: RouteSpec): JsonObject[] {
 function requestBody(spec: RouteSpec): JsonObject | undefined {
   if (spec.body === undefined) return undefined;
   const content: JsonObject = {};
-  if (spec.rawBody) content[spec.rawBody.contentType] = { schema: { type: 'string', description: spec.rawBody.description } };
+  const raw = spec.rawBody;
+  if (raw)
+    content[raw.contentType] = {
+      schema: { type: 'string', description: raw.description, ...(raw.example !== undefined ? { examples: [raw.example] } : {}) },
+    };
   content['application/json'] = { schema: json(spec.body) };
   return { required: spec.bodyOptional !== true, content };
 }

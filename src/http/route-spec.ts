@@ -33,7 +33,7 @@ export interface RouteSpec {
   /** The body may be empty (then `input.body` is undefined). */
   readonly bodyOptional?: boolean;
   /** The body may also be sent as is, in any other content type (then `input.body` is undefined). */
-  readonly rawBody?: { readonly contentType: string; readonly description: string };
+  readonly rawBody?: { readonly contentType: string; readonly description: string; readonly example?: string };
   /** By status. The server adds what every route can answer (see openapi.ts). */
   readonly responses: Readonly<Record<number, Answer>>;
 }

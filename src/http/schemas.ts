@@ -9,6 +9,7 @@
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { CHECK_KINDS, MAX_WINDOW_ROWS, WINDOW_SORTS } from '../views/window.ts';
+import { SSIM_EXAMPLE } from './ssim-example.ts';
 
 /** `T`, or null (JSON Schema's type list, not an anyOf: one error, naming the field, when wrong). */
 export const Nullable = <T extends TSchema & { type: string }>(schema: T) =>
@@ -140,7 +141,7 @@ export const ImportJson = Type.Object(
     rotations: Type.Optional(Type.String({ description: 'a rotation CSV: which legs fly together' })),
     onError: Type.Optional(OnError),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ ssim: SSIM_EXAMPLE }] },
 );
 
 // ---- Query parameters (strings on the wire; integers are converted) ----

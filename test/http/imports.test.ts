@@ -11,6 +11,7 @@ import { formatRotationCsv, parseSsimText, planImport } from '../../src/domain/i
 import { startService, type Service } from '../../src/service/service.ts';
 import { eventually } from '../actors/helpers.ts';
 import { documentedFetch } from '../fixtures/api-schema.ts';
+import { openApi } from '../../src/http/openapi.ts';
 
 const corpus = path.resolve(import.meta.dirname, '../fixtures/ssim');
 let service: Service;
@@ -43,6 +44,22 @@ async function importFile(body: string | Buffer, query = '', contentType = 'text
     `import ${importId} to finish`,
   );
 }
+
+t.test("the document's example SSIM file imports cleanly, raw and as JSON", async (t) => {
+  const content = (openApi as { paths: Record<string, { post: { requestBody: { content: Record<string, { schema: unknown }> } } }> }).paths[
+    '/api/imports'
+  ]?.post.requestBody.content;
+  const raw = (content?.['text/plain']?.schema as { examples?: string[] } | undefined)?.examples?.[0];
+  const json = (content?.['application/json']?.schema as { examples?: unknown[] } | undefined)?.examples?.[0];
+  if (typeof raw !== 'string') throw new Error('the document gives no raw SSIM example');
+  t.same(json, { ssim: raw }, 'the JSON form carries the same file');
+  const first = await importFile(raw);
+  t.match(first, { state: 'done', problemCount: 0, legs: 2 }, 'two legs, no problem');
+  t.equal(first.commandsApplied, first.commandsTotal, 'every command applied (nothing there before)');
+  const again = await importFile(JSON.stringify(json), '', 'application/json');
+  t.match(again, { state: 'done', problemCount: 0, legs: 2 }, 'the JSON form parses the same');
+  t.equal(again.commandsApplied, 0, 'a second time nothing is applied twice');
+});
 
 t.test('both corpus files import completely, with rotations from the onward-flight fields', async (t) => {
   // Each names onward flights it cannot follow (sample.ssim: two missing, lines 31 and 203; the
