@@ -60,7 +60,7 @@ export const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** The request headers routes see (Request.headers): read one by one, which costs a fraction of
  * copying every header the client sent (`forEach` calls back into JavaScript once per header). */
-const READ_HEADERS = ['content-type', 'content-length', 'authorization', 'accept', 'x-request-id'] as const;
+const READ_HEADERS = ['content-type', 'content-length', 'transfer-encoding', 'authorization', 'accept', 'x-request-id'] as const;
 
 export class HttpServer {
   readonly app: uws.TemplatedApp = uws.App();
@@ -141,6 +141,9 @@ export class HttpServer {
     try {
       const length = Number(partial.headers.get('content-length') ?? '0');
       if (length > maxBody) throw problem(413, 'body-too-large', `the request body is ${length} bytes; the limit here is ${maxBody}`);
+      // A streamed body where none is read (GET, DELETE) would otherwise be ignored and the request run.
+      if (maxBody === 0 && partial.headers.has('transfer-encoding'))
+        throw problem(413, 'body-too-large', `a ${partial.method} request takes no body; this one is sent chunked`);
       const body = maxBody === 0 ? Buffer.alloc(0) : await readBody(res, maxBody);
       reply = await handler({ ...partial, params: decodeParams(partial.params), body });
     } catch (error) {

@@ -109,12 +109,22 @@ t.test('a command body over its limit: 413 problem, announced or streamed, and n
   await atLimit.body?.cancel();
 });
 
-t.test('a body on a route that takes none (DELETE): 413', async (t) => {
+t.test('a body on a route that takes none (DELETE): 413, announced or streamed, and the rotation stays', async (t) => {
+  const base = `http://127.0.0.1:${node.service.port}`;
+  const made = await fetch(`${base}/api/rotations`, { method: 'POST', body: JSON.stringify({ name: 'R-keep' }) });
+  t.equal(made.status, 201, 'a rotation to delete');
+  const { id: rotationId } = (await made.json()) as { id: string };
   const before = await node.service.journal.headOffset();
-  const r = await raw('DELETE /api/rotations/R1 HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\n', ['hello']);
-  t.equal(r.status, 413);
+  const r = await raw(`DELETE /api/rotations/${rotationId} HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\n`, ['hello']);
+  t.equal(r.status, 413, 'with content-length');
   t.match(problemOf(r), { status: 413, detail: /limit here is 0/ });
+  const streamed = await raw(`DELETE /api/rotations/${rotationId} HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n`, [
+    '5\r\nhello\r\n0\r\n\r\n',
+  ]);
+  t.equal(streamed.status, 413, 'chunked, without content-length');
+  t.match(problemOf(streamed), { status: 413, detail: /takes no body/ });
   await nothingStored(t, before, 'delete');
+  t.equal((await fetch(`${base}/api/rotations/${rotationId}`)).status, 200, 'the rotation was not deleted');
 });
 
 t.test('an import over its limit: 413 problem, announced or streamed, and no import job', async (t) => {
