@@ -121,7 +121,11 @@ export class HttpServer {
       const started = performance.now();
       this.inFlight++;
       void this.serve(res, state, request, method === 'get' || method === 'del' ? 0 : maxBody, handler, started)
-        .then((status) => this.metrics.request(pattern, request.method, status, (performance.now() - started) / 1000))
+        .then(
+          (status) => this.metrics.request(pattern, request.method, status, (performance.now() - started) / 1000),
+          // serve() answers every error a route throws; this is a failure after that (writing the reply).
+          (error: unknown) => this.log.error({ reqId: request.id, method: request.method, url: request.url, err: error }, 'reply failed'),
+        )
         .finally(() => {
           if (--this.inFlight === 0) this.idle?.();
         });
@@ -162,8 +166,11 @@ export class HttpServer {
       }
     }
     const status = reply.status;
-    // A 5xx the route chose (503 not applied, outcome unknown…) is worth a warning; a 500 was logged above.
-    if (status > 500)
+    // A 5xx the route chose (a view timeout, outcome unknown…) is worth a warning; a 500 was logged
+    // above. Not a 503: not applied while shards move or a backend is down is routine, logged where
+    // it is decided (the gateway at debug, the backend's health when it changes), and a warning per
+    // command would cost a synchronous write each just when the node is busiest.
+    if (status > 500 && status !== 503)
       this.log.warn(
         { reqId: partial.id, method: partial.method, url: partial.url, status },
         `${partial.method} ${partial.url} answered ${status}`,
