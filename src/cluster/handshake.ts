@@ -36,8 +36,8 @@ export function nonce(): Uint8Array {
 
 /**
  * The TLS session's exported keying material, or undefined on plain TCP. Only valid once the TLS
- * handshake is done: the server calls it on 'secureConnection', the client when the first
- * handshake frame arrives (it comes through the finished TLS session).
+ * handshake is done: each side takes it when the other's first handshake frame arrives (the
+ * client on the Challenge, the server on the Hello), which comes through the finished session.
  */
 export function sessionBinding(socket: Socket): Uint8Array | undefined {
   return socket instanceof TLSSocket ? new Uint8Array(socket.exportKeyingMaterial(EKM_BYTES, EXPORTER_LABEL, NO_CONTEXT)) : undefined;
