@@ -5,8 +5,7 @@
  * live violation changes over the WebSocket, and the corpus file with duplicate designators.
  */
 import t from 'tap';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { connectLive } from './live-client.ts';
 import {
@@ -18,31 +17,17 @@ import {
   scheduleFromEvents,
   type DomainEvent,
 } from '../../src/domain/index.ts';
-import { startService, type Service } from '../../src/service/service.ts';
 import { eventually } from '../actors/helpers.ts';
 import { documentedFetch } from '../fixtures/api-schema.ts';
+import { fileNode } from '../fixtures/service.ts';
 
 const corpus = path.resolve(import.meta.dirname, '../fixtures/ssim');
-let service: Service;
-let base: string;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-checks-'));
-
-t.before(async () => {
-  service = await startService(
-    { host: '127.0.0.1', port: 0, data: dir, workers: 2, demoSeason: false, durability: 'commit' },
-    () => undefined,
-  );
-  base = `http://127.0.0.1:${service.port}`;
-  await service.views.ready;
-});
-t.teardown(async () => {
-  await service.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const node = fileNode('checks', { workers: 2 });
+t.before(() => node.service.views.ready);
 
 /** Every answer is checked against the OpenAPI document (its route, status and schema). */
 async function call(method: string, url: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const r = await documentedFetch(`${base}${url}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const r = await documentedFetch(`${node.base}${url}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   return { status: r.status, json: r.body as Record<string, unknown> };
 }
 
@@ -59,7 +44,7 @@ const leg = (n: number, dep: string, arr: string, from: string, to: string) => (
 async function oracle() {
   const events: DomainEvent[] = [];
   for (let from = 1; ; ) {
-    const page = await service.journal.read(from, 10_000);
+    const page = await node.service.journal.read(from, 10_000);
     if (page.length === 0) break;
     // The schedule aggregates' events only: the feed also carries the assignment sagas' own.
     for (const e of page) if (e.type in EVENT_VERSIONS) events.push(e.event as DomainEvent);
@@ -113,7 +98,7 @@ t.test('bad query parameters and an offset the view cannot reach', async (t) => 
     t.equal(r.status, 400, `${q}: 400`);
     t.type(r.json.detail, 'string');
   }
-  const head = await service.journal.headOffset();
+  const head = await node.service.journal.headOffset();
   const asked = performance.now();
   const r = await call('GET', `/api/checks/continuity?minOffset=${head + 1000}&timeoutMs=30000`);
   t.equal(r.status, 400, 'a minOffset no write has produced is a bad query: 400');
@@ -149,7 +134,7 @@ t.test('pagination walks every violation once', async (t) => {
 });
 
 t.test('live violation changes for one rotation over the WebSocket', async (t) => {
-  const { ws, messages } = await connectLive(service.port);
+  const { ws, messages } = await connectLive(node.service.port);
   t.teardown(() => ws.close());
   ws.send(JSON.stringify({ subscribe: 'violations', rotation: 'R4' }));
   await eventually(() => messages.find((m) => m.type === 'subscribed'), 5_000, 'ack');
@@ -166,7 +151,7 @@ t.test('live violation changes for one rotation over the WebSocket', async (t) =
 });
 
 t.test('equipment: legs for another aircraft type than the assigned airplane, over HTTP and live', async (t) => {
-  const { ws, messages } = await connectLive(service.port);
+  const { ws, messages } = await connectLive(node.service.port);
   t.teardown(() => ws.close());
   ws.send(JSON.stringify({ subscribe: 'violations', rotation: 'R5' }));
   ws.send(JSON.stringify({ subscribe: 'violations' }));
@@ -226,7 +211,7 @@ t.test('equipment: legs for another aircraft type than the assigned airplane, ov
 
 t.test('the corpus file with duplicate designators shows them as the oracle does', async (t) => {
   // valid-only: each XX 41 names onward flight XX 42, which the file has twice (an ambiguous reference is a problem).
-  const res = await documentedFetch(`${base}/api/imports?onError=valid-only`, {
+  const res = await documentedFetch(`${node.base}/api/imports?onError=valid-only`, {
     method: 'POST',
     body: readFileSync(path.join(corpus, 'sample_with_duplicates.ssim')),
   });

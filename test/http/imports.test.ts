@@ -4,40 +4,25 @@
  * the JSON form with a rotation CSV.
  */
 import t from 'tap';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatRotationCsv, parseSsimText, planImport } from '../../src/domain/index.ts';
-import { startService, type Service } from '../../src/service/service.ts';
 import { eventually } from '../actors/helpers.ts';
 import { documentedFetch } from '../fixtures/api-schema.ts';
+import { fileNode } from '../fixtures/service.ts';
 import { openApi } from '../../src/http/openapi.ts';
 
 const corpus = path.resolve(import.meta.dirname, '../fixtures/ssim');
-let service: Service;
-let base: string;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-import-'));
-
-t.before(async () => {
-  service = await startService(
-    { host: '127.0.0.1', port: 0, data: dir, workers: 2, demoSeason: false, durability: 'commit' },
-    () => undefined,
-  );
-  base = `http://127.0.0.1:${service.port}`;
-});
-t.teardown(async () => {
-  await service.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const node = fileNode('import', { workers: 2 });
 
 async function importFile(body: string | Buffer, query = '', contentType = 'text/plain'): Promise<Record<string, unknown>> {
   // Every answer is checked against the OpenAPI document (its route, status and schema).
-  const res = await documentedFetch(`${base}/api/imports${query}`, { method: 'POST', body, headers: { 'content-type': contentType } });
+  const res = await documentedFetch(`${node.base}/api/imports${query}`, { method: 'POST', body, headers: { 'content-type': contentType } });
   t.equal(res.status, 202, 'import accepted');
   const { importId } = res.body as { importId: string };
   return eventually(
     async () => {
-      const s = (await documentedFetch(`${base}/api/imports/${importId}`)).body as Record<string, unknown>;
+      const s = (await documentedFetch(`${node.base}/api/imports/${importId}`)).body as Record<string, unknown>;
       return ['done', 'rejected', 'failed'].includes(s.state as string) ? s : undefined;
     },
     60_000,
@@ -92,7 +77,7 @@ t.test('both corpus files import completely, with rotations from the onward-flig
     );
     const first = plan.rotations[0];
     if (!first) continue;
-    const rot = (await documentedFetch(`${base}/api/rotations/${encodeURIComponent(first.rotationId)}`)).body as {
+    const rot = (await documentedFetch(`${node.base}/api/rotations/${encodeURIComponent(first.rotationId)}`)).body as {
       legs: Array<{ id: string }>;
     };
     // The second file's rotations exist already from the first (sample.ssim linked XX 41 to XX 42,
@@ -131,15 +116,19 @@ t.test('JSON form with a rotation CSV, and bad import requests', async (t) => {
   const s = await importFile(JSON.stringify({ ssim: text, rotations: csv, onError: 'valid-only' }), '', 'application/json');
   t.equal(s.state, 'done');
   t.equal(s.rotations, 2, 'rotations came from the CSV');
-  const bad = await documentedFetch(`${base}/api/imports?onError=maybe`, { method: 'POST', body: text });
+  const bad = await documentedFetch(`${node.base}/api/imports?onError=maybe`, { method: 'POST', body: text });
   t.match(bad, { status: 400, body: { field: 'onError' } });
   t.match(
-    await documentedFetch(`${base}/api/imports`, { method: 'POST', body: '{"ssim": 1}', headers: { 'content-type': 'application/json' } }),
+    await documentedFetch(`${node.base}/api/imports`, {
+      method: 'POST',
+      body: '{"ssim": 1}',
+      headers: { 'content-type': 'application/json' },
+    }),
     { status: 400, body: { field: 'ssim' } },
     'JSON with a wrong type',
   );
-  t.equal((await documentedFetch(`${base}/api/imports`, { method: 'POST', body: '' })).status, 400, 'empty import');
-  t.equal((await documentedFetch(`${base}/api/imports/nope`)).status, 404);
-  const list = await documentedFetch(`${base}/api/imports`);
+  t.equal((await documentedFetch(`${node.base}/api/imports`, { method: 'POST', body: '' })).status, 400, 'empty import');
+  t.equal((await documentedFetch(`${node.base}/api/imports/nope`)).status, 404);
+  const list = await documentedFetch(`${node.base}/api/imports`);
   t.ok((list.body as { imports: unknown[] }).imports.length >= 3, 'the jobs are listed');
 });

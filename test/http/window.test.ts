@@ -5,35 +5,18 @@
  * OpenAPI entry; and window subscriptions on /api/live, which carry only changes inside the window.
  */
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { connectLive } from './live-client.ts';
-import { startService, type Service } from '../../src/service/service.ts';
 import type { WindowAnswer } from '../../src/views/window.ts';
 import { eventually } from '../actors/helpers.ts';
 import { documentedFetch } from '../fixtures/api-schema.ts';
+import { fileNode } from '../fixtures/service.ts';
 
-let service: Service;
-let base: string;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-window-'));
-
-t.before(async () => {
-  service = await startService(
-    { host: '127.0.0.1', port: 0, data: dir, workers: 1, demoSeason: false, durability: 'commit' },
-    () => undefined,
-  );
-  base = `http://127.0.0.1:${service.port}`;
-  await service.views.ready;
-});
-t.teardown(async () => {
-  await service.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const node = fileNode('window', { workers: 1 });
+t.before(() => node.service.views.ready);
 
 /** Every answer is checked against the OpenAPI document (its route, status and schema). */
 async function call(method: string, url: string, body?: unknown): Promise<{ status: number; type: string; json: Record<string, unknown> }> {
-  const r = await documentedFetch(`${base}${url}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const r = await documentedFetch(`${node.base}${url}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   return { status: r.status, type: r.type, json: r.body as Record<string, unknown> };
 }
 const window = async (q: string) => {
@@ -268,7 +251,7 @@ t.test('a window subscription carries only changes inside the window', async (t)
     held.rows.map((r) => r.id),
     ['A', 'B'],
   );
-  const { ws, messages } = await connectLive(service.port);
+  const { ws, messages } = await connectLive(node.service.port);
   t.teardown(() => ws.close());
   ws.send(JSON.stringify({ subscribe: 'window', window: { ...q, colour: 'red' } }));
   await eventually(() => messages.find((m) => m.type === 'error'), 5_000, 'an error for a bad window');
@@ -316,7 +299,7 @@ t.test('a window subscription carries only changes inside the window', async (t)
 });
 
 t.test('subscribing with an old offset sends the whole window first', async (t) => {
-  const { ws, messages } = await connectLive(service.port);
+  const { ws, messages } = await connectLive(node.service.port);
   t.teardown(() => ws.close());
   ws.send(JSON.stringify({ subscribe: 'window', window: { sort: 'id', limit: 3 }, offset: 1, id: 'old' }));
   const full = await eventually(() => messages.find((m) => m.type === 'window'), 10_000, 'the full window');

@@ -4,31 +4,14 @@
  * anything.
  */
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startService, type Service } from '../../src/service/service.ts';
 import { documentedFetch } from '../fixtures/api-schema.ts';
+import { fileNode } from '../fixtures/service.ts';
 
-let service: Service;
-let base: string;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'aloft-http-'));
-
-t.before(async () => {
-  service = await startService(
-    { host: '127.0.0.1', port: 0, data: dir, workers: 0, demoSeason: false, durability: 'commit' },
-    () => undefined,
-  );
-  base = `http://127.0.0.1:${service.port}`;
-});
-t.teardown(async () => {
-  await service.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const node = fileNode('http');
 
 /** Every answer is checked against the OpenAPI document (its route, status and schema). */
 async function call(method: string, url: string, body?: unknown): Promise<{ status: number; type: string; json: Record<string, unknown> }> {
-  const r = await documentedFetch(`${base}${url}`, {
+  const r = await documentedFetch(`${node.base}${url}`, {
     method,
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
@@ -121,7 +104,7 @@ t.test('every write command, with offsets, and the entity reads', async (t) => {
 });
 
 t.test('bad input: 4xx problem+json naming the field, and nothing changes', async (t) => {
-  const before = await service.journal.headOffset();
+  const before = await node.service.journal.headOffset();
   const cases: Array<[string, string, string, unknown, number, string | undefined]> = [
     ['malformed JSON', 'POST', '/api/airports', '{"code": "FRA"', 400, undefined],
     ['not an object', 'POST', '/api/airports', '[1,2]', 400, undefined],
@@ -196,12 +179,12 @@ t.test('bad input: 4xx problem+json naming the field, and nothing changes', asyn
     t.type(r.json.detail, 'string', `${name}: says why`);
     if (field !== undefined) t.equal(r.json.field, field, `${name}: names the field`);
   }
-  t.equal(await service.journal.headOffset(), before, 'nothing was stored');
+  t.equal(await node.service.journal.headOffset(), before, 'nothing was stored');
 });
 
 t.test('the feed lists every stored event in offset order', async (t) => {
   // Up to the head read first: a saga of an earlier test may still append its last step.
-  const head = await service.journal.headOffset();
+  const head = await node.service.journal.headOffset();
   const all: Array<{ offset: number; type: string }> = [];
   for (let from = 1, guard = 0; from <= head && guard < 100; guard++) {
     const page = (await call('GET', `/api/feed?from=${from}&limit=3`)).json as {
