@@ -216,39 +216,15 @@ const suite: Suite = {
     let system: ActorSystem | undefined;
     try {
       // ---- two nodes: this process and a child
-      const { config } = parseClusterConfig([
-        '--cluster-name',
-        'bench',
-        '--cluster-port',
-        '0',
-        '--secret',
-        SECRET,
-        '--heartbeat-ms',
-        '200',
-        '--gossip-ms',
-        '200',
-      ]);
+      // Both nodes' cluster flags; the child adds the seed and its raw port.
+      const member = ['--cluster-name', 'bench', '--cluster-port', '0', '--secret', SECRET, '--heartbeat-ms', '200', '--gossip-ms', '200'];
+      const { config } = parseClusterConfig(member);
       if (!config) throw new Error('no config');
       const bound = await bindCluster(config, { log: () => undefined });
       system = new ActorSystem({ node: bound.nodeId, log: () => undefined });
       a = await bound.start({ system });
       const rawPort = await freePort();
-      const b = startNode([
-        '--cluster-name',
-        'bench',
-        '--cluster-port',
-        '0',
-        '--secret',
-        SECRET,
-        '--heartbeat-ms',
-        '200',
-        '--gossip-ms',
-        '200',
-        '--seeds',
-        bound.nodeId.split('#')[0] as string,
-        '--raw-port',
-        String(rawPort),
-      ]);
+      const b = startNode([...member, '--seeds', bound.nodeId.split('#')[0] as string, '--raw-port', String(rawPort)]);
       children.push(b.child);
       const bNode = await until(() => b.lines.find((l) => l.event === 'ready')?.node as string | undefined, 20_000, 'node B ready');
       await until(() => a?.view().members.filter((m) => m.status === 'up').length === 2, 20_000, 'B joined');

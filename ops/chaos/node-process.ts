@@ -14,7 +14,7 @@ import { until } from './net.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
-/** The node contract's short timings (docs/cluster.md), as the cluster tests use them. */
+/** The node contract's short timings (docs/cluster.md): the chaos cluster's, and the cluster tests' (test/cluster/fixtures/harness.ts). */
 export const FAST_TIMINGS = [
   '--heartbeat-ms',
   '200',

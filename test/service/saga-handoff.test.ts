@@ -14,22 +14,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FAST_TIMINGS as FAST } from '../../ops/chaos/node-process.ts';
 import { freePort, until } from '../../ops/lib/loopback.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SECRET = 'saga-handoff-secret-0123456789';
-const FAST = [
-  '--heartbeat-ms',
-  '200',
-  '--gossip-ms',
-  '200',
-  '--acceptable-pause-ms',
-  '3000',
-  '--stable-after-ms',
-  '2000',
-  '--seed-timeout-ms',
-  '2000',
-];
 const REG = 'D-AHOF';
 const SAGA = 'h-hold-drain';
 const KILLED = 'h-hold-kill';
