@@ -19,6 +19,7 @@ import {
 } from '../../src/domain/index.ts';
 import { eventually } from '../actors/helpers.ts';
 import { documentedFetch } from '../fixtures/api-schema.ts';
+import { leg } from '../fixtures/bodies.ts';
 import { fileNode } from '../fixtures/service.ts';
 
 const corpus = path.resolve(import.meta.dirname, '../fixtures/ssim');
@@ -30,16 +31,6 @@ async function call(method: string, url: string, body?: unknown): Promise<{ stat
   const r = await documentedFetch(`${node.base}${url}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   return { status: r.status, json: r.body as Record<string, unknown> };
 }
-
-const leg = (n: number, dep: string, arr: string, from: string, to: string) => ({
-  carrier: 'LH',
-  flightNumber: n,
-  dateOfOrigin: from.slice(0, 10),
-  departureAirport: dep,
-  arrivalAirport: arr,
-  departure: from,
-  arrival: to,
-});
 
 async function oracle() {
   const events: DomainEvent[] = [];

@@ -9,6 +9,7 @@ import { connectLive } from './live-client.ts';
 import type { WindowAnswer } from '../../src/views/window.ts';
 import { eventually } from '../actors/helpers.ts';
 import { documentedFetch } from '../fixtures/api-schema.ts';
+import { leg } from '../fixtures/bodies.ts';
 import { fileNode } from '../fixtures/service.ts';
 
 const node = fileNode('window', { workers: 1 });
@@ -25,15 +26,6 @@ const window = async (q: string) => {
   return r.json as unknown as WindowAnswer;
 };
 
-const leg = (n: number, dep: string, arr: string, from: string, to: string) => ({
-  carrier: 'LH',
-  flightNumber: n,
-  dateOfOrigin: from.slice(0, 10),
-  departureAirport: dep,
-  arrivalAirport: arr,
-  departure: from,
-  arrival: to,
-});
 let last = 0;
 async function send(method: string, url: string, body?: unknown): Promise<Record<string, unknown>> {
   const r = await call(method, url, body);

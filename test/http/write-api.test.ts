@@ -5,6 +5,7 @@
  */
 import t from 'tap';
 import { documentedFetch } from '../fixtures/api-schema.ts';
+import { leg } from '../fixtures/bodies.ts';
 import { fileNode } from '../fixtures/service.ts';
 
 const node = fileNode('http');
@@ -17,16 +18,6 @@ async function call(method: string, url: string, body?: unknown): Promise<{ stat
   });
   return { status: r.status, type: r.type, json: typeof r.body === 'object' && r.body !== null ? (r.body as Record<string, unknown>) : {} };
 }
-
-const leg = (n: number, dep: string, arr: string, from: string, to: string) => ({
-  carrier: 'LH',
-  flightNumber: n,
-  dateOfOrigin: from.slice(0, 10),
-  departureAirport: dep,
-  arrivalAirport: arr,
-  departure: from,
-  arrival: to,
-});
 
 t.test('every write command, with offsets, and the entity reads', async (t) => {
   const a = await call('POST', '/api/airports', { code: 'FRA', minGroundTimeMinutes: 45 });
